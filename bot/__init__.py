@@ -1,0 +1,1 @@
+"""Waakzaam: a confidential Telegram bot for a vigilance network."""

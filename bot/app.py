@@ -1,0 +1,109 @@
+"""The application factory: one place that wires Telegram to the core."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest
+
+from .charter import Charter
+from .core import Core, open_core
+from .i18n import LANGUAGES, N_, Translator
+from .requests import RequestDesk
+from .sender import Sender
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+OUTBOX_INTERVAL = timedelta(seconds=5)
+
+COMMANDS = {
+    "start": N_("Start or open the menu"),
+    "help": N_("What this bot does and where to find help"),
+    "language": N_("Choose your language"),
+}
+
+
+class Services:
+    """What handlers reach through `context.bot_data['services']`."""
+
+    def __init__(self, core: Core, sender: Sender) -> None:
+        self.core = core
+        self.settings = core.settings
+        self.desk = RequestDesk(core)
+        self.sender = sender
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    return context.application.bot_data["services"]
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    charter: Charter | None = None,
+    rate_limit: bool = True,
+) -> Application:
+    """Build the bot; the database opens in post_init and closes in post_shutdown."""
+    builder: ApplicationBuilder = (
+        Application.builder()
+        .token(settings.token)
+        .base_url(settings.api_base_url)
+        .defaults(Defaults(tzinfo=settings.timezone, block=True))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    app = builder.build()
+    app.bot_data["settings"] = settings
+    app.bot_data["charter"] = charter
+
+    from handlers import register_all
+
+    register_all(app)
+    return app
+
+
+async def _post_init(app: Application) -> None:
+    settings: Settings = app.bot_data["settings"]
+    core = await open_core(settings, app.bot_data.get("charter"))
+    sender = Sender(core, app.bot)
+    app.bot_data["services"] = Services(core, sender)
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(_drain_outbox, interval=OUTBOX_INTERVAL, first=1, name="outbox")
+    await _publish_commands(app)
+
+
+async def _drain_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await services(context).sender.flush()
+
+
+async def _publish_commands(app: Application) -> None:
+    # Not essential: a Bot API (or emulator) that refuses it must not stop start-up.
+    try:
+        for lang in LANGUAGES:
+            t = Translator(lang)
+            commands = [BotCommand(name, t(text)) for name, text in COMMANDS.items()]
+            await app.bot.set_my_commands(commands, language_code=lang)
+    except TelegramError as exc:
+        log.warning("could not publish the command list (%s)", exc.__class__.__name__)
+
+
+async def _post_shutdown(app: Application) -> None:
+    if service := app.bot_data.pop("services", None):
+        await service.core.close()
+
+
+async def drain_after(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """After every update, deliver what it queued right away rather than at the next tick."""
+    if "services" in context.application.bot_data:
+        await services(context).sender.flush()
+
+
+__all__ = ["build_application", "services", "Services", "drain_after", "Update"]

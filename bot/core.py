@@ -1,0 +1,100 @@
+"""Opening the store: key checks, migrations, and the repositories and services."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .charter import Charter
+from .crypto import DecryptionError, KeyFileError, Vault, new_master_key, read_key_file, write_key_file
+from .settings import Settings
+from .storage.conversations import ConversationRepository
+from .storage.database import Database
+from .storage.invites import InviteRepository
+from .storage.members import MemberRepository
+from .storage.migrations import MigrationError, migrate
+from .storage.outbox import OutboxRepository
+from .storage.people import PeopleRepository
+from .storage.requests import RequestRepository
+
+KEY_CHECK = b"waakzaam key check"
+
+
+class StartupError(Exception):
+    """Start-up cannot go on; the message tells the operator what to do."""
+
+
+@dataclass
+class Core:
+    settings: Settings
+    db: Database
+    vault: Vault
+    charter: Charter
+    people: PeopleRepository = field(init=False)
+    members: MemberRepository = field(init=False)
+    invites: InviteRepository = field(init=False)
+    requests: RequestRepository = field(init=False)
+    conversations: ConversationRepository = field(init=False)
+    outbox: OutboxRepository = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.people = PeopleRepository(self.db, self.vault)
+        self.members = MemberRepository(self.db, self.vault)
+        self.invites = InviteRepository(self.db, self.vault)
+        self.requests = RequestRepository(self.db)
+        self.conversations = ConversationRepository(self.db, self.vault)
+        self.outbox = OutboxRepository(self.db, self.vault)
+
+    async def close(self) -> None:
+        await self.db.checkpoint()
+        await self.db.close()
+
+
+async def _unlock(db: Database, settings: Settings) -> Vault:
+    """The vault for this database; refuses, changing nothing, when the key does not fit."""
+    has_tables = await db.fetchval("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'")
+    check = None
+    if await db.fetchval("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"):
+        check = await db.fetchval("SELECT value FROM meta WHERE key = 'key_check'")
+    try:
+        key = read_key_file(settings.key_file)
+    except KeyFileError as exc:
+        raise StartupError(f"{exc}. Restore the right key file or fix WAAKZAAM_KEY_FILE.") from None
+    if key is None:
+        if has_tables:
+            raise StartupError(
+                f"the key file {settings.key_file} is missing but the database {settings.db_path} "
+                "holds data. Restore the key file (WAAKZAAM_KEY_FILE); without it the data cannot "
+                "be read. Nothing was changed."
+            )
+        key = new_master_key()
+        write_key_file(settings.key_file, key)
+    vault = Vault.from_master_key(key)
+    if check is not None:
+        try:
+            vault.open_bytes("meta", "value", "key_check", check)
+        except DecryptionError:
+            raise StartupError(
+                f"the key in {settings.key_file} does not fit the database {settings.db_path}. "
+                "Use the key file that was made with this database. Nothing was changed."
+            ) from None
+    return vault
+
+
+async def open_core(settings: Settings, charter: Charter | None = None) -> Core:
+    db = Database(settings.db_path)
+    await db.connect()
+    try:
+        vault = await _unlock(db, settings)
+        try:
+            await migrate(db)
+        except MigrationError as exc:
+            raise StartupError(str(exc)) from None
+        async with db.transaction():
+            if not await db.fetchval("SELECT 1 FROM meta WHERE key = 'key_check'"):
+                await db.execute(
+                    "INSERT INTO meta (key, value) VALUES ('key_check', ?)",
+                    (vault.seal("meta", "value", "key_check", KEY_CHECK),),
+                )
+        return Core(settings, db, vault, charter or Charter.load())
+    except BaseException:
+        await db.close()
+        raise

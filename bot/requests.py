@@ -1,0 +1,331 @@
+"""A request's life: ask, offer, claim, talk through the bot, close.
+
+Everything said to someone other than the person acting goes through the
+outbox in the same transaction as the change, so nothing is lost in between.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from . import clock, routing
+from .core import Core
+from .i18n import Translator
+from .labels import LANGUAGE, preference_lines
+from .storage.members import Member
+from .storage.outbox import Payload
+from .storage.people import Person
+from .storage.requests import OpenRequestExists, Preferences, Request
+
+MAX_TEXT = 4096 - 200  # room for the "Colleague K7QF2:" header Telegram counts too
+
+
+class Outcome(enum.Enum):
+    OK = "ok"
+    NOT_FOUND = "not_found"       # no such request, or not this person's
+    NOT_MEMBER = "not_member"     # the person is no active member
+    NOT_OFFERED = "not_offered"   # the member was never offered this request
+    TAKEN = "taken"               # someone else claimed it first
+    CLOSED = "closed"             # no longer open
+    ALREADY = "already"           # this member has it already
+    AT_CAP = "at_cap"             # the member has as many open cases as they allow
+    PENDING = "pending"           # saved; delivered once a member claims the request
+
+
+@dataclass(frozen=True)
+class Ask:
+    """What the employee chose in the request wizard."""
+
+    preferences: Preferences = Preferences()
+    department: str | None = None
+    first_message: str | None = None
+
+
+@dataclass(frozen=True)
+class Opened:
+    request: Request
+    offered: int  # how many members got an offer
+
+
+def pseudonym(t: Translator, request: Request) -> str:
+    return t("Colleague {ref}", ref=request.ref)
+
+
+class RequestDesk:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    async def _translator(self, person_id: int) -> Translator:
+        return Translator(await self.core.people.language(person_id))
+
+    async def _tell(self, person_id: int, text: str, **kwargs) -> int:
+        return await self.core.outbox.enqueue(person_id, Payload(text), **kwargs)
+
+    # Asking -------------------------------------------------------------------
+
+    async def open(self, person: Person, ask: Ask) -> Opened:
+        """Create the request and offer it; raises OpenRequestExists for a second one."""
+        core = self.core
+        now = clock.now()
+        async with core.db.transaction():
+            request = await core.requests.create(
+                person.id,
+                person.language,
+                ask.department,
+                ask.preferences,
+                deadline_at=now + core.settings.contact_deadline,
+            )
+            if ask.first_message:
+                await core.conversations.add(request.id, "requester", ask.first_message)
+            offered = await self._offer(request)
+        return Opened(await core.requests.get(request.id), offered)
+
+    async def _offer(self, request: Request) -> int:
+        """Offer the request to every eligible member who has not had it yet."""
+        core = self.core
+        members = routing.eligible(await core.members.active(), request, clock.now())
+        count = 0
+        for member in members:
+            offer_id = await core.requests.add_offer(request.id, member.id)
+            if offer_id is None:
+                continue
+            t = await self._translator(member.person_id)
+            outbox_id = await core.outbox.enqueue(
+                member.person_id,
+                Payload(
+                    self.offer_text(t, request, member),
+                    ((
+                        (t("Claim"), f"claim:{request.ref}"),
+                        (t("Decline"), f"decline:{request.ref}"),
+                    ),),
+                ),
+            )
+            await core.requests.set_offer_outbox(offer_id, outbox_id)
+            count += 1
+        if count:
+            await core.requests.mark_offered(request.id)
+        return count
+
+    def offer_text(self, t: Translator, request: Request, member: Member) -> str:
+        tz = self.core.settings.timezone
+        hours_left = max(0, int((request.deadline_at - clock.now()).total_seconds() // 3600))
+        lines = [t("A colleague asks for a conversation (request {ref}).", ref=request.ref)]
+        wishes = preference_lines(t, request.preferences, member.display_name)
+        lines.append(t("Their wishes: {wishes}", wishes="; ".join(wishes)) if wishes else t("No special wishes."))
+        lines.append(t("Their language: {language}", language=_language_name(request.language)))
+        lines.append(
+            t("Make contact before {deadline} ({hours} h left).", deadline=t.when(request.deadline_at, tz), hours=hours_left)
+        )
+        lines.append(t("You will see their message once you claim the request. You never see who they are."))
+        return "\n".join(lines)
+
+    async def withdraw(self, person: Person, ref: str) -> Outcome:
+        core = self.core
+        async with core.db.transaction():
+            request = await core.requests.by_ref(ref)
+            if request is None or request.requester_id != person.id:
+                return Outcome.NOT_FOUND
+            if not request.unclaimed:
+                return Outcome.CLOSED if not request.is_open else Outcome.TAKEN
+            await core.requests.finish(request.id, "withdrawn", "requester")
+            await self._retract_offers(request, "withdrawn")
+        return Outcome.OK
+
+    async def _retract_offers(self, request: Request, state: str, keep: int | None = None) -> None:
+        """Open offers are closed and their messages updated, so no one acts on them."""
+        core = self.core
+        for offer in await core.requests.offers(request.id, "open"):
+            if offer.member_id == keep:
+                continue
+            await core.requests.set_offer_state(offer.id, state)
+            if offer.outbox_id is None:
+                continue
+            member = await core.members.get(offer.member_id)
+            t = await self._translator(member.person_id)
+            text = (
+                t("Request {ref} has been taken by another listener. Thank you.", ref=request.ref)
+                if state == "taken"
+                else t("Request {ref} was withdrawn by the colleague.", ref=request.ref)
+            )
+            await core.outbox.replace_or_edit(offer.outbox_id, member.person_id, Payload(text))
+
+    # Claiming -----------------------------------------------------------------
+
+    async def claim(self, person: Person, ref: str) -> tuple[Outcome, Request | None]:
+        core = self.core
+        async with core.db.transaction():
+            member = await core.members.by_person(person.id)
+            if member is None or not member.active:
+                return Outcome.NOT_MEMBER, None
+            request = await core.requests.by_ref(ref)
+            if request is None:
+                return Outcome.NOT_FOUND, None
+            offer = await core.requests.offer(request.id, member.id)
+            if offer is None:
+                return Outcome.NOT_OFFERED, None
+            if request.member_id == member.id and request.is_open:
+                return Outcome.ALREADY, request
+            if not request.is_open:
+                return Outcome.CLOSED, None
+            if not request.unclaimed or offer.state != "open":
+                return Outcome.TAKEN, None
+            if member.open_cases >= member.max_open_cases:
+                return Outcome.AT_CAP, None
+            if not await core.requests.claim(request.id, member.id):
+                return Outcome.TAKEN, None
+            await core.requests.set_offer_state(offer.id, "won")
+            await self._retract_offers(request, "taken", keep=member.id)
+            request = await core.requests.get(request.id)
+            await self._deliver_pending(request, member)
+            t = await self._translator(request.requester_id)
+            await self._tell(
+                request.requester_id,
+                t(
+                    "Good news: {name} from the vigilance network has taken your request {ref} "
+                    "and will write to you here. Anything you write here goes only to {name}.",
+                    name=member.display_name,
+                    ref=request.ref,
+                ),
+            )
+        return Outcome.OK, request
+
+    async def _deliver_pending(self, request: Request, member: Member) -> None:
+        """Messages the requester wrote before the claim go to the member now, in order."""
+        t = await self._translator(member.person_id)
+        for message in await self.core.conversations.undelivered(request.id, "requester"):
+            await self._relay_to(member.person_id, t, pseudonym(t, request), request, message.id, message.body)
+
+    async def decline(self, person: Person, ref: str) -> Outcome:
+        core = self.core
+        async with core.db.transaction():
+            member = await core.members.by_person(person.id)
+            if member is None:
+                return Outcome.NOT_MEMBER
+            request = await core.requests.by_ref(ref)
+            offer = request and await core.requests.offer(request.id, member.id)
+            if not offer:
+                return Outcome.NOT_OFFERED
+            if not await core.requests.set_offer_state(offer.id, "declined"):
+                return Outcome.CLOSED
+        return Outcome.OK
+
+    # Talking ------------------------------------------------------------------
+
+    async def conversations_of(self, person: Person) -> list[Request]:
+        """Open requests this person is a party to: their own, and the cases they hold."""
+        found = []
+        if own := await self.core.requests.open_for_requester(person.id):
+            found.append(own)
+        member = await self.core.members.by_person(person.id)
+        if member is not None:
+            found.extend(await self.core.requests.open_for_member(member.id))
+        return found
+
+    async def case_of_reply(self, person: Person, telegram_message_id: int) -> Request | None:
+        request_id = await self.core.outbox.request_of_sent(person.id, telegram_message_id)
+        return None if request_id is None else await self.core.requests.get(request_id)
+
+    async def relay(self, person: Person, request_id: int, text: str) -> tuple[Outcome, Request | None]:
+        """Pass a text to the other side of the request, re-checking who may write."""
+        core = self.core
+        async with core.db.transaction():
+            request = await core.requests.get(request_id)
+            if request is None:
+                return Outcome.NOT_FOUND, None
+            member = await core.members.get(request.member_id) if request.member_id else None
+            if request.requester_id == person.id:
+                if not request.is_open:
+                    return Outcome.CLOSED, request
+                message_id = await core.conversations.add(request.id, "requester", text)
+                if member is None:
+                    return Outcome.PENDING, request
+                t = await self._translator(member.person_id)
+                await self._relay_to(member.person_id, t, pseudonym(t, request), request, message_id, text)
+                return Outcome.OK, request
+            if member is not None and member.person_id == person.id:
+                if not request.is_open:
+                    return Outcome.CLOSED, request
+                message_id = await core.conversations.add(request.id, "member", text)
+                await core.requests.mark_contacted(request.id)
+                t = await self._translator(request.requester_id)
+                await self._relay_to(request.requester_id, t, member.display_name, request, message_id, text)
+                return Outcome.OK, await core.requests.get(request.id)
+            return Outcome.NOT_FOUND, None
+
+    async def _relay_to(
+        self, person_id: int, t: Translator, author: str, request: Request, message_id: int, text: str
+    ) -> None:
+        # A new message, never a forward, and protected from forwarding and saving.
+        await self.core.outbox.enqueue(
+            person_id,
+            Payload(f"💬 {author}:\n{text}", protect=True),
+            request_id=request.id,
+            message_id=message_id,
+        )
+
+    async def park_draft(self, person: Person, text: str) -> int:
+        return await self.core.conversations.add_draft(person.id, text)
+
+    async def send_draft(self, person: Person, draft_id: int, ref: str) -> tuple[Outcome, Request | None]:
+        """Send a parked text to the case its author chose; the draft stays if it cannot go."""
+        try:
+            async with self.core.db.transaction():
+                request = await self.core.requests.by_ref(ref)
+                text = await self.core.conversations.take_draft(draft_id, person.id)
+                if request is None or text is None:
+                    return Outcome.NOT_FOUND, None
+                outcome, request = await self.relay(person, request.id, text)
+                if outcome not in (Outcome.OK, Outcome.PENDING):
+                    raise _Rollback(outcome)
+                return outcome, request
+        except _Rollback as stop:
+            return stop.outcome, None
+
+    # Ending -------------------------------------------------------------------
+
+    async def end(self, person: Person, ref: str) -> tuple[Outcome, Request | None]:
+        """Either side ends the conversation; the other side is told."""
+        core = self.core
+        async with core.db.transaction():
+            request = await core.requests.by_ref(ref)
+            if request is None:
+                return Outcome.NOT_FOUND, None
+            member = await core.members.get(request.member_id) if request.member_id else None
+            is_requester = request.requester_id == person.id
+            is_member = member is not None and member.person_id == person.id
+            if not (is_requester or is_member):
+                return Outcome.NOT_FOUND, None
+            if not request.is_open:
+                return Outcome.CLOSED, request
+            if is_requester and request.unclaimed:
+                await core.requests.finish(request.id, "withdrawn", "requester")
+                await self._retract_offers(request, "withdrawn")
+                return Outcome.OK, request
+            await core.requests.finish(request.id, "closed", "requester" if is_requester else "member")
+            if is_requester:
+                t = await self._translator(member.person_id)
+                await self._tell(
+                    member.person_id,
+                    t("{colleague} has ended the conversation (case {ref}). The case is closed.",
+                      colleague=pseudonym(t, request), ref=request.ref),
+                )
+            else:
+                t = await self._translator(request.requester_id)
+                await self._tell(
+                    request.requester_id,
+                    t("{name} has closed the conversation {ref}. You can ask for a new conversation "
+                      "at any time with /start.", name=member.display_name, ref=request.ref),
+                )
+        return Outcome.OK, request
+
+
+class _Rollback(Exception):
+    def __init__(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+
+
+def _language_name(code: str) -> str:
+    return LANGUAGE.get(code, code)
+
+
+__all__ = ["Ask", "Opened", "Outcome", "RequestDesk", "OpenRequestExists", "pseudonym", "MAX_TEXT"]

@@ -1,0 +1,154 @@
+"""Settings from the environment and an optional `.env` file.
+
+Every problem is reported as one `SettingsError` line that names the setting and
+says how to fix it; the CLI prints that line and exits, never a traceback.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+LANGUAGES = ("nl", "fr", "en")
+OFFICIAL_API = "https://api.telegram.org/bot"
+_TOKEN_SHAPE = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is meant for the operator."""
+
+
+def _default_key_file() -> Path:
+    # Outside the project folder on purpose: the key must never sit beside the database.
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "waakzaam" / "master.key"
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str
+    api_base_url: str = OFFICIAL_API
+    db_path: Path = Path("data/waakzaam.db")
+    key_file: Path = field(default_factory=_default_key_file)
+    timezone: ZoneInfo = ZoneInfo("Europe/Brussels")
+    access_code: str | None = None
+    default_language: str = "nl"
+    departments: tuple[str, ...] = ("Production", "Maintenance", "Logistics", "Office", "Sales")
+    emergency_countries: tuple[str, ...] = ("BE", "NL")
+    contact_deadline: timedelta = timedelta(hours=24)
+    invite_ttl: timedelta = timedelta(days=7)
+    poll_interval: float = 0.0
+
+    @property
+    def key_is_beside_db(self) -> bool:
+        db_dir = self.db_path.resolve().parent
+        key = self.key_file.resolve()
+        return key.parent == db_dir or db_dir in key.parents
+
+
+def _env(source: dict[str, str | None], name: str) -> str | None:
+    value = os.environ.get(name, source.get(name))
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def load_settings(env_file: Path | str | None = ".env", *, require_token: bool = True) -> Settings:
+    """Read settings; `.env` fills in what the process environment does not set."""
+    source: dict[str, str | None] = {}
+    if env_file and Path(env_file).is_file():
+        source = dict(dotenv_values(env_file))
+
+    token = _env(source, "TELEGRAM_BOT_TOKEN") or ""
+    if require_token and not token:
+        raise SettingsError(
+            "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather in Telegram (/newbot), "
+            "then put the token it gives you in .env as TELEGRAM_BOT_TOKEN=123456:ABC..."
+        )
+    if token and not _TOKEN_SHAPE.match(token):
+        raise SettingsError(
+            "TELEGRAM_BOT_TOKEN does not look like a bot token (expected digits, a colon and "
+            "a long code, as @BotFather shows it). Copy it again without spaces or quotes."
+        )
+
+    kwargs: dict = {"token": token}
+
+    if api := _env(source, "TELEGRAM_API_BASE_URL"):
+        if not re.match(r"^https?://[^/\s]+(/\S*)?$", api):
+            raise SettingsError(
+                "TELEGRAM_API_BASE_URL must be a URL such as https://api.telegram.org/bot "
+                "(or http://127.0.0.1:9000/bot for a local emulator)."
+            )
+        kwargs["api_base_url"] = api
+
+    if db := _env(source, "WAAKZAAM_DB"):
+        kwargs["db_path"] = Path(db).expanduser()
+    if key := _env(source, "WAAKZAAM_KEY_FILE"):
+        kwargs["key_file"] = Path(key).expanduser()
+
+    if tz := _env(source, "WAAKZAAM_TIMEZONE"):
+        try:
+            kwargs["timezone"] = ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(
+                f"WAAKZAAM_TIMEZONE={tz!r} is not a known time zone; use a name such as Europe/Brussels."
+            ) from None
+
+    if code := _env(source, "WAAKZAAM_ACCESS_CODE"):
+        if not re.match(r"^[A-Za-z0-9_-]{4,64}$", code):
+            raise SettingsError(
+                "WAAKZAAM_ACCESS_CODE must be 4 to 64 letters, digits, '-' or '_' "
+                "(it travels in a t.me link); leave it empty for no access code."
+            )
+        kwargs["access_code"] = code
+
+    if lang := _env(source, "WAAKZAAM_DEFAULT_LANGUAGE"):
+        if lang not in LANGUAGES:
+            raise SettingsError(f"WAAKZAAM_DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}.")
+        kwargs["default_language"] = lang
+
+    if deps := _env(source, "WAAKZAAM_DEPARTMENTS"):
+        names = tuple(d.strip() for d in deps.split(",") if d.strip())
+        if not names or len(set(names)) != len(names) or any(len(n) > 40 for n in names):
+            raise SettingsError(
+                "WAAKZAAM_DEPARTMENTS must be a comma-separated list of distinct department names "
+                "of at most 40 characters each, e.g. Production,Maintenance,Office."
+            )
+        kwargs["departments"] = names
+
+    if countries := _env(source, "WAAKZAAM_EMERGENCY_COUNTRIES"):
+        codes = tuple(c.strip().upper() for c in countries.split(",") if c.strip())
+        if not codes or any(not re.match(r"^[A-Z]{2}$", c) for c in codes):
+            raise SettingsError("WAAKZAAM_EMERGENCY_COUNTRIES must be country codes such as BE,NL.")
+        kwargs["emergency_countries"] = codes
+
+    if hours := _env(source, "WAAKZAAM_CONTACT_DEADLINE_HOURS"):
+        kwargs["contact_deadline"] = timedelta(hours=_positive_number("WAAKZAAM_CONTACT_DEADLINE_HOURS", hours))
+    if days := _env(source, "WAAKZAAM_INVITE_TTL_DAYS"):
+        kwargs["invite_ttl"] = timedelta(days=_positive_number("WAAKZAAM_INVITE_TTL_DAYS", days))
+    if poll := _env(source, "WAAKZAAM_POLL_INTERVAL"):
+        kwargs["poll_interval"] = _positive_number("WAAKZAAM_POLL_INTERVAL", poll, allow_zero=True)
+
+    settings = Settings(**kwargs)
+    if settings.key_is_beside_db:
+        raise SettingsError(
+            f"WAAKZAAM_KEY_FILE ({settings.key_file}) is in the database's folder; a copy of that "
+            "folder would then carry its own key. Put the key file somewhere else."
+        )
+    return settings
+
+
+def _positive_number(name: str, raw: str, *, allow_zero: bool = False) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {raw!r}.") from None
+    if value < 0 or (value == 0 and not allow_zero):
+        raise SettingsError(f"{name} must be greater than zero.")
+    return value

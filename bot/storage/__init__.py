@@ -1,0 +1,1 @@
+"""Persistence: the connection, migrations and one repository per aggregate."""

@@ -1,0 +1,141 @@
+"""Members (volunteer listeners): joining, profile, availability and load."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from .. import clock
+from ..crypto import Vault
+from .database import Database
+
+HANDLE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+GENDERS = ("woman", "man", "other")
+AGE_BANDS = ("under35", "35to50", "over50")
+STATUSES = ("worker", "employee", "manager")
+PROFILE_FIELDS = ("gender", "age_band", "status", "department")
+OPEN_CASE_STATES = ("claimed", "contacted")
+
+
+@dataclass(frozen=True)
+class Member:
+    id: int
+    person_id: int
+    handle: str
+    display_name: str | None
+    gender: str | None
+    age_band: str | None
+    status: str | None
+    department: str | None
+    languages: tuple[str, ...]
+    charter_accepted: bool
+    profile_complete: bool
+    max_open_cases: int
+    paused_until: str | None
+    left: bool
+    open_cases: int = 0
+
+    @property
+    def active(self) -> bool:
+        return self.charter_accepted and self.profile_complete and not self.left
+
+
+def new_handle(length: int = 6) -> str:
+    return "".join(secrets.choice(HANDLE_ALPHABET) for _ in range(length))
+
+
+class MemberRepository:
+    def __init__(self, db: Database, vault: Vault) -> None:
+        self.db = db
+        self.vault = vault
+
+    _SELECT = (
+        "SELECT m.*, (SELECT COUNT(*) FROM requests r WHERE r.member_id = m.id"
+        " AND r.state IN ('claimed', 'contacted')) AS open_cases FROM members m"
+    )
+
+    def _member(self, row) -> Member:
+        name = None
+        if row["display_name_enc"]:
+            name = self.vault.open("members", "display_name", row["id"], row["display_name_enc"])
+        return Member(
+            id=row["id"],
+            person_id=row["person_id"],
+            handle=row["handle"],
+            display_name=name,
+            gender=row["gender"],
+            age_band=row["age_band"],
+            status=row["status"],
+            department=row["department"],
+            languages=tuple(x for x in row["languages"].split(",") if x),
+            charter_accepted=row["charter_accepted_at"] is not None,
+            profile_complete=bool(row["profile_complete"]),
+            max_open_cases=row["max_open_cases"],
+            paused_until=row["paused_until"],
+            left=row["left_at"] is not None,
+            open_cases=row["open_cases"],
+        )
+
+    async def by_person(self, person_id: int) -> Member | None:
+        row = await self.db.fetchone(f"{self._SELECT} WHERE m.person_id = ?", (person_id,))
+        return None if row is None else self._member(row)
+
+    async def get(self, member_id: int) -> Member | None:
+        row = await self.db.fetchone(f"{self._SELECT} WHERE m.id = ?", (member_id,))
+        return None if row is None else self._member(row)
+
+    async def by_handle(self, handle: str) -> Member | None:
+        row = await self.db.fetchone(f"{self._SELECT} WHERE m.handle = ?", (handle,))
+        return None if row is None else self._member(row)
+
+    async def active(self) -> list[Member]:
+        rows = await self.db.fetchall(
+            f"{self._SELECT} WHERE m.left_at IS NULL AND m.charter_accepted_at IS NOT NULL"
+            " AND m.profile_complete = 1 ORDER BY m.id"
+        )
+        return [self._member(r) for r in rows]
+
+    async def enrol(self, person_id: int) -> Member:
+        """A member row for an invited person (re-joining after leaving starts over)."""
+        async with self.db.transaction():
+            existing = await self.by_person(person_id)
+            if existing is None:
+                while await self.db.fetchval(
+                    "SELECT 1 FROM members WHERE handle = ?", (handle := new_handle(),)
+                ):
+                    pass
+                await self.db.execute(
+                    "INSERT INTO members (person_id, handle, joined_at) VALUES (?, ?, ?)",
+                    (person_id, handle, clock.iso(clock.now())),
+                )
+            elif existing.left:
+                await self.db.execute(
+                    "UPDATE members SET left_at = NULL, charter_accepted_at = NULL, joined_at = ?"
+                    " WHERE id = ?",
+                    (clock.iso(clock.now()), existing.id),
+                )
+            return await self.by_person(person_id)
+
+    async def accept_charter(self, member_id: int) -> None:
+        await self.db.execute(
+            "UPDATE members SET charter_accepted_at = ? WHERE id = ? AND charter_accepted_at IS NULL",
+            (clock.iso(clock.now()), member_id),
+        )
+
+    async def set_display_name(self, member_id: int, name: str) -> None:
+        await self.db.execute(
+            "UPDATE members SET display_name_enc = ? WHERE id = ?",
+            (self.vault.seal("members", "display_name", member_id, name), member_id),
+        )
+
+    async def set_field(self, member_id: int, field: str, value: str | None) -> None:
+        if field not in PROFILE_FIELDS:
+            raise ValueError(field)
+        await self.db.execute(f"UPDATE members SET {field} = ? WHERE id = ?", (value, member_id))
+
+    async def set_languages(self, member_id: int, languages: tuple[str, ...]) -> None:
+        await self.db.execute(
+            "UPDATE members SET languages = ? WHERE id = ?", (",".join(languages), member_id)
+        )
+
+    async def mark_profile_complete(self, member_id: int) -> None:
+        await self.db.execute("UPDATE members SET profile_complete = 1 WHERE id = ?", (member_id,))

@@ -1,0 +1,184 @@
+"""An offline Bot API for fast tests (the pattern of PTB's own tests/auxil/networking.py).
+
+`OfflineRequest` answers the bot's HTTP calls from memory and records them, so the real
+`Application` runs, handlers and all, without a network. `SimUser` builds real `Update`
+objects for `process_update`, typing text and pressing buttons like a person would.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+from telegram.request import BaseRequest, RequestData
+
+BOT_ID = 700000001
+BOT = {"id": BOT_ID, "is_bot": True, "first_name": "Waakzaam", "username": "waakzaam_test_bot",
+       "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
+
+
+@dataclass
+class Sent:
+    """One message as the user's Telegram client shows it (edits applied)."""
+
+    chat_id: int
+    message_id: int
+    text: str
+    buttons: list[list[dict]] = field(default_factory=list)
+    protect_content: bool = False
+    edits: int = 0
+    raw: dict = field(default_factory=dict)
+
+    def button_data(self) -> list[str]:
+        return [b["callback_data"] for row in self.buttons for b in row]
+
+
+class OfflineRequest(BaseRequest):
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict]] = []
+        self.messages: dict[tuple[int, int], Sent] = {}
+        self.order: list[Sent] = []
+        self._ids = itertools.count(1000)
+        self.fail_next: dict[str, Exception] = {}
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 1.0
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         read_timeout=None, write_timeout=None, connect_timeout=None,
+                         pool_timeout=None) -> tuple[int, bytes]:
+        endpoint = url.rsplit("/", 1)[-1]
+        params: dict[str, Any] = dict(request_data.parameters) if request_data else {}
+        self.calls.append((endpoint, params))
+        if endpoint in self.fail_next:
+            error = self.fail_next.pop(endpoint)
+            return error  # (status, body) tuple
+        result = self._answer(endpoint, params)
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    def _answer(self, endpoint: str, params: dict) -> Any:
+        if endpoint == "getMe":
+            return BOT
+        if endpoint == "getUpdates":
+            return []
+        if endpoint == "sendMessage":
+            chat_id = int(params["chat_id"])
+            sent = Sent(chat_id, next(self._ids), params["text"],
+                        _buttons(params.get("reply_markup")), bool(params.get("protect_content")))
+            sent.raw = self._message_json(sent)
+            self.messages[(chat_id, sent.message_id)] = sent
+            self.order.append(sent)
+            return sent.raw
+        if endpoint in ("editMessageText", "editMessageReplyMarkup"):
+            key = (int(params["chat_id"]), int(params["message_id"]))
+            sent = self.messages[key]
+            if "text" in params:
+                sent.text = params["text"]
+            sent.buttons = _buttons(params.get("reply_markup"))
+            sent.edits += 1
+            sent.raw = self._message_json(sent)
+            return sent.raw
+        return True
+
+    @staticmethod
+    def _message_json(sent: Sent) -> dict:
+        message = {"message_id": sent.message_id, "date": int(time.time()),
+                   "chat": {"id": sent.chat_id, "type": "private"}, "from": BOT, "text": sent.text,
+                   "has_protected_content": sent.protect_content}
+        if sent.buttons:
+            message["reply_markup"] = {"inline_keyboard": sent.buttons}
+        return message
+
+    def sent_to(self, chat_id: int) -> list[Sent]:
+        return [m for m in self.order if m.chat_id == chat_id]
+
+    def methods(self) -> list[str]:
+        return [name for name, _ in self.calls]
+
+
+def _buttons(markup: Any) -> list[list[dict]]:
+    if not markup:
+        return []
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    return markup.get("inline_keyboard", [])
+
+
+_update_ids = itertools.count(1)
+_message_ids = itertools.count(1)
+
+
+class SimUser:
+    """A person in a private chat with the bot."""
+
+    def __init__(self, app: Application, request: OfflineRequest, user_id: int,
+                 first_name: str = "Test", language_code: str = "en", username: str | None = None) -> None:
+        self.app, self.request, self.id = app, request, user_id
+        self.user = {"id": user_id, "is_bot": False, "first_name": first_name,
+                     "language_code": language_code}
+        if username:
+            self.user["username"] = username
+        self._seen = 0
+
+    async def _process(self, payload: dict) -> None:
+        payload["update_id"] = next(_update_ids)
+        await self.app.process_update(Update.de_json(payload, self.app.bot))
+
+    def _message(self, text: str, reply_to: Sent | None = None) -> dict:
+        message = {"message_id": next(_message_ids), "date": int(time.time()),
+                   "chat": {"id": self.id, "type": "private"}, "from": self.user, "text": text}
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to.raw
+        return message
+
+    async def send(self, text: str, reply_to: Sent | None = None) -> None:
+        await self._process({"message": self._message(text, reply_to)})
+
+    async def send_raw(self, message_fields: dict) -> None:
+        message = {"message_id": next(_message_ids), "date": int(time.time()),
+                   "chat": {"id": self.id, "type": "private"}, "from": self.user, **message_fields}
+        await self._process({"message": message})
+
+    async def press(self, label_or_data: str, message: Sent | None = None) -> None:
+        """Press a button by (part of) its label, on the newest message that has it."""
+        candidates = [message] if message else reversed(self.inbox())
+        for sent in candidates:
+            for row in sent.buttons:
+                for button in row:
+                    if label_or_data in (button["text"], button["callback_data"]) or label_or_data in button["text"]:
+                        await self.press_data(button["callback_data"], sent)
+                        return
+        raise AssertionError(f"no button {label_or_data!r} in {[m.text[:40] for m in self.inbox()]}")
+
+    async def press_data(self, data: str, message: Sent) -> None:
+        query = {"id": str(next(_update_ids)), "from": self.user, "chat_instance": "ci",
+                 "data": data, "message": message.raw}
+        await self._process({"callback_query": query})
+
+    def inbox(self) -> list[Sent]:
+        return self.request.sent_to(self.id)
+
+    def new(self) -> list[Sent]:
+        """Messages that arrived since the last call."""
+        messages = self.inbox()
+        fresh, self._seen = messages[self._seen:], len(messages)
+        return fresh
+
+    def last(self) -> Sent:
+        return self.inbox()[-1]
+
+    def texts(self) -> str:
+        return "\n---\n".join(m.text for m in self.inbox())
