@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from telegram import BotCommand, Update
+from telegram import Bot, BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
@@ -29,11 +29,11 @@ COMMANDS = {
 class Services:
     """What handlers reach through `context.bot_data['services']`."""
 
-    def __init__(self, core: Core, sender: Sender) -> None:
+    def __init__(self, core: Core, bot: Bot) -> None:
         self.core = core
         self.settings = core.settings
         self.desk = RequestDesk(core)
-        self.sender = sender
+        self.sender = Sender(core, bot, self.desk.undeliverable)
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -73,8 +73,7 @@ def build_application(
 async def _post_init(app: Application) -> None:
     settings: Settings = app.bot_data["settings"]
     core = await open_core(settings, app.bot_data.get("charter"))
-    sender = Sender(core, app.bot)
-    app.bot_data["services"] = Services(core, sender)
+    app.bot_data["services"] = Services(core, app.bot)
     if app.job_queue is not None:
         app.job_queue.run_repeating(_drain_outbox, interval=OUTBOX_INTERVAL, first=1, name="outbox")
     await _publish_commands(app)

@@ -4,47 +4,51 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 
+from . import logs
 from .settings import SettingsError, load_settings
 
 log = logging.getLogger("waakzaam")
 
 
-def _configure_logging() -> None:
-    logging.basicConfig(
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO, stream=sys.stderr
-    )
-    # httpx logs every request URL, and Bot API URLs carry the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+async def _preflight(settings) -> str | None:
+    """Check the key, the database and the Bot API before PTB starts; a problem as one line."""
+    from telegram import Bot
+    from telegram.error import InvalidToken, NetworkError, TelegramError
+
+    from .core import StartupError, open_core
+
+    try:
+        core = await open_core(settings)
+    except StartupError as exc:
+        return f"cannot start: {exc}"
+    await core.close()
+    try:
+        async with Bot(settings.token, base_url=settings.api_base_url):
+            pass
+    except InvalidToken:
+        return "Telegram refused TELEGRAM_BOT_TOKEN. Check it with @BotFather (/mybots)."
+    except (NetworkError, TelegramError) as exc:
+        return (f"cannot reach the Bot API at {settings.api_base_url} ({exc.__class__.__name__}). "
+                "Check the network or TELEGRAM_API_BASE_URL.")
+    return None
 
 
 def _run(settings) -> int:
     from telegram import Update
-    from telegram.error import InvalidToken, NetworkError
 
     from .app import build_application
-    from .core import StartupError
 
-    app = build_application(settings)
-    try:
-        app.run_polling(
-            poll_interval=settings.poll_interval,
-            allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
-            drop_pending_updates=False,
-        )
-    except StartupError as exc:
-        print(f"waakzaam: cannot start: {exc}", file=sys.stderr)
+    if problem := asyncio.run(_preflight(settings)):
+        print(f"waakzaam: {problem}", file=sys.stderr)
         return 2
-    except InvalidToken:
-        print("waakzaam: Telegram refused TELEGRAM_BOT_TOKEN. Check it with @BotFather (/mybots).",
-              file=sys.stderr)
-        return 2
-    except NetworkError as exc:
-        print(f"waakzaam: cannot reach the Bot API at {settings.api_base_url} "
-              f"({exc.__class__.__name__}). Check the network or TELEGRAM_API_BASE_URL.", file=sys.stderr)
-        return 2
+    log.info("starting; the database is %s", settings.db_path)
+    build_application(settings).run_polling(
+        poll_interval=settings.poll_interval,
+        allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
+    )
     return 0
 
 
@@ -84,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     invite.add_argument("role", choices=("coordinator", "member", "steering"))
     args = parser.parse_args(argv)
 
-    _configure_logging()
+    level = os.environ.get("WAAKZAAM_LOG_LEVEL", "INFO").upper()
+    logs.configure(level if level in ("DEBUG", "INFO", "WARNING", "ERROR") else "INFO")
     try:
         settings = load_settings()
     except SettingsError as exc:

@@ -263,6 +263,27 @@ class RequestDesk:
             message_id=message_id,
         )
 
+    async def undeliverable(self, message_id: int) -> None:
+        """Telegram will not take a relayed message: its author must not think it arrived."""
+        core = self.core
+        message = await core.conversations.get(message_id)
+        request = message and await core.requests.get(message.request_id)
+        if request is None:
+            return
+        if message.author == "requester":
+            author = request.requester_id
+        else:
+            member = await core.members.get(request.member_id) if request.member_id else None
+            author = member.person_id if member else None
+        if author is None:
+            return
+        t = await self._translator(author)
+        await self._tell(author, t(
+            "Your message in conversation {ref} could not be delivered: the other person cannot be "
+            "reached through the bot at the moment. It has been kept; a coordinator can help if this "
+            "goes on.", ref=request.ref,
+        ))
+
     async def park_draft(self, person: Person, text: str) -> int:
         return await self.core.conversations.add_draft(person.id, text)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
@@ -33,20 +34,20 @@ def _backoff(attempts: int) -> timedelta:
 class Sender:
     """Drains the outbox. One drain at a time, so nothing is sent twice."""
 
-    def __init__(self, core: Core, bot: Bot) -> None:
+    def __init__(self, core: Core, bot: Bot, undeliverable: Callable[[int], Awaitable[None]]) -> None:
         self.core = core
         self.bot = bot
+        self._undeliverable = undeliverable  # told the id of a relayed message that cannot go
         self._lock = asyncio.Lock()
 
     async def flush(self) -> int:
         """Send everything due now; returns how many went out."""
         sent = 0
         async with self._lock:
+            # Every row leaves the due set (sent, finished, or retried later), so this ends.
             while batch := await self.core.outbox.due():
                 for delivery in batch:
                     sent += await self._deliver(delivery)
-                if len(batch) < 50:
-                    break
         return sent
 
     async def _deliver(self, delivery: Delivery) -> int:
@@ -74,19 +75,19 @@ class Sender:
         except Forbidden:
             # The person blocked the bot or deleted their account: stop trying.
             log.warning("outbox %s: recipient blocked the bot", delivery.id)
-            await outbox.finish(delivery.id, "blocked")
+            await self._give_up(delivery, "blocked")
             return 0
         except BadRequest as exc:
             if delivery.edit_of_message is not None and "not modified" in str(exc).lower():
                 await outbox.mark_sent(delivery, delivery.edit_of_message)
                 return 0
             log.error("outbox %s: rejected by Telegram (%s)", delivery.id, exc.__class__.__name__)
-            await outbox.finish(delivery.id, "failed")
+            await self._give_up(delivery, "failed")
             return 0
         except (NetworkError, TelegramError) as exc:
             if delivery.attempts + 1 >= MAX_ATTEMPTS:
                 log.error("outbox %s: giving up after %s attempts", delivery.id, MAX_ATTEMPTS)
-                await outbox.finish(delivery.id, "failed")
+                await self._give_up(delivery, "failed")
             else:
                 log.info("outbox %s: will retry (%s)", delivery.id, exc.__class__.__name__)
                 await outbox.retry_later(delivery.id, _backoff(delivery.attempts))
@@ -95,6 +96,13 @@ class Sender:
         if delivery.message_id is not None:
             await self.core.conversations.mark_delivered(delivery.message_id)
         return 1
+
+
+    async def _give_up(self, delivery: Delivery, state: str) -> None:
+        async with self.core.db.transaction():
+            await self.core.outbox.finish(delivery.id, state)
+            if delivery.message_id is not None:
+                await self._undeliverable(delivery.message_id)
 
 
 def _as_delta(value) -> timedelta:

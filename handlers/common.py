@@ -1,6 +1,7 @@
 """Shared gatekeeping, /start, /language, /help, unknown input and the error handler."""
 from __future__ import annotations
 
+import hmac
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -96,23 +97,25 @@ async def _access_gate(update: Update, context: ContextTypes.DEFAULT_TYPE, who: 
     core = services(context).core
     if await core.members.by_person(who.id):
         return
-    message = update.message
-    text = (message.text or "").strip() if message else ""
-    if text.startswith("/start"):
-        payload = text.removeprefix("/start").strip()
-        if not payload or looks_like_invite(payload):
-            if not payload:
-                context.user_data["awaiting"] = "access_code"
-            return  # /start itself asks for the code; invitations pass
-        text = payload
-    elif text.startswith("/language"):
-        return
-    elif context.user_data.get("awaiting") != "access_code":
-        await say(update, Translator(who.language)("Please send the access code you received from your organisation first."))
-        context.user_data["awaiting"] = "access_code"
-        raise ApplicationHandlerStop
     t = Translator(who.language)
-    if text == settings.access_code:
+    query = update.callback_query
+    if query is not None and (query.data or "").startswith("lang:"):
+        return
+    text = (update.message.text or "").strip() if update.message else ""
+    if text.startswith(("/language", "/help")):
+        return  # language and emergency numbers are for everyone
+    if text.startswith("/start"):
+        text = text.removeprefix("/start").strip()
+        if looks_like_invite(text):
+            return
+    elif context.user_data.get("awaiting") != "access_code":
+        text = ""
+    if not text:
+        context.user_data["awaiting"] = "access_code"
+        await say(update, t("Welcome. Please send the access code you received from your organisation. "
+                            "In an emergency call 112, or see /help for help lines."))
+        raise ApplicationHandlerStop
+    if hmac.compare_digest(text.encode(), settings.access_code.encode()):
         await core.people.grant_access(who.id)
         context.user_data.pop("awaiting", None)
         context.user_data["person"] = await core.people.get(who.id)

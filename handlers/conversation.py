@@ -64,9 +64,17 @@ def _label(t, request: Request, person_id: int) -> str:
 
 async def _report(update: Update, context, outcome: Outcome, request: Request | None) -> None:
     t, who = tr(context), person(context)
-    if outcome is Outcome.OK and request.requester_id != who.id:
-        # A member always sees which case a message went to.
-        await say(update, t("✓ Sent to {colleague}.", colleague=pseudonym(t, request)))
+    if outcome is Outcome.OK:
+        # Deliver now, then tell the author the truth: sent, or still queued.
+        await services(context).sender.flush()
+        author = "requester" if request.requester_id == who.id else "member"
+        queued = await services(context).core.conversations.undelivered(request.id, author)
+        if queued:
+            await say(update, t("⏳ Not delivered yet. Your message is kept and goes out as soon as "
+                                "Telegram accepts it."))
+        elif author == "member":
+            # A member always sees which case a message went to.
+            await say(update, t("✓ Sent to {colleague}.", colleague=pseudonym(t, request)))
     elif outcome is Outcome.PENDING:
         await say(update, t("Saved. Your message will be passed on as soon as a listener takes your "
                             "request {ref}.", ref=request.ref))

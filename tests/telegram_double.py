@@ -43,7 +43,8 @@ class OfflineRequest(BaseRequest):
         self.messages: dict[tuple[int, int], Sent] = {}
         self.order: list[Sent] = []
         self._ids = itertools.count(1000)
-        self.fail_next: dict[str, Exception] = {}
+        # endpoint -> an exception to raise, or (HTTP status, description) to answer, once
+        self.fail_next: dict[str, Exception | tuple[int, str]] = {}
 
     async def initialize(self) -> None:
         pass
@@ -62,8 +63,11 @@ class OfflineRequest(BaseRequest):
         params: dict[str, Any] = dict(request_data.parameters) if request_data else {}
         self.calls.append((endpoint, params))
         if endpoint in self.fail_next:
-            error = self.fail_next.pop(endpoint)
-            return error  # (status, body) tuple
+            failure = self.fail_next.pop(endpoint)
+            if isinstance(failure, Exception):
+                raise failure
+            status, description = failure
+            return status, json.dumps({"ok": False, "error_code": status, "description": description}).encode()
         result = self._answer(endpoint, params)
         return 200, json.dumps({"ok": True, "result": result}).encode()
 

@@ -34,6 +34,10 @@ class ConversationRepository:
             )
         return message_id
 
+    async def get(self, message_id: int) -> Message | None:
+        row = await self.db.fetchone("SELECT * FROM messages WHERE id = ?", (message_id,))
+        return None if row is None else self._message(row)
+
     async def undelivered(self, request_id: int, author: str) -> list[Message]:
         rows = await self.db.fetchall(
             "SELECT * FROM messages WHERE request_id = ? AND author = ? AND delivered_at IS NULL"

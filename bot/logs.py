@@ -1,0 +1,36 @@
+"""Logging that carries no message text and no ids.
+
+Our own log lines never include content. Libraries do at DEBUG level (PTB logs
+every Bot API call with its parameters; aiosqlite every statement and its
+values; httpx every URL, which holds the bot token), so their records below
+their floor are dropped whatever level the operator picks.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+
+LIBRARY_FLOORS = {
+    "telegram": logging.INFO,
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "aiosqlite": logging.WARNING,
+    "apscheduler": logging.WARNING,
+}
+
+
+class PrivacyFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        for prefix, floor in LIBRARY_FLOORS.items():
+            if record.name == prefix or record.name.startswith(prefix + "."):
+                return record.levelno >= floor
+        return True
+
+
+def configure(level: str = "INFO") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(PrivacyFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)

@@ -1,0 +1,31 @@
+# Shared by scripts/start and scripts/test: a project virtualenv with the package installed.
+# Re-installs only when pyproject.toml changed, so repeated runs start fast.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+find_python() {
+  for candidate in "${PYTHON:-}" python3.13 python3.12 python3.11 python3; do
+    [ -n "$candidate" ] || continue
+    if command -v "$candidate" >/dev/null 2>&1 &&
+       "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      echo "$candidate"; return 0
+    fi
+  done
+  echo "Waakzaam needs Python 3.11 or newer; none was found on PATH." >&2
+  return 1
+}
+
+setup_venv() {  # $1: pip extras, e.g. "" or "[test]"
+  local extras="${1:-}"
+  local stamp=".venv/.installed${extras}"
+  local want
+  want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+  if [ ! -x .venv/bin/python ]; then
+    "$(find_python)" -m venv .venv
+  fi
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    .venv/bin/python -m pip install --quiet --upgrade pip
+    .venv/bin/python -m pip install --quiet -e ".${extras}"
+    echo "$want" > "$stamp"
+  fi
+}

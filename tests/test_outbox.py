@@ -1,0 +1,90 @@
+"""Nothing is lost: retries, blocked recipients, and a restart with work pending."""
+from datetime import timedelta
+
+import time_machine
+from telegram.error import NetworkError
+
+from bot.app import build_application
+from flows import ask_for_conversation, join_as_member
+from telegram_double import SimUser
+
+
+async def _claimed(services, people):
+    anna, emma = people(201, "Anna"), people(301, "Emma")
+    await join_as_member(services, anna, "Anna")
+    ref = await ask_for_conversation(emma)
+    await anna.press("Claim")
+    return anna, emma, ref
+
+
+async def _states(services):
+    return [r[0] for r in await services.core.db.fetchall("SELECT state FROM outbox ORDER BY id")]
+
+
+async def test_network_error_is_retried_later(services, people, offline):
+    anna, emma, ref = await _claimed(services, people)
+    offline.fail_next["sendMessage"] = NetworkError("connection reset")
+    await emma.send("are you there?")
+    assert "pending" in await _states(services)
+    assert not any("are you there?" in m.text for m in anna.inbox())
+    assert "Not delivered yet" in emma.last().text
+    assert await services.sender.flush() == 0  # not due yet: back-off
+    with time_machine.travel(timedelta(minutes=1)):
+        assert await services.sender.flush() == 1
+    assert anna.last().text.endswith("are you there?")
+    assert "pending" not in await _states(services)
+
+
+async def test_blocked_member_means_requester_is_told(services, people, offline):
+    anna, emma, ref = await _claimed(services, people)
+    offline.fail_next["sendMessage"] = (403, "Forbidden: bot was blocked by the user")
+    await emma.send("hello?")
+    assert "blocked" in await _states(services)
+    notice = emma.inbox()[-2]
+    assert "could not be delivered" in notice.text and ref in notice.text
+    assert "Not delivered yet" in emma.last().text
+    message = await services.core.db.fetchone("SELECT delivered_at FROM messages ORDER BY id DESC")
+    assert message["delivered_at"] is None  # kept, visibly not delivered
+
+
+async def test_pending_work_survives_a_restart(settings, app, services, people, offline):
+    anna, emma, ref = await _claimed(services, people)
+    offline.fail_next["sendMessage"] = NetworkError("down")
+    await anna.send("I will call you tomorrow")
+    assert not any("call you tomorrow" in m.text for m in emma.inbox())
+    await app.shutdown()
+    await app.post_shutdown(app)
+
+    restarted = build_application(settings, request=offline, rate_limit=False)
+    await restarted.initialize()
+    await restarted.post_init(restarted)
+    try:
+        with time_machine.travel(timedelta(minutes=1)):
+            assert await restarted.bot_data["services"].sender.flush() == 1
+        assert emma.last().text.endswith("I will call you tomorrow")
+        # and the bot still knows everyone after the restart
+        emma_again = SimUser(restarted, offline, 301)
+        await emma_again.send("thanks")
+        assert anna.last().text.endswith("thanks")
+    finally:
+        await restarted.shutdown()
+        await restarted.post_shutdown(restarted)
+        await app.initialize()  # let the fixture's teardown run cleanly
+        await app.post_init(app)
+
+
+async def test_offer_rewritten_while_in_flight_is_edited(services, people):
+    """An offer that changes while it is being sent ends up edited, not stale."""
+    from bot.storage.outbox import Payload
+
+    anna = people(201, "Anna")
+    await join_as_member(services, anna, "Anna")
+    person = await services.core.people.find(201)
+    outbox = services.core.outbox
+    first = await outbox.enqueue(person.id, Payload("old text"))
+    [delivery] = await outbox.due()
+    await outbox.replace_or_edit(first, person.id, Payload("new text"))
+    sent = await services.sender.bot.send_message(201, "old text")
+    await outbox.mark_sent(delivery, sent.message_id)
+    await services.sender.flush()
+    assert anna.last().text == "new text"

@@ -1,0 +1,110 @@
+"""Settings and start-up: one clear line for every mistake, and a key that must fit."""
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.core import StartupError, open_core
+from bot.settings import SettingsError, load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "123456789:AAHtestTokenForOfflineTestsOnly_0123456"
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    for name in list(os.environ):
+        if name.startswith(("TELEGRAM_", "WAAKZAAM_")):
+            monkeypatch.delenv(name)
+    return monkeypatch
+
+
+def test_missing_token_explains_botfather(clean_env, tmp_path):
+    with pytest.raises(SettingsError, match="BotFather"):
+        load_settings(tmp_path / "absent.env")
+
+
+@pytest.mark.parametrize("name,value,needle", [
+    ("TELEGRAM_BOT_TOKEN", "not-a-token", "TELEGRAM_BOT_TOKEN"),
+    ("WAAKZAAM_TIMEZONE", "Mars/Olympus", "WAAKZAAM_TIMEZONE"),
+    ("WAAKZAAM_DEFAULT_LANGUAGE", "de", "WAAKZAAM_DEFAULT_LANGUAGE"),
+    ("WAAKZAAM_CONTACT_DEADLINE_HOURS", "soon", "WAAKZAAM_CONTACT_DEADLINE_HOURS"),
+    ("WAAKZAAM_ACCESS_CODE", "has spaces", "WAAKZAAM_ACCESS_CODE"),
+    ("TELEGRAM_API_BASE_URL", "ftp://x", "TELEGRAM_API_BASE_URL"),
+])
+def test_malformed_setting_is_named(clean_env, tmp_path, name, value, needle):
+    clean_env.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    clean_env.setenv(name, value)
+    with pytest.raises(SettingsError, match=needle):
+        load_settings(tmp_path / "absent.env")
+
+
+def test_env_file_is_read_and_environment_wins(clean_env, tmp_path):
+    env = tmp_path / ".env"
+    env.write_text(f"TELEGRAM_BOT_TOKEN={TOKEN}\nWAAKZAAM_DEFAULT_LANGUAGE=fr\nWAAKZAAM_DEPARTMENTS=A, B\n")
+    clean_env.setenv("WAAKZAAM_DEFAULT_LANGUAGE", "en")
+    settings = load_settings(env)
+    assert settings.token == TOKEN and settings.default_language == "en"
+    assert settings.departments == ("A", "B")
+
+
+def test_key_beside_database_is_refused(clean_env, tmp_path):
+    clean_env.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    clean_env.setenv("WAAKZAAM_DB", str(tmp_path / "data" / "w.db"))
+    clean_env.setenv("WAAKZAAM_KEY_FILE", str(tmp_path / "data" / "master.key"))
+    with pytest.raises(SettingsError, match="WAAKZAAM_KEY_FILE"):
+        load_settings(tmp_path / "absent.env")
+
+
+async def test_key_created_on_first_start_then_required(settings):
+    core = await open_core(settings)
+    await core.people.ensure(5551234567, 5551234567, "nl")
+    await core.close()
+    assert settings.key_file.exists()
+
+    key = settings.key_file.read_bytes()
+    settings.key_file.unlink()
+    before = settings.db_path.read_bytes()
+    with pytest.raises(StartupError, match="missing"):
+        await open_core(settings)
+    assert not settings.key_file.exists()  # no new key made for a database with data
+    assert settings.db_path.read_bytes() == before
+
+    settings.key_file.write_text("ab" * 32 + "\n")
+    with pytest.raises(StartupError, match="does not fit"):
+        await open_core(settings)
+
+    settings.key_file.write_bytes(key)
+    core = await open_core(replace(settings))
+    assert await core.people.find(5551234567) is not None
+    await core.close()
+
+
+def _run_cli(env_extra: dict, tmp_path: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WAAKZAAM_"))}
+    env.update(env_extra)
+    return subprocess.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_cli_reports_a_missing_token_in_one_line(tmp_path):
+    result = _run_cli({"PYTHONPATH": str(ROOT)}, tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "BotFather" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_cli_reports_unreachable_api_without_traceback(tmp_path):
+    result = _run_cli({
+        "PYTHONPATH": str(ROOT), "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot",
+        "WAAKZAAM_DB": str(tmp_path / "data" / "w.db"), "WAAKZAAM_KEY_FILE": str(tmp_path / "k" / "m.key"),
+    }, tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "cannot reach the Bot API" in result.stderr
+    assert TOKEN not in result.stderr
