@@ -1,4 +1,7 @@
-"""Steps that many tests share, done the way a person does them: through the bot."""
+"""Steps that many tests share, done the way a person does them: through the bot.
+
+Buttons are pressed by their callback data, so the steps work in every language.
+"""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -8,33 +11,38 @@ async def invite_code(services, role: str) -> str:
     return await services.core.invites.create(role, timedelta(days=7))
 
 
-async def join_as_member(services, user, name: str, gender="Woman", age="35 to 50",
-                         status="Employee", department="Production", languages=("English",)) -> None:
+async def join_as_member(services, user, name: str, gender="woman", age="35to50",
+                         status="employee", department=0, languages=("en",)) -> None:
     await user.send(f"/start {await invite_code(services, 'member')}")
-    await user.press("I accept the charter")
+    await user.press("charter:yes")
     await user.send(name)
-    await user.press(gender)
-    await user.press(age)
-    await user.press(status)
-    await user.press(department)
+    await user.press(f"prof:g:{gender}")
+    await user.press(f"prof:a:{age}")
+    await user.press(f"prof:s:{status}")
+    await user.press(f"prof:d:{department}")
     for language in languages:
-        await user.press(language)
-    await user.press("Done")
-    assert "Your profile is ready" in user.last().text, user.texts()
+        await user.press(f"prof:l:{language}")
+    await user.press("prof:l:done")
+    person = await services.core.people.find(user.id)
+    member = await services.core.members.by_person(person.id)
+    assert member is not None and member.active, user.texts()
 
 
-async def ask_for_conversation(user, *, choices=(), department="Skip", first_message=None) -> str:
-    """Runs the request wizard; returns the case reference."""
+async def ask_for_conversation(user, *, choices=(), department=None, first_message=None) -> str:
+    """Runs the request wizard; choices are callback data such as "ask:g:woman".
+
+    Returns the case reference shown to the requester.
+    """
     await user.send("/start")
-    await user.press("Ask for a conversation")
-    for label in choices:
-        await user.press(label)
-    await user.press("Next")
-    await user.press(department)
+    await user.press("ask:start")
+    for data in choices:
+        await user.press(data)
+    await user.press("ask:next")
+    await user.press("ask:dep:-" if department is None else f"ask:dep:{department}")
     if first_message is None:
-        await user.press("Send the request without a message")
+        await user.press("ask:send")
     else:
         await user.send(first_message)
-    text = user.last().text
-    assert "has been received" in text, user.texts()
-    return text.split("Your request ")[1].split(" ")[0]
+    withdraw = [d for d in user.last().button_data() if d.startswith("withdraw:")]
+    assert withdraw, user.texts()
+    return withdraw[0].partition(":")[2]

@@ -32,11 +32,11 @@ async def test_database_wal_and_logs_reveal_nothing(app, services, people, setti
     bert = people(BERT_ID, "Bertrand", "fr", username="bertrand_b")
     emma = people(EMMA_ID, "Marguerite", "nl", username="marguerite_vdb")
     emma.user["last_name"] = "Vandenbroucke"
-    await join_as_member(services, anna, "Annelies Verstraeten", languages=("Nederlands",))
-    await join_as_member(services, bert, "Bertrand", gender="Man", languages=("Français",))
-    ref = await ask_for_conversation(emma, choices=("Nederlands",), department="Logistics",
+    await join_as_member(services, anna, "Annelies Verstraeten", languages=("nl",))
+    await join_as_member(services, bert, "Bertrand", gender="man", languages=("fr",))
+    ref = await ask_for_conversation(emma, choices=("ask:l:nl",), department=1,
                                      first_message=SECRETS_TEXT[0])
-    await anna.press("Claim")
+    await anna.press(f"claim:{ref}")
     await emma.send(SECRETS_TEXT[1])
     await anna.send(SECRETS_TEXT[2])
     await anna.send(SECRETS_TEXT[3])

@@ -7,7 +7,7 @@ async def test_request_claim_relay_close(services, people, offline):
     bert = people(202, "Bert", "en")
     emma = people(301, "Emma", "en", username="emma_private")
     await join_as_member(services, anna, "Anna")
-    await join_as_member(services, bert, "Bert", gender="Man")
+    await join_as_member(services, bert, "Bert", gender="man")
 
     ref = await ask_for_conversation(emma, first_message="I feel overwhelmed at work")
     offer_a = anna.last()
