@@ -14,15 +14,19 @@ from .core import Core, open_core
 from .i18n import LANGUAGES, N_, Translator
 from .requests import RequestDesk
 from .sender import Sender
+from .sla import ContactPromise
 from .settings import Settings
 
 log = logging.getLogger(__name__)
 OUTBOX_INTERVAL = timedelta(seconds=5)
+SWEEP_INTERVAL = timedelta(seconds=30)
 
 COMMANDS = {
     "start": N_("Start or open the menu"),
     "help": N_("What this bot does and where to find help"),
     "language": N_("Choose your language"),
+    "cases": N_("Listeners: your open conversations"),
+    "pause": N_("Listeners: pause new requests"),
 }
 
 
@@ -33,6 +37,7 @@ class Services:
         self.core = core
         self.settings = core.settings
         self.desk = RequestDesk(core)
+        self.promise = ContactPromise(core, self.desk)
         self.sender = Sender(core, bot, self.desk.undeliverable)
 
 
@@ -76,10 +81,17 @@ async def _post_init(app: Application) -> None:
     app.bot_data["services"] = Services(core, app.bot)
     if app.job_queue is not None:
         app.job_queue.run_repeating(_drain_outbox, interval=OUTBOX_INTERVAL, first=1, name="outbox")
+        # first=0: work that fell due while the bot was stopped is done right away.
+        app.job_queue.run_repeating(_sweep, interval=SWEEP_INTERVAL, first=0, name="sweep")
     await _publish_commands(app)
 
 
 async def _drain_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await services(context).sender.flush()
+
+
+async def _sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await services(context).promise.sweep()
     await services(context).sender.flush()
 
 

@@ -20,10 +20,10 @@ def label(t: Translator, field: str, value: str) -> str:
     return t(FIELDS[field][value])
 
 
-def preference_lines(t: Translator, prefs, member_name: str | None = None) -> list[str]:
+def preference_lines(t: Translator, prefs, personally: bool = False) -> list[str]:
     """The requester's wishes in words, without anything that could identify them."""
     lines = []
-    if member_name:
+    if personally:
         lines.append(t("Asked for you personally"))
     for field in ("gender", "age_band", "status", "language"):
         value = getattr(prefs, field)

@@ -39,6 +39,8 @@ class Ask:
     preferences: Preferences = Preferences()
     department: str | None = None
     first_message: str | None = None
+    allow_widening: bool = True
+    urgent: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,30 +66,71 @@ class RequestDesk:
     # Asking -------------------------------------------------------------------
 
     async def open(self, person: Person, ask: Ask) -> Opened:
-        """Create the request and offer it; raises OpenRequestExists for a second one."""
+        """Create the request and offer it; raises OpenRequestExists for a second one.
+
+        Urgency words in the first message make it urgent at once.
+        """
         core = self.core
-        now = clock.now()
+        urgent = ask.urgent or bool(ask.first_message and core.charter.looks_urgent(ask.first_message))
+        deadline = clock.now() + (core.settings.urgent_deadline if urgent else core.settings.contact_deadline)
         async with core.db.transaction():
             request = await core.requests.create(
                 person.id,
                 person.language,
                 ask.department,
                 ask.preferences,
-                deadline_at=now + core.settings.contact_deadline,
+                deadline_at=deadline,
+                urgent=urgent,
+                allow_widening=ask.allow_widening,
             )
             if ask.first_message:
                 await core.conversations.add(request.id, "requester", ask.first_message)
-            offered = await self._offer(request)
+            offered = await self._offer(request, widened=urgent)
+            if urgent:
+                await self._alert_coordinators(request, urgent=True)
         return Opened(await core.requests.get(request.id), offered)
 
-    async def _offer(self, request: Request) -> int:
-        """Offer the request to every eligible member who has not had it yet."""
+    async def open_urgent(self, person: Person) -> Opened:
+        """"I am not safe": the open request turns urgent, or an urgent one is made."""
         core = self.core
-        members = routing.eligible(await core.members.active(), request, clock.now())
+        async with core.db.transaction():
+            request = await core.requests.open_for_requester(person.id)
+            if request is None:
+                return await self.open(person, Ask(urgent=True))
+            await core.requests.make_urgent(request.id, clock.now() + core.settings.urgent_deadline)
+            request = await core.requests.get(request.id)
+            offered = 0
+            if request.unclaimed:
+                offered = await self._offer(request, widened=True, remind=True)
+            else:
+                member = await core.members.get(request.member_id)
+                t = await self._translator(member.person_id)
+                await self._tell(member.person_id, t(
+                    "Urgent: {colleague} says they are not safe. Please make contact now.",
+                    colleague=pseudonym(t, request)))
+            await self._alert_coordinators(request, urgent=True)
+        return Opened(request, offered)
+
+    async def _offer(self, request: Request, *, widened: bool = False, remind: bool = False) -> int:
+        """Offer the request to eligible members who have not had it (or had it taken from them).
+
+        With remind, members whose offer is still open get it again, at the top of their chat.
+        """
+        core = self.core
+        members = routing.eligible(
+            await core.members.active(), request, clock.now(),
+            network_cap=core.settings.max_open_cases, widened=widened,
+            excluded=await core.requests.excluded(request.id),
+        )
         count = 0
         for member in members:
-            offer_id = await core.requests.add_offer(request.id, member.id)
-            if offer_id is None:
+            offer = await core.requests.offer(request.id, member.id)
+            if offer is None:
+                offer_id = await core.requests.add_offer(request.id, member.id)
+            elif offer.state == "taken" or (remind and offer.state == "open"):
+                offer_id = offer.id  # released back to the pool, or a reminder
+                await core.requests.set_offer_state(offer.id, "open", only_if=offer.state)
+            else:
                 continue
             t = await self._translator(member.person_id)
             outbox_id = await core.outbox.enqueue(
@@ -109,8 +152,11 @@ class RequestDesk:
     def offer_text(self, t: Translator, request: Request, member: Member) -> str:
         tz = self.core.settings.timezone
         hours_left = max(0, int((request.deadline_at - clock.now()).total_seconds() // 3600))
-        lines = [t("A colleague asks for a conversation (request {ref}).", ref=request.ref)]
-        wishes = preference_lines(t, request.preferences, member.display_name)
+        lines = []
+        if request.urgent:
+            lines.append(t("URGENT: this colleague says they need help now."))
+        lines.append(t("A colleague asks for a conversation (request {ref}).", ref=request.ref))
+        wishes = preference_lines(t, request.preferences, personally=request.preferences.member_id == member.id)
         lines.append(t("Their wishes: {wishes}", wishes="; ".join(wishes)) if wishes else t("No special wishes."))
         lines.append(t("Their language: {language}", language=_language_name(request.language)))
         lines.append(
@@ -118,6 +164,21 @@ class RequestDesk:
         )
         lines.append(t("You will see their message once you claim the request. You never see who they are."))
         return "\n".join(lines)
+
+    async def _alert_coordinators(self, request: Request, *, urgent: bool = False) -> None:
+        """Coordinators get the reference, age and state: never content or identity."""
+        core = self.core
+        age = int((clock.now() - request.created_at).total_seconds() // 3600)
+        for person_id in await core.people.with_role("coordinator"):
+            t = await self._translator(person_id)
+            state = t("waiting for a listener") if request.unclaimed else t("taken, no contact yet")
+            if urgent:
+                text = t("Urgent request {ref}: the colleague says they are not safe. It has gone to every "
+                         "available listener. State: {state}.", ref=request.ref, state=state)
+            else:
+                text = t("No contact within the deadline for request {ref}. Age: {hours} h. State: {state}. "
+                         "It has now gone to every available listener.", ref=request.ref, hours=age, state=state)
+            await self._tell(person_id, text)
 
     async def withdraw(self, person: Person, ref: str) -> Outcome:
         core = self.core
@@ -169,7 +230,7 @@ class RequestDesk:
                 return Outcome.CLOSED, None
             if not request.unclaimed or offer.state != "open":
                 return Outcome.TAKEN, None
-            if member.open_cases >= member.max_open_cases:
+            if member.open_cases >= routing.limit_of(member, core.settings.max_open_cases):
                 return Outcome.AT_CAP, None
             if not await core.requests.claim(request.id, member.id):
                 return Outcome.TAKEN, None
@@ -208,6 +269,93 @@ class RequestDesk:
             if not await core.requests.set_offer_state(offer.id, "declined"):
                 return Outcome.CLOSED
         return Outcome.OK
+
+    # Handing back, releasing, leaving -------------------------------------------------
+
+    async def _assigned(self, person: Person, ref: str) -> tuple[Outcome, Member | None, Request | None]:
+        member = await self.core.members.by_person(person.id)
+        if member is None or member.left:
+            return Outcome.NOT_MEMBER, None, None
+        request = await self.core.requests.by_ref(ref)
+        if request is None or request.member_id != member.id:
+            return Outcome.NOT_FOUND, member, None
+        if not request.is_open:
+            return Outcome.CLOSED, member, request
+        return Outcome.OK, member, request
+
+    async def hand_back(self, person: Person, ref: str, reason: str) -> Outcome:
+        """The member gives the case back; another listener takes over and the SLA goes on."""
+        async with self.core.db.transaction():
+            outcome, member, request = await self._assigned(person, ref)
+            if outcome is not Outcome.OK:
+                return outcome
+            await self._return_to_pool(request, member, reason)
+        return Outcome.OK
+
+    async def _return_to_pool(self, request: Request, member: Member, reason: str) -> None:
+        core = self.core
+        # Not contacted yet: the original deadline stands. Contacted: a fresh one for the next listener.
+        fresh = None
+        if request.contacted_at is not None:
+            span = core.settings.urgent_deadline if request.urgent else core.settings.contact_deadline
+            fresh = clock.now() + span
+        await core.requests.release(request.id, member.id, fresh)
+        await core.requests.exclude(request.id, member.id, reason)
+        t = await self._translator(request.requester_id)
+        await self._tell(request.requester_id, t(
+            "Your listener has handed over your conversation {ref}. Another listener will take over and "
+            "contact you here; you do not need to do anything.", ref=request.ref))
+        request = await core.requests.get(request.id)
+        await self._offer(request, widened=request.widened_at is not None or request.urgent, remind=True)
+
+    async def keep_claim(self, person: Person, ref: str) -> Outcome:
+        """The member confirms they will still make contact (answer to the sweep's question)."""
+        async with self.core.db.transaction():
+            outcome, member, request = await self._assigned(person, ref)
+            if outcome is not Outcome.OK:
+                return outcome
+            if request.state != "claimed":
+                return Outcome.ALREADY
+            await self.core.requests.record_event(request.id, "kept", clock.iso(request.claimed_at))
+        return Outcome.OK
+
+    async def release_unconfirmed(self, request: Request) -> None:
+        """The sweep releases a claim nobody confirmed; the member is told."""
+        member = await self.core.members.get(request.member_id)
+        t = await self._translator(member.person_id)
+        await self._tell(member.person_id, t(
+            "Request {ref} went back to the other listeners because it was not confirmed. Thank you.",
+            ref=request.ref))
+        await self._return_to_pool(request, member, "released")
+
+    async def leave(self, person: Person) -> int | None:
+        """End membership at once; open cases go back to the pool. None when not a member."""
+        core = self.core
+        async with core.db.transaction():
+            member = await core.members.by_person(person.id)
+            if member is None or member.left:
+                return None
+            cases = await core.requests.open_for_member(member.id)
+            for request in cases:
+                await self._return_to_pool(request, member, "left")
+            for offer in await core.requests.offers_of_member(member.id, "open"):
+                await core.requests.set_offer_state(offer.id, "withdrawn")
+            await core.members.leave(member.id)
+        return len(cases)
+
+    async def ask_debrief(self, person: Person) -> bool:
+        """A member asks the coordinators for a debrief; no case or content is named."""
+        core = self.core
+        member = await core.members.by_person(person.id)
+        if member is None or not member.active:
+            return False
+        async with core.db.transaction():
+            for person_id in await core.people.with_role("coordinator"):
+                t = await self._translator(person_id)
+                await self._tell(person_id, t(
+                    "{name} asks for a debrief after a heavy conversation. Please get in touch with them. "
+                    "Nothing about the conversation is shared here.", name=member.display_name))
+        return True
 
     # Talking ------------------------------------------------------------------
 

@@ -9,20 +9,37 @@ from .storage.members import Member
 from .storage.requests import Request
 
 
-def is_available(member: Member, now: datetime) -> bool:
-    """Active, not paused, and below their own cap of open cases (the 'vangrail')."""
-    if not member.active:
-        return False
-    if member.paused_until is not None and clock.parse(member.paused_until) > now:
-        return False
-    return member.open_cases < member.max_open_cases
+PAUSED_INDEFINITELY = "9999-12-31T00:00:00+00:00"
 
 
-def fits(member: Member, request: Request) -> bool:
-    """Does this member match every preference the requester gave?"""
+def is_paused(member: Member, now: datetime) -> bool:
+    return member.paused_until is not None and clock.parse(member.paused_until) > now
+
+
+def limit_of(member: Member, network_cap: int) -> int:
+    """A member's cap on open cases: the network's, or lower if they chose so."""
+    return min(member.max_open_cases, network_cap)
+
+
+def is_available(member: Member, now: datetime, network_cap: int = 3) -> bool:
+    """Active, not paused, and below their cap of open cases (the 'vangrail')."""
+    if not member.active or is_paused(member, now):
+        return False
+    return member.open_cases < limit_of(member, network_cap)
+
+
+def fits(member: Member, request: Request, widened: bool = False) -> bool:
+    """Does this member match what the requester asked for?
+
+    Widened (the requester allowed it, nobody fitting was free) drops the wishes about
+    the listener, but never "not from my department": that one protects the requester.
+    """
     prefs = request.preferences
     if member.person_id == request.requester_id:
         return False  # a member asking for help is never offered their own request
+    if widened:
+        return not (prefs.other_department and (
+            request.department is None or member.department == request.department))
     if prefs.member_id is not None:
         return member.id == prefs.member_id
     if prefs.gender and member.gender != prefs.gender:
@@ -40,7 +57,18 @@ def fits(member: Member, request: Request) -> bool:
     return True
 
 
-def eligible(members: Iterable[Member], request: Request, now: datetime) -> list[Member]:
+def eligible(
+    members: Iterable[Member],
+    request: Request,
+    now: datetime,
+    *,
+    network_cap: int = 3,
+    widened: bool = False,
+    excluded: frozenset[int] | set[int] = frozenset(),
+) -> list[Member]:
     """Members to offer the request to, the least loaded first."""
-    chosen = [m for m in members if is_available(m, now) and fits(m, request)]
+    chosen = [
+        m for m in members
+        if m.id not in excluded and is_available(m, now, network_cap) and fits(m, request, widened)
+    ]
     return sorted(chosen, key=lambda m: (m.open_cases, m.id))

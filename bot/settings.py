@@ -43,6 +43,15 @@ class Settings:
     contact_deadline: timedelta = timedelta(hours=24)
     invite_ttl: timedelta = timedelta(days=7)
     poll_interval: float = 0.0
+    # The contact promise (issue: reminders, widening, breach, urgent path).
+    reminder_checkpoints: tuple[float, ...] = (0.5, 0.75)
+    widen_after: timedelta = timedelta(hours=4)
+    confirm_claim_after: timedelta = timedelta(hours=8)
+    release_after: timedelta = timedelta(hours=2)
+    urgent_deadline: timedelta = timedelta(hours=1)
+    checkin_after: timedelta = timedelta(days=10)
+    min_available: int = 3
+    max_open_cases: int = 3
 
     @property
     def key_is_beside_db(self) -> bool:
@@ -132,6 +141,31 @@ def load_settings(env_file: Path | str | None = ".env", *, require_token: bool =
         kwargs["contact_deadline"] = timedelta(hours=_positive_number("WAAKZAAM_CONTACT_DEADLINE_HOURS", hours))
     if days := _env(source, "WAAKZAAM_INVITE_TTL_DAYS"):
         kwargs["invite_ttl"] = timedelta(days=_positive_number("WAAKZAAM_INVITE_TTL_DAYS", days))
+    for name, key, unit in (
+        ("WAAKZAAM_WIDEN_AFTER_HOURS", "widen_after", "hours"),
+        ("WAAKZAAM_CONFIRM_CLAIM_AFTER_HOURS", "confirm_claim_after", "hours"),
+        ("WAAKZAAM_RELEASE_AFTER_HOURS", "release_after", "hours"),
+        ("WAAKZAAM_URGENT_DEADLINE_HOURS", "urgent_deadline", "hours"),
+        ("WAAKZAAM_CHECKIN_DAYS", "checkin_after", "days"),
+    ):
+        if raw := _env(source, name):
+            kwargs[key] = timedelta(**{unit: _positive_number(name, raw)})
+    if raw := _env(source, "WAAKZAAM_REMINDERS"):
+        try:
+            points = tuple(sorted(float(p) / 100 for p in raw.split(",") if p.strip()))
+        except ValueError:
+            points = ()
+        if not points or any(not 0 < p < 1 for p in points):
+            raise SettingsError("WAAKZAAM_REMINDERS must be percentages of the deadline between 1 and 99, e.g. 50,75.")
+        kwargs["reminder_checkpoints"] = points
+    for name, key, low, high in (
+        ("WAAKZAAM_MIN_AVAILABLE", "min_available", 0, 1000),
+        ("WAAKZAAM_MAX_OPEN_CASES", "max_open_cases", 1, 10),
+    ):
+        if raw := _env(source, name):
+            if not raw.isdigit() or not low <= int(raw) <= high:
+                raise SettingsError(f"{name} must be a whole number from {low} to {high}.")
+            kwargs[key] = int(raw)
     if poll := _env(source, "WAAKZAAM_POLL_INTERVAL"):
         kwargs["poll_interval"] = _positive_number("WAAKZAAM_POLL_INTERVAL", poll, allow_zero=True)
 

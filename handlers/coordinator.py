@@ -55,12 +55,19 @@ async def members(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     t, core = tr(context), services(context).core
     active = await core.members.active()
     now = clock.now()
+    cap = services(context).settings.max_open_cases
+
+    def state(m) -> str:
+        if routing.is_paused(m, now):
+            return t("paused")
+        return t("available") if routing.is_available(m, now, cap) else t("at their limit")
+
     lines = [
-        t("{name}: {open} of {cap} open, {state}", name=m.display_name, open=m.open_cases, cap=m.max_open_cases,
-          state=t("available") if routing.is_available(m, now) else t("not available"))
+        t("{name}: {open} of {cap} open, {state}", name=m.display_name, open=m.open_cases,
+          cap=routing.limit_of(m, cap), state=state(m))
         for m in active
     ]
-    free = sum(routing.is_available(m, now) for m in active)
+    free = sum(routing.is_available(m, now, cap) for m in active)
     header = t("Listeners: {count}, available now: {free}.", count=len(active), free=free)
     await say(update, "\n".join([header, *lines]))
 

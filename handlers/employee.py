@@ -69,14 +69,18 @@ def status_of(t: Translator, request: Request, context) -> tuple:
 
 
 async def urgent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Numbers first, at once; then every available listener and the coordinators are alerted."""
     t = tr(context)
-    await say(
-        update,
-        emergency_text(context, t)
-        + "\n\n"
-        + t("You can also ask for a conversation: a listener will contact you as soon as possible."),
-        buttons([(t("Ask for a conversation"), "ask:start")]),
-    )
+    await say(update, emergency_text(context, t))
+    context.user_data.pop("ask", None)
+    context.user_data.pop("awaiting", None)
+    opened = await services(context).desk.open_urgent(person(context))
+    deadline = t.when(opened.request.deadline_at, services(context).settings.timezone)
+    await say(update, t(
+        "Your request {ref} is marked urgent. Every available listener has been alerted; one will write "
+        "to you here before {deadline}. If you are in danger, call 112 now.",
+        ref=opened.request.ref, deadline=deadline,
+    ), buttons([(t("Withdraw my request"), f"withdraw:{opened.request.ref}")]) if opened.request.unclaimed else None)
 
 
 # The request wizard ------------------------------------------------------------------
@@ -119,8 +123,14 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await stale_button(update, context)
             return
         context.user_data["ask"] = {"member": chosen.handle}
-        await _show_departments(update, context)
+        await _ask_widening(update, context)
     elif action == "next" and len(parts) == 2:
+        if any(draft.get(f) for f in ("gender", "age_band", "status", "language", "member")):
+            await _ask_widening(update, context)
+        else:
+            await _show_departments(update, context)
+    elif action == "w" and len(parts) == 3 and parts[2] in ("0", "1"):
+        draft["allow_widening"] = parts[2] == "1"
         await _show_departments(update, context)
     elif action == "dep" and len(parts) == 3:
         departments = services(context).settings.departments
@@ -185,6 +195,15 @@ async def _show_members(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await answer(update, t("Choose the listener you would like to talk to:"), buttons(*rows))
 
 
+async def _ask_widening(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    t = tr(context)
+    hours = int(services(context).settings.widen_after.total_seconds() // 3600)
+    await answer(update, t(
+        "If no listener who fits your wishes is free within {hours} hours, may we offer your request "
+        "to another listener, so that someone contacts you within 24 hours?", hours=hours),
+        buttons([(t("Yes, that is fine"), "ask:w:1")], [(t("No, I will wait"), "ask:w:0")]))
+
+
 async def _show_departments(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     t, draft = tr(context), _draft(context)
     departments = services(context).settings.departments
@@ -227,19 +246,23 @@ async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE, first_messa
         member_id=chosen.id if chosen else None,
     )
     try:
-        opened = await services(context).desk.open(
-            person(context), Ask(prefs, draft.get("department"), first_message)
-        )
+        opened = await services(context).desk.open(person(context), Ask(
+            prefs, draft.get("department"), first_message, allow_widening=draft.get("allow_widening", True),
+        ))
     except OpenRequestExists:
         await say(update, t("You already have an open request. You can have one at a time."))
         return
     request, tz = opened.request, services(context).settings.timezone
     lines = [t(
-        "Your request {ref} has been received. A listener will contact you here within 24 hours, "
-        "before {deadline}. Keep this reference; the listener sees you as \"Colleague {ref}\".",
+        "Your request {ref} has been received. A listener will contact you here before {deadline}. "
+        "Keep this reference; the listener sees you as \"Colleague {ref}\".",
         ref=request.ref, deadline=t.when(request.deadline_at, tz),
     )]
-    if not opened.offered:
+    if request.urgent:
+        # Urgency words in the first message: the numbers come first, at once.
+        lines.insert(0, emergency_text(context, t))
+        lines.append(t("Your request is marked urgent: every available listener has been alerted."))
+    elif not opened.offered:
         lines.append(t("Right now no listener who fits your wishes is free. Your request stays open "
                        "and we keep looking."))
     markup = buttons([(t("Withdraw my request"), f"withdraw:{request.ref}")])

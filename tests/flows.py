@@ -28,7 +28,8 @@ async def join_as_member(services, user, name: str, gender="woman", age="35to50"
     assert member is not None and member.active, user.texts()
 
 
-async def ask_for_conversation(user, *, choices=(), department=None, first_message=None) -> str:
+async def ask_for_conversation(user, *, choices=(), department=None, first_message=None,
+                               allow_widening=True) -> str:
     """Runs the request wizard; choices are callback data such as "ask:g:woman".
 
     Returns the case reference shown to the requester.
@@ -38,6 +39,8 @@ async def ask_for_conversation(user, *, choices=(), department=None, first_messa
     for data in choices:
         await user.press(data)
     await user.press("ask:next")
+    if "ask:w:1" in user.last().button_data():  # asked only when there are wishes
+        await user.press("ask:w:1" if allow_widening else "ask:w:0")
     await user.press("ask:dep:-" if department is None else f"ask:dep:{department}")
     if first_message is None:
         await user.press("ask:send")

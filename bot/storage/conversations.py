@@ -24,7 +24,7 @@ class ConversationRepository:
 
     async def add(self, request_id: int, author: str, body: str) -> int:
         async with self.db.transaction():
-            message_id = await self.db.execute(
+            message_id = await self.db.insert(
                 "INSERT INTO messages (request_id, author, body_enc, created_at) VALUES (?, ?, x'', ?)",
                 (request_id, author, clock.iso(clock.now())),
             )
@@ -60,7 +60,7 @@ class ConversationRepository:
 
     async def add_draft(self, person_id: int, body: str) -> int:
         async with self.db.transaction():
-            draft_id = await self.db.execute(
+            draft_id = await self.db.insert(
                 "INSERT INTO drafts (person_id, body_enc, created_at) VALUES (?, x'', ?)",
                 (person_id, clock.iso(clock.now())),
             )

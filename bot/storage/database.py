@@ -81,12 +81,20 @@ class Database:
                 yield self.conn
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
-        """Run one statement; returns lastrowid for INSERT, else the changed row count."""
+        """Run one statement; returns the number of rows it changed."""
         async with self._access() as conn:
             cursor = await conn.execute(sql, tuple(params))
-            result = cursor.lastrowid if sql.lstrip()[:6].upper() == "INSERT" else cursor.rowcount
+            changed = cursor.rowcount
             await cursor.close()
-            return result
+            return changed
+
+    async def insert(self, sql: str, params: Iterable[Any] = ()) -> int | None:
+        """Run one INSERT; returns the new row's id, or None when it inserted nothing."""
+        async with self._access() as conn:
+            cursor = await conn.execute(sql, tuple(params))
+            new_id = cursor.lastrowid if cursor.rowcount == 1 else None
+            await cursor.close()
+            return new_id
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         async with self._access() as conn:

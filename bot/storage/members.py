@@ -139,3 +139,28 @@ class MemberRepository:
 
     async def mark_profile_complete(self, member_id: int) -> None:
         await self.db.execute("UPDATE members SET profile_complete = 1 WHERE id = ?", (member_id,))
+
+    async def set_limit(self, member_id: int, limit: int) -> None:
+        await self.db.execute("UPDATE members SET max_open_cases = ? WHERE id = ?", (limit, member_id))
+
+    async def pause(self, member_id: int, until: str | None) -> None:
+        """Pause offers until a UTC time (ISO), or resume with None."""
+        await self.db.execute("UPDATE members SET paused_until = ? WHERE id = ?", (until, member_id))
+
+    async def pause_ended(self, now) -> list[Member]:
+        rows = await self.db.fetchall(
+            f"{self._SELECT} WHERE m.paused_until IS NOT NULL AND m.paused_until <= ? AND m.left_at IS NULL",
+            (clock.iso(now),),
+        )
+        return [self._member(r) for r in rows]
+
+    async def end_pause(self, member_id: int, was: str) -> bool:
+        return 1 == await self.db.execute(
+            "UPDATE members SET paused_until = NULL WHERE id = ? AND paused_until = ?", (member_id, was)
+        )
+
+    async def leave(self, member_id: int) -> bool:
+        return 1 == await self.db.execute(
+            "UPDATE members SET left_at = ?, paused_until = NULL WHERE id = ? AND left_at IS NULL",
+            (clock.iso(clock.now()), member_id),
+        )

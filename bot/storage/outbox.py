@@ -60,7 +60,7 @@ class OutboxRepository:
     ) -> int:
         now = clock.iso(clock.now())
         async with self.db.transaction():
-            outbox_id = await self.db.execute(
+            outbox_id = await self.db.insert(
                 "INSERT INTO outbox (person_id, request_id, message_id, edit_of, payload_enc,"
                 " not_before, created_at) VALUES (?, ?, ?, ?, x'', ?, ?)",
                 (person_id, request_id, message_id, edit_of, now, now),

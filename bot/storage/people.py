@@ -54,7 +54,7 @@ class PeopleRepository:
         async with self.db.transaction():
             if person := await self.find(user_id):  # created meanwhile by another update
                 return person
-            person_id = await self.db.execute(
+            person_id = await self.db.insert(
                 "INSERT INTO people (user_hash, chat_id_enc, language, created_at) VALUES (?, x'', ?, ?)",
                 (self.vault.user_hash(user_id), language, clock.iso(clock.now())),
             )

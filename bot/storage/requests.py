@@ -40,6 +40,9 @@ class Request:
     deadline_at: datetime
     claimed_at: datetime | None = None
     contacted_at: datetime | None = None
+    allow_widening: bool = True
+    widened_at: datetime | None = None
+    breached_at: datetime | None = None
 
     @property
     def is_open(self) -> bool:
@@ -76,6 +79,9 @@ def _request(row) -> Request:
         deadline_at=clock.parse(row["deadline_at"]),
         claimed_at=_maybe(row["claimed_at"]),
         contacted_at=_maybe(row["contacted_at"]),
+        allow_widening=bool(row["allow_widening"]),
+        widened_at=_maybe(row["widened_at"]),
+        breached_at=_maybe(row["breached_at"]),
     )
 
 
@@ -128,6 +134,7 @@ class RequestRepository:
         preferences: Preferences,
         deadline_at: datetime,
         urgent: bool = False,
+        allow_widening: bool = True,
     ) -> Request:
         now = clock.now()
         async with self.db.transaction():
@@ -136,16 +143,16 @@ class RequestRepository:
                 if not await self.db.fetchval("SELECT 1 FROM requests WHERE ref = ?", (ref,)):
                     break
             try:
-                request_id = await self.db.execute(
+                request_id = await self.db.insert(
                     "INSERT INTO requests (ref, requester_id, state, language, department,"
                     " pref_gender, pref_age_band, pref_status, pref_language, pref_other_department,"
-                    " pref_member_id, urgent, created_at, deadline_at)"
-                    " VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " pref_member_id, urgent, created_at, deadline_at, allow_widening)"
+                    " VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         ref, requester_id, language, department, preferences.gender,
                         preferences.age_band, preferences.status, preferences.language,
                         int(preferences.other_department), preferences.member_id, int(urgent),
-                        clock.iso(now), clock.iso(deadline_at),
+                        clock.iso(now), clock.iso(deadline_at), int(allow_widening),
                     ),
                 )
             except sqlite3.IntegrityError:
@@ -177,6 +184,69 @@ class RequestRepository:
         )
         return changed == 1
 
+    async def open_ids(self) -> list[int]:
+        rows = await self.db.fetchall(
+            "SELECT id FROM requests WHERE state IN ('new', 'offered', 'claimed', 'contacted') ORDER BY id"
+        )
+        return [r[0] for r in rows]
+
+    async def release(self, request_id: int, member_id: int, new_deadline: datetime | None) -> bool:
+        """Back to the pool from this member; a fresh contact deadline when given."""
+        changed = await self.db.execute(
+            "UPDATE requests SET state = 'offered', member_id = NULL, claimed_at = NULL,"
+            " contacted_at = CASE WHEN ? IS NULL THEN contacted_at ELSE NULL END,"
+            " deadline_at = COALESCE(?, deadline_at), handbacks = handbacks + 1"
+            " WHERE id = ? AND member_id = ? AND state IN ('claimed', 'contacted')",
+            (new_deadline and clock.iso(new_deadline), new_deadline and clock.iso(new_deadline),
+             request_id, member_id),
+        )
+        return changed == 1
+
+    async def make_urgent(self, request_id: int, deadline_at: datetime) -> None:
+        await self.db.execute(
+            "UPDATE requests SET urgent = 1, deadline_at = MIN(deadline_at, ?) WHERE id = ?",
+            (clock.iso(deadline_at), request_id),
+        )
+
+    async def mark(self, request_id: int, column: str) -> None:
+        """Stamp widened_at or breached_at (first time only)."""
+        if column not in ("widened_at", "breached_at"):
+            raise ValueError(column)
+        await self.db.execute(
+            f"UPDATE requests SET {column} = COALESCE({column}, ?) WHERE id = ?",
+            (clock.iso(clock.now()), request_id),
+        )
+
+    # Timed steps and exclusions ------------------------------------------------
+
+    async def record_event(self, request_id: int, kind: str, cycle: str = "") -> bool:
+        """True the first time only: the caller does the step in the same transaction."""
+        return 1 == await self.db.execute(
+            "INSERT INTO request_events (request_id, kind, cycle, at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            (request_id, kind, cycle, clock.iso(clock.now())),
+        )
+
+    async def event_at(self, request_id: int, kind: str, cycle: str = "") -> datetime | None:
+        value = await self.db.fetchval(
+            "SELECT at FROM request_events WHERE request_id = ? AND kind = ? AND cycle = ?",
+            (request_id, kind, cycle),
+        )
+        return None if value is None else clock.parse(value)
+
+    async def exclude(self, request_id: int, member_id: int, reason: str) -> None:
+        await self.db.execute(
+            "INSERT INTO request_exclusions (request_id, member_id, reason, at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (request_id, member_id) DO UPDATE SET reason = excluded.reason",
+            (request_id, member_id, reason, clock.iso(clock.now())),
+        )
+
+    async def excluded(self, request_id: int) -> set[int]:
+        rows = await self.db.fetchall(
+            "SELECT member_id FROM request_exclusions WHERE request_id = ?", (request_id,)
+        )
+        return {r[0] for r in rows}
+
     async def mark_offered(self, request_id: int) -> None:
         await self.db.execute(
             "UPDATE requests SET state = 'offered' WHERE id = ? AND state = 'new'", (request_id,)
@@ -186,11 +256,11 @@ class RequestRepository:
 
     async def add_offer(self, request_id: int, member_id: int) -> int | None:
         """A new open offer, or None when this member was already offered the request."""
-        return await self.db.execute(
+        return await self.db.insert(
             "INSERT INTO offers (request_id, member_id, state, created_at) VALUES (?, ?, 'open', ?)"
             " ON CONFLICT (request_id, member_id) DO NOTHING",
             (request_id, member_id, clock.iso(clock.now())),
-        ) or None
+        )
 
     async def set_offer_outbox(self, offer_id: int, outbox_id: int) -> None:
         await self.db.execute("UPDATE offers SET outbox_id = ? WHERE id = ?", (outbox_id, offer_id))
@@ -209,6 +279,13 @@ class RequestRepository:
             + (" AND state = ?" if state else "")
             + " ORDER BY id",
             (request_id, state) if state else (request_id,),
+        )
+        return [Offer(*r) for r in rows]
+
+    async def offers_of_member(self, member_id: int, state: str) -> list[Offer]:
+        rows = await self.db.fetchall(
+            "SELECT id, request_id, member_id, state, outbox_id FROM offers WHERE member_id = ? AND state = ?",
+            (member_id, state),
         )
         return [Offer(*r) for r in rows]
 

@@ -1,0 +1,197 @@
+"""The 24-hour promise, kept by a sweep over the database.
+
+Nothing waits in memory: every few seconds (and right after start-up) the sweep
+reads open requests and does what is due. Each step is recorded in
+`request_events` in the same transaction as its effects, so a step happens once:
+a crash before the commit redoes it, a restart after it does not. When the bot
+was down through several checkpoints, only the latest is acted on.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from . import clock, routing
+from .core import Core
+from .i18n import Translator
+from .requests import RequestDesk, pseudonym
+from .storage.outbox import Payload
+from .storage.requests import Request
+
+log = logging.getLogger(__name__)
+LOW_AVAILABILITY_KEY = "low_availability_warned_at"
+_DAY = timedelta(days=1)
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did, by step: for logs and tests (counts only)."""
+
+    steps: dict[str, int] = field(default_factory=dict)
+
+    def add(self, step: str) -> None:
+        self.steps[step] = self.steps.get(step, 0) + 1
+
+
+class ContactPromise:
+    def __init__(self, core: Core, desk: RequestDesk) -> None:
+        self.core = core
+        self.desk = desk
+        self.settings = core.settings
+
+    async def sweep(self, now: datetime | None = None) -> SweepReport:
+        now = now or clock.now()
+        report = SweepReport()
+        for request_id in await self.core.requests.open_ids():
+            async with self.core.db.transaction():
+                request = await self.core.requests.get(request_id)
+                if request is not None and request.is_open:
+                    await self._step(request, now, report)
+        await self._resume_paused(now)
+        await self._check_availability(now, report)
+        if report.steps:
+            log.info("sweep: %s", ", ".join(f"{k}={v}" for k, v in sorted(report.steps.items())))
+        return report
+
+    async def _step(self, request: Request, now: datetime, report: SweepReport) -> None:
+        requests = self.core.requests
+        if request.contacted_at is None and now >= request.deadline_at:
+            if await requests.record_event(request.id, "breach", clock.iso(request.deadline_at)):
+                await self._breach(request)
+                report.add("breach")
+            return
+        if request.unclaimed:
+            if (request.allow_widening and request.widened_at is None
+                    and now >= request.created_at + self.settings.widen_after):
+                if await requests.record_event(request.id, "widen"):
+                    await requests.mark(request.id, "widened_at")
+                    await self.desk._offer(await requests.get(request.id), widened=True)
+                    report.add("widen")
+            if checkpoint := await self._due_checkpoint(request, now, since=request.created_at):
+                await self.desk._offer(request, widened=request.widened_at is not None or request.urgent,
+                                       remind=True)
+                report.add(f"reoffer{checkpoint}")
+        elif request.state == "claimed":
+            cycle = clock.iso(request.claimed_at)
+            if checkpoint := await self._due_checkpoint(request, now, since=request.claimed_at, cycle=cycle):
+                await self._remind_member(request)
+                report.add(f"remind{checkpoint}")
+            await self._confirm_or_release(request, now, cycle, report)
+        elif request.state == "contacted":
+            if now >= request.contacted_at + self.settings.checkin_after:
+                if await requests.record_event(request.id, "checkin", clock.iso(request.contacted_at)):
+                    await self._ask_checkin(request)
+                    report.add("checkin")
+
+    async def _due_checkpoint(self, request: Request, now: datetime, since: datetime, cycle: str = "") -> int | None:
+        """The latest reminder checkpoint that is due and not yet done; earlier ones are skipped."""
+        span = request.deadline_at - request.created_at
+        due = [p for p in self.settings.reminder_checkpoints
+               if since <= request.created_at + span * p <= now]
+        if not due:
+            return None
+        latest = int(round(due[-1] * 100))
+        if not await self.core.requests.record_event(request.id, f"remind{latest}", cycle):
+            return None
+        for earlier in due[:-1]:  # missed while the bot was down: not worth a late reminder
+            await self.core.requests.record_event(request.id, f"remind{int(round(earlier * 100))}", cycle)
+        return latest
+
+    async def _confirm_or_release(self, request: Request, now: datetime, cycle: str, report: SweepReport) -> None:
+        requests = self.core.requests
+        if now < request.claimed_at + self.settings.confirm_claim_after:
+            return
+        asked = await requests.event_at(request.id, "confirm", cycle)
+        if asked is None:
+            await requests.record_event(request.id, "confirm", cycle)
+            member = await self.core.members.get(request.member_id)
+            t = await self._translator(member.person_id)
+            await self.core.outbox.enqueue(member.person_id, Payload(
+                t("You took request {ref} but have not made contact yet. Will you still contact "
+                  "{colleague}? If nobody answers within {hours} h, it goes back to the other listeners.",
+                  ref=request.ref, colleague=pseudonym(t, request),
+                  hours=_hours(self.settings.release_after)),
+                (((t("Yes, I will make contact"), f"keep:{request.ref}"),
+                  (t("Release it"), f"release:{request.ref}")),),
+            ))
+            report.add("confirm")
+        elif (now >= asked + self.settings.release_after
+              and await requests.event_at(request.id, "kept", cycle) is None
+              and await requests.record_event(request.id, "release", cycle)):
+            await self.desk.release_unconfirmed(request)
+            report.add("release")
+
+    async def _breach(self, request: Request) -> None:
+        """The promise was broken: say so to coordinators and requester, and widen to everyone."""
+        core = self.core
+        await core.requests.mark(request.id, "breached_at")
+        if request.state == "claimed":
+            await self.desk.release_unconfirmed(request)
+        else:
+            await self.desk._offer(request, widened=True, remind=True)
+        await self.desk._alert_coordinators(request)
+        t = await self._translator(request.requester_id)
+        lines = [t("We are sorry: no listener has contacted you in time about your request {ref}. It stays "
+                   "open and has now gone to every available listener.", ref=request.ref),
+                 t("If you would rather not wait, these can help:")]
+        for referral in core.charter.referrals:
+            if not referral.incomplete and not referral.shows_emergency:
+                lines.append(f"• {referral.name(t.lang)}: {referral.contact(t.lang)}")
+        emergency = core.charter.emergency_lines(core.settings.emergency_countries, t.lang)
+        lines.append(t("In an emergency: {numbers}", numbers=", ".join(
+            f"{line.number} ({line.label(t.lang)})" for line in emergency)))
+        await core.outbox.enqueue(request.requester_id, Payload("\n".join(lines)))
+
+    async def _remind_member(self, request: Request) -> None:
+        member = await self.core.members.get(request.member_id)
+        t = await self._translator(member.person_id)
+        await self.core.outbox.enqueue(member.person_id, Payload(t(
+            "Reminder: {colleague} is waiting for your first message (request {ref}). Please make contact "
+            "before {deadline}.", colleague=pseudonym(t, request), ref=request.ref,
+            deadline=t.when(request.deadline_at, self.settings.timezone))))
+
+    async def _ask_checkin(self, request: Request) -> None:
+        member = await self.core.members.get(request.member_id)
+        t = await self._translator(member.person_id)
+        await self.core.outbox.enqueue(member.person_id, Payload(t(
+            "It has been a while since you first talked with {colleague}. A short check-in helps people "
+            "who go quiet: how are they doing now?", colleague=pseudonym(t, request))))
+
+    async def _resume_paused(self, now: datetime) -> None:
+        """A pause with an end date ends by itself; the member is told they get offers again."""
+        for member in await self.core.members.pause_ended(now):
+            async with self.core.db.transaction():
+                if await self.core.members.end_pause(member.id, member.paused_until):
+                    t = await self._translator(member.person_id)
+                    await self.core.outbox.enqueue(member.person_id, Payload(
+                        t("Your pause has ended: you will get requests again. Use /pause to pause again.")))
+
+    async def _check_availability(self, now: datetime, report: SweepReport) -> None:
+        """Warn coordinators, at most once a day, when too few listeners are available."""
+        active = await self.core.members.active()
+        free = sum(routing.is_available(m, now, self.settings.max_open_cases) for m in active)
+        if free >= self.settings.min_available:
+            return
+        async with self.core.db.transaction():
+            last = await self.core.db.fetchval("SELECT value FROM meta WHERE key = ?", (LOW_AVAILABILITY_KEY,))
+            if last is not None and now - clock.parse(last.decode()) < _DAY:
+                return
+            await self.core.db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (LOW_AVAILABILITY_KEY, clock.iso(now).encode()),
+            )
+            for person_id in await self.core.people.with_role("coordinator"):
+                t = await self._translator(person_id)
+                await self.core.outbox.enqueue(person_id, Payload(t(
+                    "Only {free} listeners are available right now (you asked to be warned below {minimum}). "
+                    "Requests may wait longer than 24 hours.", free=free, minimum=self.settings.min_available)))
+            report.add("low_availability")
+
+    async def _translator(self, person_id: int) -> Translator:
+        return Translator(await self.core.people.language(person_id))
+
+
+def _hours(delta) -> int:
+    return max(1, int(delta.total_seconds() // 3600))
+
