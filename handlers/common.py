@@ -50,7 +50,6 @@ async def answer(update: Update, text: str, markup: InlineKeyboardMarkup | None 
     """Reply to the person acting: edit the pressed message, or send a new one."""
     query = update.callback_query
     if query is not None:
-        await query.answer()
         await query.edit_message_text(text, reply_markup=markup)
     else:
         await update.effective_chat.send_message(text, reply_markup=markup)
@@ -58,9 +57,20 @@ async def answer(update: Update, text: str, markup: InlineKeyboardMarkup | None 
 
 async def say(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     """A new message to the person acting (keeps the pressed message as it was)."""
-    if update.callback_query is not None:
-        await update.callback_query.answer()
     await update.effective_chat.send_message(text, reply_markup=markup)
+
+
+async def alert(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+    """A pop-up answer to a button press. Telegram takes one answer per press."""
+    await update.callback_query.answer(text, show_alert=True)
+    context.user_data["answered"] = update.callback_query.id
+
+
+async def settle_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """After the handlers: stop the button's spinner unless an alert already answered it."""
+    query = update.callback_query
+    if query is not None and context.user_data.get("answered") != query.id:
+        await query.answer()
 
 
 def emergency_text(context: ContextTypes.DEFAULT_TYPE, t: Translator) -> str:
@@ -197,8 +207,7 @@ async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """An old, forged or no longer valid button: say so, change nothing."""
-    query = update.callback_query
-    await query.answer(tr(context)("This button is no longer valid."), show_alert=True)
+    await alert(update, context, tr(context)("This button is no longer valid."))
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -220,6 +229,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("language", language))
     app.add_handler(CommandHandler("help", help_command))
     app.add_handler(CallbackQueryHandler(set_language, pattern=r"^lang:"))
+    app.add_handler(TypeHandler(Update, settle_press), group=DRAIN_GROUP - 1)
     app.add_handler(TypeHandler(Update, drain_after), group=DRAIN_GROUP)
     app.add_error_handler(on_error)
 

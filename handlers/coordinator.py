@@ -9,7 +9,7 @@ from bot.app import services
 from bot.labels import ROLE
 from bot.storage.invites import ROLES
 
-from .common import answer, buttons, person, say, stale_button, tr
+from .common import alert, answer, buttons, person, say, stale_button, tr
 
 
 def invite_link(bot_username: str, code: str) -> str:
@@ -18,7 +18,7 @@ def invite_link(bot_username: str, code: str) -> str:
 
 async def _refuse(update: Update, context) -> None:
     if update.callback_query:
-        await update.callback_query.answer(tr(context)("This is for coordinators only."), show_alert=True)
+        await alert(update, context, tr(context)("This is for coordinators only."))
     else:
         await say(update, tr(context)("This is for coordinators only."))
 

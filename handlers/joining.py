@@ -8,7 +8,7 @@ from bot.app import services
 from bot.i18n import LANGUAGES
 from bot.labels import AGE_BAND, GENDER, LANGUAGE, STATUS
 
-from .common import answer, buttons, person, say, stale_button, tr
+from .common import alert, answer, buttons, person, say, stale_button, tr
 
 MAX_NAME = 40
 # Profile steps after the display name: callback letter -> (field, values).
@@ -130,7 +130,6 @@ async def profile_step(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await stale_button(update, context)
         return
     if parts == ["prof", "edit"]:
-        await update.callback_query.answer()
         await ask_name(update, context)
         return
     if len(parts) != 3:
@@ -153,7 +152,7 @@ async def profile_step(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await _ask_languages(update, context)
     elif letter == "l" and value == "done":
         if not member.languages:
-            await update.callback_query.answer(t("Choose at least one language."), show_alert=True)
+            await alert(update, context, t("Choose at least one language."))
             return
         if not member.display_name or not all((member.gender, member.age_band, member.status, member.department)):
             await stale_button(update, context)

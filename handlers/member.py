@@ -12,7 +12,7 @@ from bot.app import services
 from bot.i18n import N_
 from bot.requests import Outcome, pseudonym
 
-from .common import answer, buttons, person, say, stale_button, tr
+from .common import alert, answer, buttons, person, say, stale_button, tr
 
 REF = r"[A-Z0-9]{5}"
 HAND_BACK_REASONS = {
@@ -65,17 +65,15 @@ async def claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             ref=ref, colleague=pseudonym(t, request),
         ))
     elif outcome is Outcome.ALREADY:
-        await update.callback_query.answer(t("This request is already yours."), show_alert=True)
+        await alert(update, context, t("This request is already yours."))
     elif outcome is Outcome.TAKEN:
         await answer(update, t("Another listener took request {ref} first. Thank you.", ref=ref))
     elif outcome is Outcome.CLOSED:
         await answer(update, t("Request {ref} is no longer open.", ref=ref))
     elif outcome is Outcome.AT_CAP:
-        await update.callback_query.answer(
-            t("You already have as many open conversations as you allow. Close one first."), show_alert=True
-        )
+        await alert(update, context, t("You already have as many open conversations as you allow. Close one first."))
     elif outcome is Outcome.NOT_MEMBER:
-        await update.callback_query.answer(t("Only listeners of the network can claim requests."), show_alert=True)
+        await alert(update, context, t("Only listeners of the network can claim requests."))
     else:
         await stale_button(update, context)
 
@@ -133,7 +131,7 @@ async def _active_member(update: Update, context):
     if member is None or not member.active:
         text = tr(context)("This is for listeners of the vigilance network.")
         if update.callback_query:
-            await update.callback_query.answer(text, show_alert=True)
+            await alert(update, context, text)
         else:
             await say(update, text)
         return None

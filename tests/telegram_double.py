@@ -45,6 +45,7 @@ class OfflineRequest(BaseRequest):
         self._ids = itertools.count(1000)
         # endpoint -> an exception to raise, or (HTTP status, description) to answer, once
         self.fail_next: dict[str, Exception | tuple[int, str]] = {}
+        self.answered: set[str] = set()
 
     async def initialize(self) -> None:
         pass
@@ -68,6 +69,12 @@ class OfflineRequest(BaseRequest):
                 raise failure
             status, description = failure
             return status, json.dumps({"ok": False, "error_code": status, "description": description}).encode()
+        if endpoint == "answerCallbackQuery":
+            # Telegram takes one answer per button press; a second one is a 400.
+            if params["callback_query_id"] in self.answered:
+                return 400, json.dumps({"ok": False, "error_code": 400,
+                                        "description": "Bad Request: query is too old"}).encode()
+            self.answered.add(params["callback_query_id"])
         result = self._answer(endpoint, params)
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
