@@ -62,7 +62,7 @@ class ContactPromise:
                 report.add("breach")
             return
         if request.unclaimed:
-            if (request.allow_widening and request.widened_at is None
+            if (request.allow_widening and request.preferences.narrows and request.widened_at is None
                     and now >= request.created_at + self.settings.widen_after):
                 if await requests.record_event(request.id, "widen"):
                     await requests.mark(request.id, "widened_at")
@@ -171,7 +171,8 @@ class ContactPromise:
         """Warn coordinators, at most once a day, when too few listeners are available."""
         active = await self.core.members.active()
         free = sum(routing.is_available(m, now, self.settings.max_open_cases) for m in active)
-        if free >= self.settings.min_available:
+        coordinators = await self.core.people.with_role("coordinator")
+        if free >= self.settings.min_available or not coordinators:
             return
         async with self.core.db.transaction():
             last = await self.core.db.fetchval("SELECT value FROM meta WHERE key = ?", (LOW_AVAILABILITY_KEY,))
@@ -181,7 +182,7 @@ class ContactPromise:
                 "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (LOW_AVAILABILITY_KEY, clock.iso(now).encode()),
             )
-            for person_id in await self.core.people.with_role("coordinator"):
+            for person_id in coordinators:
                 t = await self._translator(person_id)
                 await self.core.outbox.enqueue(person_id, Payload(t(
                     "Only {free} listeners are available right now (you asked to be warned below {minimum}). "

@@ -24,6 +24,11 @@ class Preferences:
     other_department: bool = False
     member_id: int | None = None
 
+    @property
+    def narrows(self) -> bool:
+        """Wishes about the listener that widening may set aside (not the department rule)."""
+        return any((self.gender, self.age_band, self.status, self.language, self.member_id))
+
 
 @dataclass(frozen=True)
 class Request:
