@@ -66,7 +66,10 @@ def update() -> None:
     messages = extract()
     for lang in LANGUAGES:
         old = read(lang)
-        new = Catalog(locale=lang, domain=DOMAIN, project="waakzaam", fuzzy=False)
+        # Keep the header's dates: a sync that changes no string changes no file.
+        new = Catalog(locale=lang, domain=DOMAIN, project="waakzaam", version="1", fuzzy=False,
+                      creation_date=old.creation_date, revision_date=old.revision_date,
+                      last_translator="Waakzaam team", language_team=lang)
         for msgid, places in sorted(messages.items()):
             existing = old.get(msgid)
             string = existing.string if existing is not None and existing.string else ""

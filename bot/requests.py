@@ -85,9 +85,9 @@ class RequestDesk:
             )
             if ask.first_message:
                 await core.conversations.add(request.id, "requester", ask.first_message)
-            offered = await self._offer(request, widened=urgent)
+            offered = await self.offer_to_members(request, widened=urgent)
             if urgent:
-                await self._alert_coordinators(request, urgent=True)
+                await self.alert_coordinators(request, urgent=True)
         return Opened(await core.requests.get(request.id), offered)
 
     async def open_urgent(self, person: Person) -> Opened:
@@ -101,17 +101,17 @@ class RequestDesk:
             request = await core.requests.get(request.id)
             offered = 0
             if request.unclaimed:
-                offered = await self._offer(request, widened=True, remind=True)
+                offered = await self.offer_to_members(request, widened=True, remind=True)
             else:
                 member = await core.members.get(request.member_id)
                 t = await self._translator(member.person_id)
                 await self._tell(member.person_id, t(
                     "Urgent: {colleague} says they are not safe. Please make contact now.",
                     colleague=pseudonym(t, request)))
-            await self._alert_coordinators(request, urgent=True)
+            await self.alert_coordinators(request, urgent=True)
         return Opened(request, offered)
 
-    async def _offer(self, request: Request, *, widened: bool = False, remind: bool = False) -> int:
+    async def offer_to_members(self, request: Request, *, widened: bool = False, remind: bool = False) -> int:
         """Offer the request to eligible members who have not had it (or had it taken from them).
 
         With remind, members whose offer is still open get it again, at the top of their chat.
@@ -165,7 +165,7 @@ class RequestDesk:
         lines.append(t("You will see their message once you claim the request. You never see who they are."))
         return "\n".join(lines)
 
-    async def _alert_coordinators(self, request: Request, *, urgent: bool = False) -> None:
+    async def alert_coordinators(self, request: Request, *, urgent: bool = False) -> None:
         """Coordinators get the reference, age and state: never content or identity."""
         core = self.core
         age = int((clock.now() - request.created_at).total_seconds() // 3600)
@@ -306,7 +306,7 @@ class RequestDesk:
             "Your listener has handed over your conversation {ref}. Another listener will take over and "
             "contact you here; you do not need to do anything.", ref=request.ref))
         request = await core.requests.get(request.id)
-        await self._offer(request, widened=request.widened_at is not None or request.urgent, remind=True)
+        await self.offer_to_members(request, widened=request.widened_at is not None or request.urgent, remind=True)
 
     async def keep_claim(self, person: Person, ref: str) -> Outcome:
         """The member confirms they will still make contact (answer to the sweep's question)."""

@@ -66,10 +66,10 @@ class ContactPromise:
                     and now >= request.created_at + self.settings.widen_after):
                 if await requests.record_event(request.id, "widen"):
                     await requests.mark(request.id, "widened_at")
-                    await self.desk._offer(await requests.get(request.id), widened=True)
+                    await self.desk.offer_to_members(await requests.get(request.id), widened=True)
                     report.add("widen")
             if checkpoint := await self._due_checkpoint(request, now, since=request.created_at):
-                await self.desk._offer(request, widened=request.widened_at is not None or request.urgent,
+                await self.desk.offer_to_members(request, widened=request.widened_at is not None or request.urgent,
                                        remind=True)
                 report.add(f"reoffer{checkpoint}")
         elif request.state == "claimed":
@@ -129,8 +129,8 @@ class ContactPromise:
         if request.state == "claimed":
             await self.desk.release_unconfirmed(request)
         else:
-            await self.desk._offer(request, widened=True, remind=True)
-        await self.desk._alert_coordinators(request)
+            await self.desk.offer_to_members(request, widened=True, remind=True)
+        await self.desk.alert_coordinators(request)
         t = await self._translator(request.requester_id)
         lines = [t("We are sorry: no listener has contacted you in time about your request {ref}. It stays "
                    "open and has now gone to every available listener.", ref=request.ref),
