@@ -2,17 +2,19 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import time, timedelta
 
 from telegram import Bot, BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
+from .casework import Casework
 from .charter import Charter
 from .core import Core, open_core
 from .i18n import LANGUAGES, N_, Translator
 from .requests import RequestDesk
+from .retention import Retention
 from .sender import Sender
 from .sla import ContactPromise
 from .settings import Settings
@@ -20,6 +22,7 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 OUTBOX_INTERVAL = timedelta(seconds=5)
 SWEEP_INTERVAL = timedelta(seconds=30)
+RETENTION_AT = time(3, 30)  # daily, at night in the organisation's time zone
 
 COMMANDS = {
     "start": N_("Start or open the menu"),
@@ -27,6 +30,7 @@ COMMANDS = {
     "language": N_("Choose your language"),
     "cases": N_("Listeners: your open conversations"),
     "pause": N_("Listeners: pause new requests"),
+    "forget": N_("Erase your data"),
 }
 
 
@@ -39,6 +43,8 @@ class Services:
         self.desk = RequestDesk(core)
         self.promise = ContactPromise(core, self.desk)
         self.sender = Sender(core, bot, self.desk.undeliverable)
+        self.casework = Casework(core)
+        self.retention = Retention(core, self.desk)
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -83,6 +89,9 @@ async def _post_init(app: Application) -> None:
         app.job_queue.run_repeating(_drain_outbox, interval=OUTBOX_INTERVAL, first=1, name="outbox")
         # first=0: work that fell due while the bot was stopped is done right away.
         app.job_queue.run_repeating(_sweep, interval=SWEEP_INTERVAL, first=0, name="sweep")
+        # Once at start (the bot may have been off at night), then daily.
+        app.job_queue.run_once(_retention, when=0, name="retention-at-start")
+        app.job_queue.run_daily(_retention, RETENTION_AT.replace(tzinfo=settings.timezone), name="retention")
     await _publish_commands(app)
 
 
@@ -93,6 +102,10 @@ async def _drain_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
     await services(context).promise.sweep()
     await services(context).sender.flush()
+
+
+async def _retention(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await services(context).retention.run()
 
 
 async def _publish_commands(app: Application) -> None:

@@ -305,6 +305,9 @@ class RequestDesk:
         await self._tell(request.requester_id, t(
             "Your listener has handed over your conversation {ref}. Another listener will take over and "
             "contact you here; you do not need to do anything.", ref=request.ref))
+        from .casework import Casework  # here, not at the top: casework builds on this module
+
+        await Casework(core).ask_notes_consent(request)  # notes wait for the requester's yes
         request = await core.requests.get(request.id)
         await self.offer_to_members(request, widened=request.widened_at is not None or request.urgent, remind=True)
 
@@ -472,12 +475,10 @@ class RequestDesk:
                 return Outcome.OK, request
             await core.requests.finish(request.id, "closed", "requester" if is_requester else "member")
             if is_requester:
-                t = await self._translator(member.person_id)
-                await self._tell(
-                    member.person_id,
-                    t("{colleague} has ended the conversation (case {ref}). The case is closed.",
-                      colleague=pseudonym(t, request), ref=request.ref),
-                )
+                from .casework import Casework  # here, not at the top: casework builds on this module
+
+                # The member is told and asked for the outcome; the requester is asked for feedback.
+                await Casework(core).after_requester_end(request, member)
             else:
                 t = await self._translator(request.requester_id)
                 await self._tell(

@@ -52,6 +52,8 @@ class Settings:
     checkin_after: timedelta = timedelta(days=10)
     min_available: int = 3
     max_open_cases: int = 3
+    # Content of a closed case is deleted this long after closing; only the figures' fields stay.
+    retention: timedelta = timedelta(days=90)
 
     @property
     def key_is_beside_db(self) -> bool:
@@ -166,6 +168,10 @@ def load_settings(env_file: Path | str | None = ".env", *, require_token: bool =
             if not raw.isdigit() or not low <= int(raw) <= high:
                 raise SettingsError(f"{name} must be a whole number from {low} to {high}.")
             kwargs[key] = int(raw)
+    if raw := _env(source, "WAAKZAAM_RETENTION_DAYS"):
+        if not raw.isdigit() or not 1 <= int(raw) <= 3650:
+            raise SettingsError("WAAKZAAM_RETENTION_DAYS must be a whole number of days from 1 to 3650.")
+        kwargs["retention"] = timedelta(days=int(raw))
     if poll := _env(source, "WAAKZAAM_POLL_INTERVAL"):
         kwargs["poll_interval"] = _positive_number("WAAKZAAM_POLL_INTERVAL", poll, allow_zero=True)
 

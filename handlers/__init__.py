@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from . import common, conversation, coordinator, employee, joining, member
+from . import casework, common, conversation, coordinator, employee, joining, member
 
 
 def register_all(app: Application) -> None:
@@ -12,5 +12,6 @@ def register_all(app: Application) -> None:
     employee.register(app)
     member.register(app)
     coordinator.register(app)
+    casework.register(app)  # before conversation: a note or comment being typed is not relayed
     conversation.register(app)
     common.register_fallbacks(app)

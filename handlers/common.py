@@ -188,6 +188,9 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         emergency_text(context, t),
     ])
     await say(update, text)
+    from handlers.casework import show_directory  # the referral directory, and /forget
+
+    await show_directory(update, context)
 
 
 # Unknown input and errors ------------------------------------------------------------

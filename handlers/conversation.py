@@ -8,12 +8,17 @@ from bot.app import services
 from bot.requests import MAX_TEXT, Outcome, pseudonym
 from bot.storage.requests import Request
 
+from .casework import AWAITED, on_awaited_text
 from .common import answer, buttons, person, say, stale_button, tr
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = update.message.text
     t = tr(context)
+    if context.user_data.get("awaiting") in AWAITED:
+        # A note or a feedback comment: kept (with its own limit), never passed on.
+        await on_awaited_text(update, context, text)
+        return
     if len(text) > MAX_TEXT:
         await say(update, t("Your message is too long to pass on (at most {limit} characters). "
                             "Please split it into shorter messages. Nothing was sent.", limit=MAX_TEXT))

@@ -106,6 +106,8 @@ async def cases(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             t("{colleague}: taken {when}, {state}.", colleague=pseudonym(t, request),
               when=t.when(request.claimed_at, tz), state=state),
             buttons(
+                [(t("Notes"), f"notes:{request.ref}"), (t("Themes"), f"tags:{request.ref}")],
+                [(t("Send a contact"), f"rfr:{request.ref}")],
                 [(t("Close this conversation"), f"close:{request.ref}")],
                 [(t("Hand it back"), f"back:{request.ref}")],
             ),
@@ -115,15 +117,9 @@ async def cases(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def close(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    t = tr(context)
-    ref = update.callback_query.data.partition(":")[2]
-    outcome, _ = await services(context).desk.end(person(context), ref)
-    if outcome is Outcome.OK:
-        await answer(update, t("Conversation {ref} is closed. The colleague has been told. Thank you.", ref=ref))
-    elif outcome is Outcome.CLOSED:
-        await answer(update, t("Conversation {ref} was already closed.", ref=ref))
-    else:
-        await stale_button(update, context)
+    from .casework import ask_outcome  # closing goes through the outcome picker
+
+    await ask_outcome(update, context, update.callback_query.data.partition(":")[2])
 
 
 async def _active_member(update: Update, context):

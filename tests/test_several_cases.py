@@ -58,6 +58,7 @@ async def test_member_closes_and_requester_is_told(services, people):
     anna, emma, finn, ref_e, ref_f = await _two_cases(services, people)
     await anna.send("/cases")
     await anna.press("Close this conversation")
+    await anna.press("Listened")  # closing goes through the outcome picker
     closed = (await services.core.requests.by_ref(ref_e)).state == "closed" or (await services.core.requests.by_ref(ref_f)).state == "closed"
     assert closed
     assert "has closed the conversation" in emma.last().text or "has closed the conversation" in finn.last().text

@@ -1,0 +1,379 @@
+"""Casework: what a member does with a case besides talking, and what follows a close.
+
+Notes (sealed, for the member who holds the case only), themes and level (structured, they
+feed the figures), referrals (that one happened, never what was said), closing with an
+outcome, the requester's anonymous feedback, and the audit trail of all of it.
+
+Every check is made against the database inside the transaction that acts, so an old or
+forged button changes nothing. Anything said to someone other than the person acting goes
+through the outbox in that same transaction.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import timedelta
+
+from . import clock
+from .charter import Referral
+from .core import Core
+from .i18n import N_, Translator
+from .requests import pseudonym
+from .storage.audit import AuditEntry, AuditRepository
+from .storage.casework import CaseFacts, CaseworkRepository, Note, Quality
+from .storage.members import Member
+from .storage.outbox import Payload
+from .storage.people import Person
+from .storage.requests import Request
+
+MAX_NOTE = 2000      # a note is a reminder for the listener, not a report
+MAX_COMMENT = 1000
+AUDIT_DAYS = 30
+
+OUTCOMES = {
+    "listened": N_("Listened"),
+    "referred": N_("Referred to a contact"),
+    "signposted": N_("Pointed to where help is"),
+    "no_reply": N_("No reply from the colleague"),
+    "withdrawn": N_("The colleague withdrew"),
+}
+
+# What the audit trail records, as coordinators read it.
+ACTIONS = {
+    "note_added": N_("added a note"),
+    "notes_read": N_("read the notes"),
+    "theme_added": N_("added a theme"),
+    "theme_removed": N_("removed a theme"),
+    "level_set": N_("set the level"),
+    "referral_sent": N_("sent a referral"),
+    "closed": N_("closed the case"),
+    "outcome_recorded": N_("recorded the outcome"),
+    "notes_shared": N_("let the next listener read the notes"),
+    "notes_withheld": N_("did not let the next listener read the notes"),
+    "erased": N_("erased the requester's data on request"),
+    "retention": N_("deleted the content after the retention period"),
+    "audit_read": N_("read the audit summary"),
+    "quality_read": N_("read the quality figures"),
+}
+ACTORS = {
+    "member": N_("listener #{id}"),
+    "coordinator": N_("coordinator #{id}"),
+    "requester": N_("the colleague"),
+    "system": N_("the bot"),
+}
+
+
+class Result(enum.Enum):
+    OK = "ok"
+    NOT_MEMBER = "not_member"   # no member (or one who left)
+    NOT_YOURS = "not_yours"     # no such case, or not held by this member / asked by this person
+    CLOSED = "closed"           # the case is closed (or its content is gone)
+    UNKNOWN = "unknown"         # theme, level, contact or outcome not in the lists
+    TOO_LONG = "too_long"
+    EMPTY = "empty"
+    ALREADY = "already"         # answered or recorded before
+    NOT_ALLOWED = "not_allowed" # for coordinators only
+
+
+@dataclass(frozen=True)
+class Closing:
+    result: Result
+    closed_now: bool = False   # False: the requester had ended it; only the outcome was recorded
+    untagged: bool = False     # no theme yet: the member is asked to add them
+
+
+@dataclass(frozen=True)
+class AuditSummary:
+    days: int
+    counts: dict[str, int]
+    recent: list[AuditEntry]
+
+
+def outcome_buttons(t: Translator, ref: str) -> tuple[tuple[tuple[str, str], ...], ...]:
+    return tuple(((t(label), f"out:{ref}:{key}"),) for key, label in OUTCOMES.items())
+
+
+def rating_buttons(ref: str) -> tuple[tuple[tuple[str, str], ...], ...]:
+    return (tuple((f"{'★' * n}", f"fb:{ref}:{n}") for n in range(1, 6)),)
+
+
+class Casework:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.cases = CaseworkRepository(core.db, core.vault)
+        self.audit = AuditRepository(core.db)
+
+    async def _translator(self, person_id: int) -> Translator:
+        return Translator(await self.core.people.language(person_id))
+
+    async def _held(self, person: Person, ref: str, *, open_only: bool = True
+                    ) -> tuple[Result, Member | None, Request | None, CaseFacts | None]:
+        """The case if this person holds it as a member. A closed case stays theirs for
+        reading notes, tagging and the outcome until the retention period is over."""
+        member = await self.core.members.by_person(person.id)
+        if member is None or member.left:
+            return Result.NOT_MEMBER, None, None, None
+        request = await self.core.requests.by_ref(ref)
+        if request is None or request.member_id != member.id:
+            return Result.NOT_YOURS, member, None, None
+        facts = await self.cases.facts(request.id)
+        if not request.is_open and (open_only or facts.closed_at < clock.now() - self.core.settings.retention):
+            return Result.CLOSED, member, request, facts
+        return Result.OK, member, request, facts
+
+    async def check(self, person: Person, ref: str, *, open_only: bool = True) -> Result:
+        """May this person work on the case (before asking them for a note, a contact...)?"""
+        return (await self._held(person, ref, open_only=open_only))[0]
+
+    async def open_cases(self, person: Person) -> list[Request]:
+        member = await self.core.members.by_person(person.id)
+        if member is None or member.left:
+            return []
+        return await self.core.requests.open_for_member(member.id)
+
+    async def _asked(self, person: Person, ref: str) -> Request | None:
+        """The request if this person asked it (requester side)."""
+        request = await self.core.requests.by_ref(ref)
+        if request is None or request.requester_id is None or request.requester_id != person.id:
+            return None
+        return request
+
+    # Notes ------------------------------------------------------------------------
+
+    async def add_note(self, person: Person, ref: str, text: str) -> Result:
+        text = text.strip()
+        async with self.core.db.transaction():
+            result, member, request, _ = await self._held(person, ref)
+            if result is not Result.OK:
+                return result
+            if not text:
+                return Result.EMPTY
+            if len(text) > MAX_NOTE:
+                return Result.TOO_LONG
+            await self.cases.add_note(request.id, member.id, text)
+            await self.audit.record("member", member.id, "note_added", request.ref)
+        return Result.OK
+
+    async def notes(self, person: Person, ref: str) -> tuple[Result, Request | None, list[Note]]:
+        """The notes the holder of the case may read; nobody else reads any."""
+        async with self.core.db.transaction():
+            result, member, request, _ = await self._held(person, ref, open_only=False)
+            if result is not Result.OK:
+                return result, None, []
+            notes = await self.cases.notes_for(request.id, member.id)
+            await self.audit.record("member", member.id, "notes_read", request.ref)
+        return Result.OK, request, notes
+
+    async def ask_notes_consent(self, request: Request) -> None:
+        """At a hand-over: the notes wait, hidden, until the requester says whether the next
+        listener may read them. Called inside the hand-over's transaction."""
+        if request.requester_id is None or not await self.cases.has_notes(request.id):
+            return
+        await self.cases.unshare_notes(request.id)
+        await self.cases.set_notes_consent(request.id, "asked")
+        t = await self._translator(request.requester_id)
+        await self.core.outbox.enqueue(request.requester_id, Payload(
+            t("Your listener kept notes about your conversation {ref}, to remember what you talked about. "
+              "May the listener who takes over read them? If you say no, they are deleted.", ref=request.ref),
+            (((t("Yes, they may read them"), f"nc:{request.ref}:y"),),
+             ((t("No, delete them"), f"nc:{request.ref}:n"),)),
+        ))
+
+    async def answer_notes_consent(self, person: Person, ref: str, allow: bool) -> Result:
+        async with self.core.db.transaction():
+            request = await self._asked(person, ref)
+            if request is None:
+                return Result.NOT_YOURS
+            if not await self.cases.set_notes_consent(request.id, "yes" if allow else "no", only_if="asked"):
+                return Result.ALREADY
+            # The current holder keeps their own notes either way.
+            if allow:
+                await self.cases.share_notes(request.id, request.member_id)
+            else:
+                await self.cases.drop_notes(request.id, request.member_id)
+            await self.audit.record("requester", None, "notes_shared" if allow else "notes_withheld", request.ref)
+        return Result.OK
+
+    # Themes and level ---------------------------------------------------------------------
+
+    async def tags(self, person: Person, ref: str) -> tuple[Result, Request | None, CaseFacts | None]:
+        result, _, request, facts = await self._held(person, ref, open_only=False)
+        return result, request, facts
+
+    async def toggle_theme(self, person: Person, ref: str, key: str) -> tuple[Result, CaseFacts | None]:
+        async with self.core.db.transaction():
+            result, member, request, _ = await self._held(person, ref, open_only=False)
+            if result is not Result.OK:
+                return result, None
+            if self.core.charter.theme(key) is None:
+                return Result.UNKNOWN, None
+            added = await self.cases.toggle_theme(request.id, key)
+            await self.audit.record("member", member.id, "theme_added" if added else "theme_removed", request.ref)
+            return Result.OK, await self.cases.facts(request.id)
+
+    async def set_level(self, person: Person, ref: str, key: str) -> Result:
+        async with self.core.db.transaction():
+            result, member, request, _ = await self._held(person, ref, open_only=False)
+            if result is not Result.OK:
+                return result
+            if self.core.charter.level(key) is None:
+                return Result.UNKNOWN
+            await self.cases.set_level(request.id, key)
+            await self.audit.record("member", member.id, "level_set", request.ref)
+        return Result.OK
+
+    # Referrals --------------------------------------------------------------------
+
+    def directory(self) -> list[Referral]:
+        """The contacts that may be shown: a placeholder contact is not shown to anyone."""
+        return [r for r in self.core.charter.referrals if not r.incomplete]
+
+    def entry_text(self, t: Translator, referral: Referral) -> str:
+        lines = [referral.name(t.lang), referral.contact(t.lang), referral.when_to_use(t.lang)]
+        if referral.shows_emergency:
+            core = self.core
+            lines += [f"☎ {line.number}: {line.label(t.lang)}"
+                      for line in core.charter.emergency_lines(core.settings.emergency_countries, t.lang)]
+        return "\n".join(lines)
+
+    async def refer(self, person: Person, ref: str, key: str, consent: bool) -> Result:
+        """Send a directory entry to the requester and record that a referral happened."""
+        async with self.core.db.transaction():
+            result, member, request, _ = await self._held(person, ref)
+            if result is not Result.OK:
+                return result
+            referral = self.core.charter.referral(key)
+            if referral is None or referral.incomplete:
+                return Result.UNKNOWN
+            await self.cases.add_referral(request.id, referral.key, consent)
+            t = await self._translator(request.requester_id)
+            closing = (t("You agreed that {name} may pass on to them what is needed; nothing else is shared.",
+                         name=member.display_name) if consent else
+                       t("Nothing about you has been passed on to them: contacting them is up to you."))
+            text = "\n\n".join([
+                t("{name} suggests a contact that may help:", name=member.display_name),
+                self.entry_text(t, referral),
+                closing,
+            ])
+            # request_id: a reply to this message finds the conversation.
+            await self.core.outbox.enqueue(request.requester_id, Payload(text), request_id=request.id)
+            await self.audit.record("member", member.id, "referral_sent", request.ref)
+        return Result.OK
+
+    # Closing ------------------------------------------------------------------------
+
+    async def close(self, person: Person, ref: str, outcome: str) -> Closing:
+        """The member closes with an outcome, or records it for a case the requester ended."""
+        core = self.core
+        async with core.db.transaction():
+            result, member, request, facts = await self._held(person, ref, open_only=False)
+            if result is not Result.OK:
+                return Closing(result)
+            if outcome not in OUTCOMES:
+                return Closing(Result.UNKNOWN)
+            closed_now = request.is_open
+            if closed_now:
+                await core.requests.finish(request.id, "closed", "member")
+                await self._closing_words(request, member)
+            elif facts.outcome is not None:
+                return Closing(Result.ALREADY)
+            await self.cases.set_outcome(request.id, outcome)
+            await self.audit.record("member", member.id, "closed" if closed_now else "outcome_recorded", request.ref)
+        return Closing(Result.OK, closed_now, not facts.themes)
+
+    async def _closing_words(self, request: Request, member: Member) -> None:
+        """To the requester: closed, how to rate it, and how to complain outside the network."""
+        t = await self._translator(request.requester_id)
+        parts = [
+            t("{name} has closed the conversation {ref}. You can ask for a new conversation "
+              "at any time with /start.", name=member.display_name, ref=request.ref),
+            self._feedback_question(t),
+        ]
+        if complaint := self._complaint_text(t):
+            parts.append(complaint)
+        await self.core.outbox.enqueue(request.requester_id, Payload("\n\n".join(parts), rating_buttons(request.ref)))
+
+    def _feedback_question(self, t: Translator) -> str:
+        return t("How was this conversation for you? Tap 1 to 5 stars. Your answer is anonymous: your "
+                 "listener does not see it, it only counts in the network's own quality figures.")
+
+    def _complaint_text(self, t: Translator) -> str | None:
+        complaint = self.core.charter.referral("complaint")
+        if complaint is None or complaint.incomplete:
+            return None
+        return t("Not satisfied with how the network handled your request? You can complain outside "
+                 "the network: {contact}", contact=complaint.contact(t.lang))
+
+    async def after_requester_end(self, request: Request, member: Member) -> None:
+        """The requester ended a claimed conversation: the member is told and asked for the
+        outcome; the requester is asked for feedback. Inside the ending's transaction."""
+        t = await self._translator(member.person_id)
+        await self.core.outbox.enqueue(member.person_id, Payload(
+            t("{colleague} has ended the conversation (case {ref}). The case is closed.",
+              colleague=pseudonym(t, request), ref=request.ref)
+            + "\n\n" + t("How did it end? This only counts in the anonymous figures."),
+            outcome_buttons(t, request.ref),
+        ))
+        t = await self._translator(request.requester_id)
+        parts = [self._feedback_question(t)]
+        if complaint := self._complaint_text(t):
+            parts.append(complaint)
+        await self.core.outbox.enqueue(request.requester_id, Payload("\n\n".join(parts), rating_buttons(request.ref)))
+
+    # Feedback ----------------------------------------------------------------------------
+
+    async def _rateable(self, person: Person, ref: str) -> tuple[Result, Request | None]:
+        request = await self._asked(person, ref)
+        if request is None or request.member_id is None:
+            return Result.NOT_YOURS, None
+        if request.is_open:
+            return Result.NOT_YOURS, None  # rated after the close, not during
+        return Result.OK, request
+
+    async def rate(self, person: Person, ref: str, rating: int) -> Result:
+        if not 1 <= rating <= 5:
+            return Result.UNKNOWN
+        async with self.core.db.transaction():
+            result, request = await self._rateable(person, ref)
+            if result is not Result.OK:
+                return result
+            if not await self.cases.add_rating(request.id, rating):
+                return Result.ALREADY
+        return Result.OK
+
+    async def comment(self, person: Person, ref: str, text: str) -> Result:
+        text = text.strip()
+        async with self.core.db.transaction():
+            result, request = await self._rateable(person, ref)
+            if result is not Result.OK:
+                return result
+            if not text:
+                return Result.EMPTY
+            if len(text) > MAX_COMMENT:
+                return Result.TOO_LONG
+            if not await self.cases.add_comment(request.id, text):
+                return Result.ALREADY
+        return Result.OK
+
+    # For coordinators: the trail and the quality figures, never content ---------------------
+
+    async def audit_summary(self, person: Person) -> tuple[Result, AuditSummary | None]:
+        if not person.is_coordinator:
+            return Result.NOT_ALLOWED, None
+        async with self.core.db.transaction():
+            await self.audit.record("coordinator", person.id, "audit_read")
+            counts = await self.audit.counts(clock.now() - timedelta(days=AUDIT_DAYS))
+            recent = await self.audit.recent()
+        return Result.OK, AuditSummary(AUDIT_DAYS, counts, recent)
+
+    async def quality(self, person: Person) -> tuple[Result, Quality | None]:
+        if not person.is_coordinator:
+            return Result.NOT_ALLOWED, None
+        async with self.core.db.transaction():
+            await self.audit.record("coordinator", person.id, "quality_read")
+            figures = await self.cases.quality(clock.now() - self.core.settings.retention)
+        return Result.OK, figures
+
+
+__all__ = ["Casework", "Closing", "Result", "OUTCOMES", "ACTIONS", "ACTORS", "MAX_NOTE", "MAX_COMMENT",
+           "outcome_buttons", "rating_buttons"]

@@ -1,0 +1,259 @@
+"""A case's working file: sealed notes, themes and level, referrals, outcome, feedback;
+and the deletions that retention and erasure make."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from .. import clock
+from ..crypto import Vault
+from .database import Database
+
+
+@dataclass(frozen=True)
+class Note:
+    id: int
+    member_id: int | None
+    body: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """The structured casework fields of a request (the ones the aggregates read)."""
+
+    outcome: str | None
+    level: str | None
+    notes_consent: str | None
+    closed_at: datetime | None
+    content_erased: bool
+    themes: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Quality:
+    count: int
+    by_rating: dict[int, int]
+    comments: list[str]
+
+
+class CaseworkRepository:
+    def __init__(self, db: Database, vault: Vault) -> None:
+        self.db = db
+        self.vault = vault
+
+    # Notes ----------------------------------------------------------------------
+
+    async def add_note(self, request_id: int, member_id: int, body: str) -> int:
+        async with self.db.transaction():
+            note_id = await self.db.insert(
+                "INSERT INTO case_notes (request_id, member_id, body_enc, created_at) VALUES (?, ?, x'', ?)",
+                (request_id, member_id, clock.iso(clock.now())),
+            )
+            await self.db.execute(
+                "UPDATE case_notes SET body_enc = ? WHERE id = ?",
+                (self.vault.seal("case_notes", "body", note_id, body), note_id),
+            )
+        return note_id
+
+    async def notes_for(self, request_id: int, member_id: int) -> list[Note]:
+        """The notes this member may read: their own, and shared ones from earlier listeners."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM case_notes WHERE request_id = ? AND (member_id = ? OR shared = 1) ORDER BY id",
+            (request_id, member_id),
+        )
+        return [
+            Note(r["id"], r["member_id"], self.vault.open("case_notes", "body", r["id"], r["body_enc"]),
+                 clock.parse(r["created_at"]))
+            for r in rows
+        ]
+
+    async def share_notes(self, request_id: int, keeper: int | None) -> int:
+        """Earlier listeners' notes become readable for whoever holds the case."""
+        return await self.db.execute(
+            "UPDATE case_notes SET shared = 1 WHERE request_id = ? AND (? IS NULL OR member_id IS NOT ?)",
+            (request_id, keeper, keeper),
+        )
+
+    async def drop_notes(self, request_id: int, keeper: int | None = None) -> int:
+        """Delete the notes nobody may read any more (all but the keeper's; all when None)."""
+        return await self.db.execute(
+            "DELETE FROM case_notes WHERE request_id = ? AND (? IS NULL OR member_id IS NOT ?)",
+            (request_id, keeper, keeper),
+        )
+
+    async def has_notes(self, request_id: int) -> bool:
+        return bool(await self.db.fetchval("SELECT 1 FROM case_notes WHERE request_id = ? LIMIT 1", (request_id,)))
+
+    async def unshare_notes(self, request_id: int) -> None:
+        """At a hand-over every note is hidden again until the requester answers."""
+        await self.db.execute("UPDATE case_notes SET shared = 0 WHERE request_id = ?", (request_id,))
+
+    async def set_notes_consent(self, request_id: int, value: str, *, only_if: str | None = None) -> bool:
+        if only_if is None:
+            sql, params = "UPDATE requests SET notes_consent = ? WHERE id = ?", (value, request_id)
+        else:
+            sql = "UPDATE requests SET notes_consent = ? WHERE id = ? AND notes_consent = ?"
+            params = (value, request_id, only_if)
+        return 1 == await self.db.execute(sql, params)
+
+    # Themes, level, outcome ------------------------------------------------------------
+
+    async def facts(self, request_id: int) -> CaseFacts | None:
+        row = await self.db.fetchone(
+            "SELECT outcome, level, notes_consent, closed_at, content_erased_at FROM requests WHERE id = ?",
+            (request_id,),
+        )
+        if row is None:
+            return None
+        themes = await self.db.fetchall("SELECT theme FROM case_themes WHERE request_id = ?", (request_id,))
+        closed_at = None if row["closed_at"] is None else clock.parse(row["closed_at"])
+        return CaseFacts(row["outcome"], row["level"], row["notes_consent"], closed_at,
+                         row["content_erased_at"] is not None, frozenset(r[0] for r in themes))
+
+    async def toggle_theme(self, request_id: int, theme: str) -> bool:
+        """Add the theme, or remove it when it was there; True when it is now set."""
+        async with self.db.transaction():
+            if await self.db.execute(
+                "DELETE FROM case_themes WHERE request_id = ? AND theme = ?", (request_id, theme)
+            ):
+                return False
+            await self.db.execute(
+                "INSERT INTO case_themes (request_id, theme) VALUES (?, ?)", (request_id, theme)
+            )
+            return True
+
+    async def set_level(self, request_id: int, level: str) -> None:
+        await self.db.execute("UPDATE requests SET level = ? WHERE id = ?", (level, request_id))
+
+    async def set_outcome(self, request_id: int, outcome: str) -> bool:
+        """Record the outcome once; False when one was recorded already."""
+        return 1 == await self.db.execute(
+            "UPDATE requests SET outcome = ? WHERE id = ? AND outcome IS NULL", (outcome, request_id)
+        )
+
+    # Referrals -------------------------------------------------------------------
+
+    async def add_referral(self, request_id: int, kind: str, consent: bool) -> int:
+        return await self.db.insert(
+            "INSERT INTO case_referrals (request_id, kind, consent, created_at) VALUES (?, ?, ?, ?)",
+            (request_id, kind, int(consent), clock.iso(clock.now())),
+        )
+
+    async def referral_kinds(self, request_id: int) -> list[tuple[str, bool]]:
+        rows = await self.db.fetchall(
+            "SELECT kind, consent FROM case_referrals WHERE request_id = ? ORDER BY id", (request_id,)
+        )
+        return [(r["kind"], bool(r["consent"])) for r in rows]
+
+    # Feedback --------------------------------------------------------------------
+
+    async def add_rating(self, request_id: int, rating: int) -> bool:
+        """One rating per case; False when there is one already."""
+        return 1 == await self.db.execute(
+            "INSERT INTO feedback (request_id, rating, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            (request_id, rating, clock.iso(clock.now())),
+        )
+
+    async def add_comment(self, request_id: int, comment: str) -> bool:
+        """The rating's comment, once; False without a rating or with a comment already."""
+        async with self.db.transaction():
+            feedback_id = await self.db.fetchval(
+                "SELECT id FROM feedback WHERE request_id = ? AND comment_enc IS NULL", (request_id,)
+            )
+            if feedback_id is None:
+                return False
+            await self.db.execute(
+                "UPDATE feedback SET comment_enc = ? WHERE id = ?",
+                (self.vault.seal("feedback", "comment", feedback_id, comment), feedback_id),
+            )
+            return True
+
+    async def has_rating(self, request_id: int) -> bool:
+        return bool(await self.db.fetchval("SELECT 1 FROM feedback WHERE request_id = ?", (request_id,)))
+
+    async def quality(self, since: datetime) -> Quality:
+        """Ratings and comments since a moment, network-wide: never per case or per member."""
+        rows = await self.db.fetchall(
+            "SELECT id, rating, comment_enc FROM feedback WHERE created_at >= ? ORDER BY created_at",
+            (clock.iso(since),),
+        )
+        by_rating = {n: 0 for n in range(1, 6)}
+        comments = []
+        for row in rows:
+            by_rating[row["rating"]] += 1
+            if row["comment_enc"]:
+                comments.append(self.vault.open("feedback", "comment", row["id"], row["comment_enc"]))
+        return Quality(len(rows), by_rating, comments)
+
+    # Retention and erasure ------------------------------------------------------------
+
+    async def due_for_retention(self, cutoff: datetime) -> list[int]:
+        rows = await self.db.fetchall(
+            "SELECT id FROM requests WHERE state IN ('closed', 'withdrawn') AND content_erased_at IS NULL"
+            " AND closed_at < ? ORDER BY id",
+            (clock.iso(cutoff),),
+        )
+        return [r[0] for r in rows]
+
+    async def requests_of(self, person_id: int) -> list[int]:
+        rows = await self.db.fetchall("SELECT id FROM requests WHERE requester_id = ? ORDER BY id", (person_id,))
+        return [r[0] for r in rows]
+
+    async def erase_case_content(self, request_id: int) -> None:
+        """Everything a person wrote or that links the case to them; the figures' fields stay.
+
+        Kept: ref, state, department, language, times, urgency, themes, level, outcome,
+        referral kinds, the member link and the rating. Outbox rows and delivery marks of
+        relayed messages go with their messages (ON DELETE CASCADE).
+        """
+        async with self.db.transaction():
+            await self.db.execute("DELETE FROM messages WHERE request_id = ?", (request_id,))
+            await self.db.execute("DELETE FROM outbox WHERE request_id = ?", (request_id,))
+            await self.db.execute("DELETE FROM case_notes WHERE request_id = ?", (request_id,))
+            await self.db.execute("UPDATE feedback SET comment_enc = NULL WHERE request_id = ?", (request_id,))
+            await self.db.execute(
+                "UPDATE requests SET requester_id = NULL, pref_gender = NULL, pref_age_band = NULL,"
+                " pref_status = NULL, pref_language = NULL, pref_other_department = 0, pref_member_id = NULL,"
+                " content_erased_at = ? WHERE id = ?",
+                (clock.iso(clock.now()), request_id),
+            )
+
+    async def drop_old_free_text(self, cutoff: datetime) -> int:
+        """Drafts nobody sent, and finished deliveries, from before the cutoff.
+
+        Deliveries of a case that is still open stay (a reply to them finds its case), and so
+        do offers of an open request (they are edited when it is taken or withdrawn).
+        """
+        cutoff_text = clock.iso(cutoff)
+        async with self.db.transaction():
+            drafts = await self.db.execute("DELETE FROM drafts WHERE created_at < ?", (cutoff_text,))
+            deliveries = await self.db.execute(
+                "DELETE FROM outbox WHERE state != 'pending' AND created_at < ? AND (request_id IS NULL"
+                " OR request_id NOT IN (SELECT id FROM requests WHERE state IN"
+                " ('new', 'offered', 'claimed', 'contacted')))"
+                " AND id NOT IN (SELECT o.outbox_id FROM offers o JOIN requests r ON r.id = o.request_id"
+                " WHERE o.outbox_id IS NOT NULL AND r.state IN ('new', 'offered', 'claimed', 'contacted'))",
+                (cutoff_text,),
+            )
+        return drafts + deliveries
+
+    async def drop_idle_people(self, cutoff: datetime) -> int:
+        """People who are nothing more than a keyed hash and a chat id: no role, no membership,
+        no request, nothing to deliver, and first seen before the cutoff."""
+        return await self.db.execute(
+            "DELETE FROM people WHERE created_at < ?"
+            " AND id NOT IN (SELECT person_id FROM roles)"
+            " AND id NOT IN (SELECT person_id FROM members)"
+            " AND id NOT IN (SELECT requester_id FROM requests WHERE requester_id IS NOT NULL)"
+            " AND id NOT IN (SELECT person_id FROM outbox WHERE state = 'pending')",
+            (clock.iso(cutoff),),
+        )
+
+    async def drop_person(self, person_id: int) -> bool:
+        """The people row and what cascades from it (drafts, outbox, roles, membership)."""
+        return 1 == await self.db.execute("DELETE FROM people WHERE id = ?", (person_id,))
+
+    async def drop_drafts_of(self, person_id: int) -> int:
+        """For someone whose people row must stay (a role depends on it)."""
+        return await self.db.execute("DELETE FROM drafts WHERE person_id = ?", (person_id,))
