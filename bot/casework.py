@@ -309,8 +309,8 @@ class Casework:
         outcome; the requester is asked for feedback. Inside the ending's transaction."""
         t = await self._translator(member.person_id)
         await self.core.outbox.enqueue(member.person_id, Payload(
-            t("{colleague} has ended the conversation (case {ref}). The case is closed.",
-              colleague=pseudonym(t, request), ref=request.ref)
+            t("{colleague} has ended the conversation. The case is closed.",
+              colleague=pseudonym(t, request))
             + "\n\n" + t("How did it end? This only counts in the anonymous figures."),
             outcome_buttons(t, request.ref),
         ))

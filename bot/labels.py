@@ -8,7 +8,7 @@ AGE_BAND = {"under35": N_("Under 35"), "35to50": N_("35 to 50"), "over50": N_("O
 STATUS = {"worker": N_("Worker"), "employee": N_("Employee"), "manager": N_("Manager")}
 # Language names are shown in their own language, as people look for them.
 LANGUAGE = {"nl": "Nederlands", "fr": "Français", "en": "English"}
-ROLE = {"coordinator": N_("coordinator"), "member": N_("listener"), "steering": N_("steering group")}
+ROLE = {"coordinator": N_("coordinator"), "member": N_("listener"), "steering": N_("steering group member")}
 
 FIELDS = {"gender": GENDER, "age_band": AGE_BAND, "status": STATUS}
 FIELD_NAMES = {"gender": N_("Gender"), "age_band": N_("Age"), "status": N_("Status"), "language": N_("Language")}
@@ -28,7 +28,7 @@ def preference_lines(t: Translator, prefs, personally: bool = False) -> list[str
     for field in ("gender", "age_band", "status", "language"):
         value = getattr(prefs, field)
         if value:
-            lines.append(f"{t(FIELD_NAMES[field])}: {label(t, field, value)}")
+            lines.append(t("{label}: {value}", label=t(FIELD_NAMES[field]), value=label(t, field, value)))
     if prefs.other_department:
         lines.append(t("Someone from another department"))
     return lines

@@ -172,11 +172,14 @@ class RequestDesk:
         for person_id in await core.people.with_role("coordinator"):
             t = await self._translator(person_id)
             state = t("waiting for a listener") if request.unclaimed else t("taken, no contact yet")
-            if urgent:
+            if urgent and not request.unclaimed:
+                text = t("Urgent request {ref}: the colleague says they are not safe. Their listener has been "
+                         "alerted to make contact now.", ref=request.ref)
+            elif urgent:
                 text = t("Urgent request {ref}: the colleague says they are not safe. It has gone to every "
-                         "available listener. State: {state}.", ref=request.ref, state=state)
+                         "available listener.", ref=request.ref)
             else:
-                text = t("No contact within the deadline for request {ref}. Age: {hours} h. State: {state}. "
+                text = t("No contact within the deadline for request {ref}. Open for {hours} h. State: {state}. "
                          "It has now gone to every available listener.", ref=request.ref, hours=age, state=state)
             await self._tell(person_id, text)
 
@@ -327,7 +330,8 @@ class RequestDesk:
         member = await self.core.members.get(request.member_id)
         t = await self._translator(member.person_id)
         await self._tell(member.person_id, t(
-            "Request {ref} went back to the other listeners because it was not confirmed. Thank you.",
+            "Request {ref} went back to the other listeners because you did not confirm that you would "
+            "make contact. Thank you.",
             ref=request.ref))
         await self._return_to_pool(request, member, "released")
 

@@ -52,6 +52,8 @@ class Settings:
     checkin_after: timedelta = timedelta(days=10)
     min_available: int = 3
     max_open_cases: int = 3
+    # Aggregates are shown only for groups of at least this many (small-cell suppression).
+    small_cell: int = 5
     # Content of a closed case is deleted this long after closing; only the figures' fields stay.
     retention: timedelta = timedelta(days=90)
 
@@ -163,6 +165,7 @@ def load_settings(env_file: Path | str | None = ".env", *, require_token: bool =
     for name, key, low, high in (
         ("WAAKZAAM_MIN_AVAILABLE", "min_available", 0, 1000),
         ("WAAKZAAM_MAX_OPEN_CASES", "max_open_cases", 1, 10),
+        ("WAAKZAAM_SMALL_CELL", "small_cell", 2, 100),
     ):
         if raw := _env(source, name):
             if not raw.isdigit() or not low <= int(raw) <= high:

@@ -185,7 +185,7 @@ class ContactPromise:
             for person_id in coordinators:
                 t = await self._translator(person_id)
                 await self.core.outbox.enqueue(person_id, Payload(t(
-                    "Only {free} listeners are available right now (you asked to be warned below {minimum}). "
+                    "Listeners available right now: {free}, below the warning level of {minimum}. "
                     "Requests may wait longer than 24 hours.", free=free, minimum=self.settings.min_available)))
             report.add("low_availability")
 

@@ -6,6 +6,8 @@ database by bot/casework.py, so an old or forged button changes nothing.
 """
 from __future__ import annotations
 
+from babel.numbers import format_decimal
+
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
@@ -420,7 +422,7 @@ async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         lines.append(t("Everything that linked you to your conversations has been erased. If you write to "
                        "this bot again, it starts afresh, without knowing you."))
     elif done.erasure is Erasure.ROLE_KEPT and done.cases:
-        lines.append(t("What you asked as a colleague has been erased ({count} conversations). Your role in "
+        lines.append(t("What you asked as a colleague has been erased (conversations: {count}). Your role in "
                        "the network stays.", count=done.cases))
     else:
         lines.append(t("There was nothing to erase: the bot keeps nothing about you as a colleague who "
@@ -460,18 +462,18 @@ async def quality(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await say(update, _refusal(t, result))
         return
     days = services(context).settings.retention.days
-    if not figures.count:
-        await say(update, t("No ratings in the last {days} days.", days=days))
+    k = services(context).settings.small_cell
+    if figures.count < k:
+        # Few ratings could point to one person's opinion: figures only from k on.
+        await say(update, t("Fewer than {k} ratings in the last {days} days: no figures yet.",
+                            k=k, days=days))
         return
     average = sum(n * c for n, c in figures.by_rating.items()) / figures.count
-    lines = [t("Ratings in the last {days} days: {count}, on average {average} of 5.",
-               days=days, count=figures.count, average=f"{average:.1f}")]
-    lines += [f"{'★' * n}: {figures.by_rating[n]}" for n in range(5, 0, -1)]
-    if figures.comments:
-        lines.append("")
-        lines.append(t("Comments (without names or cases):"))
-        lines += [f"• {c}" for c in figures.comments]
-    await say(update, "\n".join(lines)[:4000])
+    await say(update, t(
+        "Ratings in the last {days} days: {count}, on average {average} out of 5. Written comments: "
+        "{comments} (kept encrypted; they are not shown to anyone here).",
+        days=days, count=figures.count, comments=figures.comments,
+        average=format_decimal(round(average, 1), locale=t.lang)))
 
 
 # The referral directory for /help ------------------------------------------------------------

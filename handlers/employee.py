@@ -40,7 +40,7 @@ async def show_menu(update: Update, context: ContextTypes.DEFAULT_TYPE, intro: b
             "Listeners listen; they do not decide or report about you. They never see your name or "
             "Telegram account, only a pseudonym, and nothing is shared without your consent."
         ))
-        parts.append(t("In an emergency call 112, or press \"I need help now\"."))
+        parts.append(t("In an emergency, call 112, or press \"I need help now / I am not safe\"."))
     else:
         parts.append(t("What would you like to do?"))
     await say(

@@ -4,6 +4,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
+from bot import routing
 from bot.app import services
 from bot.i18n import LANGUAGES
 from bot.labels import AGE_BAND, GENDER, LANGUAGE, STATUS
@@ -171,15 +172,17 @@ async def profile(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if member is None or member.left or not member.charter_accepted:
         await say(update, t("This command is for listeners of the vigilance network."))
         return
+    cap = routing.limit_of(member, services(context).settings.max_open_cases)
     facts = [
-        f"{t('Name')}: {member.display_name or '—'}",
-        f"{t('Gender')}: {t(GENDER[member.gender]) if member.gender else '—'}",
-        f"{t('Age')}: {t(AGE_BAND[member.age_band]) if member.age_band else '—'}",
-        f"{t('Status')}: {t(STATUS[member.status]) if member.status else '—'}",
-        f"{t('Department')}: {member.department or '—'}",
-        f"{t('Languages')}: {', '.join(LANGUAGE[c] for c in member.languages) or '—'}",
-        f"{t('Open conversations')}: {member.open_cases} / {member.max_open_cases}",
+        (t("Name"), member.display_name or "—"),
+        (t("Gender"), t(GENDER[member.gender]) if member.gender else "—"),
+        (t("Age"), t(AGE_BAND[member.age_band]) if member.age_band else "—"),
+        (t("Status"), t(STATUS[member.status]) if member.status else "—"),
+        (t("Department"), member.department or "—"),
+        (t("Languages"), ", ".join(LANGUAGE[c] for c in member.languages) or "—"),
+        (t("Open conversations"), f"{member.open_cases} / {cap}"),
     ]
+    facts = [t("{label}: {value}", label=label, value=value) for label, value in facts]
     await say(update, t("Your listener profile:") + "\n" + "\n".join(facts),
               buttons([(t("Edit my profile"), "prof:edit")]))
 

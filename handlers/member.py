@@ -258,8 +258,8 @@ async def leave(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if handed is None:
         await stale_button(update, context)
         return
-    await answer(update, t("You have left the vigilance network; {count} open conversations went to other "
-                           "listeners. Thank you for everything you did.", count=handed))
+    await answer(update, t("You have left the vigilance network. Open conversations handed to other listeners: "
+                           "{count}. Thank you for everything you did.", count=handed))
 
 
 async def set_limit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

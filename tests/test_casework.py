@@ -288,7 +288,8 @@ async def test_close_with_outcome_then_feedback(services, people, offline):
     await anna.press_data(f"out:{ref}:listened", picker)
     assert "already recorded" in _alerts(offline)[-1]
     await boss.send("/quality")
-    assert "Ratings in the last 90 days: 1" in boss.last().text and COMMENT in boss.last().text
+    # One rating is below the small-cell threshold; and no comment text ever reaches a coordinator.
+    assert "Fewer than 5 ratings" in boss.last().text and COMMENT not in boss.last().text
     await anna.send("/quality")
     assert "coordinators only" in anna.last().text
     # A stranger cannot rate someone else's conversation.
@@ -408,3 +409,24 @@ async def test_overlong_feedback_comment_is_refused(services, people):
     await emma.send("Kort")
     assert await services.core.db.fetchval("SELECT comment_enc FROM feedback") is not None
     assert not any("Kort" in m.text for m in anna.inbox())
+
+
+async def test_quality_figures_from_five_ratings_show_no_comment_text(services, people):
+    boss = people(900, "Boss")
+    await boss.send(f"/start {await invite_code(services, 'coordinator')}")
+    db = services.core.db
+    for i in range(5):
+        await db.execute(
+            "INSERT INTO people (id, user_hash, chat_id_enc, language, created_at) VALUES (?, ?, x'', 'en', '2026-01-01')",
+            (5000 + i, bytes([i]) * 32))
+        await db.execute(
+            "INSERT INTO requests (id, ref, requester_id, state, language, created_at, deadline_at)"
+            " VALUES (?, ?, ?, 'closed', 'en', '2026-01-01', '2026-01-02')", (5000 + i, f"QQQQ{i + 2}", 5000 + i))
+        assert await services.casework.cases.add_rating(5000 + i, 5 if i else 2)
+    assert await db.fetchval("SELECT COUNT(*) FROM feedback") == 5
+    for i in range(1, 3):
+        assert await services.casework.cases.add_comment(5000 + i, f"secret remark {i}")
+    await boss.send("/quality")
+    text = boss.last().text
+    assert "Ratings in the last 90 days: 5, on average 4.4 out of 5" in text
+    assert "Written comments: 2" in text and "secret remark" not in text

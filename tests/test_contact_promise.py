@@ -266,7 +266,7 @@ async def test_coordinators_warned_when_few_are_available_once_a_day(services, p
     anna = people(201, "Anna")
     await join_as_member(services, anna, "Anna")
     assert "low_availability" in await sweep(services)
-    assert "Only 1 listeners are available" in boss.last().text
+    assert "Listeners available right now: 1" in boss.last().text
     assert "low_availability" not in await sweep(services)
     clock.move_to(T0 + timedelta(days=1))
     assert "low_availability" in await sweep(services)
