@@ -40,11 +40,11 @@ class Services:
     def __init__(self, core: Core, bot: Bot) -> None:
         self.core = core
         self.settings = core.settings
-        self.desk = RequestDesk(core)
+        self.casework = Casework(core)
+        self.desk = RequestDesk(core, follow_ups=self.casework)
         self.promise = ContactPromise(core, self.desk)
         self.sender = Sender(core, bot, self.desk.undeliverable)
-        self.casework = Casework(core)
-        self.retention = Retention(core, self.desk)
+        self.retention = Retention(core, self.desk, self.casework)
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

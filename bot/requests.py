@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Protocol
 
 from . import clock, routing
 from .core import Core
@@ -53,9 +54,18 @@ def pseudonym(t: Translator, request: Request) -> str:
     return t("Colleague {ref}", ref=request.ref)
 
 
+class CaseFollowUps(Protocol):
+    """What casework adds to a request's turns (implemented by bot.casework.Casework)."""
+
+    async def ask_notes_consent(self, request: Request) -> None: ...
+
+    async def after_requester_end(self, request: Request, member: Member) -> None: ...
+
+
 class RequestDesk:
-    def __init__(self, core: Core) -> None:
+    def __init__(self, core: Core, follow_ups: CaseFollowUps | None = None) -> None:
         self.core = core
+        self.follow_ups = follow_ups
 
     async def _translator(self, person_id: int) -> Translator:
         return Translator(await self.core.people.language(person_id))
@@ -308,9 +318,8 @@ class RequestDesk:
         await self._tell(request.requester_id, t(
             "Your listener has handed over your conversation {ref}. Another listener will take over and "
             "contact you here; you do not need to do anything.", ref=request.ref))
-        from .casework import Casework  # here, not at the top: casework builds on this module
-
-        await Casework(core).ask_notes_consent(request)  # notes wait for the requester's yes
+        if self.follow_ups is not None:
+            await self.follow_ups.ask_notes_consent(request)  # notes wait for the requester's yes
         request = await core.requests.get(request.id)
         await self.offer_to_members(request, widened=request.widened_at is not None or request.urgent, remind=True)
 
@@ -460,36 +469,26 @@ class RequestDesk:
     # Ending -------------------------------------------------------------------
 
     async def end(self, person: Person, ref: str) -> tuple[Outcome, Request | None]:
-        """Either side ends the conversation; the other side is told."""
+        """The requester ends the conversation (or withdraws it while unclaimed).
+
+        Members close through casework, which records the outcome.
+        """
         core = self.core
         async with core.db.transaction():
             request = await core.requests.by_ref(ref)
-            if request is None:
-                return Outcome.NOT_FOUND, None
-            member = await core.members.get(request.member_id) if request.member_id else None
-            is_requester = request.requester_id == person.id
-            is_member = member is not None and member.person_id == person.id
-            if not (is_requester or is_member):
+            if request is None or request.requester_id != person.id:
                 return Outcome.NOT_FOUND, None
             if not request.is_open:
                 return Outcome.CLOSED, request
-            if is_requester and request.unclaimed:
+            if request.unclaimed:
                 await core.requests.finish(request.id, "withdrawn", "requester")
                 await self._retract_offers(request, "withdrawn")
                 return Outcome.OK, request
-            await core.requests.finish(request.id, "closed", "requester" if is_requester else "member")
-            if is_requester:
-                from .casework import Casework  # here, not at the top: casework builds on this module
-
+            await core.requests.finish(request.id, "closed", "requester")
+            member = await core.members.get(request.member_id)
+            if self.follow_ups is not None:
                 # The member is told and asked for the outcome; the requester is asked for feedback.
-                await Casework(core).after_requester_end(request, member)
-            else:
-                t = await self._translator(request.requester_id)
-                await self._tell(
-                    request.requester_id,
-                    t("{name} has closed the conversation {ref}. You can ask for a new conversation "
-                      "at any time with /start.", name=member.display_name, ref=request.ref),
-                )
+                await self.follow_ups.after_requester_end(request, member)
         return Outcome.OK, request
 
 

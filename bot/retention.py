@@ -46,10 +46,10 @@ class Forgotten:
 
 
 class Retention:
-    def __init__(self, core: Core, desk: RequestDesk) -> None:
+    def __init__(self, core: Core, desk: RequestDesk, casework: Casework) -> None:
         self.core = core
         self.desk = desk
-        self.casework = Casework(core)
+        self.casework = casework
         self.cases = self.casework.cases
         self.audit = self.casework.audit
 

@@ -12,6 +12,7 @@ from bot.app import services
 from bot.i18n import N_
 from bot.requests import Outcome, pseudonym
 
+from .casework import ask_outcome
 from .common import alert, answer, buttons, person, say, stale_button, tr
 
 REF = r"[A-Z0-9]{5}"
@@ -117,9 +118,7 @@ async def cases(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def close(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    from .casework import ask_outcome  # closing goes through the outcome picker
-
-    await ask_outcome(update, context, update.callback_query.data.partition(":")[2])
+    await ask_outcome(update, context, update.callback_query.data.partition(":")[2])  # the outcome picker
 
 
 async def _active_member(update: Update, context):
