@@ -224,13 +224,19 @@ async def test_pause_with_a_date_and_automatic_resume(services, people, clock):
     assert any(f"claim:{ref}" in m.button_data() for m in anna.inbox())  # the breach re-offer reached her
 
 
-async def test_leaving_hands_back_every_open_case(services, people, clock):
+async def _anna_holds_a_case(services, people):
+    """Anna and Bert listen; Emma asks; Anna claims. Returns (anna, bert, emma, ref)."""
     anna, bert = people(201, "Anna"), people(202, "Bert")
     await join_as_member(services, anna, "Anna")
     await join_as_member(services, bert, "Bert")
     emma = people(301, "Emma")
     ref = await ask_for_conversation(emma)
     await anna.press_data(f"claim:{ref}", next(m for m in anna.inbox() if ref in m.text))
+    return anna, bert, emma, ref
+
+
+async def test_leaving_hands_back_every_open_case(services, people, clock):
+    anna, bert, emma, ref = await _anna_holds_a_case(services, people)
     await anna.send("/leave")
     await anna.press("leave:yes")
     member = await services.core.members.by_person((await services.core.people.find(201)).id)
@@ -242,12 +248,7 @@ async def test_leaving_hands_back_every_open_case(services, people, clock):
 
 
 async def test_hand_back_with_a_reason(services, people, clock):
-    anna, bert = people(201, "Anna"), people(202, "Bert")
-    await join_as_member(services, anna, "Anna")
-    await join_as_member(services, bert, "Bert")
-    emma = people(301, "Emma")
-    ref = await ask_for_conversation(emma)
-    await anna.press_data(f"claim:{ref}", next(m for m in anna.inbox() if ref in m.text))
+    anna, bert, emma, ref = await _anna_holds_a_case(services, people)
     await anna.send("Hello")
     await anna.send("/cases")
     await anna.press(f"back:{ref}")
