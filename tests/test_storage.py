@@ -22,6 +22,13 @@ async def test_pragmas_at_connect(db):
     assert (await db.fetchval("PRAGMA busy_timeout")) == 5000
 
 
+async def test_database_files_are_private(db, tmp_path):
+    await db.execute("CREATE TABLE t (x)")
+    await db.execute("INSERT INTO t VALUES (1)")
+    for name in ("t.db", "t.db-wal"):
+        assert (tmp_path / name).stat().st_mode & 0o077 == 0, name
+
+
 async def test_migrations_apply_once_and_are_tracked(db):
     latest = len(discover())
     assert await migrate(db) == latest
