@@ -8,6 +8,7 @@ their floor are dropped whatever level the operator picks.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 
 LIBRARY_FLOORS = {
@@ -19,11 +20,26 @@ LIBRARY_FLOORS = {
 }
 
 
+# A bot token (digits, colon, secret) can hide in an exception's text, e.g. a URL.
+_TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}")
+_plain = logging.Formatter()
+
+
+def redact(text: str) -> str:
+    return _TOKEN.sub("<token>", text)
+
+
 class PrivacyFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         for prefix, floor in LIBRARY_FLOORS.items():
             if record.name == prefix or record.name.startswith(prefix + "."):
-                return record.levelno >= floor
+                if record.levelno < floor:
+                    return False
+                break
+        record.msg, record.args = redact(record.getMessage()), ()
+        if record.exc_info:
+            record.exc_text = redact(_plain.formatException(record.exc_info))
+            record.exc_info = None
         return True
 
 

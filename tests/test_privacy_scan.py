@@ -52,3 +52,20 @@ async def test_database_wal_and_logs_reveal_nothing(app, services, people, setti
         for needle in _needles():
             assert needle not in blob, f"{needle!r} found in {name}"
     assert ref.encode() in blobs[files[0].name] + blobs[files[1].name]  # the scan reads real data
+
+
+def test_log_filter_redacts_a_token_in_messages_and_tracebacks():
+    from bot.logs import PrivacyFilter
+
+    token = "123456789:AAHsecretSecretSecretSecretSecret_xyz"
+    try:
+        raise ConnectionError(f"cannot reach https://api.telegram.org/bot{token}/getMe")
+    except ConnectionError:
+        import sys
+
+        record = logging.LogRecord("telegram.ext", logging.ERROR, __file__, 1, "failed: %s", (token,), sys.exc_info())
+    assert PrivacyFilter().filter(record)
+    text = logging.Formatter().format(record)
+    assert token not in text and "<token>" in text and "ConnectionError" in text
+    quiet = logging.LogRecord("aiosqlite", logging.DEBUG, __file__, 1, "executing %s", ("secret",), None)
+    assert not PrivacyFilter().filter(quiet)
