@@ -8,12 +8,9 @@ from .. import clock
 from ..crypto import Vault
 from .database import Database
 
-HANDLE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-GENDERS = ("woman", "man", "other")
-AGE_BANDS = ("under35", "35to50", "over50")
-STATUSES = ("worker", "employee", "manager")
+# Without look-alikes (0/O, 1/I), so a code read aloud or retyped stays right.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 PROFILE_FIELDS = ("gender", "age_band", "status", "department")
-OPEN_CASE_STATES = ("claimed", "contacted")
 
 
 @dataclass(frozen=True)
@@ -39,8 +36,9 @@ class Member:
         return self.charter_accepted and self.profile_complete and not self.left
 
 
-def new_handle(length: int = 6) -> str:
-    return "".join(secrets.choice(HANDLE_ALPHABET) for _ in range(length))
+def random_code(length: int = 6) -> str:
+    """Member handles (6) and case references (5)."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
 
 
 class MemberRepository:
@@ -100,7 +98,7 @@ class MemberRepository:
             existing = await self.by_person(person_id)
             if existing is None:
                 while await self.db.fetchval(
-                    "SELECT 1 FROM members WHERE handle = ?", (handle := new_handle(),)
+                    "SELECT 1 FROM members WHERE handle = ?", (handle := random_code(),)
                 ):
                     pass
                 await self.db.execute(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from .. import clock
 from ..crypto import Vault
@@ -138,10 +138,3 @@ class OutboxRepository:
             " AND request_id IS NOT NULL",
             (person_id, telegram_message_id),
         )
-
-    async def pending_count(self) -> int:
-        return await self.db.fetchval("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")
-
-    async def next_due(self) -> datetime | None:
-        value = await self.db.fetchval("SELECT MIN(not_before) FROM outbox WHERE state = 'pending'")
-        return None if value is None else clock.parse(value)

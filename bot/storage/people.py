@@ -7,8 +7,6 @@ from .. import clock
 from ..crypto import Vault
 from .database import Database
 
-STAFF_ROLES = ("coordinator", "steering")
-
 
 @dataclass(frozen=True)
 class Person:

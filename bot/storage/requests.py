@@ -1,18 +1,16 @@
 """Requests for a conversation and the offers made to members."""
 from __future__ import annotations
 
-import secrets
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from .. import clock
 from .database import Database
+from .members import random_code
 
-REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 UNCLAIMED = ("new", "offered")
 OPEN = ("new", "offered", "claimed", "contacted")
-ASSIGNED = ("claimed", "contacted")
 
 
 @dataclass(frozen=True)
@@ -144,7 +142,7 @@ class RequestRepository:
         now = clock.now()
         async with self.db.transaction():
             while True:
-                ref = "".join(secrets.choice(REF_ALPHABET) for _ in range(5))
+                ref = random_code(5)
                 if not await self.db.fetchval("SELECT 1 FROM requests WHERE ref = ?", (ref,)):
                     break
             try:
