@@ -4,19 +4,18 @@ from __future__ import annotations
 import logging
 from datetime import time, timedelta
 
-from telegram import Bot, BotCommand, Update
+from telegram import BotCommand, Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults, TypeHandler
 from telegram.request import BaseRequest
 
-from .casework import Casework
+from handlers import register_all
+
 from .charter import Charter
-from .core import Core, open_core
+from .core import open_core
 from .i18n import LANGUAGES, N_, Translator
-from .requests import RequestDesk
-from .retention import Retention
 from .sender import Sender
-from .sla import ContactPromise
+from .services import Services
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,17 +33,7 @@ COMMANDS = {
 }
 
 
-class Services:
-    """What handlers reach through `context.bot_data['services']`."""
-
-    def __init__(self, core: Core, bot: Bot) -> None:
-        self.core = core
-        self.settings = core.settings
-        self.casework = Casework(core)
-        self.desk = RequestDesk(core, follow_ups=self.casework)
-        self.promise = ContactPromise(core, self.desk)
-        self.sender = Sender(core, bot, self.desk.undeliverable)
-        self.retention = Retention(core, self.desk, self.casework)
+DRAIN_GROUP = 100  # after every handler group
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -74,17 +63,17 @@ def build_application(
     app = builder.build()
     app.bot_data["settings"] = settings
     app.bot_data["charter"] = charter
-
-    from handlers import register_all
-
     register_all(app)
+    app.add_handler(TypeHandler(Update, _drain_after), group=DRAIN_GROUP)
     return app
 
 
 async def _post_init(app: Application) -> None:
     settings: Settings = app.bot_data["settings"]
     core = await open_core(settings, app.bot_data.get("charter"))
-    app.bot_data["services"] = Services(core, app.bot)
+    services = Services(core)
+    services.sender = Sender(core, app.bot, services.desk.undeliverable)
+    app.bot_data["services"] = services
     if app.job_queue is not None:
         app.job_queue.run_repeating(_drain_outbox, interval=OUTBOX_INTERVAL, first=1, name="outbox")
         # first=0: work that fell due while the bot was stopped is done right away.
@@ -124,10 +113,10 @@ async def _post_shutdown(app: Application) -> None:
         await service.core.close()
 
 
-async def drain_after(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _drain_after(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """After every update, deliver what it queued right away rather than at the next tick."""
     if "services" in context.application.bot_data:
         await services(context).sender.flush()
 
 
-__all__ = ["build_application", "services", "Services", "drain_after", "Update"]
+__all__ = ["build_application"]

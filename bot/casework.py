@@ -10,69 +10,17 @@ through the outbox in that same transaction.
 """
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
-from datetime import timedelta
 
-from . import clock
+from . import callbacks, clock
 from .charter import Referral
 from .core import Core
-from .i18n import N_, Translator
-from .requests import pseudonym
-from .storage.audit import AuditEntry, AuditRepository
-from .storage.casework import CaseFacts, CaseworkRepository, Note, Quality
-from .storage.members import Member
-from .storage.outbox import Payload
-from .storage.people import Person
-from .storage.requests import Request
+from .i18n import Translator
+from .model import CaseFacts, Member, Note, Payload, Person, Request, Result
+from .vocab import OUTCOMES, pseudonym
 
 MAX_NOTE = 2000      # a note is a reminder for the listener, not a report
 MAX_COMMENT = 1000
-AUDIT_DAYS = 30
-
-OUTCOMES = {
-    "listened": N_("Listened"),
-    "referred": N_("Referred to a contact"),
-    "signposted": N_("Pointed to where help is"),
-    "no_reply": N_("No reply from the colleague"),
-    "withdrawn": N_("The colleague withdrew"),
-}
-
-# What the audit trail records, as coordinators read it.
-ACTIONS = {
-    "note_added": N_("added a note"),
-    "notes_read": N_("read the notes"),
-    "theme_added": N_("added a theme"),
-    "theme_removed": N_("removed a theme"),
-    "level_set": N_("set the level"),
-    "referral_sent": N_("sent a referral"),
-    "closed": N_("closed the case"),
-    "outcome_recorded": N_("recorded the outcome"),
-    "notes_shared": N_("let the next listener read the notes"),
-    "notes_withheld": N_("did not let the next listener read the notes"),
-    "erased": N_("erased the requester's data on request"),
-    "retention": N_("deleted the content after the retention period"),
-    "audit_read": N_("read the audit summary"),
-    "quality_read": N_("read the quality figures"),
-}
-ACTORS = {
-    "member": N_("listener #{id}"),
-    "coordinator": N_("coordinator #{id}"),
-    "requester": N_("the colleague"),
-    "system": N_("the bot"),
-}
-
-
-class Result(enum.Enum):
-    OK = "ok"
-    NOT_MEMBER = "not_member"   # no member (or one who left)
-    NOT_YOURS = "not_yours"     # no such case, or not held by this member / asked by this person
-    CLOSED = "closed"           # the case is closed (or its content is gone)
-    UNKNOWN = "unknown"         # theme, level, contact or outcome not in the lists
-    TOO_LONG = "too_long"
-    EMPTY = "empty"
-    ALREADY = "already"         # answered or recorded before
-    NOT_ALLOWED = "not_allowed" # for coordinators only
 
 
 @dataclass(frozen=True)
@@ -82,29 +30,19 @@ class Closing:
     untagged: bool = False     # no theme yet: the member is asked to add them
 
 
-@dataclass(frozen=True)
-class AuditSummary:
-    days: int
-    counts: dict[str, int]
-    recent: list[AuditEntry]
-
-
 def outcome_buttons(t: Translator, ref: str) -> tuple[tuple[tuple[str, str], ...], ...]:
-    return tuple(((t(label), f"out:{ref}:{key}"),) for key, label in OUTCOMES.items())
+    return tuple(((t(label), callbacks.OUTCOME(ref, key)),) for key, label in OUTCOMES.items())
 
 
 def rating_buttons(ref: str) -> tuple[tuple[tuple[str, str], ...], ...]:
-    return (tuple((f"{'★' * n}", f"fb:{ref}:{n}") for n in range(1, 6)),)
+    return (tuple((f"{'★' * n}", callbacks.RATE(ref, n)) for n in range(1, 6)),)
 
 
 class Casework:
     def __init__(self, core: Core) -> None:
         self.core = core
-        self.cases = CaseworkRepository(core.db, core.vault)
-        self.audit = AuditRepository(core.db)
-
-    async def _translator(self, person_id: int) -> Translator:
-        return Translator(await self.core.people.language(person_id))
+        self.cases = core.cases
+        self.audit = core.audit
 
     async def _held(self, person: Person, ref: str, *, open_only: bool = True
                     ) -> tuple[Result, Member | None, Request | None, CaseFacts | None]:
@@ -115,7 +53,7 @@ class Casework:
             return Result.NOT_MEMBER, None, None, None
         request = await self.core.requests.by_ref(ref)
         if request is None or request.member_id != member.id:
-            return Result.NOT_YOURS, member, None, None
+            return Result.NOT_FOUND, member, None, None
         facts = await self.cases.facts(request.id)
         if not request.is_open and (open_only or facts.closed_at < clock.now() - self.core.settings.retention):
             return Result.CLOSED, member, request, facts
@@ -171,19 +109,19 @@ class Casework:
             return
         await self.cases.unshare_notes(request.id)
         await self.cases.set_notes_consent(request.id, "asked")
-        t = await self._translator(request.requester_id)
+        t = await self.core.translator(request.requester_id)
         await self.core.outbox.enqueue(request.requester_id, Payload(
             t("Your listener kept notes about your conversation {ref}, to remember what you talked about. "
               "May the listener who takes over read them? If you say no, they are deleted.", ref=request.ref),
-            (((t("Yes, they may read them"), f"nc:{request.ref}:y"),),
-             ((t("No, delete them"), f"nc:{request.ref}:n"),)),
+            (((t("Yes, they may read them"), callbacks.NOTES_CONSENT(request.ref, "y")),),
+             ((t("No, delete them"), callbacks.NOTES_CONSENT(request.ref, "n")),)),
         ))
 
     async def answer_notes_consent(self, person: Person, ref: str, allow: bool) -> Result:
         async with self.core.db.transaction():
             request = await self._asked(person, ref)
             if request is None:
-                return Result.NOT_YOURS
+                return Result.NOT_FOUND
             if not await self.cases.set_notes_consent(request.id, "yes" if allow else "no", only_if="asked"):
                 return Result.ALREADY
             # The current holder keeps their own notes either way.
@@ -246,7 +184,7 @@ class Casework:
             if referral is None or referral.incomplete:
                 return Result.UNKNOWN
             await self.cases.add_referral(request.id, referral.key, consent)
-            t = await self._translator(request.requester_id)
+            t = await self.core.translator(request.requester_id)
             closing = (t("You agreed that {name} may pass on to them what is needed; nothing else is shared.",
                          name=member.display_name) if consent else
                        t("Nothing about you has been passed on to them: contacting them is up to you."))
@@ -283,7 +221,7 @@ class Casework:
 
     async def _closing_words(self, request: Request, member: Member) -> None:
         """To the requester: closed, how to rate it, and how to complain outside the network."""
-        t = await self._translator(request.requester_id)
+        t = await self.core.translator(request.requester_id)
         parts = [
             t("{name} has closed the conversation {ref}. You can ask for a new conversation "
               "at any time with /start.", name=member.display_name, ref=request.ref),
@@ -307,14 +245,14 @@ class Casework:
     async def after_requester_end(self, request: Request, member: Member) -> None:
         """The requester ended a claimed conversation: the member is told and asked for the
         outcome; the requester is asked for feedback. Inside the ending's transaction."""
-        t = await self._translator(member.person_id)
+        t = await self.core.translator(member.person_id)
         await self.core.outbox.enqueue(member.person_id, Payload(
             t("{colleague} has ended the conversation. The case is closed.",
-              colleague=pseudonym(t, request))
+              colleague=pseudonym(t, request.ref))
             + "\n\n" + t("How did it end? This only counts in the anonymous figures."),
             outcome_buttons(t, request.ref),
         ))
-        t = await self._translator(request.requester_id)
+        t = await self.core.translator(request.requester_id)
         parts = [self._feedback_question(t)]
         if complaint := self._complaint_text(t):
             parts.append(complaint)
@@ -325,9 +263,9 @@ class Casework:
     async def _rateable(self, person: Person, ref: str) -> tuple[Result, Request | None]:
         request = await self._asked(person, ref)
         if request is None or request.member_id is None:
-            return Result.NOT_YOURS, None
+            return Result.NOT_FOUND, None
         if request.is_open:
-            return Result.NOT_YOURS, None  # rated after the close, not during
+            return Result.NOT_FOUND, None  # rated after the close, not during
         return Result.OK, request
 
     async def rate(self, person: Person, ref: str, rating: int) -> Result:
@@ -355,25 +293,5 @@ class Casework:
                 return Result.ALREADY
         return Result.OK
 
-    # For coordinators: the trail and the quality figures, never content ---------------------
 
-    async def audit_summary(self, person: Person) -> tuple[Result, AuditSummary | None]:
-        if not person.is_coordinator:
-            return Result.NOT_ALLOWED, None
-        async with self.core.db.transaction():
-            await self.audit.record("coordinator", person.id, "audit_read")
-            counts = await self.audit.counts(clock.now() - timedelta(days=AUDIT_DAYS))
-            recent = await self.audit.recent()
-        return Result.OK, AuditSummary(AUDIT_DAYS, counts, recent)
-
-    async def quality(self, person: Person) -> tuple[Result, Quality | None]:
-        if not person.is_coordinator:
-            return Result.NOT_ALLOWED, None
-        async with self.core.db.transaction():
-            await self.audit.record("coordinator", person.id, "quality_read")
-            figures = await self.cases.quality(clock.now() - self.core.settings.retention)
-        return Result.OK, figures
-
-
-__all__ = ["Casework", "Closing", "Result", "OUTCOMES", "ACTIONS", "ACTORS", "MAX_NOTE", "MAX_COMMENT",
-           "outcome_buttons", "rating_buttons"]
+__all__ = ["Casework", "Closing", "MAX_NOTE", "MAX_COMMENT", "outcome_buttons", "rating_buttons"]

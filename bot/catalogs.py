@@ -1,7 +1,9 @@
 """Catalog upkeep: find every translatable string in the code and sync the .po files.
 
-    python -m bot.catalogs update   # add new strings, drop unused ones, keep translations
-    python -m bot.catalogs check    # exit 1 when a string lacks a translation
+    python -m bot.catalogs update       # add new strings, drop unused ones, keep translations
+    python -m bot.catalogs missing      # the strings that lack a translation, as JSON to fill in
+    python -m bot.catalogs fill F.json  # write translations {msgid: {"nl": ..., "fr": ...}}
+    python -m bot.catalogs check        # exit 1 when a string lacks a translation
 
 Strings are found with the `ast` module: calls of `t(...)`, `N_(...)`, `tr(ctx)(...)`
 and `Translator(lang)(...)` whose first argument is a literal.
@@ -9,6 +11,7 @@ and `Translator(lang)(...)` whose first argument is a literal.
 from __future__ import annotations
 
 import ast
+import json
 import re
 import sys
 from pathlib import Path
@@ -97,9 +100,44 @@ def problems() -> list[str]:
     return found
 
 
+def missing() -> dict[str, dict[str, str]]:
+    """msgid -> {lang: ""} for every translation still to write."""
+    todo: dict[str, dict[str, str]] = {}
+    messages = extract()
+    for lang in LANGUAGES:
+        if lang == "en":
+            continue
+        catalog = read(lang)
+        for msgid in messages:
+            message = catalog.get(msgid)
+            if message is None or not message.string:
+                todo.setdefault(msgid, {})[lang] = ""
+    return todo
+
+
+def fill(translations: dict[str, dict[str, str]]) -> None:
+    """Write the given translations into the catalogs (after `update`)."""
+    for lang in LANGUAGES:
+        if lang == "en":
+            continue
+        catalog = read(lang)
+        for msgid, texts in translations.items():
+            if texts.get(lang) and (message := catalog.get(msgid)) is not None:
+                message.string = texts[lang]
+        with open(_po_path(lang), "wb") as handle:
+            write_po(handle, catalog, width=100, sort_output=True, include_lineno=False)
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["update"]:
         update()
+        return 0
+    if argv[:1] == ["missing"]:
+        print(json.dumps(missing(), ensure_ascii=False, indent=1))
+        return 0
+    if argv[:1] == ["fill"] and len(argv) == 2:
+        update()
+        fill(json.loads(Path(argv[1]).read_text(encoding="utf-8")))
         return 0
     if argv[:1] == ["check"]:
         issues = problems()

@@ -17,7 +17,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NoReturn
 
-LANGS = ("nl", "fr", "en")
+from .i18n import LANGUAGES
+
 THEME_GROUPS = ("domain", "manifestation", "theme")
 DEFAULT_FOLDER = Path(__file__).resolve().parent.parent / "charter"
 MAX_CHARTER_CHARS = 3500
@@ -42,8 +43,8 @@ class CharterError(Exception):
 
 
 def _check_lang(lang: str) -> str:
-    if lang not in LANGS:
-        raise ValueError(f"unknown language {lang!r}, expected one of {LANGS}")
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}, expected one of {LANGUAGES}")
     return lang
 
 
@@ -142,7 +143,7 @@ class Charter:
         self._urgent_re = re.compile(
             "|".join(_urgency_pattern(w) for words in urgency.values() for w in words)
         )
-        digest = hashlib.sha256("\0".join(self._texts[lang] for lang in LANGS).encode())
+        digest = hashlib.sha256("\0".join(self._texts[lang] for lang in LANGUAGES).encode())
         self.charter_version = digest.hexdigest()[:12]
 
     @classmethod
@@ -150,7 +151,7 @@ class Charter:
         folder = Path(folder) if folder is not None else DEFAULT_FOLDER
         return cls(
             folder=folder,
-            texts={lang: _load_text(folder / f"charter.{lang}.txt") for lang in LANGS},
+            texts={lang: _load_text(folder / f"charter.{lang}.txt") for lang in LANGUAGES},
             emergency=_load_emergency(folder / "emergency.toml"),
             referrals=_load_referrals(folder / "referrals.toml"),
             urgency=_load_urgency(folder / "urgency.toml"),
@@ -289,20 +290,20 @@ class _Entry:
         """A text in all three languages; ``allow_single`` accepts one text for all."""
         value = self.data[name]
         if allow_single and isinstance(value, str):
-            value = dict.fromkeys(LANGS, value)
+            value = dict.fromkeys(LANGUAGES, value)
         if not isinstance(value, dict):
-            wanted = ", ".join(f"{name}.{lang}" for lang in LANGS)
+            wanted = ", ".join(f"{name}.{lang}" for lang in LANGUAGES)
             self.fail(f"'{name}' must have a text per language", f"write {wanted}")
-        for lang in sorted(set(value) - set(LANGS)):
-            self.fail(f"'{name}.{lang}' is not a supported language", f"use only {', '.join(LANGS)}")
-        for lang in LANGS:
+        for lang in sorted(set(value) - set(LANGUAGES)):
+            self.fail(f"'{name}.{lang}' is not a supported language", f"use only {', '.join(LANGUAGES)}")
+        for lang in LANGUAGES:
             text = value.get(lang)
             if not isinstance(text, str) or not text.strip():
                 self.fail(
                     f"'{name}.{lang}' is missing or empty",
                     f'add {name}.{lang} = "..." with the {_LANG_NAMES[lang]} text',
                 )
-        return MappingProxyType({lang: value[lang].strip() for lang in LANGS})
+        return MappingProxyType({lang: value[lang].strip() for lang in LANGUAGES})
 
 
 def _entries(path: Path, data: dict[str, Any], table: str, keys: dict[str, str]) -> list[_Entry]:
@@ -325,11 +326,11 @@ def _load_emergency(path: Path) -> tuple[EmergencyLine, ...]:
         if "languages" in e.data and (
             not isinstance(languages, list)
             or not languages
-            or not all(isinstance(lang, str) and lang in LANGS for lang in languages)
+            or not all(isinstance(lang, str) and lang in LANGUAGES for lang in languages)
         ):
             e.fail(
                 f"languages {languages!r} is not valid",
-                f"list some of {', '.join(LANGS)}, or remove it when the line serves everyone",
+                f"list some of {', '.join(LANGUAGES)}, or remove it when the line serves everyone",
             )
         lines.append(EmergencyLine(
             key=e.key(), country=country, number=e.string("number"),
@@ -368,9 +369,9 @@ def _load_themes(path: Path) -> dict[str, Any]:
 
 
 def _load_urgency(path: Path) -> dict[str, tuple[str, ...]]:
-    data = _read_toml(path, set(LANGS))
+    data = _read_toml(path, set(LANGUAGES))
     urgency = {}
-    for lang in LANGS:
+    for lang in LANGUAGES:
         words = data.get(lang)
         if not isinstance(words, list) or not words:
             raise CharterError(

@@ -1,4 +1,7 @@
-"""The `waakzaam` command: run the bot, or invite someone from the shell."""
+"""The `waakzaam` command: run the bot, or invite someone from the shell.
+
+It speaks to Telegram for the start-up check (is the token right, is the Bot API there)
+and to build invitation links with the bot's name."""
 from __future__ import annotations
 
 import argparse
@@ -7,7 +10,12 @@ import logging
 import os
 import sys
 
+from telegram import Bot, Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
+
 from . import logs
+from .app import build_application
+from .core import StartupError, open_core
 from .settings import SettingsError, load_settings
 
 log = logging.getLogger("waakzaam")
@@ -15,11 +23,6 @@ log = logging.getLogger("waakzaam")
 
 async def _preflight(settings) -> str | None:
     """Check the key, the database and the Bot API before PTB starts; a problem as one line."""
-    from telegram import Bot
-    from telegram.error import InvalidToken, NetworkError, TelegramError
-
-    from .core import StartupError, open_core
-
     try:
         core = await open_core(settings)
     except StartupError as exc:
@@ -37,10 +40,6 @@ async def _preflight(settings) -> str | None:
 
 
 def _run(settings) -> int:
-    from telegram import Update
-
-    from .app import build_application
-
     if problem := asyncio.run(_preflight(settings)):
         print(f"waakzaam: {problem}", file=sys.stderr)
         return 2
@@ -53,11 +52,6 @@ def _run(settings) -> int:
 
 
 async def _invite(settings, role: str) -> int:
-    from telegram import Bot
-    from telegram.error import TelegramError
-
-    from .core import StartupError, open_core
-
     try:
         core = await open_core(settings)
     except StartupError as exc:

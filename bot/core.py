@@ -6,16 +6,21 @@ from dataclasses import dataclass, field
 from .charter import Charter
 from .crypto import DecryptionError, KeyFileError, Vault, new_master_key, read_key_file, write_key_file
 from .settings import Settings
+from .i18n import Translator
+from .storage.audit import AuditRepository
+from .storage.casework import CaseworkRepository
 from .storage.conversations import ConversationRepository
 from .storage.database import Database
 from .storage.invites import InviteRepository
 from .storage.members import MemberRepository
+from .storage.meta import MetaRepository
 from .storage.migrations import MigrationError, migrate
 from .storage.outbox import OutboxRepository
 from .storage.people import PeopleRepository
 from .storage.requests import RequestRepository
 
 KEY_CHECK = b"waakzaam key check"
+KEY_CHECK_NAME = "key_check"
 
 
 class StartupError(Exception):
@@ -34,6 +39,9 @@ class Core:
     requests: RequestRepository = field(init=False)
     conversations: ConversationRepository = field(init=False)
     outbox: OutboxRepository = field(init=False)
+    cases: CaseworkRepository = field(init=False)
+    audit: AuditRepository = field(init=False)
+    meta: MetaRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.people = PeopleRepository(self.db, self.vault)
@@ -42,6 +50,13 @@ class Core:
         self.requests = RequestRepository(self.db)
         self.conversations = ConversationRepository(self.db, self.vault)
         self.outbox = OutboxRepository(self.db, self.vault)
+        self.cases = CaseworkRepository(self.db, self.vault)
+        self.audit = AuditRepository(self.db)
+        self.meta = MetaRepository(self.db)
+
+    async def translator(self, person_id: int) -> Translator:
+        """Speaks to this person in their language."""
+        return Translator(await self.people.language(person_id))
 
     async def close(self) -> None:
         await self.db.checkpoint()
@@ -50,10 +65,9 @@ class Core:
 
 async def _unlock(db: Database, settings: Settings) -> Vault:
     """The vault for this database; refuses, changing nothing, when the key does not fit."""
-    has_tables = await db.fetchval("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'")
-    check = None
-    if await db.fetchval("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"):
-        check = await db.fetchval("SELECT value FROM meta WHERE key = 'key_check'")
+    has_tables = await db.has_tables()
+    meta = MetaRepository(db)
+    check = await meta.get(KEY_CHECK_NAME) if await meta.has_table() else None
     try:
         key = read_key_file(settings.key_file)
     except KeyFileError as exc:
@@ -70,7 +84,7 @@ async def _unlock(db: Database, settings: Settings) -> Vault:
     vault = Vault.from_master_key(key)
     if check is not None:
         try:
-            vault.open_bytes("meta", "value", "key_check", check)
+            vault.open_bytes("meta", "value", KEY_CHECK_NAME, check)
         except DecryptionError:
             raise StartupError(
                 f"the key in {settings.key_file} does not fit the database {settings.db_path}. "
@@ -88,12 +102,7 @@ async def open_core(settings: Settings, charter: Charter | None = None) -> Core:
             await migrate(db)
         except MigrationError as exc:
             raise StartupError(str(exc)) from None
-        async with db.transaction():
-            if not await db.fetchval("SELECT 1 FROM meta WHERE key = 'key_check'"):
-                await db.execute(
-                    "INSERT INTO meta (key, value) VALUES ('key_check', ?)",
-                    (vault.seal("meta", "value", "key_check", KEY_CHECK),),
-                )
+        await MetaRepository(db).add(KEY_CHECK_NAME, vault.seal("meta", "value", KEY_CHECK_NAME, KEY_CHECK))
         return Core(settings, db, vault, charter or Charter.load())
     except BaseException:
         await db.close()

@@ -5,32 +5,17 @@ outbox in the same transaction as the change, so nothing is lost in between.
 """
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from typing import Protocol
 
-from . import clock, routing
+from . import callbacks, clock, routing
 from .core import Core
 from .i18n import Translator
-from .labels import LANGUAGE, preference_lines
-from .storage.members import Member
-from .storage.outbox import Payload
-from .storage.people import Person
-from .storage.requests import OpenRequestExists, Preferences, Request
+from .model import Member, Payload, Person, Preferences, Request, Result
+from .storage.requests import OpenRequestExists
+from .vocab import LANGUAGE, preference_lines, pseudonym
 
 MAX_TEXT = 4096 - 200  # room for the "Colleague K7QF2:" header Telegram counts too
-
-
-class Outcome(enum.Enum):
-    OK = "ok"
-    NOT_FOUND = "not_found"       # no such request, or not this person's
-    NOT_MEMBER = "not_member"     # the person is no active member
-    NOT_OFFERED = "not_offered"   # the member was never offered this request
-    TAKEN = "taken"               # someone else claimed it first
-    CLOSED = "closed"             # no longer open
-    ALREADY = "already"           # this member has it already
-    AT_CAP = "at_cap"             # the member has as many open cases as they allow
-    PENDING = "pending"           # saved; delivered once a member claims the request
 
 
 @dataclass(frozen=True)
@@ -50,10 +35,6 @@ class Opened:
     offered: int  # how many members got an offer
 
 
-def pseudonym(t: Translator, request: Request) -> str:
-    return t("Colleague {ref}", ref=request.ref)
-
-
 class CaseFollowUps(Protocol):
     """What casework adds to a request's turns (implemented by bot.casework.Casework)."""
 
@@ -66,9 +47,6 @@ class RequestDesk:
     def __init__(self, core: Core, follow_ups: CaseFollowUps | None = None) -> None:
         self.core = core
         self.follow_ups = follow_ups
-
-    async def _translator(self, person_id: int) -> Translator:
-        return Translator(await self.core.people.language(person_id))
 
     async def _tell(self, person_id: int, text: str, **kwargs) -> int:
         return await self.core.outbox.enqueue(person_id, Payload(text), **kwargs)
@@ -114,10 +92,10 @@ class RequestDesk:
                 offered = await self.offer_to_members(request, widened=True, remind=True)
             else:
                 member = await core.members.get(request.member_id)
-                t = await self._translator(member.person_id)
+                t = await self.core.translator(member.person_id)
                 await self._tell(member.person_id, t(
                     "Urgent: {colleague} says they are not safe. Please make contact now.",
-                    colleague=pseudonym(t, request)))
+                    colleague=pseudonym(t, request.ref)))
             await self.alert_coordinators(request, urgent=True)
         return Opened(request, offered)
 
@@ -142,14 +120,14 @@ class RequestDesk:
                 await core.requests.set_offer_state(offer.id, "open", only_if=offer.state)
             else:
                 continue
-            t = await self._translator(member.person_id)
+            t = await self.core.translator(member.person_id)
             outbox_id = await core.outbox.enqueue(
                 member.person_id,
                 Payload(
                     self.offer_text(t, request, member),
                     ((
-                        (t("Claim"), f"claim:{request.ref}"),
-                        (t("Decline"), f"decline:{request.ref}"),
+                        (t("Claim"), callbacks.CLAIM(request.ref)),
+                        (t("Decline"), callbacks.DECLINE(request.ref)),
                     ),),
                 ),
             )
@@ -168,7 +146,7 @@ class RequestDesk:
         lines.append(t("A colleague asks for a conversation (request {ref}).", ref=request.ref))
         wishes = preference_lines(t, request.preferences, personally=request.preferences.member_id == member.id)
         lines.append(t("Their wishes: {wishes}", wishes="; ".join(wishes)) if wishes else t("No special wishes."))
-        lines.append(t("Their language: {language}", language=_language_name(request.language)))
+        lines.append(t("Their language: {language}", language=LANGUAGE.get(request.language, request.language)))
         lines.append(
             t("Make contact before {deadline} ({hours} h left).", deadline=t.when(request.deadline_at, tz), hours=hours_left)
         )
@@ -180,7 +158,7 @@ class RequestDesk:
         core = self.core
         age = int((clock.now() - request.created_at).total_seconds() // 3600)
         for person_id in await core.people.with_role("coordinator"):
-            t = await self._translator(person_id)
+            t = await self.core.translator(person_id)
             state = t("waiting for a listener") if request.unclaimed else t("taken, no contact yet")
             if urgent and not request.unclaimed:
                 text = t("Urgent request {ref}: the colleague says they are not safe. Their listener has been "
@@ -193,17 +171,17 @@ class RequestDesk:
                          "It has now gone to every available listener.", ref=request.ref, hours=age, state=state)
             await self._tell(person_id, text)
 
-    async def withdraw(self, person: Person, ref: str) -> Outcome:
+    async def withdraw(self, person: Person, ref: str) -> Result:
         core = self.core
         async with core.db.transaction():
             request = await core.requests.by_ref(ref)
             if request is None or request.requester_id != person.id:
-                return Outcome.NOT_FOUND
+                return Result.NOT_FOUND
             if not request.unclaimed:
-                return Outcome.CLOSED if not request.is_open else Outcome.TAKEN
+                return Result.CLOSED if not request.is_open else Result.TAKEN
             await core.requests.finish(request.id, "withdrawn", "requester")
             await self._retract_offers(request, "withdrawn")
-        return Outcome.OK
+        return Result.OK
 
     async def _retract_offers(self, request: Request, state: str, keep: int | None = None) -> None:
         """Open offers are closed and their messages updated, so no one acts on them."""
@@ -215,7 +193,7 @@ class RequestDesk:
             if offer.outbox_id is None:
                 continue
             member = await core.members.get(offer.member_id)
-            t = await self._translator(member.person_id)
+            t = await self.core.translator(member.person_id)
             text = (
                 t("Request {ref} has been taken by another listener. Thank you.", ref=request.ref)
                 if state == "taken"
@@ -225,33 +203,33 @@ class RequestDesk:
 
     # Claiming -----------------------------------------------------------------
 
-    async def claim(self, person: Person, ref: str) -> tuple[Outcome, Request | None]:
+    async def claim(self, person: Person, ref: str) -> tuple[Result, Request | None]:
         core = self.core
         async with core.db.transaction():
             member = await core.members.by_person(person.id)
             if member is None or not member.active:
-                return Outcome.NOT_MEMBER, None
+                return Result.NOT_MEMBER, None
             request = await core.requests.by_ref(ref)
             if request is None:
-                return Outcome.NOT_FOUND, None
+                return Result.NOT_FOUND, None
             offer = await core.requests.offer(request.id, member.id)
             if offer is None:
-                return Outcome.NOT_OFFERED, None
+                return Result.NOT_OFFERED, None
             if request.member_id == member.id and request.is_open:
-                return Outcome.ALREADY, request
+                return Result.ALREADY, request
             if not request.is_open:
-                return Outcome.CLOSED, None
+                return Result.CLOSED, None
             if not request.unclaimed or offer.state != "open":
-                return Outcome.TAKEN, None
+                return Result.TAKEN, None
             if member.open_cases >= routing.limit_of(member, core.settings.max_open_cases):
-                return Outcome.AT_CAP, None
+                return Result.AT_CAP, None
             if not await core.requests.claim(request.id, member.id):
-                return Outcome.TAKEN, None
+                return Result.TAKEN, None
             await core.requests.set_offer_state(offer.id, "won")
             await self._retract_offers(request, "taken", keep=member.id)
             request = await core.requests.get(request.id)
             await self._deliver_pending(request, member)
-            t = await self._translator(request.requester_id)
+            t = await self.core.translator(request.requester_id)
             await self._tell(
                 request.requester_id,
                 t(
@@ -261,49 +239,49 @@ class RequestDesk:
                     ref=request.ref,
                 ),
             )
-        return Outcome.OK, request
+        return Result.OK, request
 
     async def _deliver_pending(self, request: Request, member: Member) -> None:
         """Messages the requester wrote before the claim go to the member now, in order."""
-        t = await self._translator(member.person_id)
+        t = await self.core.translator(member.person_id)
         for message in await self.core.conversations.undelivered(request.id, "requester"):
-            await self._relay_to(member.person_id, t, pseudonym(t, request), request, message.id, message.body)
+            await self._relay_to(member.person_id, t, pseudonym(t, request.ref), request, message.id, message.body)
 
-    async def decline(self, person: Person, ref: str) -> Outcome:
+    async def decline(self, person: Person, ref: str) -> Result:
         core = self.core
         async with core.db.transaction():
             member = await core.members.by_person(person.id)
             if member is None:
-                return Outcome.NOT_MEMBER
+                return Result.NOT_MEMBER
             request = await core.requests.by_ref(ref)
             offer = request and await core.requests.offer(request.id, member.id)
             if not offer:
-                return Outcome.NOT_OFFERED
+                return Result.NOT_OFFERED
             if not await core.requests.set_offer_state(offer.id, "declined"):
-                return Outcome.CLOSED
-        return Outcome.OK
+                return Result.CLOSED
+        return Result.OK
 
     # Handing back, releasing, leaving -------------------------------------------------
 
-    async def _assigned(self, person: Person, ref: str) -> tuple[Outcome, Member | None, Request | None]:
+    async def _assigned(self, person: Person, ref: str) -> tuple[Result, Member | None, Request | None]:
         member = await self.core.members.by_person(person.id)
         if member is None or member.left:
-            return Outcome.NOT_MEMBER, None, None
+            return Result.NOT_MEMBER, None, None
         request = await self.core.requests.by_ref(ref)
         if request is None or request.member_id != member.id:
-            return Outcome.NOT_FOUND, member, None
+            return Result.NOT_FOUND, member, None
         if not request.is_open:
-            return Outcome.CLOSED, member, request
-        return Outcome.OK, member, request
+            return Result.CLOSED, member, request
+        return Result.OK, member, request
 
-    async def hand_back(self, person: Person, ref: str, reason: str) -> Outcome:
+    async def hand_back(self, person: Person, ref: str, reason: str) -> Result:
         """The member gives the case back; another listener takes over and the SLA goes on."""
         async with self.core.db.transaction():
             outcome, member, request = await self._assigned(person, ref)
-            if outcome is not Outcome.OK:
+            if outcome is not Result.OK:
                 return outcome
             await self._return_to_pool(request, member, reason)
-        return Outcome.OK
+        return Result.OK
 
     async def _return_to_pool(self, request: Request, member: Member, reason: str) -> None:
         core = self.core
@@ -314,7 +292,7 @@ class RequestDesk:
             fresh = clock.now() + span
         await core.requests.release(request.id, member.id, fresh)
         await core.requests.exclude(request.id, member.id, reason)
-        t = await self._translator(request.requester_id)
+        t = await self.core.translator(request.requester_id)
         await self._tell(request.requester_id, t(
             "Your listener has handed over your conversation {ref}. Another listener will take over and "
             "contact you here; you do not need to do anything.", ref=request.ref))
@@ -323,21 +301,21 @@ class RequestDesk:
         request = await core.requests.get(request.id)
         await self.offer_to_members(request, widened=request.widened_at is not None or request.urgent, remind=True)
 
-    async def keep_claim(self, person: Person, ref: str) -> Outcome:
+    async def keep_claim(self, person: Person, ref: str) -> Result:
         """The member confirms they will still make contact (answer to the sweep's question)."""
         async with self.core.db.transaction():
             outcome, member, request = await self._assigned(person, ref)
-            if outcome is not Outcome.OK:
+            if outcome is not Result.OK:
                 return outcome
             if request.state != "claimed":
-                return Outcome.ALREADY
+                return Result.ALREADY
             await self.core.requests.record_event(request.id, "kept", clock.iso(request.claimed_at))
-        return Outcome.OK
+        return Result.OK
 
     async def release_unconfirmed(self, request: Request) -> None:
         """The sweep releases a claim nobody confirmed; the member is told."""
         member = await self.core.members.get(request.member_id)
-        t = await self._translator(member.person_id)
+        t = await self.core.translator(member.person_id)
         await self._tell(member.person_id, t(
             "Request {ref} went back to the other listeners because you did not confirm that you would "
             "make contact. Thank you.",
@@ -367,13 +345,22 @@ class RequestDesk:
             return False
         async with core.db.transaction():
             for person_id in await core.people.with_role("coordinator"):
-                t = await self._translator(person_id)
+                t = await self.core.translator(person_id)
                 await self._tell(person_id, t(
                     "{name} asks for a debrief after a heavy conversation. Please get in touch with them. "
                     "Nothing about the conversation is shared here.", name=member.display_name))
         return True
 
     # Talking ------------------------------------------------------------------
+
+    async def own_request(self, person: Person) -> Request | None:
+        """The open request this person asked, if any."""
+        return await self.core.requests.open_for_requester(person.id)
+
+    async def undelivered(self, person: Person, request: Request) -> bool:
+        """Is any message this person wrote in the conversation still on its way?"""
+        author = "requester" if request.requester_id == person.id else "member"
+        return bool(await self.core.conversations.undelivered(request.id, author))
 
     async def conversations_of(self, person: Person) -> list[Request]:
         """Open requests this person is a party to: their own, and the cases they hold."""
@@ -389,32 +376,32 @@ class RequestDesk:
         request_id = await self.core.outbox.request_of_sent(person.id, telegram_message_id)
         return None if request_id is None else await self.core.requests.get(request_id)
 
-    async def relay(self, person: Person, request_id: int, text: str) -> tuple[Outcome, Request | None]:
+    async def relay(self, person: Person, request_id: int, text: str) -> tuple[Result, Request | None]:
         """Pass a text to the other side of the request, re-checking who may write."""
         core = self.core
         async with core.db.transaction():
             request = await core.requests.get(request_id)
             if request is None:
-                return Outcome.NOT_FOUND, None
+                return Result.NOT_FOUND, None
             member = await core.members.get(request.member_id) if request.member_id else None
             if request.requester_id == person.id:
                 if not request.is_open:
-                    return Outcome.CLOSED, request
+                    return Result.CLOSED, request
                 message_id = await core.conversations.add(request.id, "requester", text)
                 if member is None:
-                    return Outcome.PENDING, request
-                t = await self._translator(member.person_id)
-                await self._relay_to(member.person_id, t, pseudonym(t, request), request, message_id, text)
-                return Outcome.OK, request
+                    return Result.PENDING, request
+                t = await self.core.translator(member.person_id)
+                await self._relay_to(member.person_id, t, pseudonym(t, request.ref), request, message_id, text)
+                return Result.OK, request
             if member is not None and member.person_id == person.id:
                 if not request.is_open:
-                    return Outcome.CLOSED, request
+                    return Result.CLOSED, request
                 message_id = await core.conversations.add(request.id, "member", text)
                 await core.requests.mark_contacted(request.id)
-                t = await self._translator(request.requester_id)
+                t = await self.core.translator(request.requester_id)
                 await self._relay_to(request.requester_id, t, member.display_name, request, message_id, text)
-                return Outcome.OK, await core.requests.get(request.id)
-            return Outcome.NOT_FOUND, None
+                return Result.OK, await core.requests.get(request.id)
+            return Result.NOT_FOUND, None
 
     async def _relay_to(
         self, person_id: int, t: Translator, author: str, request: Request, message_id: int, text: str
@@ -441,7 +428,7 @@ class RequestDesk:
             author = member.person_id if member else None
         if author is None:
             return
-        t = await self._translator(author)
+        t = await self.core.translator(author)
         await self._tell(author, t(
             "Your message in conversation {ref} could not be delivered: the other person cannot be "
             "reached through the bot at the moment. It has been kept; a coordinator can help if this "
@@ -451,16 +438,16 @@ class RequestDesk:
     async def park_draft(self, person: Person, text: str) -> int:
         return await self.core.conversations.add_draft(person.id, text)
 
-    async def send_draft(self, person: Person, draft_id: int, ref: str) -> tuple[Outcome, Request | None]:
+    async def send_draft(self, person: Person, draft_id: int, ref: str) -> tuple[Result, Request | None]:
         """Send a parked text to the case its author chose; the draft stays if it cannot go."""
         try:
             async with self.core.db.transaction():
                 request = await self.core.requests.by_ref(ref)
                 text = await self.core.conversations.take_draft(draft_id, person.id)
                 if request is None or text is None:
-                    return Outcome.NOT_FOUND, None
+                    return Result.NOT_FOUND, None
                 outcome, request = await self.relay(person, request.id, text)
-                if outcome not in (Outcome.OK, Outcome.PENDING):
+                if outcome not in (Result.OK, Result.PENDING):
                     raise _Rollback(outcome)
                 return outcome, request
         except _Rollback as stop:
@@ -468,7 +455,7 @@ class RequestDesk:
 
     # Ending -------------------------------------------------------------------
 
-    async def end(self, person: Person, ref: str) -> tuple[Outcome, Request | None]:
+    async def end(self, person: Person, ref: str) -> tuple[Result, Request | None]:
         """The requester ends the conversation (or withdraws it while unclaimed).
 
         Members close through casework, which records the outcome.
@@ -477,28 +464,24 @@ class RequestDesk:
         async with core.db.transaction():
             request = await core.requests.by_ref(ref)
             if request is None or request.requester_id != person.id:
-                return Outcome.NOT_FOUND, None
+                return Result.NOT_FOUND, None
             if not request.is_open:
-                return Outcome.CLOSED, request
+                return Result.CLOSED, request
             if request.unclaimed:
                 await core.requests.finish(request.id, "withdrawn", "requester")
                 await self._retract_offers(request, "withdrawn")
-                return Outcome.OK, request
+                return Result.OK, request
             await core.requests.finish(request.id, "closed", "requester")
             member = await core.members.get(request.member_id)
             if self.follow_ups is not None:
                 # The member is told and asked for the outcome; the requester is asked for feedback.
                 await self.follow_ups.after_requester_end(request, member)
-        return Outcome.OK, request
+        return Result.OK, request
 
 
 class _Rollback(Exception):
-    def __init__(self, outcome: Outcome) -> None:
+    def __init__(self, outcome: Result) -> None:
         self.outcome = outcome
 
 
-def _language_name(code: str) -> str:
-    return LANGUAGE.get(code, code)
-
-
-__all__ = ["Ask", "Opened", "Outcome", "RequestDesk", "OpenRequestExists", "pseudonym", "MAX_TEXT"]
+__all__ = ["Ask", "Opened", "RequestDesk", "OpenRequestExists", "MAX_TEXT"]

@@ -14,13 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from . import clock
-from .casework import Casework, outcome_buttons
+from .casework import outcome_buttons
 from .core import Core
-from .i18n import Translator
-from .requests import RequestDesk, pseudonym
-from .storage.outbox import Payload
-from .storage.people import Person
-from .storage.requests import Request
+from .model import Payload, Person, Request
+from .requests import RequestDesk
+from .vocab import pseudonym
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +44,11 @@ class Forgotten:
 
 
 class Retention:
-    def __init__(self, core: Core, desk: RequestDesk, casework: Casework) -> None:
+    def __init__(self, core: Core, desk: RequestDesk) -> None:
         self.core = core
         self.desk = desk
-        self.casework = casework
-        self.cases = self.casework.cases
-        self.audit = self.casework.audit
+        self.cases = core.cases
+        self.audit = core.audit
 
     async def run(self, now: datetime | None = None) -> RetentionReport:
         cutoff = (now or clock.now()) - self.core.settings.retention
@@ -115,11 +112,11 @@ class Retention:
 
     async def _tell_member(self, request: Request) -> None:
         member = await self.core.members.get(request.member_id)
-        t = Translator(await self.core.people.language(member.person_id))
+        t = await self.core.translator(member.person_id)
         await self.core.outbox.enqueue(member.person_id, Payload(
             t("{colleague} has closed the conversation (case {ref}) and asked for their data to be erased. "
               "Their messages and the notes on this case have been deleted.",
-              colleague=pseudonym(t, request), ref=request.ref)
+              colleague=pseudonym(t, request.ref), ref=request.ref)
             + "\n\n" + t("How did it end? This only counts in the anonymous figures."),
             outcome_buttons(t, request.ref),
         ))

@@ -5,8 +5,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from . import clock
-from .storage.members import Member
-from .storage.requests import Request
+from .model import Member, Request
 
 
 PAUSED_INDEFINITELY = "9999-12-31T00:00:00+00:00"

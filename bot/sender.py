@@ -6,24 +6,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from .core import Core
-from .storage.outbox import Delivery, Payload
+from .model import Button
+from .storage.outbox import Delivery
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
 
 
-def keyboard(payload: Payload) -> InlineKeyboardMarkup | None:
-    if not payload.buttons:
+def inline_keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
+    """Rows of (label, callback data) as Telegram's inline keyboard; None for no buttons."""
+    if not rows:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=token) for label, token in row] for row in payload.buttons]
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
     )
 
 
@@ -61,12 +63,12 @@ class Sender:
             if delivery.edit_of_message is not None:
                 await self.bot.edit_message_text(
                     payload.text, chat_id=chat_id, message_id=delivery.edit_of_message,
-                    reply_markup=keyboard(payload),
+                    reply_markup=inline_keyboard(payload.buttons),
                 )
                 message_id = delivery.edit_of_message
             else:
                 message = await self.bot.send_message(
-                    chat_id, payload.text, reply_markup=keyboard(payload), protect_content=payload.protect
+                    chat_id, payload.text, reply_markup=inline_keyboard(payload.buttons), protect_content=payload.protect
                 )
                 message_id = message.message_id
         except RetryAfter as exc:

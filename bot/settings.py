@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
-LANGUAGES = ("nl", "fr", "en")
+from .i18n import LANGUAGES
+
 OFFICIAL_API = "https://api.telegram.org/bot"
 _TOKEN_SHAPE = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
 

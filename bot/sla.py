@@ -12,12 +12,11 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from . import clock, routing
+from . import callbacks, clock, routing
 from .core import Core
-from .i18n import Translator
-from .requests import RequestDesk, pseudonym
-from .storage.outbox import Payload
-from .storage.requests import Request
+from .model import Payload, Request
+from .requests import RequestDesk
+from .vocab import pseudonym
 
 log = logging.getLogger(__name__)
 LOW_AVAILABILITY_KEY = "low_availability_warned_at"
@@ -43,12 +42,13 @@ class ContactPromise:
     async def sweep(self, now: datetime | None = None) -> SweepReport:
         now = now or clock.now()
         report = SweepReport()
+        # Pauses first: a listener back from a pause hears so before the offers that follow.
+        await self._resume_paused(now)
         for request_id in await self.core.requests.open_ids():
             async with self.core.db.transaction():
                 request = await self.core.requests.get(request_id)
                 if request is not None and request.is_open:
                     await self._step(request, now, report)
-        await self._resume_paused(now)
         await self._check_availability(now, report)
         if report.steps:
             log.info("sweep: %s", ", ".join(f"{k}={v}" for k, v in sorted(report.steps.items())))
@@ -106,14 +106,14 @@ class ContactPromise:
         if asked is None:
             await requests.record_event(request.id, "confirm", cycle)
             member = await self.core.members.get(request.member_id)
-            t = await self._translator(member.person_id)
+            t = await self.core.translator(member.person_id)
             await self.core.outbox.enqueue(member.person_id, Payload(
                 t("You took request {ref} but have not made contact yet. Will you still contact "
                   "{colleague}? If nobody answers within {hours} h, it goes back to the other listeners.",
-                  ref=request.ref, colleague=pseudonym(t, request),
+                  ref=request.ref, colleague=pseudonym(t, request.ref),
                   hours=_hours(self.settings.release_after)),
-                (((t("Yes, I will make contact"), f"keep:{request.ref}"),
-                  (t("Release it"), f"release:{request.ref}")),),
+                (((t("Yes, I will make contact"), callbacks.KEEP_CLAIM(request.ref)),
+                  (t("Release it"), callbacks.RELEASE_CLAIM(request.ref))),),
             ))
             report.add("confirm")
         elif (now >= asked + self.settings.release_after
@@ -131,7 +131,7 @@ class ContactPromise:
         else:
             await self.desk.offer_to_members(request, widened=True, remind=True)
         await self.desk.alert_coordinators(request)
-        t = await self._translator(request.requester_id)
+        t = await self.core.translator(request.requester_id)
         lines = [t("We are sorry: no listener has contacted you in time about your request {ref}. It stays "
                    "open and has now gone to every available listener.", ref=request.ref),
                  t("If you would rather not wait, these can help:")]
@@ -145,25 +145,25 @@ class ContactPromise:
 
     async def _remind_member(self, request: Request) -> None:
         member = await self.core.members.get(request.member_id)
-        t = await self._translator(member.person_id)
+        t = await self.core.translator(member.person_id)
         await self.core.outbox.enqueue(member.person_id, Payload(t(
             "Reminder: {colleague} is waiting for your first message (request {ref}). Please make contact "
-            "before {deadline}.", colleague=pseudonym(t, request), ref=request.ref,
+            "before {deadline}.", colleague=pseudonym(t, request.ref), ref=request.ref,
             deadline=t.when(request.deadline_at, self.settings.timezone))))
 
     async def _ask_checkin(self, request: Request) -> None:
         member = await self.core.members.get(request.member_id)
-        t = await self._translator(member.person_id)
+        t = await self.core.translator(member.person_id)
         await self.core.outbox.enqueue(member.person_id, Payload(t(
             "It has been a while since you first talked with {colleague}. A short check-in helps people "
-            "who go quiet: how are they doing now?", colleague=pseudonym(t, request))))
+            "who go quiet: how are they doing now?", colleague=pseudonym(t, request.ref))))
 
     async def _resume_paused(self, now: datetime) -> None:
         """A pause with an end date ends by itself; the member is told they get offers again."""
         for member in await self.core.members.pause_ended(now):
             async with self.core.db.transaction():
                 if await self.core.members.end_pause(member.id, member.paused_until):
-                    t = await self._translator(member.person_id)
+                    t = await self.core.translator(member.person_id)
                     await self.core.outbox.enqueue(member.person_id, Payload(
                         t("Your pause has ended: you will get requests again. Use /pause to pause again.")))
 
@@ -175,22 +175,17 @@ class ContactPromise:
         if free >= self.settings.min_available or not coordinators:
             return
         async with self.core.db.transaction():
-            last = await self.core.db.fetchval("SELECT value FROM meta WHERE key = ?", (LOW_AVAILABILITY_KEY,))
+            last = await self.core.meta.get(LOW_AVAILABILITY_KEY)
             if last is not None and now - clock.parse(last.decode()) < _DAY:
                 return
-            await self.core.db.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (LOW_AVAILABILITY_KEY, clock.iso(now).encode()),
-            )
+            await self.core.meta.put(LOW_AVAILABILITY_KEY, clock.iso(now).encode())
             for person_id in coordinators:
-                t = await self._translator(person_id)
+                t = await self.core.translator(person_id)
                 await self.core.outbox.enqueue(person_id, Payload(t(
                     "Listeners available right now: {free}, below the warning level of {minimum}. "
                     "Requests may wait longer than 24 hours.", free=free, minimum=self.settings.min_available)))
             report.add("low_availability")
 
-    async def _translator(self, person_id: int) -> Translator:
-        return Translator(await self.core.people.language(person_id))
 
 
 def _hours(delta) -> int:

@@ -1,17 +1,37 @@
-"""Telegram handlers: thin adapters from updates to the core. Each module has register(app)."""
+"""Telegram handlers: thin adapters from updates to the domain services.
+
+One module per side (employee, joining, listener, casework, feedback, erasure,
+coordinator), plus where everyone starts (gate, start), free text (conversation) and what
+nobody took (fallbacks). Each has register(app); the order below is the order of matching.
+"""
 from __future__ import annotations
 
 from telegram.ext import Application
 
-from . import casework, common, conversation, coordinator, employee, joining, member
+from . import (
+    casework,
+    conversation,
+    coordinator,
+    employee,
+    erasure,
+    fallbacks,
+    feedback,
+    gate,
+    joining,
+    listener,
+    start,
+)
 
 
 def register_all(app: Application) -> None:
-    common.register(app)
+    gate.register(app)
+    start.register(app)
     joining.register(app)
     employee.register(app)
-    member.register(app)
+    listener.register(app)
     coordinator.register(app)
-    casework.register(app)  # before conversation: a note or comment being typed is not relayed
+    casework.register(app)
+    feedback.register(app)
+    erasure.register(app)
     conversation.register(app)
-    common.register_fallbacks(app)
+    fallbacks.register(app)

@@ -1,31 +1,29 @@
-"""The employee's side: the menu, the request wizard, withdrawing and ending."""
+"""The employee's side: the menu, the request wizard, the urgent path, withdrawing and ending."""
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes
+from telegram.ext import Application, CallbackQueryHandler
 
-from bot.app import services
+from bot import callbacks
 from bot.i18n import LANGUAGES, Translator
-from bot.labels import AGE_BAND, GENDER, LANGUAGE, STATUS
-from bot.requests import Ask, OpenRequestExists, Outcome
-from bot.storage.requests import Preferences, Request
+from bot.model import Preferences, Request, Result
+from bot.requests import Ask, OpenRequestExists
+from bot.vocab import AGE_BAND, GENDER, LANGUAGE, STATUS
 
-from .common import answer, buttons, emergency_text, person, say, stale_button, tr
+from .ui import Context, answer, buttons, data, emergency_text, person, say, services, stale_button, tr
 
-# Wizard fields: callback letter -> (Preferences attribute, allowed values).
-CHOICES = {
-    "g": ("gender", tuple(GENDER)),
-    "a": ("age_band", tuple(AGE_BAND)),
-    "s": ("status", tuple(STATUS)),
-    "l": ("language", LANGUAGES),
-}
-LABELS = {"gender": GENDER, "age_band": AGE_BAND, "status": STATUS}
+# Wizard rows: the code that chooses a value -> (Preferences attribute, values, labels).
+CHOICES = (
+    (callbacks.ASK_GENDER, "gender", tuple(GENDER), GENDER),
+    (callbacks.ASK_AGE, "age_band", tuple(AGE_BAND), AGE_BAND),
+    (callbacks.ASK_STATUS, "status", tuple(STATUS), STATUS),
+    (callbacks.ASK_LANGUAGE, "language", LANGUAGES, None),
+)
 
 
-async def show_menu(update: Update, context: ContextTypes.DEFAULT_TYPE, intro: bool = False) -> None:
+async def show_menu(update: Update, context: Context, intro: bool = False) -> None:
     t = tr(context)
-    core = services(context).core
-    own = await core.requests.open_for_requester(person(context).id)
+    own = await services(context).desk.own_request(person(context))
     if own is not None:
         await say(update, *status_of(t, own, context))
         return
@@ -47,13 +45,13 @@ async def show_menu(update: Update, context: ContextTypes.DEFAULT_TYPE, intro: b
         update,
         "\n\n".join(parts),
         buttons(
-            [(t("Ask for a conversation"), "ask:start")],
-            [(t("I need help now / I am not safe"), "urgent")],
+            [(t("Ask for a conversation"), callbacks.ASK_START())],
+            [(t("I need help now / I am not safe"), callbacks.URGENT())],
         ),
     )
 
 
-def status_of(t: Translator, request: Request, context) -> tuple:
+def status_of(t: Translator, request: Request, context: Context) -> tuple:
     tz = services(context).settings.timezone
     if request.unclaimed:
         text = t(
@@ -61,14 +59,14 @@ def status_of(t: Translator, request: Request, context) -> tuple:
             "Anything you write here now is kept and passed on.",
             ref=request.ref, deadline=t.when(request.deadline_at, tz),
         )
-        return text, buttons([(t("Withdraw my request"), f"withdraw:{request.ref}")])
+        return text, buttons([(t("Withdraw my request"), callbacks.WITHDRAW(request.ref))])
     text = t(
         "Your conversation {ref} is open. Write here and your listener receives it.", ref=request.ref
     )
-    return text, buttons([(t("End the conversation"), f"end:{request.ref}")])
+    return text, buttons([(t("End the conversation"), callbacks.END(request.ref))])
 
 
-async def urgent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def urgent(update: Update, context: Context) -> None:
     """Numbers first, at once; then every available listener and the coordinators are alerted."""
     t = tr(context)
     await say(update, emergency_text(context, t))
@@ -76,75 +74,75 @@ async def urgent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     context.user_data.pop("awaiting", None)
     opened = await services(context).desk.open_urgent(person(context))
     deadline = t.when(opened.request.deadline_at, services(context).settings.timezone)
+    markup = buttons([(t("Withdraw my request"), callbacks.WITHDRAW(opened.request.ref))])
     await say(update, t(
         "Your request {ref} is marked urgent. Every available listener has been alerted; one will write "
         "to you here before {deadline}. If you are in danger, call 112 now.",
         ref=opened.request.ref, deadline=deadline,
-    ), buttons([(t("Withdraw my request"), f"withdraw:{opened.request.ref}")]) if opened.request.unclaimed else None)
+    ), markup if opened.request.unclaimed else None)
 
 
 # The request wizard ------------------------------------------------------------------
 
-def _draft(context) -> dict | None:
+def _draft(context: Context) -> dict | None:
     return context.user_data.get("ask")
 
 
-async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """ask:start | ask:<g|a|s|l>:<value> | ask:d | ask:m[:<handle>] | ask:next | ask:dep:<i|-> | ask:send | ask:cancel"""
-    parts = update.callback_query.data.split(":")
-    action = parts[1] if len(parts) > 1 else ""
-    core = services(context).core
-    if action == "start":
-        if await core.requests.open_for_requester(person(context).id):
-            await say(update, tr(context)("You already have an open request. You can have one at a time."))
-            await show_menu(update, context)
-            return
-        context.user_data["ask"] = {}
-        context.user_data.pop("awaiting", None)
-        await _show_preferences(update, context)
+async def ask_start(update: Update, context: Context) -> None:
+    if await services(context).desk.own_request(person(context)):
+        await say(update, tr(context)("You already have an open request. You can have one at a time."))
+        await show_menu(update, context)
         return
-    draft = _draft(context)
+    context.user_data["ask"] = {}
+    context.user_data.pop("awaiting", None)
+    await _show_preferences(update, context)
+
+
+async def ask_step(update: Update, context: Context) -> None:
+    """Every wizard button after the start: re-checked against the draft in progress."""
+    draft, pressed = _draft(context), data(update)
     if draft is None:
         await stale_button(update, context)
         return
-    if action in CHOICES and len(parts) == 3 and parts[2] in CHOICES[action][1]:
-        field = CHOICES[action][0]
-        draft[field] = None if draft.get(field) == parts[2] else parts[2]
-        draft.pop("member", None)  # a choice of profile replaces a chosen person
-        await _show_preferences(update, context)
-    elif action == "d" and len(parts) == 2:
+    for code, field, _, _ in CHOICES:
+        if (value := code.parse(pressed)) is not None:
+            draft[field] = None if draft.get(field) == value[0] else value[0]
+            draft.pop("member", None)  # a choice of profile replaces a chosen person
+            await _show_preferences(update, context)
+            return
+    if callbacks.ASK_OTHER_DEPARTMENT.parse(pressed) is not None:
         draft["other_department"] = not draft.get("other_department")
         await _show_preferences(update, context)
-    elif action == "m" and len(parts) == 2:
+    elif callbacks.ASK_LISTENERS.parse(pressed) is not None:
         await _show_members(update, context)
-    elif action == "m" and len(parts) == 3:
-        chosen = await core.members.by_handle(parts[2])
-        if chosen is None or not chosen.active:
+    elif (chosen := callbacks.ASK_LISTENER.parse(pressed)) is not None:
+        member = await services(context).membership.chosen_listener(chosen[0])
+        if member is None:
             await stale_button(update, context)
             return
-        context.user_data["ask"] = {"member": chosen.handle}
+        context.user_data["ask"] = {"member": member.handle}
         await _ask_widening(update, context)
-    elif action == "next" and len(parts) == 2:
+    elif callbacks.ASK_NEXT.parse(pressed) is not None:
         if any(draft.get(f) for f in ("gender", "age_band", "status", "language", "member")):
             await _ask_widening(update, context)
         else:
             await _show_departments(update, context)
-    elif action == "w" and len(parts) == 3 and parts[2] in ("0", "1"):
-        draft["allow_widening"] = parts[2] == "1"
+    elif (widen := callbacks.ASK_WIDENING.parse(pressed)) is not None:
+        draft["allow_widening"] = widen[0] == "1"
         await _show_departments(update, context)
-    elif action == "dep" and len(parts) == 3:
+    elif (department := callbacks.ASK_DEPARTMENT.parse(pressed)) is not None:
         departments = services(context).settings.departments
-        if parts[2] == "-" and not draft.get("other_department"):
+        if department[0] == "-" and not draft.get("other_department"):
             draft["department"] = None
-        elif parts[2].isdigit() and int(parts[2]) < len(departments):
-            draft["department"] = departments[int(parts[2])]
+        elif department[0].isdigit() and int(department[0]) < len(departments):
+            draft["department"] = departments[int(department[0])]
         else:
             await stale_button(update, context)
             return
         await _ask_first_message(update, context)
-    elif action == "send" and len(parts) == 2:
+    elif callbacks.ASK_SEND.parse(pressed) is not None:
         await submit(update, context, first_message=None)
-    elif action == "cancel" and len(parts) == 2:
+    elif callbacks.ASK_CANCEL.parse(pressed) is not None:
         context.user_data.pop("ask", None)
         context.user_data.pop("awaiting", None)
         await answer(update, tr(context)("Nothing was sent. You can ask again at any time with /start."))
@@ -156,18 +154,18 @@ def _mark(selected: bool, label: str) -> str:
     return f"✓ {label}" if selected else label
 
 
-async def _show_preferences(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _show_preferences(update: Update, context: Context) -> None:
     t, draft = tr(context), _draft(context)
     rows = []
-    for letter, (field, values) in CHOICES.items():
+    for code, field, values, labels in CHOICES:
         rows.append([
-            (_mark(draft.get(field) == v, LANGUAGE[v] if field == "language" else t(LABELS[field][v])),
-             f"ask:{letter}:{v}")
+            (_mark(draft.get(field) == v, LANGUAGE[v] if labels is None else t(labels[v])), code(v))
             for v in values
         ])
-    rows.append([(_mark(bool(draft.get("other_department")), t("Not from my department")), "ask:d")])
-    rows.append([(t("A specific listener…"), "ask:m")])
-    rows.append([(t("Next"), "ask:next"), (t("Cancel"), "ask:cancel")])
+    rows.append([(_mark(bool(draft.get("other_department")), t("Not from my department")),
+                  callbacks.ASK_OTHER_DEPARTMENT())])
+    rows.append([(t("A specific listener…"), callbacks.ASK_LISTENERS())])
+    rows.append([(t("Next"), callbacks.ASK_NEXT()), (t("Cancel"), callbacks.ASK_CANCEL())])
     await answer(
         update,
         t("Who would you be most comfortable talking to? Everything is optional: tap to choose, "
@@ -176,11 +174,12 @@ async def _show_preferences(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     )
 
 
-async def _show_members(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _show_members(update: Update, context: Context) -> None:
     t = tr(context)
-    members = [m for m in await services(context).core.members.active() if m.person_id != person(context).id]
+    members = await services(context).membership.listeners_to_choose(person(context))
     if not members:
-        await answer(update, t("There are no listeners to choose from yet."), buttons([(t("Back"), "ask:next")]))
+        await answer(update, t("There are no listeners to choose from yet."),
+                     buttons([(t("Back"), callbacks.ASK_NEXT())]))
         return
     rows = []
     for m in members:
@@ -190,53 +189,54 @@ async def _show_members(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             t(STATUS[m.status]) if m.status else None,
             m.department,
         ]))
-        rows.append([(f"{m.display_name} ({facts})"[:60], f"ask:m:{m.handle}")])
-    rows.append([(t("Back"), "ask:start")])
+        rows.append([(f"{m.display_name} ({facts})"[:60], callbacks.ASK_LISTENER(m.handle))])
+    rows.append([(t("Back"), callbacks.ASK_START())])
     await answer(update, t("Choose the listener you would like to talk to:"), buttons(*rows))
 
 
-async def _ask_widening(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _ask_widening(update: Update, context: Context) -> None:
     t = tr(context)
     hours = int(services(context).settings.widen_after.total_seconds() // 3600)
     await answer(update, t(
         "If no listener who fits your wishes is free within {hours} hours, may we offer your request "
         "to another listener, so that someone contacts you within 24 hours?", hours=hours),
-        buttons([(t("Yes, that is fine"), "ask:w:1")], [(t("No, I will wait"), "ask:w:0")]))
+        buttons([(t("Yes, that is fine"), callbacks.ASK_WIDENING("1"))],
+                [(t("No, I will wait"), callbacks.ASK_WIDENING("0"))]))
 
 
-async def _show_departments(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _show_departments(update: Update, context: Context) -> None:
     t, draft = tr(context), _draft(context)
     departments = services(context).settings.departments
-    rows = [[(name, f"ask:dep:{i}")] for i, name in enumerate(departments)]
+    rows = [[(name, callbacks.ASK_DEPARTMENT(i))] for i, name in enumerate(departments)]
     if draft.get("other_department"):
         text = t("Which department do you work in? We need it to find a listener from another department. "
                  "Your listener will not be told.")
     else:
         text = t("Which department do you work in? This is optional. It only counts, anonymously, towards "
                  "the figures that show where problems recur. Your listener will not be told.")
-        rows.append([(t("Skip"), "ask:dep:-")])
+        rows.append([(t("Skip"), callbacks.ASK_DEPARTMENT("-"))])
     await answer(update, text, buttons(*rows))
 
 
-async def _ask_first_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _ask_first_message(update: Update, context: Context) -> None:
     t = tr(context)
     context.user_data["awaiting"] = "first_message"
     await answer(
         update,
         t("If you like, write a first message now: what would you like to talk about? Only your listener "
           "will read it. Or send the request without a message."),
-        buttons([(t("Send the request without a message"), "ask:send")], [(t("Cancel"), "ask:cancel")]),
+        buttons([(t("Send the request without a message"), callbacks.ASK_SEND())],
+                [(t("Cancel"), callbacks.ASK_CANCEL())]),
     )
 
 
-async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE, first_message: str | None) -> None:
+async def submit(update: Update, context: Context, first_message: str | None) -> None:
     t, draft = tr(context), context.user_data.pop("ask", None)
     context.user_data.pop("awaiting", None)
     if draft is None:
         await stale_button(update, context)
         return
-    core = services(context).core
-    chosen = await core.members.by_handle(draft["member"]) if draft.get("member") else None
+    chosen = await services(context).membership.chosen_listener(draft["member"]) if draft.get("member") else None
     prefs = Preferences(
         gender=draft.get("gender"),
         age_band=draft.get("age_band"),
@@ -265,43 +265,44 @@ async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE, first_messa
     elif not opened.offered:
         lines.append(t("Right now no listener who fits your wishes is free. Your request stays open "
                        "and we keep looking."))
-    markup = buttons([(t("Withdraw my request"), f"withdraw:{request.ref}")])
+    markup = buttons([(t("Withdraw my request"), callbacks.WITHDRAW(request.ref))])
     if update.callback_query:
         await answer(update, "\n\n".join(lines), markup)
     else:
         await say(update, "\n\n".join(lines), markup)
 
 
-async def withdraw(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def withdraw(update: Update, context: Context) -> None:
     t = tr(context)
-    ref = update.callback_query.data.partition(":")[2]
-    outcome = await services(context).desk.withdraw(person(context), ref)
-    if outcome is Outcome.OK:
+    (ref,) = callbacks.WITHDRAW.parse(data(update))
+    result = await services(context).desk.withdraw(person(context), ref)
+    if result is Result.OK:
         await answer(update, t("Your request {ref} was withdrawn. You can ask again at any time.", ref=ref))
-    elif outcome is Outcome.TAKEN:
+    elif result is Result.TAKEN:
         await say(update, t("A listener has already taken your request. You can end the conversation instead."),
-                  buttons([(t("End the conversation"), f"end:{ref}")]))
-    elif outcome is Outcome.CLOSED:
+                  buttons([(t("End the conversation"), callbacks.END(ref))]))
+    elif result is Result.CLOSED:
         await say(update, t("This request is already closed."))
     else:
         await stale_button(update, context)
 
 
-async def end(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def end(update: Update, context: Context) -> None:
     t = tr(context)
-    ref = update.callback_query.data.partition(":")[2]
-    outcome, _ = await services(context).desk.end(person(context), ref)
-    if outcome is Outcome.OK:
+    (ref,) = callbacks.END.parse(data(update))
+    result, _ = await services(context).desk.end(person(context), ref)
+    if result is Result.OK:
         await answer(update, t("The conversation {ref} has ended. Thank you for reaching out; you can ask "
                                "for a new conversation at any time with /start.", ref=ref))
-    elif outcome is Outcome.CLOSED:
+    elif result is Result.CLOSED:
         await say(update, t("This conversation is already closed."))
     else:
         await stale_button(update, context)
 
 
 def register(app: Application) -> None:
-    app.add_handler(CallbackQueryHandler(ask, pattern=r"^ask:"))
-    app.add_handler(CallbackQueryHandler(urgent, pattern=r"^urgent$"))
-    app.add_handler(CallbackQueryHandler(withdraw, pattern=r"^withdraw:[A-Z0-9]{5}$"))
-    app.add_handler(CallbackQueryHandler(end, pattern=r"^end:[A-Z0-9]{5}$"))
+    app.add_handler(CallbackQueryHandler(ask_start, pattern=callbacks.ASK_START.pattern))
+    app.add_handler(CallbackQueryHandler(ask_step, pattern=callbacks.ASK_WIZARD))
+    app.add_handler(CallbackQueryHandler(urgent, pattern=callbacks.URGENT.pattern))
+    app.add_handler(CallbackQueryHandler(withdraw, pattern=callbacks.WITHDRAW.pattern))
+    app.add_handler(CallbackQueryHandler(end, pattern=callbacks.END.pattern))

@@ -1,39 +1,39 @@
-"""Joining by invitation: the charter for members, then their profile."""
+"""Joining by invitation: the charter for listeners, then their profile."""
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import routing
-from bot.app import services
+from bot import callbacks
 from bot.i18n import LANGUAGES
-from bot.labels import AGE_BAND, GENDER, LANGUAGE, STATUS
+from bot.membership import MAX_NAME
+from bot.model import Result
+from bot.vocab import AGE_BAND, GENDER, LANGUAGE, STATUS
 
-from .common import alert, answer, buttons, person, say, stale_button, tr
+from .ui import Context, alert, answer, buttons, data, person, say, services, stale_button, tr
 
-MAX_NAME = 40
-# Profile steps after the display name: callback letter -> (field, values).
-STEPS = {"g": ("gender", tuple(GENDER)), "a": ("age_band", tuple(AGE_BAND)), "s": ("status", tuple(STATUS))}
-LABELS = {"gender": GENDER, "age_band": AGE_BAND, "status": STATUS}
+# Profile steps after the display name, in order: (code, field, labels).
+STEPS = (
+    (callbacks.PROFILE_GENDER, "gender", GENDER),
+    (callbacks.PROFILE_AGE, "age_band", AGE_BAND),
+    (callbacks.PROFILE_STATUS, "status", STATUS),
+)
 
 
-async def redeem(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -> None:
-    t, core = tr(context), services(context).core
-    who = person(context)
-    role, reason = await core.invites.redeem(code, who.id)
-    if role is None:
+async def redeem(update: Update, context: Context, code: str) -> None:
+    t, membership = tr(context), services(context).membership
+    joined = await membership.redeem(person(context), code)
+    if joined.result is not Result.OK:
         await say(update, {
-            "used": t("This invitation has already been used. Ask your coordinator for a new one."),
-            "expired": t("This invitation has expired. Ask your coordinator for a new one."),
-        }.get(reason, t("This invitation link is not valid. Check that you copied all of it.")))
+            Result.USED: t("This invitation has already been used. Ask your coordinator for a new one."),
+            Result.EXPIRED: t("This invitation has expired. Ask your coordinator for a new one."),
+        }.get(joined.result, t("This invitation link is not valid. Check that you copied all of it.")))
         return
-    if role == "member":
-        await core.members.enrol(who.id)
+    if joined.role == "member":
         await show_charter(update, context)
         return
-    await core.people.add_role(who.id, role)
-    context.user_data["person"] = await core.people.get(who.id)
-    if role == "coordinator":
+    context.user_data["person"] = await services(context).access.refresh(person(context))
+    if joined.role == "coordinator":
         await say(update, t("Welcome, you are now a coordinator of the vigilance network. Use /invite to "
                             "invite listeners, coordinators or steering group members, and /members to "
                             "see who is available. You never see conversations or notes."))
@@ -43,37 +43,40 @@ async def redeem(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) 
                             "threshold."))
 
 
-async def show_charter(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def show_charter(update: Update, context: Context) -> None:
     t = tr(context)
-    charter = services(context).core.charter.charter_text(t.lang)
+    charter = services(context).charter.charter_text(t.lang)
     await say(update, charter)
     await say(
         update,
         t("To join as a listener, please accept the charter."),
-        buttons([(t("I accept the charter"), "charter:yes")], [(t("Not now"), "charter:no")]),
+        buttons([(t("I accept the charter"), callbacks.CHARTER("yes"))], [(t("Not now"), callbacks.CHARTER("no"))]),
     )
 
 
-async def charter_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    t, core = tr(context), services(context).core
-    member = await core.members.by_person(person(context).id)
-    if member is None or member.left:
+async def charter_choice(update: Update, context: Context) -> None:
+    t, membership = tr(context), services(context).membership
+    if await membership.listener(person(context)) is None:
         await stale_button(update, context)
         return
-    if update.callback_query.data == "charter:no":
+    if callbacks.CHARTER.parse(data(update)) == ("no",):
         await answer(update, t("No problem. You can accept the charter later with /start."))
         return
-    if member.charter_accepted:
+    result = await membership.accept_charter(person(context))
+    if result is Result.ALREADY:
         await answer(update, t("You have already accepted the charter."))
-        if not member.profile_complete:
+        member = await membership.listener(person(context))
+        if member is not None and not member.profile_complete:
             await ask_name(update, context)
         return
-    await core.members.accept_charter(member.id)
+    if result is not Result.OK:
+        await stale_button(update, context)
+        return
     await answer(update, t("Thank you for joining the vigilance network."))
     await ask_name(update, context)
 
 
-async def ask_name(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ask_name(update: Update, context: Context) -> None:
     context.user_data["awaiting"] = "display_name"
     await say(update, tr(context)(
         "How should colleagues who ask for a conversation see you? Send the name you want to show, "
@@ -81,98 +84,91 @@ async def ask_name(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     ))
 
 
-async def receive_name(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
-    t, core = tr(context), services(context).core
-    member = await core.members.by_person(person(context).id)
-    if member is None or not member.charter_accepted or member.left:
-        context.user_data.pop("awaiting", None)
-        return
-    name = " ".join(text.split())
-    if not name or len(name) > MAX_NAME:
-        await say(update, t("Please send a name of 1 to 40 characters."))
-        return
-    await core.members.set_display_name(member.id, name)
-    context.user_data.pop("awaiting", None)
-    await _ask_step(update, context, "g", new_message=True)
-
-
-async def _ask_step(update: Update, context, letter: str, new_message: bool = False) -> None:
+async def receive_name(update: Update, context: Context, text: str) -> None:
     t = tr(context)
-    field, values = STEPS[letter]
+    result = await services(context).membership.set_display_name(person(context), text)
+    if result is Result.INVALID:
+        await say(update, t("Please send a name of 1 to {limit} characters.", limit=MAX_NAME))
+        return
+    context.user_data.pop("awaiting", None)
+    if result is Result.OK:
+        await _ask_step(update, context, 0, new_message=True)
+
+
+async def _ask_step(update: Update, context: Context, index: int, new_message: bool = False) -> None:
+    t = tr(context)
+    code, field, labels = STEPS[index]
     question = {
         "gender": t("Your gender (colleagues can ask for a listener of a given gender):"),
         "age_band": t("Your age group:"),
         "status": t("Your status:"),
     }[field]
-    markup = buttons([(t(LABELS[field][v]), f"prof:{letter}:{v}") for v in values])
+    markup = buttons([(t(label), code(value)) for value, label in labels.items()])
     await (say if new_message else answer)(update, question, markup)
 
 
-async def _ask_department(update: Update, context) -> None:
+async def _ask_department(update: Update, context: Context) -> None:
     t = tr(context)
     departments = services(context).settings.departments
-    await answer(update, t("Your department:"), buttons(*[[(n, f"prof:d:{i}")] for i, n in enumerate(departments)]))
+    await answer(update, t("Your department:"),
+                 buttons(*[[(n, callbacks.PROFILE_DEPARTMENT(i))] for i, n in enumerate(departments)]))
 
 
-async def _ask_languages(update: Update, context) -> None:
+async def _ask_languages(update: Update, context: Context) -> None:
     t = tr(context)
-    member = await services(context).core.members.by_person(person(context).id)
-    row = [(("✓ " if c in member.languages else "") + LANGUAGE[c], f"prof:l:{c}") for c in LANGUAGES]
+    member = await services(context).membership.listener(person(context))
+    row = [(("✓ " if c in member.languages else "") + LANGUAGE[c], callbacks.PROFILE_LANGUAGE(c)) for c in LANGUAGES]
     await answer(update, t("The languages you can listen in (tap to choose, then Done):"),
-                 buttons(row, [(t("Done"), "prof:l:done")]))
+                 buttons(row, [(t("Done"), callbacks.PROFILE_DONE())]))
 
 
-async def profile_step(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """prof:<g|a|s>:<value> | prof:d:<index> | prof:l:<code|done> | prof:edit"""
-    t, core = tr(context), services(context).core
-    member = await core.members.by_person(person(context).id)
-    parts = update.callback_query.data.split(":")
-    if member is None or member.left or not member.charter_accepted:
-        await stale_button(update, context)
-        return
-    if parts == ["prof", "edit"]:
-        await ask_name(update, context)
-        return
-    if len(parts) != 3:
-        await stale_button(update, context)
-        return
-    letter, value = parts[1], parts[2]
-    if letter in STEPS and value in STEPS[letter][1]:
-        await core.members.set_field(member.id, STEPS[letter][0], value)
-        following = {"g": "a", "a": "s"}.get(letter)
-        if following:
-            await _ask_step(update, context, following)
-        else:
-            await _ask_department(update, context)
-    elif letter == "d" and value.isdigit() and int(value) < len(services(context).settings.departments):
-        await core.members.set_field(member.id, "department", services(context).settings.departments[int(value)])
-        await _ask_languages(update, context)
-    elif letter == "l" and value in LANGUAGES:
-        chosen = set(member.languages) ^ {value}
-        await core.members.set_languages(member.id, tuple(c for c in LANGUAGES if c in chosen))
-        await _ask_languages(update, context)
-    elif letter == "l" and value == "done":
-        if not member.languages:
-            await alert(update, context, t("Choose at least one language."))
-            return
-        if not member.display_name or not all((member.gender, member.age_band, member.status, member.department)):
+async def profile_step(update: Update, context: Context) -> None:
+    """One answer of the profile: a choice, the department, a language, or Done."""
+    t, membership, who, pressed = tr(context), services(context).membership, person(context), data(update)
+    if callbacks.PROFILE_EDIT.parse(pressed) is not None:
+        if await membership.listener(who) is None:
             await stale_button(update, context)
-            return
-        await core.members.mark_profile_complete(member.id)
-        await answer(update, t("Your profile is ready. You will get requests that fit you; press Claim to "
-                               "take one. Use /profile to see or change your profile, /cases for your "
-                               "open conversations."))
+        else:
+            await ask_name(update, context)
+        return
+    for index, (code, field, _) in enumerate(STEPS):
+        if (value := code.parse(pressed)) is not None:
+            result = await membership.set_choice(who, field, value[0])
+            if result is Result.OK:
+                if index + 1 < len(STEPS):
+                    await _ask_step(update, context, index + 1)
+                else:
+                    await _ask_department(update, context)
+                return
+            break
     else:
-        await stale_button(update, context)
+        if (index := callbacks.PROFILE_DEPARTMENT.parse(pressed)) is not None:
+            if await membership.set_department(who, index[0]) is Result.OK:
+                await _ask_languages(update, context)
+                return
+        elif (code := callbacks.PROFILE_LANGUAGE.parse(pressed)) is not None:
+            if await membership.toggle_language(who, code[0]) is Result.OK:
+                await _ask_languages(update, context)
+                return
+        elif callbacks.PROFILE_DONE.parse(pressed) is not None:
+            result = await membership.complete_profile(who)
+            if result is Result.EMPTY:
+                await alert(update, context, t("Choose at least one language."))
+                return
+            if result is Result.OK:
+                await answer(update, t("Your profile is ready. You will get requests that fit you; press Claim to "
+                                       "take one. Use /profile to see or change your profile, /cases for your "
+                                       "open conversations."))
+                return
+    await stale_button(update, context)
 
 
-async def profile(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    t, core = tr(context), services(context).core
-    member = await core.members.by_person(person(context).id)
-    if member is None or member.left or not member.charter_accepted:
+async def profile(update: Update, context: Context) -> None:
+    t, membership = tr(context), services(context).membership
+    member = await membership.listener(person(context))
+    if member is None or not member.charter_accepted:
         await say(update, t("This command is for listeners of the vigilance network."))
         return
-    cap = routing.limit_of(member, services(context).settings.max_open_cases)
     facts = [
         (t("Name"), member.display_name or "—"),
         (t("Gender"), t(GENDER[member.gender]) if member.gender else "—"),
@@ -180,14 +176,14 @@ async def profile(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         (t("Status"), t(STATUS[member.status]) if member.status else "—"),
         (t("Department"), member.department or "—"),
         (t("Languages"), ", ".join(LANGUAGE[c] for c in member.languages) or "—"),
-        (t("Open conversations"), f"{member.open_cases} / {cap}"),
+        (t("Open conversations"), f"{member.open_cases} / {membership.cap_of(member)}"),
     ]
     facts = [t("{label}: {value}", label=label, value=value) for label, value in facts]
     await say(update, t("Your listener profile:") + "\n" + "\n".join(facts),
-              buttons([(t("Edit my profile"), "prof:edit")]))
+              buttons([(t("Edit my profile"), callbacks.PROFILE_EDIT())]))
 
 
 def register(app: Application) -> None:
-    app.add_handler(CallbackQueryHandler(charter_choice, pattern=r"^charter:(yes|no)$"))
-    app.add_handler(CallbackQueryHandler(profile_step, pattern=r"^prof:"))
+    app.add_handler(CallbackQueryHandler(charter_choice, pattern=callbacks.CHARTER.pattern))
+    app.add_handler(CallbackQueryHandler(profile_step, pattern=callbacks.PROFILE_FAMILY))
     app.add_handler(CommandHandler("profile", profile))

@@ -46,6 +46,8 @@ class OfflineRequest(BaseRequest):
         # endpoint -> an exception to raise, or (HTTP status, description) to answer, once
         self.fail_next: dict[str, Exception | tuple[int, str]] = {}
         self.answered: set[str] = set()
+        # Awaited with (endpoint, params) while a call is in flight: lets a test act in that window.
+        self.during_call = None
 
     async def initialize(self) -> None:
         pass
@@ -63,6 +65,8 @@ class OfflineRequest(BaseRequest):
         endpoint = url.rsplit("/", 1)[-1]
         params: dict[str, Any] = dict(request_data.parameters) if request_data else {}
         self.calls.append((endpoint, params))
+        if self.during_call is not None:
+            await self.during_call(endpoint, params)
         if endpoint in self.fail_next:
             failure = self.fail_next.pop(endpoint)
             if isinstance(failure, Exception):

@@ -8,13 +8,13 @@ import pytest
 
 from bot.charter import (
     DEFAULT_FOLDER,
-    LANGS,
     MAX_KEY_CHARS,
     THEME_GROUPS,
     Charter,
     CharterError,
     normalise,
 )
+from bot.i18n import LANGUAGES
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +53,7 @@ def test_shipped_data_loads(charter):
     assert re.fullmatch(r"[0-9a-f]{12}", charter.charter_version)
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_charter_texts(charter, lang):
     text = charter.charter_text(lang)
     assert 500 < len(text) <= 3000
@@ -66,10 +66,10 @@ def test_charter_texts(charter, lang):
 def test_every_label_in_three_languages(charter):
     labelled = [*charter.themes, *charter.levels, *charter.emergency]
     for item in labelled:
-        for lang in LANGS:
+        for lang in LANGUAGES:
             assert item.label(lang).strip(), (item.key, lang)
     for r in charter.referrals:
-        for lang in LANGS:
+        for lang in LANGUAGES:
             assert r.name(lang) and r.contact(lang) and r.when_to_use(lang), (r.key, lang)
 
 
@@ -172,7 +172,7 @@ def test_ordinary_text_is_not_urgent(charter, text):
     assert not charter.looks_urgent(text)
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_urgency_word_matches_itself(charter, lang):
     words = charter.urgency_words(lang)
     assert words

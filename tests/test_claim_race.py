@@ -25,4 +25,5 @@ async def test_simultaneous_claims_have_one_winner(services, people):
     assert (await services.core.members.by_person((await services.core.people.find(winners[0].id)).id)).id == request.member_id
     for member, offer in zip(members, offers):
         if member is not winners[0]:
-            assert "took request" in offer.text or "taken by another" in offer.text
+            # Whether the press or the retraction arrives first, the loser reads that another took it.
+            assert "another listener" in offer.text.lower(), offer.text

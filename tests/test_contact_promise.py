@@ -220,8 +220,8 @@ async def test_pause_with_a_date_and_automatic_resume(services, people, clock):
     assert not any(ref in m.text for m in anna.inbox())
     clock.move_to(datetime(2026, 11, 4, 23, 0, tzinfo=UTC))  # midnight in Brussels
     await sweep(services)
-    assert "pause has ended" in anna.inbox()[-2].text or "pause has ended" in anna.last().text
-    assert any(f"claim:{ref}" in m.button_data() for m in anna.inbox())  # the breach re-offer reached her
+    assert "pause has ended" in anna.inbox()[-2].text
+    assert f"claim:{ref}" in anna.last().button_data()  # then the breach re-offer reached her
 
 
 async def _anna_holds_a_case(services, people):

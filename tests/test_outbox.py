@@ -5,6 +5,7 @@ import time_machine
 from telegram.error import NetworkError
 
 from bot.app import build_application
+from bot.model import Payload
 from flows import ask_for_conversation, join_as_member
 from telegram_double import SimUser
 
@@ -73,18 +74,19 @@ async def test_pending_work_survives_a_restart(settings, app, services, people, 
         await app.post_init(app)
 
 
-async def test_offer_rewritten_while_in_flight_is_edited(services, people):
-    """An offer that changes while it is being sent ends up edited, not stale."""
-    from bot.storage.outbox import Payload
-
+async def test_offer_rewritten_while_in_flight_is_edited(services, people, offline):
+    """An offer that changes while the sender is sending it ends up edited, not stale."""
     anna = people(201, "Anna")
     await join_as_member(services, anna, "Anna")
     person = await services.core.people.find(201)
     outbox = services.core.outbox
     first = await outbox.enqueue(person.id, Payload("old text"))
-    [delivery] = await outbox.due()
-    await outbox.replace_or_edit(first, person.id, Payload("new text"))
-    sent = await services.sender.bot.send_message(201, "old text")
-    await outbox.mark_sent(delivery, sent.message_id)
+
+    async def rewrite_while_sending(endpoint, params):
+        if endpoint == "sendMessage" and params["text"] == "old text":
+            await outbox.replace_or_edit(first, person.id, Payload("new text"))
+
+    offline.during_call = rewrite_while_sending
     await services.sender.flush()
     assert anna.last().text == "new text"
+    assert anna.last().edits == 1  # the message that went out was edited, not a second one sent

@@ -1,22 +1,13 @@
 """The audit trail: who did what to which case, and when. Never text, never a requester."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from .. import clock
+from ..model import AuditEntry
 from .database import Database
 
 ACTOR_ROLES = ("member", "coordinator", "requester", "system")
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    actor_role: str
-    actor_id: int | None
-    action: str
-    request_ref: str | None
-    at: datetime
 
 
 class AuditRepository:

@@ -2,39 +2,13 @@
 and the deletions that retention and erasure make."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from .. import clock
 from ..crypto import Vault
+from ..model import CaseFacts, Note, Quality
 from .database import Database
-
-
-@dataclass(frozen=True)
-class Note:
-    id: int
-    member_id: int | None
-    body: str
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class CaseFacts:
-    """The structured casework fields of a request (the ones the aggregates read)."""
-
-    outcome: str | None
-    level: str | None
-    notes_consent: str | None
-    closed_at: datetime | None
-    content_erased: bool
-    themes: frozenset[str]
-
-
-@dataclass(frozen=True)
-class Quality:
-    count: int
-    by_rating: dict[int, int]
-    comments: int  # how many; the texts stay sealed: no free text reaches a coordinator
+from .sealed import insert_sealed
 
 
 class CaseworkRepository:
@@ -45,16 +19,11 @@ class CaseworkRepository:
     # Notes ----------------------------------------------------------------------
 
     async def add_note(self, request_id: int, member_id: int, body: str) -> int:
-        async with self.db.transaction():
-            note_id = await self.db.insert(
-                "INSERT INTO case_notes (request_id, member_id, body_enc, created_at) VALUES (?, ?, x'', ?)",
-                (request_id, member_id, clock.iso(clock.now())),
-            )
-            await self.db.execute(
-                "UPDATE case_notes SET body_enc = ? WHERE id = ?",
-                (self.vault.seal("case_notes", "body", note_id, body), note_id),
-            )
-        return note_id
+        return await insert_sealed(
+            self.db, self.vault, "case_notes",
+            {"request_id": request_id, "member_id": member_id, "created_at": clock.iso(clock.now())},
+            {"body": body},
+        )
 
     async def notes_for(self, request_id: int, member_id: int) -> list[Note]:
         """The notes this member may read: their own, and shared ones from earlier listeners."""
@@ -140,12 +109,6 @@ class CaseworkRepository:
             (request_id, kind, int(consent), clock.iso(clock.now())),
         )
 
-    async def referral_kinds(self, request_id: int) -> list[tuple[str, bool]]:
-        rows = await self.db.fetchall(
-            "SELECT kind, consent FROM case_referrals WHERE request_id = ? ORDER BY id", (request_id,)
-        )
-        return [(r["kind"], bool(r["consent"])) for r in rows]
-
     # Feedback --------------------------------------------------------------------
 
     async def add_rating(self, request_id: int, rating: int) -> bool:
@@ -168,9 +131,6 @@ class CaseworkRepository:
                 (self.vault.seal("feedback", "comment", feedback_id, comment), feedback_id),
             )
             return True
-
-    async def has_rating(self, request_id: int) -> bool:
-        return bool(await self.db.fetchval("SELECT 1 FROM feedback WHERE request_id = ?", (request_id,)))
 
     async def quality(self, since: datetime) -> Quality:
         """Ratings and comments since a moment, network-wide: never per case or per member."""

@@ -1,20 +1,11 @@
 """The sealed conversation of a request, and drafts awaiting a target case."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .. import clock
 from ..crypto import Vault
+from ..model import Message
 from .database import Database
-
-
-@dataclass(frozen=True)
-class Message:
-    id: int
-    request_id: int
-    author: str
-    body: str
-    delivered: bool
+from .sealed import insert_sealed
 
 
 class ConversationRepository:
@@ -23,16 +14,11 @@ class ConversationRepository:
         self.vault = vault
 
     async def add(self, request_id: int, author: str, body: str) -> int:
-        async with self.db.transaction():
-            message_id = await self.db.insert(
-                "INSERT INTO messages (request_id, author, body_enc, created_at) VALUES (?, ?, x'', ?)",
-                (request_id, author, clock.iso(clock.now())),
-            )
-            await self.db.execute(
-                "UPDATE messages SET body_enc = ? WHERE id = ?",
-                (self.vault.seal("messages", "body", message_id, body), message_id),
-            )
-        return message_id
+        return await insert_sealed(
+            self.db, self.vault, "messages",
+            {"request_id": request_id, "author": author, "created_at": clock.iso(clock.now())},
+            {"body": body},
+        )
 
     async def get(self, message_id: int) -> Message | None:
         row = await self.db.fetchone("SELECT * FROM messages WHERE id = ?", (message_id,))
@@ -59,16 +45,10 @@ class ConversationRepository:
     # Drafts -------------------------------------------------------------------
 
     async def add_draft(self, person_id: int, body: str) -> int:
-        async with self.db.transaction():
-            draft_id = await self.db.insert(
-                "INSERT INTO drafts (person_id, body_enc, created_at) VALUES (?, x'', ?)",
-                (person_id, clock.iso(clock.now())),
-            )
-            await self.db.execute(
-                "UPDATE drafts SET body_enc = ? WHERE id = ?",
-                (self.vault.seal("drafts", "body", draft_id, body), draft_id),
-            )
-        return draft_id
+        return await insert_sealed(
+            self.db, self.vault, "drafts", {"person_id": person_id, "created_at": clock.iso(clock.now())},
+            {"body": body},
+        )
 
     async def take_draft(self, draft_id: int, person_id: int) -> str | None:
         """The draft's text, deleted as it is taken; None if it is not this person's."""

@@ -113,6 +113,9 @@ class Database:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
 
+    async def has_tables(self) -> bool:
+        return bool(await self.fetchval("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"))
+
     async def checkpoint(self) -> None:
         """Fold the WAL back into the main file (used after deletions and on shutdown)."""
         async with self._access() as conn:

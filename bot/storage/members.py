@@ -2,38 +2,15 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 
 from .. import clock
 from ..crypto import Vault
+from ..model import Member
 from .database import Database
 
 # Without look-alikes (0/O, 1/I), so a code read aloud or retyped stays right.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 PROFILE_FIELDS = ("gender", "age_band", "status", "department")
-
-
-@dataclass(frozen=True)
-class Member:
-    id: int
-    person_id: int
-    handle: str
-    display_name: str | None
-    gender: str | None
-    age_band: str | None
-    status: str | None
-    department: str | None
-    languages: tuple[str, ...]
-    charter_accepted: bool
-    profile_complete: bool
-    max_open_cases: int
-    paused_until: str | None
-    left: bool
-    open_cases: int = 0
-
-    @property
-    def active(self) -> bool:
-        return self.charter_accepted and self.profile_complete and not self.left
 
 
 def random_code(length: int = 6) -> str:

@@ -5,32 +5,14 @@ crash between "claimed" and "told the requester" cannot lose the message.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import timedelta
 
 from .. import clock
 from ..crypto import Vault
+from ..model import Payload
 from .database import Database
-
-Button = tuple[str, str]  # (label, callback data)
-
-
-@dataclass(frozen=True)
-class Payload:
-    text: str
-    buttons: tuple[tuple[Button, ...], ...] = ()
-    protect: bool = False
-
-    def dumps(self) -> str:
-        return json.dumps({"t": self.text, "b": self.buttons, "p": self.protect})
-
-    @classmethod
-    def loads(cls, raw: str) -> "Payload":
-        data = json.loads(raw)
-        rows = tuple(tuple((label, token) for label, token in row) for row in data["b"])
-        return cls(data["t"], rows, data["p"])
-
+from .sealed import insert_sealed
 
 @dataclass(frozen=True)
 class Delivery:
@@ -59,17 +41,12 @@ class OutboxRepository:
         edit_of: int | None = None,
     ) -> int:
         now = clock.iso(clock.now())
-        async with self.db.transaction():
-            outbox_id = await self.db.insert(
-                "INSERT INTO outbox (person_id, request_id, message_id, edit_of, payload_enc,"
-                " not_before, created_at) VALUES (?, ?, ?, ?, x'', ?, ?)",
-                (person_id, request_id, message_id, edit_of, now, now),
-            )
-            await self.db.execute(
-                "UPDATE outbox SET payload_enc = ? WHERE id = ?",
-                (self.vault.seal("outbox", "payload", outbox_id, payload.dumps()), outbox_id),
-            )
-        return outbox_id
+        return await insert_sealed(
+            self.db, self.vault, "outbox",
+            {"person_id": person_id, "request_id": request_id, "message_id": message_id, "edit_of": edit_of,
+             "not_before": now, "created_at": now},
+            {"payload": payload.dumps()},
+        )
 
     async def replace_or_edit(self, outbox_id: int, person_id: int, payload: Payload) -> None:
         """Change a message: rewrite it while unsent, else queue an edit of the sent one."""

@@ -1,27 +1,19 @@
 """People who talk to the bot, and the coordinator and steering roles."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .. import clock
 from ..crypto import Vault
+from ..model import Person
 from .database import Database
+from .sealed import insert_sealed
+
+_SELECT = ("SELECT p.id, p.language, p.access_granted,"
+           " (SELECT group_concat(role) FROM roles r WHERE r.person_id = p.id) AS roles FROM people p")
 
 
-@dataclass(frozen=True)
-class Person:
-    id: int
-    language: str
-    access_granted: bool
-    roles: frozenset[str]
-
-    @property
-    def is_coordinator(self) -> bool:
-        return "coordinator" in self.roles
-
-    @property
-    def is_steering(self) -> bool:
-        return "steering" in self.roles
+def _person(row) -> Person:
+    roles = frozenset(row["roles"].split(",")) if row["roles"] else frozenset()
+    return Person(row["id"], row["language"], bool(row["access_granted"]), roles)
 
 
 class PeopleRepository:
@@ -29,21 +21,13 @@ class PeopleRepository:
         self.db = db
         self.vault = vault
 
-    async def _load(self, row) -> Person:
-        roles = await self.db.fetchall("SELECT role FROM roles WHERE person_id = ?", (row["id"],))
-        return Person(
-            row["id"], row["language"], bool(row["access_granted"]), frozenset(r["role"] for r in roles)
-        )
-
     async def get(self, person_id: int) -> Person | None:
-        row = await self.db.fetchone("SELECT * FROM people WHERE id = ?", (person_id,))
-        return None if row is None else await self._load(row)
+        row = await self.db.fetchone(f"{_SELECT} WHERE p.id = ?", (person_id,))
+        return None if row is None else _person(row)
 
     async def find(self, user_id: int) -> Person | None:
-        row = await self.db.fetchone(
-            "SELECT * FROM people WHERE user_hash = ?", (self.vault.user_hash(user_id),)
-        )
-        return None if row is None else await self._load(row)
+        row = await self.db.fetchone(f"{_SELECT} WHERE p.user_hash = ?", (self.vault.user_hash(user_id),))
+        return None if row is None else _person(row)
 
     async def ensure(self, user_id: int, chat_id: int, language: str) -> Person:
         """The person for this Telegram user, created on first contact."""
@@ -52,13 +36,11 @@ class PeopleRepository:
         async with self.db.transaction():
             if person := await self.find(user_id):  # created meanwhile by another update
                 return person
-            person_id = await self.db.insert(
-                "INSERT INTO people (user_hash, chat_id_enc, language, created_at) VALUES (?, x'', ?, ?)",
-                (self.vault.user_hash(user_id), language, clock.iso(clock.now())),
-            )
-            await self.db.execute(
-                "UPDATE people SET chat_id_enc = ? WHERE id = ?",
-                (self.vault.seal("people", "chat_id", person_id, str(chat_id)), person_id),
+            person_id = await insert_sealed(
+                self.db, self.vault, "people",
+                {"user_hash": self.vault.user_hash(user_id), "language": language,
+                 "created_at": clock.iso(clock.now())},
+                {"chat_id": str(chat_id)},
             )
         return Person(person_id, language, False, frozenset())
 

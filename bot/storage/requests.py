@@ -2,59 +2,12 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from .. import clock
+from ..model import Offer, Preferences, Request
 from .database import Database
 from .members import random_code
-
-UNCLAIMED = ("new", "offered")
-OPEN = ("new", "offered", "claimed", "contacted")
-
-
-@dataclass(frozen=True)
-class Preferences:
-    gender: str | None = None
-    age_band: str | None = None
-    status: str | None = None
-    language: str | None = None
-    other_department: bool = False
-    member_id: int | None = None
-
-    @property
-    def narrows(self) -> bool:
-        """Wishes about the listener that widening may set aside (not the department rule)."""
-        return any((self.gender, self.age_band, self.status, self.language, self.member_id))
-
-
-@dataclass(frozen=True)
-class Request:
-    id: int
-    ref: str
-    requester_id: int | None
-    state: str
-    language: str
-    department: str | None
-    preferences: Preferences
-    urgent: bool
-    member_id: int | None
-    created_at: datetime
-    deadline_at: datetime
-    claimed_at: datetime | None = None
-    contacted_at: datetime | None = None
-    allow_widening: bool = True
-    widened_at: datetime | None = None
-    breached_at: datetime | None = None
-
-    @property
-    def is_open(self) -> bool:
-        return self.state in OPEN
-
-    @property
-    def unclaimed(self) -> bool:
-        return self.state in UNCLAIMED
-
 
 def _maybe(text: str | None) -> datetime | None:
     return None if text is None else clock.parse(text)
@@ -90,15 +43,6 @@ def _request(row) -> Request:
 
 class OpenRequestExists(Exception):
     """The requester already has an open request."""
-
-
-@dataclass
-class Offer:
-    id: int
-    request_id: int
-    member_id: int
-    state: str
-    outbox_id: int | None = field(default=None)
 
 
 class RequestRepository:

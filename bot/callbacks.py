@@ -1,0 +1,133 @@
+"""Button codes: the one place that defines, builds and parses every callback_data.
+
+A code is a prefix and typed fields, e.g. `claim:K7QF2`. The domain builds buttons with
+`CLAIM(ref)`; handlers register `CLAIM.pattern` and read the values with `CLAIM.parse`.
+Fields are bounded (a reference has 5 characters, a number at most 9 digits), so data
+that Telegram lets anyone forge can never reach the database as an overflowing number or
+an unbounded string. Callback data is at most 64 bytes: every code here stays below that.
+Every press is re-authorised by the service it reaches; a code carries no permission.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .i18n import LANGUAGES
+from .vocab import AGE_BAND, GENDER, HAND_BACK_REASONS, INVITE_ROLES, STATUS
+
+
+@dataclass(frozen=True)
+class Field:
+    regex: str
+    convert: Callable[[str], Any] = str
+
+
+def choice(*values: str) -> Field:
+    return Field("|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)))
+
+
+REF = Field(r"[A-Z0-9]{5}")          # a case reference
+HANDLE = Field(r"[A-Z0-9]{6}")       # a listener's handle
+KEY = Field(r"[a-z][a-z0-9_]{0,23}")  # a key of charter/*.toml or of a vocabulary
+NUMBER = Field(r"\d{1,9}", int)      # small ids and indexes; never an overflow
+STARS = Field(r"[1-5]", int)
+
+
+@dataclass(frozen=True)
+class Code:
+    prefix: str
+    fields: tuple[Field, ...] = field(default=())
+
+    def __call__(self, *values: object) -> str:
+        if len(values) != len(self.fields):
+            raise TypeError(f"{self.prefix} takes {len(self.fields)} values")
+        data = ":".join([self.prefix, *(str(v) for v in values)])
+        if not self.regex.fullmatch(data) or len(data.encode()) > 64:
+            raise ValueError(f"not valid button data for {self.prefix}: {data!r}")
+        return data
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        parts = [re.escape(self.prefix), *(f"({f.regex})" for f in self.fields)]
+        return re.compile(":".join(parts))
+
+    @property
+    def pattern(self) -> str:
+        """For CallbackQueryHandler: the whole data, nothing more."""
+        return f"^{self.regex.pattern}$"
+
+    def parse(self, data: str | None) -> tuple | None:
+        """The field values, converted; None when the data is not this code."""
+        match = self.regex.fullmatch(data or "")
+        if match is None:
+            return None
+        return tuple(f.convert(v) for f, v in zip(self.fields, match.groups()))
+
+
+# The employee: menu, request wizard, urgent path, withdrawing and ending ----------------
+LANGUAGE = Code("lang", (choice(*LANGUAGES),))
+ASK_START = Code("ask:start")
+ASK_GENDER = Code("ask:g", (choice(*GENDER),))
+ASK_AGE = Code("ask:a", (choice(*AGE_BAND),))
+ASK_STATUS = Code("ask:s", (choice(*STATUS),))
+ASK_LANGUAGE = Code("ask:l", (choice(*LANGUAGES),))
+ASK_OTHER_DEPARTMENT = Code("ask:d")
+ASK_LISTENERS = Code("ask:m")
+ASK_LISTENER = Code("ask:m", (HANDLE,))
+ASK_NEXT = Code("ask:next")
+ASK_WIDENING = Code("ask:w", (choice("0", "1"),))
+ASK_DEPARTMENT = Code("ask:dep", (Field(r"-|\d{1,3}"),))
+ASK_SEND = Code("ask:send")
+ASK_CANCEL = Code("ask:cancel")
+ASK_WIZARD = r"^ask:"  # every wizard step: one handler checks it against the draft in progress
+URGENT = Code("urgent")
+WITHDRAW = Code("withdraw", (REF,))
+END = Code("end", (REF,))
+RATE = Code("fb", (REF, STARS))
+NO_COMMENT = Code("fb", (REF, choice("skip")))
+NOTES_CONSENT = Code("nc", (REF, choice("y", "n")))
+FORGET = Code("forget", (choice("yes", "no"),))
+
+# Joining: the charter and the profile --------------------------------------------------
+CHARTER = Code("charter", (choice("yes", "no"),))
+PROFILE_GENDER = Code("prof:g", (choice(*GENDER),))
+PROFILE_AGE = Code("prof:a", (choice(*AGE_BAND),))
+PROFILE_STATUS = Code("prof:s", (choice(*STATUS),))
+PROFILE_DEPARTMENT = Code("prof:d", (NUMBER,))
+PROFILE_LANGUAGE = Code("prof:l", (choice(*LANGUAGES),))
+PROFILE_DONE = Code("prof:l:done")
+PROFILE_EDIT = Code("prof:edit")
+PROFILE_FAMILY = r"^prof:"  # every profile answer: one handler re-checks the step
+
+# The listener: offers, cases, protection ---------------------------------------------
+CLAIM = Code("claim", (REF,))
+DECLINE = Code("decline", (REF,))
+HAND_BACK_ASK = Code("back", (REF,))
+HAND_BACK = Code("back", (REF, choice(*HAND_BACK_REASONS)))
+KEEP_CASE = Code("keepcase", (REF,))
+KEEP_CLAIM = Code("keep", (REF,))
+RELEASE_CLAIM = Code("release", (REF,))
+DEBRIEF = Code("debrief")
+LEAVE = Code("leave", (choice("yes", "no"),))
+LIMIT = Code("limit", (NUMBER,))
+CLOSE = Code("close", (REF,))
+SEND_DRAFT = Code("to", (NUMBER, REF))
+
+# Casework ----------------------------------------------------------------------------
+NOTES = Code("notes", (REF,))
+NOTE_ASK = Code("note", (REF,))
+NOTE_CANCEL = Code("note", (REF, choice("cancel")))
+NOTE_FOR = Code("notefor", (REF,))
+TAGS = Code("tags", (REF,))
+TAGS_PAGE = Code("tags", (REF, KEY))  # a theme group, 'level' or 'done'
+TAG = Code("tag", (REF, KEY))
+LEVEL = Code("lvl", (REF, KEY))
+REFER_PICK = Code("rfr", (REF,))
+REFER_CONSENT = Code("rfr", (REF, KEY))
+REFER_SEND = Code("rfr", (REF, KEY, choice("0", "1")))
+OUTCOME = Code("out", (REF, KEY))
+
+# The coordinator ----------------------------------------------------------------------
+INVITE = Code("inv", (choice(*INVITE_ROLES),))

@@ -1,0 +1,199 @@
+"""The domain's nouns: people, listeners, requests, offers, messages, notes, payloads.
+
+Plain frozen dataclasses, so the pure code (routing, the figures) can use them without
+importing persistence, and the repositories in `storage/` only fill them in.
+"""
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+UNCLAIMED = ("new", "offered")
+OPEN = ("new", "offered", "claimed", "contacted")
+HELD = ("claimed", "contacted")
+
+
+class Result(enum.Enum):
+    """What became of something a person asked the bot to do (one vocabulary for every service)."""
+
+    OK = "ok"
+    NOT_FOUND = "not_found"       # no such thing, or not this person's
+    NOT_MEMBER = "not_member"     # the person is no (active) listener
+    NOT_OFFERED = "not_offered"   # the listener was never offered this request
+    NOT_ALLOWED = "not_allowed"   # the person lacks the role for it
+    TAKEN = "taken"               # someone else claimed it first
+    CLOSED = "closed"             # no longer open
+    ALREADY = "already"           # done before (or already this person's)
+    AT_CAP = "at_cap"             # the listener has as many open cases as they allow
+    PAUSED = "paused"             # the listener is paused
+    PENDING = "pending"           # saved; delivered once a listener claims the request
+    UNKNOWN = "unknown"           # a choice that is not in the lists
+    TOO_LONG = "too_long"
+    EMPTY = "empty"
+    INVALID = "invalid"           # malformed input (a date, a number)
+    PAST = "past"                 # a date in the past
+    EXPIRED = "expired"           # an invitation past its date
+    USED = "used"                 # an invitation used before
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    language: str
+    access_granted: bool
+    roles: frozenset[str]
+
+    @property
+    def is_coordinator(self) -> bool:
+        return "coordinator" in self.roles
+
+    @property
+    def is_steering(self) -> bool:
+        return "steering" in self.roles
+
+
+@dataclass(frozen=True)
+class Member:
+    """A volunteer listener. Profile fields are structured: they drive routing."""
+
+    id: int
+    person_id: int
+    handle: str
+    display_name: str | None
+    gender: str | None
+    age_band: str | None
+    status: str | None
+    department: str | None
+    languages: tuple[str, ...]
+    charter_accepted: bool
+    profile_complete: bool
+    max_open_cases: int
+    paused_until: str | None
+    left: bool
+    open_cases: int = 0
+
+    @property
+    def active(self) -> bool:
+        return self.charter_accepted and self.profile_complete and not self.left
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """Who the requester would be most at ease with."""
+
+    gender: str | None = None
+    age_band: str | None = None
+    status: str | None = None
+    language: str | None = None
+    other_department: bool = False
+    member_id: int | None = None
+
+    @property
+    def narrows(self) -> bool:
+        """Wishes about the listener that widening may set aside (not the department rule)."""
+        return any((self.gender, self.age_band, self.status, self.language, self.member_id))
+
+
+@dataclass(frozen=True)
+class Request:
+    id: int
+    ref: str
+    requester_id: int | None
+    state: str
+    language: str
+    department: str | None
+    preferences: Preferences
+    urgent: bool
+    member_id: int | None
+    created_at: datetime
+    deadline_at: datetime
+    claimed_at: datetime | None = None
+    contacted_at: datetime | None = None
+    allow_widening: bool = True
+    widened_at: datetime | None = None
+    breached_at: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN
+
+    @property
+    def unclaimed(self) -> bool:
+        return self.state in UNCLAIMED
+
+
+@dataclass(frozen=True)
+class Offer:
+    id: int
+    request_id: int
+    member_id: int
+    state: str
+    outbox_id: int | None = None
+
+
+Button = tuple[str, str]  # (label, callback data)
+
+
+@dataclass(frozen=True)
+class Payload:
+    """A message the bot must deliver: its text, buttons, and whether it is protected."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    protect: bool = False
+
+    def dumps(self) -> str:
+        return json.dumps({"t": self.text, "b": self.buttons, "p": self.protect})
+
+    @classmethod
+    def loads(cls, raw: str) -> Payload:
+        data = json.loads(raw)
+        rows = tuple(tuple((label, token) for label, token in row) for row in data["b"])
+        return cls(data["t"], rows, data["p"])
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    request_id: int
+    author: str  # 'requester' or 'member'
+    body: str
+    delivered: bool
+
+
+@dataclass(frozen=True)
+class Note:
+    id: int
+    member_id: int | None
+    body: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """The structured casework fields of a request (the ones the figures read)."""
+
+    outcome: str | None
+    level: str | None
+    notes_consent: str | None
+    closed_at: datetime | None
+    content_erased: bool
+    themes: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Quality:
+    count: int
+    by_rating: dict[int, int]
+    comments: int  # how many; the texts stay sealed: no free text reaches a coordinator
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    actor_role: str
+    actor_id: int | None
+    action: str
+    request_ref: str | None
+    at: datetime

@@ -1,0 +1,41 @@
+"""What coordinators may see about the network's work: the audit trail and the quality
+figures. Never content, never a requester, never a rating tied to a case or a listener."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from . import clock
+from .core import Core
+from .model import AuditEntry, Person, Quality, Result
+
+AUDIT_DAYS = 30
+
+
+@dataclass(frozen=True)
+class AuditSummary:
+    days: int
+    counts: dict[str, int]
+    recent: list[AuditEntry]
+
+
+class Oversight:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    async def audit_summary(self, person: Person) -> tuple[Result, AuditSummary | None]:
+        if not person.is_coordinator:
+            return Result.NOT_ALLOWED, None
+        async with self.core.db.transaction():
+            await self.core.audit.record("coordinator", person.id, "audit_read")
+            counts = await self.core.audit.counts(clock.now() - timedelta(days=AUDIT_DAYS))
+            recent = await self.core.audit.recent()
+        return Result.OK, AuditSummary(AUDIT_DAYS, counts, recent)
+
+    async def quality(self, person: Person) -> tuple[Result, Quality | None]:
+        if not person.is_coordinator:
+            return Result.NOT_ALLOWED, None
+        async with self.core.db.transaction():
+            await self.core.audit.record("coordinator", person.id, "quality_read")
+            figures = await self.core.cases.quality(clock.now() - self.core.settings.retention)
+        return Result.OK, figures

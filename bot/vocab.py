@@ -1,0 +1,95 @@
+"""Every closed vocabulary the bot uses, with its translatable labels: one home for each.
+
+Profile fields, roles, closing outcomes, hand-back reasons, theme groups, audit actions.
+The language list lives in `i18n.LANGUAGES` (the translation layer owns it); the theme
+taxonomy itself is data in `charter/themes.toml`.
+"""
+from __future__ import annotations
+
+from .i18n import N_, Translator
+
+GENDER = {"woman": N_("Woman"), "man": N_("Man"), "other": N_("Other")}
+AGE_BAND = {"under35": N_("Under 35"), "35to50": N_("35 to 50"), "over50": N_("Over 50")}
+STATUS = {"worker": N_("Worker"), "employee": N_("Employee"), "manager": N_("Manager")}
+# Language names are shown in their own language, as people look for them.
+LANGUAGE = {"nl": "Nederlands", "fr": "Français", "en": "English"}
+
+# Roles as the README names them. In the database a listener's invitation says 'member'.
+ROLE = {"coordinator": N_("coordinator"), "member": N_("listener"), "steering": N_("steering group member")}
+INVITE_ROLES = tuple(ROLE)
+
+# The profile fields a requester may choose a listener by, in the order they are asked.
+PROFILE_CHOICES = {"gender": GENDER, "age_band": AGE_BAND, "status": STATUS}
+FIELD_NAMES = {"gender": N_("Gender"), "age_band": N_("Age"), "status": N_("Status"), "language": N_("Language")}
+
+# How a case ended, chosen by the listener when closing.
+OUTCOMES = {
+    "listened": N_("Listened"),
+    "referred": N_("Referred to a contact"),
+    "signposted": N_("Pointed to where help is"),
+    "no_reply": N_("No reply from the colleague"),
+    "withdrawn": N_("The colleague withdrew"),
+}
+
+# Why a listener hands a case back ('released' and 'left' are set by the bot).
+HAND_BACK_REASONS = {
+    "conflict": N_("Conflict of interest"),
+    "knows_person": N_("I know this person"),
+    "overload": N_("Too much for me right now"),
+    "other_profile": N_("Another listener would fit better"),
+}
+
+THEME_GROUP_NAMES = {
+    "domain": N_("Legal domains (the five A's)"),
+    "manifestation": N_("How it shows"),
+    "theme": N_("Themes people bring"),
+}
+
+# What the audit trail records, as coordinators read it.
+AUDIT_ACTIONS = {
+    "note_added": N_("added a note"),
+    "notes_read": N_("read the notes"),
+    "theme_added": N_("added a theme"),
+    "theme_removed": N_("removed a theme"),
+    "level_set": N_("set the level"),
+    "referral_sent": N_("sent a referral"),
+    "closed": N_("closed the case"),
+    "outcome_recorded": N_("recorded the outcome"),
+    "notes_shared": N_("let the next listener read the notes"),
+    "notes_withheld": N_("did not let the next listener read the notes"),
+    "erased": N_("erased the requester's data on request"),
+    "retention": N_("deleted the content after the retention period"),
+    "audit_read": N_("read the audit summary"),
+    "quality_read": N_("read the quality figures"),
+}
+AUDIT_ACTORS = {
+    "member": N_("listener #{id}"),
+    "coordinator": N_("coordinator #{id}"),
+    "requester": N_("the colleague"),
+    "system": N_("the bot"),
+}
+
+
+def label(t: Translator, field: str, value: str) -> str:
+    if field == "language":
+        return LANGUAGE.get(value, value)
+    return t(PROFILE_CHOICES[field][value])
+
+
+def preference_lines(t: Translator, prefs, personally: bool = False) -> list[str]:
+    """The requester's wishes in words, without anything that could identify them."""
+    lines = []
+    if personally:
+        lines.append(t("Asked for you personally"))
+    for field in ("gender", "age_band", "status", "language"):
+        value = getattr(prefs, field)
+        if value:
+            lines.append(t("{label}: {value}", label=t(FIELD_NAMES[field]), value=label(t, field, value)))
+    if prefs.other_department:
+        lines.append(t("Someone from another department"))
+    return lines
+
+
+def pseudonym(t: Translator, ref: str) -> str:
+    """How a requester is shown to listeners: the one place that writes it."""
+    return t("Colleague {ref}", ref=ref)

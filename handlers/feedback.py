@@ -1,0 +1,75 @@
+"""The colleague's answers after their listener acted: the rating and comment after a close,
+and whether the next listener may read the notes after a hand-over."""
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot import callbacks
+from bot.casework import MAX_COMMENT
+from bot.model import Result
+
+from .ui import Context, alert, answer, buttons, data, person, refusal, say, services, stale_button, tr
+
+
+async def rate(update: Update, context: Context) -> None:
+    """Rates the closed conversation, then offers a comment."""
+    t = tr(context)
+    ref, stars = callbacks.RATE.parse(data(update))
+    result = await services(context).casework.rate(person(context), ref, stars)
+    if result is Result.ALREADY:
+        await alert(update, context, t("You have already rated this conversation. Thank you."))
+        return
+    if result is not Result.OK:
+        await stale_button(update, context)
+        return
+    await update.callback_query.edit_message_reply_markup(None)
+    context.user_data["awaiting"] = "feedback_comment"
+    context.user_data["feedback_ref"] = ref
+    await say(update, t("Thank you. Would you like to add a comment (at most {limit} characters)? Write it "
+                        "now. It is kept encrypted and read only for the network's quality figures, never "
+                        "with your name or your conversation.", limit=MAX_COMMENT),
+              buttons([(t("No comment"), callbacks.NO_COMMENT(ref, "skip"))]))
+
+
+async def no_comment(update: Update, context: Context) -> None:
+    context.user_data.pop("awaiting", None)
+    context.user_data.pop("feedback_ref", None)
+    await answer(update, tr(context)("Thank you for your rating."))
+
+
+async def on_comment_text(update: Update, context: Context, text: str) -> None:
+    t = tr(context)
+    ref = context.user_data.get("feedback_ref")
+    result = await services(context).casework.comment(person(context), ref or "", text)
+    if result is Result.TOO_LONG:
+        await say(update, t("This comment is too long: at most {limit} characters. Nothing was saved; please "
+                            "send a shorter one.", limit=MAX_COMMENT))
+        return
+    context.user_data.pop("awaiting", None)
+    context.user_data.pop("feedback_ref", None)
+    if result is Result.OK:
+        await say(update, t("Thank you. Your comment helps the network do better."))
+    else:
+        await say(update, refusal(t, result))
+
+
+async def notes_consent(update: Update, context: Context) -> None:
+    """May the next listener read the notes of a handed-over conversation?"""
+    t = tr(context)
+    ref, choice = callbacks.NOTES_CONSENT.parse(data(update))
+    result = await services(context).casework.answer_notes_consent(person(context), ref, choice == "y")
+    if result is Result.ALREADY:
+        await alert(update, context, t("You have already answered this question."))
+    elif result is not Result.OK:
+        await stale_button(update, context)
+    elif choice == "y":
+        await answer(update, t("Thank you. The listener who takes over may read the notes."))
+    else:
+        await answer(update, t("The notes have been deleted. The listener who takes over starts afresh."))
+
+
+def register(app: Application) -> None:
+    app.add_handler(CallbackQueryHandler(rate, pattern=callbacks.RATE.pattern))
+    app.add_handler(CallbackQueryHandler(no_comment, pattern=callbacks.NO_COMMENT.pattern))
+    app.add_handler(CallbackQueryHandler(notes_consent, pattern=callbacks.NOTES_CONSENT.pattern))

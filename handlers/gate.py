@@ -1,0 +1,71 @@
+"""Who may talk to the bot: private chats only, a known person, and the access code."""
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
+
+from bot import callbacks
+from bot.i18n import Translator, pick_language
+from bot.model import Person, Result
+from bot.membership import looks_like_invite
+
+from . import employee
+from .ui import Context, say, services
+
+GATE_GROUP = -10
+
+
+async def gatekeeper(update: Update, context: Context) -> None:
+    """Private chats only; resolves the person; the employee access code, when set."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or user.is_bot:
+        raise ApplicationHandlerStop
+    if chat.type != ChatType.PRIVATE:
+        # Conversations here are confidential: never in a group where others read along.
+        if update.message and update.message.text and update.message.text.startswith("/"):
+            t = Translator(pick_language(user.language_code, services(context).settings.default_language))
+            await chat.send_message(t("I only talk in private chats. Please write to me directly."))
+        raise ApplicationHandlerStop
+    language = pick_language(user.language_code, services(context).settings.default_language)
+    who = await services(context).access.identify(user.id, chat.id, language)
+    context.user_data["person"] = who
+    await _access_gate(update, context, who)
+
+
+async def _access_gate(update: Update, context: Context, who: Person) -> None:
+    access = services(context).access
+    if not await access.needs_code(who):
+        return
+    t = Translator(who.language)
+    query = update.callback_query
+    if query is not None and callbacks.LANGUAGE.parse(query.data):
+        return
+    text = (update.message.text or "").strip() if update.message else ""
+    if text.startswith(("/language", "/help")):
+        return  # language and emergency numbers are for everyone
+    if text.startswith("/start"):
+        text = text.removeprefix("/start").strip()
+        if looks_like_invite(text):
+            return
+    elif context.user_data.get("awaiting") != "access_code":
+        text = ""
+    if not text:
+        context.user_data["awaiting"] = "access_code"
+        await say(update, t("Welcome. Please send the access code you received from your organisation. "
+                            "In an emergency call 112, or see /help for help lines."))
+        raise ApplicationHandlerStop
+    if await access.give_code(who, text) is Result.OK:
+        context.user_data.pop("awaiting", None)
+        context.user_data["person"] = await access.refresh(who)
+        await update.effective_chat.send_message(t("Thank you, the code is right."))
+        await employee.show_menu(update, context)
+    else:
+        await update.effective_chat.send_message(
+            t("That access code is not right. Please check it and send it again.")
+        )
+    raise ApplicationHandlerStop
+
+
+def register(app: Application) -> None:
+    app.add_handler(TypeHandler(Update, gatekeeper), group=GATE_GROUP)

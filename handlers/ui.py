@@ -1,0 +1,104 @@
+"""What every handler module shares: who is acting, their language, and how to answer.
+
+Imports nothing from other handler modules, so any of them can use it.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from bot.i18n import Translator
+from bot.model import Button, Person, Result
+from bot.sender import inline_keyboard
+from bot.services import Services
+
+Context = ContextTypes.DEFAULT_TYPE
+CHUNK = 3500  # long lists (notes, the directory) go in messages below Telegram's 4096 characters
+
+
+def services(context: Context) -> Services:
+    return context.application.bot_data["services"]
+
+
+def person(context: Context) -> Person:
+    """The person behind this update, as resolved by the gatekeeper."""
+    return context.user_data["person"]
+
+
+def tr(context: Context) -> Translator:
+    return Translator(person(context).language)
+
+
+def buttons(*rows: Sequence[Button]) -> InlineKeyboardMarkup | None:
+    return inline_keyboard([row for row in rows if row])
+
+
+async def answer(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Reply to the person acting: edit the pressed message, or send a new one."""
+    query = update.callback_query
+    if query is not None:
+        await query.edit_message_text(text, reply_markup=markup)
+    else:
+        await update.effective_chat.send_message(text, reply_markup=markup)
+
+
+async def say(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """A new message to the person acting (keeps the pressed message as it was)."""
+    await update.effective_chat.send_message(text, reply_markup=markup)
+
+
+async def alert(update: Update, context: Context, text: str) -> None:
+    """A pop-up answer to a button press. Telegram takes one answer per press."""
+    await update.callback_query.answer(text, show_alert=True)
+    context.user_data["answered"] = update.callback_query.id
+
+
+async def reply(update: Update, context: Context, text: str) -> None:
+    """A refusal or short notice: a pop-up for a button press, a message for typed input."""
+    if update.callback_query is not None:
+        await alert(update, context, text)
+    else:
+        await say(update, text)
+
+
+async def stale_button(update: Update, context: Context) -> None:
+    """An old, forged or no longer valid button: say so, change nothing."""
+    await alert(update, context, tr(context)("This button is no longer valid."))
+
+
+def data(update: Update) -> str:
+    return update.callback_query.data or ""
+
+
+def emergency_text(context: Context, t: Translator) -> str:
+    found = services(context)
+    lines = found.charter.emergency_lines(found.settings.emergency_countries, t.lang)
+    listed = "\n".join(f"☎ {line.number}: {line.label(t.lang)}" for line in lines)
+    return t("If you are in danger or thinking of harming yourself, call now:\n{lines}", lines=listed)
+
+
+def refusal(t: Translator, result: Result, unknown: str | None = None) -> str:
+    """Why nothing was changed, in words."""
+    return {
+        Result.NOT_MEMBER: t("This is for listeners of the vigilance network."),
+        Result.NOT_FOUND: t("This is not one of your conversations, so nothing was changed."),
+        Result.CLOSED: t("This conversation is closed, so nothing was changed."),
+        Result.ALREADY: t("This was already done, so nothing was changed."),
+        Result.NOT_ALLOWED: t("This is for coordinators only."),
+        Result.EMPTY: t("That was empty, so nothing was saved."),
+        Result.UNKNOWN: unknown or t("That choice does not exist, so nothing was changed."),
+    }.get(result) or t("Nothing was changed.")
+
+
+def chunks(parts: list[str]) -> list[str]:
+    """Paragraphs joined into messages below Telegram's limit."""
+    messages, current = [], ""
+    for part in parts:
+        if current and len(current) + len(part) + 2 > CHUNK:
+            messages.append(current)
+            current = part
+        else:
+            current = f"{current}\n\n{part}" if current else part
+    return messages + [current] if current else messages
