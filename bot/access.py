@@ -16,6 +16,10 @@ class Access:
         """The person for this Telegram user, created on first contact."""
         return await self.core.people.ensure(user_id, chat_id, language)
 
+    async def find(self, user_id: int) -> Person | None:
+        """The person for this Telegram user, if the bot knows them (nobody is created)."""
+        return await self.core.people.find(user_id)
+
     async def refresh(self, person: Person) -> Person:
         return await self.core.people.get(person.id) or person
 

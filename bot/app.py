@@ -14,6 +14,7 @@ from handlers import register_all
 from .charter import Charter
 from .core import open_core
 from .i18n import LANGUAGES, N_, Translator
+from .inbox import Inbox
 from .sender import Sender
 from .services import Services
 from .settings import Settings
@@ -72,8 +73,11 @@ async def _post_init(app: Application) -> None:
     settings: Settings = app.bot_data["settings"]
     core = await open_core(settings, app.bot_data.get("charter"))
     services = Services(core)
-    services.sender = Sender(core, app.bot, services.desk.undeliverable)
+    services.sender = Sender(core, app.bot, services.desk)
+    if moved := await core.outbox.after_restart():
+        log.info("outbox: %d deliveries were in flight at the last stop; they go again, marked", moved)
     app.bot_data["services"] = services
+    app.bot_data["inbox"] = Inbox(app, services)
     if app.job_queue is not None:
         app.job_queue.run_repeating(_drain_outbox, interval=OUTBOX_INTERVAL, first=1, name="outbox")
         # first=0: work that fell due while the bot was stopped is done right away.
@@ -95,6 +99,7 @@ async def _sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _retention(context: ContextTypes.DEFAULT_TYPE) -> None:
     await services(context).retention.run()
+    await context.application.bot_data["inbox"].forget_handled()
 
 
 async def _publish_commands(app: Application) -> None:

@@ -55,8 +55,8 @@ class Code:
 
     @property
     def pattern(self) -> str:
-        """For CallbackQueryHandler: the whole data, nothing more."""
-        return f"^{self.regex.pattern}$"
+        """For CallbackQueryHandler: the whole data, nothing more (\\Z: "$" would let a newline in)."""
+        return f"^{self.regex.pattern}\\Z"
 
     def parse(self, data: str | None) -> tuple | None:
         """The field values, converted; None when the data is not this code."""
@@ -69,11 +69,13 @@ class Code:
 # The employee: menu, request wizard, urgent path, withdrawing and ending ----------------
 LANGUAGE = Code("lang", (choice(*LANGUAGES),))
 ASK_START = Code("ask:start")
-ASK_GENDER = Code("ask:g", (choice(*GENDER),))
-ASK_AGE = Code("ask:a", (choice(*AGE_BAND),))
-ASK_STATUS = Code("ask:s", (choice(*STATUS),))
-ASK_LANGUAGE = Code("ask:l", (choice(*LANGUAGES),))
-ASK_OTHER_DEPARTMENT = Code("ask:d")
+# Buttons carry the state they set, never "toggle": a double tap or a replay changes nothing more.
+NONE = "-"  # clears a wizard choice
+ASK_GENDER = Code("ask:g", (choice(*GENDER, NONE),))
+ASK_AGE = Code("ask:a", (choice(*AGE_BAND, NONE),))
+ASK_STATUS = Code("ask:s", (choice(*STATUS, NONE),))
+ASK_LANGUAGE = Code("ask:l", (choice(*LANGUAGES, NONE),))
+ASK_OTHER_DEPARTMENT = Code("ask:d", (choice("0", "1"),))
 ASK_LISTENERS = Code("ask:m")
 ASK_LISTENER = Code("ask:m", (HANDLE,))
 ASK_NEXT = Code("ask:next")
@@ -96,7 +98,7 @@ PROFILE_GENDER = Code("prof:g", (choice(*GENDER),))
 PROFILE_AGE = Code("prof:a", (choice(*AGE_BAND),))
 PROFILE_STATUS = Code("prof:s", (choice(*STATUS),))
 PROFILE_DEPARTMENT = Code("prof:d", (NUMBER,))
-PROFILE_LANGUAGE = Code("prof:l", (choice(*LANGUAGES),))
+PROFILE_LANGUAGE = Code("prof:l", (choice(*LANGUAGES), choice("0", "1")))
 PROFILE_DONE = Code("prof:l:done")
 PROFILE_EDIT = Code("prof:edit")
 PROFILE_FAMILY = r"^prof:"  # every profile answer: one handler re-checks the step
@@ -122,7 +124,7 @@ NOTE_CANCEL = Code("note", (REF, choice("cancel")))
 NOTE_FOR = Code("notefor", (REF,))
 TAGS = Code("tags", (REF,))
 TAGS_PAGE = Code("tags", (REF, KEY))  # a theme group, 'level' or 'done'
-TAG = Code("tag", (REF, KEY))
+TAG = Code("tag", (REF, KEY, choice("0", "1")))  # 1 adds the theme, 0 removes it
 LEVEL = Code("lvl", (REF, KEY))
 REFER_PICK = Code("rfr", (REF,))
 REFER_CONSENT = Code("rfr", (REF, KEY))

@@ -78,7 +78,7 @@ class Casework:
 
     # Notes ------------------------------------------------------------------------
 
-    async def add_note(self, person: Person, ref: str, text: str) -> Result:
+    async def add_note(self, person: Person, ref: str, text: str, origin: int | None = None) -> Result:
         text = text.strip()
         async with self.core.db.transaction():
             result, member, request, _ = await self._held(person, ref)
@@ -88,8 +88,8 @@ class Casework:
                 return Result.EMPTY
             if len(text) > MAX_NOTE:
                 return Result.TOO_LONG
-            await self.cases.add_note(request.id, member.id, text)
-            await self.audit.record("member", member.id, "note_added", request.ref)
+            if await self.cases.add_note(request.id, member.id, text, origin):
+                await self.audit.record("member", member.id, "note_added", request.ref)
         return Result.OK
 
     async def notes(self, person: Person, ref: str) -> tuple[Result, Request | None, list[Note]]:
@@ -138,16 +138,23 @@ class Casework:
         result, _, request, facts = await self._held(person, ref, open_only=False)
         return result, request, facts
 
-    async def toggle_theme(self, person: Person, ref: str, key: str) -> tuple[Result, CaseFacts | None]:
+    async def set_theme(self, person: Person, ref: str, key: str, tagged: bool
+                        ) -> tuple[Result, CaseFacts | None]:
+        """Tag or untag a theme. Setting what is already set changes nothing (a double tap)."""
         async with self.core.db.transaction():
             result, member, request, _ = await self._held(person, ref, open_only=False)
             if result is not Result.OK:
                 return result, None
             if self.core.charter.theme(key) is None:
                 return Result.UNKNOWN, None
-            added = await self.cases.toggle_theme(request.id, key)
-            await self.audit.record("member", member.id, "theme_added" if added else "theme_removed", request.ref)
+            if await self.cases.set_theme(request.id, key, tagged):
+                await self.audit.record("member", member.id, "theme_added" if tagged else "theme_removed",
+                                        request.ref)
             return Result.OK, await self.cases.facts(request.id)
+
+    async def note_saved_by(self, origin: int | None) -> bool:
+        """Did this update (handled again after a crash) save its note already?"""
+        return await self.cases.note_by_origin(origin)
 
     async def set_level(self, person: Person, ref: str, key: str) -> Result:
         async with self.core.db.transaction():

@@ -10,12 +10,13 @@ import logging
 import os
 import sys
 
-from telegram import Bot, Update
+from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from . import logs
 from .app import build_application
 from .core import StartupError, open_core
+from .inbox import serve
 from .settings import SettingsError, load_settings
 
 log = logging.getLogger("waakzaam")
@@ -43,11 +44,8 @@ def _run(settings) -> int:
     if problem := asyncio.run(_preflight(settings)):
         print(f"waakzaam: {problem}", file=sys.stderr)
         return 2
-    log.info("starting; the database is %s", settings.db_path)
-    build_application(settings).run_polling(
-        poll_interval=settings.poll_interval,
-        allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
-    )
+    log.info("starting")
+    asyncio.run(serve(build_application(settings), interval=settings.poll_interval))
     return 0
 
 

@@ -1,6 +1,7 @@
 """Opening the store: key checks, migrations, and the repositories and services."""
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 
 from .charter import Charter
@@ -11,12 +12,14 @@ from .storage.audit import AuditRepository
 from .storage.casework import CaseworkRepository
 from .storage.conversations import ConversationRepository
 from .storage.database import Database
+from .storage.inbox import InboxRepository
 from .storage.invites import InviteRepository
 from .storage.members import MemberRepository
 from .storage.meta import MetaRepository
 from .storage.migrations import MigrationError, migrate
 from .storage.outbox import OutboxRepository
 from .storage.people import PeopleRepository
+from .storage.prompts import PromptRepository
 from .storage.requests import RequestRepository
 
 KEY_CHECK = b"waakzaam key check"
@@ -42,6 +45,8 @@ class Core:
     cases: CaseworkRepository = field(init=False)
     audit: AuditRepository = field(init=False)
     meta: MetaRepository = field(init=False)
+    inbox: InboxRepository = field(init=False)
+    prompts: PromptRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.people = PeopleRepository(self.db, self.vault)
@@ -53,6 +58,8 @@ class Core:
         self.cases = CaseworkRepository(self.db, self.vault)
         self.audit = AuditRepository(self.db)
         self.meta = MetaRepository(self.db)
+        self.inbox = InboxRepository(self.db, self.vault)
+        self.prompts = PromptRepository(self.db, self.vault)
 
     async def translator(self, person_id: int) -> Translator:
         """Speaks to this person in their language."""
@@ -80,7 +87,13 @@ async def _unlock(db: Database, settings: Settings) -> Vault:
                 "be read. Nothing was changed."
             )
         key = new_master_key()
-        write_key_file(settings.key_file, key)
+        try:
+            write_key_file(settings.key_file, key)
+        except OSError as exc:
+            raise StartupError(
+                f"cannot create the key file {settings.key_file} ({_reason(exc)}). Check WAAKZAAM_KEY_FILE: "
+                "its folder must be creatable and writable by this user. Nothing was changed."
+            ) from None
     vault = Vault.from_master_key(key)
     if check is not None:
         try:
@@ -93,16 +106,33 @@ async def _unlock(db: Database, settings: Settings) -> Vault:
     return vault
 
 
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or str(exc) or exc.__class__.__name__
+
+
 async def open_core(settings: Settings, charter: Charter | None = None) -> Core:
+    """Open the database and its key; every problem is one StartupError line for the operator."""
     db = Database(settings.db_path)
-    await db.connect()
+    try:
+        await db.connect()
+    except (OSError, sqlite3.Error) as exc:
+        await db.close()
+        raise StartupError(
+            f"cannot open the database {settings.db_path} ({_reason(exc)}). Check WAAKZAAM_DB: it must be a "
+            "file in a folder this user can write."
+        ) from None
     try:
         vault = await _unlock(db, settings)
         try:
             await migrate(db)
+            await MetaRepository(db).add(KEY_CHECK_NAME, vault.seal("meta", "value", KEY_CHECK_NAME, KEY_CHECK))
         except MigrationError as exc:
             raise StartupError(str(exc)) from None
-        await MetaRepository(db).add(KEY_CHECK_NAME, vault.seal("meta", "value", KEY_CHECK_NAME, KEY_CHECK))
+        except sqlite3.Error as exc:
+            raise StartupError(
+                f"cannot write the database {settings.db_path} ({_reason(exc)}): is the disk full, or the file or "
+                "its folder read-only? Nothing was changed."
+            ) from None
         return Core(settings, db, vault, charter or Charter.load())
     except BaseException:
         await db.close()

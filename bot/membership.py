@@ -155,14 +155,15 @@ class Membership:
             await self.core.members.set_field(member.id, "department", departments[index])
         return Result.OK
 
-    async def toggle_language(self, person: Person, code: str) -> Result:
+    async def choose_language(self, person: Person, code: str, speaks: bool) -> Result:
+        """Add or remove a language the listener can listen in (setting it twice changes nothing)."""
         if code not in LANGUAGES:
             return Result.UNKNOWN
         async with self.core.db.transaction():
             member = await self._editable(person)
             if member is None:
                 return Result.NOT_MEMBER
-            chosen = set(member.languages) ^ {code}
+            chosen = set(member.languages) | {code} if speaks else set(member.languages) - {code}
             await self.core.members.set_languages(member.id, tuple(c for c in LANGUAGES if c in chosen))
         return Result.OK
 

@@ -53,15 +53,18 @@ class RequestDesk:
 
     # Asking -------------------------------------------------------------------
 
-    async def open(self, person: Person, ask: Ask) -> Opened:
+    async def open(self, person: Person, ask: Ask, origin: int | None = None) -> Opened:
         """Create the request and offer it; raises OpenRequestExists for a second one.
 
-        Urgency words in the first message make it urgent at once.
+        Urgency words in the first message make it urgent at once. Handled again after a crash,
+        the same update (`origin`) finds the request it made.
         """
         core = self.core
         urgent = ask.urgent or bool(ask.first_message and core.charter.looks_urgent(ask.first_message))
         deadline = clock.now() + (core.settings.urgent_deadline if urgent else core.settings.contact_deadline)
         async with core.db.transaction():
+            if (made := await core.requests.by_origin(origin)) is not None:
+                return Opened(made, await core.requests.offer_count(made.id))
             request = await core.requests.create(
                 person.id,
                 person.language,
@@ -70,21 +73,35 @@ class RequestDesk:
                 deadline_at=deadline,
                 urgent=urgent,
                 allow_widening=ask.allow_widening,
+                origin=origin,
             )
             if ask.first_message:
-                await core.conversations.add(request.id, "requester", ask.first_message)
+                await core.conversations.add(request.id, "requester", ask.first_message, origin)
             offered = await self.offer_to_members(request, widened=urgent)
             if urgent:
                 await self.alert_coordinators(request, urgent=True)
         return Opened(await core.requests.get(request.id), offered)
 
-    async def open_urgent(self, person: Person) -> Opened:
-        """"I am not safe": the open request turns urgent, or an urgent one is made."""
+    async def opened_by(self, origin: int | None) -> Opened | None:
+        """The request an update made, when that update is handled again."""
+        request = await self.core.requests.by_origin(origin)
+        return None if request is None else Opened(request, await self.core.requests.offer_count(request.id))
+
+    async def open_urgent(self, person: Person, origin: int | None = None) -> Opened:
+        """"I am not safe": the open request turns urgent, or an urgent one is made.
+
+        The alarm goes out once per press: handled again after a crash, it is not repeated.
+        """
         core = self.core
         async with core.db.transaction():
+            if (made := await self.opened_by(origin)) is not None:
+                return made
             request = await core.requests.open_for_requester(person.id)
             if request is None:
-                return await self.open(person, Ask(urgent=True))
+                return await self.open(person, Ask(urgent=True), origin)
+            press = str(origin) if origin is not None else clock.iso(clock.now())
+            if not await core.requests.record_event(request.id, "urgent", press):
+                return Opened(request, 0)
             await core.requests.make_urgent(request.id, clock.now() + core.settings.urgent_deadline)
             request = await core.requests.get(request.id)
             offered = 0
@@ -118,6 +135,8 @@ class RequestDesk:
             elif offer.state == "taken" or (remind and offer.state == "open"):
                 offer_id = offer.id  # released back to the pool, or a reminder
                 await core.requests.set_offer_state(offer.id, "open", only_if=offer.state)
+                # A "taken by another listener" still on its way would now be wrong.
+                await core.outbox.cancel_offer_edits(offer.id)
             else:
                 continue
             t = await self.core.translator(member.person_id)
@@ -130,6 +149,7 @@ class RequestDesk:
                         (t("Decline"), callbacks.DECLINE(request.ref)),
                     ),),
                 ),
+                kind="offer", offer_id=offer_id,
             )
             await core.requests.set_offer_outbox(offer_id, outbox_id)
             count += 1
@@ -226,6 +246,7 @@ class RequestDesk:
             if not await core.requests.claim(request.id, member.id):
                 return Result.TAKEN, None
             await core.requests.set_offer_state(offer.id, "won")
+            await core.outbox.cancel_offer_edits(offer.id)  # the winner's message says it was taken
             await self._retract_offers(request, "taken", keep=member.id)
             request = await core.requests.get(request.id)
             await self._deliver_pending(request, member)
@@ -376,10 +397,19 @@ class RequestDesk:
         request_id = await self.core.outbox.request_of_sent(person.id, telegram_message_id)
         return None if request_id is None else await self.core.requests.get(request_id)
 
-    async def relay(self, person: Person, request_id: int, text: str) -> tuple[Result, Request | None]:
-        """Pass a text to the other side of the request, re-checking who may write."""
+    async def relay(self, person: Person, request_id: int, text: str, origin: int | None = None
+                    ) -> tuple[Result, Request | None]:
+        """Pass a text to the other side of the request, re-checking who may write.
+
+        `origin` names the update that carries the text: handled again after a crash, it finds
+        the message it stored the first time and relays nothing twice.
+        """
         core = self.core
         async with core.db.transaction():
+            if (done := await core.conversations.by_origin(origin)) is not None:
+                request = await core.requests.get(done.request_id)
+                waiting = done.author == "requester" and request.member_id is None
+                return (Result.PENDING if waiting else Result.OK), request
             request = await core.requests.get(request_id)
             if request is None:
                 return Result.NOT_FOUND, None
@@ -387,7 +417,7 @@ class RequestDesk:
             if request.requester_id == person.id:
                 if not request.is_open:
                     return Result.CLOSED, request
-                message_id = await core.conversations.add(request.id, "requester", text)
+                message_id = await core.conversations.add(request.id, "requester", text, origin)
                 if member is None:
                     return Result.PENDING, request
                 t = await self.core.translator(member.person_id)
@@ -396,7 +426,7 @@ class RequestDesk:
             if member is not None and member.person_id == person.id:
                 if not request.is_open:
                     return Result.CLOSED, request
-                message_id = await core.conversations.add(request.id, "member", text)
+                message_id = await core.conversations.add(request.id, "member", text, origin)
                 await core.requests.mark_contacted(request.id)
                 t = await self.core.translator(request.requester_id)
                 await self._relay_to(request.requester_id, t, member.display_name, request, message_id, text)
@@ -406,47 +436,95 @@ class RequestDesk:
     async def _relay_to(
         self, person_id: int, t: Translator, author: str, request: Request, message_id: int, text: str
     ) -> None:
-        # A new message, never a forward, and protected from forwarding and saving.
+        # A new message, never a forward, and protected from forwarding and saving. It goes out
+        # right after this transaction, so it is marked in flight already.
         await self.core.outbox.enqueue(
             person_id,
             Payload(f"💬 {author}:\n{text}", protect=True),
             request_id=request.id,
             message_id=message_id,
+            sending=True,
         )
 
-    async def undeliverable(self, message_id: int) -> None:
-        """Telegram will not take a relayed message: its author must not think it arrived."""
-        core = self.core
-        message = await core.conversations.get(message_id)
-        request = message and await core.requests.get(message.request_id)
+    async def _author_of(self, message_id: int) -> tuple[int | None, Request | None]:
+        message = await self.core.conversations.get(message_id)
+        request = message and await self.core.requests.get(message.request_id)
         if request is None:
-            return
+            return None, None
         if message.author == "requester":
-            author = request.requester_id
-        else:
-            member = await core.members.get(request.member_id) if request.member_id else None
-            author = member.person_id if member else None
+            return request.requester_id, request
+        member = await self.core.members.get(request.member_id) if request.member_id else None
+        return (member.person_id if member else None), request
+
+    async def undeliverable(self, message_id: int, *, blocked: bool = True) -> None:
+        """Telegram will not take a relayed message: its author must not think it arrived."""
+        author, request = await self._author_of(message_id)
         if author is None:
             return
         t = await self.core.translator(author)
-        await self._tell(author, t(
-            "Your message in conversation {ref} could not be delivered: the other person cannot be "
-            "reached through the bot at the moment. It has been kept; a coordinator can help if this "
-            "goes on.", ref=request.ref,
-        ))
+        if blocked:
+            text = t("Your message in conversation {ref} could not be delivered: the other person cannot be "
+                     "reached through the bot at the moment. It has been kept and goes out if they come back; "
+                     "a coordinator can help if this goes on.", ref=request.ref)
+        else:
+            text = t("Your message in conversation {ref} could not be delivered: Telegram refused it. Please "
+                     "write it again, in other words or shorter.", ref=request.ref)
+        await self._tell(author, text)
 
-    async def park_draft(self, person: Person, text: str) -> int:
-        return await self.core.conversations.add_draft(person.id, text)
+    async def reachable_again(self, person: Person) -> int:
+        """Someone who had blocked the bot writes again: what was kept for them goes out now,
+        and each author is told. Returns how many messages were requeued."""
+        async with self.core.db.transaction():
+            message_ids = await self.core.outbox.requeue_blocked(person.id)
+            told: set[int] = set()
+            for message_id in message_ids:
+                author, request = await self._author_of(message_id)
+                if author is None or (author, request.id) in told:
+                    continue
+                told.add((author, request.id))
+                t = await self.core.translator(author)
+                await self._tell(author, t(
+                    "The other person in conversation {ref} can be reached again: your kept messages are "
+                    "being delivered now.", ref=request.ref))
+        return len(message_ids)
 
-    async def send_draft(self, person: Person, draft_id: int, ref: str) -> tuple[Result, Request | None]:
+    async def offer_is_current(self, offer_id: int) -> bool:
+        """May this offer still go out: open, the request unclaimed, the listener free and fitting?"""
+        core = self.core
+        offer = await core.requests.offer_by_id(offer_id)
+        if offer is None or offer.state != "open":
+            return False
+        request = await core.requests.get(offer.request_id)
+        member = await core.members.get(offer.member_id)
+        if request is None or not request.unclaimed or member is None:
+            return False
+        widened = request.widened_at is not None or request.urgent or request.breached_at is not None
+        return (routing.is_available(member, clock.now(), core.settings.max_open_cases)
+                and routing.fits(member, request, widened=widened))
+
+    async def reminder_is_current(self, request_id: int, person_id: int) -> bool:
+        """A reminder to make contact still applies: claimed by this person, no contact yet."""
+        request = await self.core.requests.get(request_id)
+        if request is None or request.state != "claimed" or request.member_id is None:
+            return False
+        member = await self.core.members.get(request.member_id)
+        return member is not None and member.person_id == person_id
+
+    async def park_draft(self, person: Person, text: str, origin: int | None = None) -> int:
+        return await self.core.conversations.add_draft(person.id, text, origin)
+
+    async def send_draft(self, person: Person, draft_id: int, ref: str, origin: int | None = None
+                         ) -> tuple[Result, Request | None]:
         """Send a parked text to the case its author chose; the draft stays if it cannot go."""
         try:
             async with self.core.db.transaction():
+                if (done := await self.core.conversations.by_origin(origin)) is not None:
+                    return Result.OK, await self.core.requests.get(done.request_id)
                 request = await self.core.requests.by_ref(ref)
                 text = await self.core.conversations.take_draft(draft_id, person.id)
                 if request is None or text is None:
                     return Result.NOT_FOUND, None
-                outcome, request = await self.relay(person, request.id, text)
+                outcome, request = await self.relay(person, request.id, text, origin)
                 if outcome not in (Result.OK, Result.PENDING):
                     raise _Rollback(outcome)
                 return outcome, request

@@ -68,7 +68,7 @@ class Retention:
             log.info("retention: %d cases, %d leftovers, %d people", cases, leftovers, people)
         return report
 
-    async def forget(self, person: Person) -> Forgotten:
+    async def forget(self, person: Person, origin: int | None = None) -> Forgotten:
         """Erasure on request: close the open request, delete all that links to the person.
 
         A listener, coordinator or steering member keeps their people row, because their role
@@ -94,8 +94,12 @@ class Retention:
                 await self._tell_member(closed)
             if keeps_role:
                 await self.cases.drop_drafts_of(person.id)
+                await core.prompts.clear(person.id)  # a half-typed request or comment goes too
             else:
+                await core.inbox.unlink(await core.people.user_hash_of(person.id))
                 await self.cases.drop_person(person.id)
+            if origin is not None:
+                await core.inbox.done(origin)  # the /forget itself leaves nothing behind either
         await core.db.checkpoint()
         if keeps_role:
             erasure = Erasure.ROLE_KEPT

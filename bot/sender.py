@@ -1,23 +1,37 @@
-"""Delivers the outbox through Telegram: retries, back-off, and blocked chats.
+"""Delivers the outbox through Telegram, honestly.
 
-This and the handlers are the only places outside the factory that speak Telegram.
+- A delivery is marked in flight before Telegram is called; one found in flight after a crash
+  (or after a time-out, when Telegram may have taken it) goes again with a short marker that
+  it may be a repeat. Telegram has no idempotency key, so the reader is told rather than
+  left to wonder.
+- Time alone never ends a delivery: through an outage it is retried with back-off capped at
+  a few minutes. Only Telegram saying the chat is gone or the bot blocked ends it (the author
+  of a relayed message is told, and it goes after all when that person writes again), or a
+  refusal of the message itself.
+- An offer or reminder that waited is re-checked when it goes: an offer that was taken,
+  withdrawn or no longer fits, or a reminder about contact already made, is not sent stale.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+import time
+from collections.abc import Sequence
 from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from .core import Core
 from .model import Button
+from .requests import RequestDesk
 from .storage.outbox import Delivery
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 12
+MAX_BACKOFF = timedelta(minutes=5)
+REPEAT_MARK = "🔁"
+# Telegram's words for a chat that is gone for good.
+_GONE = ("chat not found", "user is deactivated", "bot was blocked", "peer_id_invalid")
 
 
 def inline_keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
@@ -29,17 +43,17 @@ def inline_keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | 
     )
 
 
-def _backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(3600, 5 * 2**attempts))
+def backoff(attempts: int) -> timedelta:
+    return min(MAX_BACKOFF, timedelta(seconds=5 * 2 ** min(attempts, 10)))
 
 
 class Sender:
-    """Drains the outbox. One drain at a time, so nothing is sent twice."""
+    """Drains the outbox. One drain at a time, so nothing is sent twice by this process."""
 
-    def __init__(self, core: Core, bot: Bot, undeliverable: Callable[[int], Awaitable[None]]) -> None:
+    def __init__(self, core: Core, bot: Bot, desk: RequestDesk) -> None:
         self.core = core
         self.bot = bot
-        self._undeliverable = undeliverable  # told the id of a relayed message that cannot go
+        self.desk = desk
         self._lock = asyncio.Lock()
 
     async def flush(self) -> int:
@@ -55,10 +69,18 @@ class Sender:
     async def _deliver(self, delivery: Delivery) -> int:
         outbox = self.core.outbox
         chat_id = await self.core.people.chat_id(delivery.person_id)
-        if chat_id is None:
+        if chat_id is None or not await self._still_current(delivery):
             await outbox.finish(delivery.id, "cancelled")
+            log.debug("outbox %s: cancelled (no longer current)", delivery.id)
             return 0
         payload = delivery.payload
+        text = payload.text
+        if delivery.possible_repeat:
+            t = await self.core.translator(delivery.person_id)
+            text = f"{REPEAT_MARK} {t('Possibly a repeat: sent again after an interruption.')}\n{text}"
+        if not delivery.claimed:
+            await outbox.mark_sending(delivery.id)
+        started = time.monotonic()
         try:
             if delivery.edit_of_message is not None:
                 await self.bot.edit_message_text(
@@ -68,43 +90,56 @@ class Sender:
                 message_id = delivery.edit_of_message
             else:
                 message = await self.bot.send_message(
-                    chat_id, payload.text, reply_markup=inline_keyboard(payload.buttons), protect_content=payload.protect
+                    chat_id, text, reply_markup=inline_keyboard(payload.buttons), protect_content=payload.protect
                 )
                 message_id = message.message_id
         except RetryAfter as exc:
             await outbox.retry_later(delivery.id, _as_delta(exc.retry_after))
+            log.info("outbox %s: Telegram asks to wait %s s", delivery.id, exc.retry_after)
             return 0
         except Forbidden:
-            # The person blocked the bot or deleted their account: stop trying.
+            # The person blocked the bot or deleted their account: stop until they write again.
             log.warning("outbox %s: recipient blocked the bot", delivery.id)
             await self._give_up(delivery, "blocked")
             return 0
         except BadRequest as exc:
-            if delivery.edit_of_message is not None and "not modified" in str(exc).lower():
+            reason = str(exc).lower()
+            if delivery.edit_of_message is not None and "not modified" in reason:
                 await outbox.mark_sent(delivery, delivery.edit_of_message)
+                return 0
+            if any(gone in reason for gone in _GONE):
+                log.warning("outbox %s: the chat is gone", delivery.id)
+                await self._give_up(delivery, "blocked")
                 return 0
             log.error("outbox %s: rejected by Telegram (%s)", delivery.id, exc.__class__.__name__)
             await self._give_up(delivery, "failed")
             return 0
+        except TimedOut:
+            # Telegram may have taken it: the next attempt says it may be a repeat.
+            log.info("outbox %s: timed out; will retry", delivery.id)
+            await outbox.retry_later(delivery.id, backoff(delivery.attempts), maybe_sent=True)
+            return 0
         except (NetworkError, TelegramError) as exc:
-            if delivery.attempts + 1 >= MAX_ATTEMPTS:
-                log.error("outbox %s: giving up after %s attempts", delivery.id, MAX_ATTEMPTS)
-                await self._give_up(delivery, "failed")
-            else:
-                log.info("outbox %s: will retry (%s)", delivery.id, exc.__class__.__name__)
-                await outbox.retry_later(delivery.id, _backoff(delivery.attempts))
+            log.info("outbox %s: will retry (%s)", delivery.id, exc.__class__.__name__)
+            await outbox.retry_later(delivery.id, backoff(delivery.attempts))
             return 0
         await outbox.mark_sent(delivery, message_id)
-        if delivery.message_id is not None:
-            await self.core.conversations.mark_delivered(delivery.message_id)
+        log.debug("outbox %s: %s in %.0f ms", delivery.id, "edited" if delivery.edit_of_message else "sent",
+                  (time.monotonic() - started) * 1000)
         return 1
 
+    async def _still_current(self, delivery: Delivery) -> bool:
+        if delivery.kind == "offer" and delivery.offer_id is not None:
+            return await self.desk.offer_is_current(delivery.offer_id)
+        if delivery.kind == "reminder" and delivery.request_id is not None:
+            return await self.desk.reminder_is_current(delivery.request_id, delivery.person_id)
+        return True
 
     async def _give_up(self, delivery: Delivery, state: str) -> None:
         async with self.core.db.transaction():
             await self.core.outbox.finish(delivery.id, state)
             if delivery.message_id is not None:
-                await self._undeliverable(delivery.message_id)
+                await self.desk.undeliverable(delivery.message_id, blocked=state == "blocked")
 
 
 def _as_delta(value) -> timedelta:

@@ -12,6 +12,7 @@ from .casework import Casework
 from .core import Core
 from .membership import Membership
 from .oversight import Oversight
+from .prompts import Prompts
 from .requests import RequestDesk
 from .retention import Retention
 from .sla import ContactPromise
@@ -34,4 +35,5 @@ class Services:
         self.promise = ContactPromise(core, self.desk)
         self.retention = Retention(core, self.desk)
         self.oversight = Oversight(core)
+        self.prompts = Prompts(core)
         self.sender: Outbound | None = None  # set by the application factory

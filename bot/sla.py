@@ -114,7 +114,7 @@ class ContactPromise:
                   hours=_hours(self.settings.release_after)),
                 (((t("Yes, I will make contact"), callbacks.KEEP_CLAIM(request.ref)),
                   (t("Release it"), callbacks.RELEASE_CLAIM(request.ref))),),
-            ))
+            ), request_id=request.id, kind="reminder")
             report.add("confirm")
         elif (now >= asked + self.settings.release_after
               and await requests.event_at(request.id, "kept", cycle) is None
@@ -149,7 +149,7 @@ class ContactPromise:
         await self.core.outbox.enqueue(member.person_id, Payload(t(
             "Reminder: {colleague} is waiting for your first message (request {ref}). Please make contact "
             "before {deadline}.", colleague=pseudonym(t, request.ref), ref=request.ref,
-            deadline=t.when(request.deadline_at, self.settings.timezone))))
+            deadline=t.when(request.deadline_at, self.settings.timezone))), request_id=request.id, kind="reminder")
 
     async def _ask_checkin(self, request: Request) -> None:
         member = await self.core.members.get(request.member_id)

@@ -25,6 +25,7 @@ from . import (
 
 def register_all(app: Application) -> None:
     gate.register(app)
+    fallbacks.register_first(app)
     start.register(app)
     joining.register(app)
     employee.register(app)

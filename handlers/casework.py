@@ -9,14 +9,28 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import callbacks
+from bot import callbacks, prompts
 from bot.casework import MAX_NOTE, outcome_buttons
 from bot.charter import THEME_GROUPS
 from bot.i18n import Translator
 from bot.model import Result
 from bot.vocab import OUTCOMES, THEME_GROUP_NAMES, pseudonym
 
-from .ui import Context, answer, buttons, chunks, data, person, refusal, reply, say, services, stale_button, tr
+from .ui import (
+    Context,
+    answer,
+    buttons,
+    chunks,
+    data,
+    origin,
+    person,
+    refusal,
+    reply,
+    say,
+    services,
+    stale_button,
+    tr,
+)
 
 # Notes -------------------------------------------------------------------------------
 
@@ -39,8 +53,9 @@ async def note_command(update: Update, context: Context) -> None:
             await say(update, t("You have no open conversations to keep notes on."))
             return
         if len(cases) > 1:
-            # Never guess between people: the listener says which case. The text waits in memory only.
-            context.user_data["note_text"] = text or None
+            # Never guess between people: the listener says which case. The text waits, sealed.
+            if text:
+                await services(context).prompts.wait_for(who, prompts.NOTE_FOR, data=text)
             await say(update, t("Which conversation is this note for?"), buttons(*[
                 [(pseudonym(t, r.ref), callbacks.NOTE_FOR(r.ref) if text else callbacks.NOTE_ASK(r.ref))]
                 for r in cases
@@ -59,19 +74,23 @@ async def note_ask(update: Update, context: Context) -> None:
 
 
 async def note_cancel(update: Update, context: Context) -> None:
-    context.user_data.pop("awaiting", None)
-    context.user_data.pop("note_ref", None)
+    await services(context).prompts.clear(person(context), prompts.NOTE)
     await answer(update, tr(context)("No note was saved."))
 
 
 async def note_for(update: Update, context: Context) -> None:
     """The case chosen for a /note text typed while holding several cases."""
-    text = context.user_data.pop("note_text", None)
-    if not text:
-        await stale_button(update, context)
-        return
     (ref,) = callbacks.NOTE_FOR.parse(data(update))
-    await save_note(update, context, ref, text)
+    waiting = await services(context).prompts.current(person(context))
+    if waiting is None or waiting.kind != prompts.NOTE_FOR:
+        if await services(context).casework.note_saved_by(origin()):  # handled again after a crash
+            await answer(update, tr(context)("Note saved on {colleague}. It was not sent to anyone.",
+                                             colleague=pseudonym(tr(context), ref)))
+        else:
+            await stale_button(update, context)
+        return
+    if await save_note(update, context, ref, waiting.data) is not Result.TOO_LONG:
+        await services(context).prompts.clear(person(context), prompts.NOTE_FOR)
 
 
 async def _await_note(update: Update, context: Context, ref: str) -> None:
@@ -80,8 +99,7 @@ async def _await_note(update: Update, context: Context, ref: str) -> None:
     if result is not Result.OK:
         await reply(update, context, refusal(t, result))
         return
-    context.user_data["awaiting"] = "note"
-    context.user_data["note_ref"] = ref
+    await services(context).prompts.wait_for(person(context), prompts.NOTE, ref=ref)
     text = t("Write your note on {colleague} now (at most {limit} characters). It is not sent to anyone; "
              "only you can read it, and it is deleted with the case's content.",
              colleague=pseudonym(t, ref), limit=MAX_NOTE)
@@ -91,7 +109,7 @@ async def _await_note(update: Update, context: Context, ref: str) -> None:
 
 async def save_note(update: Update, context: Context, ref: str, text: str) -> Result:
     t = tr(context)
-    result = await services(context).casework.add_note(person(context), ref, text)
+    result = await services(context).casework.add_note(person(context), ref, text, origin())
     if result is Result.OK:
         message = t("Note saved on {colleague}. It was not sent to anyone.", colleague=pseudonym(t, ref))
     elif result is Result.TOO_LONG:
@@ -106,12 +124,10 @@ async def save_note(update: Update, context: Context, ref: str, text: str) -> Re
     return result
 
 
-async def on_note_text(update: Update, context: Context, text: str) -> None:
+async def on_note_text(update: Update, context: Context, text: str, ref: str) -> None:
     """The note the bot asked for: kept, never passed on."""
-    ref = context.user_data.get("note_ref", "")
     if await save_note(update, context, ref, text) is not Result.TOO_LONG:  # too long: a shorter one may follow
-        context.user_data.pop("awaiting", None)
-        context.user_data.pop("note_ref", None)
+        await services(context).prompts.clear(person(context), prompts.NOTE)
 
 
 async def show_notes(update: Update, context: Context) -> None:
@@ -161,7 +177,8 @@ async def _show_tags(update: Update, context: Context, ref: str, page: str | Non
     if page in THEME_GROUPS:
         await answer(update, t("{group} for {colleague}: tap to add or remove.", group=t(THEME_GROUP_NAMES[page]),
                                colleague=pseudonym(t, ref)),
-                     buttons(*[[(_mark(th.key in facts.themes, th.label(t.lang)), callbacks.TAG(ref, th.key))]
+                     buttons(*[[(_mark(th.key in facts.themes, th.label(t.lang)),
+                                 callbacks.TAG(ref, th.key, "0" if th.key in facts.themes else "1"))]
                                for th in charter.themes_in(page)],
                              [(t("Back"), callbacks.TAGS(ref))]))
     elif page == "level":
@@ -196,8 +213,8 @@ def _summary(t: Translator, charter, ref: str, facts) -> str:
 async def tag(update: Update, context: Context) -> None:
     """Add or remove a theme."""
     t = tr(context)
-    ref, key = callbacks.TAG.parse(data(update))
-    result, facts = await services(context).casework.toggle_theme(person(context), ref, key)
+    ref, key, on = callbacks.TAG.parse(data(update))
+    result, facts = await services(context).casework.set_theme(person(context), ref, key, on == "1")
     if result is not Result.OK:
         await reply(update, context, refusal(t, result, t(
             "That theme is not in the list of themes, so nothing was changed.")))

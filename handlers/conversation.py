@@ -1,38 +1,43 @@
-"""Free text: the answer to a question the bot asked, or a message for the other side."""
+"""Free text: the answer to the question the bot is waiting for, or a message for the other side.
+
+The question is read from the database, so a restart between question and answer cannot
+turn a private note into a relayed message.
+"""
 from __future__ import annotations
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from bot import callbacks
+from bot import callbacks, prompts
 from bot.model import Request, Result
 from bot.requests import MAX_TEXT
 from bot.vocab import pseudonym
 
 from . import casework, employee, feedback, joining
-from .ui import Context, answer, buttons, data, person, say, services, stale_button, tr
+from .ui import Context, answer, buttons, data, origin, person, say, services, stale_button, tr
 
 
 async def on_text(update: Update, context: Context) -> None:
     text = update.message.text
     t = tr(context)
-    awaiting = context.user_data.get("awaiting")
+    waiting = await services(context).prompts.current(person(context))
+    kind = waiting.kind if waiting is not None else None
     # A note or a feedback comment: kept (with its own limit), never passed on.
-    if awaiting == "note":
-        await casework.on_note_text(update, context, text)
+    if kind == prompts.NOTE:
+        await casework.on_note_text(update, context, text, waiting.ref)
         return
-    if awaiting == "feedback_comment":
-        await feedback.on_comment_text(update, context, text)
+    if kind == prompts.COMMENT:
+        await feedback.on_comment_text(update, context, text, waiting.ref)
+        return
+    if kind == prompts.DISPLAY_NAME:
+        await joining.receive_name(update, context, text)
         return
     if len(text) > MAX_TEXT:
         await say(update, t("Your message is too long to pass on (at most {limit} characters). "
                             "Please split it into shorter messages. Nothing was sent.", limit=MAX_TEXT))
         return
-    if awaiting == "first_message":
+    if kind == prompts.FIRST_MESSAGE:
         await employee.submit(update, context, first_message=text)
-        return
-    if awaiting == "display_name":
-        await joining.receive_name(update, context, text)
         return
     await relay(update, context, text)
 
@@ -51,13 +56,13 @@ async def relay(update: Update, context: Context, text: str) -> None:
             return
         if len(open_ones) > 1:
             # Never guess between people: the author says where it goes.
-            draft_id = await desk.park_draft(who, text)
+            draft_id = await desk.park_draft(who, text, origin())
             await say(update, t("Which conversation is this message for?"), buttons(*[
                 [(_label(t, r, who.id), callbacks.SEND_DRAFT(draft_id, r.ref))] for r in open_ones
             ]))
             return
         target = open_ones[0]
-    result, request = await desk.relay(who, target.id, text)
+    result, request = await desk.relay(who, target.id, text, origin())
     await _report(update, context, result, request)
 
 
@@ -90,7 +95,7 @@ async def _report(update: Update, context: Context, result: Result, request: Req
 async def send_draft(update: Update, context: Context) -> None:
     """The author picked the conversation for a parked text."""
     draft, ref = callbacks.SEND_DRAFT.parse(data(update))
-    result, request = await services(context).desk.send_draft(person(context), draft, ref)
+    result, request = await services(context).desk.send_draft(person(context), draft, ref, origin())
     if result is Result.NOT_FOUND and request is None:
         await stale_button(update, context)
         return
@@ -99,5 +104,5 @@ async def send_draft(update: Update, context: Context) -> None:
 
 
 def register(app: Application) -> None:
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
+    app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, on_text))
     app.add_handler(CallbackQueryHandler(send_draft, pattern=callbacks.SEND_DRAFT.pattern))

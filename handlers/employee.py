@@ -4,13 +4,13 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot import callbacks
+from bot import callbacks, prompts
 from bot.i18n import LANGUAGES, Translator
 from bot.model import Preferences, Request, Result
 from bot.requests import Ask, OpenRequestExists
 from bot.vocab import AGE_BAND, GENDER, LANGUAGE, STATUS
 
-from .ui import Context, answer, buttons, data, emergency_text, person, say, services, stale_button, tr
+from .ui import Context, answer, buttons, data, emergency_text, origin, person, say, services, stale_button, tr
 
 # Wizard rows: the code that chooses a value -> (Preferences attribute, values, labels).
 CHOICES = (
@@ -70,9 +70,8 @@ async def urgent(update: Update, context: Context) -> None:
     """Numbers first, at once; then every available listener and the coordinators are alerted."""
     t = tr(context)
     await say(update, emergency_text(context, t))
-    context.user_data.pop("ask", None)
-    context.user_data.pop("awaiting", None)
-    opened = await services(context).desk.open_urgent(person(context))
+    await services(context).prompts.clear(person(context), *prompts.WIZARD)
+    opened = await services(context).desk.open_urgent(person(context), origin())
     deadline = t.when(opened.request.deadline_at, services(context).settings.timezone)
     markup = buttons([(t("Withdraw my request"), callbacks.WITHDRAW(opened.request.ref))])
     await say(update, t(
@@ -84,8 +83,9 @@ async def urgent(update: Update, context: Context) -> None:
 
 # The request wizard ------------------------------------------------------------------
 
-def _draft(context: Context) -> dict | None:
-    return context.user_data.get("ask")
+async def _save(context: Context, draft: dict, kind: str = prompts.ASK) -> None:
+    """The wizard's choices so far live in the database, sealed: a restart loses nothing."""
+    await services(context).prompts.wait_for(person(context), kind, data=draft)
 
 
 async def ask_start(update: Update, context: Context) -> None:
@@ -93,26 +93,28 @@ async def ask_start(update: Update, context: Context) -> None:
         await say(update, tr(context)("You already have an open request. You can have one at a time."))
         await show_menu(update, context)
         return
-    context.user_data["ask"] = {}
-    context.user_data.pop("awaiting", None)
-    await _show_preferences(update, context)
+    await _save(context, {})
+    await _show_preferences(update, context, {})
 
 
 async def ask_step(update: Update, context: Context) -> None:
-    """Every wizard button after the start: re-checked against the draft in progress."""
-    draft, pressed = _draft(context), data(update)
+    """Every wizard button after the start: re-checked against the draft in progress. Each
+    button carries the value it sets, so a double tap or a replay sets the same again."""
+    draft, pressed = await services(context).prompts.draft(person(context)), data(update)
     if draft is None:
         await stale_button(update, context)
         return
     for code, field, _, _ in CHOICES:
         if (value := code.parse(pressed)) is not None:
-            draft[field] = None if draft.get(field) == value[0] else value[0]
+            draft[field] = None if value[0] == callbacks.NONE else value[0]
             draft.pop("member", None)  # a choice of profile replaces a chosen person
-            await _show_preferences(update, context)
+            await _save(context, draft)
+            await _show_preferences(update, context, draft)
             return
-    if callbacks.ASK_OTHER_DEPARTMENT.parse(pressed) is not None:
-        draft["other_department"] = not draft.get("other_department")
-        await _show_preferences(update, context)
+    if (other := callbacks.ASK_OTHER_DEPARTMENT.parse(pressed)) is not None:
+        draft["other_department"] = other[0] == "1"
+        await _save(context, draft)
+        await _show_preferences(update, context, draft)
     elif callbacks.ASK_LISTENERS.parse(pressed) is not None:
         await _show_members(update, context)
     elif (chosen := callbacks.ASK_LISTENER.parse(pressed)) is not None:
@@ -120,16 +122,17 @@ async def ask_step(update: Update, context: Context) -> None:
         if member is None:
             await stale_button(update, context)
             return
-        context.user_data["ask"] = {"member": member.handle}
+        await _save(context, {"member": member.handle})
         await _ask_widening(update, context)
     elif callbacks.ASK_NEXT.parse(pressed) is not None:
         if any(draft.get(f) for f in ("gender", "age_band", "status", "language", "member")):
             await _ask_widening(update, context)
         else:
-            await _show_departments(update, context)
+            await _show_departments(update, context, draft)
     elif (widen := callbacks.ASK_WIDENING.parse(pressed)) is not None:
         draft["allow_widening"] = widen[0] == "1"
-        await _show_departments(update, context)
+        await _save(context, draft)
+        await _show_departments(update, context, draft)
     elif (department := callbacks.ASK_DEPARTMENT.parse(pressed)) is not None:
         departments = services(context).settings.departments
         if department[0] == "-" and not draft.get("other_department"):
@@ -139,12 +142,12 @@ async def ask_step(update: Update, context: Context) -> None:
         else:
             await stale_button(update, context)
             return
+        await _save(context, draft, prompts.FIRST_MESSAGE)
         await _ask_first_message(update, context)
     elif callbacks.ASK_SEND.parse(pressed) is not None:
         await submit(update, context, first_message=None)
     elif callbacks.ASK_CANCEL.parse(pressed) is not None:
-        context.user_data.pop("ask", None)
-        context.user_data.pop("awaiting", None)
+        await services(context).prompts.clear(person(context), *prompts.WIZARD)
         await answer(update, tr(context)("Nothing was sent. You can ask again at any time with /start."))
     else:
         await stale_button(update, context)
@@ -154,16 +157,17 @@ def _mark(selected: bool, label: str) -> str:
     return f"✓ {label}" if selected else label
 
 
-async def _show_preferences(update: Update, context: Context) -> None:
-    t, draft = tr(context), _draft(context)
+async def _show_preferences(update: Update, context: Context, draft: dict) -> None:
+    t = tr(context)
     rows = []
     for code, field, values, labels in CHOICES:
         rows.append([
-            (_mark(draft.get(field) == v, LANGUAGE[v] if labels is None else t(labels[v])), code(v))
+            (_mark(draft.get(field) == v, LANGUAGE[v] if labels is None else t(labels[v])),
+             code(callbacks.NONE if draft.get(field) == v else v))
             for v in values
         ])
-    rows.append([(_mark(bool(draft.get("other_department")), t("Not from my department")),
-                  callbacks.ASK_OTHER_DEPARTMENT())])
+    other = bool(draft.get("other_department"))
+    rows.append([(_mark(other, t("Not from my department")), callbacks.ASK_OTHER_DEPARTMENT("0" if other else "1"))])
     rows.append([(t("A specific listener…"), callbacks.ASK_LISTENERS())])
     rows.append([(t("Next"), callbacks.ASK_NEXT()), (t("Cancel"), callbacks.ASK_CANCEL())])
     await answer(
@@ -204,8 +208,8 @@ async def _ask_widening(update: Update, context: Context) -> None:
                 [(t("No, I will wait"), callbacks.ASK_WIDENING("0"))]))
 
 
-async def _show_departments(update: Update, context: Context) -> None:
-    t, draft = tr(context), _draft(context)
+async def _show_departments(update: Update, context: Context, draft: dict) -> None:
+    t = tr(context)
     departments = services(context).settings.departments
     rows = [[(name, callbacks.ASK_DEPARTMENT(i))] for i, name in enumerate(departments)]
     if draft.get("other_department"):
@@ -220,7 +224,6 @@ async def _show_departments(update: Update, context: Context) -> None:
 
 async def _ask_first_message(update: Update, context: Context) -> None:
     t = tr(context)
-    context.user_data["awaiting"] = "first_message"
     await answer(
         update,
         t("If you like, write a first message now: what would you like to talk about? Only your listener "
@@ -231,10 +234,14 @@ async def _ask_first_message(update: Update, context: Context) -> None:
 
 
 async def submit(update: Update, context: Context, first_message: str | None) -> None:
-    t, draft = tr(context), context.user_data.pop("ask", None)
-    context.user_data.pop("awaiting", None)
+    t, desk, waiting = tr(context), services(context).desk, services(context).prompts
+    draft = await waiting.draft(person(context))
     if draft is None:
-        await stale_button(update, context)
+        # Handled again after a crash, the update finds the request it made; otherwise it is stale.
+        if (made := await desk.opened_by(origin())) is not None:
+            await _confirm(update, context, made)
+        else:
+            await stale_button(update, context)
         return
     chosen = await services(context).membership.chosen_listener(draft["member"]) if draft.get("member") else None
     prefs = Preferences(
@@ -246,12 +253,19 @@ async def submit(update: Update, context: Context, first_message: str | None) ->
         member_id=chosen.id if chosen else None,
     )
     try:
-        opened = await services(context).desk.open(person(context), Ask(
+        opened = await desk.open(person(context), Ask(
             prefs, draft.get("department"), first_message, allow_widening=draft.get("allow_widening", True),
-        ))
+        ), origin())
     except OpenRequestExists:
+        await waiting.clear(person(context), *prompts.WIZARD)
         await say(update, t("You already have an open request. You can have one at a time."))
         return
+    await waiting.clear(person(context), *prompts.WIZARD)
+    await _confirm(update, context, opened)
+
+
+async def _confirm(update: Update, context: Context, opened) -> None:
+    t = tr(context)
     request, tz = opened.request, services(context).settings.timezone
     lines = [t(
         "Your request {ref} has been received. A listener will contact you here before {deadline}. "

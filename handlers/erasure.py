@@ -7,7 +7,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import callbacks
 from bot.retention import Erasure
 
-from .ui import Context, answer, buttons, data, person, say, services, tr
+from .ui import Context, answer, buttons, data, origin, person, say, services, tr
 
 
 async def forget(update: Update, context: Context) -> None:
@@ -32,7 +32,7 @@ async def forget(update: Update, context: Context) -> None:
     if callbacks.FORGET.parse(data(update)) == ("no",):
         await answer(update, t("Nothing was erased."))
         return
-    done = await services(context).retention.forget(who)
+    done = await services(context).retention.forget(who, origin())
     lines = []
     if done.closed_ref:
         lines.append(t("Your request {ref} is closed.", ref=done.closed_ref))
@@ -48,9 +48,6 @@ async def forget(update: Update, context: Context) -> None:
     await answer(update, "\n\n".join(lines))
     if done.erasure is not Erasure.ROLE_KEPT:
         context.user_data.clear()  # nothing of the person stays in memory either
-    else:
-        for key in ("awaiting", "ask", "feedback_ref"):
-            context.user_data.pop(key, None)
 
 
 def register(app: Application) -> None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, TypeHandler, filters
+
+from bot import inbox
 
 from .ui import Context, say, stale_button, tr
 
@@ -29,20 +32,37 @@ async def settle_press(update: Update, context: Context) -> None:
     """After the handlers: stop the button's spinner unless an alert already answered it."""
     query = update.callback_query
     if query is not None and context.user_data.get("answered") != query.id:
-        await query.answer()
+        try:
+            await query.answer()
+        except BadRequest as exc:
+            if "query is too old" not in str(exc).lower():  # a press answered before a restart
+                raise
+
+
+async def edited(update: Update, context: Context) -> None:
+    """Edits are not passed on: the other side keeps the message as it was first sent."""
+    await say(update, tr(context)("Edits are not passed on: the other person still sees your message as you "
+                                  "first sent it. To correct something, send a new message."))
 
 
 async def on_error(update: object, context: Context) -> None:
-    # Log first, with the exception type and stack but no update content (it may hold text or ids).
-    log.error("error while handling an update", exc_info=context.error)
-    if isinstance(update, Update) and update.effective_chat and "person" in context.user_data:
-        try:
-            await update.effective_chat.send_message(
-                tr(context)("Sorry, something went wrong on our side. Nothing you sent was lost; "
-                            "please try again in a moment.")
-            )
-        except Exception:  # noqa: BLE001 - the error handler must never raise
-            log.error("could not tell the user about the error")
+    """The one error handler: it logs the kind of failure, never content or ids. The inbox then
+    tries the update again or tells the person, truthfully, whether what they sent was kept."""
+    handling = inbox.current.get()
+    if handling is not None:
+        handling.error = context.error
+        if inbox.may_pass(context.error):
+            log.warning("update #%d failed (%s); it will be tried again", handling.inbox_id,
+                        context.error.__class__.__name__)
+            return
+    log.error("error while handling %s", "an update" if update is not None else "a job", exc_info=context.error)
+
+
+def register_first(app: Application) -> None:
+    """Before every module's handlers: an edited message never reaches a command or a relay, and
+    a press without data (PTB lets it match every pattern) reaches no button handler."""
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED, edited))
+    app.add_handler(CallbackQueryHandler(stale_button, pattern=r"^\Z"))
 
 
 def register(app: Application) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot import callbacks
+from bot import callbacks, prompts
 from bot.casework import MAX_COMMENT
 from bot.model import Result
 
@@ -24,8 +24,7 @@ async def rate(update: Update, context: Context) -> None:
         await stale_button(update, context)
         return
     await update.callback_query.edit_message_reply_markup(None)
-    context.user_data["awaiting"] = "feedback_comment"
-    context.user_data["feedback_ref"] = ref
+    await services(context).prompts.wait_for(person(context), prompts.COMMENT, ref=ref)
     await say(update, t("Thank you. Would you like to add a comment (at most {limit} characters)? Write it "
                         "now. It is kept encrypted and read only for the network's quality figures, never "
                         "with your name or your conversation.", limit=MAX_COMMENT),
@@ -33,21 +32,18 @@ async def rate(update: Update, context: Context) -> None:
 
 
 async def no_comment(update: Update, context: Context) -> None:
-    context.user_data.pop("awaiting", None)
-    context.user_data.pop("feedback_ref", None)
+    await services(context).prompts.clear(person(context), prompts.COMMENT)
     await answer(update, tr(context)("Thank you for your rating."))
 
 
-async def on_comment_text(update: Update, context: Context, text: str) -> None:
+async def on_comment_text(update: Update, context: Context, text: str, ref: str) -> None:
     t = tr(context)
-    ref = context.user_data.get("feedback_ref")
-    result = await services(context).casework.comment(person(context), ref or "", text)
+    result = await services(context).casework.comment(person(context), ref, text)
     if result is Result.TOO_LONG:
         await say(update, t("This comment is too long: at most {limit} characters. Nothing was saved; please "
                             "send a shorter one.", limit=MAX_COMMENT))
         return
-    context.user_data.pop("awaiting", None)
-    context.user_data.pop("feedback_ref", None)
+    await services(context).prompts.clear(person(context), prompts.COMMENT)
     if result is Result.OK:
         await say(update, t("Thank you. Your comment helps the network do better."))
     else:

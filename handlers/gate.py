@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.constants import ChatType
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
-from bot import callbacks
+from bot import callbacks, prompts
 from bot.i18n import Translator, pick_language
-from bot.model import Person, Result
 from bot.membership import looks_like_invite
+from bot.model import Person, Result
 
 from . import employee
 from .ui import Context, say, services
@@ -23,18 +23,27 @@ async def gatekeeper(update: Update, context: Context) -> None:
         raise ApplicationHandlerStop
     if chat.type != ChatType.PRIVATE:
         # Conversations here are confidential: never in a group where others read along.
-        if update.message and update.message.text and update.message.text.startswith("/"):
+        message = update.message
+        if message and message.text and message.text.startswith("/"):
             t = Translator(pick_language(user.language_code, services(context).settings.default_language))
             await chat.send_message(t("I only talk in private chats. Please write to me directly."))
         raise ApplicationHandlerStop
+    access = services(context).access
+    if update.my_chat_member is not None:
+        # Blocked or unblocked: nobody new is created for it, and nothing is answered.
+        who = await access.find(user.id)
+        if who is not None and update.my_chat_member.new_chat_member.status == ChatMemberStatus.MEMBER:
+            await services(context).desk.reachable_again(who)
+        raise ApplicationHandlerStop
     language = pick_language(user.language_code, services(context).settings.default_language)
-    who = await services(context).access.identify(user.id, chat.id, language)
+    who = await access.identify(user.id, chat.id, language)
     context.user_data["person"] = who
+    await services(context).desk.reachable_again(who)  # what was kept for them while they blocked the bot
     await _access_gate(update, context, who)
 
 
 async def _access_gate(update: Update, context: Context, who: Person) -> None:
-    access = services(context).access
+    access, waiting = services(context).access, services(context).prompts
     if not await access.needs_code(who):
         return
     t = Translator(who.language)
@@ -48,15 +57,15 @@ async def _access_gate(update: Update, context: Context, who: Person) -> None:
         text = text.removeprefix("/start").strip()
         if looks_like_invite(text):
             return
-    elif context.user_data.get("awaiting") != "access_code":
+    elif (prompt := await waiting.current(who)) is None or prompt.kind != prompts.ACCESS_CODE:
         text = ""
     if not text:
-        context.user_data["awaiting"] = "access_code"
+        await waiting.wait_for(who, prompts.ACCESS_CODE)
         await say(update, t("Welcome. Please send the access code you received from your organisation. "
                             "In an emergency call 112, or see /help for help lines."))
         raise ApplicationHandlerStop
     if await access.give_code(who, text) is Result.OK:
-        context.user_data.pop("awaiting", None)
+        await waiting.clear(who, prompts.ACCESS_CODE)
         context.user_data["person"] = await access.refresh(who)
         await update.effective_chat.send_message(t("Thank you, the code is right."))
         await employee.show_menu(update, context)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import callbacks
+from bot import callbacks, prompts
 from bot.i18n import LANGUAGES
 from bot.membership import MAX_NAME
 from bot.model import Result
@@ -77,7 +77,7 @@ async def charter_choice(update: Update, context: Context) -> None:
 
 
 async def ask_name(update: Update, context: Context) -> None:
-    context.user_data["awaiting"] = "display_name"
+    await services(context).prompts.wait_for(person(context), prompts.DISPLAY_NAME)
     await say(update, tr(context)(
         "How should colleagues who ask for a conversation see you? Send the name you want to show, "
         "for example your first name (at most 40 characters)."
@@ -90,7 +90,7 @@ async def receive_name(update: Update, context: Context, text: str) -> None:
     if result is Result.INVALID:
         await say(update, t("Please send a name of 1 to {limit} characters.", limit=MAX_NAME))
         return
-    context.user_data.pop("awaiting", None)
+    await services(context).prompts.clear(person(context), prompts.DISPLAY_NAME)
     if result is Result.OK:
         await _ask_step(update, context, 0, new_message=True)
 
@@ -117,7 +117,8 @@ async def _ask_department(update: Update, context: Context) -> None:
 async def _ask_languages(update: Update, context: Context) -> None:
     t = tr(context)
     member = await services(context).membership.listener(person(context))
-    row = [(("✓ " if c in member.languages else "") + LANGUAGE[c], callbacks.PROFILE_LANGUAGE(c)) for c in LANGUAGES]
+    row = [(("✓ " if c in member.languages else "") + LANGUAGE[c],
+            callbacks.PROFILE_LANGUAGE(c, "0" if c in member.languages else "1")) for c in LANGUAGES]
     await answer(update, t("The languages you can listen in (tap to choose, then Done):"),
                  buttons(row, [(t("Done"), callbacks.PROFILE_DONE())]))
 
@@ -146,8 +147,8 @@ async def profile_step(update: Update, context: Context) -> None:
             if await membership.set_department(who, index[0]) is Result.OK:
                 await _ask_languages(update, context)
                 return
-        elif (code := callbacks.PROFILE_LANGUAGE.parse(pressed)) is not None:
-            if await membership.toggle_language(who, code[0]) is Result.OK:
+        elif (chosen := callbacks.PROFILE_LANGUAGE.parse(pressed)) is not None:
+            if await membership.choose_language(who, chosen[0], chosen[1] == "1") is Result.OK:
                 await _ask_languages(update, context)
                 return
         elif callbacks.PROFILE_DONE.parse(pressed) is not None:

@@ -15,7 +15,7 @@ from .ui import Context, answer, buttons, chunks, data, emergency_text, person, 
 
 async def start(update: Update, context: Context) -> None:
     payload = context.args[0] if context.args else ""
-    context.user_data.pop("awaiting", None)
+    await services(context).prompts.clear(person(context))  # /start leaves any open question
     if looks_like_invite(payload):
         await joining.redeem(update, context, payload)
         return

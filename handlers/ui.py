@@ -7,14 +7,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from telegram import InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.i18n import Translator
+from bot.inbox import origin
 from bot.model import Button, Person, Result
 from bot.sender import inline_keyboard
 from bot.services import Services
 
 Context = ContextTypes.DEFAULT_TYPE
+__all__ = ["origin"]  # the update's origin key, for services that must not do a thing twice
 CHUNK = 3500  # long lists (notes, the directory) go in messages below Telegram's 4096 characters
 
 
@@ -38,10 +41,14 @@ def buttons(*rows: Sequence[Button]) -> InlineKeyboardMarkup | None:
 async def answer(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     """Reply to the person acting: edit the pressed message, or send a new one."""
     query = update.callback_query
-    if query is not None:
-        await query.edit_message_text(text, reply_markup=markup)
-    else:
+    if query is None:
         await update.effective_chat.send_message(text, reply_markup=markup)
+        return
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():  # a double tap shows the same again: fine
+            raise
 
 
 async def say(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
@@ -51,8 +58,12 @@ async def say(update: Update, text: str, markup: InlineKeyboardMarkup | None = N
 
 async def alert(update: Update, context: Context, text: str) -> None:
     """A pop-up answer to a button press. Telegram takes one answer per press."""
-    await update.callback_query.answer(text, show_alert=True)
     context.user_data["answered"] = update.callback_query.id
+    try:
+        await update.callback_query.answer(text, show_alert=True)
+    except BadRequest as exc:
+        if "query is too old" not in str(exc).lower():  # answered already (a replay after a restart)
+            raise
 
 
 async def reply(update: Update, context: Context, text: str) -> None:

@@ -32,14 +32,53 @@ def offline() -> OfflineRequest:
     return OfflineRequest()
 
 
-@pytest.fixture
-async def app(settings, offline):
+async def _start(settings, offline):
     application = build_application(settings, request=offline, rate_limit=False)
     await application.initialize()
     await application.post_init(application)
-    yield application
+    return application
+
+
+async def _stop(application) -> None:
     await application.shutdown()
     await application.post_shutdown(application)
+
+
+class Running:
+    """The bot under test; `restart()` stops it and starts a new process-like instance on the
+    same database, the way an operator's restart (or a crash) would."""
+
+    def __init__(self, settings, offline) -> None:
+        self.settings, self.offline = settings, offline
+        self.app = None
+        self.users: list[SimUser] = []
+
+    async def start(self):
+        self.app = await _start(self.settings, self.offline)
+        for user in self.users:
+            user.app = self.app
+        return self.app
+
+    async def restart(self):
+        await _stop(self.app)
+        return await self.start()
+
+    @property
+    def services(self):
+        return self.app.bot_data["services"]
+
+
+@pytest.fixture
+async def running(settings, offline):
+    bot = Running(settings, offline)
+    await bot.start()
+    yield bot
+    await _stop(bot.app)
+
+
+@pytest.fixture
+def app(running):
+    return running.app
 
 
 @pytest.fixture
@@ -48,8 +87,10 @@ def services(app):
 
 
 @pytest.fixture
-def people(app, offline):
+def people(running, offline):
     """Make simulated users: people(1, "Anna", "nl")."""
     def make(user_id: int, first_name: str = "Test", language: str = "en", username: str | None = None):
-        return SimUser(app, offline, user_id, first_name, language, username)
+        user = SimUser(running.app, offline, user_id, first_name, language, username)
+        running.users.append(user)
+        return user
     return make

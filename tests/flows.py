@@ -21,7 +21,7 @@ async def join_as_member(services, user, name: str, gender="woman", age="35to50"
     await user.press(f"prof:s:{status}")
     await user.press(f"prof:d:{department}")
     for language in languages:
-        await user.press(f"prof:l:{language}")
+        await user.press(f"prof:l:{language}:1")
     await user.press("prof:l:done")
     person = await services.core.people.find(user.id)
     member = await services.core.members.by_person(person.id)

@@ -145,10 +145,17 @@ class SimUser:
         if username:
             self.user["username"] = username
         self._seen = 0
+        self.direct = False  # True: skip the durable inbox (for tests of concurrent handling)
 
     async def _process(self, payload: dict) -> None:
+        """The way production handles an update: stored in the inbox, then handled from there."""
         payload["update_id"] = next(_update_ids)
-        await self.app.process_update(Update.de_json(payload, self.app.bot))
+        inbox = self.app.bot_data.get("inbox")
+        if self.direct or inbox is None:
+            await self.app.process_update(Update.de_json(payload, self.app.bot))
+            return
+        await inbox.receive([payload])
+        await inbox.handle_pending()
 
     def _message(self, text: str, reply_to: Sent | None = None) -> dict:
         message = {"message_id": next(_message_ids), "date": int(time.time()),

@@ -149,24 +149,26 @@ async def test_tagging_with_buttons_and_unknown_theme_is_refused(services, peopl
     await anna.send("/cases")
     await anna.press("Themes")
     await anna.press(f"tags:{ref}:theme")
-    await anna.press(f"tag:{ref}:workload")
+    await anna.press(f"tag:{ref}:workload:1")
     card = _card(anna, ref)
     assert f"✓ {services.core.charter.theme('workload').label('en')}" in [b["text"] for r in card.buttons for b in r]
     await anna.press("Back")
     await anna.press(f"tags:{ref}:manifestation")
-    await anna.press(f"tag:{ref}:bullying")
+    await anna.press(f"tag:{ref}:bullying:1")
     await anna.press("Back")
     await anna.press(f"tags:{ref}:domain")
-    await anna.press(f"tag:{ref}:interpersonal_relations")
+    await anna.press(f"tag:{ref}:interpersonal_relations:1")
+    tagged = anna.last()
+    await anna.press_data(f"tag:{ref}:interpersonal_relations:1", tagged)  # a double tap changes nothing more
     assert await _themes(services, ref) == ["bullying", "interpersonal_relations", "workload"]
-    await anna.press(f"tag:{ref}:interpersonal_relations")  # a second tap removes it
+    await anna.press(f"tag:{ref}:interpersonal_relations:0")  # the ticked button removes it
     await anna.press("Back")
     await anna.press(f"tags:{ref}:level")
     await anna.press(f"lvl:{ref}:team")
 
     before = (await _themes(services, ref), await services.casework.cases.facts(await _request_id(services, ref)))
     message = _card(anna, ref)
-    for forged in (f"tag:{ref}:no_such_theme", f"tag:{ref}:team", f"lvl:{ref}:galaxy", f"lvl:{ref}:workload"):
+    for forged in (f"tag:{ref}:no_such_theme:1", f"tag:{ref}:team:1", f"lvl:{ref}:galaxy", f"lvl:{ref}:workload"):
         await anna.press_data(forged, message)
     assert _alerts(offline).count("That theme is not in the list of themes, so nothing was changed.") == 2
     assert _alerts(offline).count("That level does not exist, so nothing was changed.") == 2

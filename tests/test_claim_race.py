@@ -13,6 +13,8 @@ async def test_simultaneous_claims_have_one_winner(services, people):
     offers = [m.last() for m in members]
     assert all(f"claim:{ref}" in o.button_data() for o in offers)
 
+    for member in members:
+        member.direct = True  # handled concurrently, as several processes or a burst would
     await asyncio.gather(*(m.press_data(f"claim:{ref}", o) for m, o in zip(members, offers)))
 
     request = await services.core.requests.by_ref(ref)

@@ -54,7 +54,7 @@ async def _session(services, people):
     await anna.send(f"/note {NOTE}")
     await anna.send("/cases")
     card = next(m for m in reversed(anna.inbox()) if f"tags:{ref}" in m.button_data())
-    for data in (f"tag:{ref}:bullying", f"lvl:{ref}:team", f"rfr:{ref}:debt_help:1"):
+    for data in (f"tag:{ref}:bullying:1", f"lvl:{ref}:team", f"rfr:{ref}:debt_help:1"):
         await anna.press_data(data, card)
     await anna.press_data(f"close:{ref}", card)
     await anna.press_data(f"out:{ref}:referred", card)

@@ -108,3 +108,47 @@ def test_cli_reports_unreachable_api_without_traceback(tmp_path):
     assert "Traceback" not in result.stderr
     assert "cannot reach the Bot API" in result.stderr
     assert TOKEN not in result.stderr
+
+
+@pytest.mark.parametrize("case", ["directory", "under_a_file", "read_only"])
+async def test_a_bad_database_path_is_one_line(settings, tmp_path, monkeypatch, case):
+    if case == "directory":
+        settings = replace(settings, db_path=tmp_path / "a-folder")
+        settings.db_path.mkdir()
+    elif case == "under_a_file":
+        (tmp_path / "plain").write_text("not a folder")
+        settings = replace(settings, db_path=tmp_path / "plain" / "w.db")
+    else:
+        core = await open_core(settings)
+        await core.close()
+        import aiosqlite
+
+        real_connect = aiosqlite.connect
+
+        def read_only(path, **kwargs):  # what a read-only mount gives SQLite
+            return real_connect(f"file:{path}?mode=ro", uri=True, **kwargs)
+
+        monkeypatch.setattr(aiosqlite, "connect", read_only)
+    with pytest.raises(StartupError) as refused:
+        core = await open_core(settings)
+        await core.close()
+    line = str(refused.value)
+    assert "\n" not in line and str(settings.db_path) in line
+    assert ("WAAKZAAM_DB" in line) or ("read-only" in line)
+
+
+async def test_debug_log_names_each_update_without_ids_or_text(app, services, people, caplog):
+    import logging
+
+    from flows import ask_for_conversation, join_as_member
+
+    caplog.set_level(logging.DEBUG, logger="bot")
+    anna, emma = people(6182734459, "Anna"), people(7391046628, "Emma")
+    await join_as_member(services, anna, "Anna")
+    await ask_for_conversation(emma, first_message="a private first message")
+    lines = [r.getMessage() for r in caplog.records if r.name in ("bot.inbox", "bot.sender")]
+    assert any("message, handlers.conversation.on_text" in line for line in lines)
+    assert any("callback_query, handlers.employee.ask_step" in line for line in lines)
+    assert any(line.startswith("outbox ") and " sent in " in line for line in lines)
+    for line in lines:
+        assert "6182734459" not in line and "7391046628" not in line and "private first" not in line

@@ -8,7 +8,7 @@ from .. import clock
 from ..crypto import Vault
 from ..model import CaseFacts, Note, Quality
 from .database import Database
-from .sealed import insert_sealed
+from .sealed import by_origin, insert_sealed
 
 
 class CaseworkRepository:
@@ -18,12 +18,18 @@ class CaseworkRepository:
 
     # Notes ----------------------------------------------------------------------
 
-    async def add_note(self, request_id: int, member_id: int, body: str) -> int:
-        return await insert_sealed(
-            self.db, self.vault, "case_notes",
-            {"request_id": request_id, "member_id": member_id, "created_at": clock.iso(clock.now())},
-            {"body": body},
-        )
+    async def add_note(self, request_id: int, member_id: int, body: str, origin: int | None = None) -> bool:
+        """Keep a note; False when this update stored it already."""
+        async with self.db.transaction():
+            if await by_origin(self.db, "case_notes", origin) is not None:
+                return False
+            await insert_sealed(
+                self.db, self.vault, "case_notes",
+                {"request_id": request_id, "member_id": member_id, "created_at": clock.iso(clock.now()),
+                 "origin": origin},
+                {"body": body},
+            )
+            return True
 
     async def notes_for(self, request_id: int, member_id: int) -> list[Note]:
         """The notes this member may read: their own, and shared ones from earlier listeners."""
@@ -80,17 +86,16 @@ class CaseworkRepository:
         return CaseFacts(row["outcome"], row["level"], row["notes_consent"], closed_at,
                          row["content_erased_at"] is not None, frozenset(r[0] for r in themes))
 
-    async def toggle_theme(self, request_id: int, theme: str) -> bool:
-        """Add the theme, or remove it when it was there; True when it is now set."""
-        async with self.db.transaction():
-            if await self.db.execute(
-                "DELETE FROM case_themes WHERE request_id = ? AND theme = ?", (request_id, theme)
-            ):
-                return False
-            await self.db.execute(
-                "INSERT INTO case_themes (request_id, theme) VALUES (?, ?)", (request_id, theme)
-            )
-            return True
+    async def set_theme(self, request_id: int, theme: str, tagged: bool) -> bool:
+        """Add or remove a theme; True when that changed anything."""
+        if tagged:
+            sql = "INSERT INTO case_themes (request_id, theme) VALUES (?, ?) ON CONFLICT DO NOTHING"
+        else:
+            sql = "DELETE FROM case_themes WHERE request_id = ? AND theme = ?"
+        return 1 == await self.db.execute(sql, (request_id, theme))
+
+    async def note_by_origin(self, origin: int | None) -> bool:
+        return await by_origin(self.db, "case_notes", origin) is not None
 
     async def set_level(self, request_id: int, level: str) -> None:
         await self.db.execute("UPDATE requests SET level = ? WHERE id = ?", (level, request_id))

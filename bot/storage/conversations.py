@@ -5,7 +5,7 @@ from .. import clock
 from ..crypto import Vault
 from ..model import Message
 from .database import Database
-from .sealed import insert_sealed
+from .sealed import by_origin, insert_sealed
 
 
 class ConversationRepository:
@@ -13,12 +13,17 @@ class ConversationRepository:
         self.db = db
         self.vault = vault
 
-    async def add(self, request_id: int, author: str, body: str) -> int:
+    async def add(self, request_id: int, author: str, body: str, origin: int | None = None) -> int:
         return await insert_sealed(
             self.db, self.vault, "messages",
-            {"request_id": request_id, "author": author, "created_at": clock.iso(clock.now())},
+            {"request_id": request_id, "author": author, "created_at": clock.iso(clock.now()), "origin": origin},
             {"body": body},
         )
+
+    async def by_origin(self, origin: int | None) -> Message | None:
+        """The message an update already stored, if it is replayed."""
+        message_id = await by_origin(self.db, "messages", origin)
+        return None if message_id is None else await self.get(message_id)
 
     async def get(self, message_id: int) -> Message | None:
         row = await self.db.fetchone("SELECT * FROM messages WHERE id = ?", (message_id,))
@@ -44,11 +49,15 @@ class ConversationRepository:
 
     # Drafts -------------------------------------------------------------------
 
-    async def add_draft(self, person_id: int, body: str) -> int:
-        return await insert_sealed(
-            self.db, self.vault, "drafts", {"person_id": person_id, "created_at": clock.iso(clock.now())},
-            {"body": body},
-        )
+    async def add_draft(self, person_id: int, body: str, origin: int | None = None) -> int:
+        async with self.db.transaction():
+            if (existing := await by_origin(self.db, "drafts", origin)) is not None:
+                return existing
+            return await insert_sealed(
+                self.db, self.vault, "drafts",
+                {"person_id": person_id, "created_at": clock.iso(clock.now()), "origin": origin},
+                {"body": body},
+            )
 
     async def take_draft(self, draft_id: int, person_id: int) -> str | None:
         """The draft's text, deleted as it is taken; None if it is not this person's."""

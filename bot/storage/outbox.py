@@ -1,7 +1,9 @@
 """The persisted outbox: what the bot must deliver, until Telegram has it.
 
-A row is written in the same transaction as the change that causes it, so a
-crash between "claimed" and "told the requester" cannot lose the message.
+A row is written in the same transaction as the change that causes it, so a crash between
+"claimed" and "told the requester" cannot lose the message. Before Telegram is called the row
+is marked in flight (`sending_at`); a row found in flight after a crash may have reached
+Telegram already, so it goes again marked as a possible repeat.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from ..model import Payload
 from .database import Database
 from .sealed import insert_sealed
 
+
 @dataclass(frozen=True)
 class Delivery:
     id: int
@@ -24,6 +27,10 @@ class Delivery:
     attempts: int
     payload: Payload
     sealed: bytes  # as read: lets mark_sent notice a rewrite made while this was in flight
+    kind: str | None = None      # 'offer', 'reminder' or None: what to re-check before a late send
+    offer_id: int | None = None
+    possible_repeat: bool = False  # it was in flight before: Telegram may have it already
+    claimed: bool = False          # marked in flight already (when it was queued for sending at once)
 
 
 class OutboxRepository:
@@ -39,12 +46,19 @@ class OutboxRepository:
         request_id: int | None = None,
         message_id: int | None = None,
         edit_of: int | None = None,
+        kind: str | None = None,
+        offer_id: int | None = None,
+        sending: bool = False,
     ) -> int:
+        """Queue a delivery. `sending`: it goes out right after this transaction, so it is marked
+        in flight now (a crash before the send then shows it as a possible repeat: honest, and
+        one commit fewer)."""
         now = clock.iso(clock.now())
         return await insert_sealed(
             self.db, self.vault, "outbox",
             {"person_id": person_id, "request_id": request_id, "message_id": message_id, "edit_of": edit_of,
-             "not_before": now, "created_at": now},
+             "not_before": now, "created_at": now, "kind": kind, "offer_id": offer_id,
+             "sending_at": now if sending else None},
             {"payload": payload.dumps()},
         )
 
@@ -76,36 +90,90 @@ class OutboxRepository:
                 Delivery(
                     row["id"], row["person_id"], row["request_id"], row["message_id"],
                     row["edit_target"], row["attempts"], payload, row["payload_enc"],
+                    row["kind"], row["offer_id"], bool(row["maybe_sent"]) and row["edit_of"] is None,
+                    row["sending_at"] is not None,
                 )
             )
         return deliveries
 
+    async def after_restart(self) -> int:
+        """Deliveries in flight when the process stopped may have reached Telegram."""
+        return await self.db.execute(
+            "UPDATE outbox SET maybe_sent = 1, sending_at = NULL WHERE state = 'pending' AND sending_at IS NOT NULL")
+
+    async def mark_sending(self, outbox_id: int) -> None:
+        """In flight from now: committed before Telegram is called."""
+        await self.db.execute(
+            "UPDATE outbox SET sending_at = ?, attempts = attempts + 1 WHERE id = ?",
+            (clock.iso(clock.now()), outbox_id),
+        )
+
     async def mark_sent(self, delivery: Delivery, telegram_message_id: int | None) -> None:
-        # The payload is no longer needed once Telegram has the message.
+        """Telegram has it: the payload goes, and a relayed message counts as delivered, together."""
         async with self.db.transaction():
-            current = await self.db.fetchval(
-                "SELECT payload_enc FROM outbox WHERE id = ?", (delivery.id,)
-            )
+            current = await self.db.fetchval("SELECT payload_enc FROM outbox WHERE id = ?", (delivery.id,))
             await self.db.execute(
                 "UPDATE outbox SET state = 'sent', sent_at = ?, telegram_message_id = ?,"
-                " payload_enc = x'' WHERE id = ?",
+                " payload_enc = x'', sending_at = NULL WHERE id = ?",
                 (clock.iso(clock.now()), telegram_message_id, delivery.id),
             )
+            if delivery.message_id is not None:
+                await self.db.execute(
+                    "UPDATE messages SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL",
+                    (clock.iso(clock.now()), delivery.message_id),
+                )
             if current and current != delivery.sealed:
                 # Rewritten while the old text was on its way: edit what was sent.
                 newer = Payload.loads(self.vault.open("outbox", "payload", delivery.id, current))
                 await self.enqueue(delivery.person_id, newer, edit_of=delivery.id)
 
-    async def retry_later(self, outbox_id: int, delay: timedelta) -> None:
+    async def retry_later(self, outbox_id: int, delay: timedelta, *, maybe_sent: bool = False) -> None:
+        """Try again after `delay`. maybe_sent: the call may have reached Telegram (a time-out),
+        so the next attempt is marked as a possible repeat."""
         await self.db.execute(
-            "UPDATE outbox SET attempts = attempts + 1, not_before = ? WHERE id = ?",
-            (clock.iso(clock.now() + delay), outbox_id),
+            "UPDATE outbox SET not_before = ?, sending_at = NULL, maybe_sent = MAX(maybe_sent, ?) WHERE id = ?",
+            (clock.iso(clock.now() + delay), int(maybe_sent), outbox_id),
         )
 
     async def finish(self, outbox_id: int, state: str) -> None:
         """End a delivery that will not be made: 'blocked', 'failed' or 'cancelled'."""
         await self.db.execute(
-            "UPDATE outbox SET state = ?, payload_enc = x'' WHERE id = ?", (state, outbox_id)
+            "UPDATE outbox SET state = ?, payload_enc = CASE WHEN ? = 'blocked' THEN payload_enc ELSE x'' END,"
+            " sending_at = NULL WHERE id = ?",
+            (state, state, outbox_id),
+        )
+
+    async def requeue_blocked(self, person_id: int) -> list[int]:
+        """Someone who had blocked the bot is back: their kept messages go out after all.
+
+        Only relayed messages that were never delivered; notices of the time (offers, reminders)
+        are stale by now. Returns the ids of the messages requeued.
+        """
+        if not await self.db.fetchval(
+                "SELECT 1 FROM outbox WHERE person_id = ? AND state = 'blocked' LIMIT 1", (person_id,)):
+            return []
+        rows = await self.db.fetchall(
+            "SELECT o.id, o.message_id FROM outbox o JOIN messages m ON m.id = o.message_id"
+            " WHERE o.person_id = ? AND o.state = 'blocked' AND m.delivered_at IS NULL ORDER BY o.id",
+            (person_id,),
+        )
+        if rows:
+            now = clock.iso(clock.now())
+            await self.db.execute(
+                f"UPDATE outbox SET state = 'pending', not_before = ?, attempts = 0"
+                f" WHERE id IN ({', '.join('?' * len(rows))})",
+                (now, *(r["id"] for r in rows)),
+            )
+        await self.db.execute(
+            "UPDATE outbox SET payload_enc = x'' WHERE person_id = ? AND state = 'blocked'", (person_id,))
+        return [r["message_id"] for r in rows]
+
+    async def cancel_offer_edits(self, offer_id: int) -> int:
+        """Queued edits of this offer's messages are out of date (the offer reopened or was won)."""
+        return await self.db.execute(
+            "UPDATE outbox SET state = 'cancelled', payload_enc = x'' WHERE state = 'pending'"
+            " AND edit_of IN (SELECT id FROM outbox WHERE offer_id = ?)",
+            (offer_id,),
         )
 
     async def request_of_sent(self, person_id: int, telegram_message_id: int) -> int | None:
@@ -115,3 +183,8 @@ class OutboxRepository:
             " AND request_id IS NOT NULL",
             (person_id, telegram_message_id),
         )
+
+    async def counts(self) -> dict[str, int]:
+        """Deliveries by state (for the health check and the logs): counts only."""
+        rows = await self.db.fetchall("SELECT state, COUNT(*) FROM outbox GROUP BY state")
+        return {r[0]: r[1] for r in rows}

@@ -44,6 +44,9 @@ class PeopleRepository:
             )
         return Person(person_id, language, False, frozenset())
 
+    async def user_hash_of(self, person_id: int) -> bytes | None:
+        return await self.db.fetchval("SELECT user_hash FROM people WHERE id = ?", (person_id,))
+
     async def chat_id(self, person_id: int) -> int | None:
         sealed = await self.db.fetchval("SELECT chat_id_enc FROM people WHERE id = ?", (person_id,))
         return None if not sealed else int(self.vault.open("people", "chat_id", person_id, sealed))

@@ -82,6 +82,7 @@ class RequestRepository:
         deadline_at: datetime,
         urgent: bool = False,
         allow_widening: bool = True,
+        origin: int | None = None,
     ) -> Request:
         now = clock.now()
         async with self.db.transaction():
@@ -93,18 +94,28 @@ class RequestRepository:
                 request_id = await self.db.insert(
                     "INSERT INTO requests (ref, requester_id, state, language, department,"
                     " pref_gender, pref_age_band, pref_status, pref_language, pref_other_department,"
-                    " pref_member_id, urgent, created_at, deadline_at, allow_widening)"
-                    " VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " pref_member_id, urgent, created_at, deadline_at, allow_widening, origin)"
+                    " VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         ref, requester_id, language, department, preferences.gender,
                         preferences.age_band, preferences.status, preferences.language,
                         int(preferences.other_department), preferences.member_id, int(urgent),
-                        clock.iso(now), clock.iso(deadline_at), int(allow_widening),
+                        clock.iso(now), clock.iso(deadline_at), int(allow_widening), origin,
                     ),
                 )
             except sqlite3.IntegrityError:
                 raise OpenRequestExists from None
             return await self.get(request_id)
+
+    async def by_origin(self, origin: int | None) -> Request | None:
+        """The request an update already created, if it is replayed."""
+        if origin is None:
+            return None
+        row = await self.db.fetchone("SELECT * FROM requests WHERE origin = ?", (origin,))
+        return None if row is None else _request(row)
+
+    async def offer_count(self, request_id: int) -> int:
+        return await self.db.fetchval("SELECT COUNT(*) FROM offers WHERE request_id = ?", (request_id,))
 
     async def claim(self, request_id: int, member_id: int) -> bool:
         """Atomic: exactly one member can move an unclaimed request to claimed."""
@@ -218,6 +229,11 @@ class RequestRepository:
             " WHERE request_id = ? AND member_id = ?",
             (request_id, member_id),
         )
+        return None if row is None else Offer(*row)
+
+    async def offer_by_id(self, offer_id: int) -> Offer | None:
+        row = await self.db.fetchone(
+            "SELECT id, request_id, member_id, state, outbox_id FROM offers WHERE id = ?", (offer_id,))
         return None if row is None else Offer(*row)
 
     async def offers(self, request_id: int, state: str | None = None) -> list[Offer]:

@@ -26,3 +26,10 @@ async def insert_sealed(
             tuple(columns.values()),
         )
     return row_id
+
+
+async def by_origin(db: Database, table: str, origin: int | None) -> int | None:
+    """The row an update already created in `table` (a replayed update finds it)."""
+    if origin is None:
+        return None
+    return await db.fetchval(f"SELECT id FROM {table} WHERE origin = ?", (origin,))

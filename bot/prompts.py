@@ -1,0 +1,62 @@
+"""What the bot waits for: the one question each person is answering, kept in the database.
+
+A typed text is an answer only while its question is open; everything else is a message for
+the other side of a conversation. Because the question is stored (sealed where it carries a
+text or the wizard's choices), a restart between question and answer routes the answer where
+it belongs: a listener's note is never relayed to the colleague.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .core import Core
+from .model import Person
+
+# The questions, one vocabulary.
+ACCESS_CODE = "access_code"        # the employee access code
+ASK = "ask"                        # the request wizard, choices so far in data
+FIRST_MESSAGE = "first_message"    # the wizard's last step: an optional first message
+DISPLAY_NAME = "display_name"      # a listener's name as colleagues see it
+NOTE = "note"                      # a note on the case `ref`
+NOTE_FOR = "note_for"              # a /note text (in data) waiting for its case to be chosen
+COMMENT = "comment"                # a comment on the rating of case `ref`
+KINDS = (ACCESS_CODE, ASK, FIRST_MESSAGE, DISPLAY_NAME, NOTE, NOTE_FOR, COMMENT)
+WIZARD = (ASK, FIRST_MESSAGE)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    kind: str
+    ref: str | None = None
+    data: Any = None  # the wizard's choices (a dict) or a waiting text
+
+
+class Prompts:
+    def __init__(self, core: Core) -> None:
+        self.repo = core.prompts
+
+    async def wait_for(self, person: Person, kind: str, *, ref: str | None = None, data: Any = None) -> None:
+        if kind not in KINDS:
+            raise ValueError(kind)
+        await self.repo.put(person.id, kind, ref, None if data is None else json.dumps(data))
+
+    async def current(self, person: Person) -> Prompt | None:
+        stored = await self.repo.get(person.id)
+        if stored is None:
+            return None
+        return Prompt(stored.kind, stored.ref, None if stored.data is None else json.loads(stored.data))
+
+    async def clear(self, person: Person, *kinds: str) -> bool:
+        """Close the question; with kinds, only when it is one of them."""
+        return await self.repo.clear(person.id, kinds)
+
+    async def draft(self, person: Person) -> dict | None:
+        """The request wizard's choices so far, while the wizard is open."""
+        prompt = await self.current(person)
+        return prompt.data if prompt is not None and prompt.kind in WIZARD else None
+
+
+__all__ = ["Prompts", "Prompt", "KINDS", "WIZARD", "ACCESS_CODE", "ASK", "FIRST_MESSAGE", "DISPLAY_NAME",
+           "NOTE", "NOTE_FOR", "COMMENT"]

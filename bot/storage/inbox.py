@@ -1,0 +1,80 @@
+"""The durable inbox: updates as Telegram sent them, stored before Telegram is told they
+arrived, handled once each in the order they came."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .. import clock
+from ..crypto import Vault
+from .database import Database
+
+
+@dataclass(frozen=True)
+class Received:
+    id: int          # the origin key of whatever handling this update creates
+    update_id: int
+    payload: str     # the update's JSON
+    attempts: int
+
+
+class InboxRepository:
+    def __init__(self, db: Database, vault: Vault) -> None:
+        self.db = db
+        self.vault = vault
+
+    async def record(self, update_id: int, sender: int | None, payload: str) -> bool:
+        """Store an update; False when it was stored before (Telegram sent it again)."""
+        now = clock.iso(clock.now())
+        return 1 == await self.db.execute(
+            "INSERT INTO inbox (update_id, sender, payload_enc, not_before, received_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (update_id) DO NOTHING",
+            (update_id, None if sender is None else self.vault.user_hash(sender),
+             self.vault.seal("inbox", "payload", update_id, payload), now, now),
+        )
+
+    async def next_pending(self) -> Received | None:
+        """The oldest update that is due and has no earlier one from the same person still waiting:
+        each person's updates keep their order; nobody waits behind someone else's retry."""
+        row = await self.db.fetchone(
+            "SELECT id, update_id, payload_enc, attempts FROM inbox i"
+            " WHERE state = 'pending' AND not_before <= ? AND NOT EXISTS (SELECT 1 FROM inbox e"
+            "  WHERE e.state = 'pending' AND e.sender IS i.sender AND e.id < i.id)"
+            " ORDER BY id LIMIT 1",
+            (clock.iso(clock.now()),),
+        )
+        if row is None:
+            return None
+        payload = self.vault.open("inbox", "payload", row["update_id"], row["payload_enc"])
+        return Received(row["id"], row["update_id"], payload, row["attempts"])
+
+    async def begin(self, inbox_id: int) -> None:
+        await self.db.execute("UPDATE inbox SET attempts = attempts + 1 WHERE id = ?", (inbox_id,))
+
+    async def done(self, inbox_id: int, state: str = "done") -> None:
+        """Handled (or given up on): the content goes, the update id stays to recognise a resend."""
+        await self.db.execute(
+            "UPDATE inbox SET state = ?, payload_enc = NULL, sender = NULL WHERE id = ?", (state, inbox_id))
+
+    async def unlink(self, sender: bytes) -> int:
+        """A person is erased: nothing in the inbox points to them any more."""
+        return await self.db.execute("UPDATE inbox SET sender = NULL WHERE sender = ?", (sender,))
+
+    async def retry_later(self, inbox_id: int, delay: timedelta) -> None:
+        await self.db.execute(
+            "UPDATE inbox SET not_before = ? WHERE id = ?", (clock.iso(clock.now() + delay), inbox_id))
+
+    async def left_records(self, inbox_id: int) -> bool:
+        """Did handling this update keep anything the person wrote (a message, draft, note, request)?"""
+        return bool(await self.db.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM messages WHERE origin = ?1) OR EXISTS (SELECT 1 FROM drafts WHERE origin = ?1)"
+            " OR EXISTS (SELECT 1 FROM case_notes WHERE origin = ?1) OR EXISTS (SELECT 1 FROM requests WHERE origin = ?1)",
+            (inbox_id,)))
+
+    async def pending(self) -> int:
+        return await self.db.fetchval("SELECT COUNT(*) FROM inbox WHERE state = 'pending'")
+
+    async def forget_handled(self, cutoff: datetime) -> int:
+        """Telegram resends an unconfirmed update for a day at most: older ids can go."""
+        return await self.db.execute(
+            "DELETE FROM inbox WHERE state != 'pending' AND received_at < ?", (clock.iso(cutoff),))
