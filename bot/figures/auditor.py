@@ -147,6 +147,25 @@ class _Component:
                     binding.update(o for o, m in zip(owners, marg) if abs(m) > 1e-9)
         return res, binding
 
+    def spread(self, indices: list[int]) -> None:
+        """Witnesses for many targets at once: maximise sum(min(target, 1)), which spreads the
+        counts thinly over as many targets as it can (and so also moves the larger ones down)."""
+        a_ub, b_ub, _, a_eq, b_eq, _ = self._build()
+        n = len(indices)
+        t = self.target_matrix[indices]
+        rows = [sp.hstack([-t, sp.identity(n, format="csr")], format="csr")]
+        b = [np.zeros(n)]
+        if a_ub is not None:
+            rows.insert(0, sp.hstack([a_ub, sp.csr_matrix((a_ub.shape[0], n))], format="csr"))
+            b.insert(0, b_ub)
+        eq = sp.hstack([a_eq, sp.csr_matrix((a_eq.shape[0], n))], format="csr") if a_eq is not None else None
+        c = np.concatenate([np.zeros(self.width), -np.ones(n)])
+        res = linprog(c, A_ub=sp.vstack(rows, format="csr"), b_ub=np.concatenate(b), A_eq=eq,
+                      b_eq=b_eq if eq is not None else None,
+                      bounds=[(0, None)] * self.width + [(0, 1)] * n, method="highs")
+        if res.status == 0:
+            self.witness(res.x[: self.width])
+
     def witness(self, x: np.ndarray) -> None:
         values = self.target_matrix @ x
         np.minimum(self.low, values, out=self.low)
@@ -247,10 +266,17 @@ class Auditor:
         rng = np.random.default_rng(len(todo))  # fixed seed: the same release twice gives the same answer
         # Programs that push all open targets up (or down) at once, with random weights so that
         # the vertices differ, witness most targets; stop when they stop paying off.
+        for _ in range(12):
+            open_ = [i for i in todo if not comp.spans(i)]
+            if len(open_) <= 8:  # few left: their own programs are as cheap
+                break
+            comp.spread(open_)
+            if len(open_) - sum(1 for i in open_ if not comp.spans(i)) < max(2, len(open_) // 10):
+                break
         sign = -1.0
         for _ in range(12):
             open_ = [i for i in todo if not comp.spans(i)]
-            if len(open_) <= 2:
+            if len(open_) <= 8:
                 break
             comp.solve(comp.objective(open_, sign, rng))
             if len(open_) - sum(1 for i in open_ if not comp.spans(i)) < max(2, len(open_) // 20):

@@ -176,6 +176,13 @@ def _suppress(definitions: Mapping[str, Figure], outcome: dict[str, Outcome], co
         lo, hi = knowledge(outcome[key], k)
         problem.add((label, key), ((("current", c), 1) for c in sorted(figure.cells)), lo, hi, target=True)
     auditor = Auditor(problem, hint={("current", c): n for c, n in counts.items()})
+    # Figures over the same cells are one number under two keys: hide them together.
+    twins: dict[frozenset[str], list[str]] = {}
+    by_cell: dict[str, list[str]] = {}
+    for key, figure in definitions.items():
+        twins.setdefault(figure.cells, []).append(key)
+        for cell in figure.cells:
+            by_cell.setdefault(cell, []).append(key)
     pending = {(label, key) for key, o in outcome.items() if isinstance(o, Hidden)}
     while pending:
         findings = auditor.findings(pending)
@@ -186,26 +193,48 @@ def _suppress(definitions: Mapping[str, Figure], outcome: dict[str, Outcome], co
             pending.add(owner)
             if finding.binding & chosen:
                 continue  # a figure hidden this round already loosened what pins it: re-check first
-            key = _complement(finding.binding, auditor.neighbours(owner), definitions, outcome)
-            outcome[key] = Hidden(False)
-            auditor.loosen((label, key))
-            chosen.add((label, key))
-            pending.add((label, key))
+            key = _complement(finding.leak.key, {key for _, key in finding.binding},
+                              [key for _, key in auditor.neighbours(owner)], definitions, outcome, twins, by_cell)
+            for twin in twins[definitions[key].cells]:
+                if isinstance(outcome[twin], Shown):
+                    outcome[twin] = Hidden(False)
+                    auditor.loosen((label, twin))
+                    chosen.add((label, twin))
+                    pending.add((label, twin))
 
 
-def _complement(binding, neighbours, definitions, outcome) -> str:
-    """Which shown figure to hide next: one whose bound pins the leak, not must-show, the smallest."""
-    best = None
-    for tier, owners in enumerate((binding, neighbours)):
-        for _, key in owners:
-            o = outcome.get(key)
-            if not isinstance(o, Shown):
-                continue
-            rank = (definitions[key].must_show, tier, o.value, len(definitions[key].cells), key)
-            if best is None or rank < best:
-                best = rank
-    if best is None:
+def _complement(leak: str, binding: set[str], neighbours: list[str], definitions, outcome, twins, by_cell) -> str:
+    """Which shown figure to hide next, sparing must-show figures whenever another will do.
+
+    First choice: a sibling, i.e. a figure beside the leak inside a shown total that contains
+    it (the other cells of its row), preferring totals that pin it (binding in the audit),
+    then the tightest total, then the smallest value. Next: a pinning figure itself. Last:
+    anything linked to it.
+    """
+    cells = definitions[leak].cells
+    ranks = []
+
+    def consider(key: str, *order) -> None:
+        o = outcome.get(key)
+        if isinstance(o, Shown):
+            f_cells = definitions[key].cells
+            must_show = any(definitions[t].must_show for t in twins[f_cells])
+            ranks.append((must_show, *order, o.value, len(f_cells), key))
+
+    totals = {key for cell in cells for key in by_cell[cell]}
+    for total in totals:
+        inside = definitions[total].cells
+        if total == leak or not cells < inside or not isinstance(outcome[total], Shown):
+            continue
+        for key in {key for cell in inside - cells for key in by_cell[cell]}:
+            if definitions[key].cells <= inside and not definitions[key].cells & cells:
+                consider(key, 0, total not in binding, len(inside))
+    for key in binding:
+        consider(key, 1, 0, 0)
+    for key in neighbours:
+        consider(key, 2, 0, 0)
+    if not ranks:
         # Cannot happen: with every figure of a component hidden, all cells at 0 and any one at 1
         # are both feasible, so no hidden figure is determined.
         raise RuntimeError("a hidden figure is determined but no shown figure can be hidden")
-    return best[-1]
+    return min(ranks)[-1]
