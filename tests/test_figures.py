@@ -324,3 +324,41 @@ def test_property_single_row_tables(k, first, second):
     assert audit(None, r1) == [] and audit(r1, r2) == []
     assert_hysteresis(r1, r2, counts2, k)
     assert all(o.value >= k for o in r2.figures.values() if isinstance(o, Shown))
+
+
+# ---------------------------------------------------------------- edges
+
+
+def test_must_show_figures_are_hidden_when_nothing_else_will_do():
+    counts, base = table("t", {("a", "x"): 3, ("a", "y"): 10, ("b", "x"): 10, ("b", "y"): 12})
+    figures = [Figure(f.key, f.cells, must_show=True) for f in base]
+    rel = release(counts, figures, k=5, label="W1")
+    assert audit(None, rel) == []
+    assert rel.figures["t|row:*|col:*"] == Shown(35, True, "W1")  # the totals still stay
+
+
+def test_merging_first_release_splits_at_k_and_other_cannot_be_a_department():
+    grouping = merge_small_departments({"A": 5, "B": 4, "C": 0}, k=5)
+    assert grouping.groups == {"A": "A", "B": "other departments", "C": "other departments"}
+    assert grouping.separate == frozenset({"A"})
+    with pytest.raises(ValueError):
+        merge_small_departments({"other departments": 9}, k=5)
+    counts = {cell_key(dep="A", theme="t"): 5, cell_key(dep="B", theme="t"): 4, cell_key(dep="C", theme="t"): 1}
+    assert regroup(counts, "dep", grouping.groups) == {
+        cell_key(dep="A", theme="t"): 5, cell_key(dep="other departments", theme="t"): 5}
+
+
+def test_a_figure_left_out_keeps_its_ledger_entry_for_when_it_returns():
+    a, b = Figure("a", frozenset({"ca"})), Figure("b", frozenset({"cb"}))
+    r1 = release({"ca": 8, "cb": 9}, [a, b], k=5, label="W1")
+    r2 = release({"ca": 8}, [a], k=5, label="W2", ledger=r1.ledger)
+    assert "b" not in r2.figures and r2.ledger["figures"]["b"]["since"] == "W1"
+    r3 = release({"ca": 8, "cb": 10}, [a, b], k=5, label="W3", ledger=r2.ledger)
+    assert r3.figures["b"] == Shown(9, False, "W1")
+
+
+def test_raising_k_re_decides_values_below_the_new_k():
+    figures = [Figure("n", frozenset({"c"}))]
+    r1 = release({"c": 7}, figures, k=5, label="W1")
+    r2 = release({"c": 8}, figures, k=10, label="W2", ledger=r1.ledger)
+    assert r2.figures["n"] == Hidden(True)  # 7 would be a number below 10
