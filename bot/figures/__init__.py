@@ -12,15 +12,17 @@ Rules, in plain words (k is WAAKZAAM_SMALL_CELL, default 5, allowed 2..100):
   The auditor writes down everything a reader knows (shown values, and that a cell hidden for
   being small is 0..k-1) and computes, with linear programming, the lowest and highest value
   each hidden figure can take. If that range holds fewer than two whole numbers, the release
-  hides one more figure (the smallest shown one that pins it, sparing "must show" figures) and
-  audits again, until every hidden figure has at least two possible values.
+  hides one more figure (preferably the smallest one beside it in the tightest total that pins
+  it, sparing "must show" figures) and audits again, until every hidden figure has at least
+  two possible values.
 - No differencing. Consecutive weekly digests share most of their 13-week window, so the
   change between them must not reveal one request. Each figure has an anchor: its true count
   when its published value last changed. The value changes only when the count has moved at
   least k from the anchor; otherwise the old value is repeated, marked unchanged since the
-  release that set it. Hidden is the starting state (anchor 0), so a figure appears once it
-  reaches k and disappears only after falling by k and below k. The ledger holding anchors is
-  plain JSON kept by the caller. The auditor also reads two consecutive releases together.
+  release that set it (even if the count has since dipped below k: it is the old count).
+  Hidden is the starting state (anchor 0), so a figure appears once it reaches k and
+  disappears only after falling by k and below k. The ledger holding anchors is plain JSON
+  kept by the caller. The auditor also reads two consecutive releases together.
 - Shares. A percentage is shown only when both the part and the rest are at least k, rounded
   to a multiple of 5 points (between 5 and 95), and re-published only when the numerator or the
   denominator has moved k since its anchor.
