@@ -1,0 +1,367 @@
+"""The auditor: can a reader work out a hidden figure from what was published?
+
+Every figure is a sum of base cells, and every base cell is a count >= 0. What a reader
+knows becomes bounds on those sums:
+
+- a figure shown fresh:                    sum == value
+- a figure shown unchanged since earlier:  value-(k-1) <= sum <= value+(k-1)  (hysteresis)
+- a figure hidden by the k rule:           0 <= sum <= k-1
+- a figure hidden to protect another:      nothing beyond >= 0 (all hidden figures look alike)
+- across two releases, a figure repeated since the previous one whose anchor the previous
+  release did not publish exactly:         |sum now - sum then| <= k-1
+
+For each hidden figure the auditor finds the lowest and highest value it can take under all
+these bounds (linear programs, scipy's HiGHS). The figure is protected when that range holds
+at least two integers; otherwise it is *determined* and reported as a `Leak`.
+
+Speed: the problem splits into connected components (cells linked through shared figures),
+cells that sit in exactly the same figures are merged into one variable, and every point the
+solver returns is kept as a witness: a hidden figure whose values over known feasible points
+already span two integers needs no program of its own.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Hashable, Iterable, Mapping
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import linprog
+
+from .model import Hidden, Leak, Release, Shown
+
+_EPS = 1e-6
+# HiGHS's presolve costs more than it saves on these many small re-solves of one problem.
+_HIGHS = {"presolve": False}
+Owner = tuple[str, str]  # (release label, figure key)
+
+
+def knowledge(outcome: Shown | Hidden, k: int) -> tuple[int | None, int | None]:
+    """Bounds a reader knows on a figure's true value from its outcome (None: no bound)."""
+    if isinstance(outcome, Shown):
+        if outcome.fresh:
+            return outcome.value, outcome.value
+        return max(0, outcome.value - (k - 1)), outcome.value + (k - 1)
+    if outcome.primary:
+        return None, k - 1  # >= 0 holds anyway
+    return None, None
+
+
+@dataclass
+class _Row:
+    terms: tuple[tuple[int, int], ...]  # (variable, coefficient)
+    lo: float | None
+    hi: float | None
+    owner: Owner
+
+    def active(self) -> bool:
+        if self.hi is not None:
+            return True
+        # a lower bound <= 0 on a sum of non-negative variables says nothing
+        return self.lo is not None and (self.lo > 0 or any(c < 0 for _, c in self.terms))
+
+
+class Problem:
+    """What a reader knows, as bounds on sums of non-negative variables (one per base cell and release)."""
+
+    def __init__(self) -> None:
+        self.variables: dict[Hashable, int] = {}
+        self.rows: list[_Row] = []
+        self.targets: dict[Owner, tuple[tuple[int, int], ...]] = {}
+
+    def var(self, name: Hashable) -> int:
+        return self.variables.setdefault(name, len(self.variables))
+
+    def add(self, owner: Owner, terms: Iterable[tuple[Hashable, int]], lo, hi, *, target: bool = False) -> None:
+        row_terms = tuple((self.var(name), coef) for name, coef in terms)
+        self.rows.append(_Row(row_terms, lo, hi, owner))
+        if target:
+            self.targets[owner] = row_terms
+
+
+class _Component:
+    def __init__(self, problem: Problem, variables: list[int], rows: list[int], targets: list[Owner]) -> None:
+        self.problem = problem
+        self.rows = rows
+        self.targets = targets
+        # Cells that appear in exactly the same rows are interchangeable: one variable for them.
+        signature: dict[int, list[tuple[int, int]]] = {v: [] for v in variables}
+        for r in rows:
+            for v, c in problem.rows[r].terms:
+                signature[v].append((r, c))
+        merged: dict[tuple, int] = {}
+        self.column = {v: merged.setdefault(tuple(sig), len(merged)) for v, sig in signature.items()}
+        self.width = len(merged)
+        self.target_matrix = self._matrix([problem.targets[t] for t in targets])
+        self.low = np.full(len(targets), np.inf)   # lowest value seen at a feasible point
+        self.high = np.full(len(targets), -np.inf)
+        self.settled: set[Owner] = set()            # protected; stays so when bounds only loosen
+        self._lp = None
+
+    def _matrix(self, term_lists) -> sp.csr_matrix:
+        data, ri, ci = [], [], []
+        for i, terms in enumerate(term_lists):
+            for v, c in terms:
+                ri.append(i)
+                ci.append(self.column[v])
+                data.append(c)
+        m = sp.csr_matrix((data, (ri, ci)), shape=(len(term_lists), self.width), dtype=float)
+        m.sum_duplicates()
+        return m
+
+    def loosen(self) -> None:
+        self._lp = None
+
+    def _build(self):
+        if self._lp is None:
+            rows = [self.problem.rows[r] for r in self.rows if self.problem.rows[r].active()]
+            eq = [r for r in rows if r.lo is not None and r.lo == r.hi]
+            ineq = [r for r in rows if not (r.lo is not None and r.lo == r.hi)]
+            ub_rows, ub_b, ub_owner = [], [], []
+            for r in ineq:
+                if r.hi is not None:
+                    ub_rows.append(r.terms), ub_b.append(r.hi), ub_owner.append(r.owner)
+                if r.lo is not None and (r.lo > 0 or any(c < 0 for _, c in r.terms)):
+                    ub_rows.append(tuple((v, -c) for v, c in r.terms)), ub_b.append(-r.lo), ub_owner.append(r.owner)
+            self._lp = (
+                self._matrix(ub_rows) if ub_rows else None, np.array(ub_b, dtype=float), ub_owner,
+                self._matrix([r.terms for r in eq]) if eq else None, np.array([r.lo for r in eq], dtype=float),
+                [r.owner for r in eq],
+            )
+        return self._lp
+
+    def solve(self, c: np.ndarray):
+        a_ub, b_ub, ub_owner, a_eq, b_eq, eq_owner = self._build()
+        res = linprog(c, A_ub=a_ub, b_ub=b_ub if a_ub is not None else None,
+                      A_eq=a_eq, b_eq=b_eq if a_eq is not None else None,
+                      bounds=(0, None), method="highs", options=_HIGHS)
+        if res.status == 2:
+            raise ValueError("the published figures contradict each other (infeasible)")
+        if res.status not in (0, 3):
+            raise RuntimeError(f"linear program failed: {res.message}")
+        binding: set[Owner] = set()
+        if res.status == 0:
+            self.witness(res.x)
+            for marg, owners in ((getattr(res.ineqlin, "marginals", None), ub_owner),
+                                 (getattr(res.eqlin, "marginals", None), eq_owner)):
+                if marg is not None:
+                    binding.update(o for o, m in zip(owners, marg) if abs(m) > 1e-9)
+        return res, binding
+
+    def spread(self, indices: list[int]) -> None:
+        """Witnesses for many targets at once: maximise sum(min(target, 1)), which spreads the
+        counts thinly over as many targets as it can (and so also moves the larger ones down)."""
+        a_ub, b_ub, _, a_eq, b_eq, _ = self._build()
+        n = len(indices)
+        t = self.target_matrix[indices]
+        rows = [sp.hstack([-t, sp.identity(n, format="csr")], format="csr")]
+        b = [np.zeros(n)]
+        if a_ub is not None:
+            rows.insert(0, sp.hstack([a_ub, sp.csr_matrix((a_ub.shape[0], n))], format="csr"))
+            b.insert(0, b_ub)
+        eq = sp.hstack([a_eq, sp.csr_matrix((a_eq.shape[0], n))], format="csr") if a_eq is not None else None
+        c = np.concatenate([np.zeros(self.width), -np.ones(n)])
+        res = linprog(c, A_ub=sp.vstack(rows, format="csr"), b_ub=np.concatenate(b), A_eq=eq,
+                      b_eq=b_eq if eq is not None else None,
+                      bounds=[(0, None)] * self.width + [(0, 1)] * n, method="highs", options=_HIGHS)
+        if res.status == 0:
+            self.witness(res.x[: self.width])
+
+    def witness(self, x: np.ndarray) -> None:
+        values = self.target_matrix @ x
+        np.minimum(self.low, values, out=self.low)
+        np.maximum(self.high, values, out=self.high)
+
+    def spans(self, i: int) -> bool:
+        return _two_integers(self.low[i], self.high[i])
+
+    def objective(self, indices: list[int], sign: float, rng: np.random.Generator | None = None) -> np.ndarray:
+        if rng is None:
+            return sign * np.asarray(self.target_matrix[indices].sum(axis=0)).ravel()
+        weights = rng.uniform(0.5, 1.5, len(indices))
+        return sign * (self.target_matrix[indices].T @ weights)
+
+
+def _two_integers(low: float, high: float) -> bool:
+    if low > high:
+        return False  # no point seen yet
+    if math.isinf(high) or math.isinf(low):
+        return True
+    return math.ceil(low - _EPS) < math.floor(high + _EPS)
+
+
+@dataclass(frozen=True)
+class Finding:
+    leak: Leak
+    binding: frozenset[Owner]  # figures whose bounds pin it: candidates to hide next
+
+
+class Auditor:
+    """Audits a `Problem`; bounds may be loosened (a figure hidden) and the audit repeated cheaply."""
+
+    def __init__(self, problem: Problem, hint: Mapping[Hashable, int] | None = None) -> None:
+        self.problem = problem
+        parent = list(range(len(problem.variables)))
+
+        def find(a: int) -> int:
+            while parent[a] != a:
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            return a
+
+        for row in problem.rows:
+            first = find(row.terms[0][0]) if row.terms else None
+            for v, _ in row.terms[1:]:
+                root = find(v)
+                if root != first:
+                    parent[root] = first
+        groups: dict[int, tuple[list, list, list]] = {}
+        for v in range(len(parent)):
+            groups.setdefault(find(v), ([], [], []))[0].append(v)
+        for r, row in enumerate(problem.rows):
+            if row.terms:
+                groups[find(row.terms[0][0])][1].append(r)
+        for owner, terms in problem.targets.items():
+            groups[find(terms[0][0])][2].append(owner)
+        self.components: list[_Component] = []
+        self.home: dict[Owner, _Component] = {}
+        names = {i: n for n, i in problem.variables.items()}
+        for variables, rows, targets in groups.values():
+            if not targets:
+                continue  # nothing hidden here: nothing to audit
+            comp = _Component(problem, variables, rows, targets)
+            self.components.append(comp)
+            for r in rows:
+                self.home[problem.rows[r].owner] = comp
+            if hint is not None:  # the true counts are one feasible point: a free witness
+                x = np.zeros(comp.width)
+                for v in variables:
+                    x[comp.column[v]] += hint.get(names[v], 0)
+                comp.witness(x)
+
+    def loosen(self, owner: Owner) -> None:
+        """Forget every bound that `owner` contributed (it is now hidden to protect another)."""
+        for row in self.problem.rows:
+            if row.owner == owner:
+                row.lo = row.hi = None
+        comp = self.home.get(owner)
+        if comp is not None:
+            comp.loosen()
+
+    def neighbours(self, owner: Owner) -> set[Owner]:
+        """Every figure in the same component as `owner`."""
+        comp = self.home.get(owner)
+        return {self.problem.rows[r].owner for r in comp.rows} if comp else set()
+
+    def findings(self, only: Iterable[Owner] | None = None) -> list[Finding]:
+        wanted = None if only is None else set(only)
+        found: list[Finding] = []
+        for comp in self.components:
+            todo = [i for i, t in enumerate(comp.targets)
+                    if t not in comp.settled and (wanted is None or t in wanted)]
+            if todo:
+                found.extend(self._component(comp, todo))
+        return found
+
+    def _component(self, comp: _Component, todo: list[int]) -> list[Finding]:
+        rng = np.random.default_rng(len(todo))  # fixed seed: the same release twice gives the same answer
+        # Programs that push all open targets up (or down) at once, with random weights so that
+        # the vertices differ, witness most targets; stop when they stop paying off.
+        for _ in range(12):
+            open_ = [i for i in todo if not comp.spans(i)]
+            if len(open_) <= 8:  # few left: their own programs are as cheap
+                break
+            comp.spread(open_)
+            if len(open_) - sum(1 for i in open_ if not comp.spans(i)) < max(2, len(open_) // 10):
+                break
+        sign = -1.0
+        for _ in range(12):
+            open_ = [i for i in todo if not comp.spans(i)]
+            if len(open_) <= 8:
+                break
+            comp.solve(comp.objective(open_, sign, rng))
+            if len(open_) - sum(1 for i in open_ if not comp.spans(i)) < max(2, len(open_) // 20):
+                break
+            sign = -sign
+        found = []
+        for i in todo:
+            owner = comp.targets[i]
+            if comp.spans(i):
+                comp.settled.add(owner)
+                continue
+            # Push this target hard and the other open ones a little: one program, many witnesses.
+            others = [j for j in todo if j != i and not comp.spans(j)]
+            if len(others) >= 10:
+                res, _ = comp.solve(comp.objective([i], -1000.0) + comp.objective(others, -1.0, rng))
+                if res.status == 3 or comp.spans(i):
+                    comp.settled.add(owner)
+                    continue
+            res_max, bind_max = comp.solve(comp.objective([i], -1.0))
+            if res_max.status == 3 or comp.spans(i):
+                comp.settled.add(owner)
+                continue
+            res_min, bind_min = comp.solve(comp.objective([i], 1.0))
+            if comp.spans(i):
+                comp.settled.add(owner)
+                continue
+            low, high = res_min.fun, -res_max.fun
+            found.append(Finding(Leak(owner[0], owner[1], round(low, 6), round(high, 6)),
+                                 frozenset(bind_max | bind_min) - {owner}))
+        return found
+
+    def ranges(self) -> dict[Owner, tuple[float, float]]:
+        """Exact lowest and highest value of every hidden figure (two programs each; for tests)."""
+        out = {}
+        for comp in self.components:
+            for i, owner in enumerate(comp.targets):
+                res_max, _ = comp.solve(comp.objective([i], -1.0))
+                res_min, _ = comp.solve(comp.objective([i], 1.0))
+                out[owner] = (res_min.fun, math.inf if res_max.status == 3 else -res_max.fun)
+        return out
+
+
+def _release_problem(problem: Problem, rel: Release, tag: str) -> None:
+    for key, figure in rel.definitions.items():
+        outcome = rel.figures[key]
+        lo, hi = knowledge(outcome, rel.k)
+        problem.add((rel.label, key), (((tag, cell), 1) for cell in sorted(figure.cells)), lo, hi,
+                    target=isinstance(outcome, Hidden))
+
+
+def reader_problem(previous: Release | None, current: Release) -> Problem:
+    """Everything a reader of `previous` and `current` knows, as one problem over both releases' cells."""
+    problem = Problem()
+    if previous is not None:
+        if previous.label == current.label:
+            raise ValueError("the two releases carry the same label")
+        _release_problem(problem, previous, "previous")
+    _release_problem(problem, current, "current")
+    if previous is None:
+        return problem
+    for key, outcome in current.figures.items():
+        if not (isinstance(outcome, Shown) and not outcome.fresh and outcome.since == previous.label):
+            continue
+        before = previous.figures.get(key)
+        if isinstance(before, Shown) and before.fresh and before.value == outcome.value:
+            continue  # the anchor was published exactly: the link adds nothing to the bounds above
+        if key not in previous.definitions:
+            continue
+        terms = [(("current", c), 1) for c in sorted(current.definitions[key].cells)]
+        terms += [(("previous", c), -1) for c in sorted(previous.definitions[key].cells)]
+        problem.add((current.label, key), terms, -(current.k - 1), current.k - 1)
+    return problem
+
+
+def audit(previous: Release | None, current: Release) -> list[Leak]:
+    """Hidden figures of either release that a reader of both can work out. Empty when safe.
+
+    Uses only what the releases publish (values, hidden markers, labels, definitions), never
+    the true counts, so tests can run it apart from the algorithm that made the releases.
+    """
+    return [f.leak for f in Auditor(reader_problem(previous, current)).findings()]
+
+
+def hidden_ranges(current: Release, previous: Release | None = None) -> dict[tuple[str, str], tuple[float, float]]:
+    """For each hidden figure, (label, key) -> the lowest and highest value a reader can infer."""
+    return Auditor(reader_problem(previous, current)).ranges()
