@@ -27,7 +27,8 @@ class Access:
         """Employees give the access code once; people with a role never do."""
         if self.core.settings.access_code is None or person.access_granted or person.roles:
             return False
-        return await self.core.members.by_person(person.id) is None
+        member = await self.core.members.by_person(person.id)
+        return member is None or member.left  # a listener who left asks like anyone
 
     async def give_code(self, person: Person, code: str) -> Result:
         expected = self.core.settings.access_code or ""

@@ -74,7 +74,7 @@ NONE = "-"  # clears a wizard choice
 ASK_GENDER = Code("ask:g", (choice(*GENDER, NONE),))
 ASK_AGE = Code("ask:a", (choice(*AGE_BAND, NONE),))
 ASK_STATUS = Code("ask:s", (choice(*STATUS, NONE),))
-ASK_LANGUAGE = Code("ask:l", (choice(*LANGUAGES, NONE),))
+ASK_LANGUAGE = Code("ask:l", (choice(*LANGUAGES),))  # the conversation's language: always one
 ASK_OTHER_DEPARTMENT = Code("ask:d", (choice("0", "1"),))
 ASK_LISTENERS = Code("ask:m")
 ASK_LISTENER = Code("ask:m", (HANDLE,))
@@ -133,3 +133,7 @@ OUTCOME = Code("out", (REF, KEY))
 
 # The coordinator ----------------------------------------------------------------------
 INVITE = Code("inv", (choice(*INVITE_ROLES),))
+REMOVE_ASK = Code("rm", (choice(*INVITE_ROLES), NUMBER))      # which role, whose person id
+REMOVE = Code("rm", (choice(*INVITE_ROLES), NUMBER, choice("yes", "no")))
+REMOVAL_DECIDE = Code("rmd", (NUMBER, choice("yes", "no")))   # a second coordinator's answer
+INVITE_CANCEL = Code("invx", (NUMBER,))

@@ -130,6 +130,8 @@ class Casework:
             else:
                 await self.cases.drop_notes(request.id, request.member_id)
             await self.audit.record("requester", None, "notes_shared" if allow else "notes_withheld", request.ref)
+        if not allow:
+            await self.core.db.checkpoint()  # deleted at their word: gone from the files now, not tonight
         return Result.OK
 
     # Themes and level ---------------------------------------------------------------------

@@ -17,7 +17,7 @@ from . import logs
 from .app import build_application
 from .core import StartupError, open_core
 from .inbox import serve
-from .settings import SettingsError, load_settings
+from .settings import SettingsError, env_file_warning, load_settings
 
 log = logging.getLogger("waakzaam")
 
@@ -87,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"waakzaam: {exc}", file=sys.stderr)
         return 2
+    if warning := env_file_warning(".env"):
+        log.warning(warning)
     if args.command == "invite":
         return asyncio.run(_invite(settings, args.role))
     return _run(settings)

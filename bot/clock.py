@@ -13,4 +13,11 @@ def iso(moment: datetime) -> str:
 
 
 def parse(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
+    """A stored moment; a day alone (YYYY-MM-DD) reads as its start, in UTC."""
+    moment = datetime.fromisoformat(text)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def day(moment: datetime | None = None) -> str:
+    """What is kept of a moment that only needs its date (at rest, times can single someone out)."""
+    return (moment or now()).astimezone(UTC).date().isoformat()

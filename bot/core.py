@@ -20,6 +20,7 @@ from .storage.migrations import MigrationError, migrate
 from .storage.outbox import OutboxRepository
 from .storage.people import PeopleRepository
 from .storage.prompts import PromptRepository
+from .storage.removals import RemovalRepository
 from .storage.requests import RequestRepository
 
 KEY_CHECK = b"waakzaam key check"
@@ -47,12 +48,13 @@ class Core:
     meta: MetaRepository = field(init=False)
     inbox: InboxRepository = field(init=False)
     prompts: PromptRepository = field(init=False)
+    removals: RemovalRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.people = PeopleRepository(self.db, self.vault)
         self.members = MemberRepository(self.db, self.vault)
         self.invites = InviteRepository(self.db, self.vault)
-        self.requests = RequestRepository(self.db)
+        self.requests = RequestRepository(self.db, self.vault)
         self.conversations = ConversationRepository(self.db, self.vault)
         self.outbox = OutboxRepository(self.db, self.vault)
         self.cases = CaseworkRepository(self.db, self.vault)
@@ -60,6 +62,7 @@ class Core:
         self.meta = MetaRepository(self.db)
         self.inbox = InboxRepository(self.db, self.vault)
         self.prompts = PromptRepository(self.db, self.vault)
+        self.removals = RemovalRepository(self.db)
 
     async def translator(self, person_id: int) -> Translator:
         """Speaks to this person in their language."""
@@ -78,7 +81,7 @@ async def _unlock(db: Database, settings: Settings) -> Vault:
     try:
         key = read_key_file(settings.key_file)
     except KeyFileError as exc:
-        raise StartupError(f"{exc}. Restore the right key file or fix WAAKZAAM_KEY_FILE.") from None
+        raise StartupError(f"{exc}. Nothing was changed.") from None
     if key is None:
         if has_tables:
             raise StartupError(
@@ -124,7 +127,7 @@ async def open_core(settings: Settings, charter: Charter | None = None) -> Core:
     try:
         vault = await _unlock(db, settings)
         try:
-            await migrate(db)
+            await migrate(db, vault)
             await MetaRepository(db).add(KEY_CHECK_NAME, vault.seal("meta", "value", KEY_CHECK_NAME, KEY_CHECK))
         except MigrationError as exc:
             raise StartupError(str(exc)) from None

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,7 +45,7 @@ def _associated_data(table: str, column: str, row_id: int | str) -> bytes:
     return f"{table}\x1f{column}\x1f{row_id}".encode()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Vault:
     """Seals and opens values bound to their record, and hashes Telegram ids."""
 
@@ -52,6 +53,9 @@ class Vault:
     _user_key: bytes
     _code_key: bytes
     key_version: int = CURRENT_KEY_VERSION
+
+    def __repr__(self) -> str:  # never the keys, whatever logs or prints it
+        return f"<Vault key version {self.key_version}>"
 
     @classmethod
     def from_master_key(cls, master: bytes, key_version: int = CURRENT_KEY_VERSION) -> "Vault":
@@ -95,8 +99,27 @@ def new_master_key() -> bytes:
     return secrets.token_bytes(KEY_BYTES)
 
 
+def check_key_file_access(path: Path) -> None:
+    """Refuse, as ssh does, a key others could read, or one in a folder others could change."""
+    info = path.stat()
+    if info.st_mode & 0o077:
+        raise KeyFileError(
+            f"the key file {path} can be read by others (mode {stat.S_IMODE(info.st_mode):o}); "
+            f"make it private with: chmod 600 {path}")
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise KeyFileError(f"the key file {path} belongs to another user; it must belong to the user that runs the bot")
+    folder = path.parent.stat()
+    if folder.st_mode & 0o022:
+        raise KeyFileError(
+            f"the key file's folder {path.parent} can be changed by others (mode {stat.S_IMODE(folder.st_mode):o}); "
+            f"run: chmod go-w {path.parent}")
+
+
 def read_key_file(path: Path) -> bytes | None:
     """The master key, or None when the file does not exist."""
+    if not path.exists():
+        return None
+    check_key_file_access(path)
     try:
         raw = path.read_text(encoding="ascii").strip()
     except FileNotFoundError:

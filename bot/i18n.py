@@ -5,12 +5,12 @@ straight from the .po files at start-up, so a fresh clone needs no compile step.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
@@ -54,3 +54,8 @@ class Translator:
     def when(self, moment: datetime, tz: ZoneInfo) -> str:
         """A deadline as people read it, in the organisation's time zone."""
         return format_datetime(moment, "EEE d MMM HH:mm", tzinfo=tz, locale=self.lang)
+
+    def day(self, moment: date | datetime) -> str:
+        """A day as people read it (what is kept of times that must not be exact)."""
+        return format_date(moment if isinstance(moment, date) and not isinstance(moment, datetime)
+                           else moment.date(), "EEE d MMM y", locale=self.lang)

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from . import clock, routing
+from . import callbacks, clock, routing
 from .core import Core
 from .i18n import LANGUAGES
-from .model import Member, Person, Result
+from .model import Member, Payload, Person, Result
 from .requests import RequestDesk
-from .storage.invites import looks_like_invite
-from .vocab import INVITE_ROLES, PROFILE_CHOICES
+from .storage.invites import OpenInvitation, looks_like_invite
+from .vocab import INVITE_ROLES, PROFILE_CHOICES, ROLE
 
 MAX_NAME = 40
 MAX_PAUSE = timedelta(days=366)  # a longer break is a /pause without a date
@@ -31,6 +31,28 @@ _DATE_FORMS = (
 class Joined:
     result: Result
     role: str | None = None  # 'member' (a listener), 'coordinator' or 'steering'
+
+
+@dataclass(frozen=True)
+class TeamEntry:
+    person_id: int
+    role: str            # 'member' (a listener), 'coordinator' or 'steering'
+    name: str | None     # as they chose to be shown; None: not given
+    member: Member | None = None
+
+
+@dataclass(frozen=True)
+class Team:
+    entries: list[TeamEntry]
+    invitations: list[OpenInvitation]
+
+
+@dataclass(frozen=True)
+class Removed:
+    result: Result
+    role: str | None = None
+    name: str | None = None
+    cases: int = 0  # a listener's open conversations that went back to the pool
 
 
 @dataclass(frozen=True)
@@ -92,7 +114,10 @@ class Membership:
             return Result.NOT_ALLOWED, None
         if role not in INVITE_ROLES:
             return Result.UNKNOWN, None
-        return Result.OK, await self.core.invites.create(role, self.core.settings.invite_ttl, person.id)
+        async with self.core.db.transaction():
+            code = await self.core.invites.create(role, self.core.settings.invite_ttl, person.id)
+            await self.core.audit.record("coordinator", person.id, f"invited_{role}")
+        return Result.OK, code
 
     async def redeem(self, person: Person, code: str) -> Joined:
         """Use an invitation: a listener is enrolled (charter and profile follow), other
@@ -101,7 +126,8 @@ class Membership:
         async with core.db.transaction():
             role, reason = await core.invites.redeem(code, person.id)
             if role is None:
-                return Joined({"used": Result.USED, "expired": Result.EXPIRED}.get(reason, Result.NOT_FOUND))
+                return Joined({"used": Result.USED, "expired": Result.EXPIRED, "cancelled": Result.CANCELLED}
+                              .get(reason, Result.NOT_FOUND))
             if role == "member":
                 await core.members.enrol(person.id)
             else:
@@ -212,6 +238,7 @@ class Membership:
             if member is None:
                 return Paused(Result.NOT_MEMBER)
             await self.core.members.pause(member.id, clock.iso(until) if until else routing.PAUSED_INDEFINITELY)
+            await self.desk.withdraw_offers_of(member)
         return Paused(Result.OK, until)
 
     async def resume(self, person: Person) -> Result:
@@ -220,11 +247,135 @@ class Membership:
             if member is None:
                 return Result.NOT_MEMBER
             await self.core.members.pause(member.id, None)
+            await self.desk.offer_waiting_requests()
         return Result.OK
 
     async def leave(self, person: Person) -> int | None:
         """End membership at once; open cases go back to the pool. None when not a member."""
         return await self.desk.leave(person)
 
+    # The team, and removal by a coordinator ----------------------------------------------
 
-__all__ = ["Membership", "Joined", "Paused", "parse_date", "looks_like_invite", "MAX_NAME", "MAX_PAUSE"]
+    async def set_role_name(self, person: Person, text: str) -> Result:
+        """How a coordinator or steering member is shown to the coordinators."""
+        name = " ".join(text.split())
+        if not (person.is_coordinator or person.is_steering):
+            return Result.NOT_ALLOWED
+        if not name or len(name) > MAX_NAME:
+            return Result.INVALID
+        await self.core.people.set_name(person.id, name)
+        return Result.OK
+
+    async def team(self, person: Person) -> tuple[Result, Team | None]:
+        """Everyone with a role, and the invitations still open: for coordinators only."""
+        if not person.is_coordinator:
+            return Result.NOT_ALLOWED, None
+        core = self.core
+        entries = [TeamEntry(m.person_id, "member", m.display_name, m) for m in await core.members.active()]
+        for role in ("coordinator", "steering"):
+            for person_id in await core.people.with_role(role):
+                entries.append(TeamEntry(person_id, role, await core.people.name(person_id)))
+        return Result.OK, Team(entries, await core.invites.open_ones())
+
+    async def _holds(self, person_id: int, role: str) -> TeamEntry | None:
+        core = self.core
+        if role == "member":
+            member = await core.members.by_person(person_id)
+            if member is None or member.left:
+                return None
+            return TeamEntry(person_id, role, member.display_name, member)
+        target = await core.people.get(person_id)
+        if target is None or role not in target.roles:
+            return None
+        return TeamEntry(person_id, role, await core.people.name(person_id))
+
+    async def remove(self, person: Person, role: str, person_id: int) -> Removed:
+        """A coordinator removes a listener or a steering member at once; a coordinator only with
+        a second coordinator's agreement (Result.PENDING), and never the last one."""
+        core = self.core
+        if not person.is_coordinator:
+            return Removed(Result.NOT_ALLOWED)
+        if role not in INVITE_ROLES:
+            return Removed(Result.UNKNOWN)
+        async with core.db.transaction():
+            target = await self._holds(person_id, role)
+            if target is None:
+                return Removed(Result.NOT_FOUND)
+            if role != "coordinator":
+                return await self._carry_out(target, person.id)
+            coordinators = await core.people.with_role("coordinator")
+            if len(coordinators) <= 1:
+                return Removed(Result.LAST, role, target.name)
+            others = [c for c in coordinators if c not in (person.id, person_id)]
+            if not others:
+                return Removed(Result.LAST, role, target.name)  # nobody left to agree
+            proposal = await core.removals.propose(person_id, role, person.id)
+            if proposal is None:
+                return Removed(Result.ALREADY, role, target.name)
+            await core.audit.record("coordinator", person.id, "removal_proposed")
+            proposer = await core.people.name(person.id)
+            for other in others:
+                t = await core.translator(other)
+                await core.outbox.enqueue(other, Payload(
+                    t("{proposer} proposes to remove {name} as coordinator. Removing a coordinator takes two "
+                      "coordinators. Do you agree?",
+                      proposer=proposer or t("A coordinator"), name=target.name or t("a coordinator")),
+                    (((t("Yes, remove"), callbacks.REMOVAL_DECIDE(proposal.id, "yes")),
+                      (t("No"), callbacks.REMOVAL_DECIDE(proposal.id, "no"))),),
+                ))
+        return Removed(Result.PENDING, role, target.name)
+
+    async def decide_removal(self, person: Person, removal_id: int, agree: bool) -> Removed:
+        """A second coordinator answers a proposal to remove a coordinator."""
+        core = self.core
+        if not person.is_coordinator:
+            return Removed(Result.NOT_ALLOWED)
+        async with core.db.transaction():
+            proposal = await core.removals.get(removal_id)
+            if proposal is None or proposal.state != "proposed":
+                return Removed(Result.ALREADY)
+            if person.id in (proposal.person_id, proposal.proposed_by):
+                return Removed(Result.NOT_ALLOWED)  # the second voice must be someone else
+            target = await self._holds(proposal.person_id, proposal.role)
+            if target is None:
+                await core.removals.settle(removal_id, "withdrawn")
+                return Removed(Result.NOT_FOUND)
+            if not agree:
+                await core.removals.settle(removal_id, "declined")
+                return Removed(Result.CLOSED, proposal.role, target.name)
+            if len(await core.people.with_role("coordinator")) <= 1:
+                return Removed(Result.LAST, proposal.role, target.name)
+            await core.removals.settle(removal_id, "done")
+            return await self._carry_out(target, person.id)
+
+    async def _carry_out(self, target: TeamEntry, by: int) -> Removed:
+        """Inside the caller's transaction: the role ends, the person is told, the trail records it."""
+        core = self.core
+        cases = 0
+        if target.role == "member":
+            cases = await self.desk.leave(await core.people.get(target.person_id), removed_by=by) or 0
+        else:
+            await core.people.drop_role(target.person_id, target.role)
+        await core.removals.withdraw_for(target.person_id)
+        await core.prompts.clear(target.person_id)
+        await core.audit.record("coordinator", by, f"removed_{target.role}")
+        t = await core.translator(target.person_id)
+        await core.outbox.enqueue(target.person_id, Payload(
+            t("A coordinator has ended your role as {role} in the vigilance network. Thank you for what you did.",
+              role=t(ROLE[target.role]))
+            + ("\n\n" + t("Your open conversations went to other listeners.") if cases else "")))
+        return Removed(Result.OK, target.role, target.name, cases)
+
+    async def cancel_invitation(self, person: Person, invite_id: int) -> tuple[Result, str | None]:
+        if not person.is_coordinator:
+            return Result.NOT_ALLOWED, None
+        async with self.core.db.transaction():
+            role = await self.core.invites.cancel(invite_id)
+            if role is None:
+                return Result.NOT_FOUND, None
+            await self.core.audit.record("coordinator", person.id, "invitation_cancelled")
+        return Result.OK, role
+
+
+__all__ = ["Membership", "Joined", "Paused", "Removed", "Team", "TeamEntry", "parse_date", "looks_like_invite",
+           "MAX_NAME", "MAX_PAUSE"]

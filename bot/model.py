@@ -36,6 +36,8 @@ class Result(enum.Enum):
     PAST = "past"                 # a date in the past
     EXPIRED = "expired"           # an invitation past its date
     USED = "used"                 # an invitation used before
+    CANCELLED = "cancelled"       # an invitation a coordinator cancelled
+    LAST = "last"                 # the last of its kind (the last coordinator cannot be removed)
 
 
 @dataclass(frozen=True)
@@ -81,19 +83,19 @@ class Member:
 
 @dataclass(frozen=True)
 class Preferences:
-    """Who the requester would be most at ease with."""
+    """Who the requester would be most at ease with (the conversation's language is on the
+    request itself: it always counts)."""
 
     gender: str | None = None
     age_band: str | None = None
     status: str | None = None
-    language: str | None = None
     other_department: bool = False
     member_id: int | None = None
 
     @property
     def narrows(self) -> bool:
         """Wishes about the listener that widening may set aside (not the department rule)."""
-        return any((self.gender, self.age_band, self.status, self.language, self.member_id))
+        return any((self.gender, self.age_band, self.status, self.member_id))
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,7 @@ class Request:
     ref: str
     requester_id: int | None
     state: str
-    language: str
+    language: str | None  # the language of the conversation, as the requester chose it
     department: str | None
     preferences: Preferences
     urgent: bool
@@ -122,6 +124,12 @@ class Request:
     @property
     def unclaimed(self) -> bool:
         return self.state in UNCLAIMED
+
+    @property
+    def widened(self) -> bool:
+        """May the wishes and the language be set aside now? When the requester said they are not
+        safe, or, with their consent, once nobody fitting took it in time."""
+        return self.urgent or (self.allow_widening and (self.widened_at is not None or self.breached_at is not None))
 
 
 @dataclass(frozen=True)

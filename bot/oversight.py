@@ -5,11 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from . import clock
+from . import clock, periods
 from .core import Core
 from .model import AuditEntry, Person, Quality, Result
+from .periods import Period
 
 AUDIT_DAYS = 30
+
+
+@dataclass(frozen=True)
+class QualityFigures:
+    period: Period
+    quality: Quality | None  # None: fewer than k ratings in that period, so no figures
 
 
 @dataclass(frozen=True)
@@ -32,10 +39,14 @@ class Oversight:
             recent = await self.core.audit.recent()
         return Result.OK, AuditSummary(AUDIT_DAYS, counts, recent)
 
-    async def quality(self, person: Person) -> tuple[Result, Quality | None]:
+    async def quality(self, person: Person) -> tuple[Result, QualityFigures | None]:
+        """The ratings of the last closed quarter, from k ratings on. A closed period does not
+        change, so reading it before and after a rating tells nothing about that rating."""
         if not person.is_coordinator:
             return Result.NOT_ALLOWED, None
+        period = periods.previous_quarter(periods.today(self.core.settings.timezone))
         async with self.core.db.transaction():
             await self.core.audit.record("coordinator", person.id, "quality_read")
-            figures = await self.core.cases.quality(clock.now() - self.core.settings.retention)
-        return Result.OK, figures
+            figures = await self.core.cases.quality(*period.days())
+        shown = figures if figures.count >= self.core.settings.small_cell else None
+        return Result.OK, QualityFigures(period, shown)

@@ -24,6 +24,7 @@ class Ask:
 
     preferences: Preferences = Preferences()
     department: str | None = None
+    language: str | None = None  # of the conversation; the person's own language when not chosen
     first_message: str | None = None
     allow_widening: bool = True
     urgent: bool = False
@@ -67,7 +68,7 @@ class RequestDesk:
                 return Opened(made, await core.requests.offer_count(made.id))
             request = await core.requests.create(
                 person.id,
-                person.language,
+                ask.language or person.language,
                 ask.department,
                 ask.preferences,
                 deadline_at=deadline,
@@ -132,8 +133,8 @@ class RequestDesk:
             offer = await core.requests.offer(request.id, member.id)
             if offer is None:
                 offer_id = await core.requests.add_offer(request.id, member.id)
-            elif offer.state == "taken" or (remind and offer.state == "open"):
-                offer_id = offer.id  # released back to the pool, or a reminder
+            elif offer.state in ("taken", "withdrawn") or (remind and offer.state == "open"):
+                offer_id = offer.id  # back to the pool, back from a pause, or a reminder
                 await core.requests.set_offer_state(offer.id, "open", only_if=offer.state)
                 # A "taken by another listener" still on its way would now be wrong.
                 await core.outbox.cancel_offer_edits(offer.id)
@@ -173,7 +174,7 @@ class RequestDesk:
         lines.append(t("You will see their message once you claim the request. You never see who they are."))
         return "\n".join(lines)
 
-    async def alert_coordinators(self, request: Request, *, urgent: bool = False) -> None:
+    async def alert_coordinators(self, request: Request, *, urgent: bool = False, widened: bool = True) -> None:
         """Coordinators get the reference, age and state: never content or identity."""
         core = self.core
         age = int((clock.now() - request.created_at).total_seconds() // 3600)
@@ -186,9 +187,13 @@ class RequestDesk:
             elif urgent:
                 text = t("Urgent request {ref}: the colleague says they are not safe. It has gone to every "
                          "available listener.", ref=request.ref)
-            else:
+            elif widened:
                 text = t("No contact within the deadline for request {ref}. Open for {hours} h. State: {state}. "
                          "It has now gone to every available listener.", ref=request.ref, hours=age, state=state)
+            else:
+                text = t("No contact within the deadline for request {ref}. Open for {hours} h. State: {state}. "
+                         "The colleague asked to wait for a listener who fits their wishes; it has been offered "
+                         "to those again.", ref=request.ref, hours=age, state=state)
             await self._tell(person_id, text)
 
     async def withdraw(self, person: Person, ref: str) -> Result:
@@ -241,6 +246,8 @@ class RequestDesk:
                 return Result.CLOSED, None
             if not request.unclaimed or offer.state != "open":
                 return Result.TAKEN, None
+            if routing.is_paused(member, clock.now()):
+                return Result.PAUSED, None
             if member.open_cases >= routing.limit_of(member, core.settings.max_open_cases):
                 return Result.AT_CAP, None
             if not await core.requests.claim(request.id, member.id):
@@ -320,7 +327,7 @@ class RequestDesk:
         if self.follow_ups is not None:
             await self.follow_ups.ask_notes_consent(request)  # notes wait for the requester's yes
         request = await core.requests.get(request.id)
-        await self.offer_to_members(request, widened=request.widened_at is not None or request.urgent, remind=True)
+        await self.offer_to_members(request, widened=request.widened, remind=True)
 
     async def keep_claim(self, person: Person, ref: str) -> Result:
         """The member confirms they will still make contact (answer to the sweep's question)."""
@@ -343,19 +350,46 @@ class RequestDesk:
             ref=request.ref))
         await self._return_to_pool(request, member, "released")
 
-    async def leave(self, person: Person) -> int | None:
-        """End membership at once; open cases go back to the pool. None when not a member."""
+    async def withdraw_offers_of(self, member: Member, reason: str = "paused") -> int:
+        """A listener pauses or leaves: their open offers go, and the messages say so, so nobody
+        claims while away. After a pause they are offered again."""
+        core = self.core
+        offers = await core.requests.offers_of_member(member.id, "open")
+        t = await self.core.translator(member.person_id)
+        for offer in offers:
+            await core.requests.set_offer_state(offer.id, "withdrawn")
+            await core.outbox.cancel_offer_edits(offer.id)
+            if offer.outbox_id is not None:
+                request = await core.requests.get(offer.request_id)
+                text = (t("You paused, so request {ref} went to the other listeners.", ref=request.ref)
+                        if reason == "paused" else
+                        t("Request {ref} went to the other listeners.", ref=request.ref))
+                await core.outbox.replace_or_edit(offer.outbox_id, member.person_id, Payload(text))
+        return len(offers)
+
+    async def offer_waiting_requests(self) -> int:
+        """Offer every request still waiting to whoever fits and is free now (after a pause)."""
+        count = 0
+        for request_id in await self.core.requests.open_ids():
+            request = await self.core.requests.get(request_id)
+            if request is not None and request.unclaimed:
+                count += await self.offer_to_members(request, widened=request.widened)
+        return count
+
+    async def leave(self, person: Person, removed_by: int | None = None) -> int | None:
+        """End membership at once; open cases go back to the pool (each colleague is told only
+        that another listener takes over) and open offers are withdrawn. None when not a member.
+        removed_by: the coordinator who ended it."""
         core = self.core
         async with core.db.transaction():
             member = await core.members.by_person(person.id)
             if member is None or member.left:
                 return None
+            await core.members.leave(member.id, removed_by)  # first: the cases never come back to them
             cases = await core.requests.open_for_member(member.id)
             for request in cases:
                 await self._return_to_pool(request, member, "left")
-            for offer in await core.requests.offers_of_member(member.id, "open"):
-                await core.requests.set_offer_state(offer.id, "withdrawn")
-            await core.members.leave(member.id)
+            await self.withdraw_offers_of(member, reason="left")
         return len(cases)
 
     async def ask_debrief(self, person: Person) -> bool:
@@ -498,9 +532,8 @@ class RequestDesk:
         member = await core.members.get(offer.member_id)
         if request is None or not request.unclaimed or member is None:
             return False
-        widened = request.widened_at is not None or request.urgent or request.breached_at is not None
         return (routing.is_available(member, clock.now(), core.settings.max_open_cases)
-                and routing.fits(member, request, widened=widened))
+                and routing.fits(member, request, widened=request.widened))
 
     async def reminder_is_current(self, request_id: int, person_id: int) -> bool:
         """A reminder to make contact still applies: claimed by this person, no contact yet."""
@@ -527,9 +560,10 @@ class RequestDesk:
                 outcome, request = await self.relay(person, request.id, text, origin)
                 if outcome not in (Result.OK, Result.PENDING):
                     raise _Rollback(outcome)
-                return outcome, request
         except _Rollback as stop:
             return stop.outcome, None
+        await self.core.db.checkpoint()  # the taken draft is gone from the files at once
+        return outcome, request
 
     # Ending -------------------------------------------------------------------
 

@@ -30,8 +30,10 @@ def is_available(member: Member, now: datetime, network_cap: int = 3) -> bool:
 def fits(member: Member, request: Request, widened: bool = False) -> bool:
     """Does this member match what the requester asked for?
 
-    Widened (the requester allowed it, nobody fitting was free) drops the wishes about
-    the listener, but never "not from my department": that one protects the requester.
+    The listener must speak the conversation's language. Widened (the requester allowed it,
+    nobody fitting was free, or they said they are not safe) drops the wishes about the
+    listener and the language, but never "not from my department": that one protects the
+    requester.
     """
     prefs = request.preferences
     if member.person_id == request.requester_id:
@@ -39,6 +41,8 @@ def fits(member: Member, request: Request, widened: bool = False) -> bool:
     if widened:
         return not (prefs.other_department and (
             request.department is None or member.department == request.department))
+    if request.language and request.language not in member.languages:
+        return False
     if prefs.member_id is not None:
         return member.id == prefs.member_id
     if prefs.gender and member.gender != prefs.gender:
@@ -46,8 +50,6 @@ def fits(member: Member, request: Request, widened: bool = False) -> bool:
     if prefs.age_band and member.age_band != prefs.age_band:
         return False
     if prefs.status and member.status != prefs.status:
-        return False
-    if prefs.language and prefs.language not in member.languages:
         return False
     if prefs.other_department and (
         request.department is None or member.department == request.department

@@ -32,7 +32,7 @@ def _default_key_file() -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    token: str
+    token: str = field(repr=False)  # never in a repr, a log line or a traceback
     api_base_url: str = OFFICIAL_API
     db_path: Path = Path("data/waakzaam.db")
     key_file: Path = field(default_factory=_default_key_file)
@@ -60,9 +60,11 @@ class Settings:
 
     @property
     def key_is_beside_db(self) -> bool:
+        """The key in the database's folder (or below it), or the database in the key's folder:
+        either way one copy of a folder would carry both."""
         db_dir = self.db_path.resolve().parent
-        key = self.key_file.resolve()
-        return key.parent == db_dir or db_dir in key.parents
+        key_dir = self.key_file.resolve().parent
+        return key_dir == db_dir or db_dir in key_dir.parents or key_dir in db_dir.parents
 
 
 def _env(source: dict[str, str | None], name: str) -> str | None:
@@ -71,6 +73,17 @@ def _env(source: dict[str, str | None], name: str) -> str | None:
         return None
     value = value.strip()
     return value or None
+
+
+def env_file_warning(env_file: Path | str | None) -> str | None:
+    """`.env` holds the bot token: others should not be able to read it."""
+    if not env_file or not Path(env_file).is_file():
+        return None
+    mode = Path(env_file).stat().st_mode & 0o777
+    if mode & 0o077:
+        return (f"{env_file} holds the bot token and can be read by others (mode {mode:o}); "
+                f"make it private with: chmod 600 {env_file}")
+    return None
 
 
 def load_settings(env_file: Path | str | None = ".env", *, require_token: bool = True) -> Settings:
@@ -182,8 +195,8 @@ def load_settings(env_file: Path | str | None = ".env", *, require_token: bool =
     settings = Settings(**kwargs)
     if settings.key_is_beside_db:
         raise SettingsError(
-            f"WAAKZAAM_KEY_FILE ({settings.key_file}) is in the database's folder; a copy of that "
-            "folder would then carry its own key. Put the key file somewhere else."
+            f"WAAKZAAM_KEY_FILE ({settings.key_file}) and WAAKZAAM_DB ({settings.db_path}) share a folder; a copy "
+            "of that folder would then carry its own key. Put the key file somewhere else."
         )
     return settings
 

@@ -43,12 +43,15 @@ class ContactPromise:
         now = now or clock.now()
         report = SweepReport()
         # Pauses first: a listener back from a pause hears so before the offers that follow.
-        await self._resume_paused(now)
+        resumed = await self._resume_paused(now)
         for request_id in await self.core.requests.open_ids():
             async with self.core.db.transaction():
                 request = await self.core.requests.get(request_id)
                 if request is not None and request.is_open:
                     await self._step(request, now, report)
+        if resumed:  # what still waits reaches them now (once: the steps above may have offered it)
+            async with self.core.db.transaction():
+                await self.desk.offer_waiting_requests()
         await self._check_availability(now, report)
         if report.steps:
             log.info("sweep: %s", ", ".join(f"{k}={v}" for k, v in sorted(report.steps.items())))
@@ -62,14 +65,15 @@ class ContactPromise:
                 report.add("breach")
             return
         if request.unclaimed:
-            if (request.allow_widening and request.preferences.narrows and request.widened_at is None
-                    and now >= request.created_at + self.settings.widen_after):
+            if (request.allow_widening and request.widened_at is None
+                    and now >= request.created_at + self.settings.widen_after
+                    and (request.preferences.narrows or await self._language_narrows(request))):
                 if await requests.record_event(request.id, "widen"):
                     await requests.mark(request.id, "widened_at")
                     await self.desk.offer_to_members(await requests.get(request.id), widened=True)
                     report.add("widen")
             if checkpoint := await self._due_checkpoint(request, now, since=request.created_at):
-                await self.desk.offer_to_members(request, widened=request.widened_at is not None or request.urgent,
+                await self.desk.offer_to_members(request, widened=request.widened,
                                        remind=True)
                 report.add(f"reoffer{checkpoint}")
         elif request.state == "claimed":
@@ -83,6 +87,10 @@ class ContactPromise:
                 if await requests.record_event(request.id, "checkin", clock.iso(request.contacted_at)):
                     await self._ask_checkin(request)
                     report.add("checkin")
+
+    async def _language_narrows(self, request: Request) -> bool:
+        """Does the conversation's language keep any listener out of the offers?"""
+        return any(request.language not in m.languages for m in await self.core.members.active())
 
     async def _due_checkpoint(self, request: Request, now: datetime, since: datetime, cycle: str = "") -> int | None:
         """The latest reminder checkpoint that is due and not yet done; earlier ones are skipped."""
@@ -123,18 +131,25 @@ class ContactPromise:
             report.add("release")
 
     async def _breach(self, request: Request) -> None:
-        """The promise was broken: say so to coordinators and requester, and widen to everyone."""
+        """The promise was broken: say so to coordinators and requester, and widen to everyone
+        (when the requester allowed that; otherwise it goes again to those who fit)."""
         core = self.core
         await core.requests.mark(request.id, "breached_at")
+        request = await core.requests.get(request.id)
         if request.state == "claimed":
             await self.desk.release_unconfirmed(request)
         else:
-            await self.desk.offer_to_members(request, widened=True, remind=True)
-        await self.desk.alert_coordinators(request)
+            await self.desk.offer_to_members(request, widened=request.widened, remind=True)
+        await self.desk.alert_coordinators(request, widened=request.widened)
         t = await self.core.translator(request.requester_id)
-        lines = [t("We are sorry: no listener has contacted you in time about your request {ref}. It stays "
-                   "open and has now gone to every available listener.", ref=request.ref),
-                 t("If you would rather not wait, these can help:")]
+        if request.widened:
+            sorry = t("We are sorry: no listener has contacted you in time about your request {ref}. It stays "
+                      "open and has now gone to every available listener.", ref=request.ref)
+        else:
+            sorry = t("We are sorry: no listener has contacted you in time about your request {ref}. It stays "
+                      "open and has been offered again to the listeners who fit your wishes, as you asked.",
+                      ref=request.ref)
+        lines = [sorry, t("If you would rather not wait, these can help:")]
         for referral in core.charter.referrals:
             if not referral.incomplete and not referral.shows_emergency:
                 lines.append(f"• {referral.name(t.lang)}: {referral.contact(t.lang)}")
@@ -158,14 +173,17 @@ class ContactPromise:
             "It has been a while since you first talked with {colleague}. A short check-in helps people "
             "who go quiet: how are they doing now?", colleague=pseudonym(t, request.ref))))
 
-    async def _resume_paused(self, now: datetime) -> None:
+    async def _resume_paused(self, now: datetime) -> bool:
         """A pause with an end date ends by itself; the member is told they get offers again."""
+        resumed = False
         for member in await self.core.members.pause_ended(now):
             async with self.core.db.transaction():
                 if await self.core.members.end_pause(member.id, member.paused_until):
                     t = await self.core.translator(member.person_id)
                     await self.core.outbox.enqueue(member.person_id, Payload(
                         t("Your pause has ended: you will get requests again. Use /pause to pause again.")))
+                    resumed = True
+        return resumed
 
     async def _check_availability(self, now: datetime, report: SweepReport) -> None:
         """Warn coordinators, at most once a day, when too few listeners are available."""

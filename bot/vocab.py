@@ -61,6 +61,14 @@ AUDIT_ACTIONS = {
     "retention": N_("deleted the content after the retention period"),
     "audit_read": N_("read the audit summary"),
     "quality_read": N_("read the quality figures"),
+    "invited_member": N_("invited a listener"),
+    "invited_coordinator": N_("invited a coordinator"),
+    "invited_steering": N_("invited a steering group member"),
+    "invitation_cancelled": N_("cancelled an invitation"),
+    "removal_proposed": N_("proposed to remove a coordinator"),
+    "removed_member": N_("removed a listener"),
+    "removed_coordinator": N_("removed a coordinator"),
+    "removed_steering": N_("removed a steering group member"),
 }
 AUDIT_ACTORS = {
     "member": N_("listener #{id}"),
@@ -81,7 +89,7 @@ def preference_lines(t: Translator, prefs, personally: bool = False) -> list[str
     lines = []
     if personally:
         lines.append(t("Asked for you personally"))
-    for field in ("gender", "age_band", "status", "language"):
+    for field in ("gender", "age_band", "status"):
         value = getattr(prefs, field)
         if value:
             lines.append(t("{label}: {value}", label=t(FIELD_NAMES[field]), value=label(t, field, value)))

@@ -139,14 +139,13 @@ async def show_notes(update: Update, context: Context) -> None:
         await reply(update, context, refusal(t, result))
         return
     member = await services(context).membership.listener(person(context))
-    tz = services(context).settings.timezone
     header = t("Notes on {colleague} (only you can read them):", colleague=pseudonym(t, ref))
     if not notes:
         header = t("There are no notes on {colleague} you can read.", colleague=pseudonym(t, ref))
     entries = [header]
     for note in notes:
         by = "" if note.member_id == member.id else " · " + t("earlier listener")
-        entries.append(f"— {t.when(note.created_at, tz)}{by}\n{note.body}")
+        entries.append(f"— {t.day(note.created_at)}{by}\n{note.body}")
     messages = chunks(entries)
     markup = buttons([(t("Add a note"), callbacks.NOTE_ASK(ref))]) if request.is_open else None
     for i, text in enumerate(messages):

@@ -32,6 +32,9 @@ async def on_text(update: Update, context: Context) -> None:
     if kind == prompts.DISPLAY_NAME:
         await joining.receive_name(update, context, text)
         return
+    if kind == prompts.ROLE_NAME:
+        await joining.receive_role_name(update, context, text)
+        return
     if len(text) > MAX_TEXT:
         await say(update, t("Your message is too long to pass on (at most {limit} characters). "
                             "Please split it into shorter messages. Nothing was sent.", limit=MAX_TEXT))

@@ -12,12 +12,11 @@ from bot.vocab import AGE_BAND, GENDER, LANGUAGE, STATUS
 
 from .ui import Context, answer, buttons, data, emergency_text, origin, person, say, services, stale_button, tr
 
-# Wizard rows: the code that chooses a value -> (Preferences attribute, values, labels).
+# Wizard rows of wishes: the code that chooses a value -> (Preferences attribute, values, labels).
 CHOICES = (
     (callbacks.ASK_GENDER, "gender", tuple(GENDER), GENDER),
     (callbacks.ASK_AGE, "age_band", tuple(AGE_BAND), AGE_BAND),
     (callbacks.ASK_STATUS, "status", tuple(STATUS), STATUS),
-    (callbacks.ASK_LANGUAGE, "language", LANGUAGES, None),
 )
 
 
@@ -111,7 +110,11 @@ async def ask_step(update: Update, context: Context) -> None:
             await _save(context, draft)
             await _show_preferences(update, context, draft)
             return
-    if (other := callbacks.ASK_OTHER_DEPARTMENT.parse(pressed)) is not None:
+    if (language := callbacks.ASK_LANGUAGE.parse(pressed)) is not None:
+        draft["language"] = language[0]
+        await _save(context, draft)
+        await _show_preferences(update, context, draft)
+    elif (other := callbacks.ASK_OTHER_DEPARTMENT.parse(pressed)) is not None:
         draft["other_department"] = other[0] == "1"
         await _save(context, draft)
         await _show_preferences(update, context, draft)
@@ -122,13 +125,10 @@ async def ask_step(update: Update, context: Context) -> None:
         if member is None:
             await stale_button(update, context)
             return
-        await _save(context, {"member": member.handle})
+        await _save(context, {"member": member.handle, "language": draft.get("language")})
         await _ask_widening(update, context)
     elif callbacks.ASK_NEXT.parse(pressed) is not None:
-        if any(draft.get(f) for f in ("gender", "age_band", "status", "language", "member")):
-            await _ask_widening(update, context)
-        else:
-            await _show_departments(update, context, draft)
+        await _ask_widening(update, context)
     elif (widen := callbacks.ASK_WIDENING.parse(pressed)) is not None:
         draft["allow_widening"] = widen[0] == "1"
         await _save(context, draft)
@@ -162,10 +162,12 @@ async def _show_preferences(update: Update, context: Context, draft: dict) -> No
     rows = []
     for code, field, values, labels in CHOICES:
         rows.append([
-            (_mark(draft.get(field) == v, LANGUAGE[v] if labels is None else t(labels[v])),
-             code(callbacks.NONE if draft.get(field) == v else v))
+            (_mark(draft.get(field) == v, t(labels[v])), code(callbacks.NONE if draft.get(field) == v else v))
             for v in values
         ])
+    # The conversation's language: the person's own unless they choose another; never none.
+    spoken = draft.get("language") or person(context).language
+    rows.append([(_mark(spoken == code, LANGUAGE[code]), callbacks.ASK_LANGUAGE(code)) for code in LANGUAGES])
     other = bool(draft.get("other_department"))
     rows.append([(_mark(other, t("Not from my department")), callbacks.ASK_OTHER_DEPARTMENT("0" if other else "1"))])
     rows.append([(t("A specific listener…"), callbacks.ASK_LISTENERS())])
@@ -173,7 +175,8 @@ async def _show_preferences(update: Update, context: Context, draft: dict) -> No
     await answer(
         update,
         t("Who would you be most comfortable talking to? Everything is optional: tap to choose, "
-          "tap again to undo, then press Next. Rows: gender, age, status, language."),
+          "tap again to undo, then press Next. Rows: gender, age, status; the last row is the language "
+          "you want to talk in."),
         buttons(*rows),
     )
 
@@ -202,8 +205,9 @@ async def _ask_widening(update: Update, context: Context) -> None:
     t = tr(context)
     hours = int(services(context).settings.widen_after.total_seconds() // 3600)
     await answer(update, t(
-        "If no listener who fits your wishes is free within {hours} hours, may we offer your request "
-        "to another listener, so that someone contacts you within 24 hours?", hours=hours),
+        "If no listener who fits your wishes and speaks your language is free within {hours} hours, may "
+        "we offer your request to another listener, so that someone contacts you within 24 hours?",
+        hours=hours),
         buttons([(t("Yes, that is fine"), callbacks.ASK_WIDENING("1"))],
                 [(t("No, I will wait"), callbacks.ASK_WIDENING("0"))]))
 
@@ -248,13 +252,13 @@ async def submit(update: Update, context: Context, first_message: str | None) ->
         gender=draft.get("gender"),
         age_band=draft.get("age_band"),
         status=draft.get("status"),
-        language=draft.get("language"),
         other_department=bool(draft.get("other_department")),
         member_id=chosen.id if chosen else None,
     )
     try:
         opened = await desk.open(person(context), Ask(
-            prefs, draft.get("department"), first_message, allow_widening=draft.get("allow_widening", True),
+            prefs, draft.get("department"), draft.get("language") or person(context).language, first_message,
+            allow_widening=draft.get("allow_widening", True),
         ), origin())
     except OpenRequestExists:
         await waiting.clear(person(context), *prompts.WIZARD)

@@ -27,6 +27,7 @@ async def redeem(update: Update, context: Context, code: str) -> None:
         await say(update, {
             Result.USED: t("This invitation has already been used. Ask your coordinator for a new one."),
             Result.EXPIRED: t("This invitation has expired. Ask your coordinator for a new one."),
+            Result.CANCELLED: t("This invitation was cancelled. Ask your coordinator for a new one if it should work."),
         }.get(joined.result, t("This invitation link is not valid. Check that you copied all of it.")))
         return
     if joined.role == "member":
@@ -41,6 +42,20 @@ async def redeem(update: Update, context: Context, code: str) -> None:
         await say(update, t("Welcome to the steering group. You will receive figures about recurring "
                             "issues: counts only, never names, messages or anything below the privacy "
                             "threshold."))
+    await services(context).prompts.wait_for(person(context), prompts.ROLE_NAME)
+    await say(update, t("How should the coordinators see you in the list of the network's people? Send a "
+                        "name, for example your first name (at most {limit} characters).", limit=MAX_NAME))
+
+
+async def receive_role_name(update: Update, context: Context, text: str) -> None:
+    t = tr(context)
+    result = await services(context).membership.set_role_name(person(context), text)
+    if result is Result.INVALID:
+        await say(update, t("Please send a name of 1 to {limit} characters.", limit=MAX_NAME))
+        return
+    await services(context).prompts.clear(person(context), prompts.ROLE_NAME)
+    if result is Result.OK:
+        await say(update, t("Thank you. Use /start to see what you can do."))
 
 
 async def show_charter(update: Update, context: Context) -> None:

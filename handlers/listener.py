@@ -30,7 +30,8 @@ async def listener_home(update: Update, context: Context) -> bool:
                             n=member.open_cases, cap=membership.cap_of(member)))
         return True
     if who.is_coordinator:
-        await say(update, t("Coordinator: /invite to invite someone, /members to see who is available."))
+        await say(update, t("Coordinator: /invite to invite someone, /members to see who is available, /team to "
+                            "see or remove the network's people and open invitations."))
         return True
     if who.is_steering:
         await say(update, t("You are in the steering group. You will receive the figures here."))
@@ -55,6 +56,8 @@ async def claim(update: Update, context: Context) -> None:
         await answer(update, t("Another listener took request {ref} first. Thank you.", ref=ref))
     elif result is Result.CLOSED:
         await answer(update, t("Request {ref} is no longer open.", ref=ref))
+    elif result is Result.PAUSED:
+        await alert(update, context, t("You are paused, so you cannot take requests now. Send /resume first."))
     elif result is Result.AT_CAP:
         await alert(update, context, t("You already have as many open conversations as you allow. Close one first."))
     elif result is Result.NOT_MEMBER:

@@ -152,3 +152,19 @@ def test_every_button_code_is_built_by_one_module():
             elif isinstance(node, ast.Constant) and isinstance(node.value, str) and code_shape.match(node.value):
                 offenders.append(f"{module}:{node.lineno}")
     assert offenders == []
+
+
+def test_every_test_security_md_names_exists():
+    text = (ROOT / "SECURITY.md").read_text(encoding="utf-8")
+    named = re.findall(r"`((?:e2e/)?test_\w+\.py)(?:::(\w+))?`", text)
+    named += [(f, t) for f, t in re.findall(r"`(?:(test_\w+\.py))?::(test_\w+)`", text) if f]
+    assert len(named) > 15
+    for file, test in named:
+        path = ROOT / "tests" / file
+        assert path.exists(), file
+        if test:
+            assert re.search(rf"def {test}\(", path.read_text(encoding="utf-8")), f"{file}::{test}"
+    # "::name" right after another test refers to the same file
+    for file, rest in re.findall(r"`((?:e2e/)?test_\w+\.py)::\w+`((?:, `::\w+`)+)", text):
+        for test in re.findall(r"`::(\w+)`", rest):
+            assert re.search(rf"def {test}\(", (ROOT / "tests" / file).read_text(encoding="utf-8")), test

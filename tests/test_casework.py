@@ -1,9 +1,12 @@
 """Casework: notes only for the member who holds the case, themes from the taxonomy, referrals
 without content, closing with an outcome, feedback, the notes question at a hand-over, audit."""
 import shutil
+from datetime import UTC, datetime, time
 
 import pytest
+import time_machine
 
+from bot import periods
 from bot.charter import Charter
 from bot.crypto import DecryptionError
 from flows import ask_for_conversation, invite_code, join_as_member
@@ -419,16 +422,29 @@ async def test_quality_figures_from_five_ratings_show_no_comment_text(services, 
     db = services.core.db
     for i in range(5):
         await db.execute(
-            "INSERT INTO people (id, user_hash, chat_id_enc, language, created_at) VALUES (?, ?, x'', 'en', '2026-01-01')",
+            "INSERT INTO people (id, user_hash, chat_id_enc, language_enc, created_at) VALUES (?, ?, x'', x'', '2026-01-01')",
             (5000 + i, bytes([i]) * 32))
         await db.execute(
-            "INSERT INTO requests (id, ref, requester_id, state, language, created_at, deadline_at)"
-            " VALUES (?, ?, ?, 'closed', 'en', '2026-01-01', '2026-01-02')", (5000 + i, f"QQQQ{i + 2}", 5000 + i))
+            "INSERT INTO requests (id, ref, requester_id, state, created_at, deadline_at)"
+            " VALUES (?, ?, ?, 'closed', '2026-01-01', '2026-01-02')", (5000 + i, f"QQQQ{i + 2}", 5000 + i))
         assert await services.casework.cases.add_rating(5000 + i, 5 if i else 2)
     assert await db.fetchval("SELECT COUNT(*) FROM feedback") == 5
     for i in range(1, 3):
         assert await services.casework.cases.add_comment(5000 + i, f"secret remark {i}")
     await boss.send("/quality")
-    text = boss.last().text
-    assert "Ratings in the last 90 days: 5, on average 4.4 out of 5" in text
-    assert "Written comments: 2" in text and "secret remark" not in text
+    live = boss.last().text
+    assert "no figures for that quarter" in live  # the ratings are in the running quarter
+    quarter = periods.quarter_of(periods.today(services.settings.timezone))
+    with time_machine.travel(datetime.combine(quarter.end, time(12), UTC)):
+        await boss.send("/quality")
+        text = boss.last().text
+        assert f"Ratings in {quarter.label}: 5, on average 4.4 out of 5" in text
+        assert "Written comments: 2" in text and "secret remark" not in text
+        # A rating that arrives now changes nothing a coordinator can read.
+        await db.execute("INSERT INTO people (id, user_hash, chat_id_enc, language_enc, created_at)"
+                         " VALUES (6000, ?, x'', x'', '2026-01-01')", (b"z" * 32,))
+        await db.execute("INSERT INTO requests (id, ref, requester_id, state, created_at, deadline_at)"
+                         " VALUES (6000, 'QQQQZ', 6000, 'closed', '2026-01-01', '2026-01-02')")
+        assert await services.casework.cases.add_rating(6000, 1)
+        await boss.send("/quality")
+        assert boss.last().text == text

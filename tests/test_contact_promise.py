@@ -106,8 +106,10 @@ async def test_breach_escalates_without_content_and_is_honest(services, people, 
     escalation = boss.last().text
     assert ref in escalation and "24 h" in escalation and "Mijn chef" not in escalation
     assert "no listener has contacted you in time" in emma.last().text
+    assert "offered again to the listeners who fit your wishes" in emma.last().text  # as asked: no widening
     assert "112" in emma.last().text
-    assert any(f"claim:{ref}" in m.button_data() for m in anna.inbox())  # now everyone available
+    assert "asked to wait for a listener who fits" in escalation
+    assert not any(f"claim:{ref}" in m.button_data() for m in anna.inbox())  # the refusal holds at breach too
     assert (await services.core.requests.by_ref(ref)).breached_at is not None
     assert await sweep(services) == {}  # once
 

@@ -72,8 +72,8 @@ async def test_the_request_wizard_and_its_first_message_survive_a_restart(runnin
     await running.restart()
     await emma.send("I cannot sleep any more")
     assert "has been received" in emma.last().text
-    request = await running.services.core.db.fetchone("SELECT pref_gender, department FROM requests")
-    assert tuple(request) == ("woman", "Logistics")
+    request = await running.services.core.requests.by_ref(emma.last().text.split("request ")[1][:5])
+    assert (request.preferences.gender, request.department) == ("woman", "Logistics")
     await anna.press("Claim")
     assert any(m.text.endswith("I cannot sleep any more") for m in anna.inbox())
 
@@ -246,7 +246,7 @@ async def test_a_three_hour_outage_loses_nothing(running, people, offline):
 
     offline.during_call = outage
     await anna.send("still here for you")  # stored; nothing reaches anyone while Telegram is away
-    assert await _count(running, "SELECT COUNT(*) FROM messages WHERE delivered_at IS NULL") == 1
+    assert await _count(running, "SELECT COUNT(*) FROM messages WHERE delivered = 0") == 1
     finn = people(302, "Finn")
     offline.during_call = None
     ref2 = await ask_for_conversation(finn)

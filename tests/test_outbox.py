@@ -44,8 +44,8 @@ async def test_blocked_member_means_requester_is_told(services, people, offline)
     notice = emma.inbox()[-2]
     assert "could not be delivered" in notice.text and ref in notice.text
     assert "Not delivered yet" in emma.last().text
-    message = await services.core.db.fetchone("SELECT delivered_at FROM messages ORDER BY id DESC")
-    assert message["delivered_at"] is None  # kept, visibly not delivered
+    message = await services.core.db.fetchone("SELECT delivered FROM messages ORDER BY id DESC")
+    assert message["delivered"] == 0  # kept, visibly not delivered
 
 
 async def test_pending_work_survives_a_restart(settings, app, services, people, offline):

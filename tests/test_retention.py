@@ -114,8 +114,8 @@ async def test_content_is_gone_from_the_file_after_the_retention_period(services
     # What remains feeds the figures, with no link to a person.
     assert await _figures(services, ref) == figures
     row = await services.core.db.fetchone(
-        "SELECT requester_id, pref_language, pref_member_id, content_erased_at FROM requests WHERE ref = ?", (ref,))
-    assert row["requester_id"] is None and row["content_erased_at"] is not None
+        "SELECT requester_id, wishes_enc, content_erased_at FROM requests WHERE ref = ?", (ref,))
+    assert row["requester_id"] is None and row["wishes_enc"] is None and row["content_erased_at"] is not None
     assert await services.core.people.find(EMMA_ID) is None
     assert await services.core.people.find(201) is not None  # the listener stays
     assert await services.core.db.fetchval("SELECT COUNT(*) FROM audit_log WHERE action = 'retention'") == 1

@@ -46,12 +46,12 @@ async def test_requester_messages_before_claim_are_pending_then_delivered(servic
     ref = await ask_for_conversation(emma, first_message="first")
     await emma.send("second")
     assert "Saved" in emma.last().text and ref in emma.last().text
-    undelivered = await services.core.db.fetchval("SELECT COUNT(*) FROM messages WHERE delivered_at IS NULL")
+    undelivered = await services.core.db.fetchval("SELECT COUNT(*) FROM messages WHERE delivered = 0")
     assert undelivered == 2
     await anna.press("Claim")
     texts = [m.text for m in anna.inbox()]
     assert texts.index(next(t for t in texts if t.endswith("first"))) < texts.index(next(t for t in texts if t.endswith("second")))
-    assert await services.core.db.fetchval("SELECT COUNT(*) FROM messages WHERE delivered_at IS NULL") == 0
+    assert await services.core.db.fetchval("SELECT COUNT(*) FROM messages WHERE delivered = 0") == 0
 
 
 async def test_member_closes_and_requester_is_told(services, people):

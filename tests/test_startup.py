@@ -74,6 +74,7 @@ async def test_key_created_on_first_start_then_required(settings):
     assert settings.db_path.read_bytes() == before
 
     settings.key_file.write_text("ab" * 32 + "\n")
+    settings.key_file.chmod(0o600)
     with pytest.raises(StartupError, match="does not fit"):
         await open_core(settings)
 
@@ -152,3 +153,67 @@ async def test_debug_log_names_each_update_without_ids_or_text(app, services, pe
     assert any(line.startswith("outbox ") and " sent in " in line for line in lines)
     for line in lines:
         assert "6182734459" not in line and "7391046628" not in line and "private first" not in line
+
+
+async def test_a_loose_key_file_or_folder_is_refused_in_one_line(settings):
+    core = await open_core(settings)
+    await core.close()
+    settings.key_file.chmod(0o644)
+    with pytest.raises(StartupError, match="can be read by others .*chmod 600"):
+        await open_core(settings)
+    settings.key_file.chmod(0o600)
+    settings.key_file.parent.chmod(0o777)
+    with pytest.raises(StartupError, match="can be changed by others"):
+        await open_core(settings)
+    settings.key_file.parent.chmod(0o700)
+    core = await open_core(settings)
+    await core.close()
+
+
+def test_a_database_inside_the_key_folder_is_refused(clean_env, tmp_path):
+    clean_env.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    clean_env.setenv("WAAKZAAM_KEY_FILE", str(tmp_path / "keys" / "master.key"))
+    clean_env.setenv("WAAKZAAM_DB", str(tmp_path / "keys" / "data" / "w.db"))
+    with pytest.raises(SettingsError, match="share a folder"):
+        load_settings(tmp_path / "absent.env")
+
+
+def test_secrets_never_appear_in_a_repr(settings):
+    from bot.crypto import Vault, new_master_key
+
+    key = new_master_key()
+    vault = Vault.from_master_key(key)
+    assert settings.token not in repr(settings)
+    shown = repr(vault)
+    assert key.hex() not in shown and "_user_key" not in shown and "b'" not in shown
+
+
+def test_start_script_makes_a_private_env_file(tmp_path):
+    import shutil
+
+    for name in ("scripts/start", "scripts/_setup.sh", ".env.example", "pyproject.toml"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / name, tmp_path / name)
+    # A stand-in for the project's virtualenv: the script's own steps are what is tested.
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    for tool in ("python", "waakzaam"):
+        (tmp_path / ".venv" / "bin" / tool).write_text("#!/bin/sh\nexit 0\n")
+        (tmp_path / ".venv" / "bin" / tool).chmod(0o755)
+    stamp = subprocess.run(["sha256sum", "pyproject.toml"], cwd=tmp_path, capture_output=True, text=True).stdout
+    (tmp_path / ".venv" / ".installed").write_text(stamp.split()[0] + "\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WAAKZAAM_"))}
+    result = subprocess.run(["bash", "scripts/start"], cwd=tmp_path, env={**env, "HOME": str(tmp_path)},
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / ".env").stat().st_mode & 0o077 == 0
+
+
+def test_a_readable_env_file_is_warned_about(tmp_path):
+    from bot.settings import env_file_warning
+
+    env = tmp_path / ".env"
+    env.write_text(f"TELEGRAM_BOT_TOKEN={TOKEN}\n")
+    env.chmod(0o644)
+    assert "chmod 600" in env_file_warning(env)
+    env.chmod(0o600)
+    assert env_file_warning(env) is None

@@ -21,13 +21,13 @@ class AuditRepository:
             actor_id = None  # the trail never names a requester
         await self.db.execute(
             "INSERT INTO audit_log (actor_role, actor_id, action, request_ref, at) VALUES (?, ?, ?, ?, ?)",
-            (actor_role, actor_id, action, ref, clock.iso(clock.now())),
+            (actor_role, actor_id, action, ref, clock.day()),
         )
 
     async def counts(self, since: datetime) -> dict[str, int]:
         rows = await self.db.fetchall(
             "SELECT action, COUNT(*) FROM audit_log WHERE at >= ? GROUP BY action ORDER BY action",
-            (clock.iso(since),),
+            (clock.day(since),),
         )
         return {r[0]: r[1] for r in rows}
 

@@ -25,7 +25,7 @@ class CaseworkRepository:
                 return False
             await insert_sealed(
                 self.db, self.vault, "case_notes",
-                {"request_id": request_id, "member_id": member_id, "created_at": clock.iso(clock.now()),
+                {"request_id": request_id, "member_id": member_id, "created_at": clock.day(),
                  "origin": origin},
                 {"body": body},
             )
@@ -111,7 +111,7 @@ class CaseworkRepository:
     async def add_referral(self, request_id: int, kind: str, consent: bool) -> int:
         return await self.db.insert(
             "INSERT INTO case_referrals (request_id, kind, consent, created_at) VALUES (?, ?, ?, ?)",
-            (request_id, kind, int(consent), clock.iso(clock.now())),
+            (request_id, kind, int(consent), clock.day()),
         )
 
     # Feedback --------------------------------------------------------------------
@@ -120,7 +120,7 @@ class CaseworkRepository:
         """One rating per case; False when there is one already."""
         return 1 == await self.db.execute(
             "INSERT INTO feedback (request_id, rating, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-            (request_id, rating, clock.iso(clock.now())),
+            (request_id, rating, clock.day()),
         )
 
     async def add_comment(self, request_id: int, comment: str) -> bool:
@@ -137,11 +137,12 @@ class CaseworkRepository:
             )
             return True
 
-    async def quality(self, since: datetime) -> Quality:
-        """Ratings and comments since a moment, network-wide: never per case or per member."""
+    async def quality(self, first_day: str, end_day: str) -> Quality:
+        """Ratings and comments of a period (first_day <= day < end_day), network-wide: never per
+        case or per member."""
         rows = await self.db.fetchall(
-            "SELECT rating, comment_enc IS NOT NULL AS comment_enc FROM feedback WHERE created_at >= ?",
-            (clock.iso(since),),
+            "SELECT rating, comment_enc IS NOT NULL AS comment_enc FROM feedback WHERE created_at >= ? AND created_at < ?",
+            (first_day, end_day),
         )
         by_rating = {n: 0 for n in range(1, 6)}
         for row in rows:
@@ -165,8 +166,8 @@ class CaseworkRepository:
     async def erase_case_content(self, request_id: int) -> None:
         """Everything a person wrote or that links the case to them; the figures' fields stay.
 
-        Kept: ref, state, department, language, times, urgency, themes, level, outcome,
-        referral kinds, the member link and the rating. Outbox rows and delivery marks of
+        Kept: ref, state, department, request-level times, urgency, themes, level, outcome,
+        referral kinds, the member link and the rating; the sealed wishes and language go. Outbox rows and delivery marks of
         relayed messages go with their messages (ON DELETE CASCADE).
         """
         async with self.db.transaction():
@@ -175,9 +176,7 @@ class CaseworkRepository:
             await self.db.execute("DELETE FROM case_notes WHERE request_id = ?", (request_id,))
             await self.db.execute("UPDATE feedback SET comment_enc = NULL WHERE request_id = ?", (request_id,))
             await self.db.execute(
-                "UPDATE requests SET requester_id = NULL, pref_gender = NULL, pref_age_band = NULL,"
-                " pref_status = NULL, pref_language = NULL, pref_other_department = 0, pref_member_id = NULL,"
-                " content_erased_at = ? WHERE id = ?",
+                "UPDATE requests SET requester_id = NULL, wishes_enc = NULL, content_erased_at = ? WHERE id = ?",
                 (clock.iso(clock.now()), request_id),
             )
 
@@ -187,11 +186,12 @@ class CaseworkRepository:
         Deliveries of a case that is still open stay (a reply to them finds its case), and so
         do offers of an open request (they are edited when it is taken or withdrawn).
         """
-        cutoff_text = clock.iso(cutoff)
+        cutoff_text = clock.day(cutoff)
         async with self.db.transaction():
-            drafts = await self.db.execute("DELETE FROM drafts WHERE created_at < ?", (cutoff_text,))
+            # Days, not moments, are kept: what was made on the cutoff day goes too.
+            drafts = await self.db.execute("DELETE FROM drafts WHERE created_at <= ?", (cutoff_text,))
             deliveries = await self.db.execute(
-                "DELETE FROM outbox WHERE state != 'pending' AND created_at < ? AND (request_id IS NULL"
+                "DELETE FROM outbox WHERE state != 'pending' AND created_at <= ? AND (request_id IS NULL"
                 " OR request_id NOT IN (SELECT id FROM requests WHERE state IN"
                 " ('new', 'offered', 'claimed', 'contacted')))"
                 " AND id NOT IN (SELECT o.outbox_id FROM offers o JOIN requests r ON r.id = o.request_id"
@@ -204,12 +204,12 @@ class CaseworkRepository:
         """People who are nothing more than a keyed hash and a chat id: no role, no membership,
         no request, nothing to deliver, and first seen before the cutoff."""
         return await self.db.execute(
-            "DELETE FROM people WHERE created_at < ?"
+            "DELETE FROM people WHERE created_at <= ?"
             " AND id NOT IN (SELECT person_id FROM roles)"
             " AND id NOT IN (SELECT person_id FROM members)"
             " AND id NOT IN (SELECT requester_id FROM requests WHERE requester_id IS NOT NULL)"
             " AND id NOT IN (SELECT person_id FROM outbox WHERE state = 'pending')",
-            (clock.iso(cutoff),),
+            (clock.day(cutoff),),
         )
 
     async def drop_person(self, person_id: int) -> bool:

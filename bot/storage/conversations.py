@@ -16,7 +16,7 @@ class ConversationRepository:
     async def add(self, request_id: int, author: str, body: str, origin: int | None = None) -> int:
         return await insert_sealed(
             self.db, self.vault, "messages",
-            {"request_id": request_id, "author": author, "created_at": clock.iso(clock.now()), "origin": origin},
+            {"request_id": request_id, "author": author, "origin": origin},
             {"body": body},
         )
 
@@ -31,21 +31,16 @@ class ConversationRepository:
 
     async def undelivered(self, request_id: int, author: str) -> list[Message]:
         rows = await self.db.fetchall(
-            "SELECT * FROM messages WHERE request_id = ? AND author = ? AND delivered_at IS NULL"
+            "SELECT * FROM messages WHERE request_id = ? AND author = ? AND delivered = 0"
             " ORDER BY id",
             (request_id, author),
         )
         return [self._message(r) for r in rows]
 
-    async def mark_delivered(self, message_id: int) -> None:
-        await self.db.execute(
-            "UPDATE messages SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL",
-            (clock.iso(clock.now()), message_id),
-        )
 
     def _message(self, row) -> Message:
         body = self.vault.open("messages", "body", row["id"], row["body_enc"])
-        return Message(row["id"], row["request_id"], row["author"], body, row["delivered_at"] is not None)
+        return Message(row["id"], row["request_id"], row["author"], body, bool(row["delivered"]))
 
     # Drafts -------------------------------------------------------------------
 
@@ -55,7 +50,7 @@ class ConversationRepository:
                 return existing
             return await insert_sealed(
                 self.db, self.vault, "drafts",
-                {"person_id": person_id, "created_at": clock.iso(clock.now()), "origin": origin},
+                {"person_id": person_id, "created_at": clock.day(), "origin": origin},
                 {"body": body},
             )
 

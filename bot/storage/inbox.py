@@ -53,8 +53,10 @@ class InboxRepository:
 
     async def done(self, inbox_id: int, state: str = "done") -> None:
         """Handled (or given up on): the content goes, the update id stays to recognise a resend."""
+        day = clock.day()
         await self.db.execute(
-            "UPDATE inbox SET state = ?, payload_enc = NULL, sender = NULL WHERE id = ?", (state, inbox_id))
+            "UPDATE inbox SET state = ?, payload_enc = NULL, sender = NULL, received_at = ?, not_before = ?"
+            " WHERE id = ?", (state, day, day, inbox_id))
 
     async def unlink(self, sender: bytes) -> int:
         """A person is erased: nothing in the inbox points to them any more."""
@@ -77,4 +79,4 @@ class InboxRepository:
     async def forget_handled(self, cutoff: datetime) -> int:
         """Telegram resends an unconfirmed update for a day at most: older ids can go."""
         return await self.db.execute(
-            "DELETE FROM inbox WHERE state != 'pending' AND received_at < ?", (clock.iso(cutoff),))
+            "DELETE FROM inbox WHERE state != 'pending' AND received_at < ?", (clock.day(cutoff),))

@@ -134,8 +134,9 @@ class MemberRepository:
             "UPDATE members SET paused_until = NULL WHERE id = ? AND paused_until = ?", (member_id, was)
         )
 
-    async def leave(self, member_id: int) -> bool:
+    async def leave(self, member_id: int, removed_by: int | None = None) -> bool:
+        """End membership (removed_by: the coordinator who ended it, when it was not their choice)."""
         return 1 == await self.db.execute(
-            "UPDATE members SET left_at = ?, paused_until = NULL WHERE id = ? AND left_at IS NULL",
-            (clock.iso(clock.now()), member_id),
+            "UPDATE members SET left_at = ?, paused_until = NULL, removed_by = ? WHERE id = ? AND left_at IS NULL",
+            (clock.iso(clock.now()), removed_by, member_id),
         )

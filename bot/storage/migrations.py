@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..crypto import Vault
 from .database import Database
+from .upgrades import BEFORE
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 _NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
@@ -22,6 +24,11 @@ class Migration:
     version: int
     name: str
     path: Path
+
+    @property
+    def without_foreign_keys(self) -> bool:
+        """A table rebuild: SQLite wants foreign keys off around it (checked before commit)."""
+        return self.path.read_text(encoding="utf-8").startswith("-- foreign_keys: off")
 
     def statements(self) -> list[str]:
         # Split on complete statements so the whole file runs inside our transaction
@@ -60,7 +67,12 @@ async def current_version(db: Database) -> int:
     return await db.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_version")
 
 
-async def migrate(db: Database, folder: Path = MIGRATIONS_DIR) -> int:
+async def pending(db: Database, folder: Path = MIGRATIONS_DIR) -> list[Migration]:
+    """The migrations this database has not had yet."""
+    return discover(folder)[await current_version(db):]
+
+
+async def migrate(db: Database, vault: Vault, folder: Path = MIGRATIONS_DIR) -> int:
     """Apply pending migrations; refuse a database written by newer code. Returns the version."""
     migrations = discover(folder)
     latest = migrations[-1].version if migrations else 0
@@ -76,11 +88,21 @@ async def migrate(db: Database, folder: Path = MIGRATIONS_DIR) -> int:
             "run the newer Waakzaam release or restore a matching backup"
         )
     for migration in migrations[version:]:
-        async with db.transaction():
-            for statement in migration.statements():
-                await db.execute(statement)
-            await db.execute(
-                "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
-                (migration.version, migration.name, datetime.now(UTC).isoformat(timespec="seconds")),
-            )
+        if migration.without_foreign_keys:
+            await db.execute("PRAGMA foreign_keys = OFF")  # no effect inside a transaction
+        try:
+            async with db.transaction():
+                if step := BEFORE.get(migration.version):
+                    await step(db, vault)
+                for statement in migration.statements():
+                    await db.execute(statement)
+                if migration.without_foreign_keys and await db.fetchall("PRAGMA foreign_key_check"):
+                    raise MigrationError(f"{migration.path.name}: the rebuilt tables break a foreign key")
+                await db.execute(
+                    "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
+                    (migration.version, migration.name, datetime.now(UTC).isoformat(timespec="seconds")),
+                )
+        finally:
+            if migration.without_foreign_keys:
+                await db.execute("PRAGMA foreign_keys = ON")
     return latest

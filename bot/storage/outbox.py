@@ -112,16 +112,15 @@ class OutboxRepository:
         """Telegram has it: the payload goes, and a relayed message counts as delivered, together."""
         async with self.db.transaction():
             current = await self.db.fetchval("SELECT payload_enc FROM outbox WHERE id = ?", (delivery.id,))
+            # Once sent, only the day is kept: exact times could be matched against other logs.
+            day = clock.day()
             await self.db.execute(
-                "UPDATE outbox SET state = 'sent', sent_at = ?, telegram_message_id = ?,"
-                " payload_enc = x'', sending_at = NULL WHERE id = ?",
-                (clock.iso(clock.now()), telegram_message_id, delivery.id),
+                "UPDATE outbox SET state = 'sent', telegram_message_id = ?, payload_enc = x'', sending_at = NULL,"
+                " created_at = ?, not_before = ? WHERE id = ?",
+                (telegram_message_id, day, day, delivery.id),
             )
             if delivery.message_id is not None:
-                await self.db.execute(
-                    "UPDATE messages SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL",
-                    (clock.iso(clock.now()), delivery.message_id),
-                )
+                await self.db.execute("UPDATE messages SET delivered = 1 WHERE id = ?", (delivery.message_id,))
             if current and current != delivery.sealed:
                 # Rewritten while the old text was on its way: edit what was sent.
                 newer = Payload.loads(self.vault.open("outbox", "payload", delivery.id, current))
@@ -137,10 +136,11 @@ class OutboxRepository:
 
     async def finish(self, outbox_id: int, state: str) -> None:
         """End a delivery that will not be made: 'blocked', 'failed' or 'cancelled'."""
+        day = clock.day()
         await self.db.execute(
             "UPDATE outbox SET state = ?, payload_enc = CASE WHEN ? = 'blocked' THEN payload_enc ELSE x'' END,"
-            " sending_at = NULL WHERE id = ?",
-            (state, state, outbox_id),
+            " sending_at = NULL, created_at = ?, not_before = ? WHERE id = ?",
+            (state, state, day, day, outbox_id),
         )
 
     async def requeue_blocked(self, person_id: int) -> list[int]:
@@ -154,7 +154,7 @@ class OutboxRepository:
             return []
         rows = await self.db.fetchall(
             "SELECT o.id, o.message_id FROM outbox o JOIN messages m ON m.id = o.message_id"
-            " WHERE o.person_id = ? AND o.state = 'blocked' AND m.delivered_at IS NULL ORDER BY o.id",
+            " WHERE o.person_id = ? AND o.state = 'blocked' AND m.delivered = 0 ORDER BY o.id",
             (person_id,),
         )
         if rows:

@@ -1,4 +1,8 @@
-"""People who talk to the bot, and the coordinator and steering roles."""
+"""People who talk to the bot, and the coordinator and steering roles.
+
+A Telegram user id is kept only as a keyed hash; the chat id, the language a person speaks
+and the name a coordinator or steering member chose are sealed.
+"""
 from __future__ import annotations
 
 from .. import clock
@@ -7,13 +11,8 @@ from ..model import Person
 from .database import Database
 from .sealed import insert_sealed
 
-_SELECT = ("SELECT p.id, p.language, p.access_granted,"
+_SELECT = ("SELECT p.id, p.language_enc, p.access_granted,"
            " (SELECT group_concat(role) FROM roles r WHERE r.person_id = p.id) AS roles FROM people p")
-
-
-def _person(row) -> Person:
-    roles = frozenset(row["roles"].split(",")) if row["roles"] else frozenset()
-    return Person(row["id"], row["language"], bool(row["access_granted"]), roles)
 
 
 class PeopleRepository:
@@ -21,13 +20,18 @@ class PeopleRepository:
         self.db = db
         self.vault = vault
 
+    def _person(self, row) -> Person:
+        roles = frozenset(row["roles"].split(",")) if row["roles"] else frozenset()
+        language = self.vault.open("people", "language", row["id"], row["language_enc"])
+        return Person(row["id"], language, bool(row["access_granted"]), roles)
+
     async def get(self, person_id: int) -> Person | None:
         row = await self.db.fetchone(f"{_SELECT} WHERE p.id = ?", (person_id,))
-        return None if row is None else _person(row)
+        return None if row is None else self._person(row)
 
     async def find(self, user_id: int) -> Person | None:
         row = await self.db.fetchone(f"{_SELECT} WHERE p.user_hash = ?", (self.vault.user_hash(user_id),))
-        return None if row is None else _person(row)
+        return None if row is None else self._person(row)
 
     async def ensure(self, user_id: int, chat_id: int, language: str) -> Person:
         """The person for this Telegram user, created on first contact."""
@@ -38,9 +42,8 @@ class PeopleRepository:
                 return person
             person_id = await insert_sealed(
                 self.db, self.vault, "people",
-                {"user_hash": self.vault.user_hash(user_id), "language": language,
-                 "created_at": clock.iso(clock.now())},
-                {"chat_id": str(chat_id)},
+                {"user_hash": self.vault.user_hash(user_id), "created_at": clock.day()},
+                {"chat_id": str(chat_id), "language": language},
             )
         return Person(person_id, language, False, frozenset())
 
@@ -52,10 +55,21 @@ class PeopleRepository:
         return None if not sealed else int(self.vault.open("people", "chat_id", person_id, sealed))
 
     async def language(self, person_id: int) -> str:
-        return await self.db.fetchval("SELECT language FROM people WHERE id = ?", (person_id,)) or "en"
+        sealed = await self.db.fetchval("SELECT language_enc FROM people WHERE id = ?", (person_id,))
+        return "en" if sealed is None else self.vault.open("people", "language", person_id, sealed)
 
     async def set_language(self, person_id: int, language: str) -> None:
-        await self.db.execute("UPDATE people SET language = ? WHERE id = ?", (language, person_id))
+        await self.db.execute("UPDATE people SET language_enc = ? WHERE id = ?",
+                              (self.vault.seal("people", "language", person_id, language), person_id))
+
+    async def set_name(self, person_id: int, name: str) -> None:
+        """How a coordinator or steering member is shown to coordinators."""
+        await self.db.execute("UPDATE people SET name_enc = ? WHERE id = ?",
+                              (self.vault.seal("people", "name", person_id, name), person_id))
+
+    async def name(self, person_id: int) -> str | None:
+        sealed = await self.db.fetchval("SELECT name_enc FROM people WHERE id = ?", (person_id,))
+        return None if sealed is None else self.vault.open("people", "name", person_id, sealed)
 
     async def grant_access(self, person_id: int) -> None:
         await self.db.execute("UPDATE people SET access_granted = 1 WHERE id = ?", (person_id,))
@@ -65,6 +79,9 @@ class PeopleRepository:
             "INSERT OR IGNORE INTO roles (person_id, role, granted_at) VALUES (?, ?, ?)",
             (person_id, role, clock.iso(clock.now())),
         )
+
+    async def drop_role(self, person_id: int, role: str) -> bool:
+        return 1 == await self.db.execute("DELETE FROM roles WHERE person_id = ? AND role = ?", (person_id, role))
 
     async def with_role(self, role: str) -> list[int]:
         rows = await self.db.fetchall(

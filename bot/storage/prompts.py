@@ -27,7 +27,7 @@ class PromptRepository:
             "INSERT INTO prompts (person_id, kind, ref, data_enc, created_at) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (person_id) DO UPDATE SET kind = excluded.kind, ref = excluded.ref,"
             " data_enc = excluded.data_enc, created_at = excluded.created_at",
-            (person_id, kind, ref, sealed, clock.iso(clock.now())),
+            (person_id, kind, ref, sealed, clock.day()),
         )
 
     async def get(self, person_id: int) -> StoredPrompt | None:

@@ -1,44 +1,27 @@
 """Requests for a conversation and the offers made to members."""
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime
 
 from .. import clock
+from ..crypto import Vault
 from ..model import Offer, Preferences, Request
 from .database import Database
 from .members import random_code
+from .sealed import insert_sealed
 
 def _maybe(text: str | None) -> datetime | None:
     return None if text is None else clock.parse(text)
 
 
-def _request(row) -> Request:
-    return Request(
-        id=row["id"],
-        ref=row["ref"],
-        requester_id=row["requester_id"],
-        state=row["state"],
-        language=row["language"],
-        department=row["department"],
-        preferences=Preferences(
-            row["pref_gender"],
-            row["pref_age_band"],
-            row["pref_status"],
-            row["pref_language"],
-            bool(row["pref_other_department"]),
-            row["pref_member_id"],
-        ),
-        urgent=bool(row["urgent"]),
-        member_id=row["member_id"],
-        created_at=clock.parse(row["created_at"]),
-        deadline_at=clock.parse(row["deadline_at"]),
-        claimed_at=_maybe(row["claimed_at"]),
-        contacted_at=_maybe(row["contacted_at"]),
-        allow_widening=bool(row["allow_widening"]),
-        widened_at=_maybe(row["widened_at"]),
-        breached_at=_maybe(row["breached_at"]),
-    )
+def wishes_json(language: str, preferences: Preferences, allow_widening: bool) -> str:
+    return json.dumps({
+        "language": language, "gender": preferences.gender, "age_band": preferences.age_band,
+        "status": preferences.status, "other_department": preferences.other_department,
+        "member_id": preferences.member_id, "allow_widening": allow_widening,
+    })
 
 
 class OpenRequestExists(Exception):
@@ -46,16 +29,46 @@ class OpenRequestExists(Exception):
 
 
 class RequestRepository:
-    def __init__(self, db: Database) -> None:
+    """Requests and offers. The conversation's language and the requester's wishes are sealed
+    (requests.wishes); everything else a request row holds is what figures and deadlines need."""
+
+    def __init__(self, db: Database, vault: Vault) -> None:
         self.db = db
+        self.vault = vault
+
+    def _request(self, row) -> Request:
+        wishes = {}
+        if row["wishes_enc"] is not None:  # gone after retention or erasure
+            wishes = json.loads(self.vault.open("requests", "wishes", row["id"], row["wishes_enc"]))
+        return Request(
+            id=row["id"],
+            ref=row["ref"],
+            requester_id=row["requester_id"],
+            state=row["state"],
+            language=wishes.get("language"),
+            department=row["department"],
+            preferences=Preferences(
+                wishes.get("gender"), wishes.get("age_band"), wishes.get("status"),
+                bool(wishes.get("other_department")), wishes.get("member_id"),
+            ),
+            urgent=bool(row["urgent"]),
+            member_id=row["member_id"],
+            created_at=clock.parse(row["created_at"]),
+            deadline_at=clock.parse(row["deadline_at"]),
+            claimed_at=_maybe(row["claimed_at"]),
+            contacted_at=_maybe(row["contacted_at"]),
+            allow_widening=bool(wishes.get("allow_widening", True)),
+            widened_at=_maybe(row["widened_at"]),
+            breached_at=_maybe(row["breached_at"]),
+        )
 
     async def get(self, request_id: int) -> Request | None:
         row = await self.db.fetchone("SELECT * FROM requests WHERE id = ?", (request_id,))
-        return None if row is None else _request(row)
+        return None if row is None else self._request(row)
 
     async def by_ref(self, ref: str) -> Request | None:
         row = await self.db.fetchone("SELECT * FROM requests WHERE ref = ?", (ref,))
-        return None if row is None else _request(row)
+        return None if row is None else self._request(row)
 
     async def open_for_requester(self, person_id: int) -> Request | None:
         row = await self.db.fetchone(
@@ -63,7 +76,7 @@ class RequestRepository:
             " 'claimed', 'contacted')",
             (person_id,),
         )
-        return None if row is None else _request(row)
+        return None if row is None else self._request(row)
 
     async def open_for_member(self, member_id: int) -> list[Request]:
         rows = await self.db.fetchall(
@@ -71,7 +84,7 @@ class RequestRepository:
             " ORDER BY claimed_at, id",
             (member_id,),
         )
-        return [_request(r) for r in rows]
+        return [self._request(r) for r in rows]
 
     async def create(
         self,
@@ -91,17 +104,12 @@ class RequestRepository:
                 if not await self.db.fetchval("SELECT 1 FROM requests WHERE ref = ?", (ref,)):
                     break
             try:
-                request_id = await self.db.insert(
-                    "INSERT INTO requests (ref, requester_id, state, language, department,"
-                    " pref_gender, pref_age_band, pref_status, pref_language, pref_other_department,"
-                    " pref_member_id, urgent, created_at, deadline_at, allow_widening, origin)"
-                    " VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        ref, requester_id, language, department, preferences.gender,
-                        preferences.age_band, preferences.status, preferences.language,
-                        int(preferences.other_department), preferences.member_id, int(urgent),
-                        clock.iso(now), clock.iso(deadline_at), int(allow_widening), origin,
-                    ),
+                request_id = await insert_sealed(
+                    self.db, self.vault, "requests",
+                    {"ref": ref, "requester_id": requester_id, "state": "new", "department": department,
+                     "urgent": int(urgent), "created_at": clock.iso(now), "deadline_at": clock.iso(deadline_at),
+                     "origin": origin},
+                    {"wishes": wishes_json(language, preferences, allow_widening)},
                 )
             except sqlite3.IntegrityError:
                 raise OpenRequestExists from None
@@ -112,7 +120,7 @@ class RequestRepository:
         if origin is None:
             return None
         row = await self.db.fetchone("SELECT * FROM requests WHERE origin = ?", (origin,))
-        return None if row is None else _request(row)
+        return None if row is None else self._request(row)
 
     async def offer_count(self, request_id: int) -> int:
         return await self.db.fetchval("SELECT COUNT(*) FROM offers WHERE request_id = ?", (request_id,))

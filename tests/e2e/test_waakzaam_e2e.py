@@ -73,6 +73,8 @@ async def _ask(employee, first_message: str | None) -> str:
     await employee.press(wizard, "ask:start")
     await employee.wait_for_edit(wizard, re.compile("comfortable"))  # the menu becomes the wizard
     await employee.press(wizard, "ask:next")
+    await employee.wait_for_edit(wizard, re.compile("speaks your language"))
+    await employee.press(wizard, "ask:w:1")
     await employee.wait_for_edit(wizard, re.compile("department"))
     await employee.press(wizard, "ask:dep:1")
     await employee.wait_for_edit(wizard, re.compile("first message"))
