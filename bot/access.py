@@ -5,12 +5,14 @@ from __future__ import annotations
 import hmac
 
 from .core import Core
+from .menus import Menus
 from .model import Person, Result
 
 
 class Access:
-    def __init__(self, core: Core) -> None:
+    def __init__(self, core: Core, menus: Menus) -> None:
         self.core = core
+        self.menus = menus
 
     async def identify(self, user_id: int, chat_id: int, language: str) -> Person:
         """The person for this Telegram user, created on first contact."""
@@ -38,5 +40,9 @@ class Access:
         return Result.OK
 
     async def set_language(self, person: Person, code: str) -> Person:
-        await self.core.people.set_language(person.id, code)
+        async with self.core.db.transaction():
+            await self.core.people.set_language(person.id, code)
+            member = await self.core.members.by_person(person.id)
+            if person.roles or (member is not None and member.active):
+                await self.menus.refresh(person.id)  # their own menu, in the new language
         return await self.refresh(person)

@@ -13,7 +13,8 @@ from handlers import register_all
 
 from .charter import Charter
 from .core import open_core
-from .i18n import LANGUAGES, N_, Translator
+from . import menus
+from .i18n import LANGUAGES, Translator
 from .inbox import Inbox
 from .sender import Sender
 from .services import Services
@@ -23,16 +24,6 @@ log = logging.getLogger(__name__)
 OUTBOX_INTERVAL = timedelta(seconds=5)
 SWEEP_INTERVAL = timedelta(seconds=30)
 RETENTION_AT = time(3, 30)  # daily, at night in the organisation's time zone
-
-COMMANDS = {
-    "start": N_("Start or open the menu"),
-    "help": N_("What this bot does and where to find help"),
-    "language": N_("Choose your language"),
-    "cases": N_("Listeners: your open conversations"),
-    "pause": N_("Listeners: pause new requests"),
-    "forget": N_("Erase your data"),
-}
-
 
 DRAIN_GROUP = 100  # after every handler group
 
@@ -73,7 +64,7 @@ async def _post_init(app: Application) -> None:
     settings: Settings = app.bot_data["settings"]
     core = await open_core(settings, app.bot_data.get("charter"))
     services = Services(core)
-    services.sender = Sender(core, app.bot, services.desk)
+    services.sender = Sender(core, app.bot, services.desk, services.menus)
     if moved := await core.outbox.after_restart():
         log.info("outbox: %d deliveries were in flight at the last stop; they go again, marked", moved)
     app.bot_data["services"] = services
@@ -103,11 +94,12 @@ async def _retention(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _publish_commands(app: Application) -> None:
+    """The default menu (what every employee sees), per language; roles get their own per chat."""
     # Not essential: a Bot API (or emulator) that refuses it must not stop start-up.
     try:
         for lang in LANGUAGES:
             t = Translator(lang)
-            commands = [BotCommand(name, t(text)) for name, text in COMMANDS.items()]
+            commands = [BotCommand(name, t(text)) for name, text in menus.EVERYONE.items()]
             await app.bot.set_my_commands(commands, language_code=lang)
     except TelegramError as exc:
         log.warning("could not publish the command list (%s)", exc.__class__.__name__)

@@ -15,6 +15,7 @@ from . import callbacks, clock, routing
 from .core import Core
 from .i18n import LANGUAGES
 from .model import Member, Payload, Person, Result
+from .menus import Menus
 from .requests import RequestDesk
 from .storage.invites import OpenInvitation, looks_like_invite
 from .vocab import INVITE_ROLES, PROFILE_CHOICES, ROLE
@@ -82,9 +83,10 @@ def parse_date(text: str, tz: ZoneInfo) -> datetime | None:
 
 
 class Membership:
-    def __init__(self, core: Core, desk: RequestDesk) -> None:
+    def __init__(self, core: Core, desk: RequestDesk, menus: Menus) -> None:
         self.core = core
         self.desk = desk
+        self.menus = menus
 
     async def listener(self, person: Person) -> Member | None:
         """The person's listener record, unless they never joined or left."""
@@ -132,6 +134,7 @@ class Membership:
                 await core.members.enrol(person.id)
             else:
                 await core.people.add_role(person.id, role)
+                await self.menus.refresh(person.id)
         return Joined(Result.OK, role)
 
     async def accept_charter(self, person: Person) -> Result:
@@ -205,6 +208,7 @@ class Membership:
                                                    member.department)):
                 return Result.INVALID
             await self.core.members.mark_profile_complete(member.id)
+            await self.menus.refresh(person.id)  # the listener's commands appear
         return Result.OK
 
     # The guard rail -------------------------------------------------------------------
@@ -252,7 +256,11 @@ class Membership:
 
     async def leave(self, person: Person) -> int | None:
         """End membership at once; open cases go back to the pool. None when not a member."""
-        return await self.desk.leave(person)
+        async with self.core.db.transaction():
+            handed = await self.desk.leave(person)
+            if handed is not None:
+                await self.menus.refresh(person.id)
+        return handed
 
     # The team, and removal by a coordinator ----------------------------------------------
 
@@ -358,6 +366,7 @@ class Membership:
             await core.people.drop_role(target.person_id, target.role)
         await core.removals.withdraw_for(target.person_id)
         await core.prompts.clear(target.person_id)
+        await self.menus.refresh(target.person_id)  # their role's commands go at once
         await core.audit.record("coordinator", by, f"removed_{target.role}")
         t = await core.translator(target.person_id)
         await core.outbox.enqueue(target.person_id, Payload(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 UNCLAIMED = ("new", "offered")
 OPEN = ("new", "offered", "claimed", "contacted")
@@ -151,15 +151,20 @@ class Payload:
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     protect: bool = False
+    reaction: str | None = None   # instead of a message: this emoji on the person's own message...
+    react_to: int | None = None   # ...with this id in their chat
 
     def dumps(self) -> str:
-        return json.dumps({"t": self.text, "b": self.buttons, "p": self.protect})
+        data = {"t": self.text, "b": self.buttons, "p": self.protect}
+        if self.reaction:
+            data.update(r=self.reaction, m=self.react_to)
+        return json.dumps(data)
 
     @classmethod
     def loads(cls, raw: str) -> Payload:
         data = json.loads(raw)
         rows = tuple(tuple((label, token) for label, token in row) for row in data["b"])
-        return cls(data["t"], rows, data["p"])
+        return cls(data["t"], rows, data["p"], data.get("r"), data.get("m"))
 
 
 @dataclass(frozen=True)
@@ -169,6 +174,8 @@ class Message:
     author: str  # 'requester' or 'member'
     body: str
     delivered: bool
+    written_on: date | None = None         # the day, never the time
+    author_message_id: int | None = None   # the author's own message, in their chat
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from typing import Protocol
 from . import callbacks, clock, routing
 from .core import Core
 from .i18n import Translator
-from .model import Member, Payload, Person, Preferences, Request, Result
+from .model import Member, Message, Payload, Person, Preferences, Request, Result
 from .storage.requests import OpenRequestExists
-from .vocab import LANGUAGE, preference_lines, pseudonym
+from .vocab import DELIVERED, KEPT, LANGUAGE, preference_lines, pseudonym
 
 MAX_TEXT = 4096 - 200  # room for the "Colleague K7QF2:" header Telegram counts too
 
@@ -273,7 +273,8 @@ class RequestDesk:
         """Messages the requester wrote before the claim go to the member now, in order."""
         t = await self.core.translator(member.person_id)
         for message in await self.core.conversations.undelivered(request.id, "requester"):
-            await self._relay_to(member.person_id, t, pseudonym(t, request.ref), request, message.id, message.body)
+            await self._relay_to(member.person_id, t, pseudonym(t, request.ref), request, message.id, message.body,
+                                 author=(request.requester_id, message.author_message_id))
 
     async def decline(self, person: Person, ref: str) -> Result:
         core = self.core
@@ -427,16 +428,28 @@ class RequestDesk:
             found.extend(await self.core.requests.open_for_member(member.id))
         return found
 
+    async def last_words(self, person: Person, request: Request) -> Message | None:
+        """The other side's latest message: what a listener recognises a conversation by."""
+        other = "member" if request.requester_id == person.id else "requester"
+        return await self.core.conversations.last_from(request.id, other)
+
+    async def waiting(self, request: Request) -> int:
+        """How many messages the requester wrote since asking wait for a listener to take the
+        request (the wizard's first message is part of the request and does not count)."""
+        return await self.core.conversations.waiting_since_asking(request.id)
+
     async def case_of_reply(self, person: Person, telegram_message_id: int) -> Request | None:
         request_id = await self.core.outbox.request_of_sent(person.id, telegram_message_id)
         return None if request_id is None else await self.core.requests.get(request_id)
 
-    async def relay(self, person: Person, request_id: int, text: str, origin: int | None = None
-                    ) -> tuple[Result, Request | None]:
+    async def relay(self, person: Person, request_id: int, text: str, origin: int | None = None,
+                    written: int | None = None) -> tuple[Result, Request | None]:
         """Pass a text to the other side of the request, re-checking who may write.
 
         `origin` names the update that carries the text: handled again after a crash, it finds
-        the message it stored the first time and relays nothing twice.
+        the message it stored the first time and relays nothing twice. `written`: the author's
+        own message in their chat, which gets a reaction once the other side has the text (and
+        meanwhile, while nobody holds the request, one that says it is kept).
         """
         core = self.core
         async with core.db.transaction():
@@ -451,34 +464,45 @@ class RequestDesk:
             if request.requester_id == person.id:
                 if not request.is_open:
                     return Result.CLOSED, request
-                message_id = await core.conversations.add(request.id, "requester", text, origin)
+                message_id = await core.conversations.add(request.id, "requester", text, origin, written)
                 if member is None:
+                    await self._react(person.id, written, KEPT)
                     return Result.PENDING, request
                 t = await self.core.translator(member.person_id)
-                await self._relay_to(member.person_id, t, pseudonym(t, request.ref), request, message_id, text)
+                await self._relay_to(member.person_id, t, pseudonym(t, request.ref), request, message_id, text,
+                                     author=(person.id, written))
                 return Result.OK, request
             if member is not None and member.person_id == person.id:
                 if not request.is_open:
                     return Result.CLOSED, request
-                message_id = await core.conversations.add(request.id, "member", text, origin)
+                message_id = await core.conversations.add(request.id, "member", text, origin, written)
                 await core.requests.mark_contacted(request.id)
                 t = await self.core.translator(request.requester_id)
-                await self._relay_to(request.requester_id, t, member.display_name, request, message_id, text)
+                await self._relay_to(request.requester_id, t, member.display_name, request, message_id, text,
+                                     author=(person.id, written))
                 return Result.OK, await core.requests.get(request.id)
             return Result.NOT_FOUND, None
 
     async def _relay_to(
-        self, person_id: int, t: Translator, author: str, request: Request, message_id: int, text: str
+        self, person_id: int, t: Translator, shown_as: str, request: Request, message_id: int, text: str,
+        author: tuple[int, int | None] | None = None,
     ) -> None:
         # A new message, never a forward, and protected from forwarding and saving. It goes out
         # right after this transaction, so it is marked in flight already.
-        await self.core.outbox.enqueue(
+        relayed = await self.core.outbox.enqueue(
             person_id,
-            Payload(f"💬 {author}:\n{text}", protect=True),
+            Payload(f"💬 {shown_as}:\n{text}", protect=True),
             request_id=request.id,
             message_id=message_id,
             sending=True,
         )
+        if author is not None:  # the author sees it arrived: a reaction on their own message
+            await self._react(*author, DELIVERED, after=relayed)
+
+    async def _react(self, person_id: int, message: int | None, emoji: str, after: int | None = None) -> None:
+        if message is not None:
+            await self.core.outbox.enqueue(person_id, Payload("", reaction=emoji, react_to=message),
+                                           kind="reaction", after=after)
 
     async def _author_of(self, message_id: int) -> tuple[int | None, Request | None]:
         message = await self.core.conversations.get(message_id)
@@ -543,8 +567,9 @@ class RequestDesk:
         member = await self.core.members.get(request.member_id)
         return member is not None and member.person_id == person_id
 
-    async def park_draft(self, person: Person, text: str, origin: int | None = None) -> int:
-        return await self.core.conversations.add_draft(person.id, text, origin)
+    async def park_draft(self, person: Person, text: str, origin: int | None = None, written: int | None = None
+                         ) -> int:
+        return await self.core.conversations.add_draft(person.id, text, origin, written)
 
     async def send_draft(self, person: Person, draft_id: int, ref: str, origin: int | None = None
                          ) -> tuple[Result, Request | None]:
@@ -554,10 +579,10 @@ class RequestDesk:
                 if (done := await self.core.conversations.by_origin(origin)) is not None:
                     return Result.OK, await self.core.requests.get(done.request_id)
                 request = await self.core.requests.by_ref(ref)
-                text = await self.core.conversations.take_draft(draft_id, person.id)
-                if request is None or text is None:
+                taken = await self.core.conversations.take_draft(draft_id, person.id)
+                if request is None or taken is None:
                     return Result.NOT_FOUND, None
-                outcome, request = await self.relay(person, request.id, text, origin)
+                outcome, request = await self.relay(person, request.id, taken[0], origin, written=taken[1])
                 if outcome not in (Result.OK, Result.PENDING):
                     raise _Rollback(outcome)
         except _Rollback as stop:

@@ -19,10 +19,11 @@ import time
 from collections.abc import Sequence
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, BotCommand, BotCommandScopeChat, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from .core import Core
+from .menus import Menus
 from .model import Button
 from .requests import RequestDesk
 from .storage.outbox import Delivery
@@ -50,10 +51,11 @@ def backoff(attempts: int) -> timedelta:
 class Sender:
     """Drains the outbox. One drain at a time, so nothing is sent twice by this process."""
 
-    def __init__(self, core: Core, bot: Bot, desk: RequestDesk) -> None:
+    def __init__(self, core: Core, bot: Bot, desk: RequestDesk, menus: Menus) -> None:
         self.core = core
         self.bot = bot
         self.desk = desk
+        self.menus = menus
         self._lock = asyncio.Lock()
 
     async def flush(self) -> int:
@@ -82,7 +84,13 @@ class Sender:
             await outbox.mark_sending(delivery.id)
         started = time.monotonic()
         try:
-            if delivery.edit_of_message is not None:
+            if payload.reaction:
+                await self.bot.set_message_reaction(chat_id, payload.react_to, payload.reaction)
+                message_id = None
+            elif delivery.kind == "menu":
+                await self._set_menu(delivery.person_id, chat_id)
+                message_id = None
+            elif delivery.edit_of_message is not None:
                 await self.bot.edit_message_text(
                     payload.text, chat_id=chat_id, message_id=delivery.edit_of_message,
                     reply_markup=inline_keyboard(payload.buttons),
@@ -107,6 +115,11 @@ class Sender:
             if delivery.edit_of_message is not None and "not modified" in reason:
                 await outbox.mark_sent(delivery, delivery.edit_of_message)
                 return 0
+            if payload.reaction or delivery.kind == "menu":
+                # A reaction on a message the person deleted, a menu Telegram refuses: nothing lost.
+                log.info("outbox %s: %s not accepted (%s)", delivery.id, delivery.kind, exc.__class__.__name__)
+                await outbox.finish(delivery.id, "cancelled")
+                return 0
             if any(gone in reason for gone in _GONE):
                 log.warning("outbox %s: the chat is gone", delivery.id)
                 await self._give_up(delivery, "blocked")
@@ -127,6 +140,15 @@ class Sender:
         log.debug("outbox %s: %s in %.0f ms", delivery.id, "edited" if delivery.edit_of_message else "sent",
                   (time.monotonic() - started) * 1000)
         return 1
+
+    async def _set_menu(self, person_id: int, chat_id: int) -> None:
+        """The commands this person's phone offers, for their roles, in their language."""
+        scope = BotCommandScopeChat(chat_id)
+        commands = await self.menus.commands_for(person_id)
+        if commands:
+            await self.bot.set_my_commands([BotCommand(name, text) for name, text in commands], scope=scope)
+        else:
+            await self.bot.delete_my_commands(scope=scope)  # the default menu applies again
 
     async def _still_current(self, delivery: Delivery) -> bool:
         if delivery.kind == "offer" and delivery.offer_id is not None:

@@ -11,6 +11,7 @@ from .access import Access
 from .casework import Casework
 from .core import Core
 from .membership import Membership
+from .menus import Menus
 from .oversight import Oversight
 from .prompts import Prompts
 from .requests import RequestDesk
@@ -28,10 +29,11 @@ class Services:
         self.core = core
         self.settings = core.settings
         self.charter = core.charter
-        self.access = Access(core)
+        self.menus = Menus(core)
+        self.access = Access(core, self.menus)
         self.casework = Casework(core)
         self.desk = RequestDesk(core, follow_ups=self.casework)
-        self.membership = Membership(core, self.desk)
+        self.membership = Membership(core, self.desk, self.menus)
         self.promise = ContactPromise(core, self.desk)
         self.retention = Retention(core, self.desk)
         self.oversight = Oversight(core)

@@ -78,6 +78,11 @@ AUDIT_ACTORS = {
 }
 
 
+# Reactions on a person's own message, instead of a second message (from Telegram's allowed set).
+DELIVERED = "👌"  # the other side has it
+KEPT = "✍"        # kept, passed on once a listener takes the request
+
+
 def label(t: Translator, field: str, value: str) -> str:
     if field == "language":
         return LANGUAGE.get(value, value)

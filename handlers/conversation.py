@@ -5,10 +5,12 @@ turn a private note into a relayed message.
 """
 from __future__ import annotations
 
+from datetime import date
+
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from bot import callbacks, prompts
+from bot import callbacks, clock, prompts
 from bot.model import Request, Result
 from bot.requests import MAX_TEXT
 from bot.vocab import pseudonym
@@ -47,6 +49,7 @@ async def on_text(update: Update, context: Context) -> None:
 
 async def relay(update: Update, context: Context, text: str) -> None:
     t, desk, who = tr(context), services(context).desk, person(context)
+    written = update.message.message_id
     target: Request | None = None
     reply_to = update.message.reply_to_message
     if reply_to is not None:
@@ -54,41 +57,62 @@ async def relay(update: Update, context: Context, text: str) -> None:
     if target is None:
         open_ones = await desk.conversations_of(who)
         if not open_ones:
-            await say(update, t("You have no open conversation, so this message was not passed on. "
-                                "Use /start to ask for a conversation."))
+            await say(update, _nothing_open(t, await services(context).membership.active_listener(who)))
             return
         if len(open_ones) > 1:
             # Never guess between people: the author says where it goes.
-            draft_id = await desk.park_draft(who, text, origin())
-            await say(update, t("Which conversation is this message for?"), buttons(*[
-                [(_label(t, r, who.id), callbacks.SEND_DRAFT(draft_id, r.ref))] for r in open_ones
-            ]))
+            draft_id = await desk.park_draft(who, text, origin(), written)
+            rows = [[(await _label(t, desk, who, r), callbacks.SEND_DRAFT(draft_id, r.ref))] for r in open_ones]
+            await say(update, t("Which conversation is this message for?"), buttons(*rows))
             return
         target = open_ones[0]
-    result, request = await desk.relay(who, target.id, text, origin())
+    result, request = await desk.relay(who, target.id, text, origin(), written)
     await _report(update, context, result, request)
 
 
-def _label(t, request: Request, person_id: int) -> str:
-    if request.requester_id == person_id:
+def _nothing_open(t, listener) -> str:
+    if listener is not None:
+        return t("You have no open conversation, so this message was not passed on. /cases shows your "
+                 "conversations.")
+    return t("You have no open conversation, so this message was not passed on. Use /start to ask for a "
+             "conversation.")
+
+
+async def _label(t, desk, who, request: Request) -> str:
+    """Enough to choose by: the pseudonym, the start of the other side's last message, its day."""
+    if request.requester_id == who.id:
         return t("My own request {ref}", ref=request.ref)
-    return pseudonym(t, request.ref)
+    last = await desk.last_words(who, request)
+    parts = [pseudonym(t, request.ref)]
+    if last is not None:
+        snippet = " ".join(last.body.split())
+        parts.append(f"«{snippet[:22]}…»" if len(snippet) > 22 else f"«{snippet}»")
+        if last.written_on is not None:
+            parts.append(_age(t, last.written_on))
+    return " · ".join(parts)
+
+
+def _age(t, day: date) -> str:
+    days = (clock.now().date() - day).days
+    if days <= 0:
+        return t("today")
+    if days == 1:
+        return t("yesterday")
+    return t("{days} days ago", days=days)
 
 
 async def _report(update: Update, context: Context, result: Result, request: Request | None) -> None:
+    """Delivery shows as a reaction on the author's own message; a line only when it is news."""
     t, who = tr(context), person(context)
     if result is Result.OK:
-        # Deliver now, then tell the author the truth: sent, or still queued.
-        await services(context).sender.flush()
+        await services(context).sender.flush()  # deliver now: the reaction follows
         if await services(context).desk.undelivered(who, request):
             await say(update, t("⏳ Not delivered yet. Your message is kept and goes out as soon as "
                                 "Telegram accepts it."))
-        elif request.requester_id != who.id:
-            # A listener always sees which case a message went to.
-            await say(update, t("✓ Sent to {colleague}.", colleague=pseudonym(t, request.ref)))
     elif result is Result.PENDING:
-        await say(update, t("Saved. Your message will be passed on as soon as a listener takes your "
-                            "request {ref}.", ref=request.ref))
+        if await services(context).desk.waiting(request) <= 1:  # once; later ones get ✍ only
+            await say(update, t("Saved. Your message will be passed on as soon as a listener takes your "
+                                "request {ref}.", ref=request.ref))
     elif result is Result.CLOSED:
         await say(update, t("This conversation is closed, so your message was not passed on."))
     elif result is Result.NOT_FOUND:
@@ -96,13 +120,17 @@ async def _report(update: Update, context: Context, result: Result, request: Req
 
 
 async def send_draft(update: Update, context: Context) -> None:
-    """The author picked the conversation for a parked text."""
+    """The author picked the conversation for a parked text: the question becomes the answer."""
+    t = tr(context)
     draft, ref = callbacks.SEND_DRAFT.parse(data(update))
     result, request = await services(context).desk.send_draft(person(context), draft, ref, origin())
     if result is Result.NOT_FOUND and request is None:
         await stale_button(update, context)
         return
-    await answer(update, tr(context)("Message for {ref}:", ref=ref))
+    if result in (Result.OK, Result.PENDING):
+        label = (t("My own request {ref}", ref=ref) if request.requester_id == person(context).id
+                 else pseudonym(t, ref))
+        await answer(update, t("For {colleague}.", colleague=label))
     await _report(update, context, result, request)
 
 

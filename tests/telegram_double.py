@@ -48,6 +48,8 @@ class OfflineRequest(BaseRequest):
         self.answered: set[str] = set()
         # Awaited with (endpoint, params) while a call is in flight: lets a test act in that window.
         self.during_call = None
+        self.reactions: dict[tuple[int, int], str] = {}  # (chat, message) -> the bot's reaction
+        self.menus: dict[tuple[str, int | None, str | None], list[str]] = {}  # (scope, chat, language) -> names
 
     async def initialize(self) -> None:
         pass
@@ -95,6 +97,22 @@ class OfflineRequest(BaseRequest):
             self.messages[(chat_id, sent.message_id)] = sent
             self.order.append(sent)
             return sent.raw
+        if endpoint == "setMessageReaction":
+            reaction = params.get("reaction")
+            reaction = json.loads(reaction) if isinstance(reaction, str) else reaction
+            self.reactions[(int(params["chat_id"]), int(params["message_id"]))] = reaction[0]["emoji"]
+            return True
+        if endpoint in ("setMyCommands", "deleteMyCommands"):
+            scope = params.get("scope") or {"type": "default"}
+            scope = json.loads(scope) if isinstance(scope, str) else scope
+            key = (scope["type"], scope.get("chat_id") and int(scope["chat_id"]), params.get("language_code"))
+            commands = params.get("commands") or []
+            commands = json.loads(commands) if isinstance(commands, str) else commands
+            if endpoint == "deleteMyCommands":
+                self.menus.pop(key, None)
+            else:
+                self.menus[key] = [c["command"] for c in commands]
+            return True
         if endpoint in ("editMessageText", "editMessageReplyMarkup"):
             key = (int(params["chat_id"]), int(params["message_id"]))
             sent = self.messages[key]
@@ -166,8 +184,22 @@ class SimUser:
             message["reply_to_message"] = reply_to.raw
         return message
 
-    async def send(self, text: str, reply_to: Sent | None = None) -> None:
-        await self._process({"message": self._message(text, reply_to)})
+    async def send(self, text: str, reply_to: Sent | None = None) -> int:
+        """Type a message; returns its id in this chat (the bot may react to it)."""
+        message = self._message(text, reply_to)
+        await self._process({"message": message})
+        return message["message_id"]
+
+    def reaction(self, message_id: int) -> str | None:
+        """The bot's reaction on one of this person's own messages."""
+        return self.request.reactions.get((self.id, message_id))
+
+    def menu(self) -> list[str]:
+        """The commands this person's phone offers: their own menu, else the default one."""
+        own = self.request.menus.get(("chat", self.id, None))
+        if own is not None:
+            return own
+        return self.request.menus.get(("default", None, self.user.get("language_code")), [])
 
     async def send_raw(self, message_fields: dict) -> None:
         message = {"message_id": next(_message_ids), "date": int(time.time()),

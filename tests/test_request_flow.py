@@ -26,15 +26,17 @@ async def test_request_claim_relay_close(services, people, offline):
     assert "taken by another listener" in offer_b.text  # Bert's offer was updated
     assert "Anna" in emma.last().text
 
-    await anna.send("Hello, I am here to listen.")
+    before = len(anna.inbox())
+    written = await anna.send("Hello, I am here to listen.")
     assert emma.last().text.endswith("Hello, I am here to listen.")
     assert emma.last().protect_content
-    assert f"Sent to Colleague {ref}" in anna.last().text
+    assert anna.reaction(written) == "👌" and len(anna.inbox()) == before  # delivered: shown, not said
     request = await services.core.requests.by_ref(ref)
     assert request.state == "contacted"
 
-    await emma.send("Thank you")
+    thanks = await emma.send("Thank you")
     assert "Thank you" in anna.last().text
+    assert emma.reaction(thanks) == "👌"  # the colleague sees it arrived too
 
     await bert.press_data(f"claim:{ref}", offer_b)
     assert (await services.core.requests.by_ref(ref)).member_id == request.member_id

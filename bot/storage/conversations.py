@@ -1,6 +1,8 @@
 """The sealed conversation of a request, and drafts awaiting a target case."""
 from __future__ import annotations
 
+from datetime import date
+
 from .. import clock
 from ..crypto import Vault
 from ..model import Message
@@ -13,12 +15,26 @@ class ConversationRepository:
         self.db = db
         self.vault = vault
 
-    async def add(self, request_id: int, author: str, body: str, origin: int | None = None) -> int:
+    async def add(self, request_id: int, author: str, body: str, origin: int | None = None,
+                  author_message_id: int | None = None) -> int:
         return await insert_sealed(
             self.db, self.vault, "messages",
-            {"request_id": request_id, "author": author, "origin": origin},
+            {"request_id": request_id, "author": author, "origin": origin, "written_on": clock.day(),
+             "author_message_id": author_message_id},
             {"body": body},
         )
+
+    async def waiting_since_asking(self, request_id: int) -> int:
+        return await self.db.fetchval(
+            "SELECT COUNT(*) FROM messages m WHERE m.request_id = ? AND m.author = 'requester' AND m.delivered = 0"
+            " AND m.origin IS NOT (SELECT origin FROM requests WHERE id = m.request_id)", (request_id,))
+
+    async def last_from(self, request_id: int, author: str) -> Message | None:
+        """The latest message one side wrote: what a listener recognises a conversation by."""
+        row = await self.db.fetchone(
+            "SELECT * FROM messages WHERE request_id = ? AND author = ? ORDER BY id DESC LIMIT 1",
+            (request_id, author))
+        return None if row is None else self._message(row)
 
     async def by_origin(self, origin: int | None) -> Message | None:
         """The message an update already stored, if it is replayed."""
@@ -40,27 +56,32 @@ class ConversationRepository:
 
     def _message(self, row) -> Message:
         body = self.vault.open("messages", "body", row["id"], row["body_enc"])
-        return Message(row["id"], row["request_id"], row["author"], body, bool(row["delivered"]))
+        written = row["written_on"]
+        return Message(row["id"], row["request_id"], row["author"], body, bool(row["delivered"]),
+                       None if written is None else date.fromisoformat(written), row["author_message_id"])
 
     # Drafts -------------------------------------------------------------------
 
-    async def add_draft(self, person_id: int, body: str, origin: int | None = None) -> int:
+    async def add_draft(self, person_id: int, body: str, origin: int | None = None,
+                        author_message_id: int | None = None) -> int:
         async with self.db.transaction():
             if (existing := await by_origin(self.db, "drafts", origin)) is not None:
                 return existing
             return await insert_sealed(
                 self.db, self.vault, "drafts",
-                {"person_id": person_id, "created_at": clock.day(), "origin": origin},
+                {"person_id": person_id, "created_at": clock.day(), "origin": origin,
+                 "author_message_id": author_message_id},
                 {"body": body},
             )
 
-    async def take_draft(self, draft_id: int, person_id: int) -> str | None:
-        """The draft's text, deleted as it is taken; None if it is not this person's."""
+    async def take_draft(self, draft_id: int, person_id: int) -> tuple[str, int | None] | None:
+        """The draft's text and the author's own message it came from, deleted as it is taken;
+        None if it is not this person's."""
         async with self.db.transaction():
             row = await self.db.fetchone(
-                "SELECT body_enc FROM drafts WHERE id = ? AND person_id = ?", (draft_id, person_id)
+                "SELECT body_enc, author_message_id FROM drafts WHERE id = ? AND person_id = ?", (draft_id, person_id)
             )
             if row is None:
                 return None
             await self.db.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
-            return self.vault.open("drafts", "body", draft_id, row["body_enc"])
+            return self.vault.open("drafts", "body", draft_id, row["body_enc"]), row["author_message_id"]

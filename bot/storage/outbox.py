@@ -49,6 +49,7 @@ class OutboxRepository:
         kind: str | None = None,
         offer_id: int | None = None,
         sending: bool = False,
+        after: int | None = None,
     ) -> int:
         """Queue a delivery. `sending`: it goes out right after this transaction, so it is marked
         in flight now (a crash before the send then shows it as a possible repeat: honest, and
@@ -58,7 +59,7 @@ class OutboxRepository:
             self.db, self.vault, "outbox",
             {"person_id": person_id, "request_id": request_id, "message_id": message_id, "edit_of": edit_of,
              "not_before": now, "created_at": now, "kind": kind, "offer_id": offer_id,
-             "sending_at": now if sending else None},
+             "sending_at": now if sending else None, "after_id": after},
             {"payload": payload.dumps()},
         )
 
@@ -74,9 +75,10 @@ class OutboxRepository:
 
     async def due(self, limit: int = 50) -> list[Delivery]:
         rows = await self.db.fetchall(
-            "SELECT o.*, e.telegram_message_id AS edit_target, e.state AS edit_state FROM outbox o"
-            " LEFT JOIN outbox e ON e.id = o.edit_of"
-            " WHERE o.state = 'pending' AND o.not_before <= ? ORDER BY o.id LIMIT ?",
+            "SELECT o.*, e.telegram_message_id AS edit_target, e.state AS edit_state, a.state AS after_state"
+            " FROM outbox o LEFT JOIN outbox e ON e.id = o.edit_of LEFT JOIN outbox a ON a.id = o.after_id"
+            " WHERE o.state = 'pending' AND o.not_before <= ? AND (a.id IS NULL OR a.state != 'pending')"
+            " ORDER BY o.id LIMIT ?",
             (clock.iso(clock.now()), limit),
         )
         deliveries = []
@@ -84,6 +86,9 @@ class OutboxRepository:
             if row["edit_of"] is not None and row["edit_state"] != "sent":
                 # The original never reached Telegram: nothing to edit.
                 await self.finish(row["id"], "cancelled")
+                continue
+            if row["after_id"] is not None and row["after_state"] not in (None, "sent"):
+                await self.finish(row["id"], "cancelled")  # what it waited for will not arrive
                 continue
             payload = Payload.loads(self.vault.open("outbox", "payload", row["id"], row["payload_enc"]))
             deliveries.append(

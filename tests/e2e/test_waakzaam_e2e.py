@@ -6,6 +6,7 @@ without the key.
 """
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
@@ -61,6 +62,16 @@ async def _join_member(bot_user, invite: str, name: str, gender: str, department
                                             else (lambda m: "✓ English" in m.button_texts))
     await bot_user.press(step, "prof:l:done")
     await bot_user.wait_for_edit(step, re.compile("profile is ready"))
+
+
+async def _reacted(emulator, token: str, chat_id: int, message_id: int) -> None:
+    for _ in range(100):
+        for call in emulator.bot_calls(token, "setMessageReaction"):
+            params = call["params"]
+            if int(params["chat_id"]) == chat_id and int(params["message_id"]) == message_id:
+                return
+        await asyncio.sleep(0.05)
+    raise AssertionError("no reaction on the author's message")
 
 
 def _has_button(data: str):
@@ -124,10 +135,12 @@ async def test_people_join_ask_claim_talk_and_the_file_reveals_nothing(emulator,
     await employees[0].wait_for(re.compile("Jozef Vermeulen"))
     await employees[0].send(TEXTS[1])
     assert (await members[0].wait_for(re.compile(TEXTS[1]))).protect_content
-    await members[0].send(TEXTS[2])
+    written = await members[0].send(TEXTS[2])
     answer = await employees[0].wait_for(re.compile(TEXTS[2]))
     assert answer.protect_content and not answer.is_forwarded
-    await members[0].wait_for(re.compile(f"Sent to Colleague {ref}"))
+    # Delivery shows as a reaction on the listener's own message, not as another message.
+    await _reacted(emulator, token, members[0].chat_id, written["message_id"])
+    await members[0].assert_no_message(within=0.3)
 
     # Employee 2 asks without a message; the second member claims, writes, and the employee ends it.
     ref2 = await _ask(employees[1], None)
