@@ -1,4 +1,4 @@
-"""The Bot API double itself, driven with httpx and with PTB's own Bot."""
+"""The Bot API double itself (driven with httpx and PTB's own Bot), and one smoke test of the real bot."""
 from __future__ import annotations
 
 import datetime as dt
@@ -14,6 +14,7 @@ import telegram
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from double import BLOCKED, NOT_MODIFIED, QUERY_TOO_OLD, DoubleError, TelegramDouble
+from kill_driver import LISTENER_NAME, Setup, ask_for_conversation, claim, copies_of, invite_from_cli, join_as_listener
 
 
 def call(tg: TelegramDouble, method: str, http_timeout: float = 15.0, **params) -> httpx.Response:
@@ -455,3 +456,44 @@ async def test_ptb_reads_every_answer_and_error(double):
         with pytest.raises(Forbidden, match="blocked"):
             await bot.send_message(ann.id, "x")
     assert [m.text for m in ann.inbox()] == ["Hello again", "chart", "late"]
+
+
+# -- the real bot, as a process -----------------------------------------------------------
+
+
+def test_real_bot_joins_asks_claims_and_relays(double, tmp_path):
+    setup = Setup(tmp_path, double)
+    code = invite_from_cli(setup.env, "member", setup.workdir)
+    assert double.calls["getMe"] == 1  # the CLI asked the bot's name for the t.me link
+    setup.start_bot()
+    try:
+        listener, employee = setup.listener, setup.employee
+        join_as_listener(listener, code)
+        ref = ask_for_conversation(employee, "Ik slaap slecht sinds de reorganisatie")
+        claim(listener, employee, ref)
+        first = listener.wait_for("Ik slaap slecht")
+        assert first.text == f"💬 Colleague {ref}:\nIk slaap slecht sinds de reorganisatie"
+        assert first.protect_content
+
+        listener.send("Dag, ik ben er. Vertel gerust.")
+        answer = employee.wait_for("Vertel gerust")
+        assert answer.text == f"💬 {LISTENER_NAME}:\nDag, ik ben er. Vertel gerust."
+        assert answer.protect_content
+        listener.wait_for(f"Sent to Colleague {ref}")
+        employee.send("Dank je, het is de werkdruk.")
+        relayed = listener.wait_for("werkdruk")
+        assert relayed.text == f"💬 Colleague {ref}:\nDank je, het is de werkdruk."
+        for leak in ("Ilse", "Wouters", "ilse_w", str(employee.id)):
+            assert leak not in relayed.text and leak not in first.text
+        assert len(copies_of(employee.inbox(), "Dag, ik ben er. Vertel gerust.")) == 1
+
+        # What the bot set up on the way: commands per language, no webhook, only wanted updates.
+        assert [c["command"] for c in double.get_my_commands(language_code="nl")][:2] == ["start", "help"]
+        assert double.allowed_updates == ["message", "callback_query"]
+        assert double.calls["deleteWebhook"] == 1
+    finally:
+        exit_code = setup.bot.stop()
+    assert exit_code == 0, setup.bot.tail()
+    assert not setup.bot.error_lines(), setup.bot.log_text()
+    assert not double.pending_updates()  # a graceful stop confirms what it fetched
+    assert re.search(r"INFO waakzaam: starting", setup.bot.log_text())
