@@ -76,6 +76,7 @@ class Inbox:
         self.services = services
         self.store = services.core.inbox
         self.wake = asyncio.Event()
+        self.confirmed: int | None = None  # the offset that confirms what is stored
         self._one_at_a_time = asyncio.Lock()  # updates are handled in order, one after the other
 
     # Receiving -----------------------------------------------------------------------
@@ -188,6 +189,7 @@ class Inbox:
                 await _sleep(stop, 30.0)
                 continue
             if updates:
+                self.confirmed = updates[-1].update_id + 1
                 raw = [u.to_dict() for u in updates]
                 try:
                     await self.receive(raw)
@@ -199,6 +201,14 @@ class Inbox:
                 offset = updates[-1].update_id + 1
             elif interval:
                 await _sleep(stop, interval)
+
+    async def confirm_stored(self) -> None:
+        """At a stop: tell Telegram the updates that are stored already arrived (no long poll)."""
+        if self.confirmed is not None:
+            try:
+                await self.app.bot.get_updates(offset=self.confirmed, timeout=0, allowed_updates=ALLOWED_UPDATES)
+            except TelegramError as exc:  # they come again at the next start and change nothing then
+                log.info("could not confirm the last updates at stop (%s)", exc.__class__.__name__)
 
     async def _refuse(self, updates: Sequence[Update]) -> None:
         """The database cannot take them: each person learns that nothing was kept."""
@@ -276,6 +286,7 @@ async def serve(app: Application, *, timeout: int = 10, interval: float = 0.0) -
         if app.post_init:
             await app.post_init(app)
         inbox: Inbox = app.bot_data["inbox"]
+        await app.bot.delete_webhook()  # polling and a webhook exclude each other
         await app.start()
         log.info("started; polling for updates")
         worker = asyncio.create_task(inbox.work(stop), name="inbox-work")
@@ -286,6 +297,7 @@ async def serve(app: Application, *, timeout: int = 10, interval: float = 0.0) -
         poller.cancel()
         await asyncio.gather(poller, return_exceptions=True)
         await asyncio.wait_for(asyncio.shield(worker), timeout=30)
+        await inbox.confirm_stored()
         for task in done:
             if task in (worker, poller) and not task.cancelled() and task.exception():
                 raise task.exception()

@@ -216,10 +216,10 @@ def join_as_listener(listener: SimUser, code: str, name: str = LISTENER_NAME, ti
     listener.send(name)
     step = listener.wait_for(has_button("prof:g:man"), timeout)
     for data, following in (("prof:g:man", "prof:a:35to50"), ("prof:a:35to50", "prof:s:worker"),
-                            ("prof:s:worker", "prof:d:0"), ("prof:d:0", "prof:l:en")):
+                            ("prof:s:worker", "prof:d:0"), ("prof:d:0", "prof:l:en:1")):
         listener.press(step, data)
         step = listener.wait_for_edit(step, has_button(following), timeout)
-    listener.press(step, "prof:l:en")
+    listener.press(step, "prof:l:en:1")
     step = listener.wait_for_edit(step, lambda m: "✓ English" in m.button_texts, timeout)
     listener.press(step, "prof:l:done")
     listener.wait_for_edit(step, "profile is ready", timeout)
@@ -232,6 +232,8 @@ def ask_for_conversation(employee: SimUser, first_message: str | None = None, ti
     employee.press(menu, "ask:start")
     menu = employee.wait_for_edit(menu, "comfortable", timeout)
     employee.press(menu, "ask:next")
+    menu = employee.wait_for_edit(menu, "speaks your language", timeout)
+    employee.press(menu, "ask:w:1")
     menu = employee.wait_for_edit(menu, "department", timeout)
     employee.press(menu, "ask:dep:1")
     menu = employee.wait_for_edit(menu, "first message", timeout)

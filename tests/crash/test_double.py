@@ -388,6 +388,8 @@ def test_latency_delays_answers_but_not_the_action(double):
     started = time.monotonic()
     ok(double, "sendMessage", chat_id=ann.id, text="hi")
     assert time.monotonic() - started >= 0.2
+    # "answered" is told once the reply is written, which may be just after the client read it.
+    double.wait_until(lambda: len(seen) >= 2, what="the answered event")
     assert seen == [("processed", "sendMessage"), ("answered", "sendMessage")]
 
 
@@ -475,11 +477,14 @@ def test_real_bot_joins_asks_claims_and_relays(double, tmp_path):
         assert first.text == f"💬 Colleague {ref}:\nIk slaap slecht sinds de reorganisatie"
         assert first.protect_content
 
-        listener.send("Dag, ik ben er. Vertel gerust.")
+        written = listener.send("Dag, ik ben er. Vertel gerust.")
         answer = employee.wait_for("Vertel gerust")
         assert answer.text == f"💬 {LISTENER_NAME}:\nDag, ik ben er. Vertel gerust."
         assert answer.protect_content
-        listener.wait_for(f"Sent to Colleague {ref}")
+        # Delivered: shown as a reaction on the listener's own message, not as another message.
+        reaction = double.wait_until(lambda: double.messages[(listener.id, written["message_id"])].reactions,
+                                     what="a reaction on the listener's message")
+        assert reaction[0]["emoji"] == "👌"
         employee.send("Dank je, het is de werkdruk.")
         relayed = listener.wait_for("werkdruk")
         assert relayed.text == f"💬 Colleague {ref}:\nDank je, het is de werkdruk."
@@ -488,8 +493,11 @@ def test_real_bot_joins_asks_claims_and_relays(double, tmp_path):
         assert len(copies_of(employee.inbox(), "Dag, ik ben er. Vertel gerust.")) == 1
 
         # What the bot set up on the way: commands per language, no webhook, only wanted updates.
-        assert [c["command"] for c in double.get_my_commands(language_code="nl")][:2] == ["start", "help"]
-        assert double.allowed_updates == ["message", "callback_query"]
+        assert [c["command"] for c in double.get_my_commands(language_code="nl")] == [
+            "start", "urgent", "help", "language", "forget"]
+        listener_menu = double.get_my_commands({"type": "chat", "chat_id": listener.id})
+        assert "cases" in [c["command"] for c in listener_menu]  # the listener's own menu
+        assert double.allowed_updates == ["message", "edited_message", "callback_query", "my_chat_member"]
         assert double.calls["deleteWebhook"] == 1
     finally:
         exit_code = setup.bot.stop()
