@@ -59,6 +59,11 @@ class Casework:
             return Result.CLOSED, member, request, facts
         return Result.OK, member, request, facts
 
+    async def card(self, person: Person, ref: str) -> tuple[Result, Request | None, CaseFacts | None]:
+        """An open case this person holds, with its tags: what their card shows."""
+        result, _, request, facts = await self._held(person, ref)
+        return result, request, facts
+
     async def check(self, person: Person, ref: str, *, open_only: bool = True) -> Result:
         """May this person work on the case (before asking them for a note, a contact...)?"""
         return (await self._held(person, ref, open_only=open_only))[0]
@@ -248,8 +253,9 @@ class Casework:
         complaint = self.core.charter.referral("complaint")
         if complaint is None or complaint.incomplete:
             return None
-        return t("Not satisfied with how the network handled your request? You can complain outside "
-                 "the network: {contact}", contact=complaint.contact(t.lang))
+        # The contact text itself says where (outside the network): the sentence does not repeat it.
+        return t("Not satisfied with how the network handled your request? {contact}",
+                 contact=complaint.contact(t.lang))
 
     async def after_requester_end(self, request: Request, member: Member) -> None:
         """The requester ended a claimed conversation: the member is told and asked for the

@@ -118,9 +118,8 @@ class Retention:
         member = await self.core.members.get(request.member_id)
         t = await self.core.translator(member.person_id)
         await self.core.outbox.enqueue(member.person_id, Payload(
-            t("{colleague} has closed the conversation (case {ref}) and asked for their data to be erased. "
-              "Their messages and the notes on this case have been deleted.",
-              colleague=pseudonym(t, request.ref), ref=request.ref)
+            t("{colleague} has closed the conversation and asked for their data to be erased. Their messages "
+              "and the notes on this case have been deleted.", colleague=pseudonym(t, request.ref))
             + "\n\n" + t("How did it end? This only counts in the anonymous figures."),
             outcome_buttons(t, request.ref),
         ))

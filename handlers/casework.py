@@ -153,6 +153,37 @@ async def show_notes(update: Update, context: Context) -> None:
             text, protect_content=True, reply_markup=markup if i == len(messages) - 1 else None)
 
 
+# The case's card -------------------------------------------------------------------------
+
+async def show_card(update: Update, context: Context, request, facts, *, new: bool = False,
+                    status: str | None = None) -> None:
+    """A case as the listener's /cases shows it; sub-screens (themes, a contact, handing back)
+    edit this card and come back to it when they are done."""
+    t, tz = tr(context), services(context).settings.timezone
+    state = t("contact made") if request.contacted_at else t("no contact yet")
+    lines = [t("{colleague}: taken {when}, {state}.", colleague=pseudonym(t, request.ref),
+               when=t.when(request.claimed_at, tz), state=state),
+             _summary(t, services(context).charter, request.ref, facts)]
+    if status:
+        lines.insert(0, status)
+    markup = buttons(
+        [(t("Notes"), callbacks.NOTES(request.ref)), (t("Themes"), callbacks.TAGS(request.ref))],
+        [(t("Send a contact"), callbacks.REFER_PICK(request.ref))],
+        [(t("Close this conversation"), callbacks.CLOSE(request.ref))],
+        [(t("Hand it back"), callbacks.HAND_BACK_ASK(request.ref))],
+    )
+    await (say if new else answer)(update, "\n".join(lines), markup)
+
+
+async def back_to_card(update: Update, context: Context, ref: str, status: str | None = None) -> bool:
+    """Show the card again after a sub-screen; False when the case is no longer the listener's."""
+    result, request, facts = await services(context).casework.card(person(context), ref)
+    if result is not Result.OK:
+        return False
+    await show_card(update, context, request, facts, status=status)
+    return True
+
+
 # Themes and level ------------------------------------------------------------------------
 
 async def tags(update: Update, context: Context) -> None:
@@ -186,7 +217,10 @@ async def _show_tags(update: Update, context: Context, ref: str, page: str | Non
                                for lv in charter.levels],
                              [(t("Back"), callbacks.TAGS(ref))]))
     elif page == "done":
-        await answer(update, _summary(t, charter, ref, facts))
+        if request.is_open:
+            await show_card(update, context, request, facts)  # back to the case's card
+        else:
+            await answer(update, _summary(t, charter, ref, facts))
     elif page is None:
         await answer(update, _summary(t, charter, ref, facts) + "\n\n" + t(
             "Tags are not free text: they count, without names, in the figures for the steering group."),
@@ -270,8 +304,10 @@ async def refer(update: Update, context: Context) -> None:
     if result is not Result.OK:
         await reply(update, context, refusal(t, result, gone))
         return
-    await answer(update, t("{name} was sent to {colleague}. Recorded: that a referral happened, not what "
-                           "was said.", name=referral.name(t.lang), colleague=pseudonym(t, ref)))
+    sent = t("{name} was sent to {colleague}. Recorded: that a referral happened, not what was said.",
+             name=referral.name(t.lang), colleague=pseudonym(t, ref))
+    if not await back_to_card(update, context, ref, status=sent):
+        await answer(update, sent)
 
 
 # Closing -----------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import callbacks, prompts
 from bot.i18n import LANGUAGES, Translator
@@ -93,7 +93,8 @@ async def ask_start(update: Update, context: Context) -> None:
         await show_menu(update, context)
         return
     await _save(context, {})
-    await _show_preferences(update, context, {})
+    # A new message: the welcome above keeps its "I need help now" button in sight.
+    await _show_preferences(update, context, {}, new=True)
 
 
 async def ask_step(update: Update, context: Context) -> None:
@@ -157,7 +158,12 @@ def _mark(selected: bool, label: str) -> str:
     return f"✓ {label}" if selected else label
 
 
-async def _show_preferences(update: Update, context: Context, draft: dict) -> None:
+def _way_out(t: Translator) -> list:
+    """On every step of asking: the urgent way out stays one tap away."""
+    return [(t("I need help now / I am not safe"), callbacks.URGENT())]
+
+
+async def _show_preferences(update: Update, context: Context, draft: dict, new: bool = False) -> None:
     t = tr(context)
     rows = []
     for code, field, values, labels in CHOICES:
@@ -172,7 +178,8 @@ async def _show_preferences(update: Update, context: Context, draft: dict) -> No
     rows.append([(_mark(other, t("Not from my department")), callbacks.ASK_OTHER_DEPARTMENT("0" if other else "1"))])
     rows.append([(t("A specific listener…"), callbacks.ASK_LISTENERS())])
     rows.append([(t("Next"), callbacks.ASK_NEXT()), (t("Cancel"), callbacks.ASK_CANCEL())])
-    await answer(
+    rows.append(_way_out(t))
+    await (say if new else answer)(
         update,
         t("Who would you be most comfortable talking to? Everything is optional: tap to choose, "
           "tap again to undo, then press Next. Rows: gender, age, status; the last row is the language "
@@ -186,7 +193,7 @@ async def _show_members(update: Update, context: Context) -> None:
     members = await services(context).membership.listeners_to_choose(person(context))
     if not members:
         await answer(update, t("There are no listeners to choose from yet."),
-                     buttons([(t("Back"), callbacks.ASK_NEXT())]))
+                     buttons([(t("Back"), callbacks.ASK_NEXT())], _way_out(t)))
         return
     rows = []
     for m in members:
@@ -198,6 +205,7 @@ async def _show_members(update: Update, context: Context) -> None:
         ]))
         rows.append([(f"{m.display_name} ({facts})"[:60], callbacks.ASK_LISTENER(m.handle))])
     rows.append([(t("Back"), callbacks.ASK_START())])
+    rows.append(_way_out(t))
     await answer(update, t("Choose the listener you would like to talk to:"), buttons(*rows))
 
 
@@ -209,7 +217,7 @@ async def _ask_widening(update: Update, context: Context) -> None:
         "we offer your request to another listener, so that someone contacts you within 24 hours?",
         hours=hours),
         buttons([(t("Yes, that is fine"), callbacks.ASK_WIDENING("1"))],
-                [(t("No, I will wait"), callbacks.ASK_WIDENING("0"))]))
+                [(t("No, I will wait"), callbacks.ASK_WIDENING("0"))], _way_out(t)))
 
 
 async def _show_departments(update: Update, context: Context, draft: dict) -> None:
@@ -223,6 +231,7 @@ async def _show_departments(update: Update, context: Context, draft: dict) -> No
         text = t("Which department do you work in? This is optional. It only counts, anonymously, towards "
                  "the figures that show where problems recur. Your listener will not be told.")
         rows.append([(t("Skip"), callbacks.ASK_DEPARTMENT("-"))])
+    rows.append(_way_out(t))
     await answer(update, text, buttons(*rows))
 
 
@@ -233,7 +242,7 @@ async def _ask_first_message(update: Update, context: Context) -> None:
         t("If you like, write a first message now: what would you like to talk about? Only your listener "
           "will read it. Or send the request without a message."),
         buttons([(t("Send the request without a message"), callbacks.ASK_SEND())],
-                [(t("Cancel"), callbacks.ASK_CANCEL())]),
+                [(t("Cancel"), callbacks.ASK_CANCEL())], _way_out(t)),
     )
 
 
@@ -319,6 +328,7 @@ async def end(update: Update, context: Context) -> None:
 
 
 def register(app: Application) -> None:
+    app.add_handler(CommandHandler("urgent", urgent))
     app.add_handler(CallbackQueryHandler(ask_start, pattern=callbacks.ASK_START.pattern))
     app.add_handler(CallbackQueryHandler(ask_step, pattern=callbacks.ASK_WIZARD))
     app.add_handler(CallbackQueryHandler(urgent, pattern=callbacks.URGENT.pattern))

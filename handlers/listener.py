@@ -86,22 +86,13 @@ async def cases(update: Update, context: Context) -> None:
     if not open_cases:
         await say(update, t("You have no open conversations."))
         return
-    tz = services(context).settings.timezone
-    for request in open_cases:
-        state = t("contact made") if request.contacted_at else t("no contact yet")
-        await say(
-            update,
-            t("{colleague}: taken {when}, {state}.", colleague=pseudonym(t, request.ref),
-              when=t.when(request.claimed_at, tz), state=state),
-            buttons(
-                [(t("Notes"), callbacks.NOTES(request.ref)), (t("Themes"), callbacks.TAGS(request.ref))],
-                [(t("Send a contact"), callbacks.REFER_PICK(request.ref))],
-                [(t("Close this conversation"), callbacks.CLOSE(request.ref))],
-                [(t("Hand it back"), callbacks.HAND_BACK_ASK(request.ref))],
-            ),
-        )
-    await say(update, t("After a heavy conversation you can ask a coordinator for a debrief."),
+    # The hint comes once, above the cards, not under each of them.
+    await say(update, t("Your open conversations: {count}. After a heavy conversation you can ask a coordinator "
+                        "for a debrief.", count=len(open_cases)),
               buttons([(t("Ask for a debrief"), callbacks.DEBRIEF())]))
+    for request in open_cases:
+        _, _, facts = await services(context).casework.card(person(context), request.ref)
+        await casework.show_card(update, context, request, facts, new=True)
 
 
 async def close(update: Update, context: Context) -> None:
@@ -144,8 +135,10 @@ async def hand_back(update: Update, context: Context) -> None:
 
 
 async def keep_case(update: Update, context: Context) -> None:
+    """Cancel on a sub-screen of a case: its card comes back."""
     (ref,) = callbacks.KEEP_CASE.parse(data(update))
-    await answer(update, tr(context)("Nothing changed: conversation {ref} stays with you.", ref=ref))
+    if not await casework.back_to_card(update, context, ref):
+        await answer(update, tr(context)("Nothing changed: conversation {ref} stays with you.", ref=ref))
 
 
 async def keep_claim(update: Update, context: Context) -> None:

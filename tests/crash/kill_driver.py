@@ -230,7 +230,7 @@ def ask_for_conversation(employee: SimUser, first_message: str | None = None, ti
     employee.send("/start")
     menu = employee.wait_for(has_button("ask:start"), timeout)
     employee.press(menu, "ask:start")
-    menu = employee.wait_for_edit(menu, "comfortable", timeout)
+    menu = employee.wait_for("comfortable", timeout)  # the wizard is a new message
     employee.press(menu, "ask:next")
     menu = employee.wait_for_edit(menu, "speaks your language", timeout)
     employee.press(menu, "ask:w:1")
