@@ -65,6 +65,7 @@ async def _post_init(app: Application) -> None:
     core = await open_core(settings, app.bot_data.get("charter"))
     services = Services(core)
     services.sender = Sender(core, app.bot, services.desk, services.menus)
+    services.bot_username = app.bot.username
     if moved := await core.outbox.after_restart():
         log.info("outbox: %d deliveries were in flight at the last stop; they go again, marked", moved)
     app.bot_data["services"] = services

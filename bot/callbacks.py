@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .i18n import LANGUAGES
-from .vocab import AGE_BAND, GENDER, HAND_BACK_REASONS, INVITE_ROLES, STATUS
+from .vocab import AGE_BAND, GENDER, HAND_BACK_REASONS, INVITE_ROLES, MEETING_KINDS, STATUS
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,8 @@ FORGET = Code("forget", (choice("yes", "no"),))
 
 # Joining: the charter and the profile --------------------------------------------------
 CHARTER = Code("charter", (choice("yes", "no"),))
+VOLUNTEER_WISH = Code("vol")                                # an employee would like to become a listener
+NEWS = Code("news", (choice("0", "1"),))                    # follow the network's news, or stop
 PROFILE_GENDER = Code("prof:g", (choice(*GENDER),))
 PROFILE_AGE = Code("prof:a", (choice(*AGE_BAND),))
 PROFILE_STATUS = Code("prof:s", (choice(*STATUS),))
@@ -115,6 +117,13 @@ DEBRIEF = Code("debrief")
 LEAVE = Code("leave", (choice("yes", "no"),))
 LIMIT = Code("limit", (NUMBER,))
 CLOSE = Code("close", (REF,))
+ONCALL_ANSWER = Code("onc", (NUMBER, choice("yes", "no")))  # a listener's answer to being on call
+HOURS = Code("hrs")                                   # the hours screen
+HOURS_PRESET = Code("hrs:p", (KEY,))                  # a preset, or 'any'
+HOURS_DAYS = Code("hrs:d", (NUMBER,))                 # custom: the days chosen so far (a 7-bit mask)
+HOURS_FROM = Code("hrs:f", (NUMBER,))                 # ...then the first hour, for these days
+HOURS_UNTIL = Code("hrs:u", (NUMBER, NUMBER))         # ...then the last, from this first hour
+HOURS_SET = Code("hrs:s", (NUMBER, NUMBER, NUMBER))   # days, from, until: saved
 SEND_DRAFT = Code("to", (NUMBER, REF))
 
 # Casework ----------------------------------------------------------------------------
@@ -137,3 +146,12 @@ REMOVE_ASK = Code("rm", (choice(*INVITE_ROLES), NUMBER))      # which role, whos
 REMOVE = Code("rm", (choice(*INVITE_ROLES), NUMBER, choice("yes", "no")))
 REMOVAL_DECIDE = Code("rmd", (NUMBER, choice("yes", "no")))   # a second coordinator's answer
 INVITE_CANCEL = Code("invx", (NUMBER,))
+ONCALL_WEEK = Code("oncw", (Field(r"\d{4}-W\d{2}"),))                     # who should be on call this week?
+ONCALL_ASK = Code("onca", (Field(r"\d{4}-W\d{2}"), NUMBER))               # ask this listener
+ROTA = Code("rota", (Field(r"[0-9.]{0,40}"),))                             # the rota so far: member ids, in turn
+ROTA_SAVE = Code("rotas", (Field(r"[0-9.]{1,40}"),))
+VOLUNTEER = Code("volx", (NUMBER, choice("yes", "no")))      # a coordinator's answer to a volunteer
+MEETING_PLAN = Code("meet", (choice(*MEETING_KINDS),))        # plan a meeting of this kind: asks the date
+MEETING_CANCEL = Code("meetx", (NUMBER,))
+CALL = Code("call", (Field(r"[a-z_]+\.[a-z0-9_]+"),))       # call for volunteers for a gap: field.value
+CALL_SEND = Code("calls", (Field(r"[a-z_]+\.[a-z0-9_]+"),))

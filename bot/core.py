@@ -14,7 +14,9 @@ from .storage.conversations import ConversationRepository
 from .storage.database import Database
 from .storage.inbox import InboxRepository
 from .storage.invites import InviteRepository
+from .storage.meetings import MeetingRepository
 from .storage.members import MemberRepository
+from .storage.oncall import OnCallRepository
 from .storage.meta import MetaRepository
 from .storage.migrations import MigrationError, migrate
 from .storage.outbox import OutboxRepository
@@ -22,6 +24,7 @@ from .storage.people import PeopleRepository
 from .storage.prompts import PromptRepository
 from .storage.removals import RemovalRepository
 from .storage.requests import RequestRepository
+from .storage.volunteers import VolunteerRepository
 
 KEY_CHECK = b"waakzaam key check"
 KEY_CHECK_NAME = "key_check"
@@ -49,6 +52,9 @@ class Core:
     inbox: InboxRepository = field(init=False)
     prompts: PromptRepository = field(init=False)
     removals: RemovalRepository = field(init=False)
+    oncall: OnCallRepository = field(init=False)
+    volunteers: VolunteerRepository = field(init=False)
+    meetings: MeetingRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.people = PeopleRepository(self.db, self.vault)
@@ -63,6 +69,9 @@ class Core:
         self.inbox = InboxRepository(self.db, self.vault)
         self.prompts = PromptRepository(self.db, self.vault)
         self.removals = RemovalRepository(self.db)
+        self.oncall = OnCallRepository(self.db)
+        self.volunteers = VolunteerRepository(self.db, self.vault)
+        self.meetings = MeetingRepository(self.db)
 
     async def translator(self, person_id: int) -> Translator:
         """Speaks to this person in their language."""

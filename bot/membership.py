@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from . import callbacks, clock, routing
+from . import callbacks, clock, routing, schedule
 from .core import Core
 from .i18n import LANGUAGES
 from .model import Member, Payload, Person, Result
@@ -60,6 +60,19 @@ class Removed:
 class Paused:
     result: Result
     until: datetime | None = None  # None with OK: until /resume
+
+
+def gap_text(t, gap: str, departments) -> str:
+    """A gap in the network's make-up, in words: 'someone from Maintenance', 'a woman listener'."""
+    field, _, value = gap.partition(".")
+    if field == "department":
+        index = int(value) if value.isdigit() else -1
+        return t("someone from {department}", department=departments[index]) if 0 <= index < len(departments) \
+            else t("new listeners")
+    labels = PROFILE_CHOICES.get(field, {})
+    if value in labels:
+        return t("listeners who are: {what}", what=t(labels[value]).lower())
+    return t("new listeners")
 
 
 def parse_date(text: str, tz: ZoneInfo) -> datetime | None:
@@ -216,6 +229,16 @@ class Membership:
     def cap_of(self, member: Member) -> int:
         return routing.limit_of(member, self.core.settings.max_open_cases)
 
+    async def set_hours(self, person: Person, hours: schedule.Hours | None) -> Result:
+        """When the listener takes offers and reminders (None: any time). What waits for someone who
+        fits is offered when their hours begin."""
+        async with self.core.db.transaction():
+            member = await self.active_listener(person)
+            if member is None:
+                return Result.NOT_MEMBER
+            await self.core.members.set_hours(member.id, hours)
+        return Result.OK
+
     async def set_limit(self, person: Person, limit: int) -> Result:
         if not 1 <= limit <= self.core.settings.max_open_cases:
             return Result.UNKNOWN
@@ -243,6 +266,8 @@ class Membership:
                 return Paused(Result.NOT_MEMBER)
             await self.core.members.pause(member.id, clock.iso(until) if until else routing.PAUSED_INDEFINITELY)
             await self.desk.withdraw_offers_of(member)
+            if self.desk.oncall is not None:
+                await self.desk.oncall.left_their_week(member, clock.now())
         return Paused(Result.OK, until)
 
     async def resume(self, person: Person) -> Result:
@@ -257,10 +282,85 @@ class Membership:
     async def leave(self, person: Person) -> int | None:
         """End membership at once; open cases go back to the pool. None when not a member."""
         async with self.core.db.transaction():
+            member = await self.listener(person)
             handed = await self.desk.leave(person)
             if handed is not None:
                 await self.menus.refresh(person.id)
+                if self.desk.oncall is not None:
+                    await self.desk.oncall.left_their_week(member, clock.now())
         return handed
+
+    # Joining freely, and calls for volunteers ------------------------------------------------
+
+    async def volunteer(self, person: Person, text: str) -> Result:
+        """An employee would like to become a listener: the coordinators get the wish and the name
+        they gave, nothing else (no conversation of theirs is named or linked)."""
+        core = self.core
+        name = " ".join(text.split())
+        if not name or len(name) > MAX_NAME:
+            return Result.INVALID
+        async with core.db.transaction():
+            if await self.listener(person) is not None:
+                return Result.ALREADY
+            await core.volunteers.offer(person.id, name)
+            for coordinator in await core.people.with_role("coordinator"):
+                t = await core.translator(coordinator)
+                await core.outbox.enqueue(coordinator, Payload(
+                    t("{name} would like to become a listener. Send them an invitation through the bot?", name=name),
+                    (((t("Send an invitation"), callbacks.VOLUNTEER(person.id, "yes")),
+                      (t("Not now"), callbacks.VOLUNTEER(person.id, "no"))),)))
+        return Result.OK
+
+    async def answer_volunteer(self, person: Person, volunteer_id: int, invite: bool, bot_username: str
+                               ) -> tuple[Result, str | None]:
+        """A coordinator answers a wish to volunteer: an invitation goes to them through the bot."""
+        core = self.core
+        if not person.is_coordinator:
+            return Result.NOT_ALLOWED, None
+        async with core.db.transaction():
+            wish = await core.volunteers.get(volunteer_id)
+            if wish is None:
+                return Result.NOT_FOUND, None
+            if not await core.volunteers.settle(volunteer_id, "invited" if invite else "declined"):
+                return Result.ALREADY, wish.name
+            t = await core.translator(volunteer_id)
+            if invite:
+                code = await core.invites.create("member", core.settings.invite_ttl, person.id)
+                await core.audit.record("coordinator", person.id, "invited_member")
+                text = t("A coordinator invites you to join the vigilance network as a listener. This link works once: "
+                         "https://t.me/{bot}?start={code}", bot=bot_username, code=code)
+            else:
+                text = t("Thank you for offering to become a listener. The coordinators cannot take you on right now; "
+                         "they may come back to you later.")
+            await core.outbox.enqueue(volunteer_id, Payload(text))
+        return Result.OK, wish.name
+
+    async def follow_news(self, person: Person, wanted: bool) -> Result:
+        await self.core.volunteers.subscribe(person.id, "news", wanted)
+        return Result.OK
+
+    async def follows_news(self, person: Person) -> bool:
+        return await self.core.volunteers.subscribed(person.id, "news")
+
+    async def call_for_volunteers(self, person: Person, gap: str) -> tuple[Result, int]:
+        """A coordinator asks the employees who follow the network's news to join, naming a gap."""
+        core = self.core
+        if not person.is_coordinator:
+            return Result.NOT_ALLOWED, 0
+        sent = 0
+        async with core.db.transaction():
+            for follower in await core.volunteers.subscribers("news"):
+                if await core.members.by_person(follower) is not None:
+                    continue
+                t = await core.translator(follower)
+                wanted = gap_text(t, gap, self.core.settings.departments)
+                await core.outbox.enqueue(follower, Payload(
+                    t("The vigilance network is looking for new listeners: {wanted}. Listening to colleagues, in "
+                      "confidence, beside your job. Would you like to join?", wanted=wanted),
+                    (((t("I would like to become a listener"), callbacks.VOLUNTEER_WISH()),),)))
+                sent += 1
+            await core.audit.record("coordinator", person.id, "volunteers_called")
+        return Result.OK, sent
 
     # The team, and removal by a coordinator ----------------------------------------------
 
@@ -362,6 +462,8 @@ class Membership:
         cases = 0
         if target.role == "member":
             cases = await self.desk.leave(await core.people.get(target.person_id), removed_by=by) or 0
+            if self.desk.oncall is not None:
+                await self.desk.oncall.left_their_week(target.member, clock.now())
         else:
             await core.people.drop_role(target.person_id, target.role)
         await core.removals.withdraw_for(target.person_id)

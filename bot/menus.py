@@ -25,6 +25,8 @@ LISTENER = {
     "note": N_("Keep a note on a conversation"),
     "profile": N_("Your listener profile"),
     "limit": N_("How many conversations at once"),
+    "hours": N_("When you take requests"),
+    "meetings": N_("The case discussions and intervisions ahead"),
     "pause": N_("Pause new requests"),
     "resume": N_("Take requests again"),
     "leave": N_("Leave the network"),
@@ -35,6 +37,10 @@ COORDINATOR = {
     "team": N_("The network's people and open invitations"),
     "audit": N_("The audit trail, without content"),
     "quality": N_("Ratings of the last closed quarter"),
+    "oncall": N_("Who is on call for urgent requests"),
+    "coverage": N_("Gaps in the coming two weeks"),
+    "makeup": N_("The network's make-up, and whom to recruit"),
+    "meetings": N_("The case discussions and intervisions ahead"),
 }
 STEERING: dict[str, str] = {}  # the digest's commands join here
 

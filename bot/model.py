@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from .schedule import Hours
+
 UNCLAIMED = ("new", "offered")
 OPEN = ("new", "offered", "claimed", "contacted")
 HELD = ("claimed", "contacted")
@@ -75,6 +77,7 @@ class Member:
     paused_until: str | None
     left: bool
     open_cases: int = 0
+    hours: Hours | None = None  # when they take offers and reminders; None: any time
 
     @property
     def active(self) -> bool:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from . import clock, periods
+from . import clock, network, periods
+from .i18n import LANGUAGES
+from .vocab import PROFILE_CHOICES
 from .core import Core
 from .model import AuditEntry, Person, Quality, Result
 from .periods import Period
@@ -29,6 +31,24 @@ class AuditSummary:
 class Oversight:
     def __init__(self, core: Core) -> None:
         self.core = core
+
+    async def coverage(self, person: Person) -> tuple[Result, list[network.Gap]]:
+        """The coming two weeks: whole days with nobody available, or nobody who fits a common wish."""
+        if not person.is_coordinator:
+            return Result.NOT_ALLOWED, []
+        settings = self.core.settings
+        gaps = network.forecast(await self.core.members.active(), periods.today(settings.timezone),
+                                settings.timezone, LANGUAGES)
+        return Result.OK, gaps
+
+    async def make_up(self, person: Person) -> tuple[Result, network.MakeUp | None]:
+        """How the listeners spread over gender, age band, status and department (seed 004, 3485-3491)."""
+        if not person.is_coordinator:
+            return Result.NOT_ALLOWED, None
+        settings = self.core.settings
+        found = network.make_up(await self.core.members.active(), PROFILE_CHOICES, settings.departments,
+                                settings.headcount)
+        return Result.OK, found
 
     async def audit_summary(self, person: Person) -> tuple[Result, AuditSummary | None]:
         if not person.is_coordinator:

@@ -6,10 +6,12 @@ outbox in the same transaction as the change, so nothing is lost in between.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
-from . import callbacks, clock, routing
+from . import callbacks, clock, network, routing
 from .core import Core
+from .oncall import OnCall
 from .i18n import Translator
 from .model import Member, Message, Payload, Person, Preferences, Request, Result
 from .storage.requests import OpenRequestExists
@@ -45,9 +47,10 @@ class CaseFollowUps(Protocol):
 
 
 class RequestDesk:
-    def __init__(self, core: Core, follow_ups: CaseFollowUps | None = None) -> None:
+    def __init__(self, core: Core, follow_ups: CaseFollowUps | None = None, oncall: OnCall | None = None) -> None:
         self.core = core
         self.follow_ups = follow_ups
+        self.oncall = oncall
 
     async def _tell(self, person_id: int, text: str, **kwargs) -> int:
         return await self.core.outbox.enqueue(person_id, Payload(text), **kwargs)
@@ -79,8 +82,10 @@ class RequestDesk:
             if ask.first_message:
                 await core.conversations.add(request.id, "requester", ask.first_message, origin)
             offered = await self.offer_to_members(request, widened=urgent)
+            if urgent and not offered:
+                offered = await self._offer_on_call(request)
             if urgent:
-                await self.alert_coordinators(request, urgent=True)
+                await self.alert_coordinators(request, urgent=True, reached=offered)
         return Opened(await core.requests.get(request.id), offered)
 
     async def opened_by(self, origin: int | None) -> Opened | None:
@@ -108,13 +113,14 @@ class RequestDesk:
             offered = 0
             if request.unclaimed:
                 offered = await self.offer_to_members(request, widened=True, remind=True)
+                offered = offered or await self._offer_on_call(request)
             else:
                 member = await core.members.get(request.member_id)
                 t = await self.core.translator(member.person_id)
                 await self._tell(member.person_id, t(
                     "Urgent: {colleague} says they are not safe. Please make contact now.",
                     colleague=pseudonym(t, request.ref)))
-            await self.alert_coordinators(request, urgent=True)
+            await self.alert_coordinators(request, urgent=True, reached=offered if request.unclaimed else 1)
         return Opened(request, offered)
 
     async def offer_to_members(self, request: Request, *, widened: bool = False, remind: bool = False) -> int:
@@ -125,35 +131,55 @@ class RequestDesk:
         core = self.core
         members = routing.eligible(
             await core.members.active(), request, clock.now(),
-            network_cap=core.settings.max_open_cases, widened=widened,
+            network_cap=core.settings.max_open_cases, tz=core.settings.timezone, widened=widened,
             excluded=await core.requests.excluded(request.id),
         )
         count = 0
         for member in members:
-            offer = await core.requests.offer(request.id, member.id)
-            if offer is None:
-                offer_id = await core.requests.add_offer(request.id, member.id)
-            elif offer.state in ("taken", "withdrawn") or (remind and offer.state == "open"):
-                offer_id = offer.id  # back to the pool, back from a pause, or a reminder
-                await core.requests.set_offer_state(offer.id, "open", only_if=offer.state)
-                # A "taken by another listener" still on its way would now be wrong.
-                await core.outbox.cancel_offer_edits(offer.id)
-            else:
-                continue
-            t = await self.core.translator(member.person_id)
-            outbox_id = await core.outbox.enqueue(
-                member.person_id,
-                Payload(
-                    self.offer_text(t, request, member),
-                    ((
-                        (t("Claim"), callbacks.CLAIM(request.ref)),
-                        (t("Decline"), callbacks.DECLINE(request.ref)),
-                    ),),
-                ),
-                kind="offer", offer_id=offer_id,
-            )
-            await core.requests.set_offer_outbox(offer_id, outbox_id)
-            count += 1
+            count += await self._offer_to(request, member, remind)
+        if count:
+            await core.requests.mark_offered(request.id)
+        return count
+
+    async def _offer_to(self, request: Request, member: Member, remind: bool = False) -> int:
+        """One offer message; 0 when this listener has the offer already (and no reminder is due)."""
+        core = self.core
+        offer = await core.requests.offer(request.id, member.id)
+        if offer is None:
+            offer_id = await core.requests.add_offer(request.id, member.id)
+        elif offer.state in ("taken", "withdrawn") or (remind and offer.state == "open"):
+            offer_id = offer.id  # back to the pool, back from a pause, or a reminder
+            await core.requests.set_offer_state(offer.id, "open", only_if=offer.state)
+            # A "taken by another listener" still on its way would now be wrong.
+            await core.outbox.cancel_offer_edits(offer.id)
+        else:
+            return 0
+        t = await self.core.translator(member.person_id)
+        outbox_id = await core.outbox.enqueue(
+            member.person_id,
+            Payload(
+                self.offer_text(t, request, member),
+                ((
+                    (t("Claim"), callbacks.CLAIM(request.ref)),
+                    (t("Decline"), callbacks.DECLINE(request.ref)),
+                ),),
+            ),
+            kind="offer", offer_id=offer_id,
+        )
+        await core.requests.set_offer_outbox(offer_id, outbox_id)
+        return 1
+
+    async def _offer_on_call(self, request: Request) -> int:
+        """Urgent, and nobody within their hours: the listener on call gets it, hours or not."""
+        if self.oncall is None:
+            return 0
+        member = await self.oncall.on_duty()
+        core = self.core
+        if (member is None or member.id in await core.requests.excluded(request.id)
+                or not routing.is_free(member, clock.now(), core.settings.max_open_cases)
+                or not routing.fits(member, request, widened=True)):
+            return 0
+        count = await self._offer_to(request, member, remind=True)
         if count:
             await core.requests.mark_offered(request.id)
         return count
@@ -174,7 +200,8 @@ class RequestDesk:
         lines.append(t("You will see their message once you claim the request. You never see who they are."))
         return "\n".join(lines)
 
-    async def alert_coordinators(self, request: Request, *, urgent: bool = False, widened: bool = True) -> None:
+    async def alert_coordinators(self, request: Request, *, urgent: bool = False, widened: bool = True,
+                                 reached: int = 1) -> None:
         """Coordinators get the reference, age and state: never content or identity."""
         core = self.core
         age = int((clock.now() - request.created_at).total_seconds() // 3600)
@@ -184,6 +211,10 @@ class RequestDesk:
             if urgent and not request.unclaimed:
                 text = t("Urgent request {ref}: the colleague says they are not safe. Their listener has been "
                          "alerted to make contact now.", ref=request.ref)
+            elif urgent and not reached:
+                text = t("Urgent request {ref}: the colleague says they are not safe, and no listener is available "
+                         "now (outside everyone's hours, and nobody on call). Can you reach a listener or act "
+                         "yourself? The colleague has the emergency numbers.", ref=request.ref)
             elif urgent:
                 text = t("Urgent request {ref}: the colleague says they are not safe. It has gone to every "
                          "available listener.", ref=request.ref)
@@ -409,6 +440,12 @@ class RequestDesk:
 
     # Talking ------------------------------------------------------------------
 
+    async def likely_reply(self, request: Request) -> datetime | None:
+        """When a listener who fits is most likely to take it, from their hours and pauses."""
+        core = self.core
+        return network.likely_reply(await core.members.active(), request, clock.now(), core.settings.timezone,
+                                    core.settings.max_open_cases)
+
     async def own_request(self, person: Person) -> Request | None:
         """The open request this person asked, if any."""
         return await self.core.requests.open_for_requester(person.id)
@@ -556,7 +593,11 @@ class RequestDesk:
         member = await core.members.get(offer.member_id)
         if request is None or not request.unclaimed or member is None:
             return False
-        return (routing.is_available(member, clock.now(), core.settings.max_open_cases)
+        now = clock.now()
+        if request.urgent and self.oncall is not None and (on_duty := await self.oncall.on_duty(now)) is not None \
+                and on_duty.id == member.id:
+            return routing.is_free(member, now, core.settings.max_open_cases) and routing.fits(member, request, True)
+        return (routing.is_available(member, now, core.settings.max_open_cases, core.settings.timezone)
                 and routing.fits(member, request, widened=request.widened))
 
     async def reminder_is_current(self, request_id: int, person_id: int) -> bool:

@@ -95,6 +95,7 @@ class Retention:
             if keeps_role:
                 await self.cases.drop_drafts_of(person.id)
                 await core.prompts.clear(person.id)  # a half-typed request or comment goes too
+                await core.volunteers.forget(person.id)  # and a wish to volunteer, and what they follow
             else:
                 await core.inbox.unlink(await core.people.user_hash_of(person.id))
                 await self.cases.drop_person(person.id)

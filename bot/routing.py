@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from . import clock
+from . import clock, schedule
 from .model import Member, Request
 
 
@@ -20,11 +21,19 @@ def limit_of(member: Member, network_cap: int) -> int:
     return min(member.max_open_cases, network_cap)
 
 
-def is_available(member: Member, now: datetime, network_cap: int = 3) -> bool:
-    """Active, not paused, and below their cap of open cases (the 'vangrail')."""
-    if not member.active or is_paused(member, now):
-        return False
-    return member.open_cases < limit_of(member, network_cap)
+def in_hours(member: Member, now: datetime, tz: ZoneInfo) -> bool:
+    """Within the hours they take offers and reminders in (always, when they set none)."""
+    return schedule.is_within(member.hours, now, tz)
+
+
+def is_free(member: Member, now: datetime, network_cap: int) -> bool:
+    """Active, not paused, and below their cap of open cases (the 'vangrail'), whatever the hour."""
+    return member.active and not is_paused(member, now) and member.open_cases < limit_of(member, network_cap)
+
+
+def is_available(member: Member, now: datetime, network_cap: int, tz: ZoneInfo) -> bool:
+    """Free, and within the hours they take offers in."""
+    return is_free(member, now, network_cap) and in_hours(member, now, tz)
 
 
 def fits(member: Member, request: Request, widened: bool = False) -> bool:
@@ -63,13 +72,14 @@ def eligible(
     request: Request,
     now: datetime,
     *,
-    network_cap: int = 3,
+    network_cap: int,
+    tz: ZoneInfo,
     widened: bool = False,
     excluded: frozenset[int] | set[int] = frozenset(),
 ) -> list[Member]:
-    """Members to offer the request to, the least loaded first."""
+    """Members to offer the request to now, the least loaded first."""
     chosen = [
         m for m in members
-        if m.id not in excluded and is_available(m, now, network_cap) and fits(m, request, widened)
+        if m.id not in excluded and is_available(m, now, network_cap, tz) and fits(m, request, widened)
     ]
     return sorted(chosen, key=lambda m: (m.open_cases, m.id))

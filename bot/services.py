@@ -10,7 +10,9 @@ from typing import Protocol
 from .access import Access
 from .casework import Casework
 from .core import Core
+from .meetings import Meetings
 from .membership import Membership
+from .oncall import OnCall
 from .menus import Menus
 from .oversight import Oversight
 from .prompts import Prompts
@@ -32,10 +34,13 @@ class Services:
         self.menus = Menus(core)
         self.access = Access(core, self.menus)
         self.casework = Casework(core)
-        self.desk = RequestDesk(core, follow_ups=self.casework)
+        self.oncall = OnCall(core)
+        self.desk = RequestDesk(core, follow_ups=self.casework, oncall=self.oncall)
         self.membership = Membership(core, self.desk, self.menus)
-        self.promise = ContactPromise(core, self.desk)
+        self.meetings = Meetings(core)
+        self.promise = ContactPromise(core, self.desk, self.meetings)
         self.retention = Retention(core, self.desk)
         self.oversight = Oversight(core)
         self.prompts = Prompts(core)
         self.sender: Outbound | None = None  # set by the application factory
+        self.bot_username = ""               # likewise: for the t.me links the bot sends

@@ -57,6 +57,8 @@ class Settings:
     small_cell: int = 5
     # Content of a closed case is deleted this long after closing; only the figures' fields stay.
     retention: timedelta = timedelta(days=90)
+    # Staff per department, to set the network's make-up beside (optional).
+    headcount: dict[str, int] = field(default_factory=dict)
 
     @property
     def key_is_beside_db(self) -> bool:
@@ -189,6 +191,18 @@ def load_settings(env_file: Path | str | None = ".env", *, require_token: bool =
         if not raw.isdigit() or not 1 <= int(raw) <= 3650:
             raise SettingsError("WAAKZAAM_RETENTION_DAYS must be a whole number of days from 1 to 3650.")
         kwargs["retention"] = timedelta(days=int(raw))
+    if raw := _env(source, "WAAKZAAM_HEADCOUNT"):
+        departments = kwargs.get("departments", Settings.__dataclass_fields__["departments"].default)
+        headcount = {}
+        for part in raw.split(","):
+            name, _, number = part.rpartition(":")
+            name = name.strip()
+            if not name or not number.strip().isdigit() or name not in departments or name in headcount:
+                raise SettingsError(
+                    "WAAKZAAM_HEADCOUNT must list departments of WAAKZAAM_DEPARTMENTS with their staff, "
+                    "each once, e.g. Production:120,Office:35.")
+            headcount[name] = int(number)
+        kwargs["headcount"] = headcount
     if poll := _env(source, "WAAKZAAM_POLL_INTERVAL"):
         kwargs["poll_interval"] = _positive_number("WAAKZAAM_POLL_INTERVAL", poll, allow_zero=True)
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from . import callbacks, clock, routing
 from .core import Core
+from .meetings import Meetings
 from .model import Payload, Request
 from .requests import RequestDesk
 from .vocab import pseudonym
@@ -29,14 +30,15 @@ class SweepReport:
 
     steps: dict[str, int] = field(default_factory=dict)
 
-    def add(self, step: str) -> None:
-        self.steps[step] = self.steps.get(step, 0) + 1
+    def add(self, step: str, count: int = 1) -> None:
+        self.steps[step] = self.steps.get(step, 0) + count
 
 
 class ContactPromise:
-    def __init__(self, core: Core, desk: RequestDesk) -> None:
+    def __init__(self, core: Core, desk: RequestDesk, meetings: Meetings | None = None) -> None:
         self.core = core
         self.desk = desk
+        self.meetings = meetings
         self.settings = core.settings
 
     async def sweep(self, now: datetime | None = None) -> SweepReport:
@@ -52,6 +54,10 @@ class ContactPromise:
         if resumed:  # what still waits reaches them now (once: the steps above may have offered it)
             async with self.core.db.transaction():
                 await self.desk.offer_waiting_requests()
+        if self.desk.oncall is not None and await self.desk.oncall.sweep(now):
+            report.add("oncall_asked")
+        if self.meetings is not None and (reminded := await self.meetings.sweep(now)):
+            report.add("meeting_reminded", reminded)
         await self._check_availability(now, report)
         if report.steps:
             log.info("sweep: %s", ", ".join(f"{k}={v}" for k, v in sorted(report.steps.items())))
@@ -63,6 +69,9 @@ class ContactPromise:
             if await requests.record_event(request.id, "breach", clock.iso(request.deadline_at)):
                 await self._breach(request)
                 report.add("breach")
+            elif request.unclaimed:  # late, still waiting: whoever's hours begin gets it
+                if await self.desk.offer_to_members(request, widened=request.widened):
+                    report.add("offer")
             return
         if request.unclaimed:
             if (request.allow_widening and request.widened_at is None
@@ -73,9 +82,13 @@ class ContactPromise:
                     await self.desk.offer_to_members(await requests.get(request.id), widened=True)
                     report.add("widen")
             if checkpoint := await self._due_checkpoint(request, now, since=request.created_at):
-                await self.desk.offer_to_members(request, widened=request.widened,
-                                       remind=True)
+                await self.desk.offer_to_members(request, widened=request.widened, remind=True)
                 report.add(f"reoffer{checkpoint}")
+            # Listeners whose hours (or pause) just ended get what is waiting, once.
+            elif await self.desk.offer_to_members(await requests.get(request.id), widened=request.widened):
+                report.add("offer")
+        elif not await self._in_hours(request, now):
+            return  # no reminder to a listener outside their hours: it waits for them
         elif request.state == "claimed":
             cycle = clock.iso(request.claimed_at)
             if checkpoint := await self._due_checkpoint(request, now, since=request.claimed_at, cycle=cycle):
@@ -87,6 +100,10 @@ class ContactPromise:
                 if await requests.record_event(request.id, "checkin", clock.iso(request.contacted_at)):
                     await self._ask_checkin(request)
                     report.add("checkin")
+
+    async def _in_hours(self, request: Request, now: datetime) -> bool:
+        member = await self.core.members.get(request.member_id)
+        return member is not None and routing.in_hours(member, now, self.settings.timezone)
 
     async def _language_narrows(self, request: Request) -> bool:
         """Does the conversation's language keep any listener out of the offers?"""
@@ -188,7 +205,8 @@ class ContactPromise:
     async def _check_availability(self, now: datetime, report: SweepReport) -> None:
         """Warn coordinators, at most once a day, when too few listeners are available."""
         active = await self.core.members.active()
-        free = sum(routing.is_available(m, now, self.settings.max_open_cases) for m in active)
+        free = sum(routing.is_available(m, now, self.settings.max_open_cases, self.settings.timezone)
+                   for m in active)
         coordinators = await self.core.people.with_role("coordinator")
         if free >= self.settings.min_available or not coordinators:
             return

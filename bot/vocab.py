@@ -39,6 +39,8 @@ HAND_BACK_REASONS = {
     "other_profile": N_("Another listener would fit better"),
 }
 
+MEETING_KINDS = {"case_discussion": N_("the case discussion"), "intervision": N_("intervision")}
+
 THEME_GROUP_NAMES = {
     "domain": N_("Legal domains (the five A's)"),
     "manifestation": N_("How it shows"),
@@ -69,6 +71,7 @@ AUDIT_ACTIONS = {
     "removed_member": N_("removed a listener"),
     "removed_coordinator": N_("removed a coordinator"),
     "removed_steering": N_("removed a steering group member"),
+    "volunteers_called": N_("called for volunteers"),
 }
 AUDIT_ACTORS = {
     "member": N_("listener #{id}"),

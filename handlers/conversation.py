@@ -15,7 +15,7 @@ from bot.model import Request, Result
 from bot.requests import MAX_TEXT
 from bot.vocab import pseudonym
 
-from . import casework, employee, feedback, joining
+from . import casework, coordinator, employee, feedback, joining
 from .ui import Context, answer, buttons, data, origin, person, say, services, stale_button, tr
 
 
@@ -36,6 +36,12 @@ async def on_text(update: Update, context: Context) -> None:
         return
     if kind == prompts.ROLE_NAME:
         await joining.receive_role_name(update, context, text)
+        return
+    if kind == prompts.VOLUNTEER_NAME:
+        await employee.receive_volunteer_name(update, context, text)
+        return
+    if kind == prompts.MEETING_AT:
+        await coordinator.receive_meeting_at(update, context, text, waiting.data)
         return
     if len(text) > MAX_TEXT:
         await say(update, t("Your message is too long to pass on (at most {limit} characters). "

@@ -6,11 +6,22 @@ from babel.numbers import format_decimal
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import callbacks, clock, routing
+from bot import callbacks, clock, prompts, routing
+from bot.membership import gap_text
 from bot.model import Result
-from bot.vocab import AUDIT_ACTIONS, AUDIT_ACTORS, INVITE_ROLES, ROLE
+from bot.vocab import (
+    AUDIT_ACTIONS,
+    AUDIT_ACTORS,
+    FIELD_NAMES,
+    GENDER,
+    INVITE_ROLES,
+    LANGUAGE,
+    MEETING_KINDS,
+    PROFILE_CHOICES,
+    ROLE,
+)
 
-from .ui import Context, answer, buttons, data, person, refusal, reply, say, services, tr
+from .ui import Context, answer, buttons, data, person, refusal, reply, say, services, stale_button, tr
 
 
 def invite_link(bot_username: str, code: str) -> str:
@@ -54,19 +65,21 @@ async def members(update: Update, context: Context) -> None:
     t = tr(context)
     active = await services(context).membership.active_listeners()
     now = clock.now()
-    cap = services(context).settings.max_open_cases
+    cap, tz = services(context).settings.max_open_cases, services(context).settings.timezone
 
     def state(m) -> str:
         if routing.is_paused(m, now):
             return t("paused")
-        return t("available") if routing.is_available(m, now, cap) else t("at their limit")
+        if not routing.in_hours(m, now, tz):
+            return t("outside their hours")
+        return t("available") if routing.is_available(m, now, cap, tz) else t("at their limit")
 
     lines = [
         t("{name}: {open} of {cap} open, {state}", name=m.display_name, open=m.open_cases,
           cap=routing.limit_of(m, cap), state=state(m))
         for m in active
     ]
-    free = sum(routing.is_available(m, now, cap) for m in active)
+    free = sum(routing.is_available(m, now, cap, tz) for m in active)
     header = t("Listeners: {count}, available now: {free}.", count=len(active), free=free)
     await say(update, "\n".join([header, *lines]))
 
@@ -164,6 +177,252 @@ async def cancel_invitation(update: Update, context: Context) -> None:
         await answer(update, t("That invitation was already used, cancelled or expired."))
 
 
+async def oncall(update: Update, context: Context) -> None:
+    """/oncall: who takes urgent requests outside everyone's hours, the coming four weeks."""
+    t = tr(context)
+    result, plan = await services(context).oncall.plan(person(context))
+    if result is not Result.OK:
+        await _refuse(update, context)
+        return
+    lines = [t("On call for urgent requests, when no listener is within their hours:")]
+    rows = []
+    for week in plan:
+        span = t("{first} to {last}", first=t.day(week.first), last=t.day(week.last))
+        if week.on_call is not None:
+            lines.append(t("{span}: {name}", span=span, name=week.on_call.display_name))
+        elif week.asked:
+            lines.append(t("{span}: asked {names}, no answer yet", span=span,
+                           names=", ".join(m.display_name for m in week.asked)))
+        else:
+            lines.append(t("{span}: nobody", span=span))
+            rows.append([(t("Ask someone for {span}", span=span)[:60], callbacks.ONCALL_WEEK(week.week))])
+    rota = await services(context).oncall.rota()
+    lines.append(t("Rota: {names}", names=", ".join(m.display_name for m in rota)) if rota
+                 else t("No rota: weeks are asked one by one."))
+    rows.append([(t("Set the rota"), callbacks.ROTA(""))])
+    await (answer if update.callback_query else say)(update, "\n".join(lines), buttons(*rows))
+
+
+async def oncall_week(update: Update, context: Context) -> None:
+    t = tr(context)
+    if not person(context).is_coordinator:
+        await _refuse(update, context)
+        return
+    (week,) = callbacks.ONCALL_WEEK.parse(data(update))
+    listeners = await services(context).membership.active_listeners()
+    await answer(update, t("Whom do you ask? They can say no."),
+                 buttons(*[[(m.display_name, callbacks.ONCALL_ASK(week, m.id))] for m in listeners]))
+
+
+async def oncall_ask(update: Update, context: Context) -> None:
+    t = tr(context)
+    week, member_id = callbacks.ONCALL_ASK.parse(data(update))
+    result = await services(context).oncall.ask(person(context), week, member_id)
+    if result is Result.NOT_ALLOWED:
+        await _refuse(update, context)
+    elif result is Result.OK:
+        await answer(update, t("Asked. You will hear the answer here."))
+    elif result is Result.TAKEN:
+        await answer(update, t("Someone is on call that week already."))
+    elif result is Result.ALREADY:
+        await answer(update, t("That listener was asked for that week already."))
+    else:
+        await stale_button(update, context)
+
+
+async def rota(update: Update, context: Context) -> None:
+    """Build the rota by tapping listeners in turn; each button carries the rota it makes."""
+    t = tr(context)
+    if not person(context).is_coordinator:
+        await _refuse(update, context)
+        return
+    (chosen,) = callbacks.ROTA.parse(data(update))
+    ids = [int(x) for x in chosen.split(".") if x]
+    listeners = {m.id: m for m in await services(context).membership.active_listeners()}
+    if any(i not in listeners for i in ids) or len(set(ids)) != len(ids):
+        await stale_button(update, context)
+        return
+    rows = [[(m.display_name, callbacks.ROTA(".".join(map(str, [*ids, m.id]))))]
+            for m in listeners.values() if m.id not in ids and len(".".join(map(str, [*ids, m.id]))) <= 40]
+    rows.append([(t("Save this rota"), callbacks.ROTA_SAVE(chosen or "0"))])
+    order = ", ".join(listeners[i].display_name for i in ids) or t("nobody yet")
+    await answer(update, t("Tap the listeners in the order they are asked, a week each. So far: {order}.",
+                           order=order), buttons(*rows))
+
+
+async def rota_save(update: Update, context: Context) -> None:
+    t = tr(context)
+    (chosen,) = callbacks.ROTA_SAVE.parse(data(update))
+    ids = [int(x) for x in chosen.split(".") if x and x != "0"]
+    listeners = {m.id for m in await services(context).membership.active_listeners()}
+    if any(i not in listeners for i in ids):
+        await stale_button(update, context)
+        return
+    if await services(context).oncall.set_rota(person(context), ids) is not Result.OK:
+        await _refuse(update, context)
+        return
+    await answer(update, t("Rota saved. Weeks without anyone on call are asked in turn, two weeks ahead.")
+                 if ids else t("The rota is empty: weeks are asked one by one."))
+
+
+async def coverage(update: Update, context: Context) -> None:
+    """/coverage: the coming two weeks, whole days without anyone (fitting) and who could be asked."""
+    t = tr(context)
+    result, gaps = await services(context).oversight.coverage(person(context))
+    if result is not Result.OK:
+        await _refuse(update, context)
+        return
+    if not gaps:
+        await say(update, t("The coming two weeks are covered: every day someone is available, also for a woman "
+                            "or a man listener and in every language."))
+        return
+    lines = [t("Gaps in the coming two weeks (whole days):")]
+    for gap in gaps:
+        span = t.day(gap.first) if gap.first == gap.last else t("{first} to {last}", first=t.day(gap.first),
+                                                                  last=t.day(gap.last))
+        what = t("nobody available") if gap.wish is None else wish_text(t, gap.wish)
+        line = t("{span}: {what}", span=span, what=what)
+        if gap.could_ask:
+            line += " · " + t("could be asked: {names}", names=", ".join(m.display_name for m in gap.could_ask))
+        lines.append(line)
+    await say(update, "\n".join(lines))
+
+
+def wish_text(t, wish: tuple[str, str]) -> str:
+    field, value = wish
+    if field == "language":
+        return t("nobody who speaks {language}", language=LANGUAGE[value])
+    return t("no {who} listener", who=t(GENDER[value]).lower())
+
+
+async def makeup(update: Update, context: Context) -> None:
+    """/makeup: how the listeners spread, beside the organisation, and what to recruit for."""
+    t = tr(context)
+    result, found = await services(context).oversight.make_up(person(context))
+    if result is not Result.OK:
+        await _refuse(update, context)
+        return
+    lines = [t("The network's make-up (seed: diverse members, so everyone finds someone they are at ease with):")]
+    for field, counts in found.by_field.items():
+        labels = PROFILE_CHOICES[field]
+        lines.append(t(FIELD_NAMES[field]) + ": " + ", ".join(f"{t(labels[v])} {n}" for v, n in counts.items()))
+    parts = []
+    for department, n in found.departments.items():
+        staff = found.headcount.get(department)
+        if staff:
+            parts.append(t("{department} {listeners} of {staff} staff", department=department, listeners=n,
+                           staff=staff) + (" ⚠" if n > staff else ""))
+        else:
+            parts.append(f"{department} {n}")
+    lines.append(t("Departments") + ": " + ", ".join(parts))
+    rows = []
+    if found.gaps:
+        departments = services(context).settings.departments
+        wanted = [value if field == "department" else t(PROFILE_CHOICES[field][value]) for field, value in found.gaps]
+        lines.append(t("To recruit for: {gaps}", gaps=", ".join(wanted)))
+        for field, value in found.gaps:
+            key = f"department.{departments.index(value)}" if field == "department" else f"{field}.{value}"
+            rows.append([(t("Call for volunteers: {gap}", gap=gap_text(t, key, departments))[:60],
+                          callbacks.CALL(key))])
+    await say(update, "\n".join(lines), buttons(*rows))
+
+
+async def call(update: Update, context: Context) -> None:
+    t = tr(context)
+    if not person(context).is_coordinator:
+        await _refuse(update, context)
+        return
+    (gap,) = callbacks.CALL.parse(data(update))
+    wanted = gap_text(t, gap, services(context).settings.departments)
+    await answer(update, t("Send a call for volunteers ({wanted}) to the employees who follow the network's news? "
+                           "Only they get it.", wanted=wanted),
+                 buttons([(t("Send the call"), callbacks.CALL_SEND(gap))]))
+
+
+async def call_send(update: Update, context: Context) -> None:
+    t = tr(context)
+    (gap,) = callbacks.CALL_SEND.parse(data(update))
+    result, sent = await services(context).membership.call_for_volunteers(person(context), gap)
+    if result is not Result.OK:
+        await _refuse(update, context)
+        return
+    await answer(update, t("The call went to {count} employees who follow the network's news.", count=sent))
+
+
+async def volunteer(update: Update, context: Context) -> None:
+    """Send an invitation to someone who would like to become a listener, or not now."""
+    t = tr(context)
+    volunteer_id, choice = callbacks.VOLUNTEER.parse(data(update))
+    result, name = await services(context).membership.answer_volunteer(
+        person(context), volunteer_id, choice == "yes", services(context).bot_username)
+    if result is Result.NOT_ALLOWED:
+        await _refuse(update, context)
+    elif result is Result.OK and choice == "yes":
+        await answer(update, t("{name} has been sent an invitation to join as a listener.", name=name))
+    elif result is Result.OK:
+        await answer(update, t("{name} has been thanked; no invitation was sent.", name=name))
+    elif result is Result.ALREADY:
+        await answer(update, t("Another coordinator answered {name} already.", name=name))
+    else:
+        await answer(update, t("This wish is no longer there (the colleague may have erased their data)."))
+
+
+async def meetings(update: Update, context: Context) -> None:
+    """/meetings: the case discussions and intervisions ahead; coordinators plan and cancel them."""
+    t, tz = tr(context), services(context).settings.timezone
+    result, ahead = await services(context).meetings.upcoming(person(context))
+    if result is not Result.OK:
+        await reply(update, context, t("This is for the network's listeners and coordinators."))
+        return
+    lines = [t("The network's meetings ahead:")] if ahead else [t("No meetings are planned.")]
+    lines += [t("{kind}: {when}", kind=t(MEETING_KINDS[m.kind]), when=t.when(m.at, tz)) for m in ahead]
+    rows = []
+    if person(context).is_coordinator:
+        rows = [[(t("Cancel: {kind}, {when}", kind=t(MEETING_KINDS[m.kind]), when=t.when(m.at, tz))[:60],
+                  callbacks.MEETING_CANCEL(m.id))] for m in ahead]
+        rows += [[(t("Plan {kind}", kind=t(label)), callbacks.MEETING_PLAN(kind))] for kind, label in MEETING_KINDS.items()]
+    await say(update, "\n".join(lines), buttons(*rows))
+
+
+async def meeting_plan(update: Update, context: Context) -> None:
+    t = tr(context)
+    if not person(context).is_coordinator:
+        await _refuse(update, context)
+        return
+    (kind,) = callbacks.MEETING_PLAN.parse(data(update))
+    await services(context).prompts.wait_for(person(context), prompts.MEETING_AT, data=kind)
+    await answer(update, t("When is {kind}? Send the date and time, for example 2026-12-03 14:00. Every listener is "
+                           "reminded the day before.", kind=t(MEETING_KINDS[kind])))
+
+
+async def receive_meeting_at(update: Update, context: Context, text: str, kind: str) -> None:
+    t = tr(context)
+    planned = await services(context).meetings.plan(person(context), kind, text)
+    if planned.result is Result.INVALID:
+        await say(update, t("I do not understand that date and time. Send for example 2026-12-03 14:00."))
+        return
+    if planned.result is Result.PAST:
+        await say(update, t("That moment has passed. Send a date and time ahead."))
+        return
+    await services(context).prompts.clear(person(context), prompts.MEETING_AT)
+    if planned.result is Result.OK:
+        await say(update, t("Planned: {kind} on {when}. Every listener is reminded the day before.",
+                            kind=t(MEETING_KINDS[kind]), when=t.when(planned.at, services(context).settings.timezone)))
+    else:
+        await say(update, refusal(t, planned.result))
+
+
+async def meeting_cancel(update: Update, context: Context) -> None:
+    t = tr(context)
+    (meeting_id,) = callbacks.MEETING_CANCEL.parse(data(update))
+    result = await services(context).meetings.cancel(person(context), meeting_id)
+    if result is Result.NOT_ALLOWED:
+        await _refuse(update, context)
+    else:
+        await answer(update, t("The meeting is cancelled.") if result is Result.OK
+                     else t("That meeting was cancelled already."))
+
+
 async def audit(update: Update, context: Context) -> None:
     t = tr(context)
     result, summary = await services(context).oversight.audit_summary(person(context))
@@ -210,6 +469,19 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("audit", audit))
     app.add_handler(CommandHandler("quality", quality))
     app.add_handler(CommandHandler("team", team))
+    app.add_handler(CommandHandler("oncall", oncall))
+    app.add_handler(CommandHandler("coverage", coverage))
+    app.add_handler(CommandHandler("makeup", makeup))
+    app.add_handler(CommandHandler("meetings", meetings))
+    app.add_handler(CallbackQueryHandler(meeting_plan, pattern=callbacks.MEETING_PLAN.pattern))
+    app.add_handler(CallbackQueryHandler(meeting_cancel, pattern=callbacks.MEETING_CANCEL.pattern))
+    app.add_handler(CallbackQueryHandler(call, pattern=callbacks.CALL.pattern))
+    app.add_handler(CallbackQueryHandler(call_send, pattern=callbacks.CALL_SEND.pattern))
+    app.add_handler(CallbackQueryHandler(volunteer, pattern=callbacks.VOLUNTEER.pattern))
+    app.add_handler(CallbackQueryHandler(oncall_week, pattern=callbacks.ONCALL_WEEK.pattern))
+    app.add_handler(CallbackQueryHandler(oncall_ask, pattern=callbacks.ONCALL_ASK.pattern))
+    app.add_handler(CallbackQueryHandler(rota, pattern=callbacks.ROTA.pattern))
+    app.add_handler(CallbackQueryHandler(rota_save, pattern=callbacks.ROTA_SAVE.pattern))
     app.add_handler(CallbackQueryHandler(create_invite, pattern=callbacks.INVITE.pattern))
     app.add_handler(CallbackQueryHandler(remove_ask, pattern=callbacks.REMOVE_ASK.pattern))
     app.add_handler(CallbackQueryHandler(remove, pattern=callbacks.REMOVE.pattern))

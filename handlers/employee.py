@@ -6,11 +6,26 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import callbacks, prompts
 from bot.i18n import LANGUAGES, Translator
+from bot.membership import MAX_NAME
 from bot.model import Preferences, Request, Result
 from bot.requests import Ask, OpenRequestExists
 from bot.vocab import AGE_BAND, GENDER, LANGUAGE, STATUS
 
-from .ui import Context, answer, buttons, data, emergency_text, origin, person, say, services, stale_button, tr
+from .ui import (
+    Context,
+    answer,
+    buttons,
+    data,
+    emergency_text,
+    likely_when,
+    origin,
+    person,
+    reply,
+    say,
+    services,
+    stale_button,
+    tr,
+)
 
 # Wizard rows of wishes: the code that chooses a value -> (Preferences attribute, values, labels).
 CHOICES = (
@@ -24,7 +39,7 @@ async def show_menu(update: Update, context: Context, intro: bool = False) -> No
     t = tr(context)
     own = await services(context).desk.own_request(person(context))
     if own is not None:
-        await say(update, *status_of(t, own, context))
+        await say(update, *await status_of(t, own, context))
         return
     parts = []
     if intro:
@@ -40,24 +55,80 @@ async def show_menu(update: Update, context: Context, intro: bool = False) -> No
         parts.append(t("In an emergency, call 112, or press \"I need help now / I am not safe\"."))
     else:
         parts.append(t("What would you like to do?"))
+    follows = await services(context).membership.follows_news(person(context))
     await say(
         update,
         "\n\n".join(parts),
         buttons(
             [(t("Ask for a conversation"), callbacks.ASK_START())],
             [(t("I need help now / I am not safe"), callbacks.URGENT())],
+            [(t("I would like to become a listener"), callbacks.VOLUNTEER_WISH())],
+            [(t("✓ I hear about the network's news") if follows else t("Tell me about the network's news"),
+              callbacks.NEWS("0" if follows else "1"))],
         ),
     )
 
 
-def status_of(t: Translator, request: Request, context: Context) -> tuple:
+async def volunteer_wish(update: Update, context: Context) -> None:
+    """Joining freely: the wish goes to the coordinators with the name the person gives."""
+    t = tr(context)
+    if await services(context).membership.listener(person(context)) is not None:
+        await reply(update, context, t("You are a listener already. Thank you!"))
+        return
+    await services(context).prompts.wait_for(person(context), prompts.VOLUNTEER_NAME)
+    await say(update, t("Thank you! Listeners lend an ear to colleagues, in confidence, beside their job. How may "
+                        "the coordinators know you? Send your name; they can then send you an invitation. Nothing "
+                        "of any conversation you had is shared with them."))
+
+
+async def receive_volunteer_name(update: Update, context: Context, text: str) -> None:
+    t = tr(context)
+    result = await services(context).membership.volunteer(person(context), text)
+    if result is Result.INVALID:
+        await say(update, t("Please send a name of 1 to {limit} characters.", limit=MAX_NAME))
+        return
+    await services(context).prompts.clear(person(context), prompts.VOLUNTEER_NAME)
+    if result is Result.ALREADY:
+        await say(update, t("You are a listener already. Thank you!"))
+    else:
+        await say(update, t("Thank you. The coordinators have your wish and will get back to you here."))
+
+
+async def news(update: Update, context: Context) -> None:
+    """Follow the network's news (calls for volunteers, what changed), or stop: the button says which."""
+    t = tr(context)
+    (wanted,) = callbacks.NEWS.parse(data(update))
+    await services(context).membership.follow_news(person(context), wanted == "1")
+    await answer(update, t("You will hear here what the network does and when it looks for listeners. Tap the "
+                           "button again in the menu to stop.") if wanted == "1"
+                 else t("You no longer hear about the network's news."))
+
+
+async def expectation(t: Translator, request: Request, context: Context) -> str:
+    """When a reply is likely, from the hours and pauses of the listeners who fit: never a promise
+    the hours make impossible."""
     tz = services(context).settings.timezone
+    likely = await services(context).desk.likely_reply(request)
+    deadline = t.when(request.deadline_at, tz)
+    if likely is not None and likely <= request.deadline_at:
+        return t("A listener will contact you here before {deadline}; most likely {when}.", deadline=deadline,
+                 when=likely_when(t, likely, tz))
+    later = (t("The listeners who fit your wishes can next take requests {when}: later than {deadline}.",
+               when=likely_when(t, likely, tz), deadline=deadline) if likely is not None else
+             t("No listener who fits your wishes can take requests in the coming week."))
+    if request.allow_widening:
+        return later + " " + t("As you allowed, another listener will be asked if nobody who fits has taken it "
+                               "in time.")
+    return later + " " + t("You asked to wait for them; if nobody contacts you before {deadline}, the coordinators "
+                           "are told.", deadline=deadline)
+
+
+async def status_of(t: Translator, request: Request, context: Context) -> tuple:
     if request.unclaimed:
-        text = t(
-            "Your request {ref} is waiting for a listener. Someone will contact you here before {deadline}. "
-            "Anything you write here now is kept and passed on.",
-            ref=request.ref, deadline=t.when(request.deadline_at, tz),
-        )
+        text = "\n\n".join([
+            t("Your request {ref} is waiting for a listener. Anything you write here now is kept and passed on.",
+              ref=request.ref),
+            await expectation(t, request, context)])
         return text, buttons([(t("Withdraw my request"), callbacks.WITHDRAW(request.ref))])
     text = t(
         "Your conversation {ref} is open. Write here and your listener receives it.", ref=request.ref
@@ -71,13 +142,27 @@ async def urgent(update: Update, context: Context) -> None:
     await say(update, emergency_text(context, t))
     await services(context).prompts.clear(person(context), *prompts.WIZARD)
     opened = await services(context).desk.open_urgent(person(context), origin())
-    deadline = t.when(opened.request.deadline_at, services(context).settings.timezone)
-    markup = buttons([(t("Withdraw my request"), callbacks.WITHDRAW(opened.request.ref))])
-    await say(update, t(
-        "Your request {ref} is marked urgent. Every available listener has been alerted; one will write "
-        "to you here before {deadline}. If you are in danger, call 112 now.",
-        ref=opened.request.ref, deadline=deadline,
-    ), markup if opened.request.unclaimed else None)
+    request = opened.request
+    deadline = t.when(request.deadline_at, services(context).settings.timezone)
+    if not request.unclaimed:
+        await say(update, t("Your request {ref} is marked urgent: your listener has been alerted to contact you "
+                            "now. If you are in danger, call 112 now.", ref=request.ref))
+        return
+    markup = buttons([(t("Withdraw my request"), callbacks.WITHDRAW(request.ref))])
+    if opened.offered:
+        text = t("Your request {ref} is marked urgent. Every available listener has been alerted; one will write "
+                 "to you here before {deadline}. If you are in danger, call 112 now.", ref=request.ref,
+                 deadline=deadline)
+    else:
+        text = _nobody_now(t, request.ref)
+    await say(update, text, markup)
+
+
+def _nobody_now(t: Translator, ref: str) -> str:
+    """Urgent, and nobody can answer now: said at once, next to the numbers, not at a deadline."""
+    return t("Right now no listener of the network is available for request {ref}: it is outside their hours and "
+             "nobody is on call. Please call one of the numbers above now. The coordinators have been told, and a "
+             "listener will write to you here as soon as one can.", ref=ref)
 
 
 # The request wizard ------------------------------------------------------------------
@@ -279,19 +364,16 @@ async def submit(update: Update, context: Context, first_message: str | None) ->
 
 async def _confirm(update: Update, context: Context, opened) -> None:
     t = tr(context)
-    request, tz = opened.request, services(context).settings.timezone
-    lines = [t(
-        "Your request {ref} has been received. A listener will contact you here before {deadline}. "
-        "Keep this reference; the listener sees you as \"Colleague {ref}\".",
-        ref=request.ref, deadline=t.when(request.deadline_at, tz),
-    )]
+    request = opened.request
+    lines = [t("Your request {ref} has been received. Keep this reference; the listener sees you as "
+               "\"Colleague {ref}\".", ref=request.ref)]
     if request.urgent:
         # Urgency words in the first message: the numbers come first, at once.
         lines.insert(0, emergency_text(context, t))
-        lines.append(t("Your request is marked urgent: every available listener has been alerted."))
-    elif not opened.offered:
-        lines.append(t("Right now no listener who fits your wishes is free. Your request stays open "
-                       "and we keep looking."))
+        lines.append(t("Your request is marked urgent: every available listener has been alerted.") if opened.offered
+                     else _nobody_now(t, request.ref))
+    else:
+        lines.append(await expectation(t, request, context))
     markup = buttons([(t("Withdraw my request"), callbacks.WITHDRAW(request.ref))])
     if update.callback_query:
         await answer(update, "\n\n".join(lines), markup)
@@ -329,6 +411,8 @@ async def end(update: Update, context: Context) -> None:
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("urgent", urgent))
+    app.add_handler(CallbackQueryHandler(volunteer_wish, pattern=callbacks.VOLUNTEER_WISH.pattern))
+    app.add_handler(CallbackQueryHandler(news, pattern=callbacks.NEWS.pattern))
     app.add_handler(CallbackQueryHandler(ask_start, pattern=callbacks.ASK_START.pattern))
     app.add_handler(CallbackQueryHandler(ask_step, pattern=callbacks.ASK_WIZARD))
     app.add_handler(CallbackQueryHandler(urgent, pattern=callbacks.URGENT.pattern))

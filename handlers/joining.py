@@ -10,7 +10,7 @@ from bot.membership import MAX_NAME
 from bot.model import Result
 from bot.vocab import AGE_BAND, GENDER, LANGUAGE, STATUS
 
-from .ui import Context, alert, answer, buttons, data, person, say, services, stale_button, tr
+from .ui import Context, alert, answer, buttons, data, hours_text, person, say, services, stale_button, tr
 
 # Profile steps after the display name, in order: (code, field, labels).
 STEPS = (
@@ -193,10 +193,11 @@ async def profile(update: Update, context: Context) -> None:
         (t("Department"), member.department or "—"),
         (t("Languages"), ", ".join(LANGUAGE[c] for c in member.languages) or "—"),
         (t("Open conversations"), f"{member.open_cases} / {membership.cap_of(member)}"),
+        (t("Hours"), hours_text(t, member.hours)),
     ]
     facts = [t("{label}: {value}", label=label, value=value) for label, value in facts]
     await say(update, t("Your listener profile:") + "\n" + "\n".join(facts),
-              buttons([(t("Edit my profile"), callbacks.PROFILE_EDIT())]))
+              buttons([(t("Edit my profile"), callbacks.PROFILE_EDIT())], [(t("My hours"), callbacks.HOURS())]))
 
 
 def register(app: Application) -> None:

@@ -5,12 +5,27 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import callbacks
+from bot import callbacks, schedule
+from bot.i18n import N_
 from bot.model import Result
 from bot.vocab import HAND_BACK_REASONS, pseudonym
 
 from . import casework, joining
-from .ui import Context, alert, answer, buttons, data, person, reply, say, services, stale_button, tr
+from .ui import (
+    Context,
+    alert,
+    answer,
+    buttons,
+    data,
+    day_names,
+    hours_text,
+    person,
+    reply,
+    say,
+    services,
+    stale_button,
+    tr,
+)
 
 
 async def listener_home(update: Update, context: Context) -> bool:
@@ -244,6 +259,108 @@ async def set_limit(update: Update, context: Context) -> None:
     await answer(update, t("Done: at most {n} open conversations at the same time.", n=value))
 
 
+async def oncall_answer(update: Update, context: Context) -> None:
+    """Yes or no to being on call for a week."""
+    t = tr(context)
+    duty_id, choice = callbacks.ONCALL_ANSWER.parse(data(update))
+    result, _ = await services(context).oncall.answer(person(context), duty_id, choice == "yes")
+    if result is Result.OK and choice == "yes":
+        await answer(update, t("Thank you: you are on call that week. Urgent requests may reach you outside your "
+                               "hours then."))
+    elif result is Result.OK:
+        await answer(update, t("That is fine: the coordinators will ask someone else."))
+    elif result is Result.TAKEN:
+        await answer(update, t("Someone else is on call that week already. Thank you."))
+    elif result is Result.ALREADY:
+        await answer(update, t("You answered this already."))
+    else:
+        await stale_button(update, context)
+
+
+# Hours: when a listener takes offers and reminders ------------------------------------------
+
+PRESET_LABELS = {
+    "weekdays_8_18": N_("Weekdays 08:00-18:00"),
+    "weekdays_9_17": N_("Weekdays 09:00-17:00"),
+    "every_day_8_20": N_("Every day 08:00-20:00"),
+    "weekday_evenings": N_("Weekday evenings 18:00-22:00"),
+}
+
+
+async def hours(update: Update, context: Context) -> None:
+    """/hours and the profile's button: presets, any time, or days and hours of one's own."""
+    t = tr(context)
+    member = await _active_member(update, context)
+    if member is None:
+        return
+    text = t("You get offers and reminders only within your hours; what comes in outside them waits for you "
+             "(the 24-hour promise still runs, and others may take it). Now: {hours}.",
+             hours=hours_text(t, member.hours))
+    rows = [[(t(label), callbacks.HOURS_PRESET(key))] for key, label in PRESET_LABELS.items()]
+    rows.append([(t("Any time"), callbacks.HOURS_PRESET("any")), (t("My own days and hours…"), callbacks.HOURS_DAYS(0))])
+    await (answer if update.callback_query else say)(update, text, buttons(*rows))
+
+
+async def hours_preset(update: Update, context: Context) -> None:
+    (key,) = callbacks.HOURS_PRESET.parse(data(update))
+    if key != "any" and key not in schedule.PRESETS:
+        await stale_button(update, context)
+        return
+    await _save_hours(update, context, None if key == "any" else schedule.preset(key))
+
+
+async def hours_days(update: Update, context: Context) -> None:
+    """Tap the days (each button carries the set it makes), then Next."""
+    t = tr(context)
+    (mask,) = callbacks.HOURS_DAYS.parse(data(update))
+    if mask >= 1 << 7:
+        await stale_button(update, context)
+        return
+    names = day_names(t)
+    row = [(("✓ " if mask >> d & 1 else "") + names[d], callbacks.HOURS_DAYS(mask ^ (1 << d))) for d in range(7)]
+    done = [(t("Next"), callbacks.HOURS_FROM(mask))] if mask else []
+    await answer(update, t("On which days do you take offers?"), buttons(row[:4], row[4:], done))
+
+
+async def hours_from(update: Update, context: Context) -> None:
+    t = tr(context)
+    (mask,) = callbacks.HOURS_FROM.parse(data(update))
+    if not 0 < mask < 1 << 7:
+        await stale_button(update, context)
+        return
+    grid = [[(f"{h:02d}:00", callbacks.HOURS_UNTIL(mask, h)) for h in range(row, row + 6)] for row in range(0, 24, 6)]
+    await answer(update, t("From what time?"), buttons(*grid))
+
+
+async def hours_until(update: Update, context: Context) -> None:
+    t = tr(context)
+    mask, start = callbacks.HOURS_UNTIL.parse(data(update))
+    if not 0 < mask < 1 << 7 or start > 23:
+        await stale_button(update, context)
+        return
+    grid = [[(f"{h:02d}:00", callbacks.HOURS_SET(mask, start, h)) for h in range(row, row + 6) if h != start]
+            for row in range(0, 24, 6)]
+    await answer(update, t("Until what time? An hour before {start} runs past midnight.",
+                           start=f"{start:02d}:00"), buttons(*grid))
+
+
+async def hours_set(update: Update, context: Context) -> None:
+    mask, start, end = callbacks.HOURS_SET.parse(data(update))
+    if not 0 < mask < 1 << 7 or start > 23 or end > 23 or start == end:
+        await stale_button(update, context)
+        return
+    days = [d for d in range(7) if mask >> d & 1]
+    await _save_hours(update, context, schedule.build(days, start * 60, end * 60))
+
+
+async def _save_hours(update: Update, context: Context, chosen) -> None:
+    t = tr(context)
+    if await services(context).membership.set_hours(person(context), chosen) is not Result.OK:
+        await stale_button(update, context)
+        return
+    await answer(update, t("Your hours are now: {hours}.", hours=hours_text(t, chosen)))
+
+
 def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(claim, pattern=callbacks.CLAIM.pattern))
     app.add_handler(CallbackQueryHandler(decline, pattern=callbacks.DECLINE.pattern))
@@ -261,3 +378,11 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("resume", resume))
     app.add_handler(CommandHandler("leave", leave))
     app.add_handler(CommandHandler("limit", set_limit))
+    app.add_handler(CommandHandler("hours", hours))
+    app.add_handler(CallbackQueryHandler(oncall_answer, pattern=callbacks.ONCALL_ANSWER.pattern))
+    app.add_handler(CallbackQueryHandler(hours, pattern=callbacks.HOURS.pattern))
+    app.add_handler(CallbackQueryHandler(hours_preset, pattern=callbacks.HOURS_PRESET.pattern))
+    app.add_handler(CallbackQueryHandler(hours_days, pattern=callbacks.HOURS_DAYS.pattern))
+    app.add_handler(CallbackQueryHandler(hours_from, pattern=callbacks.HOURS_FROM.pattern))
+    app.add_handler(CallbackQueryHandler(hours_until, pattern=callbacks.HOURS_UNTIL.pattern))
+    app.add_handler(CallbackQueryHandler(hours_set, pattern=callbacks.HOURS_SET.pattern))

@@ -6,11 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, get_day_names
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.i18n import Translator
+from bot import clock, network, schedule
+from bot.i18n import N_, Translator
 from bot.inbox import origin
 from bot.model import Button, Person, Result
 from bot.sender import inline_keyboard
@@ -113,3 +118,42 @@ def chunks(parts: list[str]) -> list[str]:
         else:
             current = f"{current}\n\n{part}" if current else part
     return messages + [current] if current else messages
+
+
+PARTS_OF_DAY = {"morning": N_("morning"), "afternoon": N_("afternoon"), "evening": N_("evening"),
+                "night": N_("night")}
+
+
+def likely_when(t: Translator, moment: datetime, tz: ZoneInfo) -> str:
+    """'now', 'tomorrow (morning)', 'on Monday 30 November (afternoon)': how people say when."""
+    now = clock.now()
+    if moment <= now + timedelta(minutes=10):
+        return t("now")
+    part = t(PARTS_OF_DAY[network.part_of_day(moment, tz)])
+    days = (moment.astimezone(tz).date() - now.astimezone(tz).date()).days
+    if days == 0:
+        return t("today ({part})", part=part)
+    if days == 1:
+        return t("tomorrow ({part})", part=part)
+    return t("on {day} ({part})", day=format_date(moment.astimezone(tz), "EEEE d MMMM", locale=t.lang), part=part)
+
+
+def day_names(t: Translator) -> dict[int, str]:
+    """Monday = 0, abbreviated, in the reader's language."""
+    return get_day_names("abbreviated", locale=t.lang, context="format")
+
+
+def hours_text(t: Translator, hours) -> str:
+    """"Mon-Fri 08:00-18:00" in the reader's language; "any time" when none are set."""
+    if hours is None:
+        return t("any time")
+    if not hours:
+        return t("none")
+    names = day_names(t)
+    parts = []
+    for days, start, end in schedule.describe(hours):
+        listed = ", ".join(names[d] for d in days)
+        if len(days) > 2 and list(days) == list(range(days[0], days[-1] + 1)):
+            listed = f"{names[days[0]]}–{names[days[-1]]}"
+        parts.append(f"{listed} {schedule.hhmm(start)}–{schedule.hhmm(end)}")
+    return "; ".join(parts)

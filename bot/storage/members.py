@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import secrets
 
-from .. import clock
+from .. import clock, schedule
 from ..crypto import Vault
 from ..model import Member
 from .database import Database
@@ -48,6 +48,7 @@ class MemberRepository:
             paused_until=row["paused_until"],
             left=row["left_at"] is not None,
             open_cases=row["open_cases"],
+            hours=schedule.loads(row["hours"]),
         )
 
     async def by_person(self, person_id: int) -> Member | None:
@@ -114,6 +115,9 @@ class MemberRepository:
 
     async def mark_profile_complete(self, member_id: int) -> None:
         await self.db.execute("UPDATE members SET profile_complete = 1 WHERE id = ?", (member_id,))
+
+    async def set_hours(self, member_id: int, hours: schedule.Hours | None) -> None:
+        await self.db.execute("UPDATE members SET hours = ? WHERE id = ?", (schedule.dumps(hours), member_id))
 
     async def set_limit(self, member_id: int, limit: int) -> None:
         await self.db.execute("UPDATE members SET max_open_cases = ? WHERE id = ?", (limit, member_id))
