@@ -48,6 +48,8 @@ def _why(exc: BaseException) -> str:
     text = str(exc).lower()
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or "full" in text:
         return "the disk is full"
+    if "disk i/o error" in text:
+        return "the disk could not be written (is it full?)"
     if isinstance(exc, OSError):
         return exc.strerror or exc.__class__.__name__
     return str(exc) or exc.__class__.__name__

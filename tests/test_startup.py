@@ -86,7 +86,10 @@ async def test_key_created_on_first_start_then_required(settings):
 
 def _run_cli(env_extra: dict, tmp_path: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WAAKZAAM_"))}
-    env.update(env_extra)
+    empty = tmp_path / "empty.env"  # not the repository's .env, whatever a developer put there
+    empty.write_text("")
+    empty.chmod(0o600)
+    env.update({"WAAKZAAM_ENV_FILE": str(empty), **env_extra})
     return subprocess.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=60)
 
