@@ -194,7 +194,7 @@ def test_secrets_never_appear_in_a_repr(settings):
 def test_start_script_makes_a_private_env_file(tmp_path):
     import shutil
 
-    for name in ("scripts/start", "scripts/_setup.sh", ".env.example", "pyproject.toml"):
+    for name in ("scripts/start", "scripts/_setup.sh", ".env.example", "pyproject.toml", "constraints.txt"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, tmp_path / name)
     # A stand-in for the project's virtualenv: the script's own steps are what is tested.
@@ -202,7 +202,8 @@ def test_start_script_makes_a_private_env_file(tmp_path):
     for tool in ("python", "waakzaam"):
         (tmp_path / ".venv" / "bin" / tool).write_text("#!/bin/sh\nexit 0\n")
         (tmp_path / ".venv" / "bin" / tool).chmod(0o755)
-    stamp = subprocess.run(["sha256sum", "pyproject.toml"], cwd=tmp_path, capture_output=True, text=True).stdout
+    stamp = subprocess.run("cat pyproject.toml constraints.txt | sha256sum", shell=True, cwd=tmp_path,
+                           capture_output=True, text=True).stdout
     (tmp_path / ".venv" / ".installed").write_text(stamp.split()[0] + "\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WAAKZAAM_"))}
     result = subprocess.run(["bash", "scripts/start"], cwd=tmp_path, env={**env, "HOME": str(tmp_path)},
