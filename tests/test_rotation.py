@@ -188,12 +188,14 @@ async def test_a_rotation_killed_at_random_points_is_finished_by_running_it_agai
         proc = subprocess.Popen([sys.executable, "-m", "bot", "rotate-key", "--batch", "40"], env=env, cwd="/",
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         if attempt == 0:
-            time.sleep(rng.uniform(0.3, 1.0))  # maybe before anything was re-sealed
+            time.sleep(rng.uniform(0.05, 0.3))  # while it starts: before anything was re-sealed
         else:
-            for line in proc.stderr:  # wait until it is under way, then a little longer
-                if line.startswith("re-sealing:") and not line.startswith("re-sealing: 0/"):
-                    break
-            time.sleep(rng.uniform(0.0, 0.15))
+            stop_at = rng.uniform(0.1, 0.7)  # then at a random point under way, never at its end
+            for line in proc.stderr:
+                if line.startswith("re-sealing:"):
+                    done, total = map(int, line.split()[1].split("/"))
+                    if total and done / total >= stop_at:
+                        break
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
