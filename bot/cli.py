@@ -284,6 +284,15 @@ def main(argv: list[str] | None = None) -> int:
     logs.configure(settings.log_level, getattr(args, "log_format", None) or settings.log_format)
     if settings.env_file and (warning := env_file_warning(settings.env_file)) and command != "check":
         log.warning(warning)
+    try:
+        return _dispatch(command, settings, args)
+    except KeyboardInterrupt:
+        _say(f"{command} interrupted; nothing is half done"
+             + (": run it again to finish the rotation." if command == "rotate-key" else "."))
+        return 130
+
+
+def _dispatch(command: str, settings, args) -> int:
     if command == "invite":
         return asyncio.run(_invite(settings, INVITE_ROLES[args.role]))
     if command == "check":
