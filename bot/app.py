@@ -11,7 +11,9 @@ from telegram.request import BaseRequest
 
 from handlers import register_all
 
+from . import clock
 from .charter import Charter
+from .checks import placeholder_referrals, placeholder_warning
 from .core import open_core
 from . import menus
 from .i18n import LANGUAGES, Translator
@@ -68,6 +70,10 @@ async def _post_init(app: Application) -> None:
     services.bot_username = app.bot.username
     if moved := await core.outbox.after_restart():
         log.info("outbox: %d deliveries were in flight at the last stop; they go again, marked", moved)
+    counts = await core.meta.counts()
+    log.info("database open: %s", ", ".join(f"{name.replace('_', ' ')} {n}" for name, n in counts.items()))
+    if placeholders := placeholder_referrals(core.charter):
+        log.warning("%s", placeholder_warning(placeholders))
     app.bot_data["services"] = services
     app.bot_data["inbox"] = Inbox(app, services)
     if app.job_queue is not None:
@@ -81,17 +87,24 @@ async def _post_init(app: Application) -> None:
 
 
 async def _drain_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await services(context).sender.flush()
+    await _flush(context)
+
+
+async def _flush(context: ContextTypes.DEFAULT_TYPE) -> None:
+    if sent := await services(context).sender.flush():
+        log.info("outbox: %d delivered", sent)
 
 
 async def _sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
     await services(context).promise.sweep()
-    await services(context).sender.flush()
+    context.application.bot_data["last_sweep"] = clock.now()
+    await _flush(context)
 
 
 async def _retention(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await services(context).retention.run()
-    await context.application.bot_data["inbox"].forget_handled()
+    report = await services(context).retention.run()
+    forgotten = await context.application.bot_data["inbox"].forget_handled()
+    log.info("retention job: %d cases erased, %d handled updates forgotten", report.cases, forgotten)
 
 
 async def _publish_commands(app: Application) -> None:
@@ -114,7 +127,7 @@ async def _post_shutdown(app: Application) -> None:
 async def _drain_after(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """After every update, deliver what it queued right away rather than at the next tick."""
     if "services" in context.application.bot_data:
-        await services(context).sender.flush()
+        await _flush(context)
 
 
 __all__ = ["build_application"]

@@ -1,25 +1,49 @@
-"""The `waakzaam` command: run the bot, or invite someone from the shell.
+"""The `waakzaam` command: run the bot, invite someone, and the operator's tools.
 
-It speaks to Telegram for the start-up check (is the token right, is the Bot API there)
-and to build invitation links with the bot's name."""
+    waakzaam run [--webhook URL]      the bot (polling unless a webhook URL is given)
+    waakzaam invite coordinator|listener|steering
+    waakzaam check [--offline]        is everything ready? one line per finding
+    waakzaam backup PATH              a verified, encrypted copy while the bot runs
+    waakzaam restore PATH [--force]   put a backup in place (the bot stopped)
+    waakzaam rotate-key               a new key version; every sealed value re-sealed
+
+Settings come from the environment and the `.env` file of the repository folder (or the file
+WAAKZAAM_ENV_FILE names), whatever the current folder. Output for operators is English, one
+line per problem. Exit codes: 0 done, 1 a check or an operation failed, 2 usage, settings or
+start-up. It speaks to Telegram for the start-up check (is the token right, is the Bot API
+there) and to build invitation links with the bot's name.
+"""
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
-import os
 import sys
+from pathlib import Path
 
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
-from . import logs
+from . import backups, checks, logs
 from .app import build_application
 from .core import StartupError, open_core
+from .crypto import KeyFileError, Vault, read_key_files
 from .inbox import serve
-from .settings import SettingsError, env_file_warning, load_settings
+from .lock import Busy, DatabaseLock
+from .rotation import RotationError, rotate
+from .settings import (LOG_FORMATS, PROJECT_DIR, SettingsError, check_port, check_webhook_url, env_file_warning,
+                       load_settings)
+from .webhook import WebhookError, serve_webhook
 
 log = logging.getLogger("waakzaam")
+
+# The README's words for who is invited, and the role each is stored as.
+INVITE_ROLES = {"coordinator": "coordinator", "listener": "member", "member": "member", "steering": "steering"}
+ROLE_WORDS = {"coordinator": "a coordinator", "member": "a listener", "steering": "a steering group member"}
+
+
+def _say(problem: str) -> None:
+    print(f"waakzaam: {problem}", file=sys.stderr)
 
 
 async def _preflight(settings) -> str | None:
@@ -40,12 +64,34 @@ async def _preflight(settings) -> str | None:
     return None
 
 
-def _run(settings) -> int:
-    if problem := asyncio.run(_preflight(settings)):
-        print(f"waakzaam: {problem}", file=sys.stderr)
+def _run(settings, args) -> int:
+    try:
+        url = check_webhook_url(args.webhook, "--webhook") if args.webhook else settings.webhook_url
+        listen = args.listen or settings.webhook_listen
+        port = check_port("--port", args.port) if args.port else settings.webhook_port
+    except SettingsError as exc:
+        _say(str(exc))
         return 2
-    log.info("starting")
-    asyncio.run(serve(build_application(settings), interval=settings.poll_interval))
+    try:
+        lock = DatabaseLock(settings.db_path).acquire("the bot")
+    except (Busy, OSError) as exc:
+        _say(f"cannot start: {exc}")
+        return 2
+    with lock:
+        if problem := asyncio.run(_preflight(settings)):
+            _say(problem)
+            return 2
+        app = build_application(settings)
+        if url:
+            log.info("starting in webhook mode")
+            try:
+                asyncio.run(serve_webhook(app, url=url, listen=listen, port=port, secret=settings.webhook_secret))
+            except WebhookError as exc:
+                _say(f"cannot start: {exc}")
+                return 2
+        else:
+            log.info("starting in polling mode")
+            asyncio.run(serve(app, interval=settings.poll_interval))
     return 0
 
 
@@ -53,45 +99,211 @@ async def _invite(settings, role: str) -> int:
     try:
         core = await open_core(settings)
     except StartupError as exc:
-        print(f"waakzaam: {exc}", file=sys.stderr)
+        _say(str(exc))
         return 2
     try:
         code = await core.invites.create(role, settings.invite_ttl)
     finally:
         await core.close()
     days = int(settings.invite_ttl.total_seconds() // 86400)
+    who = ROLE_WORDS[role]
     try:
         async with Bot(settings.token, base_url=settings.api_base_url) as bot:
             username = bot.username
     except TelegramError:
-        print(f"One-time invitation for a {role}, valid {days} days. The bot could not be reached to "
+        print(f"One-time invitation for {who}, valid {days} days. The bot could not be reached to "
               f"build the link; in Telegram, send this to your bot:\n/start {code}")
         return 0
-    print(f"One-time invitation for a {role}, valid {days} days. Send it to one person only:")
+    print(f"One-time invitation for {who}, valid {days} days. Send it to one person only:")
     print(f"https://t.me/{username}?start={code}")
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="waakzaam", description="Confidential bot for a vigilance network.")
-    commands = parser.add_subparsers(dest="command")
-    commands.add_parser("run", help="run the bot (polling); the default")
-    invite = commands.add_parser("invite", help="print a one-time invitation link")
-    invite.add_argument("role", choices=("coordinator", "member", "steering"))
-    args = parser.parse_args(argv)
-
-    level = os.environ.get("WAAKZAAM_LOG_LEVEL", "INFO").upper()
-    logs.configure(level if level in ("DEBUG", "INFO", "WARNING", "ERROR") else "INFO")
+async def _bot_api_finding(settings) -> checks.Finding:
     try:
-        settings = load_settings()
-    except SettingsError as exc:
-        print(f"waakzaam: {exc}", file=sys.stderr)
+        async with Bot(settings.token, base_url=settings.api_base_url) as bot:
+            return checks.Finding(checks.OK, f"Telegram accepts the token: the bot is @{bot.username}")
+    except InvalidToken:
+        return checks.Finding(checks.FAIL, "Telegram refused TELEGRAM_BOT_TOKEN; check it with @BotFather (/mybots)")
+    except (NetworkError, TelegramError) as exc:
+        return checks.Finding(checks.FAIL, f"cannot reach the Bot API at {settings.api_base_url} "
+                                           f"({exc.__class__.__name__})")
+
+
+def _check(settings, offline: bool) -> int:
+    findings = checks.check(settings)
+    if settings.token and not offline:
+        findings.append(asyncio.run(_bot_api_finding(settings)))
+    for finding in findings:
+        print(finding)
+    failed = sum(f.level == checks.FAIL for f in findings)
+    warned = sum(f.level == checks.WARN for f in findings)
+    print(f"{failed} problem(s) that block running, {warned} warning(s).")
+    return 1 if failed else 0
+
+
+def _keyring(settings) -> Vault:
+    """Every key version held, for opening backups (which version is active does not matter)."""
+    keys = read_key_files(settings.key_file)
+    if not keys:
+        raise KeyFileError(f"there is no key file at {settings.key_file} (WAAKZAAM_KEY_FILE): put the key file that "
+                           "belongs with the database there (mode 600)")
+    return Vault.from_master_keys(keys, max(keys))
+
+
+def _backup(settings, target: str) -> int:
+    try:
+        copy = backups.make(settings.db_path, settings.key_file, _keyring(settings), Path(target))
+    except (KeyFileError, backups.BackupError) as exc:
+        _say(f"backup failed: {exc}")
+        return 1
+    keys = ", ".join(str(p) for p in sorted(settings.key_file.parent.glob(f"{settings.key_file.stem}*"))
+                     if not p.name.endswith(".partial"))
+    print(f"Backup written and verified: {copy.path} ({copy.size} bytes, schema version {copy.schema_version}, "
+          f"key version {copy.key_version}, mode 600).")
+    print(f"It is encrypted and holds no key: keep a copy of the key file(s) ({keys}) apart from it.")
+    return 0
+
+
+def _restore(settings, source: str, force: bool) -> int:
+    try:
+        with DatabaseLock(settings.db_path).acquire("a restore"):
+            done = backups.restore(Path(source), settings.db_path, _keyring(settings), force=force)
+    except (Busy, KeyFileError, backups.BackupError, OSError) as exc:
+        _say(f"restore failed: {exc}")
+        return 1
+    print(f"Restored {done.source} into {done.db_path} (schema version {done.schema_version}).")
+    if done.kept_aside:
+        print(f"The database it replaced is kept as {done.kept_aside}; remove it when you no longer need it.")
+    print("Start the bot as usual; migrations, if any are pending, run then (after an automatic backup).")
+    return 0
+
+
+class _Progress:
+    """A progress bar on a terminal; a line every tenth otherwise (logs, tests)."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.shown = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.tty:
+            filled = 30 * done // total if total else 30
+            print(f"\rre-sealing [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}", end="", file=sys.stderr,
+                  flush=True)
+            if done >= total:
+                print(file=sys.stderr)
+            return
+        tenth = 10 * done // total if total else 10
+        if tenth != self.shown:
+            self.shown = tenth
+            print(f"re-sealing: {done}/{total} values", file=sys.stderr, flush=True)
+
+
+async def _rotate(settings, batch: int) -> int:
+    try:
+        core = await open_core(settings, rotating=True)
+    except StartupError as exc:
+        _say(f"rotate-key failed: {exc}")
+        return 1
+    try:
+        done = await rotate(core, batch=batch, progress=_Progress())
+    except RotationError as exc:
+        _say(f"rotate-key failed: {exc}")
+        return 1
+    finally:
+        await core.close()
+    if done.resumed:
+        print(f"Finished the interrupted rotation to key version {done.version}.")
+    print(f"Key version {done.version} is active: {done.resealed} values re-sealed, {done.rekeyed} id hashes re-keyed"
+          + (f", {done.unproven} to be re-keyed when those people next write" if done.unproven else "") + ".")
+    print(f"New key file: {done.key_file}. Back it up now, apart from the database and its backups.")
+    if done.old_versions:
+        print("No longer used by this database: " + ", ".join(str(p) for p in done.old_versions.values())
+              + ". Backups made before now need it: remove it only when those backups have expired.")
+    return 0
+
+
+def _rotate_locked(settings, batch: int) -> int:
+    try:
+        lock = DatabaseLock(settings.db_path).acquire("a key rotation")
+    except (Busy, OSError) as exc:
+        _say(f"rotate-key refused: {exc}")
+        return 1
+    with lock:
+        if not settings.db_path.exists():
+            _say(f"rotate-key refused: there is no database at {settings.db_path} (WAAKZAAM_DB).")
+            return 1
+        return asyncio.run(_rotate(settings, batch))
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--log-format", choices=LOG_FORMATS, default=argparse.SUPPRESS,
+                        help="text (default) or json: one JSON object per line, for log collectors")
+    parser = argparse.ArgumentParser(prog="waakzaam", parents=[common],
+                                     description="Confidential bot for a vigilance network.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = commands.add_parser("run", parents=[common], help="run the bot (polling unless --webhook); the default")
+    run.add_argument("--webhook", metavar="URL", help="webhook mode: the public https URL Telegram posts to")
+    run.add_argument("--listen", metavar="ADDRESS", help="webhook mode: address to listen on (default 127.0.0.1)")
+    run.add_argument("--port", metavar="PORT", help="webhook mode: port to listen on (default 8443)")
+    invite = commands.add_parser("invite", parents=[common], help="print a one-time invitation link")
+    invite.add_argument("role", choices=tuple(INVITE_ROLES), metavar="ROLE",
+                        help="coordinator, listener or steering (a steering group member); member = listener")
+    check = commands.add_parser("check", parents=[common], help="check settings, key, database, charter")
+    check.add_argument("--offline", action="store_true", help="do not ask Telegram whether the token works")
+    backup = commands.add_parser("backup", parents=[common], help="write a verified backup (the bot may run)")
+    backup.add_argument("path", metavar="PATH", help="a new file, or a folder for a dated file")
+    restore = commands.add_parser("restore", parents=[common], help="put a backup in place (stop the bot first)")
+    restore.add_argument("path", metavar="PATH", help="the backup file")
+    restore.add_argument("--force", action="store_true", help="replace a database that is newer than the backup")
+    rotate_key = commands.add_parser("rotate-key", parents=[common],
+                                     help="make a new key version and re-seal everything (stop the bot first)")
+    rotate_key.add_argument("--batch", type=int, default=500, metavar="N", help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command = args.command or "run"
+    if command == "run" and args.command is None:
+        args.webhook = args.listen = args.port = None
+    if not (PROJECT_DIR / "migrations").is_dir() or not (PROJECT_DIR / "charter").is_dir():
+        _say(f"cannot find migrations/ and charter/ in {PROJECT_DIR}: install Waakzaam from a clone of its repository "
+             "(pip install -e .), as scripts/start does.")
         return 2
-    if warning := env_file_warning(".env"):
+    try:
+        settings = load_settings(require_token=command in ("run", "invite"))
+    except SettingsError as exc:
+        if command == "check":
+            print(f"FAIL {exc}")
+            return 1
+        _say(str(exc))
+        return 2
+    logs.configure(settings.log_level, getattr(args, "log_format", None) or settings.log_format)
+    if settings.env_file and (warning := env_file_warning(settings.env_file)) and command != "check":
         log.warning(warning)
-    if args.command == "invite":
-        return asyncio.run(_invite(settings, args.role))
-    return _run(settings)
+    try:
+        return _dispatch(command, settings, args)
+    except KeyboardInterrupt:
+        _say(f"{command} interrupted; nothing is half done"
+             + (": run it again to finish the rotation." if command == "rotate-key" else "."))
+        return 130
+
+
+def _dispatch(command: str, settings, args) -> int:
+    if command == "invite":
+        return asyncio.run(_invite(settings, INVITE_ROLES[args.role]))
+    if command == "check":
+        return _check(settings, args.offline)
+    if command == "backup":
+        return _backup(settings, args.path)
+    if command == "restore":
+        return _restore(settings, args.path, args.force)
+    if command == "rotate-key":
+        return _rotate_locked(settings, max(1, args.batch))
+    return _run(settings, args)
 
 
 if __name__ == "__main__":

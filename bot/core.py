@@ -1,11 +1,13 @@
 """Opening the store: key checks, migrations, and the repositories and services."""
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from dataclasses import dataclass, field
 
+from . import backups
 from .charter import Charter
-from .crypto import DecryptionError, KeyFileError, Vault, new_master_key, read_key_file, write_key_file
+from .crypto import DecryptionError, KeyFileError, Vault, key_path, new_master_key, read_key_files, write_key_file
 from .settings import Settings
 from .i18n import Translator
 from .storage.audit import AuditRepository
@@ -16,18 +18,16 @@ from .storage.inbox import InboxRepository
 from .storage.invites import InviteRepository
 from .storage.meetings import MeetingRepository
 from .storage.members import MemberRepository
+from .storage.meta import KEY_CHECK, KEY_CHECK_NAME, MetaRepository
+from .storage.migrations import MigrationError, current_version, migrate, pending
 from .storage.oncall import OnCallRepository
-from .storage.meta import MetaRepository
-from .storage.migrations import MigrationError, migrate
 from .storage.outbox import OutboxRepository
 from .storage.people import PeopleRepository
 from .storage.prompts import PromptRepository
 from .storage.removals import RemovalRepository
+from .storage.rekeying import Rekeying
 from .storage.requests import RequestRepository
 from .storage.volunteers import VolunteerRepository
-
-KEY_CHECK = b"waakzaam key check"
-KEY_CHECK_NAME = "key_check"
 
 
 class StartupError(Exception):
@@ -83,36 +83,40 @@ class Core:
 
 
 async def _unlock(db: Database, settings: Settings) -> Vault:
-    """The vault for this database; refuses, changing nothing, when the key does not fit."""
+    """The vault for this database; refuses, changing nothing, when the key does not fit.
+
+    Every key version on disk is loaded (a keyring); the key check's first byte names the
+    active one, which must be there and must open it."""
     has_tables = await db.has_tables()
     meta = MetaRepository(db)
     check = await meta.get(KEY_CHECK_NAME) if await meta.has_table() else None
     try:
-        key = read_key_file(settings.key_file)
+        keys = read_key_files(settings.key_file)
     except KeyFileError as exc:
         raise StartupError(f"{exc}. Nothing was changed.") from None
-    if key is None:
+    active = check[0] if check else max(keys, default=1)
+    if active not in keys:
         if has_tables:
             raise StartupError(
-                f"the key file {settings.key_file} is missing but the database {settings.db_path} "
+                f"the key file {key_path(settings.key_file, active)} is missing but the database {settings.db_path} "
                 "holds data. Restore the key file (WAAKZAAM_KEY_FILE); without it the data cannot "
                 "be read. Nothing was changed."
             )
-        key = new_master_key()
+        keys[active] = new_master_key()
         try:
-            write_key_file(settings.key_file, key)
+            write_key_file(settings.key_file, keys[active])
         except OSError as exc:
             raise StartupError(
                 f"cannot create the key file {settings.key_file} ({_reason(exc)}). Check WAAKZAAM_KEY_FILE: "
                 "its folder must be creatable and writable by this user. Nothing was changed."
             ) from None
-    vault = Vault.from_master_key(key)
+    vault = Vault.from_master_keys(keys, active)
     if check is not None:
         try:
             vault.open_bytes("meta", "value", KEY_CHECK_NAME, check)
         except DecryptionError:
             raise StartupError(
-                f"the key in {settings.key_file} does not fit the database {settings.db_path}. "
+                f"the key in {key_path(settings.key_file, active)} does not fit the database {settings.db_path}. "
                 "Use the key file that was made with this database. Nothing was changed."
             ) from None
     return vault
@@ -122,8 +126,11 @@ def _reason(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or str(exc) or exc.__class__.__name__
 
 
-async def open_core(settings: Settings, charter: Charter | None = None) -> Core:
-    """Open the database and its key; every problem is one StartupError line for the operator."""
+async def open_core(settings: Settings, charter: Charter | None = None, *, rotating: bool = False) -> Core:
+    """Open the database and its key; every problem is one StartupError line for the operator.
+
+    Pending migrations run after an automatic backup beside the database. A database whose key
+    rotation was interrupted opens only for `rotating` (the rotation itself)."""
     db = Database(settings.db_path)
     try:
         await db.connect()
@@ -135,10 +142,15 @@ async def open_core(settings: Settings, charter: Charter | None = None) -> Core:
         ) from None
     try:
         vault = await _unlock(db, settings)
+        if not rotating and await MetaRepository(db).has_table() and (target := await Rekeying(db, vault).target()):
+            raise StartupError(
+                f"a key rotation to key version {target} was interrupted. Run `waakzaam rotate-key` again to finish "
+                "it (it goes on where it stopped), then start the bot. Nothing was changed.")
         try:
+            await _backup_before_migrations(db, vault, settings)
             await migrate(db, vault)
             await MetaRepository(db).add(KEY_CHECK_NAME, vault.seal("meta", "value", KEY_CHECK_NAME, KEY_CHECK))
-        except MigrationError as exc:
+        except (MigrationError, backups.BackupError) as exc:
             raise StartupError(str(exc)) from None
         except sqlite3.Error as exc:
             raise StartupError(
@@ -149,3 +161,11 @@ async def open_core(settings: Settings, charter: Charter | None = None) -> Core:
     except BaseException:
         await db.close()
         raise
+
+
+async def _backup_before_migrations(db: Database, vault: Vault, settings: Settings) -> None:
+    """A database with data that is about to change schema is copied first, beside itself."""
+    todo = await pending(db)
+    version = await current_version(db)
+    if todo and version > 0:
+        await asyncio.to_thread(backups.before_migrations, settings.db_path, vault, version, todo[-1].version)

@@ -30,7 +30,7 @@ from telegram.ext import Application
 from . import clock
 from .i18n import Translator, pick_language
 from .services import Services
-from .storage.inbox import Received
+from .storage.inbox import Received, sender_of
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ class Inbox:
         new = 0
         async with self.services.core.db.transaction():
             for update in updates:
-                new += await self.store.record(int(update["update_id"]), _sender(update),
+                new += await self.store.record(int(update["update_id"]), sender_of(update),
                                                json.dumps(update, separators=(",", ":")))
         if new:
             self.wake.set()
@@ -124,8 +124,11 @@ class Inbox:
         if handling.error is None:
             await self.store.done(received.id)
         elif may_pass(handling.error) and received.attempts + 1 < MAX_ATTEMPTS:
+            log.info("update #%d: failed (%s); tried again later", received.id, handling.error.__class__.__name__)
             await self.store.retry_later(received.id, RETRY_DELAYS[min(received.attempts, len(RETRY_DELAYS) - 1)])
         else:
+            log.warning("update #%d: failed after %d attempts (%s); the person is told", received.id,
+                        received.attempts + 1, handling.error.__class__.__name__)
             await self.store.done(received.id, "failed")
             await self._tell_truth(update, received.id)
 
@@ -256,13 +259,6 @@ async def _sleep(stop: asyncio.Event, seconds: float) -> None:
         pass
 
 
-def _sender(update: dict) -> int | None:
-    for kind in ("message", "edited_message", "callback_query", "my_chat_member"):
-        if kind in update:
-            return (update[kind].get("from") or {}).get("id")
-    return None
-
-
 def _seconds(value: float | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
@@ -274,20 +270,25 @@ def _kind(update: Update) -> str:
     return "other"
 
 
-async def serve(app: Application, *, timeout: int = 10, interval: float = 0.0) -> None:
-    """Run the bot in polling mode until SIGINT or SIGTERM: the lifecycle run_polling would
-    give, with the durable inbox in place of PTB's updater."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+async def serve(app: Application, *, timeout: int = 10, interval: float = 0.0,
+                stop: asyncio.Event | None = None) -> None:
+    """Run the bot in polling mode until SIGINT or SIGTERM (or `stop`): the lifecycle run_polling
+    would give, with the durable inbox in place of PTB's updater."""
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
     await app.initialize()
     try:
         if app.post_init:
             await app.post_init(app)
         inbox: Inbox = app.bot_data["inbox"]
-        await app.bot.delete_webhook()  # polling and a webhook exclude each other
         await app.start()
+        try:  # a webhook left from webhook mode would make Telegram refuse getUpdates
+            await app.bot.delete_webhook()
+        except TelegramError as exc:
+            log.warning("could not remove a webhook before polling (%s)", exc.__class__.__name__)
         log.info("started; polling for updates")
         worker = asyncio.create_task(inbox.work(stop), name="inbox-work")
         poller = asyncio.create_task(inbox.poll(stop, timeout=timeout, interval=interval), name="inbox-poll")

@@ -7,9 +7,11 @@ their floor are dropped whatever level the operator picks.
 """
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
+from datetime import UTC, datetime
 
 LIBRARY_FLOORS = {
     "telegram": logging.INFO,
@@ -43,9 +45,26 @@ class PrivacyFilter(logging.Filter):
         return True
 
 
-def configure(level: str = "INFO") -> None:
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line for log collectors: time (UTC), level, logger, message, and the
+    error's traceback when there is one. It formats what the PrivacyFilter let through."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_text:
+            line["error"] = record.exc_text
+        return json.dumps(line, ensure_ascii=False)
+
+
+def configure(level: str = "INFO", fmt: str = "text") -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonFormatter() if fmt == "json"
+                         else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(PrivacyFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

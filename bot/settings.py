@@ -18,6 +18,14 @@ from .i18n import LANGUAGES
 
 OFFICIAL_API = "https://api.telegram.org/bot"
 _TOKEN_SHAPE = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
+# The repository folder: the code, charter/ and migrations/ live here, and so does `.env` by
+# default. Relative paths in the settings are taken from the folder of the `.env` file in use
+# (this folder unless WAAKZAAM_ENV_FILE names another), so every command finds the same
+# database and key from whatever folder it is started.
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("text", "json")
+_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
 
 
 class SettingsError(Exception):
@@ -59,6 +67,16 @@ class Settings:
     retention: timedelta = timedelta(days=90)
     # Staff per department, to set the network's make-up beside (optional).
     headcount: dict[str, int] = field(default_factory=dict)
+    log_level: str = "INFO"
+    log_format: str = "text"
+    # Webhook mode (polling when no URL is set): Telegram posts updates to this public URL; the
+    # bot listens on webhook_listen:webhook_port, usually behind a reverse proxy that ends TLS.
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: str | None = field(default=None, repr=False)
+    # The .env file the settings came from (None: the process environment only).
+    env_file: Path | None = None
 
     @property
     def key_is_beside_db(self) -> bool:
@@ -88,11 +106,27 @@ def env_file_warning(env_file: Path | str | None) -> str | None:
     return None
 
 
-def load_settings(env_file: Path | str | None = ".env", *, require_token: bool = True) -> Settings:
-    """Read settings; `.env` fills in what the process environment does not set."""
+def default_env_file() -> Path:
+    """WAAKZAAM_ENV_FILE when set (e.g. /etc/waakzaam/waakzaam.env), else `.env` in the
+    repository folder: never the current folder, so a command run elsewhere reads the same."""
+    named = os.environ.get("WAAKZAAM_ENV_FILE", "").strip()
+    return Path(named).expanduser().absolute() if named else PROJECT_DIR / ".env"
+
+
+def load_settings(env_file: Path | str | None = None, *, require_token: bool = True) -> Settings:
+    """Read settings; the `.env` file fills in what the process environment does not set.
+
+    Relative paths (WAAKZAAM_DB, WAAKZAAM_KEY_FILE) are taken from the `.env` file's folder."""
+    env_path = Path(env_file).absolute() if env_file else default_env_file()
+    base = env_path.parent
     source: dict[str, str | None] = {}
-    if env_file and Path(env_file).is_file():
-        source = dict(dotenv_values(env_file))
+    if env_path.is_file():
+        try:
+            source = dict(dotenv_values(env_path))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"cannot read {env_path} ({exc.__class__.__name__}); check its owner and mode.") from None
+    elif os.environ.get("WAAKZAAM_ENV_FILE", "").strip() and env_file is None:
+        raise SettingsError(f"WAAKZAAM_ENV_FILE names {env_path}, which does not exist.")
 
     token = _env(source, "TELEGRAM_BOT_TOKEN") or ""
     if require_token and not token:
@@ -106,7 +140,8 @@ def load_settings(env_file: Path | str | None = ".env", *, require_token: bool =
             "a long code, as @BotFather shows it). Copy it again without spaces or quotes."
         )
 
-    kwargs: dict = {"token": token}
+    kwargs: dict = {"token": token, "env_file": env_path if env_path.is_file() else None,
+                    "db_path": base / Settings.db_path}
 
     if api := _env(source, "TELEGRAM_API_BASE_URL"):
         if not re.match(r"^https?://[^/\s]+(/\S*)?$", api):
@@ -117,9 +152,9 @@ def load_settings(env_file: Path | str | None = ".env", *, require_token: bool =
         kwargs["api_base_url"] = api
 
     if db := _env(source, "WAAKZAAM_DB"):
-        kwargs["db_path"] = Path(db).expanduser()
+        kwargs["db_path"] = base / Path(db).expanduser()
     if key := _env(source, "WAAKZAAM_KEY_FILE"):
-        kwargs["key_file"] = Path(key).expanduser()
+        kwargs["key_file"] = base / Path(key).expanduser()
 
     if tz := _env(source, "WAAKZAAM_TIMEZONE"):
         try:
@@ -206,6 +241,16 @@ def load_settings(env_file: Path | str | None = ".env", *, require_token: bool =
     if poll := _env(source, "WAAKZAAM_POLL_INTERVAL"):
         kwargs["poll_interval"] = _positive_number("WAAKZAAM_POLL_INTERVAL", poll, allow_zero=True)
 
+    if level := _env(source, "WAAKZAAM_LOG_LEVEL"):
+        if level.upper() not in LOG_LEVELS:
+            raise SettingsError(f"WAAKZAAM_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {level!r}.")
+        kwargs["log_level"] = level.upper()
+    if fmt := _env(source, "WAAKZAAM_LOG_FORMAT"):
+        if fmt.lower() not in LOG_FORMATS:
+            raise SettingsError(f"WAAKZAAM_LOG_FORMAT must be text or json, not {fmt!r}.")
+        kwargs["log_format"] = fmt.lower()
+    kwargs.update(_webhook(source))
+
     settings = Settings(**kwargs)
     if settings.key_is_beside_db:
         raise SettingsError(
@@ -213,6 +258,40 @@ def load_settings(env_file: Path | str | None = ".env", *, require_token: bool =
             "of that folder would then carry its own key. Put the key file somewhere else."
         )
     return settings
+
+
+def _webhook(source: dict[str, str | None]) -> dict:
+    found: dict = {}
+    if url := _env(source, "WAAKZAAM_WEBHOOK_URL"):
+        found["webhook_url"] = check_webhook_url(url)
+    if listen := _env(source, "WAAKZAAM_WEBHOOK_LISTEN"):
+        if not re.match(r"^[A-Za-z0-9.:-]+$", listen):
+            raise SettingsError("WAAKZAAM_WEBHOOK_LISTEN must be an address to listen on, such as 127.0.0.1.")
+        found["webhook_listen"] = listen
+    if port := _env(source, "WAAKZAAM_WEBHOOK_PORT"):
+        found["webhook_port"] = check_port("WAAKZAAM_WEBHOOK_PORT", port)
+    if secret := _env(source, "WAAKZAAM_WEBHOOK_SECRET"):
+        if not _SECRET_SHAPE.match(secret):
+            raise SettingsError("WAAKZAAM_WEBHOOK_SECRET must be 16 to 256 letters, digits, '-' or '_' "
+                                "(Telegram's rule); leave it empty for a new random one at every start.")
+        found["webhook_secret"] = secret
+    return found
+
+
+def check_webhook_url(url: str, name: str = "WAAKZAAM_WEBHOOK_URL") -> str:
+    """Telegram posts only to https (ports 443, 80, 88, 8443); http is allowed for 127.0.0.1 tests."""
+    if not re.match(r"^https://[^/\s:]+(:(443|80|88|8443))?(/\S*)?$", url) and \
+            not re.match(r"^http://(127\.0\.0\.1|localhost)(:\d+)?(/\S*)?$", url):
+        raise SettingsError(
+            f"{name} must be the public https address Telegram posts updates to, such as "
+            "https://bot.example.org/telegram (port 443, 80, 88 or 8443).")
+    return url
+
+
+def check_port(name: str, raw: str) -> int:
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise SettingsError(f"{name} must be a port number from 1 to 65535, not {raw!r}.")
+    return int(raw)
 
 
 def _positive_number(name: str, raw: str, *, allow_zero: bool = False) -> float:

@@ -1,5 +1,6 @@
 # Shared by scripts/start and scripts/test: a project virtualenv with the package installed.
-# Re-installs only when pyproject.toml changed, so repeated runs start fast.
+# Every package at the exact version in constraints.txt (reproducible installs); re-installs
+# only when pyproject.toml or constraints.txt changed, so repeated runs start fast.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -19,13 +20,13 @@ setup_venv() {  # $1: pip extras, e.g. "" or "[test]"
   local extras="${1:-}"
   local stamp=".venv/.installed${extras}"
   local want
-  want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+  want="$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)"
   if [ ! -x .venv/bin/python ]; then
     "$(find_python)" -m venv .venv
   fi
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet -e ".${extras}"
+    .venv/bin/python -m pip install --quiet -c constraints.txt --upgrade pip
+    .venv/bin/python -m pip install --quiet -c constraints.txt -e ".${extras}"
     echo "$want" > "$stamp"
   fi
 }

@@ -86,7 +86,10 @@ async def test_key_created_on_first_start_then_required(settings):
 
 def _run_cli(env_extra: dict, tmp_path: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WAAKZAAM_"))}
-    env.update(env_extra)
+    empty = tmp_path / "empty.env"  # not the repository's .env, whatever a developer put there
+    empty.write_text("")
+    empty.chmod(0o600)
+    env.update({"WAAKZAAM_ENV_FILE": str(empty), **env_extra})
     return subprocess.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=60)
 
@@ -191,7 +194,7 @@ def test_secrets_never_appear_in_a_repr(settings):
 def test_start_script_makes_a_private_env_file(tmp_path):
     import shutil
 
-    for name in ("scripts/start", "scripts/_setup.sh", ".env.example", "pyproject.toml"):
+    for name in ("scripts/start", "scripts/_setup.sh", ".env.example", "pyproject.toml", "constraints.txt"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, tmp_path / name)
     # A stand-in for the project's virtualenv: the script's own steps are what is tested.
@@ -199,7 +202,8 @@ def test_start_script_makes_a_private_env_file(tmp_path):
     for tool in ("python", "waakzaam"):
         (tmp_path / ".venv" / "bin" / tool).write_text("#!/bin/sh\nexit 0\n")
         (tmp_path / ".venv" / "bin" / tool).chmod(0o755)
-    stamp = subprocess.run(["sha256sum", "pyproject.toml"], cwd=tmp_path, capture_output=True, text=True).stdout
+    stamp = subprocess.run("cat pyproject.toml constraints.txt | sha256sum", shell=True, cwd=tmp_path,
+                           capture_output=True, text=True).stdout
     (tmp_path / ".venv" / ".installed").write_text(stamp.split()[0] + "\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WAAKZAAM_"))}
     result = subprocess.run(["bash", "scripts/start"], cwd=tmp_path, env={**env, "HOME": str(tmp_path)},

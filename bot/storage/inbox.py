@@ -18,6 +18,14 @@ class Received:
     attempts: int
 
 
+def sender_of(update: dict) -> int | None:
+    """The Telegram id of who sent an update (as Telegram's JSON), if any."""
+    for kind in ("message", "edited_message", "callback_query", "my_chat_member"):
+        if kind in update:
+            return (update[kind].get("from") or {}).get("id")
+    return None
+
+
 class InboxRepository:
     def __init__(self, db: Database, vault: Vault) -> None:
         self.db = db
@@ -76,7 +84,21 @@ class InboxRepository:
     async def pending(self) -> int:
         return await self.db.fetchval("SELECT COUNT(*) FROM inbox WHERE state = 'pending'")
 
+    async def health(self) -> dict[str, int]:
+        """Counts for the health check: updates waiting, and how long the oldest due one waits."""
+        now = clock.iso(clock.now())
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) AS pending, MIN(CASE WHEN not_before <= ? THEN received_at END) AS oldest"
+            " FROM inbox WHERE state = 'pending'", (now,))
+        return {"pending": row["pending"], "oldest_due_seconds": _age(row["oldest"])}
+
     async def forget_handled(self, cutoff: datetime) -> int:
         """Telegram resends an unconfirmed update for a day at most: older ids can go."""
         return await self.db.execute(
             "DELETE FROM inbox WHERE state != 'pending' AND received_at < ?", (clock.day(cutoff),))
+
+
+def _age(iso: str | None) -> int:
+    if not iso:
+        return 0
+    return max(0, int((clock.now() - datetime.fromisoformat(iso)).total_seconds()))

@@ -15,6 +15,7 @@ ROLES = ("coordinator", "member", "steering")
 class InviteRepository:
     def __init__(self, db: Database, vault: Vault) -> None:
         self.db = db
+        self.vault = vault
         self._hash = vault.code_hash
 
     async def create(self, role: str, ttl: timedelta, created_by: int | None = None) -> str:
@@ -36,12 +37,14 @@ class InviteRepository:
         The reason is "unknown", "used", "expired" or "cancelled". Use is atomic: a code races
         once. The person who used it may use it again (the same update, handled after a crash).
         """
-        code_hash = self._hash(code)
+        # Under every key version held: an invitation made before a key rotation still works.
+        hashes = self.vault.code_hashes(code)
         now = clock.iso(clock.now())
         async with self.db.transaction():
             row = await self.db.fetchone(
-                "SELECT id, role, used_at, used_by, expires_at, cancelled_at FROM invites WHERE code_hash = ?",
-                (code_hash,),
+                "SELECT id, role, used_at, used_by, expires_at, cancelled_at FROM invites"
+                f" WHERE code_hash IN ({', '.join('?' * len(hashes))}) LIMIT 1",
+                hashes,
             )
             if row is None:
                 return None, "unknown"

@@ -8,7 +8,7 @@ Telegram already, so it goes again marked as a possible repeat.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from .. import clock
 from ..crypto import Vault
@@ -188,6 +188,14 @@ class OutboxRepository:
             " AND request_id IS NOT NULL",
             (person_id, telegram_message_id),
         )
+
+    async def oldest_due_seconds(self) -> int:
+        """How long the oldest delivery that is due has waited: large only when sending is stuck."""
+        oldest = await self.db.fetchval(
+            "SELECT MIN(not_before) FROM outbox WHERE state = 'pending' AND not_before <= ?", (clock.iso(clock.now()),))
+        if not oldest:
+            return 0
+        return max(0, int((clock.now() - datetime.fromisoformat(oldest)).total_seconds()))
 
     async def counts(self) -> dict[str, int]:
         """Deliveries by state (for the health check and the logs): counts only."""

@@ -11,8 +11,9 @@ from ..model import Person
 from .database import Database
 from .sealed import insert_sealed
 
-_SELECT = ("SELECT p.id, p.language_enc, p.access_granted,"
-           " (SELECT group_concat(role) FROM roles r WHERE r.person_id = p.id) AS roles FROM people p")
+_COLUMNS = ("SELECT p.id, p.language_enc, p.access_granted,"
+            " (SELECT group_concat(role) FROM roles r WHERE r.person_id = p.id) AS roles")
+_SELECT = f"{_COLUMNS} FROM people p"
 
 
 class PeopleRepository:
@@ -30,8 +31,17 @@ class PeopleRepository:
         return None if row is None else self._person(row)
 
     async def find(self, user_id: int) -> Person | None:
-        row = await self.db.fetchone(f"{_SELECT} WHERE p.user_hash = ?", (self.vault.user_hash(user_id),))
-        return None if row is None else self._person(row)
+        hashes = self.vault.user_hashes(user_id)
+        row = await self.db.fetchone(
+            f"{_COLUMNS}, p.user_hash FROM people p WHERE p.user_hash IN ({', '.join('?' * len(hashes))}) LIMIT 1",
+            hashes)
+        if row is None:
+            return None
+        if row["user_hash"] != hashes[0]:
+            # Hashed under an older key version (a key rotation could not re-key this row):
+            # re-keyed now that the id is at hand.
+            await self.db.execute("UPDATE people SET user_hash = ? WHERE id = ?", (hashes[0], row["id"]))
+        return self._person(row)
 
     async def ensure(self, user_id: int, chat_id: int, language: str) -> Person:
         """The person for this Telegram user, created on first contact."""

@@ -6,10 +6,49 @@ seal can name it: no placeholder row, no second write of the same record.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ..crypto import Vault
 from .database import Database
+
+
+@dataclass(frozen=True)
+class SealedColumn:
+    """A column that holds sealed values, and what each seal is bound to."""
+
+    table: str
+    name: str              # the column's name in the seal (the associated data)
+    row_key: str = "id"    # the column whose value the seal names as its row
+    only: str | None = None  # a condition, for tables where only some rows are sealed
+
+    @property
+    def stored(self) -> str:
+        """The column in the table: `<name>_enc`, except meta.value."""
+        return self.name if self.table == "meta" else f"{self.name}_enc"
+
+
+# The meta rows whose value is sealed (the others are plain facts, such as when a warning went out).
+SEALED_META_KEYS = ("key_check",)
+
+# Every sealed column of the schema: what a key rotation re-seals and what a check opens.
+# tests/test_rotation.py fails when a migration adds an `_enc` column missing here.
+SEALED_COLUMNS = (
+    SealedColumn("meta", "value", "key", only="key IN ({})".format(", ".join(f"'{k}'" for k in SEALED_META_KEYS))),
+    SealedColumn("people", "chat_id"),
+    SealedColumn("people", "language"),
+    SealedColumn("people", "name"),
+    SealedColumn("members", "display_name"),
+    SealedColumn("requests", "wishes"),
+    SealedColumn("messages", "body"),
+    SealedColumn("drafts", "body"),
+    SealedColumn("outbox", "payload"),
+    SealedColumn("case_notes", "body"),
+    SealedColumn("feedback", "comment"),
+    SealedColumn("inbox", "payload", "update_id"),
+    SealedColumn("prompts", "data", "person_id"),
+    SealedColumn("volunteers", "name", "person_id"),
+)
 
 
 async def insert_sealed(

@@ -553,6 +553,9 @@ function installOverrides(app, server) {
 
   function getUpdates(ctx) {
     const { token, p, res } = ctx;
+    if (webhooks.has(token)) {
+      throw new ApiError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
+    }
     const offset = toInt(p.offset, 0);
     const limit = Math.min(100, Math.max(1, toInt(p.limit, 100)));
     const timeoutS = Math.max(0, Number(p.timeout) || 0);
@@ -584,18 +587,27 @@ function installOverrides(app, server) {
     });
   }
 
+  // Webhooks: setWebhook is recorded (getWebhookInfo shows it) but the emulator never posts
+  // updates to it; a webhook test posts updates to the bot itself. getUpdates answers 409 while
+  // a webhook is set, as Telegram does.
+  const webhooks = new Map(); // token -> {url, secret_token}
+
   function deleteWebhook(ctx) {
     if (ctx.p.drop_pending_updates === true) pendingEntries(ctx.token).forEach((e) => { e.isRead = true; });
     server.deleteWebhook(ctx.token);
+    webhooks.delete(ctx.token);
     return true;
   }
 
-  function setWebhook() {
-    throw badRequest('webhooks are not supported by the e2e emulator; run the bot in polling mode');
+  function setWebhook(ctx) {
+    if (typeof ctx.p.url !== 'string' || !/^https?:\/\//.test(ctx.p.url)) throw badRequest('bad webhook: invalid url');
+    webhooks.set(ctx.token, { url: ctx.p.url, secret_token: ctx.p.secret_token || '' });
+    return true;
   }
 
   function getWebhookInfo(ctx) {
-    return { url: '', has_custom_certificate: false, pending_update_count: pendingEntries(ctx.token).length };
+    const hook = webhooks.get(ctx.token);
+    return { url: hook ? hook.url : '', has_custom_certificate: false, pending_update_count: pendingEntries(ctx.token).length };
   }
 
   function settingKey(ctx, name) {

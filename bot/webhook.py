@@ -1,0 +1,162 @@
+"""Webhook mode: Telegram posts each update to us; it is stored before Telegram hears "200".
+
+PTB's own webhook server hands updates to its update_queue before anything is stored, so a
+crash there loses them. This small server keeps PTB's Application, handlers and JobQueue but
+answers Telegram only after the durable inbox has committed the update: until then Telegram
+keeps it and tries again. A request without the secret token Telegram was given (header
+X-Telegram-Bot-Api-Secret-Token) gets 401 and nothing is stored. `GET /health` reports, in
+counts only, whether the database, the inbox and the outbox are working.
+"""
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import re
+import secrets
+import signal
+from urllib.parse import urlsplit
+
+from telegram.error import TelegramError
+from telegram.ext import Application
+from tornado.httpserver import HTTPServer
+from tornado.web import Application as WebApplication
+from tornado.web import RequestHandler
+
+from .health import health
+from .inbox import ALLOWED_UPDATES, Inbox, storage_trouble
+
+log = logging.getLogger(__name__)
+HEALTH_PATH = "/health"
+MAX_BODY = 1024 * 1024  # an update is a few kilobytes
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+class WebhookError(Exception):
+    """Webhook mode cannot start; the message is one line for the operator."""
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class _Quiet(RequestHandler):
+    def log_exception(self, typ, value, tb) -> None:  # tornado's own would print the request
+        log.error("webhook: %s while answering a request", typ.__name__ if typ else "error")
+
+
+class UpdateHandler(_Quiet):
+    def initialize(self, inbox: Inbox, secret: str) -> None:
+        self.inbox = inbox
+        self.secret = secret.encode()
+
+    async def post(self) -> None:
+        given = self.request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, self.secret):
+            log.warning("webhook: refused a request without the right secret token (401)")
+            self.send_error(401)
+            return
+        try:
+            update = json.loads(self.request.body)
+            if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+                raise ValueError
+        except ValueError:
+            log.warning("webhook: refused a request that is not an update (400)")
+            self.send_error(400)
+            return
+        try:
+            await self.inbox.receive([update])
+        except Exception as exc:  # noqa: BLE001 - not stored: Telegram must keep it and try again
+            if not storage_trouble(exc):
+                raise
+            log.error("webhook: cannot store an update (%s); Telegram will send it again (503)",
+                      exc.__class__.__name__)
+            self.send_error(503)
+            return
+        self.set_status(200)
+        self.finish()
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        self.finish()  # an empty body: nothing about us to anyone probing
+
+
+class HealthHandler(_Quiet):
+    def initialize(self, app: Application) -> None:
+        self.app = app
+
+    async def get(self) -> None:
+        services = self.app.bot_data.get("services")
+        if services is None:
+            report = {"healthy": False, "database": "not open"}
+        else:
+            report = await health(services.core, self.app.bot_data.get("last_sweep"))
+        self.set_status(200 if report["healthy"] else 503)
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps(report))
+
+
+def web_application(app: Application, inbox: Inbox, path: str, secret: str) -> WebApplication:
+    return WebApplication([
+        (re.escape(path), UpdateHandler, {"inbox": inbox, "secret": secret}),
+        (re.escape(HEALTH_PATH), HealthHandler, {"app": app}),
+    ])
+
+
+def webhook_path(url: str) -> str:
+    path = urlsplit(url).path or "/"
+    if path == HEALTH_PATH:
+        raise WebhookError(f"the webhook URL's path cannot be {HEALTH_PATH}: that is the health endpoint")
+    return path
+
+
+async def serve_webhook(app: Application, *, url: str, listen: str, port: int, secret: str | None,
+                        stop: asyncio.Event | None = None) -> None:
+    """Run the bot in webhook mode until SIGINT or SIGTERM (or `stop`): the lifecycle of `serve`,
+    with an HTTP server in place of polling. Telegram keeps updates while the bot is stopped."""
+    path = webhook_path(url)
+    secret = secret or new_secret()
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+    await app.initialize()
+    server: HTTPServer | None = None
+    try:
+        if app.post_init:
+            await app.post_init(app)
+        inbox: Inbox = app.bot_data["inbox"]
+        await app.start()
+        server = HTTPServer(web_application(app, inbox, path, secret), max_body_size=MAX_BODY, xheaders=True)
+        try:
+            server.listen(port, address=listen)
+        except OSError as exc:
+            raise WebhookError(f"cannot listen on {listen}:{port} ({exc.strerror or exc}); check "
+                               "WAAKZAAM_WEBHOOK_LISTEN and WAAKZAAM_WEBHOOK_PORT") from None
+        try:
+            await app.bot.set_webhook(url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES))
+        except TelegramError as exc:
+            raise WebhookError(f"Telegram refused the webhook URL ({exc.__class__.__name__}: {exc}); it must be "
+                               "a public https address that reaches this bot") from None
+        log.info("started; webhook mode, listening on %s:%d", listen, port)
+        worker = asyncio.create_task(inbox.work(stop), name="inbox-work")
+        done, _ = await asyncio.wait({worker, asyncio.ensure_future(stop.wait())},
+                                     return_when=asyncio.FIRST_COMPLETED)
+        stop.set()
+        server.stop()  # no new requests; Telegram keeps what it could not deliver
+        await asyncio.wait_for(asyncio.shield(worker), timeout=30)
+        if worker in done and not worker.cancelled() and worker.exception():
+            raise worker.exception()
+        await app.stop()
+        log.info("stopped")
+    finally:
+        if server is not None:
+            server.stop()
+            await server.close_all_connections()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+        if app.post_shutdown:
+            await app.post_shutdown(app)
