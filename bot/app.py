@@ -66,7 +66,7 @@ async def _post_init(app: Application) -> None:
     settings: Settings = app.bot_data["settings"]
     core = await open_core(settings, app.bot_data.get("charter"))
     services = Services(core)
-    services.sender = Sender(core, app.bot, services.desk, services.menus)
+    services.sender = Sender(core, app.bot, services.desk, services.menus, services.casework)
     services.bot_username = app.bot.username
     if moved := await core.outbox.after_restart():
         log.info("outbox: %d deliveries were in flight at the last stop; they go again, marked", moved)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .i18n import LANGUAGES
-from .vocab import AGE_BAND, GENDER, HAND_BACK_REASONS, INVITE_ROLES, MEETING_KINDS, STATUS
+from .vocab import AGE_BAND, GENDER, HAND_BACK_REASONS, INVITE_ROLES, MEET_WAYS, MEETING_KINDS, STATUS
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,7 @@ class Code:
 # The employee: menu, request wizard, urgent path, withdrawing and ending ----------------
 LANGUAGE = Code("lang", (choice(*LANGUAGES),))
 ASK_START = Code("ask:start")
+ASK_CONCERN = Code("ask:concern")  # the same wizard, worried about someone else
 # Buttons carry the state they set, never "toggle": a double tap or a replay changes nothing more.
 NONE = "-"  # clears a wizard choice
 ASK_GENDER = Code("ask:g", (choice(*GENDER, NONE),))
@@ -76,6 +77,7 @@ ASK_AGE = Code("ask:a", (choice(*AGE_BAND, NONE),))
 ASK_STATUS = Code("ask:s", (choice(*STATUS, NONE),))
 ASK_LANGUAGE = Code("ask:l", (choice(*LANGUAGES),))  # the conversation's language: always one
 ASK_OTHER_DEPARTMENT = Code("ask:d", (choice("0", "1"),))
+ASK_EMPLOYER_SIDE = Code("ask:e", (choice("0", "1"),))  # 1: neither HR nor management
 ASK_LISTENERS = Code("ask:m")
 ASK_LISTENER = Code("ask:m", (HANDLE,))
 ASK_NEXT = Code("ask:next")
@@ -85,6 +87,13 @@ ASK_SEND = Code("ask:send")
 ASK_CANCEL = Code("ask:cancel")
 ASK_WIZARD = r"^ask:"  # every wizard step: one handler checks it against the draft in progress
 URGENT = Code("urgent")
+SIGNAL_START = Code("sig")                                  # something is wrong in my team
+SIGNAL_DEPARTMENT = Code("sig:d", (NUMBER,))
+SIGNAL_THEME = Code("sig:t", (KEY, choice("0", "1")))      # set a theme on (1) or off (0)
+SIGNAL_NEXT = Code("sig:n")
+SIGNAL_LEVEL = Code("sig:l", (KEY,))
+SIGNAL_SEND = Code("sig:s")
+SIGNAL_CANCEL = Code("sig:x")
 WITHDRAW = Code("withdraw", (REF,))
 END = Code("end", (REF,))
 RATE = Code("fb", (REF, STARS))
@@ -99,6 +108,7 @@ NEWS = Code("news", (choice("0", "1"),))                    # follow the network
 PROFILE_GENDER = Code("prof:g", (choice(*GENDER),))
 PROFILE_AGE = Code("prof:a", (choice(*AGE_BAND),))
 PROFILE_STATUS = Code("prof:s", (choice(*STATUS),))
+PROFILE_HR = Code("prof:hr", (choice("0", "1"),))
 PROFILE_DEPARTMENT = Code("prof:d", (NUMBER,))
 PROFILE_LANGUAGE = Code("prof:l", (choice(*LANGUAGES), choice("0", "1")))
 PROFILE_DONE = Code("prof:l:done")
@@ -136,8 +146,15 @@ TAGS_PAGE = Code("tags", (REF, KEY))  # a theme group, 'level' or 'done'
 TAG = Code("tag", (REF, KEY, choice("0", "1")))  # 1 adds the theme, 0 removes it
 LEVEL = Code("lvl", (REF, KEY))
 REFER_PICK = Code("rfr", (REF,))
-REFER_CONSENT = Code("rfr", (REF, KEY))
-REFER_SEND = Code("rfr", (REF, KEY, choice("0", "1")))
+REFER_CHOOSE = Code("rfr", (REF, KEY))                          # this contact: send only, or ask?
+REFER_SEND = Code("rfr", (REF, KEY, choice("0", "1")))          # 1: ask the colleague to share
+REFER_ANSWER = Code("rfa", (REF, NUMBER, choice("y", "n")))     # the colleague's own answer
+ROUTES = Code("rt", (REF,))                                     # what the law offers, for this case
+ROUTES_SEND = Code("rt", (REF, choice("send")))
+COLLECTIVE = Code("coll", (REF, choice("0", "1")))              # 1: the problem has a collective character
+MEET_ASK = Code("mt", (REF,))                                   # propose to meet: how?
+MEET_PROPOSE = Code("mt", (REF, choice(*MEET_WAYS)))
+MEET_ANSWER = Code("mta", (REF, choice(*MEET_WAYS), choice("y", "n")))  # the colleague's answer
 OUTCOME = Code("out", (REF, KEY))
 
 # The coordinator ----------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """Casework: what a member does with a case besides talking, and what follows a close.
 
 Notes (sealed, for the member who holds the case only), themes and level (structured, they
-feed the figures), referrals (that one happened, never what was said), closing with an
-outcome, the requester's anonymous feedback, and the audit trail of all of it.
+feed the figures), the collective character, referrals (that one happened and the colleague's
+own answer, never what was said), the routes the law offers, a proposal to meet (that it
+happened, never where or when), closing with an outcome, the requester's anonymous feedback,
+and the audit trail of all of it.
 
 Every check is made against the database inside the transaction that acts, so an old or
 forged button changes nothing. Anything said to someone other than the person acting goes
@@ -13,11 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import callbacks, clock
-from .charter import Referral
+from .charter import Referral, Route
 from .core import Core
 from .i18n import Translator
 from .model import CaseFacts, Member, Note, Payload, Person, Request, Result
-from .vocab import OUTCOMES, pseudonym
+from .vocab import MEET_WAYS, OUTCOMES, pseudonym
 
 MAX_NOTE = 2000      # a note is a reminder for the listener, not a report
 MAX_COMMENT = 1000
@@ -188,8 +190,13 @@ class Casework:
                       for line in core.charter.emergency_lines(core.settings.emergency_countries, t.lang)]
         return "\n".join(lines)
 
-    async def refer(self, person: Person, ref: str, key: str, consent: bool) -> Result:
-        """Send a directory entry to the requester and record that a referral happened."""
+    async def refer(self, person: Person, ref: str, key: str, ask: bool) -> Result:
+        """Send a directory entry to the requester and record that a referral happened.
+
+        `ask`: the listener would like to pass on what is needed; the colleague is asked
+        directly and their own answer is recorded (seed 001, 34). Until they say yes, nothing
+        is shared: the listener's word is not their consent.
+        """
         async with self.core.db.transaction():
             result, member, request, _ = await self._held(person, ref)
             if result is not Result.OK:
@@ -197,19 +204,179 @@ class Casework:
             referral = self.core.charter.referral(key)
             if referral is None or referral.incomplete:
                 return Result.UNKNOWN
-            await self.cases.add_referral(request.id, referral.key, consent)
+            referral_id = await self.cases.add_referral(request.id, referral.key, False, "asked" if ask else None)
             t = await self.core.translator(request.requester_id)
-            closing = (t("You agreed that {name} may pass on to them what is needed; nothing else is shared.",
-                         name=member.display_name) if consent else
-                       t("Nothing about you has been passed on to them: contacting them is up to you."))
+            parts = [t("{name} suggests a contact that may help:", name=member.display_name),
+                     self.entry_text(t, referral)]
+            markup: tuple = ()
+            if ask:
+                parts.append(t("{name} would like to pass on to them what they need to know about your situation, "
+                               "so that you need not tell it all again. May they? If you say no, nothing about you "
+                               "is shared; the contact is yours to use.", name=member.display_name))
+                markup = (((t("Yes, {name} may", name=member.display_name),
+                            callbacks.REFER_ANSWER(request.ref, referral_id, "y")),),
+                          ((t("No, share nothing"), callbacks.REFER_ANSWER(request.ref, referral_id, "n")),))
+            else:
+                parts.append(t("Nothing about you has been passed on to them: contacting them is up to you."))
+            # request_id: a reply to this message finds the conversation. A question that cannot be
+            # delivered is answered 'unreachable' and the listener is told (see `unreachable`).
+            await self.core.outbox.enqueue(request.requester_id, Payload("\n\n".join(parts), markup),
+                                           request_id=request.id, kind="consent" if ask else None)
+            await self.audit.record("member", member.id, "referral_asked" if ask else "referral_sent", request.ref)
+        return Result.OK
+
+    async def answer_referral(self, person: Person, ref: str, referral_id: int, allow: bool
+                              ) -> tuple[Result, Referral | None]:
+        """The colleague's own answer to a referral question; their listener is told it."""
+        core = self.core
+        async with core.db.transaction():
+            request = await self._asked(person, ref)
+            found = request and await self.cases.referral(referral_id)
+            if not found or found[0] != request.id:
+                return Result.NOT_FOUND, None
+            referral = core.charter.referral(found[1])
+            if not request.is_open or request.member_id is None:
+                return Result.CLOSED, referral
+            if not await self.cases.answer_referral(referral_id, "yes" if allow else "no"):
+                return Result.ALREADY, referral
+            member = await core.members.get(request.member_id)
+            t = await core.translator(member.person_id)
+            name = referral.name(t.lang) if referral else found[1]
+            await core.outbox.enqueue(member.person_id, Payload(
+                t("{colleague} agreed that you pass on to {name} what they need to know. Only that; recorded: "
+                  "their yes, never what you share.", colleague=pseudonym(t, request.ref), name=name) if allow else
+                t("{colleague} does not want anything shared with {name}: please share nothing. The contact is "
+                  "theirs to use.", colleague=pseudonym(t, request.ref), name=name)), request_id=request.id)
+            await self.audit.record("requester", None, "referral_answered", request.ref)
+        return Result.OK, referral
+
+    async def unreachable(self, kind: str, request_id: int | None) -> None:
+        """A question to the colleague could not be delivered (they blocked the bot, or left):
+        it is answered 'unreachable', nothing is shared, and the listener is told."""
+        core = self.core
+        request = request_id and await core.requests.get(request_id)
+        if not request or request.member_id is None:
+            return
+        member = await core.members.get(request.member_id)
+        t = await core.translator(member.person_id)
+        async with core.db.transaction():
+            if kind == "consent":
+                names = []
+                for referral_id, key in await self.cases.asked_referrals(request.id):
+                    if await self.cases.answer_referral(referral_id, "unreachable"):
+                        referral = core.charter.referral(key)
+                        names.append(referral.name(t.lang) if referral else key)
+                if not names:
+                    return
+                text = t("The bot could not ask {colleague} whether you may pass anything on to {name}: they cannot "
+                         "be reached through the bot now. So nothing may be shared.",
+                         colleague=pseudonym(t, request.ref), name=", ".join(names))
+            elif kind == "meeting":
+                if not await core.requests.set_meeting(request.id, "unreachable", only_if="proposed"):
+                    return
+                text = t("The bot could not put your proposal to meet to {colleague}: they cannot be reached "
+                         "through the bot now.", colleague=pseudonym(t, request.ref))
+            else:
+                return
+            await core.outbox.enqueue(member.person_id, Payload(text), request_id=request.id)
+
+    # The routes the law offers --------------------------------------------------------
+
+    def routes(self, facts: CaseFacts | None) -> tuple[Route, ...]:
+        """For a case tagged with violence, bullying or unwanted sexual behaviour: the routes."""
+        return self.core.charter.routes_for(facts.themes) if facts else ()
+
+    def routes_text(self, t: Translator, routes: tuple[Route, ...]) -> str:
+        """The routes as the colleague reads them: each with the contact, where there is one."""
+        lines = [t("What the law offers, beside talking to the network (which is not a formal request and "
+                   "starts no procedure):")]
+        for route in routes:
+            lines.append(f"• {route.name(t.lang)}: {route.text(t.lang)}")
+            referral = route.referral and self.core.charter.referral(route.referral)
+            if referral and not referral.incomplete:
+                lines.append(f"  {referral.name(t.lang)}: {referral.contact(t.lang)}")
+        return "\n".join(lines)
+
+    async def send_routes(self, person: Person, ref: str) -> Result:
+        core = self.core
+        async with core.db.transaction():
+            result, member, request, facts = await self._held(person, ref)
+            if result is not Result.OK:
+                return result
+            routes = self.routes(facts)
+            if not routes:
+                return Result.UNKNOWN  # none of the themes the routes are for
+            t = await core.translator(request.requester_id)
+            text = t("{name} passes on what the law offers you:", name=member.display_name) + "\n\n" + \
+                self.routes_text(t, routes)
+            await core.outbox.enqueue(request.requester_id, Payload(text), request_id=request.id)
+            await self.audit.record("member", member.id, "routes_sent", request.ref)
+        return Result.OK
+
+    # The collective character, and meeting outside the chat ------------------------------
+
+    async def set_collective(self, person: Person, ref: str, collective: bool) -> Result:
+        """A problem that concerns a group as much as one person (seed 004, 318-323): counted so."""
+        async with self.core.db.transaction():
+            result, member, request, _ = await self._held(person, ref, open_only=False)
+            if result is not Result.OK:
+                return result
+            if await self.core.requests.set_collective(request.id, collective):
+                await self.audit.record("member", member.id, "collective_set", request.ref)
+        return Result.OK
+
+    async def propose_meeting(self, person: Person, ref: str, way: str) -> Result:
+        """Propose to meet in person or by phone. The colleague chooses, and is told plainly that
+        the listener will then know who they are."""
+        core = self.core
+        if way not in MEET_WAYS:
+            return Result.UNKNOWN
+        async with core.db.transaction():
+            result, member, request, _ = await self._held(person, ref)
+            if result is not Result.OK:
+                return result
+            if request.meeting == "accepted":
+                return Result.ALREADY
+            await core.requests.set_meeting(request.id, "proposed")
+            t = await core.translator(request.requester_id)
             text = "\n\n".join([
-                t("{name} suggests a contact that may help:", name=member.display_name),
-                self.entry_text(t, referral),
-                closing,
+                t("{name} proposes to meet you {way}, if you would like that.", name=member.display_name,
+                  way=t(MEET_WAYS[way])),
+                t("If you accept, {name} will know who you are: your face or your voice, and whatever you tell "
+                  "them. It stays confidential, as everything here. If you decline, nothing changes: you go on "
+                  "writing here, anonymously.", name=member.display_name),
             ])
-            # request_id: a reply to this message finds the conversation.
-            await self.core.outbox.enqueue(request.requester_id, Payload(text), request_id=request.id)
-            await self.audit.record("member", member.id, "referral_sent", request.ref)
+            await core.outbox.enqueue(request.requester_id, Payload(text, (
+                ((t("Yes, let us meet"), callbacks.MEET_ANSWER(request.ref, way, "y")),),
+                ((t("No, I prefer writing here"), callbacks.MEET_ANSWER(request.ref, way, "n")),),
+            )), request_id=request.id, kind="meeting")
+            await self.audit.record("member", member.id, "meeting_proposed", request.ref)
+        return Result.OK
+
+    async def answer_meeting(self, person: Person, ref: str, way: str, accept: bool) -> Result:
+        """The colleague's answer. Only that it was accepted is recorded: never where or when."""
+        core = self.core
+        if way not in MEET_WAYS:
+            return Result.UNKNOWN
+        async with core.db.transaction():
+            request = await self._asked(person, ref)
+            if request is None:
+                return Result.NOT_FOUND
+            if not request.is_open or request.member_id is None:
+                return Result.CLOSED
+            if not await core.requests.set_meeting(request.id, "accepted" if accept else "declined",
+                                                   only_if="proposed"):
+                return Result.ALREADY
+            member = await core.members.get(request.member_id)
+            t = await core.translator(member.person_id)
+            colleague = pseudonym(t, request.ref)
+            await core.outbox.enqueue(member.person_id, Payload(
+                t("{colleague} would like to meet {way}. Agree on where and when in your conversation here; the "
+                  "bot records only that you met, never where or when.", colleague=colleague,
+                  way=t(MEET_WAYS[way])) if accept else
+                t("{colleague} prefers to go on writing here. Nothing else changes.", colleague=colleague)),
+                request_id=request.id)
+            await self.audit.record("requester", None, "meeting_answered", request.ref)
         return Result.OK
 
     # Closing ------------------------------------------------------------------------

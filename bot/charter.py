@@ -1,4 +1,5 @@
-"""The organisation's charter data: member charter, emergency numbers, referrals, themes.
+"""The organisation's charter data: member charter, emergency numbers, referrals, themes,
+and the formal and informal routes the law offers.
 
 The files in ``charter/`` are edited by the organisation, not by developers. Everything is
 validated once at start-up so that a typo stops the bot with a message that names the file,
@@ -92,6 +93,21 @@ class Referral:
 
 
 @dataclass(frozen=True)
+class Route:
+    """A route under the law on psychosocial risks, to pass on when a case touches its themes."""
+    key: str
+    names: Mapping[str, str] = field(hash=False, repr=False)
+    texts: Mapping[str, str] = field(hash=False, repr=False)
+    referral: str | None = None  # the directory entry with the contact, if any
+
+    def name(self, lang: str) -> str:
+        return self.names[_check_lang(lang)]
+
+    def text(self, lang: str) -> str:
+        return self.texts[_check_lang(lang)]
+
+
+@dataclass(frozen=True)
 class Theme(_Labelled):
     group: str  # one of THEME_GROUPS
     key: str
@@ -128,6 +144,8 @@ class Charter:
         themes: tuple[Theme, ...],
         levels: tuple[Level, ...],
         urgency: Mapping[str, tuple[str, ...]],
+        routes: tuple[Route, ...] = (),
+        route_themes: frozenset[str] = frozenset(),
     ):
         self.folder = folder
         self._texts = MappingProxyType(dict(texts))
@@ -136,6 +154,8 @@ class Charter:
         self.themes = themes
         self.levels = levels
         self._urgency = MappingProxyType(dict(urgency))
+        self.routes = routes
+        self.route_themes = route_themes
         self._referral_by_key = {r.key: r for r in referrals}
         self._theme_by_key = {t.key: t for t in themes}
         self._level_by_key = {lv.key: lv for lv in levels}
@@ -149,13 +169,16 @@ class Charter:
     @classmethod
     def load(cls, folder: Path | None = None) -> Charter:
         folder = Path(folder) if folder is not None else DEFAULT_FOLDER
+        referrals = _load_referrals(folder / "referrals.toml")
+        themes = _load_themes(folder / "themes.toml")
         return cls(
             folder=folder,
             texts={lang: _load_text(folder / f"charter.{lang}.txt") for lang in LANGUAGES},
             emergency=_load_emergency(folder / "emergency.toml"),
-            referrals=_load_referrals(folder / "referrals.toml"),
+            referrals=referrals,
             urgency=_load_urgency(folder / "urgency.toml"),
-            **_load_themes(folder / "themes.toml"),
+            **themes,
+            **_load_routes(folder / "routes.toml", {t.key for t in themes["themes"]}, {r.key for r in referrals}),
         )
 
     def charter_text(self, lang: str) -> str:
@@ -190,6 +213,10 @@ class Charter:
 
     def level(self, key: str) -> Level | None:
         return self._level_by_key.get(key)
+
+    def routes_for(self, themes: frozenset[str] | set[str]) -> tuple[Route, ...]:
+        """The routes to pass on for a case with these themes: all of them, or none."""
+        return self.routes if self.route_themes & set(themes) else ()
 
     def urgency_words(self, lang: str) -> tuple[str, ...]:
         return self._urgency[_check_lang(lang)]
@@ -366,6 +393,24 @@ def _load_themes(path: Path) -> dict[str, Any]:
         e.check_fields({"key", "label"})
         levels.append(Level(key=e.key(), labels=e.texts("label")))
     return {"themes": tuple(themes), "levels": tuple(levels)}
+
+
+def _load_routes(path: Path, theme_keys: set[str], referral_keys: set[str]) -> dict[str, Any]:
+    data, keys, routes = _read_toml(path, {"themes", "route"}), {}, []
+    themes = data.get("themes")
+    if not isinstance(themes, list) or not themes or not all(isinstance(k, str) for k in themes):
+        raise CharterError(path, "themes", "the list of themes is missing or empty",
+                           'write themes = ["violence", ...] with keys from themes.toml')
+    for key in themes:
+        if key not in theme_keys:
+            raise CharterError(path, "themes", f'"{key}" is not a key in themes.toml', "use a key from themes.toml")
+    for e in _entries(path, data, "route", keys):
+        e.check_fields({"key", "name", "text"}, {"referral"})
+        referral = e.string("referral") if "referral" in e.data else None
+        if referral is not None and referral not in referral_keys:
+            e.fail(f'referral "{referral}" is not in referrals.toml', "use a key from referrals.toml, or remove it")
+        routes.append(Route(key=e.key(), names=e.texts("name"), texts=e.texts("text"), referral=referral))
+    return {"routes": tuple(routes), "route_themes": frozenset(themes)}
 
 
 def _load_urgency(path: Path) -> dict[str, tuple[str, ...]]:

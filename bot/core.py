@@ -27,6 +27,7 @@ from .storage.prompts import PromptRepository
 from .storage.removals import RemovalRepository
 from .storage.rekeying import Rekeying
 from .storage.requests import RequestRepository
+from .storage.team_signals import TeamSignalRepository
 from .storage.volunteers import VolunteerRepository
 
 
@@ -55,6 +56,7 @@ class Core:
     oncall: OnCallRepository = field(init=False)
     volunteers: VolunteerRepository = field(init=False)
     meetings: MeetingRepository = field(init=False)
+    team_signals: TeamSignalRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.people = PeopleRepository(self.db, self.vault)
@@ -72,6 +74,7 @@ class Core:
         self.oncall = OnCallRepository(self.db)
         self.volunteers = VolunteerRepository(self.db, self.vault)
         self.meetings = MeetingRepository(self.db)
+        self.team_signals = TeamSignalRepository(self.db)
 
     async def translator(self, person_id: int) -> Translator:
         """Speaks to this person in their language."""

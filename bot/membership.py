@@ -186,6 +186,15 @@ class Membership:
             await self.core.members.set_field(member.id, field, value)
         return Result.OK
 
+    async def set_hr(self, person: Person, hr: bool) -> Result:
+        """Working in HR puts a listener on the employer's side, as a manager is."""
+        async with self.core.db.transaction():
+            member = await self._editable(person)
+            if member is None:
+                return Result.NOT_MEMBER
+            await self.core.members.set_field(member.id, "hr", int(hr))
+        return Result.OK
+
     async def set_department(self, person: Person, index: int) -> Result:
         departments = self.core.settings.departments
         if not 0 <= index < len(departments):

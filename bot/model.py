@@ -78,6 +78,11 @@ class Member:
     left: bool
     open_cases: int = 0
     hours: Hours | None = None  # when they take offers and reminders; None: any time
+    hr: bool = False            # works in HR: the employer's side, as a manager is
+
+    @property
+    def employer_side(self) -> bool:
+        return self.hr or self.status == "manager"
 
     @property
     def active(self) -> bool:
@@ -94,6 +99,7 @@ class Preferences:
     status: str | None = None
     other_department: bool = False
     member_id: int | None = None
+    not_employer_side: bool = False  # neither HR nor management (seed 004, 3536-3538)
 
     @property
     def narrows(self) -> bool:
@@ -119,6 +125,9 @@ class Request:
     allow_widening: bool = True
     widened_at: datetime | None = None
     breached_at: datetime | None = None
+    kind: str = "self"        # 'self', or 'concern': worried about someone else
+    collective: bool = False  # the problem has a collective character
+    meeting: str | None = None  # 'proposed', 'accepted', 'declined', 'unreachable': never where or when
 
     @property
     def is_open(self) -> bool:

@@ -22,11 +22,12 @@ DISPLAY_NAME = "display_name"      # a listener's name as colleagues see it
 ROLE_NAME = "role_name"            # a coordinator's or steering member's name as coordinators see it
 VOLUNTEER_NAME = "volunteer_name"  # the name an employee who would like to be a listener gives
 MEETING_AT = "meeting_at"          # when a meeting of the kind in data takes place
+SIGNAL = "signal"                  # a signal without a conversation, its choices so far in data
 NOTE = "note"                      # a note on the case `ref`
 NOTE_FOR = "note_for"              # a /note text (in data) waiting for its case to be chosen
 COMMENT = "comment"                # a comment on the rating of case `ref`
-KINDS = (ACCESS_CODE, ASK, FIRST_MESSAGE, DISPLAY_NAME, ROLE_NAME, VOLUNTEER_NAME, MEETING_AT, NOTE, NOTE_FOR,
-         COMMENT)
+KINDS = (ACCESS_CODE, ASK, FIRST_MESSAGE, DISPLAY_NAME, ROLE_NAME, VOLUNTEER_NAME, MEETING_AT, SIGNAL, NOTE,
+         NOTE_FOR, COMMENT)
 WIZARD = (ASK, FIRST_MESSAGE)
 
 
@@ -63,4 +64,4 @@ class Prompts:
 
 
 __all__ = ["Prompts", "Prompt", "KINDS", "WIZARD", "ACCESS_CODE", "ASK", "FIRST_MESSAGE", "DISPLAY_NAME",
-           "ROLE_NAME", "VOLUNTEER_NAME", "MEETING_AT", "NOTE", "NOTE_FOR", "COMMENT"]
+           "ROLE_NAME", "VOLUNTEER_NAME", "MEETING_AT", "SIGNAL", "NOTE", "NOTE_FOR", "COMMENT"]

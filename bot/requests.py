@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from . import callbacks, clock, network, routing
+from . import callbacks, clock, naming, network, routing
 from .core import Core
 from .oncall import OnCall
 from .i18n import Translator
@@ -30,6 +30,7 @@ class Ask:
     first_message: str | None = None
     allow_widening: bool = True
     urgent: bool = False
+    kind: str = "self"  # or 'concern': worried about a colleague
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class RequestDesk:
                 urgent=urgent,
                 allow_widening=ask.allow_widening,
                 origin=origin,
+                kind=ask.kind,
             )
             if ask.first_message:
                 await core.conversations.add(request.id, "requester", ask.first_message, origin)
@@ -190,7 +192,11 @@ class RequestDesk:
         lines = []
         if request.urgent:
             lines.append(t("URGENT: this colleague says they need help now."))
-        lines.append(t("A colleague asks for a conversation (request {ref}).", ref=request.ref))
+        if request.kind == "concern":
+            lines.append(t("A colleague who is worried about someone else asks for a conversation (request {ref}). "
+                           "Help them see what they can do and where to point that person.", ref=request.ref))
+        else:
+            lines.append(t("A colleague asks for a conversation (request {ref}).", ref=request.ref))
         wishes = preference_lines(t, request.preferences, personally=request.preferences.member_id == member.id)
         lines.append(t("Their wishes: {wishes}", wishes="; ".join(wishes)) if wishes else t("No special wishes."))
         lines.append(t("Their language: {language}", language=LANGUAGE.get(request.language, request.language)))
@@ -470,6 +476,11 @@ class RequestDesk:
         other = "member" if request.requester_id == person.id else "requester"
         return await self.core.conversations.last_from(request.id, other)
 
+    async def seems_to_name(self, text: str) -> bool:
+        """A careful guess whether a text names someone (to warn, never to block)."""
+        names = [m.display_name for m in await self.core.members.active() if m.display_name]
+        return naming.seems_to_name(text, names, self.core.settings.departments)
+
     async def waiting(self, request: Request) -> int:
         """How many messages the requester wrote since asking wait for a listener to take the
         request (the wizard's first message is part of the request and does not count)."""
@@ -526,9 +537,13 @@ class RequestDesk:
     ) -> None:
         # A new message, never a forward, and protected from forwarding and saving. It goes out
         # right after this transaction, so it is marked in flight already.
+        shown = f"💬 {shown_as}:\n{text}"
+        if request.kind == "concern" and person_id != request.requester_id and await self.seems_to_name(text):
+            # The colleague was asked not to name the person they worry about; the listener keeps no name.
+            shown += "\n\n" + t("ℹ This message may name the person they worry about. Please do not note the name.")
         relayed = await self.core.outbox.enqueue(
             person_id,
-            Payload(f"💬 {shown_as}:\n{text}", protect=True),
+            Payload(shown, protect=True),
             request_id=request.id,
             message_id=message_id,
             sending=True,

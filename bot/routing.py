@@ -47,6 +47,10 @@ def fits(member: Member, request: Request, widened: bool = False) -> bool:
     prefs = request.preferences
     if member.person_id == request.requester_id:
         return False  # a member asking for help is never offered their own request
+    # Two wishes protect the requester and are never set aside: another department, and someone
+    # who is neither HR nor management.
+    if prefs.not_employer_side and member.employer_side:
+        return False
     if widened:
         return not (prefs.other_department and (
             request.department is None or member.department == request.department))

@@ -22,11 +22,13 @@ from datetime import timedelta
 from telegram import Bot, BotCommand, BotCommandScopeChat, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
+from .casework import Casework
 from .core import Core
 from .menus import Menus
 from .model import Button
 from .requests import RequestDesk
 from .storage.outbox import Delivery
+from .vocab import QUESTION_KINDS
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=5)
@@ -51,11 +53,12 @@ def backoff(attempts: int) -> timedelta:
 class Sender:
     """Drains the outbox. One drain at a time, so nothing is sent twice by this process."""
 
-    def __init__(self, core: Core, bot: Bot, desk: RequestDesk, menus: Menus) -> None:
+    def __init__(self, core: Core, bot: Bot, desk: RequestDesk, menus: Menus, casework: Casework) -> None:
         self.core = core
         self.bot = bot
         self.desk = desk
         self.menus = menus
+        self.casework = casework
         self._lock = asyncio.Lock()
 
     async def flush(self) -> int:
@@ -159,6 +162,12 @@ class Sender:
 
     async def _give_up(self, delivery: Delivery, state: str) -> None:
         async with self.core.db.transaction():
+            if delivery.kind in QUESTION_KINDS:
+                # A question nobody can answer is not kept to go out later: it is answered
+                # 'unreachable' now and whoever waits for it is told.
+                await self.core.outbox.finish(delivery.id, "cancelled")
+                await self.casework.unreachable(delivery.kind, delivery.request_id)
+                return
             await self.core.outbox.finish(delivery.id, state)
             if delivery.message_id is not None:
                 await self.desk.undeliverable(delivery.message_id, blocked=state == "blocked")

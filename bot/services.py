@@ -19,6 +19,7 @@ from .prompts import Prompts
 from .requests import RequestDesk
 from .retention import Retention
 from .sla import ContactPromise
+from .team_signals import TeamSignals
 
 
 class Outbound(Protocol):
@@ -42,5 +43,6 @@ class Services:
         self.retention = Retention(core, self.desk)
         self.oversight = Oversight(core)
         self.prompts = Prompts(core)
+        self.team_signals = TeamSignals(core)
         self.sender: Outbound | None = None  # set by the application factory
         self.bot_username = ""               # likewise: for the t.me links the bot sends

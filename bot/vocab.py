@@ -39,6 +39,16 @@ HAND_BACK_REASONS = {
     "other_profile": N_("Another listener would fit better"),
 }
 
+# What a request is about: the person themselves, or a colleague they worry about (counted apart).
+REQUEST_KINDS = {"self": N_("for themselves"), "concern": N_("worried about a colleague")}
+
+# How a listener may propose to meet outside the chat: in person or by phone.
+MEET_WAYS = {"p": N_("in person"), "t": N_("by phone")}
+
+# Outbox deliveries that put a question to the colleague. One that cannot be delivered is
+# answered for them as 'unreachable', and the listener who waits for it is told.
+QUESTION_KINDS = ("consent", "meeting")
+
 MEETING_KINDS = {"case_discussion": N_("the case discussion"), "intervision": N_("intervision")}
 
 THEME_GROUP_NAMES = {
@@ -55,6 +65,12 @@ AUDIT_ACTIONS = {
     "theme_removed": N_("removed a theme"),
     "level_set": N_("set the level"),
     "referral_sent": N_("sent a referral"),
+    "referral_asked": N_("asked the colleague's consent for a referral"),
+    "referral_answered": N_("answered about a referral"),
+    "meeting_proposed": N_("proposed to meet"),
+    "meeting_answered": N_("answered a proposal to meet"),
+    "routes_sent": N_("sent the formal and informal routes"),
+    "collective_set": N_("marked the collective character"),
     "closed": N_("closed the case"),
     "outcome_recorded": N_("recorded the outcome"),
     "notes_shared": N_("let the next listener read the notes"),

@@ -1,6 +1,6 @@
 """Telegram handlers: thin adapters from updates to the domain services.
 
-One module per side (employee, joining, listener, casework, feedback, erasure,
+One module per side (employee, team_signal, joining, listener, casework, feedback, erasure,
 coordinator), plus where everyone starts (gate, start), free text (conversation) and what
 nobody took (fallbacks). Each has register(app); the order below is the order of matching.
 """
@@ -20,6 +20,7 @@ from . import (
     joining,
     listener,
     start,
+    team_signal,
 )
 
 
@@ -29,6 +30,7 @@ def register_all(app: Application) -> None:
     start.register(app)
     joining.register(app)
     employee.register(app)
+    team_signal.register(app)
     listener.register(app)
     coordinator.register(app)
     casework.register(app)

@@ -1,5 +1,6 @@
-"""What a listener does with a case besides talking: notes, themes and level, sending a
-contact, and closing with an outcome.
+"""What a listener does with a case besides talking: notes, themes and level, the collective
+character, sending a contact or the routes the law offers, proposing to meet, and closing with
+an outcome.
 
 Buttons carry only a case reference and a key; every press is checked again against the
 database by bot/casework.py, so an old or forged button changes nothing.
@@ -12,9 +13,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import callbacks, prompts
 from bot.casework import MAX_NOTE, outcome_buttons
 from bot.charter import THEME_GROUPS
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.model import Result
-from bot.vocab import OUTCOMES, THEME_GROUP_NAMES, pseudonym
+from bot.vocab import MEET_WAYS, OUTCOMES, THEME_GROUP_NAMES, pseudonym
 
 from .ui import (
     Context,
@@ -155,6 +156,16 @@ async def show_notes(update: Update, context: Context) -> None:
 
 # The case's card -------------------------------------------------------------------------
 
+MEET_BUTTONS = {"p": N_("In person"), "t": N_("By phone")}  # the ways of vocab.MEET_WAYS, as buttons
+# What the card says about a proposal to meet (never where or when: the bot does not know).
+MEETING_STATES = {
+    "proposed": N_("You proposed to meet; the colleague has not answered yet."),
+    "accepted": N_("The colleague agreed to meet."),
+    "declined": N_("The colleague prefers to go on writing here."),
+    "unreachable": N_("Your proposal to meet could not reach the colleague."),
+}
+
+
 async def show_card(update: Update, context: Context, request, facts, *, new: bool = False,
                     status: str | None = None) -> None:
     """A case as the listener's /cases shows it; sub-screens (themes, a contact, handing back)
@@ -164,13 +175,25 @@ async def show_card(update: Update, context: Context, request, facts, *, new: bo
     lines = [t("{colleague}: taken {when}, {state}.", colleague=pseudonym(t, request.ref),
                when=t.when(request.claimed_at, tz), state=state),
              _summary(t, services(context).charter, request.ref, facts)]
+    if request.kind == "concern":
+        lines.insert(1, t("Worried about a colleague: help them see what they can do and where to point that "
+                          "person. Do not note who it is."))
+    if request.collective:
+        lines.append(t("Marked: a problem with a collective character."))
+    if request.meeting in MEETING_STATES:
+        lines.append(t(MEETING_STATES[request.meeting]))
     if status:
         lines.insert(0, status)
+    ref, routes = request.ref, services(context).casework.routes(facts)
     markup = buttons(
-        [(t("Notes"), callbacks.NOTES(request.ref)), (t("Themes"), callbacks.TAGS(request.ref))],
-        [(t("Send a contact"), callbacks.REFER_PICK(request.ref))],
-        [(t("Close this conversation"), callbacks.CLOSE(request.ref))],
-        [(t("Hand it back"), callbacks.HAND_BACK_ASK(request.ref))],
+        [(t("Notes"), callbacks.NOTES(ref)), (t("Themes"), callbacks.TAGS(ref))],
+        [(t("Send a contact"), callbacks.REFER_PICK(ref))],
+        [(t("What the law offers"), callbacks.ROUTES(ref))] if routes else [],
+        [(_mark(request.collective, t("Collective character")), callbacks.COLLECTIVE(ref, "0" if request.collective
+                                                                                      else "1")),
+         (t("Propose to meet"), callbacks.MEET_ASK(ref))],
+        [(t("Close this conversation"), callbacks.CLOSE(ref))],
+        [(t("Hand it back"), callbacks.HAND_BACK_ASK(ref))],
     )
     await (say if new else answer)(update, "\n".join(lines), markup)
 
@@ -244,15 +267,105 @@ def _summary(t: Translator, charter, ref: str, facts) -> str:
 
 
 async def tag(update: Update, context: Context) -> None:
-    """Add or remove a theme."""
-    t = tr(context)
+    """Add or remove a theme. Tagging violence, bullying or unwanted sexual behaviour on an
+    open case brings up, in the flow, what the law offers."""
+    t, casework = tr(context), services(context).casework
     ref, key, on = callbacks.TAG.parse(data(update))
-    result, facts = await services(context).casework.set_theme(person(context), ref, key, on == "1")
+    result, facts = await casework.set_theme(person(context), ref, key, on == "1")
     if result is not Result.OK:
         await reply(update, context, refusal(t, result, t(
             "That theme is not in the list of themes, so nothing was changed.")))
         return
+    if on == "1" and key in services(context).charter.route_themes \
+            and await casework.check(person(context), ref) is Result.OK:
+        await _show_routes(update, context, ref, casework.routes(facts))
+        return
     await _show_tags(update, context, ref, services(context).charter.theme(key).group)
+
+
+# The routes the law offers ------------------------------------------------------------------
+
+async def routes(update: Update, context: Context) -> None:
+    """What the law offers, for a case tagged with violence, bullying or unwanted sexual behaviour."""
+    t = tr(context)
+    (ref,) = callbacks.ROUTES.parse(data(update))
+    result, _, facts = await services(context).casework.card(person(context), ref)
+    if result is not Result.OK:
+        await reply(update, context, refusal(t, result))
+        return
+    await _show_routes(update, context, ref, services(context).casework.routes(facts))
+
+
+async def _show_routes(update: Update, context: Context, ref: str, found) -> None:
+    t = tr(context)
+    if not found:
+        await back_to_card(update, context, ref)
+        return
+    text = "\n\n".join([
+        t("{colleague}'s case touches violence, bullying or unwanted sexual behaviour. Pass on what the law offers, "
+          "so they can choose; it is their choice, not yours.", colleague=pseudonym(t, ref)),
+        services(context).casework.routes_text(t, found),
+    ])
+    await answer(update, text, buttons([(t("Send this to {colleague}", colleague=pseudonym(t, ref)),
+                                         callbacks.ROUTES_SEND(ref, "send"))],
+                                       [(t("Back to the case"), callbacks.KEEP_CASE(ref))]))
+
+
+async def send_routes(update: Update, context: Context) -> None:
+    t = tr(context)
+    ref, _ = callbacks.ROUTES_SEND.parse(data(update))
+    result = await services(context).casework.send_routes(person(context), ref)
+    if result is not Result.OK:
+        await reply(update, context, refusal(t, result, t("This case has no theme the routes are for.")))
+        return
+    sent = t("The routes were sent to {colleague}.", colleague=pseudonym(t, ref))
+    if not await back_to_card(update, context, ref, status=sent):
+        await answer(update, sent)
+
+
+# The collective character, meeting outside the chat --------------------------------------
+
+async def collective(update: Update, context: Context) -> None:
+    """Mark or unmark the collective character (seed 004, 318-323); it counts in the figures."""
+    t = tr(context)
+    ref, on = callbacks.COLLECTIVE.parse(data(update))
+    result = await services(context).casework.set_collective(person(context), ref, on == "1")
+    if result is not Result.OK:
+        await reply(update, context, refusal(t, result))
+        return
+    status = (t("Marked as a problem with a collective character: it counts as such, without names, in the "
+                "figures.") if on == "1" else t("No longer marked as collective."))
+    if not await back_to_card(update, context, ref, status=status):
+        await answer(update, status)
+
+
+async def meeting(update: Update, context: Context) -> None:
+    """Propose to meet: first how, then the colleague is asked (and told what it means)."""
+    t, pressed = tr(context), data(update)
+    if (parsed := callbacks.MEET_PROPOSE.parse(pressed)) is None:
+        (ref,) = callbacks.MEET_ASK.parse(pressed)
+        result = await services(context).casework.check(person(context), ref)
+        if result is not Result.OK:
+            await reply(update, context, refusal(t, result))
+            return
+        await answer(update, t("Propose to meet {colleague} outside this chat? They choose: if they accept, you will "
+                               "know who they are. The bot records only whether they agreed, never where or when.",
+                               colleague=pseudonym(t, ref)),
+                     buttons(*[[(t(label), callbacks.MEET_PROPOSE(ref, way))] for way, label in MEET_BUTTONS.items()],
+                             [(t("Cancel"), callbacks.KEEP_CASE(ref))]))
+        return
+    ref, way = parsed
+    result = await services(context).casework.propose_meeting(person(context), ref, way)
+    if result is Result.ALREADY:
+        await reply(update, context, t("{colleague} already agreed to meet.", colleague=pseudonym(t, ref)))
+        return
+    if result is not Result.OK:
+        await reply(update, context, refusal(t, result))
+        return
+    asked = t("{colleague} is asked whether they would like to meet {way}. You will hear their answer here.",
+              colleague=pseudonym(t, ref), way=t(MEET_WAYS[way]))
+    if not await back_to_card(update, context, ref, status=asked):
+        await answer(update, asked)
 
 
 async def level(update: Update, context: Context) -> None:
@@ -269,14 +382,15 @@ async def level(update: Update, context: Context) -> None:
 # Referrals ----------------------------------------------------------------------------------
 
 async def refer(update: Update, context: Context) -> None:
-    """Pick a contact, then say whether the colleague agreed to share, then it is sent."""
+    """Pick a contact, then send it only, or send it and ask the colleague whether you may pass
+    on what is needed: their answer comes from them, never from the listener."""
     t, casework, pressed = tr(context), services(context).casework, data(update)
     if (parsed := callbacks.REFER_SEND.parse(pressed)) is not None:
-        ref, key, consent = parsed
-    elif (parsed := callbacks.REFER_CONSENT.parse(pressed)) is not None:
-        (ref, key), consent = parsed, None
+        ref, key, ask = parsed
+    elif (parsed := callbacks.REFER_CHOOSE.parse(pressed)) is not None:
+        (ref, key), ask = parsed, None
     else:
-        (ref,), key, consent = callbacks.REFER_PICK.parse(pressed), None, None
+        (ref,), key, ask = callbacks.REFER_PICK.parse(pressed), None, None
     gone = t("That contact is no longer in the directory, so nothing was sent.")
     result = await casework.check(person(context), ref)
     if result is not Result.OK:
@@ -285,27 +399,33 @@ async def refer(update: Update, context: Context) -> None:
     if key is None:
         await answer(update, t("Which contact do you want to send to {colleague}? They receive its name, how "
                                "to reach it and when it helps.", colleague=pseudonym(t, ref)),
-                     buttons(*[[(r.name(t.lang), callbacks.REFER_CONSENT(ref, r.key))] for r in casework.directory()],
+                     buttons(*[[(r.name(t.lang), callbacks.REFER_CHOOSE(ref, r.key))] for r in casework.directory()],
                              [(t("Cancel"), callbacks.KEEP_CASE(ref))]))
         return
     referral = services(context).charter.referral(key)
     if referral is None or referral.incomplete:
         await reply(update, context, gone)
         return
-    if consent is None:
-        await answer(update, t("Has {colleague} agreed that you pass on anything about them to {name}? "
+    if ask is None:
+        await answer(update, t("Send {name} to {colleague}. Would you also like to pass on to them what they need "
+                               "to know? Then {colleague} is asked, and only their own yes lets you share anything. "
                                "Only a referral is recorded, never what was said.",
                                colleague=pseudonym(t, ref), name=referral.name(t.lang)),
-                     buttons([(t("No: send the contact only"), callbacks.REFER_SEND(ref, referral.key, "0"))],
-                             [(t("Yes, they agreed"), callbacks.REFER_SEND(ref, referral.key, "1"))],
+                     buttons([(t("Send the contact only"), callbacks.REFER_SEND(ref, referral.key, "0"))],
+                             [(t("Send it and ask whether I may share"), callbacks.REFER_SEND(ref, referral.key, "1"))],
                              [(t("Cancel"), callbacks.KEEP_CASE(ref))]))
         return
-    result = await casework.refer(person(context), ref, referral.key, consent=consent == "1")
+    result = await casework.refer(person(context), ref, referral.key, ask=ask == "1")
     if result is not Result.OK:
         await reply(update, context, refusal(t, result, gone))
         return
-    sent = t("{name} was sent to {colleague}. Recorded: that a referral happened, not what was said.",
-             name=referral.name(t.lang), colleague=pseudonym(t, ref))
+    if ask == "1":
+        sent = t("{name} was sent to {colleague}, with the question whether you may share what is needed. You will "
+                 "hear their answer here; until then, share nothing.", name=referral.name(t.lang),
+                 colleague=pseudonym(t, ref))
+    else:
+        sent = t("{name} was sent to {colleague}. Recorded: that a referral happened, not what was said.",
+                 name=referral.name(t.lang), colleague=pseudonym(t, ref))
     if not await back_to_card(update, context, ref, status=sent):
         await answer(update, sent)
 
@@ -360,6 +480,11 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(tags_page, pattern=callbacks.TAGS_PAGE.pattern))
     app.add_handler(CallbackQueryHandler(tag, pattern=callbacks.TAG.pattern))
     app.add_handler(CallbackQueryHandler(level, pattern=callbacks.LEVEL.pattern))
-    for code in (callbacks.REFER_PICK, callbacks.REFER_CONSENT, callbacks.REFER_SEND):
+    for code in (callbacks.REFER_PICK, callbacks.REFER_CHOOSE, callbacks.REFER_SEND):
         app.add_handler(CallbackQueryHandler(refer, pattern=code.pattern))
+    app.add_handler(CallbackQueryHandler(routes, pattern=callbacks.ROUTES.pattern))
+    app.add_handler(CallbackQueryHandler(send_routes, pattern=callbacks.ROUTES_SEND.pattern))
+    app.add_handler(CallbackQueryHandler(collective, pattern=callbacks.COLLECTIVE.pattern))
+    for code in (callbacks.MEET_ASK, callbacks.MEET_PROPOSE):
+        app.add_handler(CallbackQueryHandler(meeting, pattern=code.pattern))
     app.add_handler(CallbackQueryHandler(outcome, pattern=callbacks.OUTCOME.pattern))

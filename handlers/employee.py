@@ -52,6 +52,8 @@ async def show_menu(update: Update, context: Context, intro: bool = False) -> No
             "Listeners listen; they do not decide or report about you. They never see your name or "
             "Telegram account, only a pseudonym, and nothing is shared without your consent."
         ))
+        parts.append(t("Talking to the network is not a formal request under the law on well-being at work: it "
+                       "starts no procedure. If you wish, a listener can tell you about those routes."))
         parts.append(t("In an emergency, call 112, or press \"I need help now / I am not safe\"."))
     else:
         parts.append(t("What would you like to do?"))
@@ -61,6 +63,8 @@ async def show_menu(update: Update, context: Context, intro: bool = False) -> No
         "\n\n".join(parts),
         buttons(
             [(t("Ask for a conversation"), callbacks.ASK_START())],
+            [(t("I am worried about a colleague"), callbacks.ASK_CONCERN())],
+            [(t("Something is wrong in my team"), callbacks.SIGNAL_START())],
             [(t("I need help now / I am not safe"), callbacks.URGENT())],
             [(t("I would like to become a listener"), callbacks.VOLUNTEER_WISH())],
             [(t("✓ I hear about the network's news") if follows else t("Tell me about the network's news"),
@@ -173,13 +177,15 @@ async def _save(context: Context, draft: dict, kind: str = prompts.ASK) -> None:
 
 
 async def ask_start(update: Update, context: Context) -> None:
+    """For oneself, or (ask:concern) worried about a colleague: the same wizard."""
     if await services(context).desk.own_request(person(context)):
         await say(update, tr(context)("You already have an open request. You can have one at a time."))
         await show_menu(update, context)
         return
-    await _save(context, {})
+    draft = {"kind": "concern"} if callbacks.ASK_CONCERN.parse(data(update)) is not None else {}
+    await _save(context, draft)
     # A new message: the welcome above keeps its "I need help now" button in sight.
-    await _show_preferences(update, context, {}, new=True)
+    await _show_preferences(update, context, draft, new=True)
 
 
 async def ask_step(update: Update, context: Context) -> None:
@@ -202,6 +208,10 @@ async def ask_step(update: Update, context: Context) -> None:
         await _show_preferences(update, context, draft)
     elif (other := callbacks.ASK_OTHER_DEPARTMENT.parse(pressed)) is not None:
         draft["other_department"] = other[0] == "1"
+        await _save(context, draft)
+        await _show_preferences(update, context, draft)
+    elif (side := callbacks.ASK_EMPLOYER_SIDE.parse(pressed)) is not None:
+        draft["not_employer_side"] = side[0] == "1"
         await _save(context, draft)
         await _show_preferences(update, context, draft)
     elif callbacks.ASK_LISTENERS.parse(pressed) is not None:
@@ -261,16 +271,19 @@ async def _show_preferences(update: Update, context: Context, draft: dict, new: 
     rows.append([(_mark(spoken == code, LANGUAGE[code]), callbacks.ASK_LANGUAGE(code)) for code in LANGUAGES])
     other = bool(draft.get("other_department"))
     rows.append([(_mark(other, t("Not from my department")), callbacks.ASK_OTHER_DEPARTMENT("0" if other else "1"))])
+    side = bool(draft.get("not_employer_side"))
+    rows.append([(_mark(side, t("Neither HR nor management")), callbacks.ASK_EMPLOYER_SIDE("0" if side else "1"))])
     rows.append([(t("A specific listener…"), callbacks.ASK_LISTENERS())])
     rows.append([(t("Next"), callbacks.ASK_NEXT()), (t("Cancel"), callbacks.ASK_CANCEL())])
     rows.append(_way_out(t))
-    await (say if new else answer)(
-        update,
-        t("Who would you be most comfortable talking to? Everything is optional: tap to choose, "
-          "tap again to undo, then press Next. Rows: gender, age, status; the last row is the language "
-          "you want to talk in."),
-        buttons(*rows),
-    )
+    text = t("Who would you be most comfortable talking to? Everything is optional: tap to choose, "
+             "tap again to undo, then press Next. Rows: gender, age, status; the last row is the language "
+             "you want to talk in.")
+    if draft.get("kind") == "concern":
+        text = t("You are worried about a colleague. A listener can help you see what you can do and where "
+                 "to point them. Please do not name them: the listener does not need to know who it is.") \
+            + "\n\n" + text
+    await (say if new else answer)(update, text, buttons(*rows))
 
 
 async def _show_members(update: Update, context: Context) -> None:
@@ -348,21 +361,23 @@ async def submit(update: Update, context: Context, first_message: str | None) ->
         status=draft.get("status"),
         other_department=bool(draft.get("other_department")),
         member_id=chosen.id if chosen else None,
+        not_employer_side=bool(draft.get("not_employer_side")),
     )
     try:
         opened = await desk.open(person(context), Ask(
             prefs, draft.get("department"), draft.get("language") or person(context).language, first_message,
-            allow_widening=draft.get("allow_widening", True),
+            allow_widening=draft.get("allow_widening", True), kind=draft.get("kind", "self"),
         ), origin())
     except OpenRequestExists:
         await waiting.clear(person(context), *prompts.WIZARD)
         await say(update, t("You already have an open request. You can have one at a time."))
         return
     await waiting.clear(person(context), *prompts.WIZARD)
-    await _confirm(update, context, opened)
+    await _confirm(update, context, opened, named=bool(first_message) and draft.get("kind") == "concern"
+                   and await services(context).desk.seems_to_name(first_message))
 
 
-async def _confirm(update: Update, context: Context, opened) -> None:
+async def _confirm(update: Update, context: Context, opened, named: bool = False) -> None:
     t = tr(context)
     request = opened.request
     lines = [t("Your request {ref} has been received. Keep this reference; the listener sees you as "
@@ -374,6 +389,9 @@ async def _confirm(update: Update, context: Context, opened) -> None:
                      else _nobody_now(t, request.ref))
     else:
         lines.append(await expectation(t, request, context))
+    if named:
+        lines.append(t("Your message may name someone. There is no need: your listener can help without knowing "
+                       "who it is, and will be asked not to note a name."))
     markup = buttons([(t("Withdraw my request"), callbacks.WITHDRAW(request.ref))])
     if update.callback_query:
         await answer(update, "\n\n".join(lines), markup)
@@ -414,6 +432,7 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(volunteer_wish, pattern=callbacks.VOLUNTEER_WISH.pattern))
     app.add_handler(CallbackQueryHandler(news, pattern=callbacks.NEWS.pattern))
     app.add_handler(CallbackQueryHandler(ask_start, pattern=callbacks.ASK_START.pattern))
+    app.add_handler(CallbackQueryHandler(ask_start, pattern=callbacks.ASK_CONCERN.pattern))
     app.add_handler(CallbackQueryHandler(ask_step, pattern=callbacks.ASK_WIZARD))
     app.add_handler(CallbackQueryHandler(urgent, pattern=callbacks.URGENT.pattern))
     app.add_handler(CallbackQueryHandler(withdraw, pattern=callbacks.WITHDRAW.pattern))

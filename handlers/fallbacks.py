@@ -20,12 +20,18 @@ async def unknown_command(update: Update, context: Context) -> None:
 
 
 async def not_text(update: Update, context: Context) -> None:
-    # Photos, voice, files...: not relayed and not stored, so they cannot leak.
-    await say(
-        update,
-        tr(context)("I can only pass on text messages. Please write what you want to say; "
-                    "your photo, voice message or file was not passed on or kept."),
-    )
+    """Photos, voice, files...: not relayed and not stored, so they cannot leak. Said at once, with why."""
+    t, message = tr(context), update.effective_message
+    if message.voice or message.audio or message.video_note or message.video:
+        text = t("Voice messages and videos are not passed on: a voice or a face can tell who you are, and the "
+                 "network keeps you anonymous. Please write it instead. What you sent was not passed on or kept.")
+    elif message.photo or message.document or message.animation:
+        text = t("Photos and files are not passed on: they can show who you are (a face, a name, details hidden "
+                 "in the file). Please describe it in words. What you sent was not passed on or kept.")
+    else:
+        text = t("I can only pass on text messages. Please write what you want to say; what you sent was not "
+                 "passed on or kept.")
+    await say(update, text)
 
 
 async def settle_press(update: Update, context: Context) -> None:

@@ -1,5 +1,6 @@
 """The colleague's answers after their listener acted: the rating and comment after a close,
-and whether the next listener may read the notes after a hand-over."""
+whether the next listener may read the notes after a hand-over, whether something may be
+shared for a referral, and whether to meet outside the chat."""
 from __future__ import annotations
 
 from telegram import Update
@@ -65,7 +66,49 @@ async def notes_consent(update: Update, context: Context) -> None:
         await answer(update, t("The notes have been deleted. The listener who takes over starts afresh."))
 
 
+async def referral_answer(update: Update, context: Context) -> None:
+    """The colleague's own consent for a referral: their word, not their listener's."""
+    t = tr(context)
+    ref, referral_id, choice = callbacks.REFER_ANSWER.parse(data(update))
+    result, referral = await services(context).casework.answer_referral(person(context), ref, referral_id,
+                                                                        choice == "y")
+    if result is Result.ALREADY:
+        await alert(update, context, t("You have already answered this question."))
+    elif result is Result.CLOSED:
+        await alert(update, context, t("This conversation is closed, so nothing will be passed on."))
+    elif result is not Result.OK:
+        await stale_button(update, context)
+    else:
+        name = referral.name(t.lang) if referral else ""
+        # The contact stays readable; the question under it is answered.
+        await update.callback_query.edit_message_reply_markup(None)
+        await say(update, t("Thank you. Your listener may pass on to {name} what they need to know, and nothing "
+                            "more.", name=name) if choice == "y" else
+                  t("Thank you. Nothing about you will be shared with {name}. The contact is yours to use if "
+                    "you wish.", name=name))
+
+
+async def meeting_answer(update: Update, context: Context) -> None:
+    """Meet in person or by phone, or go on writing here: the colleague's choice."""
+    t = tr(context)
+    ref, way, choice = callbacks.MEET_ANSWER.parse(data(update))
+    result = await services(context).casework.answer_meeting(person(context), ref, way, choice == "y")
+    if result is Result.ALREADY:
+        await alert(update, context, t("You have already answered this question."))
+    elif result is Result.CLOSED:
+        await alert(update, context, t("This conversation is closed, so nothing was changed."))
+    elif result is not Result.OK:
+        await stale_button(update, context)
+    elif choice == "y":
+        await answer(update, t("Your listener is told you would like to meet. Agree on where and when here; the "
+                               "bot records only that you met, never where or when."))
+    else:
+        await answer(update, t("Your listener is told you prefer to go on writing here. Nothing else changes."))
+
+
 def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(rate, pattern=callbacks.RATE.pattern))
     app.add_handler(CallbackQueryHandler(no_comment, pattern=callbacks.NO_COMMENT.pattern))
     app.add_handler(CallbackQueryHandler(notes_consent, pattern=callbacks.NOTES_CONSENT.pattern))
+    app.add_handler(CallbackQueryHandler(referral_answer, pattern=callbacks.REFER_ANSWER.pattern))
+    app.add_handler(CallbackQueryHandler(meeting_answer, pattern=callbacks.MEET_ANSWER.pattern))

@@ -122,6 +122,13 @@ async def _ask_step(update: Update, context: Context, index: int, new_message: b
     await (say if new_message else answer)(update, question, markup)
 
 
+async def _ask_hr(update: Update, context: Context) -> None:
+    t = tr(context)
+    await answer(update, t("Do you work in HR? Colleagues can ask for a listener who is neither from HR nor "
+                           "management; it is only used for that."),
+                 buttons([(t("Yes, in HR"), callbacks.PROFILE_HR("1")), (t("No"), callbacks.PROFILE_HR("0"))]))
+
+
 async def _ask_department(update: Update, context: Context) -> None:
     t = tr(context)
     departments = services(context).settings.departments
@@ -154,11 +161,15 @@ async def profile_step(update: Update, context: Context) -> None:
                 if index + 1 < len(STEPS):
                     await _ask_step(update, context, index + 1)
                 else:
-                    await _ask_department(update, context)
+                    await _ask_hr(update, context)
                 return
             break
     else:
-        if (index := callbacks.PROFILE_DEPARTMENT.parse(pressed)) is not None:
+        if (hr := callbacks.PROFILE_HR.parse(pressed)) is not None:
+            if await membership.set_hr(who, hr[0] == "1") is Result.OK:
+                await _ask_department(update, context)
+                return
+        elif (index := callbacks.PROFILE_DEPARTMENT.parse(pressed)) is not None:
             if await membership.set_department(who, index[0]) is Result.OK:
                 await _ask_languages(update, context)
                 return
@@ -191,6 +202,7 @@ async def profile(update: Update, context: Context) -> None:
         (t("Age"), t(AGE_BAND[member.age_band]) if member.age_band else "—"),
         (t("Status"), t(STATUS[member.status]) if member.status else "—"),
         (t("Department"), member.department or "—"),
+        (t("HR"), t("yes") if member.hr else t("no")),
         (t("Languages"), ", ".join(LANGUAGE[c] for c in member.languages) or "—"),
         (t("Open conversations"), f"{member.open_cases} / {membership.cap_of(member)}"),
         (t("Hours"), hours_text(t, member.hours)),

@@ -12,13 +12,14 @@ async def invite_code(services, role: str) -> str:
 
 
 async def join_as_member(services, user, name: str, gender="woman", age="35to50",
-                         status="employee", department=0, languages=("en",)) -> None:
+                         status="employee", department=0, languages=("en",), hr=False) -> None:
     await user.send(f"/start {await invite_code(services, 'member')}")
     await user.press("charter:yes")
     await user.send(name)
     await user.press(f"prof:g:{gender}")
     await user.press(f"prof:a:{age}")
     await user.press(f"prof:s:{status}")
+    await user.press("prof:hr:1" if hr else "prof:hr:0")
     await user.press(f"prof:d:{department}")
     for language in languages:
         await user.press(f"prof:l:{language}:1")

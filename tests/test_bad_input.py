@@ -106,6 +106,11 @@ async def test_text_without_conversation_and_non_text(services, people):
     await emma.send("hello?")
     assert "no open conversation" in emma.last().text
     await emma.send_raw({"photo": [{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}]})
+    assert "Photos and files are not passed on" in emma.last().text
+    await emma.send_raw({"voice": {"file_id": "v", "file_unique_id": "w", "duration": 3}})
+    assert "a voice or a face can tell who you are" in emma.last().text
+    await emma.send_raw({"sticker": {"file_id": "s", "file_unique_id": "t", "width": 1, "height": 1,
+                                     "is_animated": False, "is_video": False, "type": "regular"}})
     assert "only pass on text" in emma.last().text
     assert await services.core.db.fetchval("SELECT COUNT(*) FROM messages") == 0
 

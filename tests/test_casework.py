@@ -158,7 +158,10 @@ async def test_tagging_with_buttons_and_unknown_theme_is_refused(services, peopl
     await anna.press("Back")
     await anna.press(f"tags:{ref}:manifestation")
     await anna.press(f"tag:{ref}:bullying:1")
-    await anna.press("Back")
+    # Bullying brings up, in the flow, what the law offers (tested in test_ways_to_ask).
+    assert "What the law offers" in _card(anna, ref).text
+    await anna.press("Back to the case")
+    await anna.press("Themes")
     await anna.press(f"tags:{ref}:domain")
     await anna.press(f"tag:{ref}:interpersonal_relations:1")
     tagged = anna.last()
@@ -216,11 +219,12 @@ async def test_referral_sends_the_entry_and_records_no_content(services, people)
     await anna.press("Send a contact")
     await anna.press(f"rfr:{ref}:psychologist")
     await anna.press(f"rfr:{ref}:psychologist:1")
-    assert "You agreed that Anna may pass on" in emma.last().text
+    assert "Anna would like to pass on to them" in emma.last().text  # asked of the colleague (test_ways_to_ask)
 
     rows = await services.core.db.fetchall("SELECT * FROM case_referrals ORDER BY id")
-    assert [(r["kind"], r["consent"]) for r in rows] == [("debt_help", 0), ("psychologist", 1)]
-    assert set(rows[0].keys()) == {"id", "request_id", "kind", "consent", "created_at"}
+    assert [(r["kind"], r["consent"], r["answer"]) for r in rows] == [("debt_help", 0, None),
+                                                                      ("psychologist", 0, "asked")]
+    assert set(rows[0].keys()) == {"id", "request_id", "kind", "consent", "answer", "created_at"}
     # A reply to the contact card goes to the conversation.
     await emma.send("Dank je", reply_to=emma.last())
     assert anna.last().text.endswith("Dank je")

@@ -265,3 +265,34 @@ def test_urgency_word_too_short_or_duplicate(folder):
 def test_missing_file(folder):
     (folder / "referrals.toml").unlink()
     assert "referrals.toml" in load_error(folder)
+
+
+# --- formal and informal routes ---------------------------------------------------------
+
+
+def test_routes_show_for_violence_bullying_and_unwanted_sexual_behaviour(charter):
+    assert charter.route_themes == {"violence", "bullying", "unwanted_sexual"}
+    assert [r.key for r in charter.routes_for({"bullying", "workload"})] == ["informal", "formal", "outside"]
+    assert charter.routes_for({"workload"}) == ()
+    for route in charter.routes:
+        assert route.referral is None or charter.referral(route.referral) is not None
+        for lang in LANGUAGES:
+            assert route.name(lang) and route.text(lang)
+
+
+def test_route_theme_must_exist(folder):
+    edit(folder / "routes.toml", '"bullying"', '"mobbing"')
+    msg = load_error(folder)
+    assert "routes.toml" in msg and '"mobbing"' in msg and "themes.toml" in msg
+
+
+def test_route_referral_must_exist(folder):
+    edit(folder / "routes.toml", 'referral = "prevention_advisor"', 'referral = "advisor"')
+    msg = load_error(folder)
+    assert "routes.toml" in msg and 'key = "formal"' in msg and '"advisor"' in msg
+
+
+def test_route_needs_every_language(folder):
+    edit(folder / "routes.toml", 'text.fr = "Une demande', 'texte.fr = "Une demande')
+    msg = load_error(folder)
+    assert "routes.toml" in msg and 'key = "formal"' in msg

@@ -56,6 +56,8 @@ async def _session(services, people):
     card = next(m for m in reversed(anna.inbox()) if f"tags:{ref}" in m.button_data())
     for data in (f"tag:{ref}:bullying:1", f"lvl:{ref}:team", f"rfr:{ref}:debt_help:1"):
         await anna.press_data(data, card)
+    question = next(m for m in reversed(emma.inbox()) if any(d.startswith("rfa:") for d in m.button_data()))
+    await emma.press_data(next(d for d in question.button_data() if d.endswith(":y")), question)  # her own yes
     await anna.press_data(f"close:{ref}", card)
     await anna.press_data(f"out:{ref}:referred", card)
     await emma.press(f"fb:{ref}:5")

@@ -108,11 +108,30 @@ class CaseworkRepository:
 
     # Referrals -------------------------------------------------------------------
 
-    async def add_referral(self, request_id: int, kind: str, consent: bool) -> int:
+    async def add_referral(self, request_id: int, kind: str, consent: bool, answer: str | None = None) -> int:
+        """`answer`: 'asked' while the colleague's own answer is awaited; None when nothing is shared."""
         return await self.db.insert(
-            "INSERT INTO case_referrals (request_id, kind, consent, created_at) VALUES (?, ?, ?, ?)",
-            (request_id, kind, int(consent), clock.day()),
+            "INSERT INTO case_referrals (request_id, kind, consent, answer, created_at) VALUES (?, ?, ?, ?, ?)",
+            (request_id, kind, int(consent), answer, clock.day()),
         )
+
+    async def referral(self, referral_id: int) -> tuple[int, str, str | None] | None:
+        """(request id, kind, answer) of a referral."""
+        row = await self.db.fetchone("SELECT request_id, kind, answer FROM case_referrals WHERE id = ?",
+                                     (referral_id,))
+        return None if row is None else (row[0], row[1], row[2])
+
+    async def answer_referral(self, referral_id: int, answer: str) -> bool:
+        """The colleague's answer (or 'unreachable'), once, to a question still asked."""
+        return 1 == await self.db.execute(
+            "UPDATE case_referrals SET answer = ?, consent = ? WHERE id = ? AND answer = 'asked'",
+            (answer, int(answer == "yes"), referral_id))
+
+    async def asked_referrals(self, request_id: int) -> list[tuple[int, str]]:
+        """(id, kind) of the referrals whose question still waits for the colleague."""
+        rows = await self.db.fetchall(
+            "SELECT id, kind FROM case_referrals WHERE request_id = ? AND answer = 'asked' ORDER BY id", (request_id,))
+        return [(r[0], r[1]) for r in rows]
 
     # Feedback --------------------------------------------------------------------
 

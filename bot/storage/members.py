@@ -10,7 +10,7 @@ from .database import Database
 
 # Without look-alikes (0/O, 1/I), so a code read aloud or retyped stays right.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-PROFILE_FIELDS = ("gender", "age_band", "status", "department")
+PROFILE_FIELDS = ("gender", "age_band", "status", "department", "hr")
 
 
 def random_code(length: int = 6) -> str:
@@ -49,6 +49,7 @@ class MemberRepository:
             left=row["left_at"] is not None,
             open_cases=row["open_cases"],
             hours=schedule.loads(row["hours"]),
+            hr=bool(row["hr"]),
         )
 
     async def by_person(self, person_id: int) -> Member | None:

@@ -21,6 +21,7 @@ def wishes_json(language: str, preferences: Preferences, allow_widening: bool) -
         "language": language, "gender": preferences.gender, "age_band": preferences.age_band,
         "status": preferences.status, "other_department": preferences.other_department,
         "member_id": preferences.member_id, "allow_widening": allow_widening,
+        "not_employer_side": preferences.not_employer_side,
     })
 
 
@@ -49,7 +50,7 @@ class RequestRepository:
             department=row["department"],
             preferences=Preferences(
                 wishes.get("gender"), wishes.get("age_band"), wishes.get("status"),
-                bool(wishes.get("other_department")), wishes.get("member_id"),
+                bool(wishes.get("other_department")), wishes.get("member_id"), bool(wishes.get("not_employer_side")),
             ),
             urgent=bool(row["urgent"]),
             member_id=row["member_id"],
@@ -60,6 +61,9 @@ class RequestRepository:
             allow_widening=bool(wishes.get("allow_widening", True)),
             widened_at=_maybe(row["widened_at"]),
             breached_at=_maybe(row["breached_at"]),
+            kind=row["kind"],
+            collective=bool(row["collective"]),
+            meeting=row["meeting"],
         )
 
     async def get(self, request_id: int) -> Request | None:
@@ -96,6 +100,7 @@ class RequestRepository:
         urgent: bool = False,
         allow_widening: bool = True,
         origin: int | None = None,
+        kind: str = "self",
     ) -> Request:
         now = clock.now()
         async with self.db.transaction():
@@ -108,7 +113,7 @@ class RequestRepository:
                     self.db, self.vault, "requests",
                     {"ref": ref, "requester_id": requester_id, "state": "new", "department": department,
                      "urgent": int(urgent), "created_at": clock.iso(now), "deadline_at": clock.iso(deadline_at),
-                     "origin": origin},
+                     "origin": origin, "kind": kind},
                     {"wishes": wishes_json(language, preferences, allow_widening)},
                 )
             except sqlite3.IntegrityError:
@@ -121,6 +126,19 @@ class RequestRepository:
             return None
         row = await self.db.fetchone("SELECT * FROM requests WHERE origin = ?", (origin,))
         return None if row is None else self._request(row)
+
+    async def set_collective(self, request_id: int, value: bool) -> bool:
+        """The listener's mark: the problem has a collective character. True when it changed."""
+        return 1 == await self.db.execute("UPDATE requests SET collective = ? WHERE id = ? AND collective != ?",
+                                          (int(value), request_id, int(value)))
+
+    async def set_meeting(self, request_id: int, state: str, *, only_if: str | None = None) -> bool:
+        """A proposal to meet and its answer; `only_if`: only from that state (an answer needs a
+        proposal). True when it changed."""
+        if only_if is None:
+            return 1 == await self.db.execute("UPDATE requests SET meeting = ? WHERE id = ?", (state, request_id))
+        return 1 == await self.db.execute("UPDATE requests SET meeting = ? WHERE id = ? AND meeting = ?",
+                                          (state, request_id, only_if))
 
     async def offer_count(self, request_id: int) -> int:
         return await self.db.fetchval("SELECT COUNT(*) FROM offers WHERE request_id = ?", (request_id,))

@@ -216,7 +216,7 @@ def join_as_listener(listener: SimUser, code: str, name: str = LISTENER_NAME, ti
     listener.send(name)
     step = listener.wait_for(has_button("prof:g:man"), timeout)
     for data, following in (("prof:g:man", "prof:a:35to50"), ("prof:a:35to50", "prof:s:worker"),
-                            ("prof:s:worker", "prof:d:0"), ("prof:d:0", "prof:l:en:1")):
+                            ("prof:s:worker", "prof:hr:0"), ("prof:hr:0", "prof:d:0"), ("prof:d:0", "prof:l:en:1")):
         listener.press(step, data)
         step = listener.wait_for_edit(step, has_button(following), timeout)
     listener.press(step, "prof:l:en:1")

@@ -58,7 +58,7 @@ async def _join_listener(user, code: str, name: str, language: str) -> None:
     await user.send(name)
     step = await user.wait_for(_button("prof:g:woman"))
     for data, following in (("prof:g:woman", "prof:a:35to50"), ("prof:a:35to50", "prof:s:worker"),
-                            ("prof:s:worker", "prof:d:0"), ("prof:d:0", f"prof:l:{language}:1")):
+                            ("prof:s:worker", "prof:hr:0"), ("prof:hr:0", "prof:d:0"), ("prof:d:0", f"prof:l:{language}:1")):
         await user.press(step, data)
         step = await user.wait_for_edit(step, _button(following))
     await user.press(step, f"prof:l:{language}:1")

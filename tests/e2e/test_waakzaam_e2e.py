@@ -55,7 +55,7 @@ async def _join_member(bot_user, invite: str, name: str, gender: str, department
     # The profile questions come as one message, edited step by step.
     step = await bot_user.wait_for(_has_button(f"prof:g:{gender}"))
     for data, following in ((f"prof:g:{gender}", "prof:a:35to50"), ("prof:a:35to50", "prof:s:worker"),
-                            ("prof:s:worker", f"prof:d:{department}"), (f"prof:d:{department}", "prof:l:en:1"),
+                            ("prof:s:worker", "prof:hr:0"), ("prof:hr:0", f"prof:d:{department}"), (f"prof:d:{department}", "prof:l:en:1"),
                             ("prof:l:en:1", "prof:l:done")):
         await bot_user.press(step, data)
         step = await bot_user.wait_for_edit(step, _has_button(following) if following != "prof:l:done"
