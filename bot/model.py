@@ -5,9 +5,10 @@ importing persistence, and the repositories in `storage/` only fill them in.
 """
 from __future__ import annotations
 
+import base64
 import enum
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 UNCLAIMED = ("new", "offered")
@@ -146,20 +147,29 @@ Button = tuple[str, str]  # (label, callback data)
 
 @dataclass(frozen=True)
 class Payload:
-    """A message the bot must deliver: its text, buttons, and whether it is protected."""
+    """A message the bot must deliver: its text, buttons, and whether it is protected.
+
+    With `photo` (PNG bytes) it is a picture and the text its caption. The bytes are sealed
+    with the rest of the payload, like any text.
+    """
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     protect: bool = False
+    photo: bytes | None = field(default=None, repr=False)
 
     def dumps(self) -> str:
-        return json.dumps({"t": self.text, "b": self.buttons, "p": self.protect})
+        data = {"t": self.text, "b": self.buttons, "p": self.protect}
+        if self.photo is not None:
+            data["ph"] = base64.b64encode(self.photo).decode()
+        return json.dumps(data)
 
     @classmethod
     def loads(cls, raw: str) -> Payload:
         data = json.loads(raw)
         rows = tuple(tuple((label, token) for label, token in row) for row in data["b"])
-        return cls(data["t"], rows, data["p"])
+        photo = base64.b64decode(data["ph"]) if "ph" in data else None
+        return cls(data["t"], rows, data["p"], photo)
 
 
 @dataclass(frozen=True)
