@@ -12,6 +12,8 @@ from .storage.audit import AuditRepository
 from .storage.casework import CaseworkRepository
 from .storage.conversations import ConversationRepository
 from .storage.database import Database
+from .storage.digests import DigestRepository
+from .storage.figures import FiguresRepository
 from .storage.inbox import InboxRepository
 from .storage.invites import InviteRepository
 from .storage.members import MemberRepository
@@ -22,6 +24,7 @@ from .storage.people import PeopleRepository
 from .storage.prompts import PromptRepository
 from .storage.removals import RemovalRepository
 from .storage.requests import RequestRepository
+from .storage.review import ReviewRepository
 
 KEY_CHECK = b"waakzaam key check"
 KEY_CHECK_NAME = "key_check"
@@ -49,6 +52,9 @@ class Core:
     inbox: InboxRepository = field(init=False)
     prompts: PromptRepository = field(init=False)
     removals: RemovalRepository = field(init=False)
+    figures: FiguresRepository = field(init=False)
+    digests: DigestRepository = field(init=False)
+    reviews: ReviewRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.people = PeopleRepository(self.db, self.vault)
@@ -63,6 +69,9 @@ class Core:
         self.inbox = InboxRepository(self.db, self.vault)
         self.prompts = PromptRepository(self.db, self.vault)
         self.removals = RemovalRepository(self.db)
+        self.figures = FiguresRepository(self.db)
+        self.digests = DigestRepository(self.db, self.vault)
+        self.reviews = ReviewRepository(self.db, self.vault)
 
     async def translator(self, person_id: int) -> Translator:
         """Speaks to this person in their language."""

@@ -23,7 +23,8 @@ ROLE_NAME = "role_name"            # a coordinator's or steering member's name a
 NOTE = "note"                      # a note on the case `ref`
 NOTE_FOR = "note_for"              # a /note text (in data) waiting for its case to be chosen
 COMMENT = "comment"                # a comment on the rating of case `ref`
-KINDS = (ACCESS_CODE, ASK, FIRST_MESSAGE, DISPLAY_NAME, ROLE_NAME, NOTE, NOTE_FOR, COMMENT)
+SUGGESTION = "suggestion"          # a listener's suggestion on the review candidate `ref` (its number)
+KINDS = (ACCESS_CODE, ASK, FIRST_MESSAGE, DISPLAY_NAME, ROLE_NAME, NOTE, NOTE_FOR, COMMENT, SUGGESTION)
 WIZARD = (ASK, FIRST_MESSAGE)
 
 
@@ -60,4 +61,4 @@ class Prompts:
 
 
 __all__ = ["Prompts", "Prompt", "KINDS", "WIZARD", "ACCESS_CODE", "ASK", "FIRST_MESSAGE", "DISPLAY_NAME",
-           "ROLE_NAME", "NOTE", "NOTE_FOR", "COMMENT"]
+           "ROLE_NAME", "NOTE", "NOTE_FOR", "COMMENT", "SUGGESTION"]

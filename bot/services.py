@@ -10,6 +10,8 @@ from typing import Protocol
 from .access import Access
 from .casework import Casework
 from .core import Core
+from .digest.review import NetworkReview
+from .digest.service import SteeringDigests
 from .membership import Membership
 from .oversight import Oversight
 from .prompts import Prompts
@@ -36,4 +38,6 @@ class Services:
         self.retention = Retention(core, self.desk)
         self.oversight = Oversight(core)
         self.prompts = Prompts(core)
+        self.review = NetworkReview(core)
+        self.digests = SteeringDigests(core, self.review)
         self.sender: Outbound | None = None  # set by the application factory

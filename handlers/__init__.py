@@ -1,7 +1,7 @@
 """Telegram handlers: thin adapters from updates to the domain services.
 
 One module per side (employee, joining, listener, casework, feedback, erasure,
-coordinator), plus where everyone starts (gate, start), free text (conversation) and what
+coordinator, steering, the network's review), plus where everyone starts (gate, start), free text (conversation) and what
 nobody took (fallbacks). Each has register(app); the order below is the order of matching.
 """
 from __future__ import annotations
@@ -19,7 +19,9 @@ from . import (
     gate,
     joining,
     listener,
+    review,
     start,
+    steering,
 )
 
 
@@ -31,6 +33,8 @@ def register_all(app: Application) -> None:
     employee.register(app)
     listener.register(app)
     coordinator.register(app)
+    steering.register(app)
+    review.register(app)
     casework.register(app)
     feedback.register(app)
     erasure.register(app)

@@ -13,7 +13,7 @@ from bot.model import Request, Result
 from bot.requests import MAX_TEXT
 from bot.vocab import pseudonym
 
-from . import casework, employee, feedback, joining
+from . import casework, employee, feedback, joining, review
 from .ui import Context, answer, buttons, data, origin, person, say, services, stale_button, tr
 
 
@@ -34,6 +34,9 @@ async def on_text(update: Update, context: Context) -> None:
         return
     if kind == prompts.ROLE_NAME:
         await joining.receive_role_name(update, context, text)
+        return
+    if kind == prompts.SUGGESTION:
+        await review.on_suggestion_text(update, context, text, waiting.ref)
         return
     if len(text) > MAX_TEXT:
         await say(update, t("Your message is too long to pass on (at most {limit} characters). "

@@ -34,7 +34,7 @@ async def listener_home(update: Update, context: Context) -> bool:
                             "see or remove the network's people and open invitations."))
         return True
     if who.is_steering:
-        await say(update, t("You are in the steering group. You will receive the figures here."))
+        await say(update, services(context).digests.home(t))
         return True
     return False
 
