@@ -21,6 +21,13 @@ GREY = "#6b7a80"
 MAX_THEMES = 8
 
 
+def chart_numbers(pub: Published) -> list[int]:
+    """Every number the chart draws: the trend's shown windows and the shown themes."""
+    if pub.empty:
+        return []
+    return [n.value for _, n in pub.trend() if not n.hidden] + [n.value for _, n in pub.themes()[:MAX_THEMES]]
+
+
 def render_chart(pub: Published, words: Words) -> bytes | None:
     """The PNG, or None when there is nothing to draw."""
     if pub.empty:

@@ -137,8 +137,14 @@ def signal_key(span: str, dep: str, theme: str) -> str:
 
 
 def figures_for(dims: Dims, must_show: Iterable[str] = ()) -> list[Figure]:
-    """Every figure a digest may publish, over the base cells of `dims` (zeros included)."""
+    """Every figure a digest may publish, over the base cells of `dims` (zeros included).
+
+    The engine spares "must show" figures when it hides more to protect a small one: the
+    requests per window, each theme's total, and the signals the network reported. A theme
+    with a reported signal gives up its total's claim, so that the signal is the one kept.
+    """
     must = set(must_show)
+    signalled = {key.rsplit("theme:", 1)[1] for key in must}
     outcomes = (*OUTCOME_KEYS, OPEN)
     figures: list[Figure] = []
 
@@ -154,7 +160,8 @@ def figures_for(dims: Dims, must_show: Iterable[str] = ()) -> list[Figure]:
         for o in OUTCOME_KEYS:
             add(f"out|win:{w}|out:{o}", [_u(w, u, o, b) for u, b in itertools.product((0, 1), (0, 1))])
     for t in dims.themes:
-        add(f"th|theme:{t}", [_t("recent", d, t, lv) for d in dims.deps for lv in dims.levels], show=True)
+        add(f"th|theme:{t}", [_t("recent", d, t, lv) for d in dims.deps for lv in dims.levels],
+            show=t not in signalled)
         for lv in dims.levels:
             add(f"tl|theme:{t}|level:{lv}", [_t("recent", d, t, lv) for d in dims.deps])
         for d in dims.deps:

@@ -176,7 +176,7 @@ def _use(pub: Published, words: Words, contact_hours: int) -> str:
             else:
                 kinds.append(f"{words.kind(kind)} {num(a)} ({num(b)})")
         if others:
-            kinds.append(t("other contacts {count}", count=DASH))
+            kinds.append(t("other contacts {count}", count=DASH) if kinds else f"{DASH} ({DASH})")
         lines.append("• " + t("Referred to, now (before): {contacts}", contacts=" · ".join(kinds)))
     return "\n".join(lines)
 
@@ -210,8 +210,8 @@ def network(pub: Published, words: Words, *, detail: bool = True) -> str:
     if not health.get("listeners"):
         lines.append("• " + t("No listeners yet: employees cannot be helped."))
         return "\n".join(lines)
-    lines.append("• " + t("{listeners} listeners, {free} of them not paused; open conversations: {open}",
-                          listeners=health["listeners"], free=health["listeners"] - health.get("paused", 0),
+    lines.append("• " + t("{listeners} listeners, {paused} of them paused; open conversations: {open}",
+                          listeners=health["listeners"], paused=health.get("paused", 0),
                           open=num(pub.figure("open|now"))))
     if not detail:
         return "\n".join(lines)
