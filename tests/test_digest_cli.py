@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from bot.cli import main
 from flows import join_as_member
 from test_digest_figures import _numbers_in_text
 
@@ -38,13 +41,23 @@ def test_the_demo_writes_a_readable_text_and_chart_without_any_real_database(tmp
     assert "wrote" in out.stdout and "Traceback" not in out.stderr
 
 
-def test_bad_input_is_one_line(tmp_path):
-    out = _cli(tmp_path, "--preview", "--week", "week 48")
-    assert out.returncode == 2 and out.stderr.count("\n") == 1 and "ISO week" in out.stderr
-    out = _cli(tmp_path, "--preview")
-    assert out.returncode == 2 and "no database" in out.stderr and "--demo" in out.stderr
-    out = _cli(tmp_path)
-    assert out.returncode == 2 and "--preview" in out.stderr
+def test_bad_input_is_one_line(tmp_path, monkeypatch, capsys):
+    for name in list(os.environ):
+        if name.startswith(("TELEGRAM_", "WAAKZAAM_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("WAAKZAAM_DB", str(tmp_path / "data" / "w.db"))
+    monkeypatch.setenv("WAAKZAAM_KEY_FILE", str(tmp_path / "keys" / "k.key"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("bot.logs.configure", lambda level: None)  # keep pytest's own log handlers
+    assert main(["digest", "--preview", "--week", "week 48"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "ISO week" in err
+    assert main(["digest", "--preview"]) == 2
+    err = capsys.readouterr().err
+    assert "no database" in err and "--demo" in err and not (tmp_path / "data").exists()
+    with pytest.raises(SystemExit):
+        main(["digest"])
+    assert "--preview" in capsys.readouterr().err
 
 
 async def test_a_preview_of_the_real_database_records_and_sends_nothing(services, people):
@@ -52,7 +65,7 @@ async def test_a_preview_of_the_real_database_records_and_sends_nothing(services
     await join_as_member(services, anna, "Anna")
     queued = await services.core.db.fetchval("SELECT COUNT(*) FROM outbox")
     published, text, chart = await services.digests.preview("2026-W48", "nl")
-    assert published.week == "2026-W48" and re.search(r"Digest|Overzicht|Samenvatting", text)
+    assert published.week == "2026-W48" and "Overzicht voor de stuurgroep, week 48 van 2026" in text
     assert chart is None  # nothing in the window: no empty chart
     assert await services.core.db.fetchval("SELECT COUNT(*) FROM digests") == 0
     assert await services.core.db.fetchval("SELECT COUNT(*) FROM review_rounds") == 0

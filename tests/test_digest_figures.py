@@ -104,7 +104,7 @@ def _check(built: dg.Built, counts: dg.Counts, k: int) -> None:
 CHARTER_TZ = __import__("zoneinfo").ZoneInfo("Europe/Brussels")
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(histories())
 def test_property_digests_show_nothing_below_k_and_nothing_can_be_worked_out(history):
     """Two consecutive digests over random cases. `leaks` checks all the engine's auditor checks

@@ -26,7 +26,7 @@ from .model import Published
 from .schedule import latest_slot, slot_of_week, week_label
 
 HISTORY_WEEKS = 62     # the trend (52 weeks) and the weeks of digests made before the one shown
-DIGESTS_BEFORE = 5     # digests made before the one shown, so that "≈" and reviews are real
+DIGESTS_BEFORE = 3     # digests made before the one shown, so that "≈" and reviews are real
 RETENTION_DAYS = 90
 PER_WEEK = 6           # requests in an ordinary week
 LISTENERS = (  # name, gender, age band, status, department (index into the departments), languages

@@ -136,15 +136,16 @@ def signal_key(span: str, dep: str, theme: str) -> str:
     return f"{'dt' if span == 'recent' else 'yt'}|dep:{dep}|theme:{theme}"
 
 
-def figures_for(dims: Dims, must_show: Iterable[str] = ()) -> list[Figure]:
+def figures_for(dims: Dims, reported: Iterable[tuple[str, str, str]] = ()) -> list[Figure]:
     """Every figure a digest may publish, over the base cells of `dims` (zeros included).
 
     The engine spares "must show" figures when it hides more to protect a small one: the
     requests per window, each theme's total, and the signals the network reported. A theme
     with a reported signal gives up its total's claim, so that the signal is the one kept.
     """
-    must = set(must_show)
-    signalled = {key.rsplit("theme:", 1)[1] for key in must}
+    reported = list(reported)  # (span, department group, theme)
+    must = {signal_key(*r) for r in reported}
+    signalled = {theme for _, _, theme in reported}
     outcomes = (*OUTCOME_KEYS, OPEN)
     figures: list[Figure] = []
 
@@ -270,11 +271,10 @@ def build(counts: Counts, *, label: str, k: int, dims: Dims, departments: Depart
           previous: Previous | None, reported: Sequence[Reported] = (), signal_min: int = 3,
           extra: Mapping | None = None) -> Built:
     """The release of this week's digest, audited with the one before, and what it publishes."""
-    must = {signal_key(r.span, r.dep, r.theme) for r in reported}
     cells = base_counts(counts, dims)
     shares = [Share(f"prom|win:{w}", *counts.promise.get(w, (0, 0))) for w in COMPARED]
     medians = [Median(f"wait|win:{w}", tuple(counts.waits.get(w, ())), unit=60) for w in COMPARED]
-    everything = figures_for(dims, must)
+    everything = figures_for(dims, [(r.span, r.dep, r.theme) for r in reported])
     before = (previous.release, previous.dims) if previous else None
     withheld: list[str] = []
     for leave_out in ((), ("themes",), ("themes", "use")):

@@ -32,15 +32,17 @@ class Words:
 
     def dep(self, key: str, published: Published | None = None) -> str:
         """A department group of the figures."""
+        t = self.t
         if key == OTHER:
-            return self.t("Other departments")
+            return t("Other departments")
         if key == NOT_GIVEN:
-            return self.t("Department not given")
+            return t("Department not given")
         return self.department((published.dep_name(key) if published else None) or key)
 
     def department(self, name: str) -> str:
         """A stored department's name; one no longer configured is marked as former."""
-        return name if name in self.departments else self.t("{department} (former)", department=name)
+        t = self.t
+        return name if name in self.departments else t("{department} (former)", department=name)
 
     def theme(self, key: str) -> str:
         theme = self.charter.theme(key)
@@ -55,7 +57,8 @@ class Words:
         return referral.name(self.t.lang) if referral else key
 
     def span(self, span: str, weeks: int) -> str:
-        return self.t("{weeks} weeks", weeks=weeks) if span == "recent" else self.t("12 months")
+        t = self.t
+        return t("{weeks} weeks", weeks=weeks) if span == "recent" else t("12 months")
 
 
 def num(n: Num) -> str:
@@ -142,7 +145,7 @@ def _signals(pub: Published, words: Words) -> str:
             basis = t("from at least {n} different colleagues", n=pub.signal_min)
         else:
             basis = t("counted as requests: for some, who asked is no longer kept")
-        lines.append(f"• {where}: {count}, {basis}.")
+        lines.append("• " + t("{label}: {value}", label=where, value=f"{count}, {basis}."))
         for text in signal.get("suggestions", ()):
             lines.append("  " + t("Suggestion from the network: “{text}”", text=text))
     return "\n".join(lines)
@@ -188,7 +191,7 @@ def _themes(pub: Published, words: Words) -> str:
         # Without "no level": showing fewer figures than the release is always safe.
         levels = " · ".join(f"{words.level(lv)} {num(pub.figure(f'tl|theme:{theme}|level:{lv}'))}"
                             for lv in pub.dims.levels if lv != UNSET)
-        lines.append(f"• {words.theme(theme)}: {num(count)} ({levels})")
+        lines.append("• " + t("{label}: {value}", label=words.theme(theme), value=f"{num(count)} ({levels})"))
     if not pub.themes():
         lines.append("• " + t("No theme can be shown yet."))
     if pub.themes_hidden():
@@ -220,7 +223,7 @@ def network(pub: Published, words: Words, *, detail: bool = True) -> str:
     for field, labels in MAKEUP:
         parts = [t("{label}: {value}", label=t(labels[v]), value=n) for v, n in makeup.get(field, {}).items()
                  if v in labels]
-        lines.append(f"• {names[field]}: " + " · ".join(parts))
+        lines.append("• " + t("{label}: {value}", label=names[field], value=" · ".join(parts)))
     deps = [t("{label}: {value}", label=words.department(name), value=n)
             for name, n in makeup.get("department", {}).items()]
     lines.append("• " + t("Departments: {departments}", departments=" · ".join(deps)))
@@ -230,7 +233,7 @@ def network(pub: Published, words: Words, *, detail: bool = True) -> str:
         found.append(t("no listener from {departments}", departments=_join(t, [
             words.department(name) for name in gaps["department"]])))
     found += [t(GAPS[v]) for field, _ in MAKEUP for v in gaps.get(field, []) if v in GAPS]
-    lines.append("• " + (t("Gaps: {gaps}.", gaps="; ".join(found)) if found else t("No gaps in the make-up.")))
+    lines.append("• " + (t("Gaps: {gaps}.", gaps=", ".join(found)) if found else t("No gaps in the make-up.")))
     return "\n".join(lines)
 
 
@@ -270,8 +273,8 @@ def render_about(pub: Published, words: Words, *, contact_hours: int = 24, newer
 
 
 def caption(pub: Published, words: Words) -> str:
-    return words.t("The trend and the themes at a glance, week {week} of {year}.", week=pub.week_number,
-                   year=pub.year)
+    t = words.t
+    return t("The trend and the themes at a glance, week {week} of {year}.", week=pub.week_number, year=pub.year)
 
 
 def steering_home(t: Translator, weekday: int, at, tz: ZoneInfo, next_at: datetime) -> str:
@@ -312,8 +315,8 @@ def review_text(words: Words, pub: Published, label: str, candidates: Sequence, 
 def candidate_text(words: Words, pub: Published, candidate, count: Num, mine: bool | None,
                    tally: tuple[int, int], suggestion_state: str | None) -> str:
     t = words.t
-    lines = [f"{candidate_label(words, pub, candidate.dep, candidate.theme, candidate.span)}: "
-             + t("{count} requests", count=num(count))]
+    lines = [t("{label}: {value}", label=candidate_label(words, pub, candidate.dep, candidate.theme, candidate.span),
+               value=t("{count} requests", count=num(count)))]
     if candidate.basis == "colleagues":
         lines.append(t("From at least {n} different colleagues.", n=pub.signal_min))
     else:
