@@ -211,3 +211,17 @@ def test_a_hidden_number_reads_the_same_whether_small_or_held_back():
     hidden = {key: o for key, o in built.release.figures.items() if isinstance(o, Hidden)}
     assert any(o.primary for o in hidden.values()) and any(not o.primary for o in hidden.values())
     assert all(built.published["figures"][key][:3] == [None, False, None] for key in hidden)
+
+
+def test_a_department_removed_from_the_settings_stays_countable_as_a_former_one():
+    k = 5
+    cases_ = [Case(age=a % 10, dep="Maintenance", themes=("workload",), requester=a) for a in range(12)]
+    cases_ += [Case(age=1, dep="Production", themes=("stress",), requester=40 + a) for a in range(6)]
+    built, _ = _build(k, cases_, "2026-W10", None, [("Maintenance", "workload", "recent")])
+    pub = Published(built.published)
+    assert "Maintenance" in pub.dims.deps  # counted by the name stored on each request
+    words = Words(Translator("en"), CHARTER, DEPARTMENTS)  # the settings no longer list it
+    assert words.dep("Maintenance", pub) == "Maintenance (former)"
+    text = render_digest(pub, words, CHARTER_TZ)
+    assert "Maintenance (former) · High workload: 12 requests in 13 weeks" in text
+    assert dg.dep_key("R&D: lab|2") == "R&D꞉ lab¦2" and dg.dep_key("~x") == "～x"  # never breaks a key

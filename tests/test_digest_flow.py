@@ -169,6 +169,17 @@ async def test_a_blocked_steering_member_is_reported_like_any_blocked_recipient(
     assert tom.inbox()[-2].text.startswith("📊") and tom.last().photo is not None
     assert "recipient blocked the bot" in caplog.text
 
+    boss = await _coordinator(services, people)  # a member who left the steering group gets nothing more
+    removed = await services.membership.remove(await services.core.people.find(900), "steering",
+                                               (await services.core.people.find(801)).id)
+    assert removed.result.value == "ok"
+    await services.sender.flush()
+    before = len(tom.inbox())
+    clock.move_to(SLOT_W46 + timedelta(weeks=1))
+    assert await _sweep(services) == "2026-W47"
+    assert len(tom.inbox()) == before
+    assert boss is not None
+
 
 async def test_when_the_chart_cannot_be_drawn_the_text_still_goes(services, people, clock, monkeypatch, caplog):
     sofie = await _steering(services, people)
@@ -284,6 +295,8 @@ async def test_the_network_reviews_and_a_coordinator_approves_before_anything_re
     assert "Production · High workload: " in digest.text and "from at least 3 different colleagues" in digest.text
     assert "“Plan the peak weeks with the team leads.”" in digest.text
     assert "Jan" not in digest.text and "K7QF2" not in digest.text
+    files = b"".join(p.read_bytes() for p in services.settings.db_path.parent.iterdir())
+    assert b"peak weeks" not in files and b"Talk with Jan" not in files  # suggestions are sealed
     assert digest.text.index("Reported by the network") < digest.text.index("Use")
 
     # December: a new round; the old one's buttons are closed.
