@@ -127,29 +127,22 @@ async def test_a_digest_missed_while_down_goes_out_once_late_and_says_so(running
       datetime(2026, 11, 1, 1, 30, tzinfo=UTC)]),
 ])
 async def test_the_digest_fires_once_a_week_across_the_clock_changes_and_a_restart(
-        settings, offline, people, start, end, slots):
-    from conftest import Running
-
-    bot = Running(replace(settings, digest_weekday=6, digest_time=time(2, 30)), offline)
+        settings, bots, start, end, slots):
     with time_machine.travel(start, tick=False) as traveller:
-        await bot.start()
-        try:
-            made = {}
-            now = start
-            while now < end:
-                traveller.move_to(now)
-                if now == slots[1] - timedelta(minutes=30):
-                    await bot.restart()  # in the night of the change
-                if week := await bot.services.digests.sweep():
-                    made[week] = now
-                now += timedelta(minutes=15)
-            assert sorted(made.values()) == slots
-            rows = await bot.services.core.db.fetchall("SELECT week, slot_at, late FROM digests ORDER BY week")
-            assert [r["slot_at"] for r in rows] == [s.isoformat() for s in slots]
-            assert not any(r["late"] for r in rows)
-        finally:
-            await bot.app.shutdown()
-            await bot.app.post_shutdown(bot.app)
+        bot = await bots(replace(settings, digest_weekday=6, digest_time=time(2, 30)))  # Sundays 02:30
+        made = {}
+        now = start
+        while now < end:
+            traveller.move_to(now)
+            if now == slots[1] - timedelta(minutes=30):
+                await bot.restart()  # in the night of the change
+            if week := await bot.services.digests.sweep():
+                made[week] = now
+            now += timedelta(minutes=15)
+        assert sorted(made.values()) == slots
+        rows = await bot.services.core.db.fetchall("SELECT week, slot_at, late FROM digests ORDER BY week")
+        assert [r["slot_at"] for r in rows] == [s.isoformat() for s in slots]
+        assert not any(r["late"] for r in rows)
 
 
 async def test_a_blocked_steering_member_is_reported_like_any_blocked_recipient(services, people, offline, clock,
