@@ -176,10 +176,9 @@ def figures_for(dims: Dims, reported: Iterable[tuple[str, str, str]] = ()) -> li
     return figures
 
 
-SECTIONS = ("use", "themes", "open")  # what a fallback may leave out: themes take private life and referrals
-
-
 def _section(key: str) -> str:
+    """Which part of the digest a figure belongs to: 'use', 'open', or 'themes' (which takes
+    private life and referrals too: what a fallback may leave out together)."""
     head = key.split("|", 1)[0]
     return {"req": "use", "urg": "use", "brc": "use", "out": "use", "open": "open"}.get(head, "themes")
 
