@@ -126,7 +126,7 @@ class NetworkReview:
         candidates = await self.core.reviews.candidates(review.id)
         text = review_text(words, pub, _round_name(t, review.label), candidates, self._counts(pub, candidates),
                            await self.core.reviews.tallies(review.id))
-        rows = tuple(((f"{c.position}. {candidate_label(words, pub, c.dep, c.theme, c.span)}"[:60],
+        rows = tuple(((_short(f"{c.position}. {words.dep(c.dep, pub)} · {words.theme(c.theme)}"),
                        callbacks.REVIEW_SHOW(c.id)),) for c in candidates)
         return text, rows
 
@@ -335,6 +335,11 @@ class NetworkReview:
         for text in texts:
             words.update(w.casefold() for w in re.findall(r"\w[\w'’-]*", text))
         return words
+
+
+def _short(label: str, limit: int = 48) -> str:
+    """A button label that fits a phone's width."""
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
 
 
 def _round_name(t: Translator, label: str) -> str:

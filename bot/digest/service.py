@@ -98,7 +98,7 @@ class SteeringDigests:
             opened = None
             if label := await self.review.due(slot):
                 opened = await self.review.open_round(label, built, slot)
-        log.info("digest %s: made%s for %d steering members%s", slot.week, " late" if late else "",
+        log.info("digest %s: made%s for %d steering member(s)%s", slot.week, " late" if late else "",
                  len(recipients), "; review round opened" if opened else "")
         return True
 
