@@ -25,6 +25,7 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 OUTBOX_INTERVAL = timedelta(seconds=5)
 SWEEP_INTERVAL = timedelta(seconds=30)
+DIGEST_INTERVAL = timedelta(minutes=1)  # is a digest due? (bot/digest/service.py)
 RETENTION_AT = time(3, 30)  # daily, at night in the organisation's time zone
 
 DRAIN_GROUP = 100  # after every handler group
@@ -80,6 +81,7 @@ async def _post_init(app: Application) -> None:
         app.job_queue.run_repeating(_drain_outbox, interval=OUTBOX_INTERVAL, first=1, name="outbox")
         # first=0: work that fell due while the bot was stopped is done right away.
         app.job_queue.run_repeating(_sweep, interval=SWEEP_INTERVAL, first=0, name="sweep")
+        app.job_queue.run_repeating(_digest, interval=DIGEST_INTERVAL, first=2, name="digest")
         # Once at start (the bot may have been off at night), then daily.
         app.job_queue.run_once(_retention, when=0, name="retention-at-start")
         app.job_queue.run_daily(_retention, RETENTION_AT.replace(tzinfo=settings.timezone), name="retention")
@@ -99,6 +101,11 @@ async def _sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
     await services(context).promise.sweep()
     context.application.bot_data["last_sweep"] = clock.now()
     await _flush(context)
+
+
+async def _digest(context: ContextTypes.DEFAULT_TYPE) -> None:
+    if await services(context).digests.sweep():
+        await _flush(context)
 
 
 async def _retention(context: ContextTypes.DEFAULT_TYPE) -> None:

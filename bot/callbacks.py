@@ -33,6 +33,7 @@ HANDLE = Field(r"[A-Z0-9]{6}")       # a listener's handle
 KEY = Field(r"[a-z][a-z0-9_]{0,23}")  # a key of charter/*.toml or of a vocabulary
 NUMBER = Field(r"\d{1,9}", int)      # small ids and indexes; never an overflow
 STARS = Field(r"[1-5]", int)
+WEEK = Field(r"\d{4}-W\d{2}")        # an ISO week: a digest
 
 
 @dataclass(frozen=True)
@@ -172,3 +173,13 @@ MEETING_PLAN = Code("meet", (choice(*MEETING_KINDS),))        # plan a meeting o
 MEETING_CANCEL = Code("meetx", (NUMBER,))
 CALL = Code("call", (Field(r"[a-z_]+\.[a-z0-9_]+"),))       # call for volunteers for a gap: field.value
 CALL_SEND = Code("calls", (Field(r"[a-z_]+\.[a-z0-9_]+"),))
+
+# The steering group's digest and the network's review ----------------------------------
+DIGEST_ABOUT = Code("dga", (WEEK,))             # how to read the digest of that week
+DIGEST_MAIN = Code("dgm", (WEEK,))              # back to that digest
+REVIEW_LIST = Code("rvl", (NUMBER,))            # a round's list of candidates
+REVIEW_SHOW = Code("rvc", (NUMBER,))            # one candidate
+REVIEW_VOTE = Code("rvv", (NUMBER, choice("y", "n")))  # report it (y) or not (n)
+REVIEW_SUGGEST = Code("rvs", (NUMBER,))         # write a suggestion on a candidate
+SUGGESTION_SEND = Code("sgs", (NUMBER, choice("send", "redo")))  # after a warning: send anyway, or rewrite
+SUGGESTION_DECIDE = Code("sgd", (NUMBER, choice("ok", "back")))  # a coordinator approves or sends back

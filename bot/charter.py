@@ -112,6 +112,9 @@ class Theme(_Labelled):
     group: str  # one of THEME_GROUPS
     key: str
     labels: Mapping[str, str] = field(hash=False, repr=False)
+    # A risk the employer can influence (004:140-151). Private-life themes are counted apart
+    # in the steering group's figures.
+    work_related: bool = True
 
 
 @dataclass(frozen=True)
@@ -217,6 +220,16 @@ class Charter:
     def routes_for(self, themes: frozenset[str] | set[str]) -> tuple[Route, ...]:
         """The routes to pass on for a case with these themes: all of them, or none."""
         return self.routes if self.route_themes & set(themes) else ()
+
+    @property
+    def work_themes(self) -> tuple[Theme, ...]:
+        """Themes the employer can influence: what the steering group's theme figures count."""
+        return tuple(t for t in self.themes if t.work_related)
+
+    @property
+    def private_themes(self) -> tuple[Theme, ...]:
+        """Private-life themes: counted apart."""
+        return tuple(t for t in self.themes if not t.work_related)
 
     def urgency_words(self, lang: str) -> tuple[str, ...]:
         return self._urgency[_check_lang(lang)]
@@ -386,8 +399,13 @@ def _load_themes(path: Path) -> dict[str, Any]:
     themes = []
     for group in THEME_GROUPS:
         for e in _entries(path, data, group, keys):
-            e.check_fields({"key", "label"})
-            themes.append(Theme(group=group, key=e.key(), labels=e.texts("label")))
+            e.check_fields({"key", "label", "work_related"})
+            work_related = e.data["work_related"]
+            if not isinstance(work_related, bool):
+                e.fail("work_related must be true or false",
+                       "write work_related = true for a risk the employer can influence, false for private "
+                       "life (no quotes)")
+            themes.append(Theme(group=group, key=e.key(), labels=e.texts("label"), work_related=work_related))
     levels = []
     for e in _entries(path, data, "level", keys):
         e.check_fields({"key", "label"})

@@ -6,6 +6,8 @@
     waakzaam backup PATH              a verified, encrypted copy while the bot runs
     waakzaam restore PATH [--force]   put a backup in place (the bot stopped)
     waakzaam rotate-key               a new key version; every sealed value re-sealed
+    waakzaam digest --preview [--demo] [--week W] [--out DIR] [--lang L]
+                                      the steering group's digest, rendered locally, sent nowhere
 
 Settings come from the environment and the `.env` file of the repository folder (or the file
 WAAKZAAM_ENV_FILE names), whatever the current folder. Output for operators is English, one
@@ -28,9 +30,13 @@ from . import backups, checks, logs
 from .app import build_application
 from .core import StartupError, open_core
 from .crypto import KeyFileError, Vault, read_key_files
+from .digest.demo import demo
+from .digest.schedule import parse_week
+from .i18n import LANGUAGES
 from .inbox import serve
 from .lock import Busy, DatabaseLock
 from .rotation import RotationError, rotate
+from .services import Services
 from .settings import (LOG_FORMATS, PROJECT_DIR, SettingsError, check_port, check_webhook_url, env_file_warning,
                        load_settings)
 from .webhook import WebhookError, serve_webhook
@@ -261,7 +267,57 @@ def _parser() -> argparse.ArgumentParser:
     rotate_key = commands.add_parser("rotate-key", parents=[common],
                                      help="make a new key version and re-seal everything (stop the bot first)")
     rotate_key.add_argument("--batch", type=int, default=500, metavar="N", help=argparse.SUPPRESS)
+    _add_digest_command(commands, common)
     return parser
+
+
+def _add_digest_command(commands, common) -> None:
+    digest = commands.add_parser(
+        "digest", parents=[common], help="the steering group's digest: render it locally, sending nothing",
+        description="Render the steering group's digest (text and chart) into a folder. Nothing is sent and "
+                    "nothing is recorded.")
+    digest.add_argument("--preview", action="store_true", required=True, help="render without sending (required)")
+    digest.add_argument("--week", help="the ISO week of the digest, e.g. 2026-W48 (default: the newest one due)")
+    digest.add_argument("--out", default=".", help="the folder for the text and the chart (default: here)")
+    digest.add_argument("--lang", choices=LANGUAGES, help="the language (default: WAAKZAAM_DEFAULT_LANGUAGE)")
+    digest.add_argument("--demo", action="store_true",
+                        help="on a generated year of realistic data in a throw-away database, never the real one")
+
+
+async def _digest_preview(settings, args) -> int:
+    """`waakzaam digest --preview [--week W] [--out DIR] [--lang L] [--demo]`: a text file and a PNG."""
+    if args.week and parse_week(args.week) is None:
+        _say(f"--week {args.week!r} is not an ISO week such as 2026-W48.")
+        return 2
+    if args.demo:
+        logging.getLogger("bot.digest").setLevel(logging.WARNING)  # the demo's own digests are not news
+        published, text, chart = await demo(settings, week=args.week, lang=args.lang)
+    else:
+        if not settings.db_path.exists():
+            _say(f"there is no database at {settings.db_path} yet, so nothing to preview. "
+                 "Try --demo to see a digest on generated data.")
+            return 2
+        try:
+            core = await open_core(settings)
+        except StartupError as exc:
+            _say(str(exc))
+            return 2
+        try:
+            published, text, chart = await Services(core).digests.preview(args.week, args.lang)
+        finally:
+            await core.close()
+    out = Path(args.out).expanduser()
+    out.mkdir(parents=True, exist_ok=True)
+    name = f"digest-{published.week}-{args.lang or settings.default_language}"
+    (out / f"{name}.txt").write_text(text + "\n", encoding="utf-8")
+    print(text)
+    print(f"\nwaakzaam: wrote {out / (name + '.txt')}")
+    if chart is not None:
+        (out / f"{name}.png").write_bytes(chart)
+        print(f"waakzaam: wrote {out / (name + '.png')}")
+    else:
+        print("waakzaam: no chart: nothing in this window can be shown")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -303,6 +359,8 @@ def _dispatch(command: str, settings, args) -> int:
         return _restore(settings, args.path, args.force)
     if command == "rotate-key":
         return _rotate_locked(settings, max(1, args.batch))
+    if command == "digest":
+        return asyncio.run(_digest_preview(settings, args))
     return _run(settings, args)
 
 

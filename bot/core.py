@@ -14,6 +14,8 @@ from .storage.audit import AuditRepository
 from .storage.casework import CaseworkRepository
 from .storage.conversations import ConversationRepository
 from .storage.database import Database
+from .storage.digests import DigestRepository
+from .storage.figures import FiguresRepository
 from .storage.inbox import InboxRepository
 from .storage.invites import InviteRepository
 from .storage.meetings import MeetingRepository
@@ -27,6 +29,7 @@ from .storage.prompts import PromptRepository
 from .storage.removals import RemovalRepository
 from .storage.rekeying import Rekeying
 from .storage.requests import RequestRepository
+from .storage.review import ReviewRepository
 from .storage.team_signals import TeamSignalRepository
 from .storage.volunteers import VolunteerRepository
 
@@ -57,6 +60,9 @@ class Core:
     volunteers: VolunteerRepository = field(init=False)
     meetings: MeetingRepository = field(init=False)
     team_signals: TeamSignalRepository = field(init=False)
+    figures: FiguresRepository = field(init=False)
+    digests: DigestRepository = field(init=False)
+    reviews: ReviewRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.people = PeopleRepository(self.db, self.vault)
@@ -75,6 +81,9 @@ class Core:
         self.volunteers = VolunteerRepository(self.db, self.vault)
         self.meetings = MeetingRepository(self.db)
         self.team_signals = TeamSignalRepository(self.db)
+        self.figures = FiguresRepository(self.db)
+        self.digests = DigestRepository(self.db, self.vault)
+        self.reviews = ReviewRepository(self.db, self.vault)
 
     async def translator(self, person_id: int) -> Translator:
         """Speaks to this person in their language."""

@@ -19,6 +19,7 @@ LIBRARY_FLOORS = {
     "httpcore": logging.WARNING,
     "aiosqlite": logging.WARNING,
     "apscheduler": logging.WARNING,
+    "matplotlib": logging.WARNING,
 }
 
 

@@ -30,6 +30,7 @@ LISTENER = {
     "pause": N_("Pause new requests"),
     "resume": N_("Take requests again"),
     "leave": N_("Leave the network"),
+    "review": N_("The network's review of recurring problems"),
 }
 COORDINATOR = {
     "invite": N_("Invite a listener, coordinator or steering group member"),
@@ -42,7 +43,9 @@ COORDINATOR = {
     "makeup": N_("The network's make-up, and whom to recruit"),
     "meetings": N_("The case discussions and intervisions ahead"),
 }
-STEERING: dict[str, str] = {}  # the digest's commands join here
+STEERING = {
+    "digest": N_("The latest digest"),
+}
 
 
 def commands(roles: frozenset[str], listener: bool) -> dict[str, str]:

@@ -5,9 +5,10 @@ importing persistence, and the repositories in `storage/` only fill them in.
 """
 from __future__ import annotations
 
+import base64
 import enum
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from .schedule import Hours
@@ -158,25 +159,33 @@ Button = tuple[str, str]  # (label, callback data)
 
 @dataclass(frozen=True)
 class Payload:
-    """A message the bot must deliver: its text, buttons, and whether it is protected."""
+    """A message the bot must deliver: its text, buttons, and whether it is protected.
+
+    With `photo` (PNG bytes) it is a picture and the text its caption. The bytes are sealed
+    with the rest of the payload, like any text.
+    """
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     protect: bool = False
     reaction: str | None = None   # instead of a message: this emoji on the person's own message...
     react_to: int | None = None   # ...with this id in their chat
+    photo: bytes | None = field(default=None, repr=False)  # a chart: sent as a photo with the text as caption
 
     def dumps(self) -> str:
         data = {"t": self.text, "b": self.buttons, "p": self.protect}
         if self.reaction:
             data.update(r=self.reaction, m=self.react_to)
+        if self.photo is not None:
+            data["ph"] = base64.b64encode(self.photo).decode()
         return json.dumps(data)
 
     @classmethod
     def loads(cls, raw: str) -> Payload:
         data = json.loads(raw)
         rows = tuple(tuple((label, token) for label, token in row) for row in data["b"])
-        return cls(data["t"], rows, data["p"], data.get("r"), data.get("m"))
+        photo = base64.b64decode(data["ph"]) if "ph" in data else None
+        return cls(data["t"], rows, data["p"], data.get("r"), data.get("m"), photo)
 
 
 @dataclass(frozen=True)

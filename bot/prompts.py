@@ -26,8 +26,9 @@ SIGNAL = "signal"                  # a signal without a conversation, its choice
 NOTE = "note"                      # a note on the case `ref`
 NOTE_FOR = "note_for"              # a /note text (in data) waiting for its case to be chosen
 COMMENT = "comment"                # a comment on the rating of case `ref`
+SUGGESTION = "suggestion"          # a listener's suggestion on the review candidate `ref` (its number)
 KINDS = (ACCESS_CODE, ASK, FIRST_MESSAGE, DISPLAY_NAME, ROLE_NAME, VOLUNTEER_NAME, MEETING_AT, SIGNAL, NOTE,
-         NOTE_FOR, COMMENT)
+         NOTE_FOR, COMMENT, SUGGESTION)
 WIZARD = (ASK, FIRST_MESSAGE)
 
 
@@ -64,4 +65,4 @@ class Prompts:
 
 
 __all__ = ["Prompts", "Prompt", "KINDS", "WIZARD", "ACCESS_CODE", "ASK", "FIRST_MESSAGE", "DISPLAY_NAME",
-           "ROLE_NAME", "VOLUNTEER_NAME", "MEETING_AT", "SIGNAL", "NOTE", "NOTE_FOR", "COMMENT"]
+           "ROLE_NAME", "VOLUNTEER_NAME", "MEETING_AT", "SIGNAL", "NOTE", "NOTE_FOR", "COMMENT", "SUGGESTION"]

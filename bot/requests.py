@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from . import callbacks, clock, naming, network, routing
+from . import callbacks, clock, network, routing
 from .core import Core
-from .oncall import OnCall
 from .i18n import Translator
 from .model import Member, Message, Payload, Person, Preferences, Request, Result
+from .naming import Naming
+from .oncall import OnCall
 from .storage.requests import OpenRequestExists
 from .vocab import DELIVERED, KEPT, LANGUAGE, preference_lines, pseudonym
 
@@ -52,6 +53,7 @@ class RequestDesk:
         self.core = core
         self.follow_ups = follow_ups
         self.oncall = oncall
+        self.naming = Naming(core)
 
     async def _tell(self, person_id: int, text: str, **kwargs) -> int:
         return await self.core.outbox.enqueue(person_id, Payload(text), **kwargs)
@@ -478,8 +480,7 @@ class RequestDesk:
 
     async def seems_to_name(self, text: str) -> bool:
         """A careful guess whether a text names someone (to warn, never to block)."""
-        names = [m.display_name for m in await self.core.members.active() if m.display_name]
-        return naming.seems_to_name(text, names, self.core.settings.departments)
+        return await self.naming.seems_to_name(text)
 
     async def waiting(self, request: Request) -> int:
         """How many messages the requester wrote since asking wait for a listener to take the

@@ -99,6 +99,12 @@ class Sender:
                     reply_markup=inline_keyboard(payload.buttons),
                 )
                 message_id = delivery.edit_of_message
+            elif payload.photo is not None:
+                message = await self.bot.send_photo(
+                    chat_id, payload.photo, caption=text or None, reply_markup=inline_keyboard(payload.buttons),
+                    protect_content=payload.protect,
+                )
+                message_id = message.message_id
             else:
                 message = await self.bot.send_message(
                     chat_id, text, reply_markup=inline_keyboard(payload.buttons), protect_content=payload.protect

@@ -11,6 +11,8 @@ from .access import Access
 from .casework import Casework
 from .core import Core
 from .meetings import Meetings
+from .digest.review import NetworkReview
+from .digest.service import SteeringDigests
 from .membership import Membership
 from .oncall import OnCall
 from .menus import Menus
@@ -44,5 +46,7 @@ class Services:
         self.oversight = Oversight(core)
         self.prompts = Prompts(core)
         self.team_signals = TeamSignals(core)
+        self.review = NetworkReview(core)
+        self.digests = SteeringDigests(core, self.review)
         self.sender: Outbound | None = None  # set by the application factory
         self.bot_username = ""               # likewise: for the t.me links the bot sends

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,6 +26,9 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS = ("text", "json")
 _SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
+WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+_DIGEST_AT = re.compile(r"^(MON|TUE|WED|THU|FRI|SAT|SUN)[A-Z]*\s+(\d{1,2}):(\d{2})$")
+MAX_TREND_WINDOWS = 12  # bars on the chart
 
 
 class SettingsError(Exception):
@@ -77,6 +80,22 @@ class Settings:
     webhook_secret: str | None = field(default=None, repr=False)
     # The .env file the settings came from (None: the process environment only).
     env_file: Path | None = None
+    # The steering group's weekly digest, in the organisation's time zone (Monday 08:30).
+    digest_weekday: int = 0
+    digest_time: time = time(8, 30)
+    # The network's review of candidate signals: None is monthly (with the first digest of each
+    # month), else every this many days (with the first digest after that).
+    review_every_days: int | None = None
+    # A signal: a department and a theme in at least this many requests of a window.
+    signal_min: int = 3
+    # The digest's window, and how far back the trend goes (in whole windows).
+    window_weeks: int = 13
+    trend_months: int = 12
+
+    @property
+    def trend_windows(self) -> int:
+        """How many digest windows the trend shows (4 for 12 months of 13 weeks)."""
+        return trend_windows(self.trend_months, self.window_weeks)
 
     @property
     def key_is_beside_db(self) -> bool:
@@ -85,6 +104,10 @@ class Settings:
         db_dir = self.db_path.resolve().parent
         key_dir = self.key_file.resolve().parent
         return key_dir == db_dir or db_dir in key_dir.parents or key_dir in db_dir.parents
+
+
+def trend_windows(months: int, weeks: int) -> int:
+    return round(months * 52 / 12 / weeks)
 
 
 def _env(source: dict[str, str | None], name: str) -> str | None:
@@ -238,6 +261,7 @@ def load_settings(env_file: Path | str | None = None, *, require_token: bool = T
                     "each once, e.g. Production:120,Office:35.")
             headcount[name] = int(number)
         kwargs["headcount"] = headcount
+    _digest_settings(source, kwargs)
     if poll := _env(source, "WAAKZAAM_POLL_INTERVAL"):
         kwargs["poll_interval"] = _positive_number("WAAKZAAM_POLL_INTERVAL", poll, allow_zero=True)
 
@@ -292,6 +316,41 @@ def check_port(name: str, raw: str) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= 65535:
         raise SettingsError(f"{name} must be a port number from 1 to 65535, not {raw!r}.")
     return int(raw)
+
+
+def _digest_settings(source: dict[str, str | None], kwargs: dict) -> None:
+    """The digest's schedule, the review's rhythm, the signal threshold and the windows."""
+    if raw := _env(source, "WAAKZAAM_DIGEST_AT"):
+        match = _DIGEST_AT.match(raw.upper())
+        if (not match or match[0].split()[0] not in (match[1], _FULL_DAYS[match[1]])
+                or int(match[2]) > 23 or int(match[3]) > 59):
+            raise SettingsError("WAAKZAAM_DIGEST_AT must be a weekday and a time in the organisation's time zone, "
+                                "e.g. MON 08:30.")
+        kwargs["digest_weekday"] = WEEKDAYS.index(match[1])
+        kwargs["digest_time"] = time(int(match[2]), int(match[3]))
+    if raw := _env(source, "WAAKZAAM_REVIEW_EVERY"):
+        if raw.lower() == "monthly":
+            kwargs["review_every_days"] = None
+        elif raw.isdigit() and 7 <= int(raw) <= 365:
+            kwargs["review_every_days"] = int(raw)
+        else:
+            raise SettingsError("WAAKZAAM_REVIEW_EVERY must be monthly or a number of days from 7 to 365.")
+    for name, key, low, high in (
+        ("WAAKZAAM_SIGNAL_MIN", "signal_min", 2, 100),
+        ("WAAKZAAM_WINDOW_WEEKS", "window_weeks", 4, 26),
+        ("WAAKZAAM_TREND_MONTHS", "trend_months", 3, 36),
+    ):
+        if raw := _env(source, name):
+            if not raw.isdigit() or not low <= int(raw) <= high:
+                raise SettingsError(f"{name} must be a whole number from {low} to {high}.")
+            kwargs[key] = int(raw)
+    windows = trend_windows(kwargs.get("trend_months", 12), kwargs.get("window_weeks", 13))
+    if not 2 <= windows <= MAX_TREND_WINDOWS:
+        raise SettingsError(f"WAAKZAAM_TREND_MONTHS must cover 2 to {MAX_TREND_WINDOWS} windows of "
+                            "WAAKZAAM_WINDOW_WEEKS weeks (the default: 12 months of 13-week windows).")
+
+
+_FULL_DAYS = dict(zip(WEEKDAYS, ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")))
 
 
 def _positive_number(name: str, raw: str, *, allow_zero: bool = False) -> float:

@@ -31,6 +31,22 @@ OUTCOMES = {
     "withdrawn": N_("The colleague withdrew"),
 }
 
+# The same outcomes, short, as the steering group's digest counts them.
+OUTCOMES_COUNTED = {
+    "listened": N_("listened"),
+    "referred": N_("referred"),
+    "signposted": N_("pointed to help"),
+    "no_reply": N_("no reply"),
+    "withdrawn": N_("withdrew"),
+}
+
+# A gap in the network's make-up, as the digest names it (004:3485-3491).
+GAPS = {
+    "woman": N_("no woman"), "man": N_("no man"),
+    "under35": N_("no one under 35"), "35to50": N_("no one from 35 to 50"), "over50": N_("no one over 50"),
+    "worker": N_("no worker"), "employee": N_("no employee"), "manager": N_("no manager"),
+}
+
 # Why a listener hands a case back ('released' and 'left' are set by the bot).
 HAND_BACK_REASONS = {
     "conflict": N_("Conflict of interest"),
@@ -88,6 +104,8 @@ AUDIT_ACTIONS = {
     "removed_coordinator": N_("removed a coordinator"),
     "removed_steering": N_("removed a steering group member"),
     "volunteers_called": N_("called for volunteers"),
+    "suggestion_approved": N_("approved a suggestion for the digest"),
+    "suggestion_returned": N_("sent a suggestion back"),
 }
 AUDIT_ACTORS = {
     "member": N_("listener #{id}"),

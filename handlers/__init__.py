@@ -1,8 +1,8 @@
 """Telegram handlers: thin adapters from updates to the domain services.
 
 One module per side (employee, team_signal, joining, listener, casework, feedback, erasure,
-coordinator), plus where everyone starts (gate, start), free text (conversation) and what
-nobody took (fallbacks). Each has register(app); the order below is the order of matching.
+coordinator, steering, review), plus where everyone starts (gate, start), free text
+(conversation) and what nobody took (fallbacks). Each has register(app); the order below is the order of matching.
 """
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ from . import (
     gate,
     joining,
     listener,
+    review,
     start,
+    steering,
     team_signal,
 )
 
@@ -33,6 +35,8 @@ def register_all(app: Application) -> None:
     team_signal.register(app)
     listener.register(app)
     coordinator.register(app)
+    steering.register(app)
+    review.register(app)
     casework.register(app)
     feedback.register(app)
     erasure.register(app)

@@ -15,7 +15,7 @@ from bot.model import Request, Result
 from bot.requests import MAX_TEXT
 from bot.vocab import pseudonym
 
-from . import casework, coordinator, employee, feedback, joining
+from . import casework, coordinator, employee, feedback, joining, review
 from .ui import Context, answer, buttons, data, origin, person, say, services, stale_button, tr
 
 
@@ -42,6 +42,9 @@ async def on_text(update: Update, context: Context) -> None:
         return
     if kind == prompts.MEETING_AT:
         await coordinator.receive_meeting_at(update, context, text, waiting.data)
+        return
+    if kind == prompts.SUGGESTION:
+        await review.on_suggestion_text(update, context, text, waiting.ref)
         return
     if len(text) > MAX_TEXT:
         await say(update, t("Your message is too long to pass on (at most {limit} characters). "

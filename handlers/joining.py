@@ -41,7 +41,7 @@ async def redeem(update: Update, context: Context, code: str) -> None:
     else:
         await say(update, t("Welcome to the steering group. You will receive figures about recurring "
                             "issues: counts only, never names, messages or anything below the privacy "
-                            "threshold."))
+                            "threshold.") + "\n\n" + services(context).digests.home(t))
     await services(context).prompts.wait_for(person(context), prompts.ROLE_NAME)
     await say(update, t("How should the coordinators see you in the list of the network's people? Send a "
                         "name, for example your first name (at most {limit} characters).", limit=MAX_NAME))

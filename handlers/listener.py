@@ -41,7 +41,8 @@ async def listener_home(update: Update, context: Context) -> bool:
             return True
         await say(update, t("You are a listener of the vigilance network. Open conversations: {n} of at most {cap}.\n"
                             "/cases your conversations · /profile your profile · /limit how many at once · "
-                            "/pause no new requests for a while · /leave leave the network",
+                            "/pause no new requests for a while · /review the network's review of recurring "
+                            "problems · /leave leave the network",
                             n=member.open_cases, cap=membership.cap_of(member)))
         return True
     if who.is_coordinator:
@@ -49,7 +50,7 @@ async def listener_home(update: Update, context: Context) -> bool:
                             "see or remove the network's people and open invitations."))
         return True
     if who.is_steering:
-        await say(update, t("You are in the steering group. You will receive the figures here."))
+        await say(update, services(context).digests.home(t))
         return True
     return False
 

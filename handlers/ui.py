@@ -56,9 +56,11 @@ async def answer(update: Update, text: str, markup: InlineKeyboardMarkup | None 
             raise
 
 
-async def say(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """A new message to the person acting (keeps the pressed message as it was)."""
-    await update.effective_chat.send_message(text, reply_markup=markup)
+async def say(update: Update, text: str, markup: InlineKeyboardMarkup | None = None, *,
+              protect: bool = False) -> None:
+    """A new message to the person acting (keeps the pressed message as it was). protect: it cannot
+    be forwarded or saved (figures for the steering group, the network's review)."""
+    await update.effective_chat.send_message(text, reply_markup=markup, protect_content=protect)
 
 
 async def alert(update: Update, context: Context, text: str) -> None:

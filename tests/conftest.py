@@ -77,6 +77,22 @@ async def running(settings, offline):
 
 
 @pytest.fixture
+async def bots(offline):
+    """Start bots with settings of the test's own: `bot = await bots(replace(settings, ...))`."""
+    started = []
+
+    async def start(custom_settings):
+        bot = Running(custom_settings, offline)
+        await bot.start()
+        started.append(bot)
+        return bot
+
+    yield start
+    for bot in started:
+        await _stop(bot.app)
+
+
+@pytest.fixture
 def app(running):
     return running.app
 

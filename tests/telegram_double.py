@@ -32,6 +32,7 @@ class Sent:
     protect_content: bool = False
     edits: int = 0
     raw: dict = field(default_factory=dict)
+    photo: bytes | None = None  # a picture (sendPhoto): its bytes; `text` is then the caption
 
     def button_data(self) -> list[str]:
         return [b["callback_data"] for row in self.buttons for b in row]
@@ -81,6 +82,9 @@ class OfflineRequest(BaseRequest):
                 return 400, json.dumps({"ok": False, "error_code": 400,
                                         "description": "Bad Request: query is too old"}).encode()
             self.answered.add(params["callback_query_id"])
+        if endpoint == "sendPhoto":
+            files = request_data.multipart_data if request_data else {}
+            params["photo"] = next(iter(files.values()))[1] if files else params.get("photo")
         result = self._answer(endpoint, params)
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
@@ -113,6 +117,15 @@ class OfflineRequest(BaseRequest):
             else:
                 self.menus[key] = [c["command"] for c in commands]
             return True
+        if endpoint == "sendPhoto":
+            chat_id = int(params["chat_id"])
+            sent = Sent(chat_id, next(self._ids), params.get("caption") or "",
+                        _buttons(params.get("reply_markup")), bool(params.get("protect_content")),
+                        photo=params["photo"])
+            sent.raw = self._message_json(sent)
+            self.messages[(chat_id, sent.message_id)] = sent
+            self.order.append(sent)
+            return sent.raw
         if endpoint in ("editMessageText", "editMessageReplyMarkup"):
             key = (int(params["chat_id"]), int(params["message_id"]))
             sent = self.messages[key]
@@ -127,8 +140,15 @@ class OfflineRequest(BaseRequest):
     @staticmethod
     def _message_json(sent: Sent) -> dict:
         message = {"message_id": sent.message_id, "date": int(time.time()),
-                   "chat": {"id": sent.chat_id, "type": "private"}, "from": BOT, "text": sent.text,
+                   "chat": {"id": sent.chat_id, "type": "private"}, "from": BOT,
                    "has_protected_content": sent.protect_content}
+        if sent.photo is None:
+            message["text"] = sent.text
+        else:
+            message["photo"] = [{"file_id": f"photo{sent.message_id}", "file_unique_id": f"p{sent.message_id}",
+                                 "width": 1040, "height": 1040, "file_size": len(sent.photo)}]
+            if sent.text:
+                message["caption"] = sent.text
         if sent.buttons:
             message["reply_markup"] = {"inline_keyboard": sent.buttons}
         return message

@@ -81,6 +81,14 @@ def test_theme_keys_are_short_ascii_and_unique(charter):
     assert {t.group for t in charter.themes} == set(THEME_GROUPS)
 
 
+def test_only_work_related_themes_feed_the_work_figures(charter):
+    private = {t.key for t in charter.private_themes}
+    assert private == {"private_problems", "grief_shock"}
+    assert all(t.work_related for t in charter.themes_in("domain") + charter.themes_in("manifestation"))
+    assert {t.key for t in charter.work_themes} | private == {t.key for t in charter.themes}
+    assert charter.theme("workload").work_related and not charter.theme("private_problems").work_related
+
+
 def test_lookups(charter):
     assert charter.theme("workload").group == "theme"
     assert charter.theme("interpersonal_relations").label("fr") == "Relations interpersonnelles au travail"
@@ -230,6 +238,20 @@ def test_bad_key(folder):
     assert "themes.toml" in load_error(folder)
     edit(folder / "themes.toml", 'key = "Work load"', f'key = "{"x" * (MAX_KEY_CHARS + 1)}"')
     assert "at most" in load_error(folder)
+
+
+def test_work_related_is_required_and_a_boolean(folder):
+    edit(folder / "themes.toml", 'key = "workload"\nwork_related = true\n', 'key = "workload"\n')
+    msg = load_error(folder)
+    assert "themes.toml" in msg and 'key = "workload"' in msg and "'work_related' is missing" in msg
+    edit(folder / "themes.toml", 'key = "workload"\n', 'key = "workload"\nwork_related = "yes"\n')
+    msg = load_error(folder)
+    assert 'key = "workload"' in msg and "true or false" in msg
+
+
+def test_levels_have_no_work_related_flag(folder):
+    edit(folder / "themes.toml", 'key = "team"', 'key = "team"\nwork_related = true')
+    assert "unknown field 'work_related'" in load_error(folder)
 
 
 def test_unknown_field_is_a_typo(folder):

@@ -90,3 +90,18 @@ async def test_offer_rewritten_while_in_flight_is_edited(services, people, offli
     await services.sender.flush()
     assert anna.last().text == "new text"
     assert anna.last().edits == 1  # the message that went out was edited, not a second one sent
+
+
+async def test_a_picture_goes_through_the_outbox_sealed_and_protected(services, people, offline, settings):
+    anna = people(201, "Anna")
+    await join_as_member(services, anna, "Anna")
+    person = await services.core.people.find(201)
+    png = b"\x89PNG\r\n\x1a\n" + b"chart-bytes" * 50
+    row = await services.core.outbox.enqueue(person.id, Payload("The chart", protect=True, photo=png))
+    sealed = await services.core.db.fetchval("SELECT payload_enc FROM outbox WHERE id = ?", (row,))
+    assert b"chart-bytes" not in sealed and b"The chart" not in sealed
+    assert await services.sender.flush() == 1
+    picture = anna.last()
+    assert picture.photo == png and picture.text == "The chart" and picture.protect_content
+    assert "sendPhoto" in offline.methods()
+    assert await services.core.db.fetchval("SELECT payload_enc FROM outbox WHERE id = ?", (row,)) == b""

@@ -34,6 +34,13 @@ def test_missing_token_explains_botfather(clean_env, tmp_path):
     ("WAAKZAAM_CONTACT_DEADLINE_HOURS", "soon", "WAAKZAAM_CONTACT_DEADLINE_HOURS"),
     ("WAAKZAAM_ACCESS_CODE", "has spaces", "WAAKZAAM_ACCESS_CODE"),
     ("TELEGRAM_API_BASE_URL", "ftp://x", "TELEGRAM_API_BASE_URL"),
+    ("WAAKZAAM_DIGEST_AT", "Monday morning", "WAAKZAAM_DIGEST_AT"),
+    ("WAAKZAAM_DIGEST_AT", "MON 24:00", "WAAKZAAM_DIGEST_AT"),
+    ("WAAKZAAM_REVIEW_EVERY", "weekly", "WAAKZAAM_REVIEW_EVERY"),
+    ("WAAKZAAM_REVIEW_EVERY", "3", "WAAKZAAM_REVIEW_EVERY"),
+    ("WAAKZAAM_SIGNAL_MIN", "1", "WAAKZAAM_SIGNAL_MIN"),
+    ("WAAKZAAM_WINDOW_WEEKS", "52", "WAAKZAAM_WINDOW_WEEKS"),
+    ("WAAKZAAM_TREND_MONTHS", "3", "WAAKZAAM_TREND_MONTHS"),
 ])
 def test_malformed_setting_is_named(clean_env, tmp_path, name, value, needle):
     clean_env.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
@@ -49,6 +56,20 @@ def test_env_file_is_read_and_environment_wins(clean_env, tmp_path):
     settings = load_settings(env)
     assert settings.token == TOKEN and settings.default_language == "en"
     assert settings.departments == ("A", "B")
+
+
+def test_digest_settings_are_read(clean_env, tmp_path):
+    clean_env.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    for name, value in (("WAAKZAAM_DIGEST_AT", "sun 2:30"), ("WAAKZAAM_REVIEW_EVERY", "14"),
+                        ("WAAKZAAM_SIGNAL_MIN", "4"), ("WAAKZAAM_WINDOW_WEEKS", "13"),
+                        ("WAAKZAAM_TREND_MONTHS", "6")):
+        clean_env.setenv(name, value)
+    settings = load_settings(tmp_path / "absent.env")
+    assert (settings.digest_weekday, settings.digest_time.isoformat()) == (6, "02:30:00")
+    assert settings.review_every_days == 14 and settings.signal_min == 4
+    assert settings.trend_windows == 2
+    clean_env.setenv("WAAKZAAM_REVIEW_EVERY", "monthly")
+    assert load_settings(tmp_path / "absent.env").review_every_days is None
 
 
 def test_key_beside_database_is_refused(clean_env, tmp_path):

@@ -48,6 +48,8 @@ SEALED_COLUMNS = (
     SealedColumn("inbox", "payload", "update_id"),
     SealedColumn("prompts", "data", "person_id"),
     SealedColumn("volunteers", "name", "person_id"),
+    SealedColumn("digests", "published", "week"),
+    SealedColumn("suggestions", "body"),
 )
 
 

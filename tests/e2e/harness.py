@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import base64
 import itertools
 import os
 import re
@@ -102,6 +103,12 @@ class BotMessage:
     def text(self) -> str:
         """Text (or caption) as displayed: HTML/Markdown markup already parsed away."""
         return self.raw.get("text", self.raw.get("caption", "")) or ""
+
+    @property
+    def photo(self) -> bytes | None:
+        """The picture's bytes, for a message sent with sendPhoto."""
+        raw = self.raw.get("photo_bytes")
+        return base64.b64decode(raw) if raw else None
 
     @property
     def protect_content(self) -> bool:

@@ -24,6 +24,9 @@
  *   /getBotCalls                {token, method?}
  *   /getCallbackAnswer          {token, callbackQueryId}
  *   /getBotStatus               {token}
+ *
+ * Bot API: sendPhoto takes a PNG upload (multipart/form-data); the message carries photo
+ * sizes and the caption, and the bytes stay readable for tests as `photo_bytes` (base64).
  */
 
 const TelegramServer = require('telegram-test-api');
@@ -55,7 +58,9 @@ const TEXT_FIELDS = new Set([
 ]);
 
 // Keys kept on stored bot messages for the client side only; never sent to the bot.
-const CLIENT_ONLY = ['chat_id', 'protect_content', 'method', 'params', 'edit_history', 'deleted', 'source_text'];
+const CLIENT_ONLY = ['chat_id', 'protect_content', 'method', 'params', 'edit_history', 'deleted', 'source_text',
+  'photo_bytes'];
+const MAX_UPLOAD = 10 * 1024 * 1024; // Telegram's limit for a photo
 // Message keys that are not "content" when copying or forwarding.
 const NON_CONTENT = new Set([
   'message_id', 'from', 'chat', 'date', 'reply_to_message', 'reply_markup', 'edit_date',
@@ -244,6 +249,56 @@ function inlineMarkup(markup) {
   return undefined;
 }
 
+// ---- multipart/form-data (file uploads): PTB sends a photo's bytes as a file part and every
+// other parameter as a plain field. Parsed here from the raw body; nothing else reads it.
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    req.on('data', (chunk) => {
+      size += chunk.length;
+      if (size > MAX_UPLOAD + 65536) reject(new ApiError(413, 'Request Entity Too Large'));
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function parseMultipart(body, contentType) {
+  const match = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType || '');
+  if (!match) throw badRequest('multipart/form-data without a boundary');
+  const delimiter = Buffer.from(`--${match[1] || match[2]}`);
+  const fields = {};
+  const files = {};
+  let start = body.indexOf(delimiter);
+  while (start !== -1) {
+    let partStart = start + delimiter.length;
+    if (body.slice(partStart, partStart + 2).toString() === '--') break; // the closing delimiter
+    if (body.slice(partStart, partStart + 2).toString() === '\r\n') partStart += 2;
+    const next = body.indexOf(delimiter, partStart);
+    if (next === -1) throw badRequest('multipart/form-data is cut off');
+    const part = body.slice(partStart, next - 2); // without the CRLF before the next delimiter
+    const headerEnd = part.indexOf('\r\n\r\n');
+    if (headerEnd === -1) throw badRequest('multipart part without headers');
+    const headers = part.slice(0, headerEnd).toString('utf8');
+    const content = part.slice(headerEnd + 4);
+    const name = /name="([^"]*)"/i.exec(headers);
+    if (!name) throw badRequest('multipart part without a name');
+    if (/filename="/i.test(headers)) files[name[1]] = content;
+    else fields[name[1]] = content.toString('utf8');
+    start = next;
+  }
+  return { fields, files };
+}
+
+// PNG width and height from the IHDR chunk (enough for a photo's PhotoSize).
+function pngSize(bytes) {
+  const signature = '89504e470d0a1a0a';
+  if (bytes.length < 24 || bytes.slice(0, 8).toString('hex') !== signature) return null;
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
+
 function publicMessage(rec) {
   const msg = { ...rec };
   for (const key of CLIENT_ONLY) delete msg[key];
@@ -419,6 +474,29 @@ function installOverrides(app, server) {
     if (ctx.p.link_preview_options) content.link_preview_options = ctx.p.link_preview_options;
     const rec = storeBotMessage(ctx, chatId, content, { method: 'sendMessage', reply: resolveReply(ctx, chatId) });
     if (ctx.p.parse_mode) rec.source_text = ctx.p.text;
+    return publicMessage(rec);
+  }
+
+  // sendPhoto: an uploaded picture (multipart) becomes a Message with photo sizes and a caption.
+  function sendPhoto(ctx) {
+    const chatId = requireChatId(ctx);
+    let bytes = null;
+    const ref = ctx.p.photo;
+    if (typeof ref === 'string' && ref.startsWith('attach://')) bytes = (ctx.files || {})[ref.slice(9)];
+    else if (ctx.files && ctx.files.photo) bytes = ctx.files.photo;
+    if (!bytes) throw badRequest('there is no photo in the request');
+    const size = pngSize(bytes);
+    if (!size) throw badRequest('IMAGE_PROCESS_FAILED');
+    const uniq = `p${server.messageId}`;
+    const content = {
+      photo: [{ file_id: `photo-${uniq}`, file_unique_id: uniq, width: size.width, height: size.height,
+        file_size: bytes.length }],
+    };
+    if (ctx.p.caption !== undefined && ctx.p.caption !== '') {
+      content.caption = renderText(ctx.p.caption, ctx.p.parse_mode, 'caption');
+    }
+    const rec = storeBotMessage(ctx, chatId, content, { method: 'sendPhoto', reply: resolveReply(ctx, chatId) });
+    rec.photo_bytes = bytes.toString('base64');
     return publicMessage(rec);
   }
 
@@ -672,6 +750,7 @@ function installOverrides(app, server) {
     setWebhook,
     getWebhookInfo,
     sendMessage,
+    sendPhoto,
     copyMessage,
     forwardMessage,
     editMessageText,
@@ -724,13 +803,15 @@ function installOverrides(app, server) {
     const { token } = req.params;
     const entry = methodIndex.get(req.params.method.toLowerCase()); // Telegram ignores method case
     const method = entry ? entry[0] : req.params.method;
-    respond(res, () => {
+    respond(res, async () => {
+      let body = req.body;
+      let files = {};
       if (req.is('multipart/form-data')) {
-        throw badRequest('file uploads (multipart/form-data) are not supported by the e2e emulator');
+        ({ fields: body, files } = parseMultipart(await readBody(req), req.headers['content-type']));
       }
-      const p = normalizeParams({ ...req.query, ...req.body });
+      const p = normalizeParams({ ...req.query, ...body });
       recordCall(token, method, p);
-      if (entry) return entry[1]({ token, p, req, res });
+      if (entry) return entry[1]({ token, p, req, res, files });
       // Unknown methods used to be HTTP 500; answering true keeps setup calls harmless.
       if (!state.warned.has(method)) {
         state.warned.add(method);

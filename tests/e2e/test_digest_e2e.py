@@ -1,0 +1,78 @@
+"""The weekly digest end to end: a steering member joins through the real bot, the bot runs
+again with a year of history and a slot that has just passed, and the member receives the
+text and the chart (a PNG upload to the emulator), then asks for them again with /digest."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from bot import clock
+from bot.core import open_core
+from bot.digest.demo import populate
+from bot.digest.service import EPOCH_KEY
+from bot.settings import WEEKDAYS, Settings
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env(tmp_path: Path, digest_at: str = "MON 08:30") -> dict[str, str]:
+    return {"WAAKZAAM_DB": str(tmp_path / "data" / "waakzaam.db"),
+            "WAAKZAAM_KEY_FILE": str(tmp_path / "keys" / "master.key"),
+            "WAAKZAAM_DIGEST_AT": digest_at}
+
+
+def _invite(emulator, token: str, env: dict[str, str], role: str) -> str:
+    full = {**os.environ, **env, "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE_URL": emulator.api_base_url}
+    out = subprocess.run([sys.executable, "-m", "bot", "invite", role], cwd=REPO_ROOT, env=full,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return re.search(r"\?start=(\S+)", out.stdout)[1]
+
+
+async def _seed(env: dict[str, str]) -> None:
+    """A year of cases, as an earlier run would have left them (the bot is stopped meanwhile)."""
+    settings = Settings(token="", db_path=Path(env["WAAKZAAM_DB"]), key_file=Path(env["WAAKZAAM_KEY_FILE"]))
+    core = await open_core(settings)
+    try:
+        await populate(core, clock.now())
+        await core.meta.put(EPOCH_KEY, clock.iso(clock.now() - timedelta(days=30)).encode())
+    finally:
+        await core.close()
+
+
+async def test_a_steering_member_receives_the_digest_text_and_chart(emulator, bot_process, sim_user, tmp_path):
+    token = emulator.new_token()
+    env = _env(tmp_path)
+    invite = _invite(emulator, token, env, "steering")
+    bot = bot_process([sys.executable, "-m", "bot", "run"], token=token, env=env)
+    sofie = sim_user(bot, first_name="Sofie", language_code="en")
+    await sofie.send(f"/start {invite}")
+    await sofie.wait_for(re.compile("Welcome to the steering group"))
+    await sofie.wait_for(re.compile("How should the coordinators see you"))
+    await sofie.send("Sofie")
+    await sofie.wait_for(re.compile("Thank you"))
+    assert bot.stop() == 0
+
+    await _seed(env)
+    just_now = clock.now().astimezone(Settings(token="").timezone) - timedelta(minutes=1)
+    env["WAAKZAAM_DIGEST_AT"] = f"{WEEKDAYS[just_now.weekday()]} {just_now:%H:%M}"
+    bot = bot_process([sys.executable, "-m", "bot", "run"], token=token, env=env)
+
+    text = await sofie.wait_for(re.compile("Digest for the steering group"), timeout=30)
+    assert text.method == "sendMessage" and text.protect_content
+    assert "Reported by the network" in text.text and "The network" in text.text and "Late" not in text.text
+    chart = await sofie.wait_for(lambda m: m.method == "sendPhoto", timeout=30)
+    assert chart.protect_content and chart.photo.startswith(b"\x89PNG") and len(chart.photo) > 20_000
+    assert chart.raw["photo"][0]["width"] >= 800 and "at a glance" in chart.text
+
+    await sofie.send("/digest")
+    again = await sofie.wait_for(re.compile("Digest for the steering group"))
+    assert again.text == text.text and again.protect_content
+    picture = await sofie.wait_for(lambda m: m.method == "sendPhoto")
+    assert picture.photo == chart.photo
+    assert bot.stop() == 0
+    assert not bot.error_lines()
