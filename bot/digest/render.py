@@ -127,6 +127,8 @@ def render_digest(pub: Published, words: Words, tz: ZoneInfo, *, newer: str | No
             sections.append(t("Themes: not shown this week, so that nobody can be singled out."))
         else:
             sections.append(_themes(pub, words))
+    if pub.counts_team_signals:
+        sections.append(_team(pub, words))
     sections.append(network(pub, words))
     sections.append("\n".join(_legend(t, pub, sections)))
     return "\n\n".join(s for s in sections if s)
@@ -167,6 +169,13 @@ def _use(pub: Published, words: Words, contact_hours: int) -> str:
                           now=num(late), before=num(late_before)))
     urgent, urgent_before = pub.compared("urg")
     lines.append("• " + t("Urgent: {now} (before: {before})", now=num(urgent), before=num(urgent_before)))
+    if "themes" not in pub.withheld:
+        concern, concern_before = pub.compared("con")
+        lines.append("• " + t("Worried about a colleague: {now} (before: {before})", now=num(concern),
+                              before=num(concern_before)))
+        shared, shared_before = pub.compared("col")
+        lines.append("• " + t("With a collective character: {now} (before: {before})", now=num(shared),
+                              before=num(shared_before)))
     ended = " · ".join(f"{t(OUTCOMES_COUNTED[o])} {num(a)} ({num(b)})" for o in OUTCOME_KEYS
                        for a, b in [pub.compared("out", "out", o)])
     lines.append("• " + t("How they ended, now (before): {outcomes}", outcomes=ended))
@@ -197,6 +206,22 @@ def _themes(pub: Published, words: Words) -> str:
     if pub.themes_hidden():
         lines.append("• " + t("Other themes: {count} each", count=DASH))
     lines.append("• " + t("Private life, counted apart: {count}", count=num(pub.figure("prv|win:now"))))
+    return "\n".join(lines)
+
+
+def _team(pub: Published, words: Words) -> str:
+    """Employees' signals without a conversation: a population of their own, never added to the
+    requests. Departments and levels are listed only where their number is shown."""
+    t = words.t
+    lines = [t("Signals without a conversation (from employees, last {weeks} weeks)", weeks=pub.weeks)]
+    for theme, deps in pub.team():
+        value = " · ".join(f"{words.dep(d, pub)} {num(n)}" for d, n in deps)
+        levels = [f"{words.level(lv)} {num(n)}" for lv in pub.dims.levels if lv != UNSET
+                  and not (n := pub.figure(f"ts|theme:{theme}|level:{lv}")).hidden]
+        value += f" ({' · '.join(levels)})" if levels else ""
+        lines.append("• " + t("{label}: {value}", label=words.theme(theme), value=value))
+    if not pub.team():
+        lines.append("• " + t("None can be shown yet: fewer than {k} for each theme.", k=pub.k))
     return "\n".join(lines)
 
 
@@ -264,6 +289,12 @@ def render_about(pub: Published, words: Words, *, contact_hours: int = 24, newer
                  "decide together which to report, and a coordinator approves every suggestion. Nothing a "
                  "colleague said is ever shown.", n=pub.signal_min),
         "• " + t("Themes count only what the employer can influence; private-life themes are counted apart."),
+        "• " + t("“Worried about a colleague” counts requests from someone concerned about another person; "
+                 "“collective character”, problems a listener marked as concerning a group. Both are part of "
+                 "the requests."),
+        "• " + t("Signals without a conversation: employees can tell the network that something is wrong in "
+                 "their team (a department, themes and a level; no text). Each person's latest signal counts "
+                 "once. They are counted apart from the requests, with the same rule for small numbers."),
         "• " + t("Contact within {hours} h: of the requests where the promise was put to the test.",
                  hours=contact_hours),
         "• " + t("The network's make-up is shown in full: it is about the listeners themselves, whom everyone "

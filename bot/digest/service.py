@@ -28,7 +28,7 @@ from .model import Published
 from .render import Words, caption, render_about, render_digest, steering_home
 from .review import NetworkReview
 from .schedule import LATE_AFTER, Slot, latest_slot, next_slot, slot_of_week, windows
-from .signals import collect, department_requests, dims_for
+from .signals import collect, department_requests, dims_for, team_departments
 
 log = logging.getLogger(__name__)
 EPOCH_KEY = "digest_epoch"
@@ -129,7 +129,8 @@ class SteeringDigests:
             release, dims = release_of(stored.published)
             previous = Previous(stored.ledger, stored.separate, release, dims)
         departments = group_departments(await department_requests(repo, wins[0]), s.departments,
-                                        k=s.small_cell, separate_before=stored.separate if stored else None)
+                                        k=s.small_cell, separate_before=stored.separate if stored else None,
+                                        team=await team_departments(repo, wins[0]))
         counts, kinds = await collect(repo, wins, departments, self.core.charter)
         dims = dims_for(wins, departments, self.core.charter, kinds)
         extra = {"weeks": s.window_weeks, "late": late, "due": clock.iso(slot.at),
