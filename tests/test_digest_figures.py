@@ -274,3 +274,14 @@ def test_concerns_and_the_collective_character_are_counted_apart_within_the_requ
     assert "• With a collective character: 10 (before: –)" in text
     # A reader who knows a concern count is at most its window's requests learns nothing more.
     assert dg.leaks(None, (built.release, built.dims)) == []
+
+
+def test_one_team_signal_reads_the_same_as_none():
+    cases_ = [Case(age=a % 10, dep=DEPARTMENTS[a % 3], themes=("stress",), requester=a, wait=30) for a in range(15)]
+    words = Words(Translator("en"), CHARTER, DEPARTMENTS)
+    texts = []
+    for team in ([], [TeamSignal(age=1, dep="Office", themes=("workload",))]):
+        built, _ = _build(5, cases_, "2026-W10", None, [], team)
+        texts.append(render_digest(Published(built.published), words, CHARTER_TZ))
+    assert texts[0] == texts[1]
+    assert "• None can be shown yet: fewer than 5 for each theme." in texts[0]

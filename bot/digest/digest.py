@@ -86,7 +86,14 @@ def group_departments(requests: Mapping[str | None, int], configured: Sequence[s
     standing += sorted(g for g in grouping.separate if g not in configured_keys and g != NOT_GIVEN)
     standing += [NOT_GIVEN] if NOT_GIVEN in grouping.separate else []
     return Departments(groups, {g: names[g] for g in grouping.separate if names[g] is not None},
-                       grouping.separate, (*standing, OTHER), tuple(dict.fromkeys([*configured, *sorted(team)])))
+                       grouping.separate, (*standing, OTHER), _team_names(configured, team))
+
+
+def _team_names(configured: Sequence[str], team: Iterable[str]) -> tuple[str, ...]:
+    """Every configured department and any former one a signal names; none when the window has no
+    team signal at all (no figures to audit: the digest reads the same either way)."""
+    found = sorted(set(team))
+    return tuple(dict.fromkeys([*configured, *found])) if found else ()
 
 
 @dataclass(frozen=True)
@@ -343,6 +350,7 @@ def build(counts: Counts, *, label: str, k: int, dims: Dims, departments: Depart
         "medians": {key: _outcome(o) for key, o in rel.medians.items()},
         "signal_min": signal_min,
         "signals": _signals(rel, counts, reported, signal_min),
+        "team_signals": True,  # this digest has the section, whether or not it has figures
         **(extra or {}),
     }
     return Built(rel, dims, published, candidates(counts, dims, rel, signal_min))

@@ -120,8 +120,8 @@ class Published:
 
     @property
     def counts_team_signals(self) -> bool:
-        """Digests made before team signals existed have no such figures."""
-        return any(key.startswith("ts|") for key in self.data["figures"])
+        """Digests made before team signals existed have no such section."""
+        return bool(self.data.get("team_signals"))
 
     def signal_count(self, signal: Mapping) -> Num:
         return self.figure(signal_key(signal["span"], signal["dep"], signal["theme"]))
