@@ -14,14 +14,13 @@ from bot import callbacks, prompts
 from bot.casework import MAX_NOTE, outcome_buttons
 from bot.charter import THEME_GROUPS
 from bot.i18n import N_, Translator
-from bot.model import Result
+from bot.model import Result, split_message
 from bot.vocab import MEET_WAYS, OUTCOMES, THEME_GROUP_NAMES, pseudonym
 
 from .ui import (
     Context,
     answer,
     buttons,
-    chunks,
     data,
     origin,
     person,
@@ -147,7 +146,7 @@ async def show_notes(update: Update, context: Context) -> None:
     for note in notes:
         by = "" if note.member_id == member.id else " · " + t("earlier listener")
         entries.append(f"— {t.day(note.created_at)}{by}\n{note.body}")
-    messages = chunks(entries)
+    messages = split_message(entries)
     markup = buttons([(t("Add a note"), callbacks.NOTE_ASK(ref))]) if request.is_open else None
     for i, text in enumerate(messages):
         await update.effective_chat.send_message(

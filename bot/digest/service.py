@@ -20,7 +20,7 @@ from datetime import datetime
 from .. import callbacks, clock, routing
 from ..core import Core
 from ..i18n import Translator
-from ..model import Button, Payload, Person, Result
+from ..model import Button, Payload, Person, Result, split_message
 from ..vocab import AGE_BAND, GENDER, STATUS
 from .chart import render_chart
 from .digest import Built, Previous, build, group_departments, release_of
@@ -32,26 +32,12 @@ from .signals import collect, department_requests, dims_for, team_departments
 
 log = logging.getLogger(__name__)
 EPOCH_KEY = "digest_epoch"
-MAX_MESSAGE = 3800  # Telegram takes 4096 characters; the repeat marker needs room too
 
 
 @dataclass(frozen=True)
 class Rendered:
     parts: list[str]          # the text, in messages below Telegram's limit
     chart: bytes | None
-
-
-def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
-    """Paragraphs joined into messages below the limit (a paragraph longer than that is cut)."""
-    parts, current = [], ""
-    for block in text.split("\n\n"):
-        block = block[:limit]
-        if current and len(current) + len(block) + 2 > limit:
-            parts.append(current)
-            current = block
-        else:
-            current = f"{current}\n\n{block}" if current else block
-    return parts + [current] if current else parts
 
 
 class SteeringDigests:
@@ -186,7 +172,7 @@ class SteeringDigests:
 
     async def render(self, pub: Published, lang: str, *, newer: str | None = None) -> Rendered:
         chart = await asyncio.to_thread(self.chart, pub, lang)
-        return Rendered(split_text(self.text(pub, lang, newer=newer)), chart)
+        return Rendered(split_message(self.text(pub, lang, newer=newer)), chart)
 
     # The steering member's side ------------------------------------------------------------------
 
@@ -226,4 +212,4 @@ class SteeringDigests:
         return pub, text, await asyncio.to_thread(self.chart, pub, lang)
 
 
-__all__ = ["SteeringDigests", "split_text", "EPOCH_KEY"]
+__all__ = ["SteeringDigests", "EPOCH_KEY"]
