@@ -372,7 +372,7 @@ class Casework:
             colleague = pseudonym(t, request.ref)
             await core.outbox.enqueue(member.person_id, Payload(
                 t("{colleague} would like to meet {way}. Agree on where and when in your conversation here; the "
-                  "bot records only that you met, never where or when.", colleague=colleague,
+                  "bot records only that they agreed, never where or when.", colleague=colleague,
                   way=t(MEET_WAYS[way])) if accept else
                 t("{colleague} prefers to go on writing here. Nothing else changes.", colleague=colleague)),
                 request_id=request.id)

@@ -42,6 +42,7 @@ class Forgotten:
     erasure: Erasure
     cases: int = 0
     closed_ref: str | None = None  # the open request that was closed for the erasure
+    signal: bool = False           # their team signal was deleted
 
 
 class Retention:
@@ -110,7 +111,7 @@ class Retention:
             erasure = Erasure.ROLE_KEPT
         else:
             erasure = Erasure.ERASED if request_ids or member is not None or signal_gone else Erasure.NOTHING
-        return Forgotten(erasure, len(request_ids), closed.ref if closed else None)
+        return Forgotten(erasure, len(request_ids), closed.ref if closed else None, signal_gone)
 
     async def _close(self, person: Person, request: Request) -> Request:
         if request.unclaimed:

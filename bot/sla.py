@@ -154,7 +154,7 @@ class ContactPromise:
         await core.requests.mark(request.id, "breached_at")
         request = await core.requests.get(request.id)
         if request.state == "claimed":
-            await self.desk.release_unconfirmed(request)
+            await self.desk.release_unconfirmed(request, tell_requester=False)  # the apology below says it
         else:
             await self.desk.offer_to_members(request, widened=request.widened, remind=True)
         await self.desk.alert_coordinators(request, widened=request.widened)
@@ -219,7 +219,8 @@ class ContactPromise:
                 t = await self.core.translator(person_id)
                 await self.core.outbox.enqueue(person_id, Payload(t(
                     "Listeners available right now: {free}, below the warning level of {minimum}. "
-                    "Requests may wait longer than 24 hours.", free=free, minimum=self.settings.min_available)))
+                    "Requests may wait longer than {hours} hours.", free=free, minimum=self.settings.min_available,
+                    hours=int(self.settings.contact_deadline.total_seconds() // 3600))))
             report.add("low_availability")
 
 

@@ -294,9 +294,10 @@ async def hours(update: Update, context: Context) -> None:
     member = await _active_member(update, context)
     if member is None:
         return
+    promise = int(services(context).settings.contact_deadline.total_seconds() // 3600)
     text = t("You get offers and reminders only within your hours; what comes in outside them waits for you "
-             "(the 24-hour promise still runs, and others may take it). Now: {hours}.",
-             hours=hours_text(t, member.hours))
+             "(the {promise}-hour promise still runs, and others may take it). Now: {hours}.",
+             hours=hours_text(t, member.hours), promise=promise)
     rows = [[(t(label), callbacks.HOURS_PRESET(key))] for key, label in PRESET_LABELS.items()]
     rows.append([(t("Any time"), callbacks.HOURS_PRESET("any")), (t("My own days and hours…"), callbacks.HOURS_DAYS(0))])
     await (answer if update.callback_query else say)(update, text, buttons(*rows))

@@ -43,7 +43,8 @@ async def help_command(update: Update, context: Context) -> None:
         t("This bot puts you in touch, confidentially, with a colleague from the vigilance network "
           "who listens. Listeners do not solve or decide anything and never tell anyone about you "
           "without your permission. They see a pseudonym, not your name."),
-        t("Use /start to ask for a conversation, /language to change the language."),
+        t("Use /start to see what you can do, /language to change the language.") if person(context).roles
+        else t("Use /start to ask for a conversation, /language to change the language."),
         emergency_text(context, t),
     ])
     await say(update, text)

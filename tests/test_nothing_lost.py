@@ -94,7 +94,7 @@ async def test_a_name_a_comment_and_the_access_code_survive_a_restart(running, p
     await emma.press(f"fb:{ref}:4")
     await running.restart()
     await emma.send("It helped a lot")
-    assert "Your comment helps" in emma.last().text
+    assert "Your comment is kept" in emma.last().text
     assert await _count(running, "SELECT COUNT(*) FROM feedback WHERE comment_enc IS NOT NULL") == 1
     assert not any("It helped a lot" in m.text for m in anna.inbox())
 

@@ -157,8 +157,8 @@ async def test_an_urgent_request_with_nobody_on_call_is_told_so_at_once(services
     await emma.send("/start")
     await emma.press("urgent")
     assert "112" in emma.inbox()[-2].text  # the numbers first
-    assert "Right now no listener of the network is available" in emma.last().text
-    assert "no listener is available now" in boss.last().text
+    assert "Right now no listener of the network can take request" in emma.last().text
+    assert "no listener can take it now" in boss.last().text
 
 
 async def test_a_listener_on_call_who_pauses_is_no_longer_on_call(services, people, clock):

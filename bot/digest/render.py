@@ -361,6 +361,7 @@ def candidate_text(words: Words, pub: Published, candidate, count: Num, mine: bo
             "pending": t("Your suggestion waits for a coordinator."),
             "approved": t("Your suggestion is approved: it comes with the signal in the digest."),
             "returned": t("A coordinator sent your suggestion back; you may write a new one."),
+            "withdrawn": t("You took your suggestion back to write it again; you may write a new one."),
         }[suggestion_state])
     lines.append(t("It is reported when more listeners want it reported than not."))
     return "\n".join(lines)
