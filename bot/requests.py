@@ -546,7 +546,7 @@ class RequestDesk:
     ) -> None:
         # A new message, never a forward, and protected from forwarding and saving. It goes out
         # right after this transaction, so it is marked in flight already.
-        shown = f"💬 {shown_as}:\n{text}"
+        shown = "💬 " + t("{label}:", label=shown_as) + "\n" + text  # French puts a space before the colon
         if request.kind == "concern" and person_id != request.requester_id and await self.seems_to_name(text):
             # The colleague was asked not to name the person they worry about; the listener keeps no name.
             shown += "\n\n" + t("ℹ This message may name the person they worry about. Please do not note the name.")

@@ -139,9 +139,8 @@ async def send_draft(update: Update, context: Context) -> None:
         await stale_button(update, context)
         return
     if result in (Result.OK, Result.PENDING):
-        label = (t("My own request {ref}", ref=ref) if request.requester_id == person(context).id
-                 else pseudonym(t, ref))
-        await answer(update, t("For {colleague}.", colleague=label))
+        await answer(update, t("For your own request {ref}.", ref=ref) if request.requester_id == person(context).id
+                     else t("For {colleague}.", colleague=pseudonym(t, ref)))
     await _report(update, context, result, request)
 
 

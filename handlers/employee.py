@@ -53,8 +53,8 @@ async def show_menu(update: Update, context: Context, intro: bool = False) -> No
             "Telegram account, only a pseudonym, and nothing is shared without your consent."
         ))
         parts.append(t("Talking to the network is not a formal request under the law on well-being at work: it "
-                       "starts no procedure. If you wish, a listener can tell you about those routes."))
-        parts.append(t("In an emergency, call 112, or press \"I need help now / I am not safe\"."))
+                       "starts no procedure. If you wish, a listener can tell you about the formal and informal routes."))
+        parts.append(t("In an emergency, call 112, or press “I need help now / I am not safe”."))
     else:
         parts.append(t("What would you like to do?"))
     follows = await services(context).membership.follows_news(person(context))
@@ -66,7 +66,7 @@ async def show_menu(update: Update, context: Context, intro: bool = False) -> No
             [(t("I am worried about a colleague"), callbacks.ASK_CONCERN())],
             [(t("Something is wrong in my team"), callbacks.SIGNAL_START())],
             [(t("I need help now / I am not safe"), callbacks.URGENT())],
-            [(t("I would like to become a listener"), callbacks.VOLUNTEER_WISH())],
+            [(t("I would like to be a listener"), callbacks.VOLUNTEER_WISH())],
             [(t("✓ I hear about the network's news") if follows else t("Tell me about the network's news"),
               callbacks.NEWS("0" if follows else "1"))],
         ),
@@ -84,8 +84,8 @@ async def volunteer_wish(update: Update, context: Context) -> None:
         await reply(update, context, t("You are a listener already. Thank you!"))
         return
     await services(context).prompts.wait_for(person(context), prompts.VOLUNTEER_NAME)
-    await say(update, t("Thank you! Listeners lend an ear to colleagues, in confidence, beside their job. How may "
-                        "the coordinators know you? Send your name; they can then send you an invitation. Nothing "
+    await say(update, t("Thank you! Listeners lend an ear to colleagues, in confidence, beside their job. What name "
+                        "may the coordinators know you by? Send it; they can then send you an invitation. Nothing "
                         "of any conversation you had is shared with them."))
 
 
@@ -343,7 +343,7 @@ async def _ask_first_message(update: Update, context: Context) -> None:
         update,
         t("If you like, write a first message now: what would you like to talk about? Only your listener "
           "will read it. Or send the request without a message."),
-        buttons([(t("Send the request without a message"), callbacks.ASK_SEND())],
+        buttons([(t("Send without a message"), callbacks.ASK_SEND())],
                 [(t("Cancel"), callbacks.ASK_CANCEL())], _way_out(t)),
     )
 
@@ -385,7 +385,7 @@ async def _confirm(update: Update, context: Context, opened, named: bool = False
     t = tr(context)
     request = opened.request
     lines = [t("Your request {ref} has been received. Keep this reference; the listener sees you as "
-               "\"Colleague {ref}\".", ref=request.ref)]
+               "“Colleague {ref}”.", ref=request.ref)]
     if request.urgent:
         # Urgency words in the first message: the numbers come first, at once.
         lines.insert(0, emergency_text(context, t))

@@ -92,7 +92,7 @@ def data(update: Update) -> str:
 def emergency_text(context: Context, t: Translator) -> str:
     found = services(context)
     lines = found.charter.emergency_lines(found.settings.emergency_countries, t.lang)
-    listed = "\n".join(f"☎ {line.number}: {line.label(t.lang)}" for line in lines)
+    listed = "\n".join("☎ " + t("{label}: {value}", label=line.number, value=line.label(t.lang)) for line in lines)
     return t("If you are in danger or thinking of harming yourself, call now:\n{lines}", lines=listed)
 
 

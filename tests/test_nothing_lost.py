@@ -315,10 +315,10 @@ async def test_a_stale_taken_edit_never_overwrites_the_winner(running, people, o
     await anna.press(f"back:{ref}:overload")  # back to the pool: Bert's offer opens again
     offline.during_call = None
     await bert.press(f"claim:{ref}", bert_offer)
-    assert "You took request" in bert_offer.text
+    assert "You took the request of" in bert_offer.text
     with time_machine.travel(timedelta(minutes=10)):
         await running.services.sender.flush()
-    assert "You took request" in bert_offer.text
+    assert "You took the request of" in bert_offer.text
 
 
 # Double taps and errors that tell the truth --------------------------------------------------

@@ -268,7 +268,7 @@ async def test_the_employee_answers_for_themselves_and_the_listener_is_told(serv
     assert "until then, share nothing" in _with(anna, f"tags:{ref}").text
     question = _with(emma, "rfa:")
     no = _data(question, "rfa:").replace(":y", ":n")
-    assert "Anna would like to pass on to them" in question.text
+    assert "Anna would like to tell this contact" in question.text
     assert await _referrals(services) == [("psychologist", 0, "asked")]
     await emma.press("Yes, Anna may")
     assert "may pass on to Psychologist what they need to know" in emma.last().text
@@ -329,7 +329,7 @@ async def test_tagging_bullying_shows_the_routes_and_sends_them_on_request(servi
     assert "their choice, not yours" in screen
     await anna.press(f"rt:{ref}:send")
     sent = emma.last().text
-    assert sent.startswith("Anna passes on what the law offers you:")
+    assert sent.startswith("Anna passes on what the law offers you, beside talking to the network")
     assert "not a formal request" in sent
     for route in charter.routes:
         assert route.text("en") in sent
