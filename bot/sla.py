@@ -167,7 +167,8 @@ class ContactPromise:
                       ref=request.ref)
         lines = [sorry, t("If you would rather not wait, these can help:")]
         for referral in core.charter.referrals:
-            if not referral.incomplete and not referral.shows_emergency:
+            # A complaint is not help while waiting: it is offered after a conversation.
+            if not referral.incomplete and not referral.shows_emergency and referral.key != "complaint":
                 lines.append("• " + t("{label}: {value}", label=referral.name(t.lang), value=referral.contact(t.lang)))
         emergency = core.charter.emergency_lines(core.settings.emergency_countries, t.lang)
         lines.append(t("In an emergency: {numbers}", numbers=", ".join(
