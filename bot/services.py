@@ -8,6 +8,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from .access import Access
+from .actions.news import NewsDesk
+from .actions.tracker import ActionTracker
 from .casework import Casework
 from .core import Core
 from .meetings import Meetings
@@ -47,6 +49,8 @@ class Services:
         self.prompts = Prompts(core)
         self.team_signals = TeamSignals(core)
         self.review = NetworkReview(core)
-        self.digests = SteeringDigests(core, self.review)
+        self.actions = ActionTracker(core)
+        self.news = NewsDesk(core)
+        self.digests = SteeringDigests(core, self.review, self.actions)
         self.sender: Outbound | None = None  # set by the application factory
         self.bot_username = ""               # likewise: for the t.me links the bot sends
