@@ -221,11 +221,13 @@ class CaseworkRepository:
 
     async def drop_idle_people(self, cutoff: datetime) -> int:
         """People who are nothing more than a keyed hash and a chat id: no role, no membership,
-        no request, nothing to deliver, and first seen before the cutoff."""
+        no request, nothing they chose to hear about, nothing to deliver, and first seen before the
+        cutoff. (Someone who follows the network's news stays until they stop or use /forget.)"""
         return await self.db.execute(
             "DELETE FROM people WHERE created_at <= ?"
             " AND id NOT IN (SELECT person_id FROM roles)"
             " AND id NOT IN (SELECT person_id FROM members)"
+            " AND id NOT IN (SELECT person_id FROM subscriptions)"
             " AND id NOT IN (SELECT requester_id FROM requests WHERE requester_id IS NOT NULL)"
             " AND id NOT IN (SELECT person_id FROM outbox WHERE state = 'pending')",
             (clock.day(cutoff),),
