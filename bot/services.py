@@ -20,6 +20,8 @@ from .oncall import OnCall
 from .menus import Menus
 from .oversight import Oversight
 from .prompts import Prompts
+from .report.phone import QuarterlyTable
+from .report.service import Reports
 from .requests import RequestDesk
 from .retention import Retention
 from .sla import ContactPromise
@@ -52,5 +54,7 @@ class Services:
         self.actions = ActionTracker(core)
         self.news = NewsDesk(core)
         self.digests = SteeringDigests(core, self.review, self.actions)
+        self.reports = Reports(core)
+        self.quarterly = QuarterlyTable(core, self.reports)
         self.sender: Outbound | None = None  # set by the application factory
         self.bot_username = ""               # likewise: for the t.me links the bot sends

@@ -21,6 +21,7 @@ from . import (
     joining,
     listener,
     news,
+    report,
     review,
     start,
     steering,
@@ -41,6 +42,7 @@ def register_all(app: Application) -> None:
     review.register(app)
     actions.register(app)
     news.register(app)
+    report.register(app)
     casework.register(app)
     feedback.register(app)
     erasure.register(app)

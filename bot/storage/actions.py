@@ -130,13 +130,14 @@ class ActionRepository:
             (first_week_before,))
         return [self._signal(r) for r in rows]
 
-    async def answer_signal(self, signal_id: int, answer: str, by: int, reason: str | None = None) -> bool:
+    async def answer_signal(self, signal_id: int, answer: str, by: int, reason: str | None = None,
+                            day: str | None = None) -> bool:
         if answer not in SIGNAL_ANSWERS:
             raise ValueError(answer)
         sealed = self.vault.seal("signals", "reason", signal_id, reason) if reason else None
         return 1 == await self.db.execute(
             "UPDATE signals SET answer = ?, answered_by = ?, answered_at = ?, reason_enc = ? WHERE id = ?",
-            (answer, by, clock.day(), sealed, signal_id))
+            (answer, by, day or clock.day(), sealed, signal_id))
 
     async def reported_between(self, first_week: str, last_week: str) -> list[Signal]:
         """Signals some digest of these weeks published (first <= week <= last)."""

@@ -135,12 +135,19 @@ class CaseworkRepository:
 
     # Feedback --------------------------------------------------------------------
 
-    async def add_rating(self, request_id: int, rating: int) -> bool:
-        """One rating per case; False when there is one already."""
+    async def add_rating(self, request_id: int, rating: int, day: str | None = None) -> bool:
+        """One rating per case; False when there is one already. (`day`: for demonstrations.)"""
         return 1 == await self.db.execute(
             "INSERT INTO feedback (request_id, rating, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-            (request_id, rating, clock.day()),
+            (request_id, rating, day or clock.day()),
         )
+
+    async def closed_cases(self, start: str, end: str) -> list[tuple[int, str]]:
+        """(request id, day closed) of the cases closed between two moments (demonstrations only)."""
+        rows = await self.db.fetchall(
+            "SELECT id, substr(closed_at, 1, 10) FROM requests WHERE state = 'closed' AND closed_at >= ?"
+            " AND closed_at < ? ORDER BY id", (start, end))
+        return [(r[0], r[1]) for r in rows]
 
     async def add_comment(self, request_id: int, comment: str) -> bool:
         """The rating's comment, once; False without a rating or with a comment already."""
