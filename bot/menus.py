@@ -18,8 +18,8 @@ EVERYONE = {
     "urgent": N_("I need help now / I am not safe"),
     "help": N_("What this bot does and where to find help"),
     "language": N_("Choose your language"),
-    "forget": N_("Erase your data"),
     "news": N_("Hear what changes thanks to the network"),
+    "forget": N_("Erase your data"),
 }
 LISTENER = {
     "cases": N_("Your open conversations"),

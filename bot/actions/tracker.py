@@ -46,10 +46,6 @@ class Step:
     result: Result
     draft: dict | None = None
 
-    @property
-    def next(self) -> str | None:
-        return next_step(self.draft) if self.draft is not None else None
-
 
 def next_step(draft: dict) -> str:
     """The first step the draft has no answer for; 'confirm' when it is complete."""

@@ -5,7 +5,6 @@ owner, plan and feedback, an update's note): sealed, bound to its row. Nothing f
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -262,10 +261,6 @@ class ActionRepository:
     async def mark_reminded(self, action_id: int, now: datetime) -> bool:
         return 1 == await self.db.execute(
             "UPDATE actions SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL", (clock.iso(now), action_id))
-
-    async def counts_by_status(self, ids: Iterable[int] | None = None) -> dict[str, int]:
-        rows = await self.db.fetchall("SELECT status, COUNT(*) FROM actions GROUP BY status")
-        return {r[0]: r[1] for r in rows}
 
 
 __all__ = ["ActionRepository", "Action", "Signal", "Update", "OPEN", "STATUSES", "SIGNAL_ANSWERS"]
