@@ -46,6 +46,7 @@ class Table:
     groups: tuple[tuple[int, str], ...] = ()  # (row index, title): a heading row before that row
     numeric: bool = True                  # the columns after the first hold numbers
     widths: tuple[float, ...] = ()        # relative column widths (default: the first twice as wide)
+    windows: bool = False                 # the columns after the first are the report's windows (and a total)
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,7 @@ class Writer:
         rows += [self.row(t(OUTCOMES_COUNTED[o]).capitalize(), f"out|{o}") for o in OUTCOME_KEYS]
         blocks: list[Block] = [
             Para(t("How often colleagues asked the network for a conversation, and how the conversations ended.")),
-            Table(self.head(t("Requests")), tuple(rows), groups=((2, t("How they ended")),))]
+            Table(self.head(t("Requests")), tuple(rows), groups=((2, t("How they ended")),), windows=True)]
         trend = [(window_head(t, w), v) for w, v in zip(f.windows, f.counts["req"])]
         if any(not v.hidden for _, v in trend):
             doc.charts["trend"] = trend
@@ -242,7 +243,7 @@ class Writer:
                    "The share counts the requests where the promise was put to the test; it is rounded to 5 points "
                    "and shown only when at least {k} requests kept it and {k} did not.",
                    hours=self.contact_hours, k=self.report.k)),
-            Table(self.head(t("Promise")), rows)))
+            Table(self.head(t("Promise")), rows, windows=True)))
 
     def themes(self, doc: Document) -> Section:
         t, f = self.t, self.figures
@@ -261,7 +262,7 @@ class Writer:
             Para(t("What the listeners tagged, by the five legal domains of psychosocial risks, how they show, and "
                    "the themes colleagues bring; only what the employer can influence, private life counted apart. "
                    "A request may carry several themes.")),
-            Table(self.head(t("Theme")), tuple(rows), groups=tuple(groups))]
+            Table(self.head(t("Theme")), tuple(rows), groups=tuple(groups), windows=True)]
         if left_out:
             blocks.append(Para(t("{n} other themes: “–” in every window.", n=left_out), "note"))
         levels = [lv for lv in f.levels]
@@ -297,7 +298,7 @@ class Writer:
         blocks: list[Block] = [Para(t("Requests where the listener sent the colleague to a contact, with the colleague's "
                                       "consent for anything shared (each request once per kind)."))]
         if rows:
-            blocks.append(Table(self.head(t("Contact")), rows))
+            blocks.append(Table(self.head(t("Contact")), rows, windows=True))
         if len(keys) < len(f.kinds):
             blocks.append(Para(t("Other contacts: “–” in every window."), "note"))
         return Section(t("Referrals by kind"), tuple(blocks))
@@ -393,7 +394,7 @@ class Writer:
         blocks: list[Block] = [Para(t("The network itself: how many listeners carried the requests, and its make-up. "
                                       "It is about the listeners, volunteers everyone can choose by name, so it is "
                                       "shown in full, as in the digest.")),
-                               Table(self.head(t("Load")), tuple(load))]
+                               Table(self.head(t("Load")), tuple(load), windows=True)]
         joined, left = self.report.turnover
         blocks.append(Para(t("Turnover in the period: {joined} listeners joined, {left} left.", joined=joined,
                              left=left)))

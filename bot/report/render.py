@@ -60,16 +60,20 @@ def phone_text(doc: Document, t: Translator) -> str:
         for block in section.blocks:
             if isinstance(block, Facts):
                 lines += [f"• {value} {what}" for value, what in block.items]
-            elif isinstance(block, Table) and block.numeric:
+            elif isinstance(block, Table) and block.windows:
                 groups = dict(block.groups)
                 for i, row in enumerate(block.rows):
                     if i in groups:
                         lines.append(groups[i] + ":")
-                    values = row[1:]
+                    values = [v for v in row[1:] if v]
                     shown = f"{values[-1]} ({values[0]})" if len(values) == 2 else " · ".join(values)
                     lines.append(f"• {row[0]}: {shown}")
             elif isinstance(block, Table):
-                lines += ["• " + " · ".join(c.replace("\n", ", ") for c in row if c) for row in block.rows]
+                heads = [h.split("\n")[0] for h in block.head]
+                for row in block.rows:
+                    cells = [c.replace("\n", ", ") for c in row]
+                    pairs = [f"{h} {c}" if block.numeric and h else c for h, c in zip(heads[1:], cells[1:]) if c]
+                    lines.append("• " + " · ".join([cells[0], *pairs]))
             elif isinstance(block, Bullets):
                 lines += [f"• {item}" for item in block.items]
             elif isinstance(block, Para) and block.style == "lead":
