@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from types import SimpleNamespace
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,7 +19,7 @@ from bot.charter import Charter
 from bot.digest import digest as dg
 from bot.digest.chart import chart_numbers
 from bot.digest.model import Published
-from bot.digest.render import Words, render_digest
+from bot.digest.render import Words, render_digest, review_text
 from bot.figures import Hidden, Shown, audit
 from bot.i18n import Translator
 from digest_cases import WINDOWS, Case, TeamSignal, counts_of, department_requests, team_departments
@@ -285,3 +286,30 @@ def test_one_team_signal_reads_the_same_as_none():
         texts.append(render_digest(Published(built.published), words, CHARTER_TZ))
     assert texts[0] == texts[1]
     assert "• None can be shown yet: fewer than 5 for each theme." in texts[0]
+
+
+def test_a_signal_over_12_months_never_states_its_count():
+    """The 12-month count is this window plus the three before, which the digests 13, 26 and 39
+    weeks earlier showed as their own windows: with it, a reader would subtract their way to this
+    window's 1, below k. So it is said to recur, with no number, in the digest and the review."""
+    k = 5
+    cases_ = ([Case(age=a, dep="Production", themes=("workload",), requester=a) for a in (1,)]
+              + [Case(age=13 * w + a, dep="Production", themes=("workload",), requester=10 * w + a)
+                 for w in (1, 2, 3) for a in range(5)]
+              + [Case(age=a, dep=dep, themes=("stress",), requester=100 + 10 * i + a)
+                 for i, dep in enumerate(("Production", "Office")) for a in range(6)])
+    built, _ = _build(k, cases_, "2026-W10", None, [("Production", "workload", "year")])
+    pub = Published(built.published)
+    assert pub.figure(dg.signal_key("year", "Production", "workload")).value == 16  # released, for the auditor
+    assert [(s["dep"], s["span"]) for s in pub.signals] == [("Production", "year")]
+    assert pub.signal_count(pub.signals[0]).hidden
+    words = Words(Translator("en"), CHARTER, DEPARTMENTS)
+    text = render_digest(pub, words, CHARTER_TZ)
+    assert "Production · High workload: recurring over 12 months, from at least 2 different colleagues." in text
+    assert 16 not in _numbers_in_text(text, pub)
+    year = [c for c in built.candidates if c[2] == "year"]
+    assert year == [("Production", "workload", "year", "colleagues")]
+    candidate = SimpleNamespace(id=1, position=1, dep="Production", theme="workload", span="year", basis="colleagues")
+    review = review_text(words, pub, "May 2026", [candidate], {1: pub.signal_count(pub.signals[0])}, {})
+    assert "1. Production · High workload (12 months): recurs, no number · to report 0, not 0" in review
+    assert "16" not in review

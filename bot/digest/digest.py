@@ -404,8 +404,15 @@ def _signals(rel: Release, counts: Counts, reported: Sequence[Reported], signal_
         if isinstance(outcome, Shown) and basis is not None:
             shown.append({"dep": r.dep, "theme": r.theme, "span": r.span, "basis": basis,
                           "suggestions": list(r.suggestions)})
-    return sorted(shown, key=lambda s: (s["span"] != "recent",
-                                        -rel.figures[signal_key(s["span"], s["dep"], s["theme"])].value))
+    return sorted(shown, key=lambda s: (s["span"] != "recent", -_order(rel, s["span"], s["dep"], s["theme"]),
+                                        s["dep"], s["theme"]))
+
+
+def _order(rel: Release, span: str, dep: str, theme: str) -> int:
+    """What a signal may be ordered by: its shown count in the window; a 12-month count is
+    never shown (Published.signal_count), so it orders nothing either."""
+    outcome = rel.figures.get(signal_key(span, dep, theme))
+    return outcome.value if span == "recent" and isinstance(outcome, Shown) else -1
 
 
 def candidates(counts: Counts, dims: Dims, rel: Release, signal_min: int) -> list[tuple[str, str, str, str]]:
@@ -422,7 +429,5 @@ def candidates(counts: Counts, dims: Dims, rel: Release, signal_min: int) -> lis
                     continue
                 if span == "recent":
                     recent.add((d, t))
-                outcome = rel.figures.get(signal_key(span, d, t))
-                value = outcome.value if isinstance(outcome, Shown) else -1
-                found.append(((span != "recent", -value, d, t), (d, t, span, basis)))
+                found.append(((span != "recent", -_order(rel, span, d, t), d, t), (d, t, span, basis)))
     return [c for _, c in sorted(found)][:MAX_CANDIDATES]

@@ -124,6 +124,12 @@ class Published:
         return bool(self.data.get("team_signals"))
 
     def signal_count(self, signal: Mapping) -> Num:
+        """A signal's count, for a signal of the window only. A 12-month count is never shown:
+        it is the window plus the three windows before, which digests 13, 26 and 39 weeks
+        earlier showed as their own windows; subtracted, it would give this window's count, the
+        one the signal did not reach. Such a signal is said to recur over 12 months, no number."""
+        if signal["span"] != "recent":
+            return HIDDEN
         return self.figure(signal_key(signal["span"], signal["dep"], signal["theme"]))
 
     def compared(self, head: str, dimension: str | None = None, value: str | None = None) -> tuple[Num, Num]:

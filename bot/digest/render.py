@@ -60,6 +60,12 @@ class Words:
         t = self.t
         return t("{weeks} weeks", weeks=weeks) if span == "recent" else t("12 months")
 
+    def signal_count(self, span: str, count: Num) -> str:
+        """A signal's count as its digest released it; over 12 months no number is ever shown
+        (Published.signal_count says why)."""
+        t = self.t
+        return num(count) if span == "recent" else t("recurs, no number")
+
 
 def num(n: Num) -> str:
     if n.hidden:
@@ -143,8 +149,11 @@ def _signals(pub: Published, words: Words) -> str:
         lines.append("• " + t("No recurring problem reported by the network this time."))
     for signal in pub.signals:
         where = f"{words.dep(signal['dep'], pub)} · {words.theme(signal['theme'])}"
-        count = t("{count} requests in {span}", count=num(pub.signal_count(signal)),
-                  span=words.span(signal["span"], pub.weeks))
+        if signal["span"] == "recent":
+            count = t("{count} requests in {span}", count=num(pub.signal_count(signal)),
+                      span=words.span(signal["span"], pub.weeks))
+        else:
+            count = t("recurring over 12 months")
         if signal["basis"] == "colleagues":
             basis = t("from at least {n} different colleagues", n=pub.signal_min)
         else:
@@ -336,9 +345,12 @@ def review_text(words: Words, pub: Published, label: str, candidates: Sequence, 
     for c in candidates:
         yes, no = tallies.get(c.id, (0, 0))
         rows.append(t("{position}. {candidate}: {count} · to report {yes}, not {no}", position=c.position,
-                      candidate=candidate_label(words, pub, c.dep, c.theme, c.span), count=num(counts[c.id]),
-                      yes=yes, no=no))
+                      candidate=candidate_label(words, pub, c.dep, c.theme, c.span),
+                      count=words.signal_count(c.span, counts[c.id]), yes=yes, no=no))
     lines.append("\n".join(rows))
+    if any(c.span != "recent" for c in candidates):
+        lines.append(t("Over 12 months no number is given: with the digests of the windows before, it would give "
+                       "away the count of this window."))
     lines.append(t("Tap one to say whether to report it, or to add a suggestion."))
     return "\n\n".join(lines)
 
@@ -347,7 +359,8 @@ def candidate_text(words: Words, pub: Published, candidate, count: Num, mine: bo
                    tally: tuple[int, int], suggestion_state: str | None) -> str:
     t = words.t
     lines = [t("{label}: {value}", label=candidate_label(words, pub, candidate.dep, candidate.theme, candidate.span),
-               value=t("{count} requests", count=num(count)))]
+               value=t("{count} requests", count=num(count)) if candidate.span == "recent"
+               else words.signal_count(candidate.span, count))]
     if candidate.basis == "colleagues":
         lines.append(t("From at least {n} different colleagues.", n=pub.signal_min))
     else:

@@ -114,7 +114,7 @@ class NetworkReview:
     @staticmethod
     def _counts(pub: Published, candidates: Sequence[Candidate]) -> dict[int, Num]:
         """Each candidate's count as its digest released it (hidden stays hidden)."""
-        return {c.id: pub.figure(signal_key(c.span, c.dep, c.theme)) for c in candidates}
+        return {c.id: pub.signal_count({"span": c.span, "dep": c.dep, "theme": c.theme}) for c in candidates}
 
     async def _round_message(self, t: Translator, review: Round, member: Member | None
                              ) -> tuple[str, tuple[tuple[Button, ...], ...]]:

@@ -187,7 +187,7 @@ def collect(windows: Sequence[ReportWindow], pubs: Sequence[Published | None], *
         if pub is None or not windows[i].in_period:
             continue
         for signal in pub.signals:
-            count = pub.signal_count(signal) if signal["span"] == "recent" else HIDDEN
+            count = pub.signal_count(signal)
             figures.signals.append(SignalSeen(i, signal["dep"], pub.dep_name(signal["dep"]), signal["theme"],
                                               signal["span"], signal["basis"], count))
             if signal["span"] == "recent":
