@@ -51,11 +51,11 @@ async def fill(core, cases: int, end, rng: random.Random) -> None:
                     themes.append((i, theme))
                 if outcome == "referred":
                     referrals.append((i, rng.choice(("psychologist", "company_doctor")), 1, clock.day(created)))
-            await core.db.conn.executemany(
+            await core.db.executemany(
                 "INSERT INTO requests (id, ref, state, created_at, deadline_at, contacted_at, closed_at, department,"
                 " outcome, level, urgent) VALUES (?, ?, 'closed', ?, ?, ?, ?, ?, ?, ?, ?)", requests)
-            await core.db.conn.executemany("INSERT INTO case_themes (request_id, theme) VALUES (?, ?)", themes)
-            await core.db.conn.executemany(
+            await core.db.executemany("INSERT INTO case_themes (request_id, theme) VALUES (?, ?)", themes)
+            await core.db.executemany(
                 "INSERT INTO case_referrals (request_id, kind, consent, created_at) VALUES (?, ?, ?, ?)", referrals)
 
 

@@ -146,14 +146,14 @@ async def test_a_bad_database_path_is_one_line(settings, tmp_path, monkeypatch, 
     else:
         core = await open_core(settings)
         await core.close()
-        import aiosqlite
+        import sqlite3
 
-        real_connect = aiosqlite.connect
+        real_connect = sqlite3.connect
 
         def read_only(path, **kwargs):  # what a read-only mount gives SQLite
             return real_connect(f"file:{path}?mode=ro", uri=True, **kwargs)
 
-        monkeypatch.setattr(aiosqlite, "connect", read_only)
+        monkeypatch.setattr(sqlite3, "connect", read_only)
     with pytest.raises(StartupError) as refused:
         core = await open_core(settings)
         await core.close()
