@@ -146,6 +146,19 @@ class Request:
 
 
 @dataclass(frozen=True)
+class Parties:
+    """A request and the two people who talk in it: what a relay needs, read in one query."""
+
+    request: Request
+    listener: int | None            # the person id of the listener who holds it
+    listener_name: str | None       # as colleagues see them
+    languages: dict[int, str] = field(default_factory=dict)  # person id -> the language they speak
+
+    def language(self, person_id: int) -> str:
+        return self.languages.get(person_id, "en")
+
+
+@dataclass(frozen=True)
 class Offer:
     id: int
     request_id: int

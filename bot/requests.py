@@ -5,7 +5,7 @@ outbox in the same transaction as the change, so nothing is lost in between.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -465,13 +465,7 @@ class RequestDesk:
 
     async def conversations_of(self, person: Person) -> list[Request]:
         """Open requests this person is a party to: their own, and the cases they hold."""
-        found = []
-        if own := await self.core.requests.open_for_requester(person.id):
-            found.append(own)
-        member = await self.core.members.by_person(person.id)
-        if member is not None:
-            found.extend(await self.core.requests.open_for_member(member.id))
-        return found
+        return await self.core.requests.open_of_person(person.id)
 
     async def last_words(self, person: Person, request: Request) -> Message | None:
         """The other side's latest message: what a listener recognises a conversation by."""
@@ -499,6 +493,10 @@ class RequestDesk:
         the message it stored the first time and relays nothing twice. `written`: the author's
         own message in their chat, which gets a reaction once the other side has the text (and
         meanwhile, while nobody holds the request, one that says it is kept).
+
+        One transaction: the request and both people are read in one query, and the message,
+        its delivery and the reaction are written together, marked in flight, since they go
+        out right after it.
         """
         core = self.core
         async with core.db.transaction():
@@ -506,30 +504,31 @@ class RequestDesk:
                 request = await core.requests.get(done.request_id)
                 waiting = done.author == "requester" and request.member_id is None
                 return (Result.PENDING if waiting else Result.OK), request
-            request = await core.requests.get(request_id)
-            if request is None:
+            parties = await core.requests.parties(request_id)
+            if parties is None:
                 return Result.NOT_FOUND, None
-            member = await core.members.get(request.member_id) if request.member_id else None
+            request = parties.request
             if request.requester_id == person.id:
                 if not request.is_open:
                     return Result.CLOSED, request
                 message_id = await core.conversations.add(request.id, "requester", text, origin, written)
-                if member is None:
+                if parties.listener is None:
                     await self._react(person.id, written, KEPT)
                     return Result.PENDING, request
-                t = await self.core.translator(member.person_id)
-                await self._relay_to(member.person_id, t, pseudonym(t, request.ref), request, message_id, text,
+                t = Translator(parties.language(parties.listener))
+                await self._relay_to(parties.listener, t, pseudonym(t, request.ref), request, message_id, text,
                                      author=(person.id, written))
                 return Result.OK, request
-            if member is not None and member.person_id == person.id:
+            if parties.listener is not None and parties.listener == person.id:
                 if not request.is_open:
                     return Result.CLOSED, request
                 message_id = await core.conversations.add(request.id, "member", text, origin, written)
-                await core.requests.mark_contacted(request.id)
-                t = await self.core.translator(request.requester_id)
-                await self._relay_to(request.requester_id, t, member.display_name, request, message_id, text,
+                if request.state == "claimed" and await core.requests.mark_contacted(request.id):
+                    request = replace(request, state="contacted", contacted_at=clock.now())
+                t = Translator(parties.language(request.requester_id))
+                await self._relay_to(request.requester_id, t, parties.listener_name, request, message_id, text,
                                      author=(person.id, written))
-                return Result.OK, await core.requests.get(request.id)
+                return Result.OK, request
             return Result.NOT_FOUND, None
 
     async def _relay_to(
@@ -553,9 +552,12 @@ class RequestDesk:
             await self._react(*author, DELIVERED, after=relayed)
 
     async def _react(self, person_id: int, message: int | None, emoji: str, after: int | None = None) -> None:
+        """A reaction on the person's own message. It goes out with the drain right after this
+        transaction (after `after`, when given), so it is marked in flight already: a crash
+        before it went shows it as a possible repeat, which a reaction shrugs off."""
         if message is not None:
             await self.core.outbox.enqueue(person_id, Payload("", reaction=emoji, react_to=message),
-                                           kind="reaction", after=after)
+                                           kind="reaction", after=after, sending=True)
 
     async def _author_of(self, message_id: int) -> tuple[int | None, Request | None]:
         message = await self.core.conversations.get(message_id)
@@ -585,6 +587,8 @@ class RequestDesk:
     async def reachable_again(self, person: Person) -> int:
         """Someone who had blocked the bot writes again: what was kept for them goes out now,
         and each author is told. Returns how many messages were requeued."""
+        if not await self.core.outbox.has_blocked(person.id):
+            return 0  # the everyday case, read without a transaction
         async with self.core.db.transaction():
             message_ids = await self.core.outbox.requeue_blocked(person.id)
             told: set[int] = set()

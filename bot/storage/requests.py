@@ -7,7 +7,7 @@ from datetime import datetime
 
 from .. import clock
 from ..crypto import Vault
-from ..model import Offer, Preferences, Request
+from ..model import Offer, Parties, Preferences, Request
 from .database import Database
 from .members import random_code
 from .sealed import insert_sealed
@@ -69,6 +69,39 @@ class RequestRepository:
     async def get(self, request_id: int) -> Request | None:
         row = await self.db.fetchone("SELECT * FROM requests WHERE id = ?", (request_id,))
         return None if row is None else self._request(row)
+
+    async def parties(self, request_id: int) -> Parties | None:
+        """The request, its listener (person, name) and both people's languages, in one query."""
+        row = await self.db.fetchone(
+            "SELECT r.*, m.person_id AS listener, m.display_name_enc AS listener_name_enc,"
+            " pr.language_enc AS requester_language_enc, pm.language_enc AS listener_language_enc"
+            " FROM requests r LEFT JOIN members m ON m.id = r.member_id"
+            " LEFT JOIN people pr ON pr.id = r.requester_id LEFT JOIN people pm ON pm.id = m.person_id"
+            " WHERE r.id = ?", (request_id,))
+        if row is None:
+            return None
+        languages, name = {}, None
+        if row["requester_language_enc"] is not None:
+            languages[row["requester_id"]] = self.vault.open("people", "language", row["requester_id"],
+                                                             row["requester_language_enc"])
+        if row["listener"] is not None:
+            if row["listener_language_enc"] is not None:
+                languages[row["listener"]] = self.vault.open("people", "language", row["listener"],
+                                                             row["listener_language_enc"])
+            if row["listener_name_enc"]:
+                name = self.vault.open("members", "display_name", row["member_id"], row["listener_name_enc"])
+        return Parties(self._request(row), row["listener"], name, languages)
+
+    async def open_of_person(self, person_id: int) -> list[Request]:
+        """The open requests a person is a party to: their own first, then the cases they hold
+        (oldest claim first), in one query."""
+        rows = await self.db.fetchall(
+            "SELECT *, 0 AS side FROM requests WHERE requester_id = ?1"
+            " AND state IN ('new', 'offered', 'claimed', 'contacted')"
+            " UNION ALL SELECT r.*, 1 AS side FROM members m JOIN requests r ON r.member_id = m.id"
+            " AND r.state IN ('claimed', 'contacted') WHERE m.person_id = ?1"
+            " ORDER BY side, claimed_at, id", (person_id,))
+        return [self._request(r) for r in rows]
 
     async def by_ref(self, ref: str) -> Request | None:
         row = await self.db.fetchone("SELECT * FROM requests WHERE ref = ?", (ref,))
