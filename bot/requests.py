@@ -127,14 +127,16 @@ class RequestDesk:
             await self.alert_coordinators(request, urgent=True, reached=offered if request.unclaimed else 1)
         return Opened(request, offered)
 
-    async def offer_to_members(self, request: Request, *, widened: bool = False, remind: bool = False) -> int:
+    async def offer_to_members(self, request: Request, *, widened: bool = False, remind: bool = False,
+                               members: list[Member] | None = None) -> int:
         """Offer the request to eligible members who have not had it (or had it taken from them).
 
         With remind, members whose offer is still open get it again, at the top of their chat.
+        `members`: the active members, when the caller read them already.
         """
         core = self.core
         members = routing.eligible(
-            await core.members.active(), request, clock.now(),
+            members if members is not None else await core.members.active(), request, clock.now(),
             network_cap=core.settings.max_open_cases, tz=core.settings.timezone, widened=widened,
             excluded=await core.requests.excluded(request.id),
         )
@@ -407,13 +409,13 @@ class RequestDesk:
                 await core.outbox.replace_or_edit(offer.outbox_id, member.person_id, Payload(text))
         return len(offers)
 
-    async def offer_waiting_requests(self) -> int:
+    async def offer_waiting_requests(self, members: list[Member] | None = None) -> int:
         """Offer every request still waiting to whoever fits and is free now (after a pause)."""
         count = 0
-        for request_id in await self.core.requests.open_ids():
-            request = await self.core.requests.get(request_id)
-            if request is not None and request.unclaimed:
-                count += await self.offer_to_members(request, widened=request.widened)
+        if members is None:
+            members = await self.core.members.active()
+        for request in await self.core.requests.unclaimed():
+            count += await self.offer_to_members(request, widened=request.widened, members=members)
         return count
 
     async def leave(self, person: Person, removed_by: int | None = None) -> int | None:

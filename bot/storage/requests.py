@@ -146,7 +146,7 @@ class RequestRepository:
                     self.db, self.vault, "requests",
                     {"ref": ref, "requester_id": requester_id, "state": "new", "department": department,
                      "urgent": int(urgent), "created_at": clock.iso(now), "deadline_at": clock.iso(deadline_at),
-                     "origin": origin, "kind": kind},
+                     "origin": origin, "kind": kind, "sweep_at": clock.iso(now)},
                     {"wishes": wishes_json(language, preferences, allow_widening)},
                 )
             except sqlite3.IntegrityError:
@@ -179,15 +179,15 @@ class RequestRepository:
     async def claim(self, request_id: int, member_id: int) -> bool:
         """Atomic: exactly one member can move an unclaimed request to claimed."""
         changed = await self.db.execute(
-            "UPDATE requests SET state = 'claimed', member_id = ?, claimed_at = ?"
-            " WHERE id = ? AND state IN ('new', 'offered')",
+            "UPDATE requests SET state = 'claimed', member_id = ?1, claimed_at = ?2, sweep_at = ?2"
+            " WHERE id = ?3 AND state IN ('new', 'offered')",
             (member_id, clock.iso(clock.now()), request_id),
         )
         return changed == 1
 
     async def mark_contacted(self, request_id: int) -> bool:
         changed = await self.db.execute(
-            "UPDATE requests SET state = 'contacted', contacted_at = ? WHERE id = ? AND state = 'claimed'",
+            "UPDATE requests SET state = 'contacted', contacted_at = ?1, sweep_at = ?1 WHERE id = ?2 AND state = 'claimed'",
             (clock.iso(clock.now()), request_id),
         )
         return changed == 1
@@ -195,7 +195,7 @@ class RequestRepository:
     async def finish(self, request_id: int, state: str, closed_by: str) -> bool:
         """Close or withdraw an open request; False when it was no longer open."""
         changed = await self.db.execute(
-            "UPDATE requests SET state = ?, closed_at = ?, closed_by = ?"
+            "UPDATE requests SET state = ?, closed_at = ?, closed_by = ?, sweep_at = NULL"
             " WHERE id = ? AND state IN ('new', 'offered', 'claimed', 'contacted')",
             (state, clock.iso(clock.now()), closed_by, request_id),
         )
@@ -207,22 +207,40 @@ class RequestRepository:
         )
         return [r[0] for r in rows]
 
+    async def unclaimed(self) -> list[Request]:
+        """Open requests no listener holds, oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM requests WHERE state IN ('new', 'offered') ORDER BY id")
+        return [self._request(r) for r in rows]
+
+    async def due_for_sweep(self, now: datetime) -> list[int]:
+        """Open requests whose next step may be due (`sweep_at`, set after each look and whenever
+        the request changes): the sweep reads these, never every open request."""
+        rows = await self.db.fetchall(
+            "SELECT id FROM requests WHERE sweep_at <= ? ORDER BY sweep_at, id", (clock.iso(now),))
+        return [r[0] for r in rows]
+
+    async def sweep_again(self, request_id: int, at: datetime | None) -> None:
+        """When the sweep next has to look at this request (None: only once it changes)."""
+        await self.db.execute("UPDATE requests SET sweep_at = ? WHERE id = ?",
+                              (None if at is None else clock.iso(at), request_id))
+
     async def release(self, request_id: int, member_id: int, new_deadline: datetime | None) -> bool:
         """Back to the pool from this member; a fresh contact deadline when given."""
         changed = await self.db.execute(
             "UPDATE requests SET state = 'offered', member_id = NULL, claimed_at = NULL,"
             " contacted_at = CASE WHEN ? IS NULL THEN contacted_at ELSE NULL END,"
-            " deadline_at = COALESCE(?, deadline_at), handbacks = handbacks + 1"
+            " deadline_at = COALESCE(?, deadline_at), handbacks = handbacks + 1, sweep_at = ?"
             " WHERE id = ? AND member_id = ? AND state IN ('claimed', 'contacted')",
             (new_deadline and clock.iso(new_deadline), new_deadline and clock.iso(new_deadline),
-             request_id, member_id),
+             clock.iso(clock.now()), request_id, member_id),
         )
         return changed == 1
 
     async def make_urgent(self, request_id: int, deadline_at: datetime) -> None:
         await self.db.execute(
-            "UPDATE requests SET urgent = 1, deadline_at = MIN(deadline_at, ?) WHERE id = ?",
-            (clock.iso(deadline_at), request_id),
+            "UPDATE requests SET urgent = 1, deadline_at = MIN(deadline_at, ?), sweep_at = ? WHERE id = ?",
+            (clock.iso(deadline_at), clock.iso(clock.now()), request_id),
         )
 
     async def mark(self, request_id: int, column: str) -> None:
