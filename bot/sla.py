@@ -52,16 +52,19 @@ class ContactPromise:
         report = SweepReport()
         # Pauses first: a listener back from a pause hears so before the offers that follow.
         resumed = await self._resume_paused(now)
+        # Read once per sweep (a step that frees a listener is seen by the next sweep's last pass).
+        members = await self.core.members.active()
         for request_id in await self.core.requests.due_for_sweep(now):
             async with self.core.db.transaction():
                 request = await self.core.requests.get(request_id)
                 later = None
                 if request is not None and request.is_open:
-                    deferred = await self._step(request, now, report)
+                    deferred = await self._step(request, now, report, members)
                     request = await self.core.requests.get(request_id)
                     later = now if deferred else await self._next_look(request, now)
                 await self.core.requests.sweep_again(request_id, later)
-        members = await self.core.members.active()
+        if report.steps:
+            members = await self.core.members.active()
         available = [m for m in members if routing.is_available(m, now, self.settings.max_open_cases,
                                                                 self.settings.timezone)]
         if resumed or available != self._available:
@@ -74,12 +77,12 @@ class ContactPromise:
             report.add("oncall_asked")
         if self.meetings is not None and (reminded := await self.meetings.sweep(now)):
             report.add("meeting_reminded", reminded)
-        await self._check_availability(now, report)
+        await self._check_availability(now, report, available)
         if report.steps:
             log.info("sweep: %s", ", ".join(f"{k}={v}" for k, v in sorted(report.steps.items())))
         return report
 
-    async def _step(self, request: Request, now: datetime, report: SweepReport) -> bool:
+    async def _step(self, request: Request, now: datetime, report: SweepReport, members: list) -> bool:
         """One request's due steps; True when a step waits for the listener's hours."""
         requests = self.core.requests
         if request.contacted_at is None and now >= request.deadline_at:
@@ -90,13 +93,13 @@ class ContactPromise:
         if request.unclaimed:
             if (request.allow_widening and request.widened_at is None
                     and now >= request.created_at + self.settings.widen_after
-                    and (request.preferences.narrows or await self._language_narrows(request))):
+                    and (request.preferences.narrows or any(request.language not in m.languages for m in members))):
                 if await requests.record_event(request.id, "widen"):
                     await requests.mark(request.id, "widened_at")
-                    await self.desk.offer_to_members(await requests.get(request.id), widened=True)
+                    await self.desk.offer_to_members(await requests.get(request.id), widened=True, members=members)
                     report.add("widen")
             if checkpoint := await self._due_checkpoint(request, now, since=request.created_at):
-                await self.desk.offer_to_members(request, widened=request.widened, remind=True)
+                await self.desk.offer_to_members(request, widened=request.widened, remind=True, members=members)
                 report.add(f"reoffer{checkpoint}")
         elif not await self._in_hours(request, now):
             return True  # no reminder to a listener outside their hours: it waits for them
@@ -140,10 +143,6 @@ class ContactPromise:
     async def _in_hours(self, request: Request, now: datetime) -> bool:
         member = await self.core.members.get(request.member_id)
         return member is not None and routing.in_hours(member, now, self.settings.timezone)
-
-    async def _language_narrows(self, request: Request) -> bool:
-        """Does the conversation's language keep any listener out of the offers?"""
-        return any(request.language not in m.languages for m in await self.core.members.active())
 
     async def _due_checkpoint(self, request: Request, now: datetime, since: datetime, cycle: str = "") -> int | None:
         """The latest reminder checkpoint that is due and not yet done; earlier ones are skipped."""
@@ -238,11 +237,9 @@ class ContactPromise:
                     resumed = True
         return resumed
 
-    async def _check_availability(self, now: datetime, report: SweepReport) -> None:
+    async def _check_availability(self, now: datetime, report: SweepReport, available: list) -> None:
         """Warn coordinators, at most once a day, when too few listeners are available."""
-        active = await self.core.members.active()
-        free = sum(routing.is_available(m, now, self.settings.max_open_cases, self.settings.timezone)
-                   for m in active)
+        free = len(available)
         coordinators = await self.core.people.with_role("coordinator")
         if free >= self.settings.min_available or not coordinators:
             return

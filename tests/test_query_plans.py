@@ -1,0 +1,117 @@
+"""Fast where it counts (issue 14): the statements of a relay, a claim, a sweep and a digest are
+read through indexes, and a relay costs a known number of statements and commits.
+
+Each action runs through the real bot while SQLite's trace callback records what it executes;
+every statement is then explained (EXPLAIN QUERY PLAN) and none may read a whole table.
+"""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import time_machine
+
+from bot import clock
+from bot.digest.schedule import slot_of_week, week_label
+from flows import ask_for_conversation, join_as_member
+
+_NOT_A_QUERY = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|PRAGMA|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
+
+
+class Recorder:
+    def __init__(self, db, small_tables: tuple[str, ...] = ()) -> None:
+        self.db = db
+        self.statements: list[str] = []
+        self.small_tables = tuple(f"SCAN {table}" for table in small_tables) or ("SCAN \0",)
+
+    def __enter__(self) -> "Recorder":
+        self.db.conn.set_trace_callback(self.statements.append)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.db.conn.set_trace_callback(None)
+
+    @property
+    def queries(self) -> list[str]:
+        return [s for s in self.statements if not _NOT_A_QUERY.match(s)]
+
+    def commits(self) -> int:
+        return sum(1 for s in self.statements if s.strip().upper() == "COMMIT")
+
+    def whole_table_reads(self) -> dict[str, list[str]]:
+        """Each statement that reads a table from end to end, with the plan's lines that do."""
+        found = {}
+        for sql in self.queries:
+            plan = [row[3] for row in self.db.conn.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall()]
+            scans = [line for line in plan if line.startswith("SCAN ") and " USING " not in line
+                     and not line.startswith(self.small_tables)]
+            if scans:
+                found[sql[:160]] = scans
+        return found
+
+
+async def _claimed(running, people):
+    services = running.services
+    anna, emma = people(201, "Anna"), people(301, "Emma")
+    await join_as_member(services, anna, "Anna")
+    ref = await ask_for_conversation(emma, first_message="hello")
+    return anna, emma, ref
+
+
+async def test_a_relay_reads_through_indexes_in_one_commit_before_the_send_and_one_after(running, people):
+    anna, emma, ref = await _claimed(running, people)
+    await anna.press_data(f"claim:{ref}", anna.last())
+    await anna.send("hello, I am Anna")
+    db = running.services.core.db
+    inbox = running.app.bot_data["inbox"]
+    durable_before = db.durable_commits
+    await inbox.receive([{"update_id": 990_001, "message": {
+        "message_id": 4242, "date": 0, "chat": {"id": 301, "type": "private"},
+        "from": {"id": 301, "is_bot": False, "first_name": "Emma", "language_code": "en"}, "text": "thank you"}}])
+    assert db.durable_commits == durable_before + 1  # stored before Telegram hears it arrived
+    with Recorder(db) as relay:
+        await inbox.handle_pending()
+    assert anna.last().text == f"💬 Colleague {ref}:\nthank you"
+    assert emma.reaction(4242) == "👌"
+    assert relay.whole_table_reads() == {}
+    # Taking the update (and counting its attempt), the relay (the message, its delivery and the
+    # reaction, in flight), what went out (sent, delivered), and the update marked done.
+    assert relay.commits() == 4
+    assert db.durable_commits == durable_before + 2  # the store, and the relay: nothing else waits for the disk
+    assert len(relay.queries) == 22, "\n".join(relay.queries)
+
+
+async def test_a_claim_reads_through_indexes(running, people):
+    anna, emma, ref = await _claimed(running, people)
+    db = running.services.core.db
+    with Recorder(db) as claim:
+        await anna.press_data(f"claim:{ref}", anna.last())
+    assert "Good news" in emma.last().text
+    assert claim.whole_table_reads() == {}
+
+
+async def test_the_sweep_reads_only_what_is_due_through_indexes(running, people):
+    anna, emma, ref = await _claimed(running, people)
+    await anna.press_data(f"claim:{ref}", anna.last())
+    services = running.services
+    await services.promise.sweep()
+    with time_machine.travel(clock.now() + timedelta(hours=9), tick=False):
+        with Recorder(services.core.db, small_tables=("rota",)) as sweep:
+            report = await services.promise.sweep()
+        assert report.steps == {"confirm": 1}
+        assert sweep.whole_table_reads() == {}
+        with Recorder(services.core.db, small_tables=("rota",)) as quiet:
+            assert (await services.promise.sweep()).steps == {}
+        assert quiet.whole_table_reads() == {}
+        assert not any(q.startswith("SELECT * FROM requests WHERE id") for q in quiet.queries)  # nothing was due
+
+
+async def test_a_digest_counts_through_indexes(running, people):
+    anna, emma, ref = await _claimed(running, people)
+    services = running.services
+    s = services.settings
+    slot = slot_of_week(week_label(clock.now().date() + timedelta(days=7)), s.digest_weekday, s.digest_time, s.timezone)
+    # One row per week or per month, never per case: these may be read whole.
+    with Recorder(services.core.db, small_tables=("digests", "review_rounds")) as digest:
+        await services.digests.build(slot)
+    assert digest.whole_table_reads() == {}
