@@ -186,7 +186,7 @@ class Casework:
         lines = [referral.name(t.lang), referral.contact(t.lang), referral.when_to_use(t.lang)]
         if referral.shows_emergency:
             core = self.core
-            lines += [f"☎ {line.number}: {line.label(t.lang)}"
+            lines += ["☎ " + t("{label}: {value}", label=line.number, value=line.label(t.lang))
                       for line in core.charter.emergency_lines(core.settings.emergency_countries, t.lang)]
         return "\n".join(lines)
 
@@ -210,7 +210,7 @@ class Casework:
                      self.entry_text(t, referral)]
             markup: tuple = ()
             if ask:
-                parts.append(t("{name} would like to pass on to them what they need to know about your situation, "
+                parts.append(t("{name} would like to tell this contact what they need to know about your situation, "
                                "so that you need not tell it all again. May they? If you say no, nothing about you "
                                "is shared; the contact is yours to use.", name=member.display_name))
                 markup = (((t("Yes, {name} may", name=member.display_name),
@@ -243,8 +243,9 @@ class Casework:
             t = await core.translator(member.person_id)
             name = referral.name(t.lang) if referral else found[1]
             await core.outbox.enqueue(member.person_id, Payload(
-                t("{colleague} agreed that you pass on to {name} what they need to know. Only that; recorded: "
-                  "their yes, never what you share.", colleague=pseudonym(t, request.ref), name=name) if allow else
+                t("{colleague} agreed that you pass on to {name} what they need to know, and nothing more. Only "
+                  "their yes is recorded, never what you share.", colleague=pseudonym(t, request.ref), name=name)
+                if allow else
                 t("{colleague} does not want anything shared with {name}: please share nothing. The contact is "
                   "theirs to use.", colleague=pseudonym(t, request.ref), name=name)), request_id=request.id)
             await self.audit.record("requester", None, "referral_answered", request.ref)
@@ -286,15 +287,15 @@ class Casework:
         """For a case tagged with violence, bullying or unwanted sexual behaviour: the routes."""
         return self.core.charter.routes_for(facts.themes) if facts else ()
 
-    def routes_text(self, t: Translator, routes: tuple[Route, ...]) -> str:
+    def routes_text(self, t: Translator, routes: tuple[Route, ...], *, header: bool = True) -> str:
         """The routes as the colleague reads them: each with the contact, where there is one."""
         lines = [t("What the law offers, beside talking to the network (which is not a formal request and "
-                   "starts no procedure):")]
+                   "starts no procedure):")] if header else []
         for route in routes:
-            lines.append(f"• {route.name(t.lang)}: {route.text(t.lang)}")
+            lines.append("• " + t("{label}: {value}", label=route.name(t.lang), value=route.text(t.lang)))
             referral = route.referral and self.core.charter.referral(route.referral)
             if referral and not referral.incomplete:
-                lines.append(f"  {referral.name(t.lang)}: {referral.contact(t.lang)}")
+                lines.append("  " + t("{label}: {value}", label=referral.name(t.lang), value=referral.contact(t.lang)))
         return "\n".join(lines)
 
     async def send_routes(self, person: Person, ref: str) -> Result:
@@ -307,8 +308,9 @@ class Casework:
             if not routes:
                 return Result.UNKNOWN  # none of the themes the routes are for
             t = await core.translator(request.requester_id)
-            text = t("{name} passes on what the law offers you:", name=member.display_name) + "\n\n" + \
-                self.routes_text(t, routes)
+            text = t("{name} passes on what the law offers you, beside talking to the network (which is not a "
+                     "formal request and starts no procedure):", name=member.display_name) + "\n\n" + \
+                self.routes_text(t, routes, header=False)
             await core.outbox.enqueue(request.requester_id, Payload(text), request_id=request.id)
             await self.audit.record("member", member.id, "routes_sent", request.ref)
         return Result.OK
@@ -372,7 +374,7 @@ class Casework:
             colleague = pseudonym(t, request.ref)
             await core.outbox.enqueue(member.person_id, Payload(
                 t("{colleague} would like to meet {way}. Agree on where and when in your conversation here; the "
-                  "bot records only that you met, never where or when.", colleague=colleague,
+                  "bot records only that they agreed, never where or when.", colleague=colleague,
                   way=t(MEET_WAYS[way])) if accept else
                 t("{colleague} prefers to go on writing here. Nothing else changes.", colleague=colleague)),
                 request_id=request.id)
@@ -429,8 +431,7 @@ class Casework:
         outcome; the requester is asked for feedback. Inside the ending's transaction."""
         t = await self.core.translator(member.person_id)
         await self.core.outbox.enqueue(member.person_id, Payload(
-            t("{colleague} has ended the conversation. The case is closed.",
-              colleague=pseudonym(t, request.ref))
+            t("{colleague} has ended the conversation.", colleague=pseudonym(t, request.ref))
             + "\n\n" + t("How did it end? This only counts in the anonymous figures."),
             outcome_buttons(t, request.ref),
         ))

@@ -55,7 +55,8 @@ class Translator:
         """A deadline as people read it, in the organisation's time zone."""
         return format_datetime(moment, "EEE d MMM HH:mm", tzinfo=tz, locale=self.lang)
 
-    def day(self, moment: date | datetime) -> str:
-        """A day as people read it (what is kept of times that must not be exact)."""
+    def day(self, moment: date | datetime, *, short: bool = False) -> str:
+        """A day as people read it (what is kept of times that must not be exact); `short` for a
+        button, where the weekday and the year would not fit."""
         return format_date(moment if isinstance(moment, date) and not isinstance(moment, datetime)
-                           else moment.date(), "EEE d MMM y", locale=self.lang)
+                           else moment.date(), "d MMM" if short else "EEE d MMM y", locale=self.lang)

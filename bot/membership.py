@@ -18,7 +18,7 @@ from .model import Member, Payload, Person, Result
 from .menus import Menus
 from .requests import RequestDesk
 from .storage.invites import OpenInvitation, looks_like_invite
-from .vocab import INVITE_ROLES, PROFILE_CHOICES, ROLE
+from .vocab import INVITE_ROLES, PROFILE_CHOICES, ROLE, WANTED
 
 MAX_NAME = 40
 MAX_PAUSE = timedelta(days=366)  # a longer break is a /pause without a date
@@ -62,17 +62,17 @@ class Paused:
     until: datetime | None = None  # None with OK: until /resume
 
 
-def gap_text(t, gap: str, departments) -> str:
-    """A gap in the network's make-up, in words: 'someone from Maintenance', 'a woman listener'."""
+def gap_text(t, gap: str, departments) -> str | None:
+    """Whom a gap in the network's make-up asks for, in words: 'people from Maintenance',
+    'women'; None when the gap is not one the network knows (the call then names nobody)."""
     field, _, value = gap.partition(".")
     if field == "department":
         index = int(value) if value.isdigit() else -1
-        return t("someone from {department}", department=departments[index]) if 0 <= index < len(departments) \
-            else t("new listeners")
-    labels = PROFILE_CHOICES.get(field, {})
-    if value in labels:
-        return t("listeners who are: {what}", what=t(labels[value]).lower())
-    return t("new listeners")
+        return t("people from {department}", department=departments[index]) if 0 <= index < len(departments) \
+            else None
+    if field in PROFILE_CHOICES and value in WANTED:
+        return t(WANTED[value])
+    return None
 
 
 def parse_date(text: str, tz: ZoneInfo) -> datetime | None:
@@ -363,10 +363,12 @@ class Membership:
                     continue
                 t = await core.translator(follower)
                 wanted = gap_text(t, gap, self.core.settings.departments)
+                looking = (t("The vigilance network is looking for new listeners, especially {wanted}.", wanted=wanted)
+                           if wanted else t("The vigilance network is looking for new listeners."))
                 await core.outbox.enqueue(follower, Payload(
-                    t("The vigilance network is looking for new listeners: {wanted}. Listening to colleagues, in "
-                      "confidence, beside your job. Would you like to join?", wanted=wanted),
-                    (((t("I would like to become a listener"), callbacks.VOLUNTEER_WISH()),),)))
+                    looking + " " + t("Listening to colleagues, in confidence, beside your job. Would you like to "
+                                      "join?"),
+                    (((t("I would like to be a listener"), callbacks.VOLUNTEER_WISH()),),)))
                 sent += 1
             await core.audit.record("coordinator", person.id, "volunteers_called")
         return Result.OK, sent

@@ -201,6 +201,24 @@ class Payload:
         return cls(data["t"], rows, data["p"], data.get("r"), data.get("m"), photo)
 
 
+MAX_MESSAGE = 3800  # Telegram takes 4096 characters; a repeat marker and a header need room too
+
+
+def split_message(parts: list[str] | str, limit: int = MAX_MESSAGE) -> list[str]:
+    """Paragraphs (a list, or a text split at blank lines) joined into as few messages as fit
+    below the limit; a paragraph longer than that is cut."""
+    blocks = parts.split("\n\n") if isinstance(parts, str) else parts
+    messages, current = [], ""
+    for block in blocks:
+        block = block[:limit]
+        if current and len(current) + len(block) + 2 > limit:
+            messages.append(current)
+            current = block
+        else:
+            current = f"{current}\n\n{block}" if current else block
+    return messages + [current] if current else messages
+
+
 @dataclass(frozen=True)
 class Message:
     id: int

@@ -102,8 +102,8 @@ class OnCall:
                 t("Will you be on call for urgent requests from {first} to {last}? You would get urgent requests "
                   "also outside your hours, when no other listener is within theirs. You can say no.",
                   first=t.day(first), last=t.day(last)),
-                (((t("Yes, I will be on call"), callbacks.ONCALL_ANSWER(duty.id, "yes")),
-                  (t("No, not that week"), callbacks.ONCALL_ANSWER(duty.id, "no"))),),
+                (((t("Yes, I will be on call"), callbacks.ONCALL_ANSWER(duty.id, "yes")),),
+                 ((t("No, not that week"), callbacks.ONCALL_ANSWER(duty.id, "no")),)),
             ))
         return Result.OK
 

@@ -207,7 +207,8 @@ class RequestDesk:
         lines.append(
             t("Make contact before {deadline} ({hours} h left).", deadline=t.when(request.deadline_at, tz), hours=hours_left)
         )
-        lines.append(t("You will see their message once you claim the request. You never see who they are."))
+        lines.append(t("You will see what they wrote, if anything, once you claim the request. You never see who "
+                       "they are."))
         return "\n".join(lines)
 
     async def alert_coordinators(self, request: Request, *, urgent: bool = False, widened: bool = True,
@@ -222,8 +223,8 @@ class RequestDesk:
                 text = t("Urgent request {ref}: the colleague says they are not safe. Their listener has been "
                          "alerted to make contact now.", ref=request.ref)
             elif urgent and not reached:
-                text = t("Urgent request {ref}: the colleague says they are not safe, and no listener is available "
-                         "now (outside everyone's hours, and nobody on call). Can you reach a listener or act "
+                text = t("Urgent request {ref}: the colleague says they are not safe, and no listener can take it "
+                         "now (nobody available, and nobody on call who can). Can you reach a listener or act "
                          "yourself? The colleague has the emergency numbers.", ref=request.ref)
             elif urgent:
                 text = t("Urgent request {ref}: the colleague says they are not safe. It has gone to every "
@@ -353,7 +354,7 @@ class RequestDesk:
             await self._return_to_pool(request, member, reason)
         return Result.OK
 
-    async def _return_to_pool(self, request: Request, member: Member, reason: str) -> None:
+    async def _return_to_pool(self, request: Request, member: Member, reason: str, *, tell: bool = True) -> None:
         core = self.core
         # Not contacted yet: the original deadline stands. Contacted: a fresh one for the next listener.
         fresh = None
@@ -363,9 +364,16 @@ class RequestDesk:
         await core.requests.release(request.id, member.id, fresh)
         await core.requests.exclude(request.id, member.id, reason)
         t = await self.core.translator(request.requester_id)
-        await self._tell(request.requester_id, t(
-            "Your listener has handed over your conversation {ref}. Another listener will take over and "
-            "contact you here; you do not need to do anything.", ref=request.ref))
+        if not tell:
+            pass  # the caller tells the requester what happens (a breach says it in its own words)
+        elif request.contacted_at is None:
+            await self._tell(request.requester_id, t(
+                "The listener who took your request {ref} could not make contact. Another listener will be asked "
+                "and will write to you here.", ref=request.ref))
+        else:
+            await self._tell(request.requester_id, t(
+                "Your listener has handed over your conversation {ref}. Another listener will take over and "
+                "contact you here; you do not need to do anything.", ref=request.ref))
         if self.follow_ups is not None:
             await self.follow_ups.ask_notes_consent(request)  # notes wait for the requester's yes
         request = await core.requests.get(request.id)
@@ -382,7 +390,7 @@ class RequestDesk:
             await self.core.requests.record_event(request.id, "kept", clock.iso(request.claimed_at))
         return Result.OK
 
-    async def release_unconfirmed(self, request: Request) -> None:
+    async def release_unconfirmed(self, request: Request, *, tell_requester: bool = True) -> None:
         """The sweep releases a claim nobody confirmed; the member is told."""
         member = await self.core.members.get(request.member_id)
         t = await self.core.translator(member.person_id)
@@ -390,7 +398,7 @@ class RequestDesk:
             "Request {ref} went back to the other listeners because you did not confirm that you would "
             "make contact. Thank you.",
             ref=request.ref))
-        await self._return_to_pool(request, member, "released")
+        await self._return_to_pool(request, member, "released", tell=tell_requester)
 
     async def withdraw_offers_of(self, member: Member, reason: str = "paused") -> int:
         """A listener pauses or leaves: their open offers go, and the messages say so, so nobody
@@ -539,7 +547,7 @@ class RequestDesk:
     ) -> None:
         # A new message, never a forward, and protected from forwarding and saving. It goes out
         # right after this transaction, so it is marked in flight already.
-        shown = f"💬 {shown_as}:\n{text}"
+        shown = "💬 " + t("{label}:", label=shown_as) + "\n" + text  # French puts a space before the colon
         if request.kind == "concern" and person_id != request.requester_id and await self.seems_to_name(text):
             # The colleague was asked not to name the person they worry about; the listener keeps no name.
             shown += "\n\n" + t("ℹ This message may name the person they worry about. Please do not note the name.")
@@ -577,7 +585,11 @@ class RequestDesk:
         if author is None:
             return
         t = await self.core.translator(author)
-        if blocked:
+        if blocked and author == request.requester_id:
+            text = t("Your message in conversation {ref} could not be delivered: your listener cannot be reached "
+                     "through the bot at the moment. It has been kept and goes out when they come back. If this "
+                     "goes on, you can end the conversation and ask again.", ref=request.ref)
+        elif blocked:
             text = t("Your message in conversation {ref} could not be delivered: the other person cannot be "
                      "reached through the bot at the moment. It has been kept and goes out if they come back; "
                      "a coordinator can help if this goes on.", ref=request.ref)

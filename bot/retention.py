@@ -18,6 +18,7 @@ from .casework import outcome_buttons
 from .core import Core
 from .model import Payload, Person, Request
 from .requests import RequestDesk
+from .team_signals import TeamSignals, dedupe_keys
 from .vocab import pseudonym
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ class Forgotten:
     erasure: Erasure
     cases: int = 0
     closed_ref: str | None = None  # the open request that was closed for the erasure
+    signal: bool = False           # their team signal was deleted
 
 
 class Retention:
@@ -61,6 +63,7 @@ class Retention:
             cases += 1
         async with self.core.db.transaction():
             leftovers = await self.cases.drop_old_free_text(cutoff)
+            leftovers += await TeamSignals(self.core).forget_old()
             people = await self.cases.drop_idle_people(cutoff)
         await self.core.db.checkpoint()
         report = RetentionReport(cases, leftovers, people)
@@ -99,14 +102,16 @@ class Retention:
             else:
                 await core.inbox.unlink(await core.people.user_hash_of(person.id))
                 await self.cases.drop_person(person.id)
+            # Their team signal too: the keyed hash that links it to them, and so the signal.
+            signal_gone = await core.team_signals.delete(dedupe_keys(core.vault, person.id))
             if origin is not None:
                 await core.inbox.done(origin)  # the /forget itself leaves nothing behind either
         await core.db.checkpoint()
         if keeps_role:
             erasure = Erasure.ROLE_KEPT
         else:
-            erasure = Erasure.ERASED if request_ids or member is not None else Erasure.NOTHING
-        return Forgotten(erasure, len(request_ids), closed.ref if closed else None)
+            erasure = Erasure.ERASED if request_ids or member is not None or signal_gone else Erasure.NOTHING
+        return Forgotten(erasure, len(request_ids), closed.ref if closed else None, signal_gone)
 
     async def _close(self, person: Person, request: Request) -> Request:
         if request.unclaimed:

@@ -168,12 +168,11 @@ class ContactPromise:
             member = await self.core.members.get(request.member_id)
             t = await self.core.translator(member.person_id)
             await self.core.outbox.enqueue(member.person_id, Payload(
-                t("You took request {ref} but have not made contact yet. Will you still contact "
-                  "{colleague}? If nobody answers within {hours} h, it goes back to the other listeners.",
-                  ref=request.ref, colleague=pseudonym(t, request.ref),
-                  hours=_hours(self.settings.release_after)),
-                (((t("Yes, I will make contact"), callbacks.KEEP_CLAIM(request.ref)),
-                  (t("Release it"), callbacks.RELEASE_CLAIM(request.ref))),),
+                t("You took the request of {colleague} but have not made contact yet. Will you still make "
+                  "contact? Without an answer within {hours} h, it goes back to the other listeners.",
+                  colleague=pseudonym(t, request.ref), hours=_hours(self.settings.release_after)),
+                (((t("Yes, I will make contact"), callbacks.KEEP_CLAIM(request.ref)),),
+                 ((t("Release it"), callbacks.RELEASE_CLAIM(request.ref)),)),
             ), request_id=request.id, kind="reminder")
             report.add("confirm")
         elif (now >= asked + self.settings.release_after
@@ -189,7 +188,7 @@ class ContactPromise:
         await core.requests.mark(request.id, "breached_at")
         request = await core.requests.get(request.id)
         if request.state == "claimed":
-            await self.desk.release_unconfirmed(request)
+            await self.desk.release_unconfirmed(request, tell_requester=False)  # the apology below says it
         else:
             await self.desk.offer_to_members(request, widened=request.widened, remind=True)
         await self.desk.alert_coordinators(request, widened=request.widened)
@@ -203,8 +202,9 @@ class ContactPromise:
                       ref=request.ref)
         lines = [sorry, t("If you would rather not wait, these can help:")]
         for referral in core.charter.referrals:
-            if not referral.incomplete and not referral.shows_emergency:
-                lines.append(f"• {referral.name(t.lang)}: {referral.contact(t.lang)}")
+            # A complaint is not help while waiting: it is offered after a conversation.
+            if not referral.incomplete and not referral.shows_emergency and referral.key != "complaint":
+                lines.append("• " + t("{label}: {value}", label=referral.name(t.lang), value=referral.contact(t.lang)))
         emergency = core.charter.emergency_lines(core.settings.emergency_countries, t.lang)
         lines.append(t("In an emergency: {numbers}", numbers=", ".join(
             f"{line.number} ({line.label(t.lang)})" for line in emergency)))
@@ -214,8 +214,8 @@ class ContactPromise:
         member = await self.core.members.get(request.member_id)
         t = await self.core.translator(member.person_id)
         await self.core.outbox.enqueue(member.person_id, Payload(t(
-            "Reminder: {colleague} is waiting for your first message (request {ref}). Please make contact "
-            "before {deadline}.", colleague=pseudonym(t, request.ref), ref=request.ref,
+            "Reminder: {colleague} is waiting for your first message. Please make contact before {deadline}.",
+            colleague=pseudonym(t, request.ref),
             deadline=t.when(request.deadline_at, self.settings.timezone))), request_id=request.id, kind="reminder")
 
     async def _ask_checkin(self, request: Request) -> None:
@@ -223,7 +223,7 @@ class ContactPromise:
         t = await self.core.translator(member.person_id)
         await self.core.outbox.enqueue(member.person_id, Payload(t(
             "It has been a while since you first talked with {colleague}. A short check-in helps people "
-            "who go quiet: how are they doing now?", colleague=pseudonym(t, request.ref))))
+            "who go quiet: ask how they are doing now.", colleague=pseudonym(t, request.ref))))
 
     async def _resume_paused(self, now: datetime) -> bool:
         """A pause with an end date ends by itself; the member is told they get offers again."""
@@ -252,7 +252,8 @@ class ContactPromise:
                 t = await self.core.translator(person_id)
                 await self.core.outbox.enqueue(person_id, Payload(t(
                     "Listeners available right now: {free}, below the warning level of {minimum}. "
-                    "Requests may wait longer than 24 hours.", free=free, minimum=self.settings.min_available)))
+                    "Requests may wait longer than {hours} hours.", free=free, minimum=self.settings.min_available,
+                    hours=int(self.settings.contact_deadline.total_seconds() // 3600))))
             report.add("low_availability")
 
 

@@ -41,6 +41,13 @@ OUTCOMES_COUNTED = {
 }
 
 # A gap in the network's make-up, as the digest names it (004:3485-3491).
+# Whom a call for volunteers asks for, by the gap it fills (plural, as people say it).
+WANTED = {
+    "woman": N_("women"), "man": N_("men"), "other": N_("people of another gender"),
+    "under35": N_("people under 35"), "35to50": N_("people from 35 to 50"), "over50": N_("people over 50"),
+    "worker": N_("workers"), "employee": N_("employees (white-collar)"), "manager": N_("managers"),
+}
+
 GAPS = {
     "woman": N_("no woman"), "man": N_("no man"),
     "under35": N_("no one under 35"), "35to50": N_("no one from 35 to 50"), "over50": N_("no one over 50"),
@@ -52,7 +59,8 @@ HAND_BACK_REASONS = {
     "conflict": N_("Conflict of interest"),
     "knows_person": N_("I know this person"),
     "overload": N_("Too much for me right now"),
-    "other_profile": N_("Another listener would fit better"),
+    "other_profile": N_("Someone else would fit better"),
+    "unsaid": N_("I would rather not say"),
 }
 
 # What a request is about: the person themselves, or a colleague they worry about (counted apart).

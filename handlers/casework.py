@@ -14,14 +14,13 @@ from bot import callbacks, prompts
 from bot.casework import MAX_NOTE, outcome_buttons
 from bot.charter import THEME_GROUPS
 from bot.i18n import N_, Translator
-from bot.model import Result
+from bot.model import Result, split_message
 from bot.vocab import MEET_WAYS, OUTCOMES, THEME_GROUP_NAMES, pseudonym
 
 from .ui import (
     Context,
     answer,
     buttons,
-    chunks,
     data,
     origin,
     person,
@@ -147,7 +146,7 @@ async def show_notes(update: Update, context: Context) -> None:
     for note in notes:
         by = "" if note.member_id == member.id else " · " + t("earlier listener")
         entries.append(f"— {t.day(note.created_at)}{by}\n{note.body}")
-    messages = chunks(entries)
+    messages = split_message(entries)
     markup = buttons([(t("Add a note"), callbacks.NOTE_ASK(ref))]) if request.is_open else None
     for i, text in enumerate(messages):
         await update.effective_chat.send_message(
@@ -174,7 +173,7 @@ async def show_card(update: Update, context: Context, request, facts, *, new: bo
     state = t("contact made") if request.contacted_at else t("no contact yet")
     lines = [t("{colleague}: taken {when}, {state}.", colleague=pseudonym(t, request.ref),
                when=t.when(request.claimed_at, tz), state=state),
-             _summary(t, services(context).charter, request.ref, facts)]
+             _summary(t, services(context).charter, request.ref, facts, named=False)]
     if request.kind == "concern":
         lines.insert(1, t("Worried about a colleague: help them see what they can do and where to point that "
                           "person. Do not note who it is."))
@@ -246,7 +245,7 @@ async def _show_tags(update: Update, context: Context, ref: str, page: str | Non
             await answer(update, _summary(t, charter, ref, facts))
     elif page is None:
         await answer(update, _summary(t, charter, ref, facts) + "\n\n" + t(
-            "Tags are not free text: they count, without names, in the figures for the steering group."),
+            "Themes and level are not free text: they count, without names, in the figures for the steering group."),
             buttons(*[[(t(THEME_GROUP_NAMES[g]), callbacks.TAGS_PAGE(ref, g))] for g in THEME_GROUPS],
                     [(t("Level"), callbacks.TAGS_PAGE(ref, "level"))],
                     [(t("Done"), callbacks.TAGS_PAGE(ref, "done"))]))
@@ -258,12 +257,16 @@ def _mark(selected: bool, label: str) -> str:
     return f"✓ {label}" if selected else label
 
 
-def _summary(t: Translator, charter, ref: str, facts) -> str:
+def _summary(t: Translator, charter, ref: str, facts, *, named: bool = True) -> str:
+    """The themes and level; `named` False on the card, whose first line names the colleague already."""
     themes = [charter.theme(k) for k in sorted(facts.themes)]
     names = ", ".join(th.label(t.lang) for th in themes if th) or t("none yet")
     level = charter.level(facts.level) if facts.level else None
+    level_name = level.label(t.lang) if level else t("not set")
+    if not named:
+        return t("Themes: {themes}. Level: {level}.", themes=names, level=level_name)
     return t("Themes of {colleague}: {themes}. Level: {level}.", colleague=pseudonym(t, ref), themes=names,
-             level=level.label(t.lang) if level else t("not set"))
+             level=level_name)
 
 
 async def tag(update: Update, context: Context) -> None:
@@ -302,8 +305,8 @@ async def _show_routes(update: Update, context: Context, ref: str, found) -> Non
         await back_to_card(update, context, ref)
         return
     text = "\n\n".join([
-        t("{colleague}'s case touches violence, bullying or unwanted sexual behaviour. Pass on what the law offers, "
-          "so they can choose; it is their choice, not yours.", colleague=pseudonym(t, ref)),
+        t("{colleague}'s case touches violence, bullying or unwanted sexual behaviour. Pass these routes on, so "
+          "they can choose; it is their choice, not yours.", colleague=pseudonym(t, ref)),
         services(context).casework.routes_text(t, found),
     ])
     await answer(update, text, buttons([(t("Send this to {colleague}", colleague=pseudonym(t, ref)),
@@ -407,12 +410,13 @@ async def refer(update: Update, context: Context) -> None:
         await reply(update, context, gone)
         return
     if ask is None:
-        await answer(update, t("Send {name} to {colleague}. Would you also like to pass on to them what they need "
-                               "to know? Then {colleague} is asked, and only their own yes lets you share anything. "
-                               "Only a referral is recorded, never what was said.",
+        await answer(update, t("Send the contact {name} to {colleague}. Would you also like to tell this contact "
+                               "what they need to know? Then the colleague is asked first, and only their own yes "
+                               "lets you share anything. Only that a referral happened is recorded, never what was "
+                               "said.",
                                colleague=pseudonym(t, ref), name=referral.name(t.lang)),
                      buttons([(t("Send the contact only"), callbacks.REFER_SEND(ref, referral.key, "0"))],
-                             [(t("Send it and ask whether I may share"), callbacks.REFER_SEND(ref, referral.key, "1"))],
+                             [(t("Send and ask consent"), callbacks.REFER_SEND(ref, referral.key, "1"))],
                              [(t("Cancel"), callbacks.KEEP_CASE(ref))]))
         return
     result = await casework.refer(person(context), ref, referral.key, ask=ask == "1")
@@ -465,7 +469,7 @@ async def outcome(update: Update, context: Context) -> None:
         text = t("Outcome recorded for conversation {ref}: {outcome}. Thank you.", ref=ref, outcome=t(OUTCOMES[key]))
     await answer(update, text)
     if closing.untagged:
-        await say(update, t("Which themes did the conversation with {colleague} touch? Tags count only in the "
+        await say(update, t("Which themes did the conversation with {colleague} touch? Themes count only in the "
                             "anonymous figures.", colleague=pseudonym(t, ref)),
                   buttons([(t("Add themes"), callbacks.TAGS(ref))]))
 

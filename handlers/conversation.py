@@ -66,7 +66,7 @@ async def relay(update: Update, context: Context, text: str) -> None:
     if target is None:
         open_ones = await desk.conversations_of(who)
         if not open_ones:
-            await say(update, _nothing_open(t, await services(context).membership.active_listener(who)))
+            await say(update, _nothing_open(t, who, await services(context).membership.active_listener(who)))
             return
         if len(open_ones) > 1:
             # Never guess between people: the author says where it goes.
@@ -79,10 +79,12 @@ async def relay(update: Update, context: Context, text: str) -> None:
     await _report(update, context, result, request)
 
 
-def _nothing_open(t, listener) -> str:
+def _nothing_open(t, who, listener) -> str:
     if listener is not None:
         return t("You have no open conversation, so this message was not passed on. /cases shows your "
                  "conversations.")
+    if who.roles:  # their /start opens their own role's home, not the request menu
+        return t("You have no open conversation, so this message was not passed on.")
     return t("You have no open conversation, so this message was not passed on. Use /start to ask for a "
              "conversation.")
 
@@ -137,9 +139,8 @@ async def send_draft(update: Update, context: Context) -> None:
         await stale_button(update, context)
         return
     if result in (Result.OK, Result.PENDING):
-        label = (t("My own request {ref}", ref=ref) if request.requester_id == person(context).id
-                 else pseudonym(t, ref))
-        await answer(update, t("For {colleague}.", colleague=label))
+        await answer(update, t("For your own request {ref}.", ref=ref) if request.requester_id == person(context).id
+                     else t("For {colleague}.", colleague=pseudonym(t, ref)))
     await _report(update, context, result, request)
 
 

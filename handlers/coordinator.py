@@ -96,8 +96,7 @@ async def team(update: Update, context: Context) -> None:
     for entry in found.entries:
         name = entry.name or t("(no name given)")
         lines.append(t("{name}: {role}", name=name, role=t(ROLE[entry.role])))
-        rows.append([(t("Remove {name} ({role})", name=name, role=t(ROLE[entry.role]))[:60],
-                      callbacks.REMOVE_ASK(entry.role, entry.person_id))])
+        rows.append([(t("Remove {name}", name=name)[:60], callbacks.REMOVE_ASK(entry.role, entry.person_id))])
     for invitation in found.invitations:
         lines.append(t("Open invitation #{number} for a {role}, until {when}", number=invitation.id,
                        role=t(ROLE[invitation.role]), when=t.when(invitation.expires_at, tz)))
@@ -113,7 +112,8 @@ async def remove_ask(update: Update, context: Context) -> None:
     role, person_id = callbacks.REMOVE_ASK.parse(data(update))
     question = {
         "member": t("Remove this listener? Their open conversations go to other listeners; each colleague is "
-                    "only told that another listener takes over. They are told their role has ended."),
+                    "only told that another listener takes over and, if there are notes, asked whether the next "
+                    "listener may read them. They are told their role has ended."),
         "coordinator": t("Remove this coordinator? A second coordinator must agree; the last coordinator "
                          "cannot be removed."),
         "steering": t("Remove this steering group member? They are told their role has ended."),
@@ -195,10 +195,11 @@ async def oncall(update: Update, context: Context) -> None:
                            names=", ".join(m.display_name for m in week.asked)))
         else:
             lines.append(t("{span}: nobody", span=span))
-            rows.append([(t("Ask someone for {span}", span=span)[:60], callbacks.ONCALL_WEEK(week.week))])
+            rows.append([(t("Ask someone: {first} – {last}", first=t.day(week.first, short=True),
+                            last=t.day(week.last, short=True)), callbacks.ONCALL_WEEK(week.week))])
     rota = await services(context).oncall.rota()
     lines.append(t("Rota: {names}", names=", ".join(m.display_name for m in rota)) if rota
-                 else t("No rota: weeks are asked one by one."))
+                 else t("No rota: ask someone for each week with /oncall."))
     rows.append([(t("Set the rota"), callbacks.ROTA(""))])
     await (answer if update.callback_query else say)(update, "\n".join(lines), buttons(*rows))
 
@@ -261,8 +262,9 @@ async def rota_save(update: Update, context: Context) -> None:
     if await services(context).oncall.set_rota(person(context), ids) is not Result.OK:
         await _refuse(update, context)
         return
-    await answer(update, t("Rota saved. Weeks without anyone on call are asked in turn, two weeks ahead.")
-                 if ids else t("The rota is empty: weeks are asked one by one."))
+    await answer(update, t("Rota saved. For each week without anyone on call, the next listener on the rota is asked, "
+                           "two weeks ahead.")
+                 if ids else t("The rota is empty: ask someone for each week with /oncall."))
 
 
 async def coverage(update: Update, context: Context) -> None:
@@ -302,10 +304,11 @@ async def makeup(update: Update, context: Context) -> None:
     if result is not Result.OK:
         await _refuse(update, context)
         return
-    lines = [t("The network's make-up (seed: diverse members, so everyone finds someone they are at ease with):")]
+    lines = [t("The network's make-up (diverse, so that everyone finds someone they are at ease with):")]
     for field, counts in found.by_field.items():
         labels = PROFILE_CHOICES[field]
-        lines.append(t(FIELD_NAMES[field]) + ": " + ", ".join(f"{t(labels[v])} {n}" for v, n in counts.items()))
+        lines.append(t("{label}: {value}", label=t(FIELD_NAMES[field]),
+                       value=", ".join(f"{t(labels[v])} {n}" for v, n in counts.items())))
     parts = []
     for department, n in found.departments.items():
         staff = found.headcount.get(department)
@@ -314,7 +317,7 @@ async def makeup(update: Update, context: Context) -> None:
                            staff=staff) + (" ⚠" if n > staff else ""))
         else:
             parts.append(f"{department} {n}")
-    lines.append(t("Departments") + ": " + ", ".join(parts))
+    lines.append(t("{label}: {value}", label=t("Departments"), value=", ".join(parts)))
     rows = []
     if found.gaps:
         departments = services(context).settings.departments
@@ -322,8 +325,7 @@ async def makeup(update: Update, context: Context) -> None:
         lines.append(t("To recruit for: {gaps}", gaps=", ".join(wanted)))
         for field, value in found.gaps:
             key = f"department.{departments.index(value)}" if field == "department" else f"{field}.{value}"
-            rows.append([(t("Call for volunteers: {gap}", gap=gap_text(t, key, departments))[:60],
-                          callbacks.CALL(key))])
+            rows.append([(t("Call for {wanted}", wanted=gap_text(t, key, departments)), callbacks.CALL(key))])
     await say(update, "\n".join(lines), buttons(*rows))
 
 
@@ -334,6 +336,9 @@ async def call(update: Update, context: Context) -> None:
         return
     (gap,) = callbacks.CALL.parse(data(update))
     wanted = gap_text(t, gap, services(context).settings.departments)
+    if wanted is None:
+        await stale_button(update, context)
+        return
     await answer(update, t("Send a call for volunteers ({wanted}) to the employees who follow the network's news? "
                            "Only they get it.", wanted=wanted),
                  buttons([(t("Send the call"), callbacks.CALL_SEND(gap))]))
@@ -378,8 +383,7 @@ async def meetings(update: Update, context: Context) -> None:
     lines += [t("{kind}: {when}", kind=t(MEETING_KINDS[m.kind]), when=t.when(m.at, tz)) for m in ahead]
     rows = []
     if person(context).is_coordinator:
-        rows = [[(t("Cancel: {kind}, {when}", kind=t(MEETING_KINDS[m.kind]), when=t.when(m.at, tz))[:60],
-                  callbacks.MEETING_CANCEL(m.id))] for m in ahead]
+        rows = [[(t("Cancel {when}", when=t.when(m.at, tz)), callbacks.MEETING_CANCEL(m.id))] for m in ahead]
         rows += [[(t("Plan {kind}", kind=t(label)), callbacks.MEETING_PLAN(kind))] for kind, label in MEETING_KINDS.items()]
     await say(update, "\n".join(lines), buttons(*rows))
 
@@ -430,7 +434,8 @@ async def audit(update: Update, context: Context) -> None:
         await say(update, refusal(t, result))
         return
     lines = [t("Audit trail, last {days} days: who did what to which case, never any content.", days=summary.days)]
-    lines += [f"• {t(AUDIT_ACTIONS.get(action, action))}: {count}" for action, count in summary.counts.items()]
+    lines += ["• " + t("{label}: {value}", label=t(AUDIT_ACTIONS.get(action, action)), value=count)
+              for action, count in summary.counts.items()]
     if summary.recent:
         lines.append("")
         lines.append(t("Latest:"))

@@ -45,16 +45,16 @@ async def show_menu(update: Update, context: Context, intro: bool = False) -> No
     if intro:
         parts.append(t(
             "Welcome to the vigilance network. Colleagues who volunteer as listeners lend you an ear, "
-            "in confidence. Ask for a conversation and a listener will contact you here within 24 hours."
-        ))
+            "in confidence. Ask for a conversation and a listener will contact you here within {hours} hours.",
+            hours=_promise_hours(context)))
         parts.append(t(
             "The network is not HR, not your manager, not a doctor and not an emergency service. "
             "Listeners listen; they do not decide or report about you. They never see your name or "
             "Telegram account, only a pseudonym, and nothing is shared without your consent."
         ))
         parts.append(t("Talking to the network is not a formal request under the law on well-being at work: it "
-                       "starts no procedure. If you wish, a listener can tell you about those routes."))
-        parts.append(t("In an emergency, call 112, or press \"I need help now / I am not safe\"."))
+                       "starts no procedure. If you wish, a listener can tell you about the formal and informal routes."))
+        parts.append(t("In an emergency, call 112, or press “I need help now / I am not safe”."))
     else:
         parts.append(t("What would you like to do?"))
     follows = await services(context).membership.follows_news(person(context))
@@ -66,11 +66,15 @@ async def show_menu(update: Update, context: Context, intro: bool = False) -> No
             [(t("I am worried about a colleague"), callbacks.ASK_CONCERN())],
             [(t("Something is wrong in my team"), callbacks.SIGNAL_START())],
             [(t("I need help now / I am not safe"), callbacks.URGENT())],
-            [(t("I would like to become a listener"), callbacks.VOLUNTEER_WISH())],
+            [(t("I would like to be a listener"), callbacks.VOLUNTEER_WISH())],
             [(t("✓ I hear about the network's news") if follows else t("Tell me about the network's news"),
               callbacks.NEWS("0" if follows else "1"))],
         ),
     )
+
+
+def _promise_hours(context: Context) -> int:
+    return int(services(context).settings.contact_deadline.total_seconds() // 3600)
 
 
 async def volunteer_wish(update: Update, context: Context) -> None:
@@ -80,8 +84,8 @@ async def volunteer_wish(update: Update, context: Context) -> None:
         await reply(update, context, t("You are a listener already. Thank you!"))
         return
     await services(context).prompts.wait_for(person(context), prompts.VOLUNTEER_NAME)
-    await say(update, t("Thank you! Listeners lend an ear to colleagues, in confidence, beside their job. How may "
-                        "the coordinators know you? Send your name; they can then send you an invitation. Nothing "
+    await say(update, t("Thank you! Listeners lend an ear to colleagues, in confidence, beside their job. What name "
+                        "may the coordinators know you by? Send it; they can then send you an invitation. Nothing "
                         "of any conversation you had is shared with them."))
 
 
@@ -150,12 +154,12 @@ async def urgent(update: Update, context: Context) -> None:
     deadline = t.when(request.deadline_at, services(context).settings.timezone)
     if not request.unclaimed:
         await say(update, t("Your request {ref} is marked urgent: your listener has been alerted to contact you "
-                            "now. If you are in danger, call 112 now.", ref=request.ref))
+                            "now. The numbers above are there at any moment.", ref=request.ref))
         return
     markup = buttons([(t("Withdraw my request"), callbacks.WITHDRAW(request.ref))])
     if opened.offered:
         text = t("Your request {ref} is marked urgent. Every available listener has been alerted; one will write "
-                 "to you here before {deadline}. If you are in danger, call 112 now.", ref=request.ref,
+                 "to you here before {deadline}. The numbers above are there at any moment.", ref=request.ref,
                  deadline=deadline)
     else:
         text = _nobody_now(t, request.ref)
@@ -164,9 +168,9 @@ async def urgent(update: Update, context: Context) -> None:
 
 def _nobody_now(t: Translator, ref: str) -> str:
     """Urgent, and nobody can answer now: said at once, next to the numbers, not at a deadline."""
-    return t("Right now no listener of the network is available for request {ref}: it is outside their hours and "
-             "nobody is on call. Please call one of the numbers above now. The coordinators have been told, and a "
-             "listener will write to you here as soon as one can.", ref=ref)
+    return t("Right now no listener of the network can take request {ref}, and nobody on call can either. Please "
+             "call one of the numbers above now. The coordinators have been told, and a listener will write to you "
+             "here as soon as one can.", ref=ref)
 
 
 # The request wizard ------------------------------------------------------------------
@@ -277,8 +281,8 @@ async def _show_preferences(update: Update, context: Context, draft: dict, new: 
     rows.append([(t("Next"), callbacks.ASK_NEXT()), (t("Cancel"), callbacks.ASK_CANCEL())])
     rows.append(_way_out(t))
     text = t("Who would you be most comfortable talking to? Everything is optional: tap to choose, "
-             "tap again to undo, then press Next. Rows: gender, age, status; the last row is the language "
-             "you want to talk in.")
+             "tap again to undo, then press Next. The first rows are gender, age and status; the fourth is the "
+             "language you want to talk in.")
     if draft.get("kind") == "concern":
         text = t("You are worried about a colleague. A listener can help you see what you can do and where "
                  "to point them. Please do not name them: the listener does not need to know who it is.") \
@@ -312,8 +316,8 @@ async def _ask_widening(update: Update, context: Context) -> None:
     hours = int(services(context).settings.widen_after.total_seconds() // 3600)
     await answer(update, t(
         "If no listener who fits your wishes and speaks your language is free within {hours} hours, may "
-        "we offer your request to another listener, so that someone contacts you within 24 hours?",
-        hours=hours),
+        "we offer your request to another listener, so that someone contacts you within {promise} hours?",
+        hours=hours, promise=_promise_hours(context)),
         buttons([(t("Yes, that is fine"), callbacks.ASK_WIDENING("1"))],
                 [(t("No, I will wait"), callbacks.ASK_WIDENING("0"))], _way_out(t)))
 
@@ -339,7 +343,7 @@ async def _ask_first_message(update: Update, context: Context) -> None:
         update,
         t("If you like, write a first message now: what would you like to talk about? Only your listener "
           "will read it. Or send the request without a message."),
-        buttons([(t("Send the request without a message"), callbacks.ASK_SEND())],
+        buttons([(t("Send without a message"), callbacks.ASK_SEND())],
                 [(t("Cancel"), callbacks.ASK_CANCEL())], _way_out(t)),
     )
 
@@ -381,7 +385,7 @@ async def _confirm(update: Update, context: Context, opened, named: bool = False
     t = tr(context)
     request = opened.request
     lines = [t("Your request {ref} has been received. Keep this reference; the listener sees you as "
-               "\"Colleague {ref}\".", ref=request.ref)]
+               "“Colleague {ref}”.", ref=request.ref)]
     if request.urgent:
         # Urgency words in the first message: the numbers come first, at once.
         lines.insert(0, emergency_text(context, t))

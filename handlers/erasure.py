@@ -18,9 +18,9 @@ async def forget(update: Update, context: Context) -> None:
     if update.callback_query is None:
         if has_role:
             text = t("/forget erases what you asked as a colleague who needed a listener: your request is "
-                     "closed and its messages deleted. You also have a role in the network, and that stays, "
-                     "with what you do for it. To be removed completely, a listener first uses /leave, then "
-                     "/forget. Erase your data as a colleague now?")
+                     "closed and its messages deleted. Your role in the network stays, with what you do for it: "
+                     "to be removed completely, first end your role (a listener uses /leave; a coordinator ends "
+                     "the other roles), then use /forget. Erase your data as a colleague now?")
         else:
             text = t("Do you want to erase your data? Your open request is closed (your listener is told you "
                      "closed it) and everything that links you to your conversations is deleted at once: "
@@ -42,9 +42,11 @@ async def forget(update: Update, context: Context) -> None:
     elif done.erasure is Erasure.ROLE_KEPT and done.cases:
         lines.append(t("What you asked as a colleague has been erased (conversations: {count}). Your role in "
                        "the network stays.", count=done.cases))
+    elif done.erasure is Erasure.ROLE_KEPT and done.signal:
+        lines.append(t("Your team signal has been erased. Your role in the network stays."))
     else:
         lines.append(t("There was nothing to erase: the bot keeps nothing about you as a colleague who "
-                       "asked for a conversation. Nothing was changed."))
+                       "asked for a conversation."))
     await answer(update, "\n\n".join(lines))
     if done.erasure is not Erasure.ROLE_KEPT:
         context.user_data.clear()  # nothing of the person stays in memory either

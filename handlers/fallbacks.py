@@ -24,10 +24,10 @@ async def not_text(update: Update, context: Context) -> None:
     t, message = tr(context), update.effective_message
     if message.voice or message.audio or message.video_note or message.video:
         text = t("Voice messages and videos are not passed on: a voice or a face can tell who you are, and the "
-                 "network keeps you anonymous. Please write it instead. What you sent was not passed on or kept.")
+                 "network keeps you anonymous. What you sent was not kept either. Please write it instead.")
     elif message.photo or message.document or message.animation:
         text = t("Photos and files are not passed on: they can show who you are (a face, a name, details hidden "
-                 "in the file). Please describe it in words. What you sent was not passed on or kept.")
+                 "in the file). What you sent was not kept either. Please describe it in words.")
     else:
         text = t("I can only pass on text messages. Please write what you want to say; what you sent was not "
                  "passed on or kept.")

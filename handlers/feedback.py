@@ -27,8 +27,8 @@ async def rate(update: Update, context: Context) -> None:
     await update.callback_query.edit_message_reply_markup(None)
     await services(context).prompts.wait_for(person(context), prompts.COMMENT, ref=ref)
     await say(update, t("Thank you. Would you like to add a comment (at most {limit} characters)? Write it "
-                        "now. It is kept encrypted and read only for the network's quality figures, never "
-                        "with your name or your conversation.", limit=MAX_COMMENT),
+                        "now. It is kept encrypted, never with your name or your conversation, and deleted with "
+                        "the conversation's content.", limit=MAX_COMMENT),
               buttons([(t("No comment"), callbacks.NO_COMMENT(ref, "skip"))]))
 
 
@@ -46,7 +46,7 @@ async def on_comment_text(update: Update, context: Context, text: str, ref: str)
         return
     await services(context).prompts.clear(person(context), prompts.COMMENT)
     if result is Result.OK:
-        await say(update, t("Thank you. Your comment helps the network do better."))
+        await say(update, t("Thank you. Your comment is kept."))
     else:
         await say(update, refusal(t, result))
 
@@ -101,7 +101,7 @@ async def meeting_answer(update: Update, context: Context) -> None:
         await stale_button(update, context)
     elif choice == "y":
         await answer(update, t("Your listener is told you would like to meet. Agree on where and when here; the "
-                               "bot records only that you met, never where or when."))
+                               "bot records only that you agreed, never where or when."))
     else:
         await answer(update, t("Your listener is told you prefer to go on writing here. Nothing else changes."))
 

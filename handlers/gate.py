@@ -68,7 +68,7 @@ async def _access_gate(update: Update, context: Context, who: Person) -> None:
         await waiting.clear(who, prompts.ACCESS_CODE)
         context.user_data["person"] = await access.refresh(who)
         await update.effective_chat.send_message(t("Thank you, the code is right."))
-        await employee.show_menu(update, context)
+        await employee.show_menu(update, context, intro=True)  # the first time they read what the network is
     else:
         await update.effective_chat.send_message(
             t("That access code is not right. Please check it and send it again.")

@@ -95,8 +95,7 @@ async def ask_name(update: Update, context: Context) -> None:
     await services(context).prompts.wait_for(person(context), prompts.DISPLAY_NAME)
     await say(update, tr(context)(
         "How should colleagues who ask for a conversation see you? Send the name you want to show, "
-        "for example your first name (at most 40 characters)."
-    ))
+        "for example your first name (at most {limit} characters).", limit=MAX_NAME))
 
 
 async def receive_name(update: Update, context: Context, text: str) -> None:

@@ -50,7 +50,7 @@ async def listener_home(update: Update, context: Context) -> bool:
                             "see or remove the network's people and open invitations."))
         return True
     if who.is_steering:
-        await say(update, services(context).digests.home(t))
+        await say(update, t("You are in the steering group.") + " " + services(context).digests.home(t))
         return True
     return False
 
@@ -61,10 +61,9 @@ async def claim(update: Update, context: Context) -> None:
     result, request = await services(context).desk.claim(person(context), ref)
     if result is Result.OK:
         await answer(update, t(
-            "You took request {ref}. Please make contact now: write your first message here and it goes "
-            "to {colleague}. With several open conversations, reply to their message so it goes to the "
-            "right person. Use /cases to see your conversations.",
-            ref=ref, colleague=pseudonym(t, request.ref),
+            "You took the request of {colleague}. Please make contact now: write your first message here. With "
+            "several open conversations, reply to the colleague's message so it goes to the right person. /cases "
+            "shows your conversations.", colleague=pseudonym(t, request.ref),
         ))
     elif result is Result.ALREADY:
         await alert(update, context, t("This request is already yours."))
@@ -130,7 +129,8 @@ async def hand_back_ask(update: Update, context: Context) -> None:
         return
     (ref,) = callbacks.HAND_BACK_ASK.parse(data(update))
     await answer(update, t("Why do you hand back conversation {ref}? The colleague is only told that "
-                           "another listener will take over.", ref=ref),
+                           "another listener will take over and, if you kept notes, asked whether the next "
+                           "listener may read them.", ref=ref),
                  buttons(*[[(t(label), callbacks.HAND_BACK(ref, key))] for key, label in HAND_BACK_REASONS.items()],
                          [(t("Cancel"), callbacks.KEEP_CASE(ref))]))
 
@@ -187,7 +187,7 @@ async def release_claim(update: Update, context: Context) -> None:
 
 async def debrief(update: Update, context: Context) -> None:
     if await services(context).desk.ask_debrief(person(context)):
-        await answer(update, tr(context)("A coordinator has been asked to get in touch with you for a debrief."))
+        await answer(update, tr(context)("The coordinators have been asked to get in touch with you for a debrief."))
     else:
         await stale_button(update, context)
 
@@ -294,11 +294,13 @@ async def hours(update: Update, context: Context) -> None:
     member = await _active_member(update, context)
     if member is None:
         return
+    promise = int(services(context).settings.contact_deadline.total_seconds() // 3600)
     text = t("You get offers and reminders only within your hours; what comes in outside them waits for you "
-             "(the 24-hour promise still runs, and others may take it). Now: {hours}.",
-             hours=hours_text(t, member.hours))
+             "(the {promise}-hour promise still runs, and others may take it). Now: {hours}.",
+             hours=hours_text(t, member.hours), promise=promise)
     rows = [[(t(label), callbacks.HOURS_PRESET(key))] for key, label in PRESET_LABELS.items()]
-    rows.append([(t("Any time"), callbacks.HOURS_PRESET("any")), (t("My own days and hours…"), callbacks.HOURS_DAYS(0))])
+    rows.append([(t("Any time"), callbacks.HOURS_PRESET("any"))])
+    rows.append([(t("My own days and hours…"), callbacks.HOURS_DAYS(0))])
     await (answer if update.callback_query else say)(update, text, buttons(*rows))
 
 
@@ -341,7 +343,7 @@ async def hours_until(update: Update, context: Context) -> None:
         return
     grid = [[(f"{h:02d}:00", callbacks.HOURS_SET(mask, start, h)) for h in range(row, row + 6) if h != start]
             for row in range(0, 24, 6)]
-    await answer(update, t("Until what time? An hour before {start} runs past midnight.",
+    await answer(update, t("Until what time? An hour earlier than {start} means until the next day.",
                            start=f"{start:02d}:00"), buttons(*grid))
 
 

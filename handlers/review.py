@@ -68,7 +68,7 @@ async def suggest_ask(update: Update, context: Context) -> None:
         await _show(update, context, result, None, ())
         return
     await services(context).prompts.wait_for(person(context), prompts.SUGGESTION, ref=str(candidate_id))
-    await say(update, t("Your suggestion on {signal}, in your own words, at most {limit} characters.\n\nPlease write "
+    await say(update, t("Write your suggestion on {signal}, in your own words, at most {limit} characters.\n\nPlease write "
                         "nothing that points at a person: no names, no case references, nothing a colleague told "
                         "you. A coordinator reads it before it can reach the steering group.",
                         signal=label, limit=MAX_SUGGESTION))

@@ -7,10 +7,11 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import callbacks
 from bot.i18n import LANGUAGES, Translator
 from bot.membership import looks_like_invite
+from bot.model import split_message
 from bot.vocab import LANGUAGE
 
 from . import employee, joining, listener
-from .ui import Context, answer, buttons, chunks, data, emergency_text, person, say, services, tr
+from .ui import Context, answer, buttons, data, emergency_text, person, say, services, tr
 
 
 async def start(update: Update, context: Context) -> None:
@@ -42,7 +43,8 @@ async def help_command(update: Update, context: Context) -> None:
         t("This bot puts you in touch, confidentially, with a colleague from the vigilance network "
           "who listens. Listeners do not solve or decide anything and never tell anyone about you "
           "without your permission. They see a pseudonym, not your name."),
-        t("Use /start to ask for a conversation, /language to change the language."),
+        t("Use /start to see what you can do, /language to change the language.") if person(context).roles
+        else t("Use /start to ask for a conversation, /language to change the language."),
         emergency_text(context, t),
     ])
     await say(update, text)
@@ -50,7 +52,7 @@ async def help_command(update: Update, context: Context) -> None:
     parts = [t("Other places where you can find help:")]
     parts += [casework.entry_text(t, r) for r in casework.directory() if not r.shows_emergency]
     parts.append(t("To erase everything the bot keeps about you: /forget."))
-    for text in chunks(parts):
+    for text in split_message(parts):
         await say(update, text)
 
 

@@ -25,8 +25,8 @@ async def start(update: Update, context: Context) -> None:
         t("Something is wrong in your team? You can tell the network without a conversation: choose your "
           "department, what is going on and where it sits. There is no text and no name."),
         t("How it is used: your signal is counted with the others, never alone, in the figures the steering "
-          "group receives, and only once enough signals exist for nobody to be singled out. One signal per person "
-          "counts per quarter; a new one replaces your earlier one."),
+          "group receives, and only once enough signals exist for nobody to be singled out. Only your latest "
+          "signal counts: a new one replaces your earlier one."),
         t("Which department is it about?"),
     ])
     rows = [[(name, callbacks.SIGNAL_DEPARTMENT(i))] for i, name in enumerate(departments)]
@@ -140,7 +140,7 @@ def _thanks(t: Translator, replaced: bool) -> str:
     lines = [t("Thank you. Your signal is counted, without your name, with the others from the same department. "
                "The steering group sees it only once enough signals exist.")]
     if replaced:
-        lines.append(t("It replaces the signal you sent earlier this quarter."))
+        lines.append(t("It replaces the signal you sent earlier."))
     lines.append(t("If you would like to talk about it, you can ask for a conversation at any time with /start."))
     return "\n\n".join(lines)
 

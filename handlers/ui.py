@@ -23,7 +23,6 @@ from bot.services import Services
 
 Context = ContextTypes.DEFAULT_TYPE
 __all__ = ["origin"]  # the update's origin key, for services that must not do a thing twice
-CHUNK = 3500  # long lists (notes, the directory) go in messages below Telegram's 4096 characters
 
 
 def services(context: Context) -> Services:
@@ -93,7 +92,7 @@ def data(update: Update) -> str:
 def emergency_text(context: Context, t: Translator) -> str:
     found = services(context)
     lines = found.charter.emergency_lines(found.settings.emergency_countries, t.lang)
-    listed = "\n".join(f"☎ {line.number}: {line.label(t.lang)}" for line in lines)
+    listed = "\n".join("☎ " + t("{label}: {value}", label=line.number, value=line.label(t.lang)) for line in lines)
     return t("If you are in danger or thinking of harming yourself, call now:\n{lines}", lines=listed)
 
 
@@ -108,18 +107,6 @@ def refusal(t: Translator, result: Result, unknown: str | None = None) -> str:
         Result.EMPTY: t("That was empty, so nothing was saved."),
         Result.UNKNOWN: unknown or t("That choice does not exist, so nothing was changed."),
     }.get(result) or t("Nothing was changed.")
-
-
-def chunks(parts: list[str]) -> list[str]:
-    """Paragraphs joined into messages below Telegram's limit."""
-    messages, current = [], ""
-    for part in parts:
-        if current and len(current) + len(part) + 2 > CHUNK:
-            messages.append(current)
-            current = part
-        else:
-            current = f"{current}\n\n{part}" if current else part
-    return messages + [current] if current else messages
 
 
 PARTS_OF_DAY = {"morning": N_("morning"), "afternoon": N_("afternoon"), "evening": N_("evening"),

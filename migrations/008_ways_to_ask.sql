@@ -31,3 +31,16 @@ CREATE TABLE team_signal_themes (
     PRIMARY KEY (signal_id, theme)
 );
 CREATE INDEX team_signals_day ON team_signals (created_at);
+
+-- A listener may hand a conversation back without saying why (the charter promises it): 'unsaid'.
+CREATE TABLE request_exclusions_new (
+    request_id INTEGER NOT NULL REFERENCES requests (id) ON DELETE CASCADE,
+    member_id  INTEGER NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    reason     TEXT NOT NULL
+        CHECK (reason IN ('conflict', 'knows_person', 'overload', 'other_profile', 'unsaid', 'released', 'left')),
+    at         TEXT NOT NULL,
+    PRIMARY KEY (request_id, member_id)
+);
+INSERT INTO request_exclusions_new SELECT request_id, member_id, reason, at FROM request_exclusions;
+DROP TABLE request_exclusions;
+ALTER TABLE request_exclusions_new RENAME TO request_exclusions;

@@ -31,6 +31,8 @@ class Case:
     referrals: tuple[str, ...] = ()
     requester: int | None = None  # None: the link is gone (retention)
     open: bool = False            # still held by a listener
+    concern: bool = False         # worried about a colleague
+    collective: bool = False      # marked as having a collective character
 
     def created(self, end: datetime) -> datetime:
         return end - timedelta(weeks=self.age, days=2, hours=3)
@@ -38,6 +40,10 @@ class Case:
     def window(self) -> str | None:
         index = self.age // WEEKS
         return WINDOWS[index] if index < len(WINDOWS) else None
+
+
+def team_departments(signals) -> list[str]:
+    return sorted({s.dep for s in signals if s.age < WEEKS})
 
 
 def department_requests(cases) -> dict[str | None, int]:
@@ -48,7 +54,16 @@ def department_requests(cases) -> dict[str | None, int]:
     return found
 
 
-def counts_of(cases, departments: Departments, work, private, levels) -> Counts:
+@dataclass(frozen=True)
+class TeamSignal:
+    """An employee's signal without a conversation, `age` weeks before the end of the window."""
+    age: int
+    dep: str
+    themes: tuple[str, ...]
+    level: str = "team"
+
+
+def counts_of(cases, departments: Departments, work, private, levels, team_signals=()) -> Counts:
     """What bot/digest/signals.collect returns for these cases, counted in memory."""
     usage: dict = {}
     tags: dict = {}
@@ -57,6 +72,8 @@ def counts_of(cases, departments: Departments, work, private, levels) -> Counts:
     waits: dict = {}
     signal_sets: dict = {}
     private_count = 0
+    concerns: dict = {}
+    collective: dict = {}
     for case in cases:
         win = case.window()
         if win is None:
@@ -75,6 +92,10 @@ def counts_of(cases, departments: Departments, work, private, levels) -> Counts:
         if win == "now" and any(t in private for t in case.themes):
             private_count += 1
         if win in ("now", "prev"):
+            if case.concern:
+                concerns[win] = concerns.get(win, 0) + 1
+            if case.collective:
+                collective[win] = collective.get(win, 0) + 1
             for kind in dict.fromkeys(case.referrals):
                 referrals[(win, kind)] = referrals.get((win, kind), 0) + 1
             kept, decided = promise.get(win, (0, 0))
@@ -84,8 +105,15 @@ def counts_of(cases, departments: Departments, work, private, levels) -> Counts:
                 waits.setdefault(win, []).append(case.wait)
     signals = {key: SignalCount(len(who), len({w for w in who if w is not None}), sum(w is None for w in who))
                for key, who in signal_sets.items()}
+    team: dict = {}
+    for signal in team_signals:
+        if signal.age < WEEKS:
+            for theme in dict.fromkeys(signal.themes):
+                if theme in work:
+                    key = (signal.dep, theme, signal.level if signal.level in levels else UNSET)
+                    team[key] = team.get(key, 0) + 1
     return Counts(usage, tags, private_count, referrals, promise, {w: tuple(sorted(v)) for w, v in waits.items()},
-                  signals, sum(c.open for c in cases))
+                  signals, sum(c.open for c in cases), concerns, collective, team)
 
 
 async def insert(core, cases, end: datetime, person_ids: dict[int, int]) -> None:
@@ -102,4 +130,12 @@ async def insert(core, cases, end: datetime, person_ids: dict[int, int]) -> None
             closed_at=None if case.open else clock.iso(created + timedelta(days=1)),
             breached_at=clock.iso(deadline) if case.breached else None,
             outcome=None if case.withdrawn else case.outcome, level=case.level, themes=case.themes,
-            referrals=[(kind, True) for kind in case.referrals])
+            referrals=[(kind, True) for kind in case.referrals], kind="concern" if case.concern else "self",
+            collective=case.collective)
+
+
+async def insert_team_signals(core, signals, end: datetime) -> None:
+    """Write team signals as the bot stores them (each under its own dedupe key)."""
+    for number, signal in enumerate(signals):
+        day = (end - timedelta(weeks=signal.age, days=2)).date().isoformat()
+        await core.team_signals.put([f"test-{number}".encode()], signal.dep, list(signal.themes), signal.level, day)

@@ -219,7 +219,7 @@ async def test_referral_sends_the_entry_and_records_no_content(services, people)
     await anna.press("Send a contact")
     await anna.press(f"rfr:{ref}:psychologist")
     await anna.press(f"rfr:{ref}:psychologist:1")
-    assert "Anna would like to pass on to them" in emma.last().text  # asked of the colleague (test_ways_to_ask)
+    assert "Anna would like to tell this contact" in emma.last().text  # asked of the colleague (test_ways_to_ask)
 
     rows = await services.core.db.fetchall("SELECT * FROM case_referrals ORDER BY id")
     assert [(r["kind"], r["consent"], r["answer"]) for r in rows] == [("debt_help", 0, None),

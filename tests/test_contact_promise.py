@@ -66,7 +66,7 @@ async def test_claimed_without_contact_reminds_asks_then_releases(services, peop
     assert await sweep(services) == {"release": 1}
     request = await services.core.requests.by_ref(ref)
     assert request.state == "offered" and request.member_id is None
-    assert "Another listener will take over" in emma.last().text
+    assert "could not make contact. Another listener will be asked" in emma.last().text
     assert f"claim:{ref}" in bert.last().button_data()  # Bert's offer is open again
     await anna.press_data(f"keep:{ref}", question)  # too late: not hers any more
     assert (await services.core.requests.by_ref(ref)).member_id is None
@@ -243,7 +243,7 @@ async def test_leaving_hands_back_every_open_case(services, people, clock):
     await anna.press("leave:yes")
     member = await services.core.members.by_person((await services.core.people.find(201)).id)
     assert member.left and member.open_cases == 0
-    assert "Another listener will take over" in emma.last().text
+    assert "could not make contact. Another listener will be asked" in emma.last().text
     assert f"claim:{ref}" in bert.last().button_data()
     await anna.press_data(f"claim:{ref}", bert.last())
     assert (await services.core.requests.by_ref(ref)).member_id is None

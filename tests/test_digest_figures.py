@@ -21,7 +21,7 @@ from bot.digest.model import Published
 from bot.digest.render import Words, render_digest
 from bot.figures import Hidden, Shown, audit
 from bot.i18n import Translator
-from digest_cases import WINDOWS, Case, counts_of, department_requests
+from digest_cases import WINDOWS, Case, TeamSignal, counts_of, department_requests, team_departments
 
 DEPARTMENTS = ("Production", "Logistics", "Office")
 WORK = ("workload", "conflict_colleague_mgr", "stress")
@@ -45,7 +45,15 @@ def cases(max_age: int):
         wait=st.one_of(st.none(), st.integers(0, 3000)),
         referrals=st.lists(st.sampled_from(KINDS), max_size=2).map(tuple),
         requester=st.one_of(st.none(), st.integers(0, 12)),
+        concern=st.booleans(),
+        collective=st.booleans(),
     )
+
+
+def team_signals(max_age: int):
+    return st.builds(TeamSignal, age=st.integers(0, max_age), dep=st.sampled_from(DEPARTMENTS + ("Maintenance",)),
+                     themes=st.lists(st.sampled_from(WORK), min_size=1, max_size=2).map(tuple),
+                     level=st.sampled_from(LEVELS))
 
 
 @st.composite
@@ -57,14 +65,18 @@ def histories(draw):
     new = draw(st.lists(cases(0), max_size=draw(st.sampled_from((1, 3, 8)))))
     reported = draw(st.lists(st.tuples(st.sampled_from(DEPARTMENTS + (dg.OTHER,)), st.sampled_from(WORK),
                                        st.sampled_from(("recent", "year"))), max_size=3))
-    return k, start, new, reported
+    team = draw(st.lists(team_signals(14), max_size=draw(st.sampled_from((0, 6, 30)))))
+    team_new = draw(st.lists(team_signals(0), max_size=3))
+    return k, start, new, reported, team, team_new
 
 
-def _build(k, cases_now, label, previous, reported):
+def _build(k, cases_now, label, previous, reported, team=()):
     departments = dg.group_departments(department_requests(cases_now), DEPARTMENTS, k=k,
-                                       separate_before=previous.separate if previous else None)
-    counts = counts_of(cases_now, departments, WORK, PRIVATE, LEVELS)
-    dims = dg.Dims(WINDOWS, departments.order, WORK, (*LEVELS, dg.UNSET), KINDS)
+                                       separate_before=previous.separate if previous else None,
+                                       team=team_departments(team))
+    counts = counts_of(cases_now, departments, WORK, PRIVATE, LEVELS, team)
+    dims = dg.Dims(WINDOWS, departments.order, WORK, (*LEVELS, dg.UNSET), KINDS,
+                   tuple(dg.dep_key(d) for d in departments.team_names))
     built = dg.build(counts, label=label, k=k, dims=dims, departments=departments, previous=previous,
                      reported=[dg.Reported(*r, suggestions=("Plan the peaks.",)) for r in reported], signal_min=2,
                      extra={"windows": [[w, "2026-01-05", "2026-04-05"] for w in WINDOWS], "weeks": 13,
@@ -109,10 +121,12 @@ CHARTER_TZ = __import__("zoneinfo").ZoneInfo("Europe/Brussels")
 def test_property_digests_show_nothing_below_k_and_nothing_can_be_worked_out(history):
     """Two consecutive digests over random cases. `leaks` checks all the engine's auditor checks
     and more (its problem has extra rows), so `audit(None, first)` is implied by it."""
-    k, start, new, reported = history
+    k, start, new, reported, team, team_new = history
     previous = None
-    for number, cases_now in enumerate((start, [replace(c, age=c.age + 1) for c in start] + new)):
-        built, counts = _build(k, cases_now, f"2026-W{10 + number}", previous, reported)
+    weeks = ((start, team), ([replace(c, age=c.age + 1) for c in start] + new,
+                             [replace(s, age=s.age + 1) for s in team] + team_new))
+    for number, (cases_now, team_now) in enumerate(weeks):
+        built, counts = _build(k, cases_now, f"2026-W{10 + number}", previous, reported, team_now)
         _check(built, counts, k)
         stored = dg.release_of(built.published)  # what the next digest reads back
         assert stored[0].figures == built.release.figures
@@ -225,3 +239,49 @@ def test_a_department_removed_from_the_settings_stays_countable_as_a_former_one(
     text = render_digest(pub, words, CHARTER_TZ)
     assert "Maintenance (former) · High workload: 12 requests in 13 weeks" in text
     assert dg.dep_key("R&D: lab|2") == "R&D꞉ lab¦2" and dg.dep_key("~x") == "～x"  # never breaks a key
+
+
+def test_team_signals_are_a_section_of_their_own_under_the_same_rule():
+    k = 5
+    cases_ = [Case(age=a % 10, dep=DEPARTMENTS[a % 3], themes=("stress",), requester=a, wait=30) for a in range(15)]
+    team = ([TeamSignal(age=a % 12, dep="Logistics", themes=("workload",), level="team") for a in range(7)]
+            + [TeamSignal(age=1, dep="Office", themes=("workload", "stress"), level="organisation") for _ in range(2)]
+            + [TeamSignal(age=20, dep="Production", themes=("stress",)) for _ in range(9)])  # before the window
+    built, counts = _build(k, cases_, "2026-W10", None, [], team)
+    _check(built, counts, k)
+    pub = Published(built.published)
+    assert pub.figure("ts|dep:Logistics|theme:workload").value == 7
+    assert pub.figure("ts|dep:Office|theme:workload").hidden and pub.figure("ts|dep:Office|theme:stress").hidden
+    assert pub.figure("req|win:now").value == 15  # never added to the requests
+    text = render_digest(pub, Words(Translator("en"), CHARTER, DEPARTMENTS), CHARTER_TZ)
+    section = text.split("Signals without a conversation (from employees, last 13 weeks)\n")[1].split("\n\n")[0]
+    assert section.startswith("• High workload: Logistics 7 (team 7)")
+    assert "Stress" not in section and "Office" not in section
+
+
+def test_concerns_and_the_collective_character_are_counted_apart_within_the_requests():
+    k = 5
+    cases_ = [Case(age=a % 12, dep=DEPARTMENTS[a % 3], themes=("workload",), requester=a, wait=30,
+                   concern=a < 6, collective=a % 2 == 0) for a in range(20)]
+    cases_ += [Case(age=14, dep="Production", requester=40 + a, concern=True) for a in range(2)]
+    built, counts = _build(k, cases_, "2026-W10", None, [])
+    _check(built, counts, k)
+    pub = Published(built.published)
+    assert (pub.figure("con|win:now").value, pub.figure("col|win:now").value) == (6, 10)
+    assert pub.figure("con|win:prev").hidden  # two, in the window before
+    text = render_digest(pub, Words(Translator("en"), CHARTER, DEPARTMENTS), CHARTER_TZ)
+    assert "• Worried about a colleague: 6 (before: –)" in text
+    assert "• With a collective character: 10 (before: –)" in text
+    # A reader who knows a concern count is at most its window's requests learns nothing more.
+    assert dg.leaks(None, (built.release, built.dims)) == []
+
+
+def test_one_team_signal_reads_the_same_as_none():
+    cases_ = [Case(age=a % 10, dep=DEPARTMENTS[a % 3], themes=("stress",), requester=a, wait=30) for a in range(15)]
+    words = Words(Translator("en"), CHARTER, DEPARTMENTS)
+    texts = []
+    for team in ([], [TeamSignal(age=1, dep="Office", themes=("workload",))]):
+        built, _ = _build(5, cases_, "2026-W10", None, [], team)
+        texts.append(render_digest(Published(built.published), words, CHARTER_TZ))
+    assert texts[0] == texts[1]
+    assert "• None can be shown yet: fewer than 5 for each theme." in texts[0]

@@ -11,8 +11,9 @@ import time_machine
 
 from bot.digest import digest as dg
 from bot.digest.schedule import latest_slot, slot_of_week, windows
-from bot.digest.signals import collect, dims_for
-from digest_cases import Case, counts_of, department_requests, insert
+from bot.digest.signals import collect, dims_for, team_departments
+from digest_cases import Case, TeamSignal, counts_of, department_requests, insert, insert_team_signals
+from digest_cases import team_departments as team_departments_of
 from flows import invite_code, join_as_member
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)        # Monday 09:00 in Brussels: after that week's slot
@@ -325,19 +326,26 @@ async def test_the_database_counts_what_the_cases_say(services, clock):
                   outcome=rng.choice((*dg.OUTCOME_KEYS, None)), withdrawn=rng.random() < 0.05,
                   breached=rng.random() < 0.2, wait=rng.choice((None, rng.randrange(3000))),
                   referrals=tuple(rng.sample(("psychologist", "company_doctor"), rng.randrange(3))),
-                  requester=rng.choice((None, rng.randrange(30)))) for _ in range(220)]
+                  requester=rng.choice((None, rng.randrange(30))), concern=rng.random() < 0.2,
+                  collective=rng.random() < 0.1) for _ in range(220)]
     cases = [replace(c, outcome=None) if c.withdrawn else c for c in cases]
+    team = [TeamSignal(age=rng.randrange(20), dep=rng.choice(("Production", "Logistics", "Maintenance")),
+                       themes=tuple(rng.sample(("workload", "stress", "bullying", "private_problems"), rng.randrange(1, 3))),
+                       level=rng.choice(("individual", "team", "organisation"))) for _ in range(60)]
     slot = slot_of_week("2026-W46", 0, time(8, 30), services.settings.timezone)
     wins = windows(slot, services.settings.timezone, 13, 4)
     await insert(core, cases, wins[0].end, ids)
+    await insert_team_signals(core, team, wins[0].end)
     departments = dg.group_departments(await core.figures.departments(wins[0].span()), services.settings.departments,
-                                       k=5, separate_before=None)
-    assert departments.groups == dg.group_departments(department_requests(cases), services.settings.departments,
-                                                      k=5, separate_before=None).groups
+                                       k=5, separate_before=None,
+                                       team=await team_departments(core.figures, wins[0]))
+    assert departments == dg.group_departments(department_requests(cases), services.settings.departments,
+                                               k=5, separate_before=None, team=team_departments_of(team))
     counts, _ = await collect(core.figures, wins, departments, core.charter)
     work = {t.key for t in core.charter.work_themes}
     expected = counts_of(cases, departments, work, {t.key for t in core.charter.private_themes},
-                         {lv.key for lv in core.charter.levels})
+                         {lv.key for lv in core.charter.levels}, team)
+    assert expected.team and expected.concerns and expected.collective  # the test counts something
     assert counts == expected
     dims = dims_for(wins, departments, core.charter)
     assert "Maintenance" in dims.deps or "Maintenance" not in departments.separate  # stored names are counted

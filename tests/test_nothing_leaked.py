@@ -43,7 +43,7 @@ async def test_a_coordinator_removes_a_listener_and_their_buttons_die(services, 
     assert "Anna is no longer a listener" in boss.last().text
     assert "handed to other listeners: 1" in boss.last().text
     assert "ended your role as listener" in anna.last().text
-    assert "Another listener will take over" in emma.last().text and "Anna" not in emma.last().text
+    assert "could not make contact. Another listener will be asked" in emma.last().text and "Anna" not in emma.last().text
     assert any(f"claim:{ref}" in m.button_data() for m in bert.inbox()[bert.inbox().index(old_offer) + 1:])
 
     before = len(emma.inbox())

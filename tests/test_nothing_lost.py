@@ -94,7 +94,7 @@ async def test_a_name_a_comment_and_the_access_code_survive_a_restart(running, p
     await emma.press(f"fb:{ref}:4")
     await running.restart()
     await emma.send("It helped a lot")
-    assert "Your comment helps" in emma.last().text
+    assert "Your comment is kept" in emma.last().text
     assert await _count(running, "SELECT COUNT(*) FROM feedback WHERE comment_enc IS NOT NULL") == 1
     assert not any("It helped a lot" in m.text for m in anna.inbox())
 
@@ -315,10 +315,10 @@ async def test_a_stale_taken_edit_never_overwrites_the_winner(running, people, o
     await anna.press(f"back:{ref}:overload")  # back to the pool: Bert's offer opens again
     offline.during_call = None
     await bert.press(f"claim:{ref}", bert_offer)
-    assert "You took request" in bert_offer.text
+    assert "You took the request of" in bert_offer.text
     with time_machine.travel(timedelta(minutes=10)):
         await running.services.sender.flush()
-    assert "You took request" in bert_offer.text
+    assert "You took the request of" in bert_offer.text
 
 
 # Double taps and errors that tell the truth --------------------------------------------------

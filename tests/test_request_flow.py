@@ -17,7 +17,7 @@ async def test_request_claim_relay_close(services, people, offline):
     assert f"claim:{ref}" in offer_a.button_data()
 
     await anna.press("Claim", offer_a)
-    assert "You took request" in offer_a.text  # the pressed offer becomes the confirmation
+    assert "You took the request of" in offer_a.text  # the pressed offer becomes the confirmation
     relayed = anna.last()
     assert "I feel overwhelmed at work" in relayed.text
     assert f"Colleague {ref}" in relayed.text

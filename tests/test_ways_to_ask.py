@@ -2,8 +2,19 @@
 about a colleague, meeting in person at the employee's choice, the employee's own consent for a
 referral, the routes the law offers, the collective character, a listener away from the
 employer's side, and saying what is not passed on."""
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
 from bot import clock
 from flows import ask_for_conversation, join_as_member
+
+
+@pytest.fixture
+def moving_clock():
+    with time_machine.travel(datetime(2026, 11, 18, 10, 0, tzinfo=UTC), tick=False) as traveller:
+        yield traveller
 
 
 def _alerts(offline):
@@ -257,7 +268,7 @@ async def test_the_employee_answers_for_themselves_and_the_listener_is_told(serv
     assert "until then, share nothing" in _with(anna, f"tags:{ref}").text
     question = _with(emma, "rfa:")
     no = _data(question, "rfa:").replace(":y", ":n")
-    assert "Anna would like to pass on to them" in question.text
+    assert "Anna would like to tell this contact" in question.text
     assert await _referrals(services) == [("psychologist", 0, "asked")]
     await emma.press("Yes, Anna may")
     assert "may pass on to Psychologist what they need to know" in emma.last().text
@@ -318,7 +329,7 @@ async def test_tagging_bullying_shows_the_routes_and_sends_them_on_request(servi
     assert "their choice, not yours" in screen
     await anna.press(f"rt:{ref}:send")
     sent = emma.last().text
-    assert sent.startswith("Anna passes on what the law offers you:")
+    assert sent.startswith("Anna passes on what the law offers you, beside talking to the network")
     assert "not a formal request" in sent
     for route in charter.routes:
         assert route.text("en") in sent
@@ -379,3 +390,30 @@ async def test_the_profile_asks_about_hr(services, people):
     await join_as_member(services, hilde, "Hilde", hr=True)
     await hilde.send("/profile")
     assert "HR" in hilde.last().text
+
+
+async def test_team_signals_reach_the_digest_once_per_account_and_only_from_k(services, people):
+    employees = [people(400 + i, f"E{i}") for i in range(6)]
+    for number, emma in enumerate(employees):
+        await _signal(emma, department=1, themes=("workload",), level="team")
+        if number == 0:  # a burst from one account
+            await _signal(emma, department=1, themes=("workload",), level="team")
+            await _signal(emma, department=1, themes=("workload",), level="team")
+    await _signal(people(450, "Oona"), department=2, themes=("workload", "stress"), level="organisation")
+    # Next week's digest: its window ends at the start of its own day, so it holds today.
+    _, text, _ = await services.digests.preview((clock.now() + timedelta(days=7)).strftime("%G-W%V"), "en")
+    section = text.split("Signals without a conversation (from employees, last 13 weeks)\n")[1].split("\n\n")[0]
+    assert section.splitlines() == ["• High workload: Logistics 6 (team 6)"]  # Office: one, never shown
+
+
+async def test_forget_takes_the_team_signal_and_old_signals_go_at_night(services, people, moving_clock):
+    emma, lars = people(301, "Emma"), people(302, "Lars")
+    await _signal(emma)
+    await _signal(lars)
+    await emma.send("/forget")
+    await emma.press("forget:yes")
+    rows, _ = await _signals(services)
+    assert len(rows) == 1
+    moving_clock.shift(timedelta(days=31 * 12 + 1))
+    await services.retention.run()
+    assert await _signals(services) == ([], [])

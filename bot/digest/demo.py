@@ -22,6 +22,7 @@ from ..charter import Charter
 from ..core import Core, open_core
 from ..services import Services
 from ..settings import Settings
+from ..team_signals import TeamSignals, dedupe_keys
 from .model import Published
 from .schedule import latest_slot, slot_of_week, week_label
 
@@ -97,20 +98,39 @@ async def populate(core: Core, end: datetime, *, seed: int = 2026, weeks: int = 
     place_weights = list(DEPARTMENT_WEIGHTS[: len(departments)]) + [0.03]
     while len(place_weights) < len(departments) + 1:
         place_weights.insert(-1, 0.08)
+    # The newer ways to ask draw from their own generator, so the year above stays as it was.
+    more = random.Random(seed + 1)
     async with core.db.transaction():
         for week in range(weeks):
             monday = start + timedelta(weeks=week)
             season = 1.35 if monday.month in (9, 10, 11) else 0.8 if monday.month in (7, 8) else 1.0
             for _ in range(max(0, round(rng.gauss(PER_WEEK * season, 2)))):
-                await _case(core, rng, monday, end, departments, place_weights, employees, listeners, season)
+                request_id = await _case(core, rng, monday, end, departments, place_weights, employees, listeners,
+                                         season)
+                if request_id is not None:
+                    await core.figures.mark_kind(request_id, concern=more.random() < 0.12,
+                                                 collective=more.random() < 0.1)
+        await _team_signals(core, more, end, departments, employees)
     return {"coordinator": coordinator, "steering": steering, "listeners": listeners}
 
 
+async def _team_signals(core: Core, rng: random.Random, end: datetime, departments, employees: list[int]) -> None:
+    """Employees' signals without a conversation over the last 13 weeks: workload in the first
+    department in autumn, and a scatter elsewhere."""
+    themes = [t.key for t in TeamSignals(core).themes()]
+    for person_id in rng.sample(employees, 45):
+        place = 0 if rng.random() < 0.4 else rng.randrange(len(departments))
+        chosen = ["workload"] if place == 0 else rng.sample(themes, rng.choice((1, 2)))
+        day = clock.day(end - timedelta(days=rng.randrange(1, 13 * 7)))
+        level = rng.choices(("individual", "team", "organisation"), (20, 60, 20))[0]
+        await core.team_signals.put(dedupe_keys(core.vault, person_id), departments[place], chosen, level, day)
+
+
 async def _case(core: Core, rng: random.Random, monday: datetime, end: datetime, departments, place_weights,
-                employees: list[int], listeners: list[int], season: float) -> None:
+                employees: list[int], listeners: list[int], season: float) -> int | None:
     created = monday + timedelta(days=rng.randrange(5), hours=rng.uniform(7, 17))
     if created >= end:
-        return
+        return None
     place = rng.choices(range(len(departments) + 1), place_weights)[0]
     department = departments[place] if place < len(departments) else None
     patterns = THEMES_BY_PLACE.get(place % 5 if department else 0, THEMES_BY_PLACE[0])
@@ -142,7 +162,7 @@ async def _case(core: Core, rng: random.Random, monday: datetime, end: datetime,
     state = "contacted" if still_open and contacted else "offered" if still_open else "closed"
     if still_open and requester is not None and await core.requests.open_for_requester(requester):
         requester = None  # one open request per colleague
-    await core.figures.add_past_case(
+    return await core.figures.add_past_case(
         created_at=clock.iso(created), deadline_at=clock.iso(deadline), department=department,
         requester_id=requester, member_id=rng.choice(listeners[:-1]) if contacted else None, state=state,
         urgent=urgent, claimed_at=clock.iso(contacted) if contacted else None,

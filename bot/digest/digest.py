@@ -10,11 +10,18 @@ release of the figures engine, over four separate sets of base cells:
   together), and by department over the whole trend (12 months), for the review;
 - private life: requests with a private-life theme in the window, counted apart;
 - referrals (by window x kind): requests sent to each kind of contact;
+- concerns about a colleague, and requests with a collective character (by window): counted
+  apart, this window and the one before;
+- team signals ("something is wrong in my team", by department x theme x level, in the
+  window): employees' signals without a conversation, a population of their own. Their
+  departments are not merged by the requests' rule (that would hide a department with many
+  signals and few requests); the engine's suppression covers them like any other cells;
 - the open conversations right now.
 
 Shares (contact within the promise) and medians (time to contact) follow the engine's rules.
-One theme count is never more than the requests of its window: a reader knows that too, so
-`leaks` audits the release with those links added. Should they ever pin a hidden figure (it
+One theme count (and a private-life, referral, concern or collective count) is never more than
+the requests of its window: a reader knows that too, so `leaks` audits the release with those
+links added. Should they ever pin a hidden figure (it
 takes a window where nearly every request has the same theme), the themes, private life and
 referrals are held back for that week rather than shown.
 """
@@ -58,12 +65,14 @@ class Departments:
     names: dict[str, str]         # group key -> the stored name, for departments standing alone
     separate: frozenset[str]
     order: tuple[str, ...]        # group keys: configured ones first, former ones, not given, other
+    team_names: tuple[str, ...] = ()  # the departments team signals are counted by: configured, then former
 
 
 def group_departments(requests: Mapping[str | None, int], configured: Sequence[str], *, k: int,
-                      separate_before: Iterable[str] | None) -> Departments:
+                      separate_before: Iterable[str] | None, team: Iterable[str] = ()) -> Departments:
     """Departments with fewer than k requests in the window are counted as "other departments",
-    with the engine's stable rule (a merged one stands alone again only from 2k)."""
+    with the engine's stable rule (a merged one stands alone again only from 2k). Team signals
+    are counted by every department they name (`team`), configured ones first."""
     counts: dict[str, int] = {dep_key(d): 0 for d in configured}
     names: dict[str, str | None] = {dep_key(d): d for d in configured}
     for department, n in requests.items():
@@ -77,7 +86,14 @@ def group_departments(requests: Mapping[str | None, int], configured: Sequence[s
     standing += sorted(g for g in grouping.separate if g not in configured_keys and g != NOT_GIVEN)
     standing += [NOT_GIVEN] if NOT_GIVEN in grouping.separate else []
     return Departments(groups, {g: names[g] for g in grouping.separate if names[g] is not None},
-                       grouping.separate, (*standing, OTHER))
+                       grouping.separate, (*standing, OTHER), _team_names(configured, team))
+
+
+def _team_names(configured: Sequence[str], team: Iterable[str]) -> tuple[str, ...]:
+    """Every configured department and any former one a signal names; none when the window has no
+    team signal at all (no figures to audit: the digest reads the same either way)."""
+    found = sorted(set(team))
+    return tuple(dict.fromkeys([*configured, *found])) if found else ()
 
 
 @dataclass(frozen=True)
@@ -89,14 +105,16 @@ class Dims:
     themes: tuple[str, ...]    # work-related theme keys
     levels: tuple[str, ...]    # level keys, then UNSET
     kinds: tuple[str, ...]     # kinds of contact
+    team_deps: tuple[str, ...] = ()  # department keys of the team signals (each stands alone)
 
     def to_json(self) -> dict:
         return {"windows": list(self.windows), "deps": list(self.deps), "themes": list(self.themes),
-                "levels": list(self.levels), "kinds": list(self.kinds)}
+                "levels": list(self.levels), "kinds": list(self.kinds), "team_deps": list(self.team_deps)}
 
     @classmethod
     def from_json(cls, data: Mapping) -> Dims:
-        return cls(*(tuple(data[name]) for name in ("windows", "deps", "themes", "levels", "kinds")))
+        return cls(*(tuple(data[name]) for name in ("windows", "deps", "themes", "levels", "kinds")),
+                   tuple(data.get("team_deps", ())))
 
 
 @dataclass(frozen=True)
@@ -111,6 +129,9 @@ class Counts:
     waits: Mapping[str, tuple[int, ...]]                 # window -> minutes to contact
     signals: Mapping[tuple[str, str, str], SignalCount]  # (span, department group, theme)
     open_conversations: int
+    concerns: Mapping[str, int] = field(default_factory=dict)     # window -> concerns about a colleague
+    collective: Mapping[str, int] = field(default_factory=dict)   # window -> marked collective
+    team: Mapping[tuple[str, str, str], int] = field(default_factory=dict)  # (department, theme, level): team signals
 
 
 # Cells and figures ------------------------------------------------------------------------------
@@ -125,6 +146,18 @@ def _t(part: str, dep: str, theme: str, level: str) -> str:
 
 PRIVATE_CELL = cell_key(sp="p", win="now")
 OPEN_CELL = cell_key(sp="o", what="open")
+
+
+def _k(win: str) -> str:
+    return cell_key(sp="k", win=win)  # concerns about a colleague
+
+
+def _c(win: str) -> str:
+    return cell_key(sp="c", win=win)  # a collective character
+
+
+def _s(dep: str, theme: str, level: str) -> str:
+    return cell_key(sp="s", dep=dep, theme=theme, level=level)  # team signals, in the window
 
 
 def _r(win: str, kind: str) -> str:
@@ -172,15 +205,25 @@ def figures_for(dims: Dims, reported: Iterable[tuple[str, str, str]] = ()) -> li
     for w in COMPARED:
         for kind in dims.kinds:
             add(f"ref|win:{w}|kind:{kind}", [_r(w, kind)])
+        add(f"con|win:{w}", [_k(w)])
+        add(f"col|win:{w}", [_c(w)])
+    # Per department and per level, no theme total: a total would make the engine hide a
+    # department's number to protect a small one, and where is what the steering group needs.
+    for t in dims.themes if dims.team_deps else ():
+        for lv in dims.levels:
+            add(f"ts|theme:{t}|level:{lv}", [_s(d, t, lv) for d in dims.team_deps])
+        for d in dims.team_deps:
+            add(f"ts|dep:{d}|theme:{t}", [_s(d, t, lv) for lv in dims.levels])
     add("open|now", [OPEN_CELL])
     return figures
 
 
 def _section(key: str) -> str:
-    """Which part of the digest a figure belongs to: 'use', 'open', or 'themes' (which takes
-    private life and referrals too: what a fallback may leave out together)."""
+    """Which part of the digest a figure belongs to: 'use', 'open', 'team', or 'themes' (which
+    takes private life, referrals, concerns and the collective character too: what a fallback may
+    leave out together). Team signals are a population of their own: nothing links them to requests."""
     head = key.split("|", 1)[0]
-    return {"req": "use", "urg": "use", "brc": "use", "out": "use", "open": "open"}.get(head, "themes")
+    return {"req": "use", "urg": "use", "brc": "use", "out": "use", "open": "open", "ts": "team"}.get(head, "themes")
 
 
 def base_counts(counts: Counts, dims: Dims) -> dict[str, int]:
@@ -198,6 +241,16 @@ def base_counts(counts: Counts, dims: Dims) -> dict[str, int]:
     for (w, kind), n in counts.referrals.items():
         if n and w in COMPARED and kind in dims.kinds:
             cells[_r(w, kind)] = n
+    for w, n in counts.concerns.items():
+        if n and w in COMPARED:
+            cells[_k(w)] = n
+    for w, n in counts.collective.items():
+        if n and w in COMPARED:
+            cells[_c(w)] = n
+    for (name, t, lv), n in counts.team.items():
+        if n and (d := dep_key(name)) in dims.team_deps and t in dims.themes:
+            key = _s(d, t, lv if lv in dims.levels else UNSET)
+            cells[key] = cells.get(key, 0) + n
     if counts.open_conversations:
         cells[OPEN_CELL] = counts.open_conversations
     return cells
@@ -223,6 +276,8 @@ def _cross_rows(problem: Problem, tag: str, label: str, dims: Dims, keys: Iterab
     for w in COMPARED:
         for kind in dims.kinds:
             problem.add((label, f"cross|ref|{w}|{kind}"), [((tag, _r(w, kind)), 1)] + use([w]), None, 0)
+        problem.add((label, f"cross|con|{w}"), [((tag, _k(w)), 1)] + use([w]), None, 0)
+        problem.add((label, f"cross|col|{w}"), [((tag, _c(w)), 1)] + use([w]), None, 0)
 
 
 def leaks(previous: tuple[Release, Dims] | None, current: tuple[Release, Dims]) -> list[Leak]:
@@ -288,12 +343,14 @@ def build(counts: Counts, *, label: str, k: int, dims: Dims, departments: Depart
         raise RuntimeError("the digest's figures could not be made safe")
     published = {
         "v": PUBLISHED_VERSION, "week": label, "k": k, "dims": dims.to_json(), "withheld": withheld,
-        "deps": {g: departments.names.get(g) for g in dims.deps},
+        "deps": {**{d: name for name in departments.team_names if (d := dep_key(name)) in dims.team_deps},
+                 **{g: departments.names.get(g) for g in dims.deps}},
         "figures": {key: _outcome(o) for key, o in rel.figures.items()},
         "shares": {key: _outcome(o) for key, o in rel.shares.items()},
         "medians": {key: _outcome(o) for key, o in rel.medians.items()},
         "signal_min": signal_min,
         "signals": _signals(rel, counts, reported, signal_min),
+        "team_signals": True,  # this digest has the section, whether or not it has figures
         **(extra or {}),
     }
     return Built(rel, dims, published, candidates(counts, dims, rel, signal_min))

@@ -107,6 +107,22 @@ class Published:
         return "themes" not in self.withheld and any(
             self.figure(f"th|theme:{t}").hidden for t in self.dims.themes)
 
+    def team(self) -> list[tuple[str, list[tuple[str, Num]]]]:
+        """Themes of the employees' team signals with the departments whose count is shown, the
+        theme with the largest shown number first (never ordered by a hidden one)."""
+        found = []
+        for theme in self.dims.themes:
+            deps = [(d, n) for d in self.dims.team_deps if not (n := self.figure(f"ts|dep:{d}|theme:{theme}")).hidden]
+            if deps:
+                deps.sort(key=lambda x: -x[1].value)
+                found.append((theme, deps))
+        return sorted(found, key=lambda x: (-x[1][0][1].value, x[0]))
+
+    @property
+    def counts_team_signals(self) -> bool:
+        """Digests made before team signals existed have no such section."""
+        return bool(self.data.get("team_signals"))
+
     def signal_count(self, signal: Mapping) -> Num:
         return self.figure(signal_key(signal["span"], signal["dep"], signal["theme"]))
 

@@ -127,6 +127,8 @@ def render_digest(pub: Published, words: Words, tz: ZoneInfo, *, newer: str | No
             sections.append(t("Themes: not shown this week, so that nobody can be singled out."))
         else:
             sections.append(_themes(pub, words))
+    if pub.counts_team_signals:
+        sections.append(_team(pub, words))
     sections.append(network(pub, words))
     sections.append("\n".join(_legend(t, pub, sections)))
     return "\n\n".join(s for s in sections if s)
@@ -144,7 +146,7 @@ def _signals(pub: Published, words: Words) -> str:
         if signal["basis"] == "colleagues":
             basis = t("from at least {n} different colleagues", n=pub.signal_min)
         else:
-            basis = t("counted as requests: for some, who asked is no longer kept")
+            basis = t("some may come from the same colleague: who asked is not always kept")
         lines.append("• " + t("{label}: {value}", label=where, value=f"{count}, {basis}."))
         for text in signal.get("suggestions", ()):
             lines.append("  " + t("Suggestion from the network: “{text}”", text=text))
@@ -167,6 +169,13 @@ def _use(pub: Published, words: Words, contact_hours: int) -> str:
                           now=num(late), before=num(late_before)))
     urgent, urgent_before = pub.compared("urg")
     lines.append("• " + t("Urgent: {now} (before: {before})", now=num(urgent), before=num(urgent_before)))
+    if "themes" not in pub.withheld:
+        concern, concern_before = pub.compared("con")
+        lines.append("• " + t("Worried about a colleague: {now} (before: {before})", now=num(concern),
+                              before=num(concern_before)))
+        shared, shared_before = pub.compared("col")
+        lines.append("• " + t("With a collective character: {now} (before: {before})", now=num(shared),
+                              before=num(shared_before)))
     ended = " · ".join(f"{t(OUTCOMES_COUNTED[o])} {num(a)} ({num(b)})" for o in OUTCOME_KEYS
                        for a, b in [pub.compared("out", "out", o)])
     lines.append("• " + t("How they ended, now (before): {outcomes}", outcomes=ended))
@@ -200,6 +209,22 @@ def _themes(pub: Published, words: Words) -> str:
     return "\n".join(lines)
 
 
+def _team(pub: Published, words: Words) -> str:
+    """Employees' signals without a conversation: a population of their own, never added to the
+    requests. Departments and levels are listed only where their number is shown."""
+    t = words.t
+    lines = [t("Signals without a conversation (from employees, last {weeks} weeks)", weeks=pub.weeks)]
+    for theme, deps in pub.team():
+        value = " · ".join(f"{words.dep(d, pub)} {num(n)}" for d, n in deps)
+        levels = [f"{words.level(lv)} {num(n)}" for lv in pub.dims.levels if lv != UNSET
+                  and not (n := pub.figure(f"ts|theme:{theme}|level:{lv}")).hidden]
+        value += f" ({' · '.join(levels)})" if levels else ""
+        lines.append("• " + t("{label}: {value}", label=words.theme(theme), value=value))
+    if not pub.team():
+        lines.append("• " + t("None can be shown yet: fewer than {k} for each theme.", k=pub.k))
+    return "\n".join(lines)
+
+
 MAKEUP = (("gender", GENDER), ("age_band", AGE_BAND), ("status", STATUS))
 
 
@@ -221,11 +246,9 @@ def network(pub: Published, words: Words, *, detail: bool = True) -> str:
     makeup = health.get("makeup", {})
     names = {"gender": t("Gender"), "age_band": t("Age"), "status": t("Status")}
     for field, labels in MAKEUP:
-        parts = [t("{label}: {value}", label=t(labels[v]), value=n) for v, n in makeup.get(field, {}).items()
-                 if v in labels]
+        parts = [f"{t(labels[v])} {n}" for v, n in makeup.get(field, {}).items() if v in labels]
         lines.append("• " + t("{label}: {value}", label=names[field], value=" · ".join(parts)))
-    deps = [t("{label}: {value}", label=words.department(name), value=n)
-            for name, n in makeup.get("department", {}).items()]
+    deps = [f"{words.department(name)} {n}" for name, n in makeup.get("department", {}).items()]
     lines.append("• " + t("Departments: {departments}", departments=" · ".join(deps)))
     gaps = health.get("gaps", {})
     found = []
@@ -260,12 +283,18 @@ def render_about(pub: Published, words: Words, *, contact_hours: int = 24, newer
         "• " + t("“≈” marks a number repeated from an earlier digest: it has not changed by {k} or more since, so "
                  "one new request never shows from one week to the next.", k=pub.k),
         "• " + t("Departments with few requests are counted together as “other departments”."),
-        "• " + t("A signal is a department and a theme that came back in at least {n} requests. The listeners "
-                 "decide together which to report, and a coordinator approves every suggestion. Nothing a "
-                 "colleague said is ever shown.", n=pub.signal_min),
+        "• " + t("“Reported by the network”: a department and a theme that came back in at least {n} requests. "
+                 "The listeners decide together which to report, and a coordinator approves every suggestion. "
+                 "Nothing a colleague said is ever shown.", n=pub.signal_min),
         "• " + t("Themes count only what the employer can influence; private-life themes are counted apart."),
-        "• " + t("Contact within {hours} h: of the requests where the promise was put to the test.",
-                 hours=contact_hours),
+        "• " + t("“Worried about a colleague” counts requests from someone concerned about another person; "
+                 "“collective character”, problems a listener marked as concerning a group. Both are part of "
+                 "the requests."),
+        "• " + t("Signals without a conversation: employees can tell the network that something is wrong in "
+                 "their team (a department, themes and a level; no text). Each person's latest signal counts "
+                 "once. They are counted apart from the requests, with the same rule for small numbers."),
+        "• " + t("“Contact within {hours} h” is a share of the requests whose {hours} hours are over or that had "
+                 "contact sooner.", hours=contact_hours),
         "• " + t("The network's make-up is shown in full: it is about the listeners themselves, whom everyone "
                  "can choose by name, never about who asked."),
     ]
@@ -278,8 +307,8 @@ def caption(pub: Published, words: Words) -> str:
 
 
 def steering_home(t: Translator, weekday: int, at, tz: ZoneInfo, next_at: datetime) -> str:
-    return t("You are in the steering group. The digest comes every {weekday} at {time} ({zone}); the next one "
-             "on {when}. /digest shows the latest one again.", weekday=weekday_name(t, weekday),
+    return t("The digest comes every {weekday} at {time} ({zone}); the next one on {when}. /digest shows the "
+             "latest one.", weekday=weekday_name(t, weekday),
              time=at.strftime("%H:%M"), zone=str(tz), when=t.when(next_at, tz))
 
 
@@ -320,7 +349,7 @@ def candidate_text(words: Words, pub: Published, candidate, count: Num, mine: bo
     if candidate.basis == "colleagues":
         lines.append(t("From at least {n} different colleagues.", n=pub.signal_min))
     else:
-        lines.append(t("Counted as requests: for some, who asked is no longer kept."))
+        lines.append(t("Some may come from the same colleague: who asked is not always kept."))
     lines.append({None: t("Your choice: not made yet."), True: t("Your choice: report it."),
                   False: t("Your choice: do not report it.")}[mine])
     lines.append(t("Listeners so far: {yes} to report it, {no} not.", yes=tally[0], no=tally[1]))
@@ -330,6 +359,7 @@ def candidate_text(words: Words, pub: Published, candidate, count: Num, mine: bo
             "pending": t("Your suggestion waits for a coordinator."),
             "approved": t("Your suggestion is approved: it comes with the signal in the digest."),
             "returned": t("A coordinator sent your suggestion back; you may write a new one."),
+            "withdrawn": t("You took your suggestion back to write it again; you may write a new one."),
         }[suggestion_state])
     lines.append(t("It is reported when more listeners want it reported than not."))
     return "\n".join(lines)

@@ -161,7 +161,7 @@ class NetworkReview:
         mine = await self.core.reviews.vote_of(candidate.id, member.id)
         suggestion = await self.core.reviews.suggestion_of(candidate.id, member.id)
         text = candidate_text(self.words(t), pub, candidate, self._counts(pub, [candidate])[candidate.id], mine,
-                              tally, suggestion.state if suggestion else None)
+                              tally, _shown_state(suggestion))
         rows = (
             ((("✓ " if mine is True else "") + t("Report it"), callbacks.REVIEW_VOTE(candidate.id, "y")),
              (("✓ " if mine is False else "") + t("Do not report"), callbacks.REVIEW_VOTE(candidate.id, "n"))),
@@ -286,6 +286,13 @@ class NetworkReview:
     async def suspicious(self, text: str) -> list[str]:
         """Words of a suggestion that look like a case reference or a name (bot/naming.py)."""
         return await self.naming.suspicious(text)
+
+
+def _shown_state(suggestion: Suggestion | None) -> str | None:
+    """What the listener is told of their suggestion: taken back by them is not sent back."""
+    if suggestion is None:
+        return None
+    return "withdrawn" if suggestion.state == "returned" and suggestion.decided_by is None else suggestion.state
 
 
 def _short(label: str, limit: int = 48) -> str:

@@ -20,7 +20,7 @@ from datetime import datetime
 from .. import callbacks, clock, routing
 from ..core import Core
 from ..i18n import Translator
-from ..model import Button, Payload, Person, Result
+from ..model import Button, Payload, Person, Result, split_message
 from ..vocab import AGE_BAND, GENDER, STATUS
 from .chart import render_chart
 from .digest import Built, Previous, build, group_departments, release_of
@@ -28,30 +28,16 @@ from .model import Published
 from .render import Words, caption, render_about, render_digest, steering_home
 from .review import NetworkReview
 from .schedule import LATE_AFTER, Slot, latest_slot, next_slot, slot_of_week, windows
-from .signals import collect, department_requests, dims_for
+from .signals import collect, department_requests, dims_for, team_departments
 
 log = logging.getLogger(__name__)
 EPOCH_KEY = "digest_epoch"
-MAX_MESSAGE = 3800  # Telegram takes 4096 characters; the repeat marker needs room too
 
 
 @dataclass(frozen=True)
 class Rendered:
     parts: list[str]          # the text, in messages below Telegram's limit
     chart: bytes | None
-
-
-def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
-    """Paragraphs joined into messages below the limit (a paragraph longer than that is cut)."""
-    parts, current = [], ""
-    for block in text.split("\n\n"):
-        block = block[:limit]
-        if current and len(current) + len(block) + 2 > limit:
-            parts.append(current)
-            current = block
-        else:
-            current = f"{current}\n\n{block}" if current else block
-    return parts + [current] if current else parts
 
 
 class SteeringDigests:
@@ -129,7 +115,8 @@ class SteeringDigests:
             release, dims = release_of(stored.published)
             previous = Previous(stored.ledger, stored.separate, release, dims)
         departments = group_departments(await department_requests(repo, wins[0]), s.departments,
-                                        k=s.small_cell, separate_before=stored.separate if stored else None)
+                                        k=s.small_cell, separate_before=stored.separate if stored else None,
+                                        team=await team_departments(repo, wins[0]))
         counts, kinds = await collect(repo, wins, departments, self.core.charter)
         dims = dims_for(wins, departments, self.core.charter, kinds)
         extra = {"weeks": s.window_weeks, "late": late, "due": clock.iso(slot.at),
@@ -185,7 +172,7 @@ class SteeringDigests:
 
     async def render(self, pub: Published, lang: str, *, newer: str | None = None) -> Rendered:
         chart = await asyncio.to_thread(self.chart, pub, lang)
-        return Rendered(split_text(self.text(pub, lang, newer=newer)), chart)
+        return Rendered(split_message(self.text(pub, lang, newer=newer)), chart)
 
     # The steering member's side ------------------------------------------------------------------
 
@@ -225,4 +212,4 @@ class SteeringDigests:
         return pub, text, await asyncio.to_thread(self.chart, pub, lang)
 
 
-__all__ = ["SteeringDigests", "split_text", "EPOCH_KEY"]
+__all__ = ["SteeringDigests", "EPOCH_KEY"]

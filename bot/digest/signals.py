@@ -9,9 +9,11 @@ says which.
 """
 from __future__ import annotations
 
+from datetime import UTC
+
 from ..charter import Charter
 from ..storage.figures import FiguresRepository
-from .digest import COMPARED, OTHER, UNSET, Counts, Departments, Dims
+from .digest import COMPARED, OTHER, UNSET, Counts, Departments, Dims, dep_key
 from .schedule import Window, older_span, span_of
 
 
@@ -20,12 +22,23 @@ async def department_requests(repo: FiguresRepository, window: Window) -> dict[s
     return await repo.departments(window.span())
 
 
+def team_days(window: Window) -> tuple[str, str]:
+    """A team signal keeps only its day (in UTC): the window's UTC days, close enough for counts by day."""
+    return window.start.astimezone(UTC).date().isoformat(), window.end.astimezone(UTC).date().isoformat()
+
+
+async def team_departments(repo: FiguresRepository, window: Window) -> list[str]:
+    """The departments team signals of the window name (one no longer configured stays countable)."""
+    return await repo.team_departments(*team_days(window))
+
+
 def dims_for(windows: list[Window], departments: Departments, charter: Charter,
              kinds_found: set[str] = frozenset()) -> Dims:
     kinds = [r.key for r in charter.referrals]
     kinds += sorted(kinds_found - set(kinds))
     return Dims(tuple(w.name for w in windows), departments.order, tuple(t.key for t in charter.work_themes),
-                (*(lv.key for lv in charter.levels), UNSET), tuple(kinds))
+                (*(lv.key for lv in charter.levels), UNSET), tuple(kinds),
+                tuple(dict.fromkeys(dep_key(name) for name in departments.team_names)))
 
 
 async def collect(repo: FiguresRepository, windows: list[Window], departments: Departments,
@@ -57,5 +70,14 @@ async def collect(repo: FiguresRepository, windows: list[Window], departments: D
         for (grp, theme), found in (await repo.signals(span, departments.groups, OTHER)).items():
             if theme in work:
                 signals[(span[0], grp, theme)] = found
-    counts = Counts(usage, tags, private, referrals, promise, waits, signals, await repo.open_conversations())
+    kinds = await repo.kinds(compared)
+    team = {}
+    for (department, theme, level), n in (await repo.team_signals(*team_days(windows[0]))).items():
+        if theme in work:
+            key = (department, theme, level if level in levels else UNSET)
+            team[key] = team.get(key, 0) + n
+    counts = Counts(usage, tags, private, referrals, promise, waits, signals, await repo.open_conversations(),
+                    concerns={w: c for w, (c, _) in kinds.items() if c},
+                    collective={w: c for w, (_, c) in kinds.items() if c},
+                    team=team)
     return counts, {kind for _, kind in referrals}

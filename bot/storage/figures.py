@@ -140,6 +140,29 @@ class FiguresRepository:
             params + [span[1], span[2]])
         return {(r[0], r[1]): SignalCount(r[2], r[3], int(r[4] or 0)) for r in rows}
 
+    async def kinds(self, spans: Sequence[Span]) -> dict[str, tuple[int, int]]:
+        """window -> (concerns about a colleague, requests marked as having a collective character)."""
+        case, params, where, bounds = _windows(spans)
+        rows = await self.db.fetchall(
+            f"SELECT {case} AS win, SUM(r.kind = 'concern'), SUM(r.collective) FROM requests r WHERE {where}"
+            " GROUP BY win", params + bounds)
+        return {r[0]: (int(r[1] or 0), int(r[2] or 0)) for r in rows}
+
+    async def team_signals(self, first_day: str, end_day: str) -> dict[tuple[str, str, str], int]:
+        """(department, theme, level) -> team signals of the days first_day <= day < end_day."""
+        rows = await self.db.fetchall(
+            "SELECT s.department, t.theme, COALESCE(s.level, ''), COUNT(*) FROM team_signals s"
+            " JOIN team_signal_themes t ON t.signal_id = s.id WHERE s.created_at >= ? AND s.created_at < ?"
+            " GROUP BY s.department, t.theme, s.level", (first_day, end_day))
+        return {(r[0], r[1], r[2]): r[3] for r in rows}
+
+    async def team_departments(self, first_day: str, end_day: str) -> list[str]:
+        """The departments named by team signals of those days."""
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT department FROM team_signals WHERE created_at >= ? AND created_at < ?"
+            " ORDER BY department", (first_day, end_day))
+        return [r[0] for r in rows]
+
     async def open_conversations(self) -> int:
         """Conversations a listener holds right now."""
         return await self.db.fetchval(
@@ -147,13 +170,17 @@ class FiguresRepository:
 
     # History for demonstrations and benchmarks ----------------------------------------------------
 
+    async def mark_kind(self, request_id: int, *, concern: bool, collective: bool) -> None:
+        await self.db.execute("UPDATE requests SET kind = ?, collective = ? WHERE id = ?",
+                              ("concern" if concern else "self", int(collective), request_id))
+
     async def add_past_case(self, *, created_at: str, deadline_at: str, department: str | None,
                             requester_id: int | None, member_id: int | None, state: str = "closed",
                             urgent: bool = False, claimed_at: str | None = None, contacted_at: str | None = None,
                             closed_at: str | None = None, breached_at: str | None = None,
                             outcome: str | None = None, level: str | None = None,
                             themes: Iterable[str] = (), referrals: Iterable[tuple[str, bool]] = (),
-                            erased_at: str | None = None) -> int:
+                            erased_at: str | None = None, kind: str = "self", collective: bool = False) -> int:
         """A case as the figures see it after retention: no messages, no notes, no wishes."""
         async with self.db.transaction():
             while await self.db.fetchval("SELECT 1 FROM requests WHERE ref = ?", (ref := random_code(5),)):
@@ -161,10 +188,10 @@ class FiguresRepository:
             request_id = await self.db.insert(
                 "INSERT INTO requests (ref, requester_id, state, department, urgent, member_id, created_at,"
                 " deadline_at, claimed_at, contacted_at, closed_at, closed_by, breached_at, outcome, level,"
-                " content_erased_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " content_erased_at, kind, collective) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (ref, requester_id, state, department, int(urgent), member_id, created_at, deadline_at,
                  claimed_at, contacted_at, closed_at, "member" if closed_at else None, breached_at, outcome,
-                 level, erased_at))
+                 level, erased_at, kind, int(collective)))
             for theme in dict.fromkeys(themes):
                 await self.db.execute("INSERT INTO case_themes (request_id, theme) VALUES (?, ?)",
                                       (request_id, theme))

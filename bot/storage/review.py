@@ -46,6 +46,7 @@ class Suggestion:
     text: str  # empty once sent back
     state: str
     flagged: bool
+    decided_by: int | None = None  # the coordinator who approved or sent it back; None: its author
 
 
 class ReviewRepository:
@@ -152,7 +153,8 @@ class ReviewRepository:
                 text = self.vault.open("suggestions", "body", row["id"], row["body_enc"])
             except DecryptionError:
                 text = ""
-        return Suggestion(row["id"], row["candidate_id"], row["member_id"], text, row["state"], bool(row["flagged"]))
+        return Suggestion(row["id"], row["candidate_id"], row["member_id"], text, row["state"], bool(row["flagged"]),
+                          row["decided_by"])
 
     async def suggestion(self, suggestion_id: int) -> Suggestion | None:
         row = await self.db.fetchone("SELECT * FROM suggestions WHERE id = ?", (suggestion_id,))

@@ -249,7 +249,7 @@ def ask_for_conversation(employee: SimUser, first_message: str | None = None, ti
 def claim(listener: SimUser, employee: SimUser, ref: str, timeout: float = 20.0) -> None:
     offer = listener.wait_for(has_button(f"claim:{ref}"), timeout)
     listener.press(offer, f"claim:{ref}")
-    listener.wait_for_edit(offer, "You took request", timeout)
+    listener.wait_for_edit(offer, "You took the request of", timeout)
     employee.wait_for(f"{LISTENER_NAME} from the vigilance network has taken your request", timeout)
 
 

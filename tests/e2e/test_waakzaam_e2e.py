@@ -147,7 +147,7 @@ async def test_people_join_ask_claim_talk_and_the_file_reveals_nothing(emulator,
     ref2 = await _ask(employees[1], None)
     offer2 = await members[1].wait_for(re.compile(ref2))
     await members[1].press(offer2, f"claim:{ref2}")
-    await members[1].wait_for_edit(offer2, re.compile("You took request"))
+    await members[1].wait_for_edit(offer2, re.compile("You took the request of"))
     await members[1].send(TEXTS[3])
     await employees[1].wait_for(re.compile(TEXTS[3]))
     await employees[1].send("/start")

@@ -71,7 +71,7 @@ async def test_more_ways_to_ask_through_the_emulator(emulator, bot_process, sim_
     await anna.press(card, f"rfr:{ref}:psychologist")
     card = await anna.wait_for_edit(card, _button(f"rfr:{ref}:psychologist:1"))
     await anna.press(card, f"rfr:{ref}:psychologist:1")
-    question = await finn.wait_for(re.compile("Anna would like to pass on"))
+    question = await finn.wait_for(re.compile("Anna would like to tell this contact"))
     yes = next(b["callback_data"] for r in question.buttons for b in r if b["callback_data"].endswith(":y"))
     await finn.press(question, yes)
     await anna.wait_for(re.compile("agreed that you pass on to Psychologist"))
