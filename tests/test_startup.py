@@ -146,14 +146,14 @@ async def test_a_bad_database_path_is_one_line(settings, tmp_path, monkeypatch, 
     else:
         core = await open_core(settings)
         await core.close()
-        import sqlite3
+        import aiosqlite
 
-        real_connect = sqlite3.connect
+        real_connect = aiosqlite.connect
 
         def read_only(path, **kwargs):  # what a read-only mount gives SQLite
             return real_connect(f"file:{path}?mode=ro", uri=True, **kwargs)
 
-        monkeypatch.setattr(sqlite3, "connect", read_only)
+        monkeypatch.setattr(aiosqlite, "connect", read_only)
     with pytest.raises(StartupError) as refused:
         core = await open_core(settings)
         await core.close()
