@@ -167,6 +167,15 @@ class Offer:
     outbox_id: int | None = None
 
 
+@dataclass(frozen=True)
+class Retracted:
+    """An offer closed because its request was taken or withdrawn, with whom its message went to."""
+
+    offer: Offer
+    person_id: int
+    language: str
+
+
 Button = tuple[str, str]  # (label, callback data)
 
 

@@ -252,21 +252,16 @@ class RequestDesk:
 
     async def _retract_offers(self, request: Request, state: str, keep: int | None = None) -> None:
         """Open offers are closed and their messages updated, so no one acts on them."""
-        core = self.core
-        for offer in await core.requests.offers(request.id, "open"):
-            if offer.member_id == keep:
+        for closed in await self.core.requests.retract_offers(request.id, state, keep):
+            if closed.offer.outbox_id is None:
                 continue
-            await core.requests.set_offer_state(offer.id, state)
-            if offer.outbox_id is None:
-                continue
-            member = await core.members.get(offer.member_id)
-            t = await self.core.translator(member.person_id)
+            t = Translator(closed.language)
             text = (
                 t("Request {ref} has been taken by another listener. Thank you.", ref=request.ref)
                 if state == "taken"
                 else t("Request {ref} was withdrawn by the colleague.", ref=request.ref)
             )
-            await core.outbox.replace_or_edit(offer.outbox_id, member.person_id, Payload(text))
+            await self.core.outbox.replace_or_edit(closed.offer.outbox_id, closed.person_id, Payload(text))
 
     # Claiming -----------------------------------------------------------------
 
@@ -308,6 +303,7 @@ class RequestDesk:
                     name=member.display_name,
                     ref=request.ref,
                 ),
+                sending=True,  # it goes with the drain after this transaction, as the relays above do
             )
         return Result.OK, request
 
@@ -471,7 +467,7 @@ class RequestDesk:
     async def undelivered(self, person: Person, request: Request) -> bool:
         """Is any message this person wrote in the conversation still on its way?"""
         author = "requester" if request.requester_id == person.id else "member"
-        return bool(await self.core.conversations.undelivered(request.id, author))
+        return await self.core.conversations.any_undelivered(request.id, author)
 
     async def conversations_of(self, person: Person) -> list[Request]:
         """Open requests this person is a party to: their own, and the cases they hold."""

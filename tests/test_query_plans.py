@@ -119,19 +119,28 @@ async def test_a_relay_reads_through_indexes_in_one_commit_before_the_send_and_o
     assert relay.commits() == 4
     assert relay.fsyncs() == 1  # the relay: nothing else waits for the disk
     assert db.durable_commits == durable_before + 2  # and the store, before
-    assert len(relay.queries) == 22, "\n".join(relay.queries)
+    # What went out is marked sent in one statement for the batch, whatever its size.
+    assert len(relay.queries) == 21, "\n".join(relay.queries)
     # One trip to aiosqlite's thread per statement, BEGIN and COMMIT included (the durability
     # of a transaction travels with its BEGIN), and nothing else.
-    assert relay.trips == 22 + 2 * 4, relay.statements
+    assert relay.trips == 21 + 2 * 4, relay.statements
 
 
-async def test_a_claim_reads_through_indexes(running, people):
+async def test_a_claim_reads_through_indexes_and_waits_for_the_disk_twice(running, people):
+    services = running.services
+    bert = people(202, "Bert")
+    await join_as_member(services, bert, "Bert")
     anna, emma, ref = await _claimed(running, people)
-    db = running.services.core.db
+    offer_to_bert = bert.last()
+    db = services.core.db
     async with Recorder(db) as claim:
         await anna.press_data(f"claim:{ref}", anna.last())
     assert "Good news" in emma.last().text
+    assert offer_to_bert.edits == 1 and "taken by another listener" in offer_to_bert.text
     assert await claim.whole_table_reads() == {}
+    # The update stored, and the claim: what it sends (the requester told, what they wrote
+    # handed over, the other offers edited) is marked in flight in the claim's own transaction.
+    assert claim.fsyncs() == 2, claim.statements
 
 
 async def test_the_sweep_reads_only_what_is_due_through_indexes(running, people):

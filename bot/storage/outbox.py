@@ -82,7 +82,10 @@ class OutboxRepository:
         )
 
     async def replace_or_edit(self, outbox_id: int, person_id: int, payload: Payload) -> None:
-        """Change a message: rewrite it while unsent, else queue an edit of the sent one."""
+        """Change a message: rewrite it while unsent, else queue an edit of the sent one. The edit
+        is marked in flight at once: an edit made twice shows the same, so one found in flight
+        after a crash simply goes (never marked as a repeat), and it needs no commit of its own
+        before it goes."""
         async with self.db.transaction():
             changed = await self.db.execute(
                 "UPDATE outbox SET payload_enc = ? WHERE id = ? AND state = 'pending'",
@@ -91,7 +94,7 @@ class OutboxRepository:
             if changed:
                 self.queued += 1
             else:
-                await self.enqueue(person_id, payload, edit_of=outbox_id)
+                await self.enqueue(person_id, payload, edit_of=outbox_id, sending=True)
 
     async def due(self, limit: int = BATCH) -> Due:
         """What may go now, oldest first. A delivery that waits for another (`after_id`) is due
@@ -152,17 +155,18 @@ class OutboxRepository:
         if not sent:
             return
         async with self.db.transaction(durable=False):
+            ids = [d.id for d, _ in sent]
             marks = ", ".join("?" * len(sent))
             current = {row["id"]: row["payload_enc"] for row in await self.db.fetchall(
-                f"SELECT id, payload_enc FROM outbox WHERE id IN ({marks})", [d.id for d, _ in sent])}
+                f"SELECT id, payload_enc FROM outbox WHERE id IN ({marks})", ids)}
             # Once sent, only the day is kept: exact times could be matched against other logs.
+            # One statement for the batch, each row with its own Telegram message id.
             day = clock.day()
-            for delivery, telegram_message_id in sent:
-                await self.db.execute(
-                    "UPDATE outbox SET state = 'sent', telegram_message_id = ?, payload_enc = x'', sending_at = NULL,"
-                    " created_at = ?, not_before = ? WHERE id = ?",
-                    (telegram_message_id, day, day, delivery.id),
-                )
+            await self.db.execute(
+                f"UPDATE outbox SET state = 'sent', telegram_message_id = CASE id {' WHEN ? THEN ?' * len(sent)} END,"
+                f" payload_enc = x'', sending_at = NULL, created_at = ?, not_before = ? WHERE id IN ({marks})",
+                (*(value for d, message_id in sent for value in (d.id, message_id)), day, day, *ids),
+            )
             messages = [d.message_id for d, _ in sent if d.message_id is not None]
             if messages:
                 await self.db.execute(

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from .. import clock
 from ..crypto import Vault
-from ..model import Offer, Parties, Preferences, Request
+from ..model import Offer, Parties, Preferences, Request, Retracted
 from .database import Database
 from .members import random_code
 from .sealed import insert_sealed
@@ -321,6 +321,22 @@ class RequestRepository:
             (request_id, state) if state else (request_id,),
         )
         return [Offer(*r) for r in rows]
+
+    async def retract_offers(self, request_id: int, state: str, keep: int | None = None) -> list[Retracted]:
+        """Close the request's open offers (all but member `keep`'s) as `state`, and say for each
+        who got it and in which language: one query and one statement, whatever their number."""
+        rows = await self.db.fetchall(
+            "SELECT o.id, o.request_id, o.member_id, o.state, o.outbox_id, m.person_id, p.language_enc"
+            " FROM offers o JOIN members m ON m.id = o.member_id JOIN people p ON p.id = m.person_id"
+            " WHERE o.request_id = ? AND o.state = 'open' AND o.member_id IS NOT ? ORDER BY o.id",
+            (request_id, keep))
+        if rows:
+            await self.db.execute(
+                f"UPDATE offers SET state = ? WHERE id IN ({', '.join('?' * len(rows))}) AND state = 'open'",
+                (state, *(r["id"] for r in rows)))
+        return [Retracted(Offer(*r[:4], r["outbox_id"]), r["person_id"],
+                          self.vault.open("people", "language", r["person_id"], r["language_enc"]))
+                for r in rows]
 
     async def offers_of_member(self, member_id: int, state: str) -> list[Offer]:
         rows = await self.db.fetchall(
