@@ -100,4 +100,31 @@ async def process(quick: bool) -> list[dict]:
         figure("memory.idle", idle / 1024, "MB", "<= 120", idle / 1024 <= 120, note=f"resident, {label} cases"),
         figure("memory.peak", peak / 1024, "MB", "<= 120", peak / 1024 <= 120,
                note=f"peak resident after {len(users)} people wrote twice each, {label} cases"),
+        figure("memory.digest_libraries", _digest_libraries() / 1024, "MB",
+               note="what a process keeps once it made a digest: numpy and scipy (the audit) and matplotlib "
+                    "(the chart), loaded on first use"),
     ]
+
+
+_LIBRARIES = """
+import sys, bot.app
+from pathlib import Path
+def rss():
+    return int(next(l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmRSS:")).split()[1])
+before = rss()
+from bot.figures import auditor
+from bot.figures.model import Figure
+from bot.figures.release import release
+release({"a": 1, "b": 7, "c": 9}, [Figure("a", frozenset("a")), Figure("ab", frozenset("ab")),
+                                   Figure("abc", frozenset("abc"))], k=5, label="W1")
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure as Chart
+chart = Chart(); FigureCanvasAgg(chart); chart.add_subplot().bar([1, 2], [3, 4]); chart.canvas.draw()
+print(rss() - before)
+"""
+
+
+def _digest_libraries() -> int:
+    """KiB a fresh bot interpreter grows by when it audits a release and draws a chart."""
+    out = subprocess.run([sys.executable, "-c", _LIBRARIES], cwd=ROOT, capture_output=True, text=True, check=True)
+    return int(out.stdout.split()[-1])
