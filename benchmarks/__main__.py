@@ -5,9 +5,11 @@
     .venv/bin/python -m benchmarks --only relay,sweep
 
 Figures: relay (rate, p50, p99, ratio to a bare PTB echo bot in the same run), claim, fanout
-(an offer to 50 listeners), sweep (100,000 open requests), digest (10k, 100k, 1M closed cases),
-start and memory (the bot process on the large database), e2e (through the Bot API emulator,
-next to the bare echo bot; needs `npm ci --prefix tests/e2e/emulator`). Asserts nothing.
+(an offer to 50 listeners), sweep (100,000 open requests), digest (10k, 100k, 1M closed cases,
+and the solver's import by a process's first digest), start and memory (the bot process on the
+large database, and what a digest adds), e2e (through the Bot API emulator, next to the bare
+echo bot: Waakzaam as deployed, and without its rate limiter, like for like; needs
+`npm ci --prefix tests/e2e/emulator`). Asserts nothing.
 """
 from __future__ import annotations
 
