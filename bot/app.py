@@ -82,6 +82,7 @@ async def _post_init(app: Application) -> None:
         # first=0: work that fell due while the bot was stopped is done right away.
         app.job_queue.run_repeating(_sweep, interval=SWEEP_INTERVAL, first=0, name="sweep")
         app.job_queue.run_repeating(_digest, interval=DIGEST_INTERVAL, first=2, name="digest")
+        app.job_queue.run_repeating(_follow_up, interval=DIGEST_INTERVAL, first=3, name="follow-up")
         # Once at start (the bot may have been off at night), then daily.
         app.job_queue.run_once(_retention, when=0, name="retention-at-start")
         app.job_queue.run_daily(_retention, RETENTION_AT.replace(tzinfo=settings.timezone), name="retention")
@@ -105,6 +106,13 @@ async def _sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _digest(context: ContextTypes.DEFAULT_TYPE) -> None:
     if await services(context).digests.sweep():
+        await _flush(context)
+
+
+async def _follow_up(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Reminders before actions' due dates, and the quarterly "nothing was told" reminder."""
+    found = services(context)
+    if await found.actions.sweep() + await found.news.nudge():
         await _flush(context)
 
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .i18n import LANGUAGES
-from .vocab import AGE_BAND, GENDER, HAND_BACK_REASONS, INVITE_ROLES, MEET_WAYS, MEETING_KINDS, STATUS
+from .vocab import (AGE_BAND, EFFECTS, FEASIBILITY, GENDER, HAND_BACK_REASONS, INVITE_ROLES, MEET_WAYS, MEETING_KINDS,
+                    STATUS, URGENCY)
 
 
 @dataclass(frozen=True)
@@ -183,3 +184,30 @@ REVIEW_VOTE = Code("rvv", (NUMBER, choice("y", "n")))  # report it (y) or not (n
 REVIEW_SUGGEST = Code("rvs", (NUMBER,))         # write a suggestion on a candidate
 SUGGESTION_SEND = Code("sgs", (NUMBER, choice("send", "redo")))  # after a warning: send anyway, or rewrite
 SUGGESTION_DECIDE = Code("sgd", (NUMBER, choice("ok", "back")))  # a coordinator approves or sends back
+
+# The steering group's answers to signals, and its actions -----------------------------------
+SIGNALS_OF = Code("asw", (WEEK,))                # the signals of that digest, to answer
+SIGNALS_OPEN = Code("asu")                       # the signals still without an answer
+SIGNAL_SHOW = Code("asg", (NUMBER,))             # one signal: its answer and actions
+SIGNAL_ANSWER = Code("asa", (NUMBER, choice("ack", "later", "act")))  # acknowledge; not now (asks why); an action
+ACTION_URGENCY = Code("awu", (choice(*URGENCY),))             # the new action's urgency (the wizard)
+ACTION_FEASIBILITY = Code("awf", (choice(*FEASIBILITY),))     # ...its feasibility
+ACTION_DUE_IN = Code("awd", (choice("1", "3", "6"),))         # ...due in 1, 3 or 6 months (or typed)
+ACTION_SKIP = Code("aws")                                     # ...no text for this optional step
+ACTION_SAVE = Code("awk", (choice("save", "cancel"),))        # ...saved, or given up
+ACTIONS = Code("acl", (choice("open", "closed"),))            # the list of actions
+ACTION_SHOW = Code("acv", (NUMBER,))                          # one action's card
+ACTION_STATUS = Code("acs", (NUMBER, choice("in_progress", "done", "dropped")))  # done and dropped ask the effect
+ACTION_EFFECT = Code("ace", (NUMBER, choice("done", "dropped"), choice(*EFFECTS)))
+ACTION_NOTE = Code("acn", (NUMBER,))                          # a dated update in words
+ACTION_DUE = Code("acd", (NUMBER,))                           # a new due date
+ACTION_KEEP = Code("ack", (NUMBER,))                          # "I follow this up" (gets the reminder)
+ACTION_TELL = Code("act", (NUMBER,))                          # draft a "you said, we did" about it
+
+# "You said, we did" -----------------------------------------------------------------------
+NEWS_DRAFT = Code("nwd")                                      # write a new message
+NEWS_FIGURES = Code("nwf", (NUMBER, choice("0", "1")))        # with the network's use figures, or without
+NEWS_SUBMIT = Code("nws", (NUMBER, choice("send", "drop")))   # ask a second person to approve; or delete it
+NEWS_DECIDE = Code("nwa", (NUMBER, choice("ok", "back")))     # the second person publishes it or sends it back
+NEWS_SHOW = Code("nwv", (NUMBER,))                            # a draft waiting for approval
+NEWS_FOLLOW = Code("nwe", (choice("0", "1"),))                # follow the news (or stop) and keep the message

@@ -412,7 +412,16 @@ class Casework:
         ]
         if complaint := self._complaint_text(t):
             parts.append(complaint)
-        await self.core.outbox.enqueue(request.requester_id, Payload("\n\n".join(parts), rating_buttons(request.ref)))
+        await self.core.outbox.enqueue(request.requester_id, Payload(
+            "\n\n".join(parts), await self._closing_buttons(t, request)))
+
+    async def _closing_buttons(self, t: Translator, request: Request) -> tuple[tuple[tuple[str, str], ...], ...]:
+        """The stars, and (unless they follow it already) the network's news: hearing what changed is
+        offered on the closing message itself, not in a message of its own."""
+        rows = rating_buttons(request.ref)
+        if not await self.core.volunteers.subscribed(request.requester_id, "news"):
+            rows += (((t("Tell me what changes thanks to the network"), callbacks.NEWS_FOLLOW("1")),),)
+        return rows
 
     def _feedback_question(self, t: Translator) -> str:
         return t("How was this conversation for you? Tap 1 to 5 stars. Your answer is anonymous: your "
@@ -439,7 +448,8 @@ class Casework:
         parts = [self._feedback_question(t)]
         if complaint := self._complaint_text(t):
             parts.append(complaint)
-        await self.core.outbox.enqueue(request.requester_id, Payload("\n\n".join(parts), rating_buttons(request.ref)))
+        await self.core.outbox.enqueue(request.requester_id, Payload(
+            "\n\n".join(parts), await self._closing_buttons(t, request)))
 
     # Feedback ----------------------------------------------------------------------------
 

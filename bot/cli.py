@@ -8,6 +8,8 @@
     waakzaam rotate-key               a new key version; every sealed value re-sealed
     waakzaam digest --preview [--demo] [--week W] [--out DIR] [--lang L]
                                       the steering group's digest, rendered locally, sent nowhere
+    waakzaam report --period 2026|2026-Q3 --out FILE [--lang L] [--demo]
+                                      the quarterly table or the annual report: HTML and PDF
 
 Settings come from the environment and the `.env` file of the repository folder (or the file
 WAAKZAAM_ENV_FILE names), whatever the current folder. Output for operators is English, one
@@ -29,12 +31,17 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from . import backups, checks, logs
 from .app import build_application
 from .core import StartupError, open_core
+from .charter import Charter
 from .crypto import KeyFileError, Vault, read_key_files
+from . import periods
 from .digest.demo import demo
 from .digest.schedule import parse_week
 from .i18n import LANGUAGES
 from .inbox import serve
 from .lock import Busy, DatabaseLock
+from .report import render as report_render
+from .report.demo import run_demo
+from .report.service import NotOver, Reports
 from .rotation import RotationError, rotate
 from .services import Services
 from .settings import (LOG_FORMATS, PROJECT_DIR, SettingsError, check_port, check_webhook_url, env_file_warning,
@@ -268,6 +275,7 @@ def _parser() -> argparse.ArgumentParser:
                                      help="make a new key version and re-seal everything (stop the bot first)")
     rotate_key.add_argument("--batch", type=int, default=500, metavar="N", help=argparse.SUPPRESS)
     _add_digest_command(commands, common)
+    _add_report_command(commands, common)
     return parser
 
 
@@ -282,6 +290,76 @@ def _add_digest_command(commands, common) -> None:
     digest.add_argument("--lang", choices=LANGUAGES, help="the language (default: WAAKZAAM_DEFAULT_LANGUAGE)")
     digest.add_argument("--demo", action="store_true",
                         help="on a generated year of realistic data in a throw-away database, never the real one")
+
+
+def _add_report_command(commands, common) -> None:
+    report = commands.add_parser(
+        "report", parents=[common], help="the quarterly table or the annual report, as HTML and PDF",
+        description="Write the report of a period for the steering group and the works council: a self-contained "
+                    "HTML file (charts inline, prints on A4, opens offline) and a PDF of it beside it. Its figures "
+                    "are the digests' released figures; nothing is sent.")
+    report.add_argument("--period", required=True, help="a year (2026) or a quarter (2026-Q3)")
+    report.add_argument("--out", required=True, metavar="FILE",
+                        help="the HTML file to write (report.html); the PDF goes beside it (report.pdf)")
+    report.add_argument("--lang", choices=LANGUAGES, help="the language (default: WAAKZAAM_DEFAULT_LANGUAGE)")
+    report.add_argument("--demo", action="store_true",
+                        help="on a generated year of realistic data in a throw-away database, never the real one")
+
+
+def _write_report(settings, report, lang: str, html_path: Path) -> tuple[Path, Path]:
+    doc = report_render.document(report, lang, Charter.load(), settings.departments,
+                                 int(settings.contact_deadline.total_seconds() // 3600))
+    html, pdf = report_render.files(doc, report)
+    pdf_path = html_path.with_suffix(".pdf")
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    html_path.write_text(html, encoding="utf-8")
+    pdf_path.write_bytes(pdf)
+    return html_path, pdf_path
+
+
+async def _report(settings, args) -> int:
+    """`waakzaam report --period P --out FILE [--lang L] [--demo]`: the HTML and its PDF."""
+    period = periods.parse(args.period)
+    if period is None:
+        _say(f"--period {args.period!r} is not a year (2026) or a quarter (2026-Q3).")
+        return 2
+    out = Path(args.out).expanduser()
+    if out.suffix.lower() == ".pdf":
+        _say("--out names the HTML file (report.html); the PDF is written beside it.")
+        return 2
+    html_path = out if out.suffix.lower() in (".html", ".htm") else out.with_suffix(".html")
+    lang = args.lang or settings.default_language
+
+    async def write(report):
+        return await asyncio.to_thread(_write_report, settings, report, lang, html_path)
+
+    if args.demo:
+        logging.getLogger("bot.digest").setLevel(logging.WARNING)  # the demo's own digests are not news
+        logging.getLogger("bot.actions").setLevel(logging.WARNING)
+        written = await run_demo(settings, period, lang=lang, render=write)
+    else:
+        if not settings.db_path.exists():
+            _say(f"there is no database at {settings.db_path} yet, so nothing to report. "
+                 "Try --demo to see a report on generated data.")
+            return 2
+        try:
+            core = await open_core(settings)
+        except StartupError as exc:
+            _say(str(exc))
+            return 2
+        try:
+            report = await Reports(core).build(period)
+            written = await write(report)
+        except NotOver as exc:
+            when = exc.ready.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M")
+            _say(f"the period {period.label} is not over yet: its report can be made once the digest of {when} "
+                 "is out.")
+            return 2
+        finally:
+            await core.close()
+    print(f"waakzaam: wrote {written[0]}")
+    print(f"waakzaam: wrote {written[1]}")
+    return 0
 
 
 async def _digest_preview(settings, args) -> int:
@@ -361,6 +439,8 @@ def _dispatch(command: str, settings, args) -> int:
         return _rotate_locked(settings, max(1, args.batch))
     if command == "digest":
         return asyncio.run(_digest_preview(settings, args))
+    if command == "report":
+        return asyncio.run(_report(settings, args))
     return _run(settings, args)
 
 

@@ -10,6 +10,7 @@ from .charter import Charter
 from .crypto import DecryptionError, KeyFileError, Vault, key_path, new_master_key, read_key_files, write_key_file
 from .settings import Settings
 from .i18n import Translator
+from .storage.actions import ActionRepository
 from .storage.audit import AuditRepository
 from .storage.casework import CaseworkRepository
 from .storage.conversations import ConversationRepository
@@ -21,6 +22,7 @@ from .storage.invites import InviteRepository
 from .storage.meetings import MeetingRepository
 from .storage.members import MemberRepository
 from .storage.meta import KEY_CHECK, KEY_CHECK_NAME, MetaRepository
+from .storage.news import NewsRepository
 from .storage.migrations import MigrationError, current_version, migrate, pending
 from .storage.oncall import OnCallRepository
 from .storage.outbox import OutboxRepository
@@ -63,6 +65,8 @@ class Core:
     figures: FiguresRepository = field(init=False)
     digests: DigestRepository = field(init=False)
     reviews: ReviewRepository = field(init=False)
+    actions: ActionRepository = field(init=False)
+    news: NewsRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.people = PeopleRepository(self.db, self.vault)
@@ -84,6 +88,8 @@ class Core:
         self.figures = FiguresRepository(self.db)
         self.digests = DigestRepository(self.db, self.vault)
         self.reviews = ReviewRepository(self.db, self.vault)
+        self.actions = ActionRepository(self.db, self.vault)
+        self.news = NewsRepository(self.db, self.vault)
 
     async def translator(self, person_id: int) -> Translator:
         """Speaks to this person in their language."""

@@ -18,6 +18,7 @@ EVERYONE = {
     "urgent": N_("I need help now / I am not safe"),
     "help": N_("What this bot does and where to find help"),
     "language": N_("Choose your language"),
+    "news": N_("Hear what changes thanks to the network"),
     "forget": N_("Erase your data"),
 }
 LISTENER = {
@@ -42,9 +43,12 @@ COORDINATOR = {
     "coverage": N_("Gaps in the coming two weeks"),
     "makeup": N_("The network's make-up, and whom to recruit"),
     "meetings": N_("The case discussions and intervisions ahead"),
+    "actions": N_("The steering group's actions and the signals they answer"),
 }
 STEERING = {
     "digest": N_("The latest digest"),
+    "actions": N_("Answer signals, follow actions up"),
+    "report": N_("The latest quarterly table"),
 }
 
 

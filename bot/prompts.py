@@ -27,8 +27,13 @@ NOTE = "note"                      # a note on the case `ref`
 NOTE_FOR = "note_for"              # a /note text (in data) waiting for its case to be chosen
 COMMENT = "comment"                # a comment on the rating of case `ref`
 SUGGESTION = "suggestion"          # a listener's suggestion on the review candidate `ref` (its number)
+ACTION = "action"                  # a new action on the signal `ref`: the wizard's answers so far in data
+SIGNAL_REASON = "signal_reason"    # why "not now" for the signal `ref`
+ACTION_NOTE = "action_note"        # a dated update in words on the action `ref`
+ACTION_DUE = "action_due"          # a new due date for the action `ref`
+NEWS = "news"                      # a "you said, we did" message (about the action `ref`, if any)
 KINDS = (ACCESS_CODE, ASK, FIRST_MESSAGE, DISPLAY_NAME, ROLE_NAME, VOLUNTEER_NAME, MEETING_AT, SIGNAL, NOTE,
-         NOTE_FOR, COMMENT, SUGGESTION)
+         NOTE_FOR, COMMENT, SUGGESTION, ACTION, SIGNAL_REASON, ACTION_NOTE, ACTION_DUE, NEWS)
 WIZARD = (ASK, FIRST_MESSAGE)
 
 
@@ -65,4 +70,5 @@ class Prompts:
 
 
 __all__ = ["Prompts", "Prompt", "KINDS", "WIZARD", "ACCESS_CODE", "ASK", "FIRST_MESSAGE", "DISPLAY_NAME",
-           "ROLE_NAME", "VOLUNTEER_NAME", "MEETING_AT", "SIGNAL", "NOTE", "NOTE_FOR", "COMMENT", "SUGGESTION"]
+           "ROLE_NAME", "VOLUNTEER_NAME", "MEETING_AT", "SIGNAL", "NOTE", "NOTE_FOR", "COMMENT", "SUGGESTION",
+           "ACTION", "SIGNAL_REASON", "ACTION_NOTE", "ACTION_DUE", "NEWS"]

@@ -8,6 +8,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from .access import Access
+from .actions.news import NewsDesk
+from .actions.tracker import ActionTracker
 from .casework import Casework
 from .core import Core
 from .meetings import Meetings
@@ -18,6 +20,8 @@ from .oncall import OnCall
 from .menus import Menus
 from .oversight import Oversight
 from .prompts import Prompts
+from .report.phone import QuarterlyTable
+from .report.service import Reports
 from .requests import RequestDesk
 from .retention import Retention
 from .sla import ContactPromise
@@ -47,6 +51,10 @@ class Services:
         self.prompts = Prompts(core)
         self.team_signals = TeamSignals(core)
         self.review = NetworkReview(core)
-        self.digests = SteeringDigests(core, self.review)
+        self.actions = ActionTracker(core)
+        self.news = NewsDesk(core)
+        self.digests = SteeringDigests(core, self.review, self.actions)
+        self.reports = Reports(core)
+        self.quarterly = QuarterlyTable(core, self.reports)
         self.sender: Outbound | None = None  # set by the application factory
         self.bot_username = ""               # likewise: for the t.me links the bot sends

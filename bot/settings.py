@@ -91,6 +91,12 @@ class Settings:
     # The digest's window, and how far back the trend goes (in whole windows).
     window_weeks: int = 13
     trend_months: int = 12
+    # The steering group's follow-up: an open action without an update this long is flagged as
+    # stalled in the digest; a reported signal without an answer this many weeks is listed; the
+    # steering member who follows an action up is reminded this many days before its due date.
+    action_stall_days: int = 30
+    unanswered_weeks: int = 4
+    action_reminder_days: int = 7
 
     @property
     def trend_windows(self) -> int:
@@ -262,6 +268,7 @@ def load_settings(env_file: Path | str | None = None, *, require_token: bool = T
             headcount[name] = int(number)
         kwargs["headcount"] = headcount
     _digest_settings(source, kwargs)
+    _action_settings(source, kwargs)
     if poll := _env(source, "WAAKZAAM_POLL_INTERVAL"):
         kwargs["poll_interval"] = _positive_number("WAAKZAAM_POLL_INTERVAL", poll, allow_zero=True)
 
@@ -348,6 +355,19 @@ def _digest_settings(source: dict[str, str | None], kwargs: dict) -> None:
     if not 2 <= windows <= MAX_TREND_WINDOWS:
         raise SettingsError(f"WAAKZAAM_TREND_MONTHS must cover 2 to {MAX_TREND_WINDOWS} windows of "
                             "WAAKZAAM_WINDOW_WEEKS weeks (the default: 12 months of 13-week windows).")
+
+
+def _action_settings(source: dict[str, str | None], kwargs: dict) -> None:
+    """The follow-up of the steering group's actions: stall flag, unanswered signals, reminders."""
+    for name, key, low, high, unit in (
+        ("WAAKZAAM_ACTION_STALL_DAYS", "action_stall_days", 7, 365, "days"),
+        ("WAAKZAAM_UNANSWERED_WEEKS", "unanswered_weeks", 1, 52, "weeks"),
+        ("WAAKZAAM_ACTION_REMINDER_DAYS", "action_reminder_days", 1, 90, "days"),
+    ):
+        if raw := _env(source, name):
+            if not raw.isdigit() or not low <= int(raw) <= high:
+                raise SettingsError(f"{name} must be a whole number of {unit} from {low} to {high}.")
+            kwargs[key] = int(raw)
 
 
 _FULL_DAYS = dict(zip(WEEKDAYS, ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")))

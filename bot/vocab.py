@@ -81,6 +81,34 @@ THEME_GROUP_NAMES = {
     "theme": N_("Themes people bring"),
 }
 
+# The steering group's actions (004:1866-1895): urgency and feasibility place an action among the
+# priorities with a schedule or the long-term challenges; feasibility also says quick win or structural.
+URGENCY = {"high": N_("Urgent"), "medium": N_("Soon"), "low": N_("Can wait")}
+FEASIBILITY = {"quick": N_("Quick win"), "means": N_("Feasible with means"),
+               "structural": N_("Structural, long term")}
+ACTION_STATUS = {"planned": N_("planned"), "in_progress": N_("in progress"), "done": N_("done"),
+                 "dropped": N_("dropped")}
+OPEN_ACTION = ("planned", "in_progress")
+# The effect asked when an action is closed (004:3248-3272).
+EFFECTS = {"better": N_("Better"), "unchanged": N_("Unchanged"), "worse": N_("Worse"),
+           "too_early": N_("Too early to say")}
+# How the steering group answered a signal without (or before) an action.
+SIGNAL_ANSWERS = {"acknowledged": N_("acknowledged"), "not_now": N_("not now")}
+
+
+def priority(urgency: str, feasibility: str) -> str:
+    """'priority' (with a schedule) or 'challenge' (long term), from urgency x feasibility."""
+    return "priority" if urgency != "low" and feasibility != "structural" else "challenge"
+
+
+def priority_rank(urgency: str, feasibility: str) -> tuple[int, int, int]:
+    """Sorts open actions: priorities first, then by urgency, then quick wins before structural."""
+    return (priority(urgency, feasibility) != "priority", list(URGENCY).index(urgency),
+            list(FEASIBILITY).index(feasibility))
+
+
+PRIORITY_NAMES = {"priority": N_("Priorities with a schedule"), "challenge": N_("Long-term challenges")}
+
 # What the audit trail records, as coordinators read it.
 AUDIT_ACTIONS = {
     "note_added": N_("added a note"),

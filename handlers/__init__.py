@@ -1,7 +1,7 @@
 """Telegram handlers: thin adapters from updates to the domain services.
 
 One module per side (employee, team_signal, joining, listener, casework, feedback, erasure,
-coordinator, steering, review), plus where everyone starts (gate, start), free text
+coordinator, steering, review, actions, news, report), plus where everyone starts (gate, start), free text
 (conversation) and what nobody took (fallbacks). Each has register(app); the order below is the order of matching.
 """
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from . import (
+    actions,
     casework,
     conversation,
     coordinator,
@@ -19,6 +20,8 @@ from . import (
     gate,
     joining,
     listener,
+    news,
+    report,
     review,
     start,
     steering,
@@ -37,6 +40,9 @@ def register_all(app: Application) -> None:
     coordinator.register(app)
     steering.register(app)
     review.register(app)
+    actions.register(app)
+    news.register(app)
+    report.register(app)
     casework.register(app)
     feedback.register(app)
     erasure.register(app)

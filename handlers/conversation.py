@@ -15,7 +15,7 @@ from bot.model import Request, Result
 from bot.requests import MAX_TEXT
 from bot.vocab import pseudonym
 
-from . import casework, coordinator, employee, feedback, joining, review
+from . import actions, casework, coordinator, employee, feedback, joining, news, review
 from .ui import Context, answer, buttons, data, origin, person, say, services, stale_button, tr
 
 
@@ -46,6 +46,9 @@ async def on_text(update: Update, context: Context) -> None:
     if kind == prompts.SUGGESTION:
         await review.on_suggestion_text(update, context, text, waiting.ref)
         return
+    if kind in _STEERING_ANSWERS:
+        await _STEERING_ANSWERS[kind](update, context, text, waiting)
+        return
     if len(text) > MAX_TEXT:
         await say(update, t("Your message is too long to pass on (at most {limit} characters). "
                             "Please split it into shorter messages. Nothing was sent.", limit=MAX_TEXT))
@@ -54,6 +57,20 @@ async def on_text(update: Update, context: Context) -> None:
         await employee.submit(update, context, first_message=text)
         return
     await relay(update, context, text)
+
+
+# What the steering group and the coordinators type for the follow-up: kept, never relayed.
+_STEERING_ANSWERS = {
+    prompts.ACTION: lambda update, context, text, waiting: actions.on_action_text(update, context, text,
+                                                                                  waiting.data or {}),
+    prompts.SIGNAL_REASON: lambda update, context, text, waiting: actions.on_reason_text(update, context, text,
+                                                                                         waiting.ref),
+    prompts.ACTION_NOTE: lambda update, context, text, waiting: actions.on_note_text(update, context, text,
+                                                                                     waiting.ref),
+    prompts.ACTION_DUE: lambda update, context, text, waiting: actions.on_due_text(update, context, text,
+                                                                                   waiting.ref),
+    prompts.NEWS: lambda update, context, text, waiting: news.on_news_text(update, context, text, waiting.ref),
+}
 
 
 async def relay(update: Update, context: Context, text: str) -> None:

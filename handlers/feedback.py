@@ -9,6 +9,7 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot import callbacks, prompts
 from bot.casework import MAX_COMMENT
 from bot.model import Result
+from bot.sender import inline_keyboard
 
 from .ui import Context, alert, answer, buttons, data, person, refusal, say, services, stale_button, tr
 
@@ -24,12 +25,21 @@ async def rate(update: Update, context: Context) -> None:
     if result is not Result.OK:
         await stale_button(update, context)
         return
-    await update.callback_query.edit_message_reply_markup(None)
+    await update.callback_query.edit_message_reply_markup(_without_stars(update))
     await services(context).prompts.wait_for(person(context), prompts.COMMENT, ref=ref)
     await say(update, t("Thank you. Would you like to add a comment (at most {limit} characters)? Write it "
                         "now. It is kept encrypted, never with your name or your conversation, and deleted with "
                         "the conversation's content.", limit=MAX_COMMENT),
               buttons([(t("No comment"), callbacks.NO_COMMENT(ref, "skip"))]))
+
+
+def _without_stars(update: Update):
+    """The closing message's buttons once rated: the stars go, the offer to hear the news stays."""
+    message = update.callback_query.message
+    rows = [[(b.text, b.callback_data) for b in row]
+            for row in (message.reply_markup.inline_keyboard if message and message.reply_markup else ())
+            if not any(callbacks.RATE.parse(b.callback_data) for b in row)]
+    return inline_keyboard(rows)
 
 
 async def no_comment(update: Update, context: Context) -> None:

@@ -25,7 +25,7 @@ async def digest_command(update: Update, context: Context) -> None:
     rendered = await digests.render(pub, t.lang)
     for number, part in enumerate(rendered.parts):
         last = number == len(rendered.parts) - 1
-        await say(update, part, buttons(*digests.buttons(t, pub.week)) if last else None, protect=True)
+        await say(update, part, buttons(*digests.buttons(t, pub)) if last else None, protect=True)
     if rendered.chart is not None:
         await update.effective_chat.send_photo(rendered.chart, caption=caption(pub, digests.words(t)),
                                                protect_content=True)
@@ -59,7 +59,7 @@ async def main(update: Update, context: Context) -> None:
     pub, newer = await _digest_of(update, context, week)
     if pub is not None:
         first = (await digests.render(pub, t.lang, newer=newer)).parts[0]
-        await answer(update, first, buttons(*digests.buttons(t, week)))
+        await answer(update, first, buttons(*digests.buttons(t, pub)))
 
 
 def register(app: Application) -> None:

@@ -72,6 +72,16 @@ async def alert(update: Update, context: Context, text: str) -> None:
             raise
 
 
+async def toast(update: Update, context: Context, text: str) -> None:
+    """A short note that fades on the pressed button, when the message itself changes nothing else."""
+    context.user_data["answered"] = update.callback_query.id
+    try:
+        await update.callback_query.answer(text)
+    except BadRequest as exc:
+        if "query is too old" not in str(exc).lower():
+            raise
+
+
 async def reply(update: Update, context: Context, text: str) -> None:
     """A refusal or short notice: a pop-up for a button press, a message for typed input."""
     if update.callback_query is not None:

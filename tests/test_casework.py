@@ -282,8 +282,10 @@ async def test_close_with_outcome_then_feedback(services, people, offline):
     closing = emma.last()
     assert "has closed the conversation" in closing.text
     assert services.core.charter.referral("complaint").contact("en") in closing.text
-    assert closing.button_data() == [f"fb:{ref}:{n}" for n in range(1, 6)]
+    # The stars, and hearing what changes thanks to the network, offered on the same message.
+    assert closing.button_data() == [f"fb:{ref}:{n}" for n in range(1, 6)] + ["nwe:1"]
     await emma.press(f"fb:{ref}:4", closing)
+    assert closing.button_data() == ["nwe:1"]  # rated: the stars go, the offer stays
     assert "add a comment" in emma.last().text
     await emma.send(COMMENT)
     assert "Thank you" in emma.last().text

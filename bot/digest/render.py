@@ -103,8 +103,9 @@ def _legend(t: Translator, pub: Published, texts: Sequence[str]) -> list[str]:
 
 
 def render_digest(pub: Published, words: Words, tz: ZoneInfo, *, newer: str | None = None,
-                  contact_hours: int = 24) -> str:
-    """The whole digest: what a steering member reads on a phone in a minute."""
+                  contact_hours: int = 24, extra: Sequence[str] = ()) -> str:
+    """The whole digest: what a steering member reads on a phone in a minute. `extra`: sections
+    of its own (the steering group's follow-up) before the network's health."""
     t = words.t
     head = [f"📊 {title(t, pub)}"]
     if newer:
@@ -129,6 +130,7 @@ def render_digest(pub: Published, words: Words, tz: ZoneInfo, *, newer: str | No
             sections.append(_themes(pub, words))
     if pub.counts_team_signals:
         sections.append(_team(pub, words))
+    sections.extend(extra)
     sections.append(network(pub, words))
     sections.append("\n".join(_legend(t, pub, sections)))
     return "\n\n".join(s for s in sections if s)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .. import callbacks, clock, routing
+from ..actions.followup import render_section
+from ..actions.tracker import ActionTracker
 from ..core import Core
 from ..i18n import Translator
 from ..model import Button, Payload, Person, Result, split_message
@@ -41,9 +43,10 @@ class Rendered:
 
 
 class SteeringDigests:
-    def __init__(self, core: Core, review: NetworkReview) -> None:
+    def __init__(self, core: Core, review: NetworkReview, follow_up: ActionTracker) -> None:
         self.core = core
         self.review = review
+        self.follow_up = follow_up
         self.settings = core.settings
 
     # The sweep ---------------------------------------------------------------------------------
@@ -79,6 +82,7 @@ class SteeringDigests:
                     separate=sorted(built.published["separate"]), published=built.published,
                     recipients=len(recipients)):
                 return False
+            await self.follow_up.record_signals(slot.week, built.published)
             for person_id in recipients:
                 await self._queue(person_id, pub, rendered[languages[person_id]])
             opened = None
@@ -92,7 +96,7 @@ class SteeringDigests:
         t = await self.core.translator(person_id)
         for number, part in enumerate(rendered.parts):
             last = number == len(rendered.parts) - 1
-            await self.core.outbox.enqueue(person_id, Payload(part, self.buttons(t, pub.week) if last else (),
+            await self.core.outbox.enqueue(person_id, Payload(part, self.buttons(t, pub) if last else (),
                                                               protect=True))
         if rendered.chart is not None:
             await self.core.outbox.enqueue(person_id, Payload(
@@ -100,8 +104,11 @@ class SteeringDigests:
                 photo=rendered.chart))
 
     @staticmethod
-    def buttons(t: Translator, week: str) -> tuple[tuple[Button, ...], ...]:
-        return (((t("How to read this"), callbacks.DIGEST_ABOUT(week)),),)
+    def buttons(t: Translator, pub: Published) -> tuple[tuple[Button, ...], ...]:
+        rows = [((t("How to read this"), callbacks.DIGEST_ABOUT(pub.week)),)]
+        if pub.signals:
+            rows.append(((t("Answer the signals"), callbacks.SIGNALS_OF(pub.week)),))
+        return tuple(rows)
 
     # Building ----------------------------------------------------------------------------------
 
@@ -121,7 +128,8 @@ class SteeringDigests:
         dims = dims_for(wins, departments, self.core.charter, kinds)
         extra = {"weeks": s.window_weeks, "late": late, "due": clock.iso(slot.at),
                  "windows": [[w.name, w.first_day.isoformat(), w.last_day.isoformat()] for w in wins],
-                 "separate": sorted(departments.separate), "health": await self.health()}
+                 "separate": sorted(departments.separate), "health": await self.health(),
+                 "actions": await self.follow_up.section(slot)}
         reported = await self.review.reported_before(slot.week)
         return await asyncio.to_thread(
             build, counts, label=slot.week, k=s.small_cell, dims=dims, departments=departments, previous=previous,
@@ -155,8 +163,9 @@ class SteeringDigests:
         return int(self.settings.contact_deadline.total_seconds() // 3600)
 
     def text(self, pub: Published, lang: str, *, newer: str | None = None) -> str:
-        return render_digest(pub, self.words(Translator(lang)), self.settings.timezone, newer=newer,
-                             contact_hours=self._hours())
+        words = self.words(Translator(lang))
+        return render_digest(pub, words, self.settings.timezone, newer=newer, contact_hours=self._hours(),
+                             extra=(render_section(pub, words),))
 
     def about(self, pub: Published, lang: str, *, newer: str | None = None) -> str:
         return render_about(pub, self.words(Translator(lang)), contact_hours=self._hours(), newer=newer)

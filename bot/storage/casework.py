@@ -135,12 +135,19 @@ class CaseworkRepository:
 
     # Feedback --------------------------------------------------------------------
 
-    async def add_rating(self, request_id: int, rating: int) -> bool:
-        """One rating per case; False when there is one already."""
+    async def add_rating(self, request_id: int, rating: int, day: str | None = None) -> bool:
+        """One rating per case; False when there is one already. (`day`: for demonstrations.)"""
         return 1 == await self.db.execute(
             "INSERT INTO feedback (request_id, rating, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-            (request_id, rating, clock.day()),
+            (request_id, rating, day or clock.day()),
         )
+
+    async def closed_cases(self, start: str, end: str) -> list[tuple[int, str]]:
+        """(request id, day closed) of the cases closed between two moments (demonstrations only)."""
+        rows = await self.db.fetchall(
+            "SELECT id, substr(closed_at, 1, 10) FROM requests WHERE state = 'closed' AND closed_at >= ?"
+            " AND closed_at < ? ORDER BY id", (start, end))
+        return [(r[0], r[1]) for r in rows]
 
     async def add_comment(self, request_id: int, comment: str) -> bool:
         """The rating's comment, once; False without a rating or with a comment already."""
@@ -221,11 +228,13 @@ class CaseworkRepository:
 
     async def drop_idle_people(self, cutoff: datetime) -> int:
         """People who are nothing more than a keyed hash and a chat id: no role, no membership,
-        no request, nothing to deliver, and first seen before the cutoff. Counted first: the
-        DELETE's own count would include what goes with them."""
+        no request, nothing they chose to hear about, nothing to deliver, and first seen before the
+        cutoff. (Someone who follows the network's news stays until they stop or use /forget.)
+        Counted first: the DELETE's own count would include what goes with them."""
         idle = ("created_at <= ?"
                 " AND id NOT IN (SELECT person_id FROM roles)"
                 " AND id NOT IN (SELECT person_id FROM members)"
+                " AND id NOT IN (SELECT person_id FROM subscriptions)"
                 " AND id NOT IN (SELECT requester_id FROM requests WHERE requester_id IS NOT NULL)"
                 " AND id NOT IN (SELECT person_id FROM outbox WHERE state = 'pending')")
         async with self.db.transaction():

@@ -145,3 +145,12 @@ class MemberRepository:
             "UPDATE members SET left_at = ?, paused_until = NULL, removed_by = ? WHERE id = ? AND left_at IS NULL",
             (clock.iso(clock.now()), removed_by, member_id),
         )
+
+    async def turnover(self, start: str, end: str) -> tuple[int, int]:
+        """Listeners who joined (and accepted the charter) and who left between two moments (UTC ISO,
+        start <= moment < end). A listener who came back counts from their latest joining."""
+        joined = await self.db.fetchval(
+            "SELECT COUNT(*) FROM members WHERE charter_accepted_at IS NOT NULL AND joined_at >= ? AND joined_at < ?",
+            (start, end))
+        left = await self.db.fetchval("SELECT COUNT(*) FROM members WHERE left_at >= ? AND left_at < ?", (start, end))
+        return joined, left

@@ -50,6 +50,13 @@ SEALED_COLUMNS = (
     SealedColumn("volunteers", "name", "person_id"),
     SealedColumn("digests", "published", "week"),
     SealedColumn("suggestions", "body"),
+    SealedColumn("signals", "reason"),
+    SealedColumn("actions", "title"),
+    SealedColumn("actions", "owner"),
+    SealedColumn("actions", "plan"),
+    SealedColumn("actions", "feedback"),
+    SealedColumn("action_updates", "note"),
+    SealedColumn("news", "body"),
 )
 
 

@@ -494,7 +494,7 @@ def test_real_bot_joins_asks_claims_and_relays(double, tmp_path):
 
         # What the bot set up on the way: commands per language, no webhook, only wanted updates.
         assert [c["command"] for c in double.get_my_commands(language_code="nl")] == [
-            "start", "urgent", "help", "language", "forget"]
+            "start", "urgent", "help", "language", "news", "forget"]
         listener_menu = double.get_my_commands({"type": "chat", "chat_id": listener.id})
         assert "cases" in [c["command"] for c in listener_menu]  # the listener's own menu
         assert double.allowed_updates == ["message", "edited_message", "callback_query", "my_chat_member"]

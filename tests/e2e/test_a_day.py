@@ -122,14 +122,15 @@ async def test_a_day_of_the_network_counted_message_by_message(emulator, bot_pro
     await sam.wait_for(re.compile("/start"))
 
     # Menus: the employee's for everyone in each language; the rest per person, in their language.
-    assert list(await _menu(emulator, token, None, "nl")) == ["start", "urgent", "help", "language", "forget"]
+    assert list(await _menu(emulator, token, None, "nl")) == ["start", "urgent", "help", "language", "news", "forget"]
     assert (await _menu(emulator, token, None, "fr"))["forget"] == "Effacer vos données"
     listener_nl = await _menu(emulator, token, anna.chat_id)
     assert {"cases", "note", "pause", "leave"} <= set(listener_nl) and "invite" not in listener_nl
     assert listener_nl["cases"] == "Je open gesprekken"
     assert (await _menu(emulator, token, bea.chat_id))["cases"] == "Vos conversations ouvertes"
     boss_menu = await _menu(emulator, token, boss.chat_id)
-    assert {"invite", "members", "team", "audit", "quality"} <= set(boss_menu) and "cases" not in boss_menu
+    assert {"invite", "members", "team", "audit", "quality", "actions"} <= set(boss_menu) and "cases" not in boss_menu
+    assert {"digest", "actions", "report"} <= set(await _menu(emulator, token, sam.chat_id))
 
     # Emma (Dutch) talks with Anna: each line arrives once; the author gets a reaction, not a message.
     ref = await _ask(emma, "Ik slaap slecht", "nl")

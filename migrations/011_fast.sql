@@ -1,4 +1,4 @@
--- Fast where it counts (issue 14).
+-- Schema 11: fast where it counts (issue 14).
 --
 -- The sweep looks only at requests with something due: each open request carries the moment
 -- the sweep next has to look at it (a reminder, the deadline, a check-in), set whenever the

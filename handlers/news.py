@@ -1,0 +1,212 @@
+""""You said, we did" on the phone: /news (follow the network's news or stop, the latest message,
+and for coordinators and steering members: write one, and approve someone else's), the draft's
+preview with or without the use figures, the second person's decision, and following the news
+from a message that must stay as it is (the end of a conversation, a news message itself)."""
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot import callbacks, prompts
+from bot.actions.news import MAX_NEWS, may_write
+from bot.model import Result
+from bot.sender import inline_keyboard
+
+from .ui import Context, alert, answer, buttons, data, origin, person, reply, say, services, stale_button, toast, tr
+
+
+def follow_button(t, follows: bool) -> tuple[str, str]:
+    return ((t("✓ I hear what changes (tap to stop)"), callbacks.NEWS_FOLLOW("0")) if follows
+            else (t("Tell me what changes thanks to the network"), callbacks.NEWS_FOLLOW("1")))
+
+
+async def news_command(update: Update, context: Context) -> None:
+    t, who = tr(context), person(context)
+    follows, mine, waiting, latest = await services(context).news.overview(who)
+    parts = [t("The network's news: what the steering group and the network did with what colleagues raised "
+               "(“you said, we did”), and calls for new listeners. Only the bot knows who follows it.")]
+    if latest is not None:
+        parts.append(t("The latest, from {day}:", day=t.day(latest.published_at)) + "\n\n"
+                     + await services(context).news.render(t, latest))
+    rows = [[follow_button(t, follows)]]
+    if may_write(who):
+        rows.append([(t("Write a “you said, we did”"), callbacks.NEWS_DRAFT())])
+        for item in waiting:
+            rows.append([(t("To approve: draft of {day}", day=t.day(item.created_at)), callbacks.NEWS_SHOW(item.id))])
+        for item in mine:
+            rows.append([(t("Your draft of {day}", day=t.day(item.created_at)), callbacks.NEWS_SHOW(item.id))])
+    await say(update, "\n\n".join(parts), buttons(*rows))
+
+
+async def follow(update: Update, context: Context) -> None:
+    """Follow the news, or stop, from any message that offers it: only that button changes."""
+    t = tr(context)
+    (wanted,) = callbacks.NEWS_FOLLOW.parse(data(update))
+    await services(context).membership.follow_news(person(context), wanted == "1")
+    message = update.callback_query.message
+    rows = []
+    for row in (message.reply_markup.inline_keyboard if message and message.reply_markup else ()):
+        if any(callbacks.NEWS_FOLLOW.parse(b.callback_data) for b in row):
+            rows.append([follow_button(t, wanted == "1")])
+        else:
+            rows.append([(b.text, b.callback_data) for b in row])
+    await update.callback_query.edit_message_reply_markup(inline_keyboard(rows))
+    await toast(update, context, t("You will hear here what changes thanks to the network. Stop at any time with "
+                                   "/news.") if wanted == "1" else t("You no longer hear about the network's news."))
+
+
+# Writing --------------------------------------------------------------------------------------------
+
+async def ask_text(update: Update, context: Context, action_id: int | None = None) -> None:
+    t, who = tr(context), person(context)
+    if not may_write(who):
+        await reply(update, context, t("This is for the coordinators and the steering group."))
+        return
+    await services(context).prompts.wait_for(who, prompts.NEWS, ref=None if action_id is None else str(action_id))
+    await say(update, t("Your “you said, we did”, in at most {limit} characters: what colleagues raised, and what "
+                        "was done about it. It goes to every listener and to the employees who follow the network's "
+                        "news, once a second person approves it.\n\nWrite nothing that points at a person: no "
+                        "names, no department small enough to guess who, nothing a colleague told a listener.",
+                        limit=MAX_NEWS))
+
+
+async def draft_button(update: Update, context: Context) -> None:
+    await ask_text(update, context)
+
+
+async def tell_button(update: Update, context: Context) -> None:
+    (action_id,) = callbacks.ACTION_TELL.parse(data(update))
+    await ask_text(update, context, action_id)
+
+
+def _draft_rows(t, news) -> list:
+    figures = ((t("✓ With the network's figures"), callbacks.NEWS_FIGURES(news.id, "0")) if news.figures
+               else (t("Add the network's figures"), callbacks.NEWS_FIGURES(news.id, "1")))
+    return [[figures], [(t("Ask a second person to approve"), callbacks.NEWS_SUBMIT(news.id, "send"))],
+            [(t("Delete it"), callbacks.NEWS_SUBMIT(news.id, "drop"))]]
+
+
+async def _preview(t, context: Context, news_id: int, flagged=()) -> tuple[str, InlineKeyboardMarkup | None]:
+    result, news, text = await services(context).news.view(person(context), news_id)
+    if result is not Result.OK:
+        return "", None
+    lines = [t("Your draft, as the listeners and employees will read it:"), text]
+    if flagged or news.flagged:
+        found = ", ".join(f"“{w}”" for w in flagged) or "…"
+        lines.append(t("⚠ This may point at a person: it contains {found}. Write it again with /news, or ask for "
+                       "approval anyway (the second person sees this warning).", found=found))
+    return "\n\n".join(lines), buttons(*_draft_rows(t, news))
+
+
+async def on_news_text(update: Update, context: Context, text: str, ref: str | None) -> None:
+    t, who = tr(context), person(context)
+    action_id = int(ref) if ref and ref.isdigit() else None
+    drafted = await services(context).news.draft(who, text, action_id, origin())
+    if drafted.result is Result.TOO_LONG:
+        await say(update, t("That is longer than {limit} characters. Please write it shorter; nothing was kept.",
+                            limit=MAX_NEWS))
+        return
+    if drafted.result is Result.EMPTY:
+        await say(update, t("That was empty, so nothing was saved."))
+        return
+    await services(context).prompts.clear(who, prompts.NEWS)
+    if drafted.result is not Result.OK:
+        await say(update, t("This is for the coordinators and the steering group."))
+        return
+    preview, markup = await _preview(t, context, drafted.news_id, drafted.flagged)
+    await say(update, preview, markup)
+
+
+async def figures(update: Update, context: Context) -> None:
+    t = tr(context)
+    news_id, wanted = callbacks.NEWS_FIGURES.parse(data(update))
+    result = await services(context).news.set_figures(person(context), news_id, wanted == "1")
+    if result is not Result.OK:
+        await _stale(update, context, result)
+        return
+    preview, markup = await _preview(t, context, news_id)
+    await answer(update, preview, markup)
+
+
+async def _stale(update: Update, context: Context, result: Result) -> None:
+    t = tr(context)
+    if result is Result.ALREADY:
+        await alert(update, context, t("This draft was sent on already, so nothing was changed."))
+    elif result is Result.NOT_ALLOWED:
+        await alert(update, context, t("This is for the coordinators and the steering group."))
+    else:
+        await stale_button(update, context)
+
+
+async def submit(update: Update, context: Context) -> None:
+    t = tr(context)
+    news_id, choice = callbacks.NEWS_SUBMIT.parse(data(update))
+    desk = services(context).news
+    if choice == "drop":
+        result = await desk.drop(person(context), news_id)
+        if result is not Result.OK:
+            await _stale(update, context, result)
+            return
+        await answer(update, t("The draft is deleted."))
+        return
+    result, asked = await desk.submit(person(context), news_id)
+    if result is Result.LAST:
+        await alert(update, context, t("A second person must approve it, and there is no other coordinator or "
+                                       "steering member yet. The draft is kept."))
+        return
+    if result is not Result.OK:
+        await _stale(update, context, result)
+        return
+    _, _, text = await desk.view(person(context), news_id)
+    await answer(update, t("Sent to {n} people who may approve it; the first to answer decides. You will be told.",
+                           n=asked) + "\n\n" + text)
+
+
+# The second person ----------------------------------------------------------------------------------
+
+async def show(update: Update, context: Context) -> None:
+    """A draft from /news: its author's preview, or the approval question for someone else."""
+    t, who = tr(context), person(context)
+    (news_id,) = callbacks.NEWS_SHOW.parse(data(update))
+    desk = services(context).news
+    result, news, _ = await desk.view(who, news_id)
+    if result is not Result.OK:
+        await _stale(update, context, result)
+        return
+    if news.author == who.id and news.state == "draft":
+        preview, markup = await _preview(t, context, news_id)
+        await answer(update, preview, markup)
+    elif news.author != who.id and news.state == "pending":
+        await answer(update, await desk.approval_text(t, news, len(await desk.audience())),
+                     buttons(*desk.approval_buttons(t, news.id)))
+    else:
+        await alert(update, context, t("This message was decided on already."))
+
+
+async def decide(update: Update, context: Context) -> None:
+    t = tr(context)
+    news_id, choice = callbacks.NEWS_DECIDE.parse(data(update))
+    decided = await services(context).news.decide(person(context), news_id, choice == "ok")
+    if decided.result is Result.OK:
+        await answer(update, t("Published: it went to {n} people.", n=decided.recipients) if choice == "ok"
+                     else t("You sent it back. Its author has been told; the text is deleted."))
+    elif decided.result is Result.ALREADY:
+        await answer(update, t("Someone decided on this message already, so nothing was changed."))
+    elif decided.result is Result.NOT_ALLOWED:
+        await alert(update, context, t("A second person must approve it: not its author."))
+    else:
+        await stale_button(update, context)
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("news", news_command))
+    app.add_handler(CallbackQueryHandler(follow, pattern=callbacks.NEWS_FOLLOW.pattern))
+    app.add_handler(CallbackQueryHandler(draft_button, pattern=callbacks.NEWS_DRAFT.pattern))
+    app.add_handler(CallbackQueryHandler(tell_button, pattern=callbacks.ACTION_TELL.pattern))
+    app.add_handler(CallbackQueryHandler(figures, pattern=callbacks.NEWS_FIGURES.pattern))
+    app.add_handler(CallbackQueryHandler(submit, pattern=callbacks.NEWS_SUBMIT.pattern))
+    app.add_handler(CallbackQueryHandler(show, pattern=callbacks.NEWS_SHOW.pattern))
+    app.add_handler(CallbackQueryHandler(decide, pattern=callbacks.NEWS_DECIDE.pattern))
+
+
+__all__ = ["register", "on_news_text", "follow_button"]

@@ -1,0 +1,26 @@
+"""/report: the latest quarterly table for a steering member, as text and one chart, protected
+from forwarding like the digest. The annual report and the PDF are `waakzaam report`."""
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler
+
+from bot.model import Result
+
+from .ui import Context, person, say, services, tr
+
+
+async def report_command(update: Update, context: Context) -> None:
+    t = tr(context)
+    result, table = await services(context).quarterly.latest(person(context))
+    if result is Result.NOT_ALLOWED:
+        await say(update, t("This is for the steering group."))
+        return
+    for part in table.parts:
+        await say(update, part, protect=True)
+    if table.chart is not None:
+        await update.effective_chat.send_photo(table.chart, caption=table.caption, protect_content=True)
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("report", report_command))

@@ -1,0 +1,109 @@
+"""Steps the steering group's tests share: people with roles, a history of cases, and digests in
+which the network reported a signal, all made the way the bot makes them (sweeps, the review,
+buttons)."""
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+from bot.digest.schedule import latest_slot, windows
+from digest_cases import Case, insert
+from flows import invite_code, join_as_member
+
+T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)        # Monday 09:00 in Brussels: after that week's slot
+SLOT_W46 = datetime(2026, 11, 9, 7, 30, tzinfo=UTC)  # Monday 9 November, 08:30 in Brussels
+SLOT_W47 = SLOT_W46 + timedelta(weeks=1)
+
+
+async def steering(services, people, user_id=800, name="Sofie", language="en"):
+    member = people(user_id, name, language)
+    await member.send(f"/start {await invite_code(services, 'steering')}")
+    await member.send(name)
+    return member
+
+
+async def coordinator(services, people, user_id=900, name="Boss"):
+    boss = people(user_id, name)
+    await boss.send(f"/start {await invite_code(services, 'coordinator')}")
+    await boss.send(name)
+    return boss
+
+
+async def listeners(services, people, names=("Anna", "Bert", "Chris"), first_id=200):
+    found = [people(first_id + i, name) for i, name in enumerate(names)]
+    for listener, gender in zip(found, ("woman", "man", "woman", "man")):
+        await join_as_member(services, listener, listener.user["first_name"], gender=gender)
+    return found
+
+
+def end_of_window(services, when: datetime) -> datetime:
+    s = services.settings
+    return windows(latest_slot(when, s.digest_weekday, s.digest_time, s.timezone), s.timezone, 13, 4)[0].end
+
+
+async def history(services, end: datetime, *, seed: int = 5) -> None:
+    """About forty past cases; Production x workload recurs across different colleagues."""
+    rng = random.Random(seed)
+    core = services.core
+    ids = {i: (await core.people.ensure(5_000_000 + i, 5_000_000 + i, "en")).id for i in range(40)}
+    cases = [Case(age=rng.randrange(12), dep="Production", themes=("workload",), level="team", requester=i,
+                  outcome="listened", wait=rng.randrange(30, 400)) for i in range(9)]
+    cases += [Case(age=rng.randrange(50), dep=rng.choice(("Production", "Logistics", "Office", None)),
+                   themes=(rng.choice(("stress", "conflict_colleague_mgr", "workload")),),
+                   level=rng.choice(("individual", "team")), requester=10 + i % 25,
+                   outcome=rng.choice(("listened", "referred")), wait=rng.randrange(20, 1500),
+                   referrals=("psychologist",) if i % 3 == 0 else ()) for i in range(32)]
+    await insert(core, cases, end, ids)
+
+
+async def sweep(services):
+    made = await services.digests.sweep()
+    await services.sender.flush()
+    return made
+
+
+async def digest_with_a_signal(services, people, clock):
+    """W46: the digest opens the review; the listeners report Production x workload; W47: the
+    digest publishes it. Returns the steering member, the coordinator and the listeners."""
+    boss = await coordinator(services, people)
+    team = await listeners(services, people)
+    sofie = await steering(services, people)
+    await history(services, end_of_window(services, SLOT_W46))
+    await sweep(services)  # the first sweep notes when the bot started
+    clock.move_to(SLOT_W46)
+    assert await sweep(services) == "2026-W46"
+    table = team[0].last()
+    first = next(d for d in table.button_data() if d.startswith("rvc:"))
+    candidate = int(first.split(":")[1])
+    for person in team:
+        await person.press(first, person.last())
+        await person.press(f"rvv:{candidate}:y", person.last())
+    clock.move_to(SLOT_W47)
+    assert await sweep(services) == "2026-W47"
+    return sofie, boss, team
+
+
+def last_digest(user):
+    return next(m for m in reversed(user.inbox()) if m.text.startswith("📊"))
+
+
+async def open_action(user, *, title="Plan the peak weeks with the team leads", owner="production manager",
+                      urgency="awu:high", feasibility="awf:quick", due="awd:3", plan=None, feedback=None):
+    """Answers the new-action wizard's questions (after "Open an action" was pressed)."""
+    await user.send(title)
+    await user.send(owner)
+    await user.press(urgency)
+    await user.press(feasibility)
+    if due.startswith("awd:"):
+        await user.press(due)
+    else:
+        await user.send(due)
+    if plan is None:
+        await user.press("aws")
+    else:
+        await user.send(plan)
+    if feedback is None:
+        await user.press("aws")
+    else:
+        await user.send(feedback)
+    await user.press("awk:save")
