@@ -16,7 +16,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot import periods
@@ -72,10 +72,12 @@ def _cells(doc) -> list[str]:
     for section in doc.sections:
         for block in section.blocks:
             if isinstance(block, Table) and block.numeric and section.title != "The contact promise":
+                # a signal's window is named, and a signal over 12 months says so rather than count
+                skip = {i for i, head in enumerate(block.head) if head == "Window"}
                 for row in block.rows:
                     if row[0] in ("Listeners", "Requests per listener") or section.title == "Feedback from colleagues":
                         continue
-                    found += [c for c in row[1:] if c]
+                    found += [c for i, c in enumerate(row) if i and c and i not in skip and c != "12 months"]
     return found
 
 
@@ -128,6 +130,9 @@ def test_property_a_year_report_shows_nothing_below_k_and_nothing_can_be_worked_
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(histories(25))
+# found by CI: a reported signal puts its window's name in a table of numbers
+@example((3, [Case(age=0, dep="Production", themes=("workload",), level="individual", outcome="listened")] * 3,
+          [(dg.OTHER, "workload", "recent")]))
 def test_property_a_quarterly_table_shows_nothing_below_k_and_nothing_can_be_worked_out(history):
     k, timeline, reported = history
     windows = _windows("2025-Q3")
