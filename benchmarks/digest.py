@@ -33,9 +33,12 @@ OUTCOMES = ("listened", "referred", "signposted", "no_reply", "withdrawn")
 
 
 async def fill(core, cases: int, end, rng: random.Random) -> None:
-    """Bulk rows straight into the tables (the repository's one-case insert is for demos)."""
+    """Bulk rows straight into the tables (the repository's one-case insert is for demos). Cases
+    closed longer ago than the retention period are as the nightly retention left them (their
+    content erased), as in a network's own database: a bot started on it has no backlog to erase."""
     span = timedelta(days=3650).total_seconds()
     departments = core.settings.departments + (None,)
+    retention = core.settings.retention
     async with core.db.transaction():
         for start in range(0, cases, 20000):
             requests, themes, referrals = [], [], []
@@ -43,19 +46,21 @@ async def fill(core, cases: int, end, rng: random.Random) -> None:
                 created = end - timedelta(seconds=rng.random() * span)
                 contacted = created + timedelta(minutes=rng.lognormvariate(5.2, 0.9))
                 outcome = rng.choice(OUTCOMES)
+                closed = contacted + timedelta(days=3)
+                erased = clock.day(closed + retention) if closed + retention < end else None
                 requests.append((i, f"B{i:09d}", clock.iso(created), clock.iso(created + timedelta(hours=24)),
-                                 clock.iso(contacted), clock.iso(contacted + timedelta(days=3)),
+                                 clock.iso(contacted), clock.iso(closed),
                                  rng.choice(departments), outcome, rng.choice(("individual", "team", "organisation")),
-                                 int(rng.random() < 0.03)))
+                                 int(rng.random() < 0.03), erased))
                 for theme in rng.sample(THEMES, rng.choice((1, 1, 2))):
                     themes.append((i, theme))
                 if outcome == "referred":
                     referrals.append((i, rng.choice(("psychologist", "company_doctor")), 1, clock.day(created)))
-            await core.db.conn.executemany(
+            await core.db.executemany(
                 "INSERT INTO requests (id, ref, state, created_at, deadline_at, contacted_at, closed_at, department,"
-                " outcome, level, urgent) VALUES (?, ?, 'closed', ?, ?, ?, ?, ?, ?, ?, ?)", requests)
-            await core.db.conn.executemany("INSERT INTO case_themes (request_id, theme) VALUES (?, ?)", themes)
-            await core.db.conn.executemany(
+                " outcome, level, urgent, content_erased_at) VALUES (?, ?, 'closed', ?, ?, ?, ?, ?, ?, ?, ?, ?)", requests)
+            await core.db.executemany("INSERT INTO case_themes (request_id, theme) VALUES (?, ?)", themes)
+            await core.db.executemany(
                 "INSERT INTO case_referrals (request_id, kind, consent, created_at) VALUES (?, ?, ?, ?)", referrals)
 
 

@@ -42,7 +42,7 @@ async def main(messages: int) -> None:
         for i in range(messages):
             await (emma if i % 2 else anna).send(f"message number {i}")
         elapsed = time.perf_counter() - started
-        delivered = await services.core.db.fetchval("SELECT COUNT(*) FROM messages WHERE delivered_at IS NOT NULL")
+        delivered = await services.core.db.fetchval("SELECT COUNT(*) FROM messages WHERE delivered = 1")
         await app.shutdown()
         await app.post_shutdown(app)
     print(f"relayed {messages} messages in {elapsed:.2f} s: {messages / elapsed:.0f} msg/s, "

@@ -93,8 +93,8 @@ async def _drain_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
     await _flush(context)
 
 
-async def _flush(context: ContextTypes.DEFAULT_TYPE) -> None:
-    if sent := await services(context).sender.flush():
+async def _flush(context: ContextTypes.DEFAULT_TYPE, *, only_if_queued: bool = False) -> None:
+    if sent := await services(context).sender.flush(only_if_queued=only_if_queued):
         log.info("outbox: %d delivered", sent)
 
 
@@ -140,9 +140,11 @@ async def _post_shutdown(app: Application) -> None:
 
 
 async def _drain_after(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """After every update, deliver what it queued right away rather than at the next tick."""
+    """After every update, deliver what it queued right away rather than at the next tick (once:
+    when a handler delivered already, as a relay does to show whether it arrived, or the update
+    queued nothing, the outbox is not looked at again)."""
     if "services" in context.application.bot_data:
-        await _flush(context)
+        await _flush(context, only_if_queued=True)
 
 
 __all__ = ["build_application"]

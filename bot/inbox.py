@@ -95,21 +95,24 @@ class Inbox:
     # Handling -------------------------------------------------------------------------
 
     async def handle_pending(self) -> int:
-        """Handle every stored update that is due, oldest first; returns how many."""
+        """Handle every stored update that is due, oldest first; returns how many. An update
+        handled without trouble is marked done in the same commit that takes the next one."""
         handled = 0
         async with self._one_at_a_time:
-            while (received := await self.store.next_pending()) is not None:
-                await self._handle(received)
+            finished: int | None = None
+            while (received := await self.store.take_next(finished)) is not None:
+                finished = await self._handle(received)
                 handled += 1
         return handled
 
-    async def _handle(self, received: Received) -> None:
+    async def _handle(self, received: Received) -> int | None:
+        """Handle one update (its attempt is counted already); returns its inbox row when it
+        went well and is still to be marked done, None when its end was recorded here."""
         update = Update.de_json(json.loads(received.payload), self.app.bot)
         if received.attempts >= MAX_ATTEMPTS:  # it failed the process itself before: stop here
             await self.store.done(received.id, "failed")
             await self._tell_truth(update, received.id)
-            return
-        await self.store.begin(received.id)
+            return None
         handling = Handling(received.id)
         token = current.set(handling)
         started = time.monotonic()
@@ -122,8 +125,8 @@ class Inbox:
                       (time.monotonic() - started) * 1000,
                       "" if handling.error is None else f", failed ({handling.error.__class__.__name__})")
         if handling.error is None:
-            await self.store.done(received.id)
-        elif may_pass(handling.error) and received.attempts + 1 < MAX_ATTEMPTS:
+            return received.id
+        if may_pass(handling.error) and received.attempts + 1 < MAX_ATTEMPTS:
             log.info("update #%d: failed (%s); tried again later", received.id, handling.error.__class__.__name__)
             await self.store.retry_later(received.id, RETRY_DELAYS[min(received.attempts, len(RETRY_DELAYS) - 1)])
         else:
@@ -131,6 +134,7 @@ class Inbox:
                         received.attempts + 1, handling.error.__class__.__name__)
             await self.store.done(received.id, "failed")
             await self._tell_truth(update, received.id)
+        return None
 
     async def _tell_truth(self, update: Update, inbox_id: int) -> None:
         """After the last attempt: say whether what the person sent was kept."""

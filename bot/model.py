@@ -146,12 +146,34 @@ class Request:
 
 
 @dataclass(frozen=True)
+class Parties:
+    """A request and the two people who talk in it: what a relay needs, read in one query."""
+
+    request: Request
+    listener: int | None            # the person id of the listener who holds it
+    listener_name: str | None       # as colleagues see them
+    languages: dict[int, str] = field(default_factory=dict)  # person id -> the language they speak
+
+    def language(self, person_id: int) -> str:
+        return self.languages.get(person_id, "en")
+
+
+@dataclass(frozen=True)
 class Offer:
     id: int
     request_id: int
     member_id: int
     state: str
     outbox_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Retracted:
+    """An offer closed because its request was taken or withdrawn, with whom its message went to."""
+
+    offer: Offer
+    person_id: int
+    language: str
 
 
 Button = tuple[str, str]  # (label, callback data)

@@ -5,7 +5,7 @@ outbox in the same transaction as the change, so nothing is lost in between.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -127,14 +127,16 @@ class RequestDesk:
             await self.alert_coordinators(request, urgent=True, reached=offered if request.unclaimed else 1)
         return Opened(request, offered)
 
-    async def offer_to_members(self, request: Request, *, widened: bool = False, remind: bool = False) -> int:
+    async def offer_to_members(self, request: Request, *, widened: bool = False, remind: bool = False,
+                               members: list[Member] | None = None) -> int:
         """Offer the request to eligible members who have not had it (or had it taken from them).
 
         With remind, members whose offer is still open get it again, at the top of their chat.
+        `members`: the active members, when the caller read them already.
         """
         core = self.core
         members = routing.eligible(
-            await core.members.active(), request, clock.now(),
+            members if members is not None else await core.members.active(), request, clock.now(),
             network_cap=core.settings.max_open_cases, tz=core.settings.timezone, widened=widened,
             excluded=await core.requests.excluded(request.id),
         )
@@ -250,21 +252,16 @@ class RequestDesk:
 
     async def _retract_offers(self, request: Request, state: str, keep: int | None = None) -> None:
         """Open offers are closed and their messages updated, so no one acts on them."""
-        core = self.core
-        for offer in await core.requests.offers(request.id, "open"):
-            if offer.member_id == keep:
+        for closed in await self.core.requests.retract_offers(request.id, state, keep):
+            if closed.offer.outbox_id is None:
                 continue
-            await core.requests.set_offer_state(offer.id, state)
-            if offer.outbox_id is None:
-                continue
-            member = await core.members.get(offer.member_id)
-            t = await self.core.translator(member.person_id)
+            t = Translator(closed.language)
             text = (
                 t("Request {ref} has been taken by another listener. Thank you.", ref=request.ref)
                 if state == "taken"
                 else t("Request {ref} was withdrawn by the colleague.", ref=request.ref)
             )
-            await core.outbox.replace_or_edit(offer.outbox_id, member.person_id, Payload(text))
+            await self.core.outbox.replace_or_edit(closed.offer.outbox_id, closed.person_id, Payload(text))
 
     # Claiming -----------------------------------------------------------------
 
@@ -306,6 +303,7 @@ class RequestDesk:
                     name=member.display_name,
                     ref=request.ref,
                 ),
+                sending=True,  # it goes with the drain after this transaction, as the relays above do
             )
         return Result.OK, request
 
@@ -415,13 +413,13 @@ class RequestDesk:
                 await core.outbox.replace_or_edit(offer.outbox_id, member.person_id, Payload(text))
         return len(offers)
 
-    async def offer_waiting_requests(self) -> int:
+    async def offer_waiting_requests(self, members: list[Member] | None = None) -> int:
         """Offer every request still waiting to whoever fits and is free now (after a pause)."""
         count = 0
-        for request_id in await self.core.requests.open_ids():
-            request = await self.core.requests.get(request_id)
-            if request is not None and request.unclaimed:
-                count += await self.offer_to_members(request, widened=request.widened)
+        if members is None:
+            members = await self.core.members.active()
+        for request in await self.core.requests.unclaimed():
+            count += await self.offer_to_members(request, widened=request.widened, members=members)
         return count
 
     async def leave(self, person: Person, removed_by: int | None = None) -> int | None:
@@ -469,17 +467,11 @@ class RequestDesk:
     async def undelivered(self, person: Person, request: Request) -> bool:
         """Is any message this person wrote in the conversation still on its way?"""
         author = "requester" if request.requester_id == person.id else "member"
-        return bool(await self.core.conversations.undelivered(request.id, author))
+        return await self.core.conversations.any_undelivered(request.id, author)
 
     async def conversations_of(self, person: Person) -> list[Request]:
         """Open requests this person is a party to: their own, and the cases they hold."""
-        found = []
-        if own := await self.core.requests.open_for_requester(person.id):
-            found.append(own)
-        member = await self.core.members.by_person(person.id)
-        if member is not None:
-            found.extend(await self.core.requests.open_for_member(member.id))
-        return found
+        return await self.core.requests.open_of_person(person.id)
 
     async def last_words(self, person: Person, request: Request) -> Message | None:
         """The other side's latest message: what a listener recognises a conversation by."""
@@ -507,6 +499,10 @@ class RequestDesk:
         the message it stored the first time and relays nothing twice. `written`: the author's
         own message in their chat, which gets a reaction once the other side has the text (and
         meanwhile, while nobody holds the request, one that says it is kept).
+
+        One transaction: the request and both people are read in one query, and the message,
+        its delivery and the reaction are written together, marked in flight, since they go
+        out right after it.
         """
         core = self.core
         async with core.db.transaction():
@@ -514,30 +510,31 @@ class RequestDesk:
                 request = await core.requests.get(done.request_id)
                 waiting = done.author == "requester" and request.member_id is None
                 return (Result.PENDING if waiting else Result.OK), request
-            request = await core.requests.get(request_id)
-            if request is None:
+            parties = await core.requests.parties(request_id)
+            if parties is None:
                 return Result.NOT_FOUND, None
-            member = await core.members.get(request.member_id) if request.member_id else None
+            request = parties.request
             if request.requester_id == person.id:
                 if not request.is_open:
                     return Result.CLOSED, request
                 message_id = await core.conversations.add(request.id, "requester", text, origin, written)
-                if member is None:
+                if parties.listener is None:
                     await self._react(person.id, written, KEPT)
                     return Result.PENDING, request
-                t = await self.core.translator(member.person_id)
-                await self._relay_to(member.person_id, t, pseudonym(t, request.ref), request, message_id, text,
+                t = Translator(parties.language(parties.listener))
+                await self._relay_to(parties.listener, t, pseudonym(t, request.ref), request, message_id, text,
                                      author=(person.id, written))
                 return Result.OK, request
-            if member is not None and member.person_id == person.id:
+            if parties.listener is not None and parties.listener == person.id:
                 if not request.is_open:
                     return Result.CLOSED, request
                 message_id = await core.conversations.add(request.id, "member", text, origin, written)
-                await core.requests.mark_contacted(request.id)
-                t = await self.core.translator(request.requester_id)
-                await self._relay_to(request.requester_id, t, member.display_name, request, message_id, text,
+                if request.state == "claimed" and await core.requests.mark_contacted(request.id):
+                    request = replace(request, state="contacted", contacted_at=clock.now())
+                t = Translator(parties.language(request.requester_id))
+                await self._relay_to(request.requester_id, t, parties.listener_name, request, message_id, text,
                                      author=(person.id, written))
-                return Result.OK, await core.requests.get(request.id)
+                return Result.OK, request
             return Result.NOT_FOUND, None
 
     async def _relay_to(
@@ -561,9 +558,12 @@ class RequestDesk:
             await self._react(*author, DELIVERED, after=relayed)
 
     async def _react(self, person_id: int, message: int | None, emoji: str, after: int | None = None) -> None:
+        """A reaction on the person's own message. It goes out with the drain right after this
+        transaction (after `after`, when given), so it is marked in flight already: a crash
+        before it went shows it as a possible repeat, which a reaction shrugs off."""
         if message is not None:
             await self.core.outbox.enqueue(person_id, Payload("", reaction=emoji, react_to=message),
-                                           kind="reaction", after=after)
+                                           kind="reaction", after=after, sending=True)
 
     async def _author_of(self, message_id: int) -> tuple[int | None, Request | None]:
         message = await self.core.conversations.get(message_id)
@@ -597,6 +597,8 @@ class RequestDesk:
     async def reachable_again(self, person: Person) -> int:
         """Someone who had blocked the bot writes again: what was kept for them goes out now,
         and each author is told. Returns how many messages were requeued."""
+        if not await self.core.outbox.has_blocked(person.id):
+            return 0  # the everyday case, read without a transaction
         async with self.core.db.transaction():
             message_ids = await self.core.outbox.requeue_blocked(person.id)
             told: set[int] = set()

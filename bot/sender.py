@@ -17,6 +17,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from telegram import Bot, BotCommand, BotCommandScopeChat, InlineKeyboardButton, InlineKeyboardMarkup
@@ -60,24 +61,53 @@ class Sender:
         self.menus = menus
         self.casework = casework
         self._lock = asyncio.Lock()
+        self._looked_at = -1  # the outbox's `queued` count when a flush last looked
 
-    async def flush(self) -> int:
-        """Send everything due now; returns how many went out."""
+    async def flush(self, *, only_if_queued: bool = False) -> int:
+        """Send everything due now; returns how many went out. only_if_queued: do not even look
+        when nothing was queued since the last flush looked (the drain after each update)."""
+        outbox = self.core.outbox
+        if only_if_queued and outbox.queued == self._looked_at:
+            return 0
         sent = 0
         async with self._lock:
-            # Every row leaves the due set (sent, finished, or retried later), so this ends.
-            while batch := await self.core.outbox.due():
-                for delivery in batch:
-                    sent += await self._deliver(delivery)
+            while True:
+                self._looked_at = queued = outbox.queued
+                due = await outbox.due()
+                # What went out is recorded once per batch, in one commit (`record_sent`), whatever
+                # happens meanwhile: a delivery left in flight here would go again unmarked.
+                went: list[tuple[Delivery, int | None]] = []
+                sent_ids: set[int] = set()
+                waiting = tried = False
+                try:
+                    for delivery in due.deliveries:
+                        if not delivery.after_sent and delivery.after_id not in sent_ids:
+                            waiting = True  # what it waits for did not go (yet): the next batch decides
+                            continue
+                        tried = True
+                        result = await self._deliver(delivery)
+                        if result is not None:
+                            went.append((delivery, result.message_id))
+                            sent_ids.add(delivery.id)
+                            sent += result.counts
+                finally:
+                    await outbox.record_sent(went)
+                # Done when nothing was due, or only deliveries waiting for others that did not go,
+                # or when this batch held all that was due and nothing was queued meanwhile (a
+                # rewrite of a delivery in flight queues an edit).
+                if not tried or (not due.more and not waiting and outbox.queued == queued):
+                    break
         return sent
 
-    async def _deliver(self, delivery: Delivery) -> int:
+    async def _deliver(self, delivery: Delivery) -> "_Sent | None":
+        """Send one delivery; what Telegram took is returned, to be recorded with its batch.
+        Anything else (a refusal, a retry, a cancellation) is recorded here and then."""
         outbox = self.core.outbox
-        chat_id = await self.core.people.chat_id(delivery.person_id)
+        chat_id = delivery.chat_id
         if chat_id is None or not await self._still_current(delivery):
             await outbox.finish(delivery.id, "cancelled")
             log.debug("outbox %s: cancelled (no longer current)", delivery.id)
-            return 0
+            return None
         payload = delivery.payload
         text = payload.text
         if delivery.possible_repeat:
@@ -113,42 +143,40 @@ class Sender:
         except RetryAfter as exc:
             await outbox.retry_later(delivery.id, _as_delta(exc.retry_after))
             log.info("outbox %s: Telegram asks to wait %s s", delivery.id, exc.retry_after)
-            return 0
+            return None
         except Forbidden:
             # The person blocked the bot or deleted their account: stop until they write again.
             log.warning("outbox %s: recipient blocked the bot", delivery.id)
             await self._give_up(delivery, "blocked")
-            return 0
+            return None
         except BadRequest as exc:
             reason = str(exc).lower()
             if delivery.edit_of_message is not None and "not modified" in reason:
-                await outbox.mark_sent(delivery, delivery.edit_of_message)
-                return 0
+                return _Sent(delivery.edit_of_message, counts=0)
             if payload.reaction or delivery.kind == "menu":
                 # A reaction on a message the person deleted, a menu Telegram refuses: nothing lost.
                 log.info("outbox %s: %s not accepted (%s)", delivery.id, delivery.kind, exc.__class__.__name__)
                 await outbox.finish(delivery.id, "cancelled")
-                return 0
+                return None
             if any(gone in reason for gone in _GONE):
                 log.warning("outbox %s: the chat is gone", delivery.id)
                 await self._give_up(delivery, "blocked")
-                return 0
+                return None
             log.error("outbox %s: rejected by Telegram (%s)", delivery.id, exc.__class__.__name__)
             await self._give_up(delivery, "failed")
-            return 0
+            return None
         except TimedOut:
             # Telegram may have taken it: the next attempt says it may be a repeat.
             log.info("outbox %s: timed out; will retry", delivery.id)
             await outbox.retry_later(delivery.id, backoff(delivery.attempts), maybe_sent=True)
-            return 0
+            return None
         except (NetworkError, TelegramError) as exc:
             log.info("outbox %s: will retry (%s)", delivery.id, exc.__class__.__name__)
             await outbox.retry_later(delivery.id, backoff(delivery.attempts))
-            return 0
-        await outbox.mark_sent(delivery, message_id)
+            return None
         log.debug("outbox %s: %s in %.0f ms", delivery.id, "edited" if delivery.edit_of_message else "sent",
                   (time.monotonic() - started) * 1000)
-        return 1
+        return _Sent(message_id)
 
     async def _set_menu(self, person_id: int, chat_id: int) -> None:
         """The commands this person's phone offers, for their roles, in their language."""
@@ -177,6 +205,14 @@ class Sender:
             await self.core.outbox.finish(delivery.id, state)
             if delivery.message_id is not None:
                 await self.desk.undeliverable(delivery.message_id, blocked=state == "blocked")
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """Telegram took a delivery: the message id it got (None for a reaction or a menu)."""
+
+    message_id: int | None
+    counts: int = 1  # 0: an edit that changed nothing
 
 
 def _as_delta(value) -> timedelta:

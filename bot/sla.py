@@ -40,55 +40,69 @@ class ContactPromise:
         self.desk = desk
         self.meetings = meetings
         self.settings = core.settings
+        self._available: list | None = None  # the listeners available at the last sweep (None: none yet)
 
     async def sweep(self, now: datetime | None = None) -> SweepReport:
+        """Do what is due. Only requests whose next step may have come are read (`sweep_at`,
+        indexed), so a sweep costs what is due, not what is open. Requests waiting for a
+        listener are offered again to everyone once the set of available listeners changed
+        (someone's hours began, a pause ended, a case closed, a profile changed): that is the
+        only way a new listener can fit an offer that went out before."""
         now = now or clock.now()
         report = SweepReport()
         # Pauses first: a listener back from a pause hears so before the offers that follow.
         resumed = await self._resume_paused(now)
-        for request_id in await self.core.requests.open_ids():
+        # Read once per sweep (a step that frees a listener is seen by the next sweep's last pass).
+        members = await self.core.members.active()
+        for request_id in await self.core.requests.due_for_sweep(now):
             async with self.core.db.transaction():
                 request = await self.core.requests.get(request_id)
+                later = None
                 if request is not None and request.is_open:
-                    await self._step(request, now, report)
-        if resumed:  # what still waits reaches them now (once: the steps above may have offered it)
+                    deferred = await self._step(request, now, report, members)
+                    request = await self.core.requests.get(request_id)
+                    later = now if deferred else await self._next_look(request, now)
+                await self.core.requests.sweep_again(request_id, later)
+        if report.steps:
+            members = await self.core.members.active()
+        available = [m for m in members if routing.is_available(m, now, self.settings.max_open_cases,
+                                                                self.settings.timezone)]
+        if resumed or available != self._available:
+            # What still waits reaches whoever became free or fitting (once: an offer made is kept).
             async with self.core.db.transaction():
-                await self.desk.offer_waiting_requests()
+                if offered := await self.desk.offer_waiting_requests(members):
+                    report.add("offer", offered)
+            self._available = available
         if self.desk.oncall is not None and await self.desk.oncall.sweep(now):
             report.add("oncall_asked")
         if self.meetings is not None and (reminded := await self.meetings.sweep(now)):
             report.add("meeting_reminded", reminded)
-        await self._check_availability(now, report)
+        await self._check_availability(now, report, available)
         if report.steps:
             log.info("sweep: %s", ", ".join(f"{k}={v}" for k, v in sorted(report.steps.items())))
         return report
 
-    async def _step(self, request: Request, now: datetime, report: SweepReport) -> None:
+    async def _step(self, request: Request, now: datetime, report: SweepReport, members: list) -> bool:
+        """One request's due steps; True when a step waits for the listener's hours."""
         requests = self.core.requests
         if request.contacted_at is None and now >= request.deadline_at:
             if await requests.record_event(request.id, "breach", clock.iso(request.deadline_at)):
                 await self._breach(request)
                 report.add("breach")
-            elif request.unclaimed:  # late, still waiting: whoever's hours begin gets it
-                if await self.desk.offer_to_members(request, widened=request.widened):
-                    report.add("offer")
-            return
+            return False  # late and still waiting: whoever becomes free gets it (the sweep's last pass)
         if request.unclaimed:
             if (request.allow_widening and request.widened_at is None
                     and now >= request.created_at + self.settings.widen_after
-                    and (request.preferences.narrows or await self._language_narrows(request))):
+                    and (request.preferences.narrows or any(request.language not in m.languages for m in members))):
                 if await requests.record_event(request.id, "widen"):
                     await requests.mark(request.id, "widened_at")
-                    await self.desk.offer_to_members(await requests.get(request.id), widened=True)
+                    await self.desk.offer_to_members(await requests.get(request.id), widened=True, members=members)
                     report.add("widen")
             if checkpoint := await self._due_checkpoint(request, now, since=request.created_at):
-                await self.desk.offer_to_members(request, widened=request.widened, remind=True)
+                await self.desk.offer_to_members(request, widened=request.widened, remind=True, members=members)
                 report.add(f"reoffer{checkpoint}")
-            # Listeners whose hours (or pause) just ended get what is waiting, once.
-            elif await self.desk.offer_to_members(await requests.get(request.id), widened=request.widened):
-                report.add("offer")
         elif not await self._in_hours(request, now):
-            return  # no reminder to a listener outside their hours: it waits for them
+            return True  # no reminder to a listener outside their hours: it waits for them
         elif request.state == "claimed":
             cycle = clock.iso(request.claimed_at)
             if checkpoint := await self._due_checkpoint(request, now, since=request.claimed_at, cycle=cycle):
@@ -100,14 +114,35 @@ class ContactPromise:
                 if await requests.record_event(request.id, "checkin", clock.iso(request.contacted_at)):
                     await self._ask_checkin(request)
                     report.add("checkin")
+        return False
+
+    async def _next_look(self, request: Request, now: datetime) -> datetime | None:
+        """The earliest moment after `now` at which a step of this request may fall due (a lower
+        bound: looking early does nothing). None: nothing by time alone; a change brings it back."""
+        s = self.settings
+        times = []
+        if request.contacted_at is None:
+            times.append(request.deadline_at)
+        span = request.deadline_at - request.created_at
+        if request.unclaimed:
+            if request.allow_widening and request.widened_at is None:
+                times.append(request.created_at + s.widen_after)
+            times += [request.created_at + span * p for p in s.reminder_checkpoints]
+        elif request.state == "claimed":
+            times += [request.created_at + span * p for p in s.reminder_checkpoints
+                      if request.created_at + span * p >= request.claimed_at]
+            times.append(request.claimed_at + s.confirm_claim_after)
+            asked = await self.core.requests.event_at(request.id, "confirm", clock.iso(request.claimed_at))
+            if asked is not None:
+                times.append(asked + s.release_after)
+        elif request.state == "contacted":
+            times.append(request.contacted_at + s.checkin_after)
+        later = [moment for moment in times if moment > now]
+        return min(later) if later else None
 
     async def _in_hours(self, request: Request, now: datetime) -> bool:
         member = await self.core.members.get(request.member_id)
         return member is not None and routing.in_hours(member, now, self.settings.timezone)
-
-    async def _language_narrows(self, request: Request) -> bool:
-        """Does the conversation's language keep any listener out of the offers?"""
-        return any(request.language not in m.languages for m in await self.core.members.active())
 
     async def _due_checkpoint(self, request: Request, now: datetime, since: datetime, cycle: str = "") -> int | None:
         """The latest reminder checkpoint that is due and not yet done; earlier ones are skipped."""
@@ -202,11 +237,9 @@ class ContactPromise:
                     resumed = True
         return resumed
 
-    async def _check_availability(self, now: datetime, report: SweepReport) -> None:
+    async def _check_availability(self, now: datetime, report: SweepReport, available: list) -> None:
         """Warn coordinators, at most once a day, when too few listeners are available."""
-        active = await self.core.members.active()
-        free = sum(routing.is_available(m, now, self.settings.max_open_cases, self.settings.timezone)
-                   for m in active)
+        free = len(available)
         coordinators = await self.core.people.with_role("coordinator")
         if free >= self.settings.min_available or not coordinators:
             return

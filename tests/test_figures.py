@@ -260,6 +260,14 @@ def test_the_engine_imports_neither_telegram_nor_storage():
     assert out.strip() == "[]"
 
 
+def test_the_bot_starts_without_the_engine_s_solver_and_the_chart_library():
+    """numpy and scipy (the auditor's) and matplotlib (the chart's) load when first used."""
+    code = ("import sys, bot.cli, bot.app; print(sorted({m.split('.')[0] for m in sys.modules} & "
+            "{'numpy', 'scipy', 'matplotlib'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
 # ---------------------------------------------------------------- properties
 
 

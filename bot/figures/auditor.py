@@ -21,15 +21,29 @@ already span two integers needs no program of its own.
 """
 from __future__ import annotations
 
+import importlib
 import math
 from dataclasses import dataclass
-from typing import Hashable, Iterable, Mapping
-
-import numpy as np
-import scipy.sparse as sp
-from scipy.optimize import linprog
+from typing import Any, Hashable, Iterable, Mapping
 
 from .model import Hidden, Leak, Release, Shown
+
+
+class _ImportedOnFirstUse:
+    """A module imported when one of its names is first used. numpy and scipy are some 60 MB
+    resident, and the bot audits figures once a week, for the digest: so they are not loaded at
+    start, as matplotlib is loaded only when a chart is drawn (digest/chart.py)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self._name), attr)
+
+
+np = _ImportedOnFirstUse("numpy")
+sp = _ImportedOnFirstUse("scipy.sparse")
+optimize = _ImportedOnFirstUse("scipy.optimize")
 
 _EPS = 1e-6
 # HiGHS's presolve costs more than it saves on these many small re-solves of one problem.
@@ -133,7 +147,7 @@ class _Component:
 
     def solve(self, c: np.ndarray):
         a_ub, b_ub, ub_owner, a_eq, b_eq, eq_owner = self._build()
-        res = linprog(c, A_ub=a_ub, b_ub=b_ub if a_ub is not None else None,
+        res = optimize.linprog(c, A_ub=a_ub, b_ub=b_ub if a_ub is not None else None,
                       A_eq=a_eq, b_eq=b_eq if a_eq is not None else None,
                       bounds=(0, None), method="highs", options=_HIGHS)
         if res.status == 2:
@@ -162,7 +176,7 @@ class _Component:
             b.insert(0, b_ub)
         eq = sp.hstack([a_eq, sp.csr_matrix((a_eq.shape[0], n))], format="csr") if a_eq is not None else None
         c = np.concatenate([np.zeros(self.width), -np.ones(n)])
-        res = linprog(c, A_ub=sp.vstack(rows, format="csr"), b_ub=np.concatenate(b), A_eq=eq,
+        res = optimize.linprog(c, A_ub=sp.vstack(rows, format="csr"), b_ub=np.concatenate(b), A_eq=eq,
                       b_eq=b_eq if eq is not None else None,
                       bounds=[(0, None)] * self.width + [(0, 1)] * n, method="highs", options=_HIGHS)
         if res.status == 0:

@@ -216,33 +216,35 @@ class CaseworkRepository:
         async with self.db.transaction():
             # Days, not moments, are kept: what was made on the cutoff day goes too.
             drafts = await self.db.execute("DELETE FROM drafts WHERE created_at <= ?", (cutoff_text,))
-            deliveries = await self.db.execute(
-                "DELETE FROM outbox WHERE state != 'pending' AND created_at <= ? AND (request_id IS NULL"
-                " OR request_id NOT IN (SELECT id FROM requests WHERE state IN"
-                " ('new', 'offered', 'claimed', 'contacted')))"
-                " AND id NOT IN (SELECT o.outbox_id FROM offers o JOIN requests r ON r.id = o.request_id"
-                " WHERE o.outbox_id IS NOT NULL AND r.state IN ('new', 'offered', 'claimed', 'contacted'))",
-                (cutoff_text,),
-            )
+            stale = ("state != 'pending' AND created_at <= ? AND (request_id IS NULL"
+                     " OR request_id NOT IN (SELECT id FROM requests WHERE state IN"
+                     " ('new', 'offered', 'claimed', 'contacted')))"
+                     " AND id NOT IN (SELECT o.outbox_id FROM offers o JOIN requests r ON r.id = o.request_id"
+                     " WHERE o.outbox_id IS NOT NULL AND r.state IN ('new', 'offered', 'claimed', 'contacted'))")
+            # Counted first: the DELETE's own count would include the edits and links that go with them.
+            deliveries = await self.db.fetchval(f"SELECT COUNT(*) FROM outbox WHERE {stale}", (cutoff_text,))
+            await self.db.execute(f"DELETE FROM outbox WHERE {stale}", (cutoff_text,))
         return drafts + deliveries
 
     async def drop_idle_people(self, cutoff: datetime) -> int:
         """People who are nothing more than a keyed hash and a chat id: no role, no membership,
         no request, nothing they chose to hear about, nothing to deliver, and first seen before the
-        cutoff. (Someone who follows the network's news stays until they stop or use /forget.)"""
-        return await self.db.execute(
-            "DELETE FROM people WHERE created_at <= ?"
-            " AND id NOT IN (SELECT person_id FROM roles)"
-            " AND id NOT IN (SELECT person_id FROM members)"
-            " AND id NOT IN (SELECT person_id FROM subscriptions)"
-            " AND id NOT IN (SELECT requester_id FROM requests WHERE requester_id IS NOT NULL)"
-            " AND id NOT IN (SELECT person_id FROM outbox WHERE state = 'pending')",
-            (clock.day(cutoff),),
-        )
+        cutoff. (Someone who follows the network's news stays until they stop or use /forget.)
+        Counted first: the DELETE's own count would include what goes with them."""
+        idle = ("created_at <= ?"
+                " AND id NOT IN (SELECT person_id FROM roles)"
+                " AND id NOT IN (SELECT person_id FROM members)"
+                " AND id NOT IN (SELECT person_id FROM subscriptions)"
+                " AND id NOT IN (SELECT requester_id FROM requests WHERE requester_id IS NOT NULL)"
+                " AND id NOT IN (SELECT person_id FROM outbox WHERE state = 'pending')")
+        async with self.db.transaction():
+            people = await self.db.fetchval(f"SELECT COUNT(*) FROM people WHERE {idle}", (clock.day(cutoff),))
+            await self.db.execute(f"DELETE FROM people WHERE {idle}", (clock.day(cutoff),))
+        return people
 
     async def drop_person(self, person_id: int) -> bool:
         """The people row and what cascades from it (drafts, outbox, roles, membership)."""
-        return 1 == await self.db.execute("DELETE FROM people WHERE id = ?", (person_id,))
+        return 0 < await self.db.execute("DELETE FROM people WHERE id = ?", (person_id,))  # with its cascades
 
     async def drop_drafts_of(self, person_id: int) -> int:
         """For someone whose people row must stay (a role depends on it)."""

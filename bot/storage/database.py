@@ -1,8 +1,34 @@
 """The one long-lived SQLite connection, its PRAGMAs and transactions.
 
-All access goes through one lock: with a single connection, a read from one
-coroutine must not see another coroutine's uncommitted transaction. Inside
-`transaction()` the same task may nest freely (re-entrant via a ContextVar).
+All access goes through one lock: with a single connection, a read from one coroutine must
+not see another coroutine's uncommitted transaction. Inside `transaction()` the same task may
+nest freely (re-entrant via a ContextVar).
+
+One hop per statement. The connection is aiosqlite's: every statement runs on its thread, so
+the event loop never waits for the disk, and each trip there and back costs more than an
+indexed statement itself. So each statement is exactly one trip: `execute_fetchall` for a
+statement and its rows, `execute_insert` for an insert and its row id, no cursor opened,
+walked or closed of our own; how many rows a write changed is `total_changes` before and
+after, and whether a transaction is open is `in_transaction`, both read here without a trip.
+BEGIN and COMMIT are a trip each; a change of durability travels with the BEGIN (below). Reads
+that the design can join are one query (a relay reads the request and both people at once).
+
+Durability. A transaction is `durable` (the default) when something outside the database
+will follow from it: a message sent, an update confirmed to Telegram. It commits with
+`synchronous = FULL`, an fsync of the write-ahead log. A transaction that only records what
+already happened (a delivery that reached Telegram, an update that was handled) may be
+`durable=False`: it commits with `synchronous = NORMAL`, without an fsync of its own, and
+becomes durable with the next durable commit, since the log is written in order and SQLite
+recovers it up to the first incomplete frame. A process crash loses nothing either way; a
+power cut may lose such a record, and what it recorded is then done again, as after any crash:
+a delivery goes again marked as a possible repeat, an update is handled again and finds what
+it made (its origin).
+
+SQLite refuses to change `synchronous` inside a transaction, so the level is set just before
+a BEGIN, in the same trip (`PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE`), only when it
+changes, and left as it is after the COMMIT. A write outside a transaction commits on its own
+and is always durable: it first puts the level back to FULL if a non-durable transaction left
+it at NORMAL (the one case that costs a trip of its own).
 """
 from __future__ import annotations
 
@@ -25,6 +51,8 @@ PRAGMAS = (
     "PRAGMA secure_delete = ON",
 )
 
+Row = aiosqlite.Row
+
 _in_transaction: ContextVar[bool] = ContextVar("waakzaam_in_transaction", default=False)
 
 
@@ -33,6 +61,9 @@ class Database:
         self.path = Path(path) if str(path) != ":memory:" else path
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self._synchronous: str | None = None  # the connection's level; None: not known
+        self.commits = 0          # how many transactions committed, and how many of them with an fsync:
+        self.durable_commits = 0  # counts for tests and benchmarks
 
     async def connect(self) -> None:
         if isinstance(self.path, Path):
@@ -42,13 +73,17 @@ class Database:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves.
         self._conn = await aiosqlite.connect(self.path, isolation_level=None)
         self._conn.row_factory = aiosqlite.Row
-        for pragma in PRAGMAS:
-            await self._conn.execute(pragma)
+        try:
+            await self._conn.executescript(";\n".join(PRAGMAS))
+        except BaseException:
+            await self.close()
+            raise
+        self._synchronous = "FULL"
 
     async def close(self) -> None:
         if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
+            conn, self._conn = self._conn, None
+            await conn.close()
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -57,61 +92,96 @@ class Database:
         return self._conn
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception; nests within a task."""
+    async def transaction(self, *, durable: bool = True) -> AsyncIterator[None]:
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception; nests within a task (a nested
+        transaction is part of the outer one, and so as durable as that one)."""
         if _in_transaction.get():
             yield
             return
         async with self._lock:
             token = _in_transaction.set(True)
-            await self.conn.execute("BEGIN IMMEDIATE")
             try:
-                yield
-            except BaseException:
-                await self.conn.execute("ROLLBACK")
-                raise
-            else:
-                await self.conn.execute("COMMIT")
+                await self._begin("FULL" if durable else "NORMAL")
+                try:
+                    yield
+                except BaseException:
+                    await self.conn.execute_fetchall("ROLLBACK")
+                    raise
+                await self._commit(durable)
             finally:
                 _in_transaction.reset(token)
 
+    async def _begin(self, level: str) -> None:
+        """BEGIN IMMEDIATE at this durability: one trip, the level set with it when it changes."""
+        if self._synchronous == level:
+            await self.conn.execute_fetchall("BEGIN IMMEDIATE")
+            return
+        self._synchronous = None  # should the BEGIN fail after the PRAGMA, the level is not known
+        await self.conn.executescript(f"PRAGMA synchronous = {level}; BEGIN IMMEDIATE")
+        self._synchronous = level
+
+    async def _commit(self, durable: bool) -> None:
+        try:
+            await self.conn.execute_fetchall("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                await self.conn.execute_fetchall("ROLLBACK")
+            raise
+        self.commits += 1
+        self.durable_commits += durable
+
     @asynccontextmanager
-    async def _access(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def _access(self, *, write: bool = False) -> AsyncIterator[aiosqlite.Connection]:
+        """The connection, for one statement: inside the task's transaction as it is, else under
+        the lock; a write outside a transaction commits on its own, so durably (FULL)."""
         if _in_transaction.get():
             yield self.conn
-        else:
-            async with self._lock:
-                yield self.conn
+            return
+        async with self._lock:
+            if write and self._synchronous != "FULL":
+                self._synchronous = None
+                await self.conn.executescript("PRAGMA synchronous = FULL")  # no transaction is open here
+                self._synchronous = "FULL"
+            yield self.conn
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
-        """Run one statement; returns the number of rows it changed."""
-        async with self._access() as conn:
-            cursor = await conn.execute(sql, tuple(params))
-            changed = cursor.rowcount
-            await cursor.close()
-            return changed
+        """Run one statement; returns how many rows it changed, those its foreign-key actions
+        changed included (the rows a DELETE cascades to; where only one table's count will do,
+        count before deleting). Outside a transaction it commits on its own, durably."""
+        async with self._access(write=True) as conn:
+            before = conn.total_changes
+            await conn.execute_fetchall(sql, tuple(params))
+            return conn.total_changes - before
 
     async def insert(self, sql: str, params: Iterable[Any] = ()) -> int | None:
         """Run one INSERT; returns the new row's id, or None when it inserted nothing."""
-        async with self._access() as conn:
-            cursor = await conn.execute(sql, tuple(params))
-            new_id = cursor.lastrowid if cursor.rowcount == 1 else None
-            await cursor.close()
-            return new_id
+        async with self._access(write=True) as conn:
+            before = conn.total_changes
+            row = await conn.execute_insert(sql, tuple(params))
+            return row[0] if conn.total_changes - before == 1 else None
 
-    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        async with self._access() as conn:
-            async with conn.execute(sql, tuple(params)) as cursor:
-                return await cursor.fetchone()
+    async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        """One statement over many rows (bulk loads), in one trip."""
+        async with self._access(write=True) as conn:
+            await conn.executemany(sql, rows)
 
-    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         async with self._access() as conn:
-            async with conn.execute(sql, tuple(params)) as cursor:
-                return list(await cursor.fetchall())
+            return list(await conn.execute_fetchall(sql, tuple(params)))
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
+        """The first row (the queries asked this way yield one row at most)."""
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchval(self, sql: str, params: Iterable[Any] = ()) -> Any:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
+
+    async def scan(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        """A query that reads many rows (figures over years, bulk checks). Every statement runs on
+        the connection's thread, so this is `fetchall`: the name says which reads are long."""
+        return await self.fetchall(sql, params)
 
     async def has_tables(self) -> bool:
         return bool(await self.fetchval("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"))
@@ -119,4 +189,4 @@ class Database:
     async def checkpoint(self) -> None:
         """Fold the WAL back into the main file (used after deletions and on shutdown)."""
         async with self._access() as conn:
-            await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            await conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -31,12 +31,29 @@ class Delivery:
     offer_id: int | None = None
     possible_repeat: bool = False  # it was in flight before: Telegram may have it already
     claimed: bool = False          # marked in flight already (when it was queued for sending at once)
+    after_id: int | None = None    # goes only once this delivery was sent (a reaction after its message)
+    after_sent: bool = True        # whether that one was sent (False: it is due in the same batch)
+    chat_id: int | None = None     # where it goes (None: the person is gone)
+
+
+@dataclass(frozen=True)
+class Due:
+    """One batch of deliveries that may go now; `more`: the batch was full, more may be due."""
+
+    deliveries: list[Delivery]
+    more: bool
+
+
+BATCH = 50
 
 
 class OutboxRepository:
     def __init__(self, db: Database, vault: Vault) -> None:
         self.db = db
         self.vault = vault
+        # Grows with every delivery queued (or queued again): lets the drain after an update
+        # skip looking when the update queued nothing, or what it queued went out already.
+        self.queued = 0
 
     async def enqueue(
         self,
@@ -55,6 +72,7 @@ class OutboxRepository:
         in flight now (a crash before the send then shows it as a possible repeat: honest, and
         one commit fewer)."""
         now = clock.iso(clock.now())
+        self.queued += 1
         return await insert_sealed(
             self.db, self.vault, "outbox",
             {"person_id": person_id, "request_id": request_id, "message_id": message_id, "edit_of": edit_of,
@@ -64,21 +82,31 @@ class OutboxRepository:
         )
 
     async def replace_or_edit(self, outbox_id: int, person_id: int, payload: Payload) -> None:
-        """Change a message: rewrite it while unsent, else queue an edit of the sent one."""
+        """Change a message: rewrite it while unsent, else queue an edit of the sent one. The edit
+        is marked in flight at once: an edit made twice shows the same, so one found in flight
+        after a crash simply goes (never marked as a repeat), and it needs no commit of its own
+        before it goes."""
         async with self.db.transaction():
             changed = await self.db.execute(
                 "UPDATE outbox SET payload_enc = ? WHERE id = ? AND state = 'pending'",
                 (self.vault.seal("outbox", "payload", outbox_id, payload.dumps()), outbox_id),
             )
-            if not changed:
-                await self.enqueue(person_id, payload, edit_of=outbox_id)
+            if changed:
+                self.queued += 1
+            else:
+                await self.enqueue(person_id, payload, edit_of=outbox_id, sending=True)
 
-    async def due(self, limit: int = 50) -> list[Delivery]:
+    async def due(self, limit: int = BATCH) -> Due:
+        """What may go now, oldest first. A delivery that waits for another (`after_id`) is due
+        once that one was sent, or in the same batch when that one is due too (it comes first,
+        and the sender sends this one only if that one went)."""
         rows = await self.db.fetchall(
-            "SELECT o.*, e.telegram_message_id AS edit_target, e.state AS edit_state, a.state AS after_state"
-            " FROM outbox o LEFT JOIN outbox e ON e.id = o.edit_of LEFT JOIN outbox a ON a.id = o.after_id"
-            " WHERE o.state = 'pending' AND o.not_before <= ? AND (a.id IS NULL OR a.state != 'pending')"
-            " ORDER BY o.id LIMIT ?",
+            "SELECT o.*, e.telegram_message_id AS edit_target, e.state AS edit_state, a.state AS after_state,"
+            " p.chat_id_enc FROM outbox o LEFT JOIN outbox e ON e.id = o.edit_of LEFT JOIN outbox a ON a.id = o.after_id"
+            " LEFT JOIN people p ON p.id = o.person_id"
+            " WHERE o.state = 'pending' AND o.not_before <= ?1"
+            " AND (a.id IS NULL OR a.state != 'pending' OR a.not_before <= ?1)"
+            " ORDER BY o.id LIMIT ?2",
             (clock.iso(clock.now()), limit),
         )
         deliveries = []
@@ -87,19 +115,22 @@ class OutboxRepository:
                 # The original never reached Telegram: nothing to edit.
                 await self.finish(row["id"], "cancelled")
                 continue
-            if row["after_id"] is not None and row["after_state"] not in (None, "sent"):
+            if row["after_id"] is not None and row["after_state"] not in (None, "sent", "pending"):
                 await self.finish(row["id"], "cancelled")  # what it waited for will not arrive
                 continue
             payload = Payload.loads(self.vault.open("outbox", "payload", row["id"], row["payload_enc"]))
+            chat_id = None
+            if row["chat_id_enc"]:
+                chat_id = int(self.vault.open("people", "chat_id", row["person_id"], row["chat_id_enc"]))
             deliveries.append(
                 Delivery(
                     row["id"], row["person_id"], row["request_id"], row["message_id"],
                     row["edit_target"], row["attempts"], payload, row["payload_enc"],
                     row["kind"], row["offer_id"], bool(row["maybe_sent"]) and row["edit_of"] is None,
-                    row["sending_at"] is not None,
+                    row["sending_at"] is not None, row["after_id"], row["after_state"] in (None, "sent"), chat_id,
                 )
             )
-        return deliveries
+        return Due(deliveries, more=len(rows) == limit)
 
     async def after_restart(self) -> int:
         """Deliveries in flight when the process stopped may have reached Telegram."""
@@ -114,30 +145,48 @@ class OutboxRepository:
         )
 
     async def mark_sent(self, delivery: Delivery, telegram_message_id: int | None) -> None:
-        """Telegram has it: the payload goes, and a relayed message counts as delivered, together."""
-        async with self.db.transaction():
-            current = await self.db.fetchval("SELECT payload_enc FROM outbox WHERE id = ?", (delivery.id,))
+        await self.record_sent([(delivery, telegram_message_id)])
+
+    async def record_sent(self, sent: list[tuple[Delivery, int | None]]) -> None:
+        """Telegram has them: in one commit, each payload goes and each relayed message counts as
+        delivered. Not a durable commit of its own (see storage/database.py): should a power cut
+        take this record, the deliveries are found in flight and go again, marked as possible
+        repeats, exactly as after a crash just before it."""
+        if not sent:
+            return
+        async with self.db.transaction(durable=False):
+            ids = [d.id for d, _ in sent]
+            marks = ", ".join("?" * len(sent))
+            current = {row["id"]: row["payload_enc"] for row in await self.db.fetchall(
+                f"SELECT id, payload_enc FROM outbox WHERE id IN ({marks})", ids)}
             # Once sent, only the day is kept: exact times could be matched against other logs.
+            # One statement for the batch, each row with its own Telegram message id.
             day = clock.day()
             await self.db.execute(
-                "UPDATE outbox SET state = 'sent', telegram_message_id = ?, payload_enc = x'', sending_at = NULL,"
-                " created_at = ?, not_before = ? WHERE id = ?",
-                (telegram_message_id, day, day, delivery.id),
+                f"UPDATE outbox SET state = 'sent', telegram_message_id = CASE id {' WHEN ? THEN ?' * len(sent)} END,"
+                f" payload_enc = x'', sending_at = NULL, created_at = ?, not_before = ? WHERE id IN ({marks})",
+                (*(value for d, message_id in sent for value in (d.id, message_id)), day, day, *ids),
             )
-            if delivery.message_id is not None:
-                await self.db.execute("UPDATE messages SET delivered = 1 WHERE id = ?", (delivery.message_id,))
-            if current and current != delivery.sealed:
-                # Rewritten while the old text was on its way: edit what was sent.
-                newer = Payload.loads(self.vault.open("outbox", "payload", delivery.id, current))
-                await self.enqueue(delivery.person_id, newer, edit_of=delivery.id)
+            messages = [d.message_id for d, _ in sent if d.message_id is not None]
+            if messages:
+                await self.db.execute(
+                    f"UPDATE messages SET delivered = 1 WHERE id IN ({', '.join('?' * len(messages))})", messages)
+            for delivery, _ in sent:
+                newer = current.get(delivery.id)
+                if newer and newer != delivery.sealed:
+                    # Rewritten while the old text was on its way: edit what was sent.
+                    payload = Payload.loads(self.vault.open("outbox", "payload", delivery.id, newer))
+                    await self.enqueue(delivery.person_id, payload, edit_of=delivery.id)
 
     async def retry_later(self, outbox_id: int, delay: timedelta, *, maybe_sent: bool = False) -> None:
         """Try again after `delay`. maybe_sent: the call may have reached Telegram (a time-out),
-        so the next attempt is marked as a possible repeat."""
-        await self.db.execute(
-            "UPDATE outbox SET not_before = ?, sending_at = NULL, maybe_sent = MAX(maybe_sent, ?) WHERE id = ?",
-            (clock.iso(clock.now() + delay), int(maybe_sent), outbox_id),
-        )
+        so the next attempt is marked as a possible repeat. (The next attempt is marked in flight
+        durably before it goes, so this record needs no fsync of its own.)"""
+        async with self.db.transaction(durable=False):
+            await self.db.execute(
+                "UPDATE outbox SET not_before = ?, sending_at = NULL, maybe_sent = MAX(maybe_sent, ?) WHERE id = ?",
+                (clock.iso(clock.now() + delay), int(maybe_sent), outbox_id),
+            )
 
     async def finish(self, outbox_id: int, state: str) -> None:
         """End a delivery that will not be made: 'blocked', 'failed' or 'cancelled'."""
@@ -148,14 +197,18 @@ class OutboxRepository:
             (state, state, day, day, outbox_id),
         )
 
+    async def has_blocked(self, person_id: int) -> bool:
+        """Is anything kept for this person because they had blocked the bot?"""
+        return bool(await self.db.fetchval(
+            "SELECT 1 FROM outbox WHERE person_id = ? AND state = 'blocked' LIMIT 1", (person_id,)))
+
     async def requeue_blocked(self, person_id: int) -> list[int]:
         """Someone who had blocked the bot is back: their kept messages go out after all.
 
         Only relayed messages that were never delivered; notices of the time (offers, reminders)
         are stale by now. Returns the ids of the messages requeued.
         """
-        if not await self.db.fetchval(
-                "SELECT 1 FROM outbox WHERE person_id = ? AND state = 'blocked' LIMIT 1", (person_id,)):
+        if not await self.has_blocked(person_id):
             return []
         rows = await self.db.fetchall(
             "SELECT o.id, o.message_id FROM outbox o JOIN messages m ON m.id = o.message_id"
@@ -164,6 +217,7 @@ class OutboxRepository:
         )
         if rows:
             now = clock.iso(clock.now())
+            self.queued += 1
             await self.db.execute(
                 f"UPDATE outbox SET state = 'pending', not_before = ?, attempts = 0"
                 f" WHERE id IN ({', '.join('?' * len(rows))})",

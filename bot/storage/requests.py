@@ -7,7 +7,7 @@ from datetime import datetime
 
 from .. import clock
 from ..crypto import Vault
-from ..model import Offer, Preferences, Request
+from ..model import Offer, Parties, Preferences, Request, Retracted
 from .database import Database
 from .members import random_code
 from .sealed import insert_sealed
@@ -70,6 +70,39 @@ class RequestRepository:
         row = await self.db.fetchone("SELECT * FROM requests WHERE id = ?", (request_id,))
         return None if row is None else self._request(row)
 
+    async def parties(self, request_id: int) -> Parties | None:
+        """The request, its listener (person, name) and both people's languages, in one query."""
+        row = await self.db.fetchone(
+            "SELECT r.*, m.person_id AS listener, m.display_name_enc AS listener_name_enc,"
+            " pr.language_enc AS requester_language_enc, pm.language_enc AS listener_language_enc"
+            " FROM requests r LEFT JOIN members m ON m.id = r.member_id"
+            " LEFT JOIN people pr ON pr.id = r.requester_id LEFT JOIN people pm ON pm.id = m.person_id"
+            " WHERE r.id = ?", (request_id,))
+        if row is None:
+            return None
+        languages, name = {}, None
+        if row["requester_language_enc"] is not None:
+            languages[row["requester_id"]] = self.vault.open("people", "language", row["requester_id"],
+                                                             row["requester_language_enc"])
+        if row["listener"] is not None:
+            if row["listener_language_enc"] is not None:
+                languages[row["listener"]] = self.vault.open("people", "language", row["listener"],
+                                                             row["listener_language_enc"])
+            if row["listener_name_enc"]:
+                name = self.vault.open("members", "display_name", row["member_id"], row["listener_name_enc"])
+        return Parties(self._request(row), row["listener"], name, languages)
+
+    async def open_of_person(self, person_id: int) -> list[Request]:
+        """The open requests a person is a party to: their own first, then the cases they hold
+        (oldest claim first), in one query."""
+        rows = await self.db.fetchall(
+            "SELECT *, 0 AS side FROM requests WHERE requester_id = ?1"
+            " AND state IN ('new', 'offered', 'claimed', 'contacted')"
+            " UNION ALL SELECT r.*, 1 AS side FROM members m JOIN requests r ON r.member_id = m.id"
+            " AND r.state IN ('claimed', 'contacted') WHERE m.person_id = ?1"
+            " ORDER BY side, claimed_at, id", (person_id,))
+        return [self._request(r) for r in rows]
+
     async def by_ref(self, ref: str) -> Request | None:
         row = await self.db.fetchone("SELECT * FROM requests WHERE ref = ?", (ref,))
         return None if row is None else self._request(row)
@@ -113,7 +146,7 @@ class RequestRepository:
                     self.db, self.vault, "requests",
                     {"ref": ref, "requester_id": requester_id, "state": "new", "department": department,
                      "urgent": int(urgent), "created_at": clock.iso(now), "deadline_at": clock.iso(deadline_at),
-                     "origin": origin, "kind": kind},
+                     "origin": origin, "kind": kind, "sweep_at": clock.iso(now)},
                     {"wishes": wishes_json(language, preferences, allow_widening)},
                 )
             except sqlite3.IntegrityError:
@@ -146,15 +179,15 @@ class RequestRepository:
     async def claim(self, request_id: int, member_id: int) -> bool:
         """Atomic: exactly one member can move an unclaimed request to claimed."""
         changed = await self.db.execute(
-            "UPDATE requests SET state = 'claimed', member_id = ?, claimed_at = ?"
-            " WHERE id = ? AND state IN ('new', 'offered')",
+            "UPDATE requests SET state = 'claimed', member_id = ?1, claimed_at = ?2, sweep_at = ?2"
+            " WHERE id = ?3 AND state IN ('new', 'offered')",
             (member_id, clock.iso(clock.now()), request_id),
         )
         return changed == 1
 
     async def mark_contacted(self, request_id: int) -> bool:
         changed = await self.db.execute(
-            "UPDATE requests SET state = 'contacted', contacted_at = ? WHERE id = ? AND state = 'claimed'",
+            "UPDATE requests SET state = 'contacted', contacted_at = ?1, sweep_at = ?1 WHERE id = ?2 AND state = 'claimed'",
             (clock.iso(clock.now()), request_id),
         )
         return changed == 1
@@ -162,7 +195,7 @@ class RequestRepository:
     async def finish(self, request_id: int, state: str, closed_by: str) -> bool:
         """Close or withdraw an open request; False when it was no longer open."""
         changed = await self.db.execute(
-            "UPDATE requests SET state = ?, closed_at = ?, closed_by = ?"
+            "UPDATE requests SET state = ?, closed_at = ?, closed_by = ?, sweep_at = NULL"
             " WHERE id = ? AND state IN ('new', 'offered', 'claimed', 'contacted')",
             (state, clock.iso(clock.now()), closed_by, request_id),
         )
@@ -174,22 +207,40 @@ class RequestRepository:
         )
         return [r[0] for r in rows]
 
+    async def unclaimed(self) -> list[Request]:
+        """Open requests no listener holds, oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM requests WHERE state IN ('new', 'offered') ORDER BY id")
+        return [self._request(r) for r in rows]
+
+    async def due_for_sweep(self, now: datetime) -> list[int]:
+        """Open requests whose next step may be due (`sweep_at`, set after each look and whenever
+        the request changes): the sweep reads these, never every open request."""
+        rows = await self.db.fetchall(
+            "SELECT id FROM requests WHERE sweep_at <= ? ORDER BY sweep_at, id", (clock.iso(now),))
+        return [r[0] for r in rows]
+
+    async def sweep_again(self, request_id: int, at: datetime | None) -> None:
+        """When the sweep next has to look at this request (None: only once it changes)."""
+        await self.db.execute("UPDATE requests SET sweep_at = ? WHERE id = ?",
+                              (None if at is None else clock.iso(at), request_id))
+
     async def release(self, request_id: int, member_id: int, new_deadline: datetime | None) -> bool:
         """Back to the pool from this member; a fresh contact deadline when given."""
         changed = await self.db.execute(
             "UPDATE requests SET state = 'offered', member_id = NULL, claimed_at = NULL,"
             " contacted_at = CASE WHEN ? IS NULL THEN contacted_at ELSE NULL END,"
-            " deadline_at = COALESCE(?, deadline_at), handbacks = handbacks + 1"
+            " deadline_at = COALESCE(?, deadline_at), handbacks = handbacks + 1, sweep_at = ?"
             " WHERE id = ? AND member_id = ? AND state IN ('claimed', 'contacted')",
             (new_deadline and clock.iso(new_deadline), new_deadline and clock.iso(new_deadline),
-             request_id, member_id),
+             clock.iso(clock.now()), request_id, member_id),
         )
         return changed == 1
 
     async def make_urgent(self, request_id: int, deadline_at: datetime) -> None:
         await self.db.execute(
-            "UPDATE requests SET urgent = 1, deadline_at = MIN(deadline_at, ?) WHERE id = ?",
-            (clock.iso(deadline_at), request_id),
+            "UPDATE requests SET urgent = 1, deadline_at = MIN(deadline_at, ?), sweep_at = ? WHERE id = ?",
+            (clock.iso(deadline_at), clock.iso(clock.now()), request_id),
         )
 
     async def mark(self, request_id: int, column: str) -> None:
@@ -270,6 +321,22 @@ class RequestRepository:
             (request_id, state) if state else (request_id,),
         )
         return [Offer(*r) for r in rows]
+
+    async def retract_offers(self, request_id: int, state: str, keep: int | None = None) -> list[Retracted]:
+        """Close the request's open offers (all but member `keep`'s) as `state`, and say for each
+        who got it and in which language: one query and one statement, whatever their number."""
+        rows = await self.db.fetchall(
+            "SELECT o.id, o.request_id, o.member_id, o.state, o.outbox_id, m.person_id, p.language_enc"
+            " FROM offers o JOIN members m ON m.id = o.member_id JOIN people p ON p.id = m.person_id"
+            " WHERE o.request_id = ? AND o.state = 'open' AND o.member_id IS NOT ? ORDER BY o.id",
+            (request_id, keep))
+        if rows:
+            await self.db.execute(
+                f"UPDATE offers SET state = ? WHERE id IN ({', '.join('?' * len(rows))}) AND state = 'open'",
+                (state, *(r["id"] for r in rows)))
+        return [Retracted(Offer(*r[:4], r["outbox_id"]), r["person_id"],
+                          self.vault.open("people", "language", r["person_id"], r["language_enc"]))
+                for r in rows]
 
     async def offers_of_member(self, member_id: int, state: str) -> list[Offer]:
         rows = await self.db.fetchall(

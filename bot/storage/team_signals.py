@@ -34,7 +34,10 @@ class TeamSignalRepository:
         return bool(await self.db.execute(f"DELETE FROM team_signals WHERE dedupe IN ({marks})", dedupe))
 
     async def delete_before(self, day: str) -> int:
-        return await self.db.execute("DELETE FROM team_signals WHERE created_at < ?", (day,))
+        async with self.db.transaction():  # counted first: the DELETE's own count includes their themes
+            signals = await self.db.fetchval("SELECT COUNT(*) FROM team_signals WHERE created_at < ?", (day,))
+            await self.db.execute("DELETE FROM team_signals WHERE created_at < ?", (day,))
+        return signals
 
     async def counts(self, first_day: str, end_day: str) -> dict[tuple[str, str], int]:
         """(department, theme) -> signals in the period (first_day <= day < end_day)."""

@@ -1,0 +1,162 @@
+"""The bot at work, in-process: the real Application (handlers, the durable inbox, encryption,
+the outbox, SQLite with synchronous=FULL) against the tests' offline Bot API, next to a bare
+python-telegram-bot echo bot over the same offline request class, in the same run.
+
+Both bots get each update as Telegram's JSON and are timed from its arrival until everything it
+causes has been sent: Waakzaam stores it in the inbox, handles it and delivers what it queued
+(a relay: the message to the other side and the 👌 on the author's own); the echo bot turns it
+into an Update and answers it.
+"""
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from .common import figure, median, p, settings_in, TOKEN
+
+from flows import ask_for_conversation, join_as_member  # tests/
+from telegram_double import OfflineRequest, SimUser  # tests/
+from telegram.ext import Application, MessageHandler, filters
+
+from bot.app import build_application
+
+
+async def _start(settings, offline):
+    app = build_application(settings, request=offline, rate_limit=False)
+    await app.initialize()
+    await app.post_init(app)
+    return app
+
+
+async def _stop(app) -> None:
+    await app.shutdown()
+    await app.post_shutdown(app)
+
+
+async def _timed(step, count: int) -> list[float]:
+    samples = []
+    for i in range(count):
+        started = time.perf_counter()
+        await step(i)
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+async def echo_samples(count: int) -> list[float]:
+    """A bare PTB 22 echo bot: one handler, reply_text, nothing stored."""
+    offline = OfflineRequest()
+    app = Application.builder().token(TOKEN).request(offline).get_updates_request(offline).build()
+
+    async def echo(update, context) -> None:
+        await update.message.reply_text(update.message.text)
+
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
+    await app.initialize()
+    user = SimUser(app, offline, 401, "Echo")
+    await _timed(lambda i: user.send(f"warm-up {i}"), 100)
+    samples = await _timed(lambda i: user.send(f"message number {i}"), count)
+    await app.shutdown()
+    assert len(offline.sent_to(401)) == count + 100
+    return samples
+
+
+async def relay_samples(count: int) -> list[float]:
+    with tempfile.TemporaryDirectory() as folder:
+        offline = OfflineRequest()
+        app = await _start(settings_in(Path(folder)), offline)
+        services = app.bot_data["services"]
+        anna = SimUser(app, offline, 201, "Anna")
+        await join_as_member(services, anna, "Anna")
+        emma = SimUser(app, offline, 301, "Emma")
+        ref = await ask_for_conversation(emma)
+        await anna.press_data(f"claim:{ref}", anna.last())
+        await _timed(lambda i: (emma if i % 2 else anna).send(f"warm-up {i}"), 100)
+        samples = await _timed(lambda i: (emma if i % 2 else anna).send(f"message number {i}"), count)
+        delivered = await services.core.db.fetchval("SELECT COUNT(*) FROM messages WHERE delivered = 1")
+        await _stop(app)
+    assert delivered == count + 100, delivered
+    return samples
+
+
+async def relay(quick: bool) -> list[dict]:
+    count = 1000 if quick else 5000
+    # Interleaved halves, so a slower moment of the machine falls on both bots alike.
+    bare, bot = [], []
+    for _ in range(2):
+        bare += await echo_samples(count // 2)
+        bot += await relay_samples(count // 2)
+    bare_rate, bot_rate = len(bare) / sum(bare), len(bot) / sum(bot)
+    ratio = bot_rate / bare_rate
+    return [
+        figure("relay.bare_echo_rate", bare_rate, "msg/s", note="python-telegram-bot echo, same run"),
+        figure("relay.bare_echo_p50", median(bare) * 1000, "ms"),
+        figure("relay.rate", bot_rate, "msg/s"),
+        figure("relay.ratio", ratio * 100, "% of bare PTB", ">= 30", ratio >= 0.30),
+        figure("relay.p50", median(bot) * 1000, "ms"),
+        figure("relay.p99", p(bot, 0.99) * 1000, "ms", "<= 5", p(bot, 0.99) <= 0.005),
+    ]
+
+
+async def claim(quick: bool) -> list[dict]:
+    """A listener claims an offered request: the claim, the offers withdrawn from the others, the
+    requester told, and what the requester wrote before handed over."""
+    listeners, per_listener = (5, 10) if quick else (20, 10)
+    with tempfile.TemporaryDirectory() as folder:
+        offline = OfflineRequest()
+        app = await _start(settings_in(Path(folder), max_open_cases=10), offline)
+        services = app.bot_data["services"]
+        members = []
+        for n in range(listeners):
+            member = SimUser(app, offline, 1000 + n, f"L{n}")
+            await join_as_member(services, member, f"L{n}")
+            members.append(member)
+        await services.core.db.execute("UPDATE members SET max_open_cases = 10")
+        samples = []
+        for n in range(listeners * per_listener):
+            emma = SimUser(app, offline, 5000 + n, f"E{n}")
+            ref = await ask_for_conversation(emma, first_message=f"hello, this is colleague {n}")
+            member = members[n % listeners]
+            offer = next(m for m in reversed(member.inbox()) if f"claim:{ref}" in m.button_data())
+            started = time.perf_counter()
+            await member.press_data(f"claim:{ref}", offer)
+            samples.append(time.perf_counter() - started)
+        claimed = await services.core.db.fetchval("SELECT COUNT(*) FROM requests WHERE state = 'claimed'")
+        await _stop(app)
+    assert claimed == listeners * per_listener, claimed
+    return [
+        figure("claim.p50", median(samples) * 1000, "ms", note=f"{len(samples)} claims, {listeners} listeners"),
+        figure("claim.p99", p(samples, 0.99) * 1000, "ms", "<= 10", p(samples, 0.99) <= 0.010),
+    ]
+
+
+async def fanout(quick: bool) -> list[dict]:
+    """A colleague sends their request and it is offered to 50 listeners: from the press of
+    "Send" until the 50 offers have gone out."""
+    listeners, requests = 50, (10 if quick else 40)
+    with tempfile.TemporaryDirectory() as folder:
+        offline = OfflineRequest()
+        app = await _start(settings_in(Path(folder)), offline)
+        services = app.bot_data["services"]
+        for n in range(listeners):
+            await join_as_member(services, SimUser(app, offline, 1000 + n, f"L{n}"), f"L{n}")
+        samples = []
+        for n in range(requests):
+            emma = SimUser(app, offline, 5000 + n, f"E{n}")
+            await emma.send("/start")
+            await emma.press("ask:start")
+            await emma.press("ask:next")
+            if "ask:w:1" in emma.last().button_data():
+                await emma.press("ask:w:1")
+            await emma.press("ask:dep:-")
+            before = len(offline.order)
+            started = time.perf_counter()
+            await emma.press("ask:send")
+            samples.append(time.perf_counter() - started)
+            offers = sum(1 for m in offline.order[before:] if any(d.startswith("claim:") for d in m.button_data()))
+            assert offers == listeners, offers
+        await _stop(app)
+    return [
+        figure("fanout.p50", median(samples) * 1000, "ms", note=f"{requests} requests, {listeners} offers each"),
+        figure("fanout.max", max(samples) * 1000, "ms", "<= 100", max(samples) <= 0.100),
+    ]
