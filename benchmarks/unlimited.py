@@ -10,6 +10,7 @@ import asyncio
 
 from bot import logs
 from bot.app import build_application
+from bot.offload import Offload
 from bot.inbox import serve
 from bot.settings import load_settings
 
@@ -17,7 +18,7 @@ from bot.settings import load_settings
 def main() -> None:
     settings = load_settings()
     logs.configure(settings.log_level, settings.log_format)
-    asyncio.run(serve(build_application(settings, rate_limit=False), interval=settings.poll_interval))
+    asyncio.run(serve(build_application(settings, rate_limit=False, offload=Offload(child=True)), interval=settings.poll_interval))
 
 
 if __name__ == "__main__":

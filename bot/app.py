@@ -18,6 +18,7 @@ from .core import open_core
 from . import menus
 from .i18n import LANGUAGES, Translator
 from .inbox import Inbox
+from .offload import Offload
 from .sender import Sender
 from .services import Services
 from .settings import Settings
@@ -41,8 +42,10 @@ def build_application(
     request: BaseRequest | None = None,
     charter: Charter | None = None,
     rate_limit: bool = True,
+    offload: Offload | None = None,
 ) -> Application:
-    """Build the bot; the database opens in post_init and closes in post_shutdown."""
+    """Build the bot; the database opens in post_init and closes in post_shutdown. `offload`: where
+    the work that needs scipy and matplotlib runs (bot/offload.py; default: in this process)."""
     builder: ApplicationBuilder = (
         Application.builder()
         .token(settings.token)
@@ -58,6 +61,7 @@ def build_application(
     app = builder.build()
     app.bot_data["settings"] = settings
     app.bot_data["charter"] = charter
+    app.bot_data["offload"] = offload
     register_all(app)
     app.add_handler(TypeHandler(Update, _drain_after), group=DRAIN_GROUP)
     return app
@@ -66,6 +70,8 @@ def build_application(
 async def _post_init(app: Application) -> None:
     settings: Settings = app.bot_data["settings"]
     core = await open_core(settings, app.bot_data.get("charter"))
+    if app.bot_data.get("offload") is not None:
+        core.offload = app.bot_data["offload"]
     services = Services(core)
     services.sender = Sender(core, app.bot, services.desk, services.menus, services.casework)
     services.bot_username = app.bot.username

@@ -8,6 +8,7 @@ the entry and the fix, instead of failing in front of a colleague in difficulty.
 
 from __future__ import annotations
 
+import copyreg
 import hashlib
 import re
 import tomllib
@@ -28,6 +29,15 @@ MIN_URGENCY_CHARS = 4  # shorter entries would match inside ordinary sentences
 PLACEHOLDER_PREFIX = "TODO"  # contact still to be filled in by the coordinator
 
 _LANG_NAMES = {"nl": "Dutch", "fr": "French", "en": "English"}
+
+
+def _read_only(data: dict) -> MappingProxyType:
+    return MappingProxyType(data)
+
+
+# The charter's read-only mappings pickle as the dicts they show, so that a charter can be handed
+# to a child process (bot/offload.py), which draws charts with its labels.
+copyreg.pickle(MappingProxyType, lambda proxy: (_read_only, (dict(proxy),)))
 _KEY_RE = re.compile(r"[a-z][a-z0-9_]*")
 _COUNTRY_RE = re.compile(r"ALL|[A-Z]{2}")
 _APOSTROPHES = dict.fromkeys(map(ord, "'’‘`´ʼ"))

@@ -39,6 +39,7 @@ from .digest.schedule import parse_week
 from .i18n import LANGUAGES
 from .inbox import serve
 from .lock import Busy, DatabaseLock
+from .offload import Offload
 from .report import render as report_render
 from .report.demo import run_demo
 from .report.service import NotOver, Reports
@@ -94,7 +95,7 @@ def _run(settings, args) -> int:
         if problem := asyncio.run(_preflight(settings)):
             _say(problem)
             return 2
-        app = build_application(settings)
+        app = build_application(settings, offload=Offload(child=True))
         if url:
             log.info("starting in webhook mode")
             try:

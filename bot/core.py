@@ -10,6 +10,7 @@ from .charter import Charter
 from .crypto import DecryptionError, KeyFileError, Vault, key_path, new_master_key, read_key_files, write_key_file
 from .settings import Settings
 from .i18n import Translator
+from .offload import Offload
 from .storage.actions import ActionRepository
 from .storage.audit import AuditRepository
 from .storage.casework import CaseworkRepository
@@ -67,6 +68,7 @@ class Core:
     reviews: ReviewRepository = field(init=False)
     actions: ActionRepository = field(init=False)
     news: NewsRepository = field(init=False)
+    offload: Offload = field(default_factory=Offload)  # numpy, scipy, matplotlib: in a child when serving
 
     def __post_init__(self) -> None:
         self.people = PeopleRepository(self.db, self.vault)

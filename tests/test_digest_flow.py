@@ -184,7 +184,7 @@ async def test_when_the_chart_cannot_be_drawn_the_text_still_goes(services, peop
     def broken(*_):
         raise RuntimeError("no fonts")
 
-    monkeypatch.setattr("bot.digest.service.render_chart", broken)
+    monkeypatch.setattr("bot.digest.chart.render_chart", broken)
     assert await _sweep(services) == "2026-W46"
     assert sofie.last().text.startswith("📊") and sofie.last().photo is None
     assert "the chart could not be drawn (RuntimeError)" in caplog.text

@@ -9,8 +9,12 @@ from __future__ import annotations
 import io
 import textwrap
 
+from collections.abc import Iterable, Sequence
+
 from babel.dates import format_date
 
+from ..charter import Charter
+from ..i18n import Translator
 from .model import Published
 from .render import APPROX, DASH, Words, num
 
@@ -26,6 +30,14 @@ def chart_numbers(pub: Published) -> list[int]:
     if pub.empty:
         return []
     return [n.value for _, n in pub.trend() if not n.hidden] + [n.value for _, n in pub.themes()[:MAX_THEMES]]
+
+
+def charts(published: dict, langs: Iterable[str], charter: Charter, departments: Sequence[str]
+           ) -> dict[str, bytes | None]:
+    """The chart of a recorded digest in each language: from plain data, so that it can be drawn
+    in a child process (bot/offload.py)."""
+    pub = Published(published)
+    return {lang: render_chart(pub, Words(Translator(lang), charter, departments)) for lang in langs}
 
 
 def render_chart(pub: Published, words: Words) -> bytes | None:

@@ -27,7 +27,7 @@ from ..i18n import Translator
 from ..model import Button, Member, Payload, Person, Result
 from ..naming import Naming
 from ..storage.review import Candidate, Round, Suggestion
-from .digest import Built, Reported, signal_key
+from .digest import Built, Reported
 from .model import Num, Published
 from .render import Words, candidate_label, candidate_text, review_text
 from .schedule import Slot, review_label

@@ -12,7 +12,6 @@ Wednesday does not produce a "late" digest for that Monday.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +23,7 @@ from ..core import Core
 from ..i18n import Translator
 from ..model import Button, Payload, Person, Result, split_message
 from ..vocab import AGE_BAND, GENDER, STATUS
-from .chart import render_chart
+from . import chart
 from .digest import Built, Previous, build, group_departments, release_of
 from .model import Published
 from .render import Words, caption, render_about, render_digest, steering_home
@@ -75,7 +74,9 @@ class SteeringDigests:
         pub = Published(built.published)
         recipients = await self.core.people.with_role("steering")
         languages = {person_id: await self.core.people.language(person_id) for person_id in recipients}
-        rendered = {lang: await self.render(pub, lang) for lang in sorted(set(languages.values()))}
+        langs = sorted(set(languages.values()))
+        charts = await self.charts(pub, langs)
+        rendered = {lang: Rendered(split_message(self.text(pub, lang)), charts[lang]) for lang in langs}
         async with self.core.db.transaction():
             if not await self.core.digests.add(
                     slot.week, slot_at=slot.at, made_at=now, late=late, ledger=built.release.ledger,
@@ -131,7 +132,7 @@ class SteeringDigests:
                  "separate": sorted(departments.separate), "health": await self.health(),
                  "actions": await self.follow_up.section(slot)}
         reported = await self.review.reported_before(slot.week)
-        return await asyncio.to_thread(
+        return await self.core.offload.run(
             build, counts, label=slot.week, k=s.small_cell, dims=dims, departments=departments, previous=previous,
             reported=reported, signal_min=s.signal_min, extra=extra)
 
@@ -170,18 +171,20 @@ class SteeringDigests:
     def about(self, pub: Published, lang: str, *, newer: str | None = None) -> str:
         return render_about(pub, self.words(Translator(lang)), contact_hours=self._hours(), newer=newer)
 
-    def chart(self, pub: Published, lang: str) -> bytes | None:
-        """The chart, or None (nothing to draw, or it could not be drawn: the text goes anyway)."""
+    async def charts(self, pub: Published, langs: list[str]) -> dict[str, bytes | None]:
+        """The chart in each language, None for none (nothing to draw, or it could not be drawn:
+        the text goes anyway)."""
         try:
-            return render_chart(pub, self.words(Translator(lang)))
+            return await self.core.offload.run(chart.charts, pub.data, langs, self.core.charter,
+                                               tuple(self.settings.departments))
         except Exception as exc:  # noqa: BLE001 - a chart is never worth losing the digest
             log.warning("digest %s: the chart could not be drawn (%s); the text goes without it", pub.week,
                         exc.__class__.__name__)
-            return None
+            return dict.fromkeys(langs)
 
     async def render(self, pub: Published, lang: str, *, newer: str | None = None) -> Rendered:
-        chart = await asyncio.to_thread(self.chart, pub, lang)
-        return Rendered(split_message(self.text(pub, lang, newer=newer)), chart)
+        drawn = await self.charts(pub, [lang])
+        return Rendered(split_message(self.text(pub, lang, newer=newer)), drawn[lang])
 
     # The steering member's side ------------------------------------------------------------------
 
@@ -218,7 +221,7 @@ class SteeringDigests:
         pub = Published(stored.published if stored else (await self.build(slot)).published)
         lang = lang or s.default_language
         text = self.text(pub, lang) + "\n\n\n" + self.about(pub, lang)
-        return pub, text, await asyncio.to_thread(self.chart, pub, lang)
+        return pub, text, (await self.charts(pub, [lang]))[lang]
 
 
 __all__ = ["SteeringDigests", "EPOCH_KEY"]

@@ -2,7 +2,6 @@
 and one chart (the HTML and PDF stay with `waakzaam report`, for print and the works council)."""
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from ..core import Core
@@ -31,9 +30,9 @@ class QuarterlyTable:
             return result, None
         settings = self.core.settings
         t = Translator(person.language)
-        doc = render.document(report, t.lang, self.core.charter, settings.departments,
-                              int(settings.contact_deadline.total_seconds() // 3600))
-        chart = await asyncio.to_thread(render.phone_chart, doc, report)
+        doc, chart = await self.core.offload.run(render.phone, report, t.lang, self.core.charter,
+                                                 tuple(settings.departments),
+                                                 int(settings.contact_deadline.total_seconds() // 3600))
         caption = t("The quarterly table {period} at a glance.", period=period_name(t, report.period))
         return Result.OK, Table(split_message(render.phone_text(doc, t)), chart, caption)
 

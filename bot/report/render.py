@@ -84,6 +84,15 @@ def phone_text(doc: Document, t: Translator) -> str:
     return "\n\n".join(out)
 
 
+def phone(report: Report, lang: str, charter: Charter, departments: Sequence[str], contact_hours: int
+          ) -> tuple[Document, bytes | None]:
+    """The quarterly table for the phone: the checked document and its one chart (in a child
+    process when serving, bot/offload.py: the check's linear programs and the chart's drawing
+    load scipy and matplotlib)."""
+    doc = document(report, lang, charter, departments, contact_hours)
+    return doc, phone_chart(doc, report)
+
+
 def phone_chart(doc: Document, report: Report) -> bytes | None:
     """One picture for the phone: the themes of the quarter, else the trend."""
     for key in ("themes", "trend"):
@@ -93,4 +102,4 @@ def phone_chart(doc: Document, report: Report) -> bytes | None:
     return None
 
 
-__all__ = ["document", "files", "draw", "check", "phone_text", "phone_chart", "UnsafeReport", "Chart"]
+__all__ = ["document", "files", "draw", "check", "phone", "phone_text", "phone_chart", "UnsafeReport", "Chart"]
