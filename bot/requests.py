@@ -252,6 +252,7 @@ class RequestDesk:
 
     async def _retract_offers(self, request: Request, state: str, keep: int | None = None) -> None:
         """Open offers are closed and their messages updated, so no one acts on them."""
+        changes = []
         for closed in await self.core.requests.retract_offers(request.id, state, keep):
             if closed.offer.outbox_id is None:
                 continue
@@ -261,7 +262,8 @@ class RequestDesk:
                 if state == "taken"
                 else t("Request {ref} was withdrawn by the colleague.", ref=request.ref)
             )
-            await self.core.outbox.replace_or_edit(closed.offer.outbox_id, closed.person_id, Payload(text))
+            changes.append((closed.offer.outbox_id, closed.person_id, Payload(text)))
+        await self.core.outbox.replace_or_edit_many(changes)
 
     # Claiming -----------------------------------------------------------------
 

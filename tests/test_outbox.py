@@ -92,6 +92,25 @@ async def test_offer_rewritten_while_in_flight_is_edited(services, people, offli
     assert anna.last().edits == 1  # the message that went out was edited, not a second one sent
 
 
+async def test_many_messages_changed_at_once_are_rewritten_while_unsent_and_edited_once_sent(services, people):
+    anna, bert = people(201, "Anna"), people(202, "Bert")
+    for member, name in ((anna, "Anna"), (bert, "Bert")):
+        await join_as_member(services, member, name)
+    a, b = await services.core.people.find(201), await services.core.people.find(202)
+    outbox = services.core.outbox
+    sent = await outbox.enqueue(a.id, Payload("offer to Anna"))
+    await services.sender.flush()
+    unsent = await outbox.enqueue(b.id, Payload("offer to Bert"))
+    await outbox.replace_or_edit_many([(sent, a.id, Payload("taken, Anna")), (unsent, b.id, Payload("taken, Bert"))])
+    edits = await services.core.db.fetchall("SELECT id, edit_of, payload_enc FROM outbox WHERE edit_of IS NOT NULL")
+    assert [row["edit_of"] for row in edits] == [sent]  # only the sent one needs an edit
+    assert b"taken" not in edits[0]["payload_enc"]  # sealed, and bound to its own row:
+    assert services.core.vault.open("outbox", "payload", edits[0]["id"], edits[0]["payload_enc"])
+    await services.sender.flush()
+    assert anna.last().text == "taken, Anna" and anna.last().edits == 1
+    assert bert.last().text == "taken, Bert" and bert.last().edits == 0  # the rewritten one went as it is now
+
+
 async def test_a_picture_goes_through_the_outbox_sealed_and_protected(services, people, offline, settings):
     anna = people(201, "Anna")
     await join_as_member(services, anna, "Anna")

@@ -143,6 +143,28 @@ async def test_a_claim_reads_through_indexes_and_waits_for_the_disk_twice(runnin
     assert claim.fsyncs() == 2, claim.statements
 
 
+async def test_a_claim_costs_the_same_trips_to_the_database_however_many_offers_it_withdraws(running, people):
+    """The other listeners' offers are rewritten or edited in three statements, not three each."""
+    services = running.services
+    trips = []
+    for round_, others in enumerate((1, 4)):
+        names = [f"L{round_}{n}" for n in range(others)]
+        listeners = [people(400 + 10 * round_ + n, name) for n, name in enumerate(names)]
+        for listener, name in zip(listeners, names):
+            await join_as_member(services, listener, name)
+        anna = people(200 + round_, f"Anna{round_}")
+        await join_as_member(services, anna, f"Anna{round_}")
+        emma = people(300 + round_, f"Emma{round_}")
+        ref = await ask_for_conversation(emma, first_message="hello")
+        offer = next(m for m in reversed(anna.inbox()) if f"claim:{ref}" in m.button_data())
+        async with Recorder(services.core.db) as claim:
+            await anna.press_data(f"claim:{ref}", offer)
+        assert "Good news" in emma.last().text
+        assert all("taken by another listener" in listener.last().text for listener in listeners)
+        trips.append(claim.trips)
+    assert trips[0] == trips[1], trips
+
+
 async def test_the_sweep_reads_only_what_is_due_through_indexes(running, people):
     anna, emma, ref = await _claimed(running, people)
     await anna.press_data(f"claim:{ref}", anna.last())

@@ -7,6 +7,7 @@ Telegram already, so it goes again marked as a possible repeat.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,7 +15,7 @@ from .. import clock
 from ..crypto import Vault
 from ..model import Payload
 from .database import Database
-from .sealed import insert_sealed
+from .sealed import insert_sealed, insert_sealed_many
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,16 @@ class Delivery:
     after_id: int | None = None    # goes only once this delivery was sent (a reaction after its message)
     after_sent: bool = True        # whether that one was sent (False: it is due in the same batch)
     chat_id: int | None = None     # where it goes (None: the person is gone)
+
+
+def _row(person_id: int, *, request_id: int | None = None, message_id: int | None = None,
+         edit_of: int | None = None, kind: str | None = None, offer_id: int | None = None, sending: bool = False,
+         after: int | None = None) -> dict:
+    """A new delivery's columns (its payload is sealed apart, bound to its id)."""
+    now = clock.iso(clock.now())
+    return {"person_id": person_id, "request_id": request_id, "message_id": message_id, "edit_of": edit_of,
+            "not_before": now, "created_at": now, "kind": kind, "offer_id": offer_id,
+            "sending_at": now if sending else None, "after_id": after}
 
 
 @dataclass(frozen=True)
@@ -71,15 +82,32 @@ class OutboxRepository:
         """Queue a delivery. `sending`: it goes out right after this transaction, so it is marked
         in flight now (a crash before the send then shows it as a possible repeat: honest, and
         one commit fewer)."""
-        now = clock.iso(clock.now())
         self.queued += 1
         return await insert_sealed(
             self.db, self.vault, "outbox",
-            {"person_id": person_id, "request_id": request_id, "message_id": message_id, "edit_of": edit_of,
-             "not_before": now, "created_at": now, "kind": kind, "offer_id": offer_id,
-             "sending_at": now if sending else None, "after_id": after},
+            _row(person_id, request_id=request_id, message_id=message_id, edit_of=edit_of, kind=kind,
+                 offer_id=offer_id, sending=sending, after=after),
             {"payload": payload.dumps()},
         )
+
+    async def replace_or_edit_many(self, changes: Sequence[tuple[int, int, Payload]]) -> None:
+        """`replace_or_edit` for many messages (outbox id, person, new payload) at once, as when a
+        claim retracts every other offer: three statements, whatever their number."""
+        if not changes:
+            return
+        async with self.db.transaction():
+            marks = ", ".join("?" * len(changes))
+            rewritten = {row[0] for row in await self.db.fetchall(
+                f"UPDATE outbox SET payload_enc = CASE id {' WHEN ? THEN ?' * len(changes)} END"
+                f" WHERE id IN ({marks}) AND state = 'pending' RETURNING id",
+                (*(value for outbox_id, _, payload in changes
+                   for value in (outbox_id, self.vault.seal("outbox", "payload", outbox_id, payload.dumps()))),
+                 *(outbox_id for outbox_id, _, _ in changes)))}
+            # As in replace_or_edit: each edit marked in flight at once.
+            await insert_sealed_many(self.db, self.vault, "outbox", [
+                (_row(person_id, edit_of=outbox_id, sending=True), {"payload": payload.dumps()})
+                for outbox_id, person_id, payload in changes if outbox_id not in rewritten])
+            self.queued += len(changes)
 
     async def replace_or_edit(self, outbox_id: int, person_id: int, payload: Payload) -> None:
         """Change a message: rewrite it while unsent, else queue an edit of the sent one. The edit

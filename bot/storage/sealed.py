@@ -5,7 +5,7 @@ seal can name it: no placeholder row, no second write of the same record.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +74,31 @@ async def insert_sealed(
             tuple(columns.values()),
         )
     return row_id
+
+
+async def insert_sealed_many(
+    db: Database, vault: Vault, table: str, rows: Sequence[tuple[Mapping[str, Any], Mapping[str, str | bytes]]]
+) -> list[int]:
+    """`insert_sealed` for many rows with the same columns, in two statements whatever their
+    number: the ids are taken in a row inside the write transaction, so each seal is bound to its
+    row before the insert."""
+    if not rows:
+        return []
+    async with db.transaction():
+        first = await db.fetchval(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")
+        ids = list(range(first, first + len(rows)))
+        records = []
+        for row_id, (values, sealed) in zip(ids, rows):
+            columns: dict[str, Any] = {"id": row_id, **values}
+            for column, plain in sealed.items():
+                columns[f"{column}_enc"] = vault.seal(table, column, row_id, plain)
+            records.append(columns)
+        names = list(records[0])
+        await db.executemany(
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+            [tuple(record[name] for name in names) for record in records],
+        )
+    return ids
 
 
 async def by_origin(db: Database, table: str, origin: int | None) -> int | None:
