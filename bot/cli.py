@@ -30,7 +30,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from . import backups, checks, logs
 from .app import build_application
-from .core import StartupError, open_core
+from .core import Core, StartupError, open_core
 from .charter import Charter
 from .crypto import KeyFileError, Vault, read_key_files
 from . import periods
@@ -45,7 +45,7 @@ from .report.demo import run_demo
 from .report.service import NotOver, Reports
 from .rotation import RotationError, rotate
 from .services import Services
-from .settings import (LOG_FORMATS, PROJECT_DIR, SettingsError, check_port, check_webhook_url, env_file_warning,
+from .settings import (LOG_FORMATS, PROJECT_DIR, Settings, SettingsError, check_port, check_webhook_url, env_file_warning,
                        load_settings)
 from .webhook import WebhookError, serve_webhook
 
@@ -339,14 +339,7 @@ async def _report(settings, args) -> int:
         logging.getLogger("bot.actions").setLevel(logging.WARNING)
         written = await run_demo(settings, period, lang=lang, render=write)
     else:
-        if not settings.db_path.exists():
-            _say(f"there is no database at {settings.db_path} yet, so nothing to report. "
-                 "Try --demo to see a report on generated data.")
-            return 2
-        try:
-            core = await open_core(settings)
-        except StartupError as exc:
-            _say(str(exc))
+        if (core := await _open_existing(settings, "report", "a report")) is None:
             return 2
         try:
             report = await Reports(core).build(period)
@@ -363,6 +356,19 @@ async def _report(settings, args) -> int:
     return 0
 
 
+async def _open_existing(settings: Settings, verb: str, demo: str) -> Core | None:
+    """The database for a command that only reads it, or None after saying why not."""
+    if not settings.db_path.exists():
+        _say(f"there is no database at {settings.db_path} yet, so nothing to {verb}. "
+             f"Try --demo to see {demo} on generated data.")
+        return None
+    try:
+        return await open_core(settings)
+    except StartupError as exc:
+        _say(str(exc))
+        return None
+
+
 async def _digest_preview(settings, args) -> int:
     """`waakzaam digest --preview [--week W] [--out DIR] [--lang L] [--demo]`: a text file and a PNG."""
     if args.week and parse_week(args.week) is None:
@@ -372,14 +378,7 @@ async def _digest_preview(settings, args) -> int:
         logging.getLogger("bot.digest").setLevel(logging.WARNING)  # the demo's own digests are not news
         published, text, chart = await demo(settings, week=args.week, lang=args.lang)
     else:
-        if not settings.db_path.exists():
-            _say(f"there is no database at {settings.db_path} yet, so nothing to preview. "
-                 "Try --demo to see a digest on generated data.")
-            return 2
-        try:
-            core = await open_core(settings)
-        except StartupError as exc:
-            _say(str(exc))
+        if (core := await _open_existing(settings, "preview", "a digest")) is None:
             return 2
         try:
             published, text, chart = await Services(core).digests.preview(args.week, args.lang)

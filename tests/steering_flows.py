@@ -41,7 +41,7 @@ def end_of_window(services, when: datetime) -> datetime:
     return windows(latest_slot(when, s.digest_weekday, s.digest_time, s.timezone), s.timezone, 13, 4)[0].end
 
 
-async def history(services, end: datetime, *, seed: int = 5) -> None:
+async def history(services, end: datetime, *, seed: int = 5, extra=()) -> None:
     """About forty past cases; Production x workload recurs across different colleagues."""
     rng = random.Random(seed)
     core = services.core
@@ -53,7 +53,7 @@ async def history(services, end: datetime, *, seed: int = 5) -> None:
                    level=rng.choice(("individual", "team")), requester=10 + i % 25,
                    outcome=rng.choice(("listened", "referred")), wait=rng.randrange(20, 1500),
                    referrals=("psychologist",) if i % 3 == 0 else ()) for i in range(32)]
-    await insert(core, cases, end, ids)
+    await insert(core, [*cases, *extra], end, ids)
 
 
 async def sweep(services):

@@ -10,60 +10,22 @@ import pytest
 import time_machine
 
 from bot.digest import digest as dg
-from bot.digest.schedule import latest_slot, slot_of_week, windows
+from bot.digest.schedule import slot_of_week, windows
 from bot.digest.signals import collect, dims_for, team_departments
 from digest_cases import Case, TeamSignal, counts_of, department_requests, insert, insert_team_signals
 from digest_cases import team_departments as team_departments_of
-from flows import invite_code, join_as_member
-
-T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)        # Monday 09:00 in Brussels: after that week's slot
-SLOT_W46 = datetime(2026, 11, 9, 7, 30, tzinfo=UTC)  # Monday 9 November, 08:30 in Brussels
-
+from flows import join_as_member
+from steering_flows import SLOT_W46, T0
+from steering_flows import coordinator as _coordinator
+from steering_flows import end_of_window as _end_of_window
+from steering_flows import history as _history
+from steering_flows import steering as _steering
+from steering_flows import sweep as _sweep
 
 @pytest.fixture
 def clock():
     with time_machine.travel(T0, tick=False) as traveller:
         yield traveller
-
-
-async def _steering(services, people, user_id=800, language="en"):
-    member = people(user_id, "Sofie", language)
-    await member.send(f"/start {await invite_code(services, 'steering')}")
-    await member.send("Sofie")
-    return member
-
-
-async def _coordinator(services, people, user_id=900):
-    boss = people(user_id, "Boss")
-    await boss.send(f"/start {await invite_code(services, 'coordinator')}")
-    await boss.send("Boss")
-    return boss
-
-
-async def _history(services, end: datetime, *, seed: int = 5, extra=()) -> None:
-    """About forty past cases, Production x workload recurring across different colleagues."""
-    rng = random.Random(seed)
-    core = services.core
-    ids = {i: (await core.people.ensure(5_000_000 + i, 5_000_000 + i, "en")).id for i in range(40)}
-    cases = [Case(age=rng.randrange(12), dep="Production", themes=("workload",), level="team", requester=i,
-                  outcome="listened", wait=rng.randrange(30, 400)) for i in range(9)]
-    cases += [Case(age=rng.randrange(50), dep=rng.choice(("Production", "Logistics", "Office", None)),
-                   themes=(rng.choice(("stress", "conflict_colleague_mgr", "workload")),),
-                   level=rng.choice(("individual", "team")), requester=10 + i % 25,
-                   outcome=rng.choice(("listened", "referred")), wait=rng.randrange(20, 1500),
-                   referrals=("psychologist",) if i % 3 == 0 else ()) for i in range(32)]
-    await insert(core, [*cases, *extra], end, ids)
-
-
-def _end_of_window(services, when: datetime) -> datetime:
-    s = services.settings
-    return windows(latest_slot(when, s.digest_weekday, s.digest_time, s.timezone), s.timezone, 13, 4)[0].end
-
-
-async def _sweep(services):
-    made = await services.digests.sweep()
-    await services.sender.flush()
-    return made
 
 
 # Delivery -----------------------------------------------------------------------------------------

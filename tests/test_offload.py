@@ -6,15 +6,12 @@ import os
 from pathlib import Path
 
 import pytest
-from steering_flows import steering
-from test_digest_flow import (
-    SLOT_W46,
-    _end_of_window,
-    _history,
-    _steering,
-    _sweep,
-    clock,  # noqa: F401 - the fixture, as the digest's tests use it
-)
+from steering_flows import SLOT_W46, steering
+from steering_flows import end_of_window as _end_of_window
+from steering_flows import history as _history
+from steering_flows import steering as _steering
+from steering_flows import sweep as _sweep
+from test_digest_flow import clock  # noqa: F401 - the fixture, as the digest's tests use it
 from test_report_flow import _year_of_cases, clock_2026  # noqa: F401 - the fixture, as the report's tests use it
 
 from bot.digest.model import Published
