@@ -9,7 +9,7 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults, TypeHandler
 from telegram.request import BaseRequest
 
-from handlers import register_all
+from handlers import CONTEXT_TYPES, register_all
 
 from . import clock
 from .charter import Charter
@@ -51,6 +51,7 @@ def build_application(
         .token(settings.token)
         .base_url(settings.api_base_url)
         .defaults(Defaults(tzinfo=settings.timezone, block=True))
+        .context_types(CONTEXT_TYPES)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )

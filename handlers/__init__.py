@@ -27,6 +27,7 @@ from . import (
     steering,
     team_signal,
 )
+from .ui import CONTEXT_TYPES  # noqa: F401 - the per-update context the factory builds with
 
 
 def register_all(app: Application) -> None:

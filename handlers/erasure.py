@@ -48,8 +48,6 @@ async def forget(update: Update, context: Context) -> None:
         lines.append(t("There was nothing to erase: the bot keeps nothing about you as a colleague who "
                        "asked for a conversation."))
     await answer(update, "\n\n".join(lines))
-    if done.erasure is not Erasure.ROLE_KEPT:
-        context.user_data.clear()  # nothing of the person stays in memory either
 
 
 def register(app: Application) -> None:

@@ -37,7 +37,7 @@ async def not_text(update: Update, context: Context) -> None:
 async def settle_press(update: Update, context: Context) -> None:
     """After the handlers: stop the button's spinner unless an alert already answered it."""
     query = update.callback_query
-    if query is not None and context.user_data.get("answered") != query.id:
+    if query is not None and context.answered != query.id:
         try:
             await query.answer()
         except BadRequest as exc:

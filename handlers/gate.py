@@ -37,7 +37,7 @@ async def gatekeeper(update: Update, context: Context) -> None:
         raise ApplicationHandlerStop
     language = pick_language(user.language_code, services(context).settings.default_language)
     who = await access.identify(user.id, chat.id, language)
-    context.user_data["person"] = who
+    context.person = who
     await services(context).desk.reachable_again(who)  # what was kept for them while they blocked the bot
     await _access_gate(update, context, who)
 
@@ -66,7 +66,7 @@ async def _access_gate(update: Update, context: Context, who: Person) -> None:
         raise ApplicationHandlerStop
     if await access.give_code(who, text) is Result.OK:
         await waiting.clear(who, prompts.ACCESS_CODE)
-        context.user_data["person"] = await access.refresh(who)
+        context.person = await access.refresh(who)
         await update.effective_chat.send_message(t("Thank you, the code is right."))
         await employee.show_menu(update, context, intro=True)  # the first time they read what the network is
     else:

@@ -33,7 +33,7 @@ async def redeem(update: Update, context: Context, code: str) -> None:
     if joined.role == "member":
         await show_charter(update, context)
         return
-    context.user_data["person"] = await services(context).access.refresh(person(context))
+    context.person = await services(context).access.refresh(person(context))
     if joined.role == "coordinator":
         await say(update, t("Welcome, you are now a coordinator of the vigilance network. Use /invite to "
                             "invite listeners, coordinators or steering group members, and /members to "

@@ -33,7 +33,7 @@ async def language(update: Update, context: Context) -> None:
 
 async def set_language(update: Update, context: Context) -> None:
     (code,) = callbacks.LANGUAGE.parse(data(update))
-    context.user_data["person"] = await services(context).access.set_language(person(context), code)
+    context.person = await services(context).access.set_language(person(context), code)
     await answer(update, Translator(code)("From now on I will speak English with you."))
 
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, get_day_names
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot import clock, network, schedule
 from bot.i18n import N_, Translator
@@ -21,8 +21,21 @@ from bot.model import Button, Person, Result
 from bot.sender import inline_keyboard
 from bot.services import Services
 
-Context = ContextTypes.DEFAULT_TYPE
 __all__ = ["origin"]  # the update's origin key, for services that must not do a thing twice
+
+
+class Context(CallbackContext[ExtBot, dict, dict, dict]):
+    """One per update: PTB makes one for all the handlers an update reaches. What the gate found
+    out about the person lives here, for this update only. (`user_data` would keep it in memory
+    after the update and lose it at a restart; what the bot waits for lives in the database.)"""
+
+    def __init__(self, application: Application, chat_id: int | None = None, user_id: int | None = None):
+        super().__init__(application, chat_id=chat_id, user_id=user_id)
+        self.person: Person | None = None   # set by the gatekeeper, refreshed when it changes
+        self.answered: str | None = None    # the button press already answered with an alert or toast
+
+
+CONTEXT_TYPES = ContextTypes(context=Context)
 
 
 def services(context: Context) -> Services:
@@ -31,7 +44,7 @@ def services(context: Context) -> Services:
 
 def person(context: Context) -> Person:
     """The person behind this update, as resolved by the gatekeeper."""
-    return context.user_data["person"]
+    return context.person
 
 
 def tr(context: Context) -> Translator:
@@ -64,7 +77,7 @@ async def say(update: Update, text: str, markup: InlineKeyboardMarkup | None = N
 
 async def alert(update: Update, context: Context, text: str) -> None:
     """A pop-up answer to a button press. Telegram takes one answer per press."""
-    context.user_data["answered"] = update.callback_query.id
+    context.answered = update.callback_query.id
     try:
         await update.callback_query.answer(text, show_alert=True)
     except BadRequest as exc:
@@ -74,7 +87,7 @@ async def alert(update: Update, context: Context, text: str) -> None:
 
 async def toast(update: Update, context: Context, text: str) -> None:
     """A short note that fades on the pressed button, when the message itself changes nothing else."""
-    context.user_data["answered"] = update.callback_query.id
+    context.answered = update.callback_query.id
     try:
         await update.callback_query.answer(text)
     except BadRequest as exc:

@@ -43,6 +43,20 @@ async def test_a_note_typed_after_a_restart_is_kept_not_relayed(running, people)
     assert await _count(running, "SELECT COUNT(*) FROM case_notes") == 1
 
 
+async def test_nothing_about_a_person_is_kept_in_memory_between_updates(running, people):
+    """Who is acting is resolved for each update and kept with that update only: PTB's user and
+    chat data, which a restart loses, hold nothing, so nothing the bot relies on can be lost."""
+    anna, emma, ref = await _claimed(running, people)
+    await emma.send("/language")
+    await emma.press("lang:nl", emma.last())
+    await anna.send("/note")
+    assert "Write your note" in anna.last().text
+    await emma.send("hello again")
+    assert anna.last().text.endswith("hello again")
+    app = running.app
+    assert not any(app.user_data.values()) and not any(app.chat_data.values())
+
+
 async def test_a_note_waiting_for_its_case_survives_a_restart(running, people):
     anna, emma, ref = await _claimed(running, people)
     finn = people(302, "Finn")
