@@ -51,6 +51,7 @@ from typing import Any
 import tornado.httpserver
 import tornado.netutil
 import tornado.web
+from matching import Match, describe, matches
 
 log = logging.getLogger("telegram_double")
 
@@ -87,7 +88,6 @@ TEXT_FIELDS = frozenset({
 })
 _COMMAND = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![^\s])")
 
-Match = str | re.Pattern[str] | Callable[["BotMessage"], bool] | None
 
 
 class DoubleError(RuntimeError):
@@ -259,28 +259,12 @@ class BotMessage:
         return reply["message_id"] if reply else None
 
     def matches(self, match: Match) -> bool:
-        if match is None:
-            return True
-        if isinstance(match, str):
-            return match in self.text
-        if isinstance(match, re.Pattern):
-            return match.search(self.text) is not None
-        return bool(match(self))
+        return matches(self, match)
 
     def __repr__(self) -> str:
         extra = f" buttons={self.button_data}" if self.buttons else ""
         edits = f" edits={self.edit_count}" if self.edit_history else ""
         return f"<BotMessage #{self.message_id} chat={self.chat_id} {self.text[:70]!r}{extra}{edits}>"
-
-
-def _describe(match: Match) -> str:
-    if match is None:
-        return "any message"
-    if isinstance(match, str):
-        return f"text containing {match!r}"
-    if isinstance(match, re.Pattern):
-        return f"text matching /{match.pattern}/"
-    return getattr(match, "__name__", repr(match))
 
 
 # ---------------------------------------------------------------------------------------
@@ -915,10 +899,10 @@ class SimUser:
             return None
 
         try:
-            message = self.double.wait_until(found, timeout, f"{self} to get {_describe(match)}")
+            message = self.double.wait_until(found, timeout, f"{self} to get {describe(match)}")
         except AssertionError:
             unseen = [m for m in self.inbox() if m.message_id > self.last_seen_id]
-            raise AssertionError(f"{self} got no bot message with {_describe(match)} within {timeout}s; "
+            raise AssertionError(f"{self} got no bot message with {describe(match)} within {timeout}s; "
                                  f"unseen: {unseen or 'none'}") from None
         self.last_seen_id = message.message_id
         return message
@@ -934,7 +918,7 @@ class SimUser:
         try:
             return self.double.wait_until(edited, timeout, f"an edit of {message}")
         except AssertionError:
-            raise AssertionError(f"{self}: {message} was not edited to {_describe(match)} within {timeout}s; "
+            raise AssertionError(f"{self}: {message} was not edited to {describe(match)} within {timeout}s; "
                                  f"now {self.message(message.message_id)}") from None
 
     def skip_seen(self) -> None:

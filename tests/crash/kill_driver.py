@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from double import BotMessage, Call, SimUser, TelegramDouble, UpdateRecord
+from matching import stop_process
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEPARTMENTS = ("Production", "Logistics", "Office")
@@ -148,13 +149,7 @@ class BotProcess:
         """SIGINT (the bot's graceful stop), then SIGKILL after ``timeout`` seconds."""
         if self._proc is None:
             return None
-        if self._proc.poll() is None:
-            self._proc.send_signal(signal.SIGINT)
-            try:
-                self._proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
+        stop_process(self._proc, timeout)
         return self._ended(killed=False)
 
     def exited_by_itself(self) -> bool:

@@ -27,17 +27,17 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
+from matching import Match, describe, matches, stop_process
 
 E2E_DIR = Path(__file__).resolve().parent
 EMULATOR_DIR = E2E_DIR / "emulator"
 INSTALL_HINT = "run `npm ci --prefix tests/e2e/emulator`"
 
-Match = str | re.Pattern[str] | Callable[["BotMessage"], bool] | None
 
 _user_ids = itertools.count(700_000_001)
 _live: set[Emulator | BotProcess] = set()  # started and not yet stopped
@@ -165,28 +165,12 @@ class BotMessage:
         return bool(self.raw.get("deleted"))
 
     def matches(self, match: Match) -> bool:
-        if match is None:
-            return True
-        if isinstance(match, str):
-            return match in self.text
-        if isinstance(match, re.Pattern):
-            return match.search(self.text) is not None
-        return bool(match(self))
+        return matches(self, match)
 
     def __repr__(self) -> str:
         extra = f" buttons={self.button_texts}" if self.buttons else ""
         edits = f" edits={self.edit_count}" if self.edit_count else ""
         return f"<BotMessage #{self.message_id} chat={self.chat_id} {self.text[:80]!r}{extra}{edits}>"
-
-
-def _describe(match: Match) -> str:
-    if match is None:
-        return "any message"
-    if isinstance(match, str):
-        return f"text containing {match!r}"
-    if isinstance(match, re.Pattern):
-        return f"text matching /{match.pattern}/"
-    return getattr(match, "__name__", repr(match))
 
 
 def _result(response: httpx.Response) -> Any:
@@ -532,7 +516,7 @@ class SimUser:
                     return m
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(
-                    f"{self} got no bot message with {_describe(match)} within {timeout}s; "
+                    f"{self} got no bot message with {describe(match)} within {timeout}s; "
                     f"unseen bot messages: {fresh or 'none'}"
                 )
             await asyncio.sleep(self.poll_interval)
@@ -547,7 +531,7 @@ class SimUser:
                 return current
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(
-                    f"{self}: message {message.message_id} was not edited to {_describe(match)} "
+                    f"{self}: message {message.message_id} was not edited to {describe(match)} "
                     f"within {timeout}s; it is now {current} (history: {current.raw.get('edit_history')})"
                 )
             await asyncio.sleep(self.poll_interval)
@@ -624,13 +608,7 @@ class BotProcess:
         _live.discard(self)
         if self._proc is None:
             return None
-        if self._proc.poll() is None:
-            self._proc.send_signal(signal.SIGINT)
-            try:
-                self._proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
+        stop_process(self._proc, timeout)
         return self._proc.returncode
 
     def log_text(self) -> str:
