@@ -219,13 +219,15 @@ async def ask_step(update: Update, context: Context) -> None:
         await _save(context, draft)
         await _show_preferences(update, context, draft)
     elif callbacks.ASK_LISTENERS.parse(pressed) is not None:
-        await _show_members(update, context)
+        await _show_members(update, context, draft)
     elif (chosen := callbacks.ASK_LISTENER.parse(pressed)) is not None:
         member = await services(context).membership.chosen_listener(chosen[0])
         if member is None:
             await stale_button(update, context)
             return
-        await _save(context, {"member": member.handle, "language": draft.get("language")})
+        # A chosen person replaces the profile wishes; what kind of request it is stays.
+        await _save(context, {"member": member.handle, "language": draft.get("language"),
+                              **({"kind": draft["kind"]} if "kind" in draft else {})})
         await _ask_widening(update, context)
     elif callbacks.ASK_NEXT.parse(pressed) is not None:
         await _ask_widening(update, context)
@@ -290,8 +292,10 @@ async def _show_preferences(update: Update, context: Context, draft: dict, new: 
     await (say if new else answer)(update, text, buttons(*rows))
 
 
-async def _show_members(update: Update, context: Context) -> None:
+async def _show_members(update: Update, context: Context, draft: dict) -> None:
     t = tr(context)
+    # Back to the start of the same wizard: a concern stays a concern.
+    back = callbacks.ASK_CONCERN() if draft.get("kind") == "concern" else callbacks.ASK_START()
     members = await services(context).membership.listeners_to_choose(person(context))
     if not members:
         await answer(update, t("There are no listeners to choose from yet."),
@@ -306,7 +310,7 @@ async def _show_members(update: Update, context: Context) -> None:
             m.department,
         ]))
         rows.append([(f"{m.display_name} ({facts})"[:60], callbacks.ASK_LISTENER(m.handle))])
-    rows.append([(t("Back"), callbacks.ASK_START())])
+    rows.append([(t("Back"), back)])
     rows.append(_way_out(t))
     await answer(update, t("Choose the listener you would like to talk to:"), buttons(*rows))
 

@@ -173,6 +173,24 @@ async def test_a_concern_is_its_own_kind_and_nobody_is_asked_to_be_named(service
     assert [tuple(r) for r in kinds] == [("concern", 1)]
 
 
+async def test_a_concern_stays_a_concern_when_a_listener_is_chosen_by_name_or_after_back(services, people):
+    anna, emma = people(201, "Anna"), people(301, "Emma")
+    await join_as_member(services, anna, "Anna")
+    handle = (await services.core.members.by_person((await services.core.people.find(201)).id)).handle
+    await emma.send("/start")
+    await emma.press("I am worried about a colleague")
+    await emma.press("ask:m")
+    await emma.press("Back")
+    assert "Please do not name them" in emma.last().text  # still the concern's wizard
+    await emma.press("ask:m")
+    await emma.press(f"ask:m:{handle}")
+    await emma.press("ask:w:1")
+    await emma.press("ask:dep:-")
+    await emma.send("Mijn collega slaapt op het werk.")
+    ref = _data(_with(emma, "withdraw:"), "withdraw:").partition(":")[2]
+    assert (await services.core.requests.by_ref(ref)).kind == "concern"
+
+
 async def test_a_request_for_oneself_is_not_warned_about_names(services, people):
     anna, emma = people(201, "Anna"), people(301, "Emma")
     await join_as_member(services, anna, "Anna")
