@@ -309,7 +309,7 @@ def _add_report_command(commands, common) -> None:
 
 def _write_report(settings, report, lang: str, html_path: Path) -> tuple[Path, Path]:
     doc = report_render.document(report, lang, Charter.load(), settings.departments,
-                                 int(settings.contact_deadline.total_seconds() // 3600))
+                                 settings.contact_hours)
     html, pdf = report_render.files(doc, report)
     pdf_path = html_path.with_suffix(".pdf")
     html_path.parent.mkdir(parents=True, exist_ok=True)

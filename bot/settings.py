@@ -99,6 +99,11 @@ class Settings:
     action_reminder_days: int = 7
 
     @property
+    def contact_hours(self) -> int:
+        """The contact promise in whole hours, as people are told it."""
+        return int(self.contact_deadline.total_seconds() // 3600)
+
+    @property
     def trend_windows(self) -> int:
         """How many digest windows the trend shows (4 for 12 months of 13 weeks)."""
         return trend_windows(self.trend_months, self.window_weeks)

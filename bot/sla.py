@@ -9,7 +9,7 @@ was down through several checkpoints, only the latest is acted on.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from . import callbacks, clock, routing
@@ -67,12 +67,15 @@ class ContactPromise:
             members = await self.core.members.active()
         available = [m for m in members if routing.is_available(m, now, self.settings.max_open_cases,
                                                                 self.settings.timezone)]
-        if resumed or available != self._available:
+        # Who is available, and as what: a claim or a close that leaves a listener under the cap
+        # changes their load, not whom a waiting request may reach.
+        fitting = [replace(m, open_cases=0) for m in available]
+        if resumed or fitting != self._available:
             # What still waits reaches whoever became free or fitting (once: an offer made is kept).
             async with self.core.db.transaction():
                 if offered := await self.desk.offer_waiting_requests(members):
                     report.add("offer", offered)
-            self._available = available
+            self._available = fitting
         if self.desk.oncall is not None and await self.desk.oncall.sweep(now):
             report.add("oncall_asked")
         if self.meetings is not None and (reminded := await self.meetings.sweep(now)):
@@ -240,8 +243,10 @@ class ContactPromise:
     async def _check_availability(self, now: datetime, report: SweepReport, available: list) -> None:
         """Warn coordinators, at most once a day, when too few listeners are available."""
         free = len(available)
+        if free >= self.settings.min_available:
+            return
         coordinators = await self.core.people.with_role("coordinator")
-        if free >= self.settings.min_available or not coordinators:
+        if not coordinators:
             return
         async with self.core.db.transaction():
             last = await self.core.meta.get(LOW_AVAILABILITY_KEY)
@@ -253,7 +258,7 @@ class ContactPromise:
                 await self.core.outbox.enqueue(person_id, Payload(t(
                     "Listeners available right now: {free}, below the warning level of {minimum}. "
                     "Requests may wait longer than {hours} hours.", free=free, minimum=self.settings.min_available,
-                    hours=int(self.settings.contact_deadline.total_seconds() // 3600))))
+                    hours=self.settings.contact_hours)))
             report.add("low_availability")
 
 

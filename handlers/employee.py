@@ -46,7 +46,7 @@ async def show_menu(update: Update, context: Context, intro: bool = False) -> No
         parts.append(t(
             "Welcome to the vigilance network. Colleagues who volunteer as listeners lend you an ear, "
             "in confidence. Ask for a conversation and a listener will contact you here within {hours} hours.",
-            hours=_promise_hours(context)))
+            hours=services(context).settings.contact_hours))
         parts.append(t(
             "The network is not HR, not your manager, not a doctor and not an emergency service. "
             "Listeners listen; they do not decide or report about you. They never see your name or "
@@ -71,10 +71,6 @@ async def show_menu(update: Update, context: Context, intro: bool = False) -> No
               callbacks.NEWS("0" if follows else "1"))],
         ),
     )
-
-
-def _promise_hours(context: Context) -> int:
-    return int(services(context).settings.contact_deadline.total_seconds() // 3600)
 
 
 async def volunteer_wish(update: Update, context: Context) -> None:
@@ -321,7 +317,7 @@ async def _ask_widening(update: Update, context: Context) -> None:
     await answer(update, t(
         "If no listener who fits your wishes and speaks your language is free within {hours} hours, may "
         "we offer your request to another listener, so that someone contacts you within {promise} hours?",
-        hours=hours, promise=_promise_hours(context)),
+        hours=hours, promise=services(context).settings.contact_hours),
         buttons([(t("Yes, that is fine"), callbacks.ASK_WIDENING("1"))],
                 [(t("No, I will wait"), callbacks.ASK_WIDENING("0"))], _way_out(t)))
 

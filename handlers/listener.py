@@ -294,7 +294,7 @@ async def hours(update: Update, context: Context) -> None:
     member = await _active_member(update, context)
     if member is None:
         return
-    promise = int(services(context).settings.contact_deadline.total_seconds() // 3600)
+    promise = services(context).settings.contact_hours
     text = t("You get offers and reminders only within your hours; what comes in outside them waits for you "
              "(the {promise}-hour promise still runs, and others may take it). Now: {hours}.",
              hours=hours_text(t, member.hours), promise=promise)

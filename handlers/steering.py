@@ -7,7 +7,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import callbacks
 from bot.digest.render import caption
-from bot.model import Result
+from bot.model import Result, split_message
 
 from .ui import Context, alert, answer, buttons, data, person, say, services, stale_button, tr
 
@@ -58,7 +58,7 @@ async def main(update: Update, context: Context) -> None:
     (week,) = callbacks.DIGEST_MAIN.parse(data(update))
     pub, newer = await _digest_of(update, context, week)
     if pub is not None:
-        first = (await digests.render(pub, t.lang, newer=newer)).parts[0]
+        first = split_message(digests.text(pub, t.lang, newer=newer))[0]  # the text only: the chart stays
         await answer(update, first, buttons(*digests.buttons(t, pub)))
 
 

@@ -93,9 +93,6 @@ class NewsDesk:
         self.settings = core.settings
         self.naming = Naming(core)
 
-    def _hours(self) -> int:
-        return int(self.settings.contact_deadline.total_seconds() // 3600)
-
     async def latest_digest(self) -> tuple[str | None, Published | None]:
         stored = await self.core.digests.latest()
         return (stored.week, Published(stored.published)) if stored else (None, None)
@@ -108,7 +105,7 @@ class NewsDesk:
             if news.state == "published" and news.digest_week and news.digest_week != week:
                 stored = await self.core.digests.get(news.digest_week)
                 pub = Published(stored.published) if stored else None
-            figures = figures_line(t, pub, self._hours())
+            figures = figures_line(t, pub, self.settings.contact_hours)
         return message_text(t, news.text, figures)
 
     # The author ---------------------------------------------------------------------------------
@@ -235,11 +232,14 @@ class NewsDesk:
             if not await self.core.news.publish(news.id, person.id, week if news.figures else None, len(audience)):
                 return Decided(Result.ALREADY)
             news = await self.core.news.get(news.id)
+            texts: dict[str, str] = {}  # one rendering per language, not per recipient
             for person_id in audience:
                 t = await self.core.translator(person_id)
+                if t.lang not in texts:
+                    texts[t.lang] = await self.render(t, news)
                 buttons = () if person_id in listeners else (
                     ((t("Stop these messages"), callbacks.NEWS_FOLLOW("0")),),)
-                await self.core.outbox.enqueue(person_id, Payload(await self.render(t, news), buttons))
+                await self.core.outbox.enqueue(person_id, Payload(texts[t.lang], buttons))
             await self._tell_author(news, person, True, len(audience))
         log.info("news %d published to %d people", news_id, len(audience))
         return Decided(Result.OK, len(audience))

@@ -72,10 +72,13 @@ class NetworkReview:
         round_id = await self.core.reviews.open_round(label, slot.week, built.candidates)
         if round_id is None:
             return None
-        review = await self.core.reviews.round(round_id)
+        review, pub = await self.core.reviews.round(round_id), Published(built.published)
+        messages: dict[str, tuple[str, tuple[tuple[Button, ...], ...]]] = {}  # the same for every reader of a language
         for member in await self.core.members.active():
             t = await self.core.translator(member.person_id)
-            text, buttons = await self._round_message(t, review, member)
+            if t.lang not in messages:
+                messages[t.lang] = await self._round_message(t, review, pub)
+            text, buttons = messages[t.lang]
             await self.core.outbox.enqueue(member.person_id, Payload(text, buttons, protect=True))
         return round_id
 
@@ -116,10 +119,8 @@ class NetworkReview:
         """Each candidate's count as its digest released it (hidden stays hidden)."""
         return {c.id: pub.signal_count({"span": c.span, "dep": c.dep, "theme": c.theme}) for c in candidates}
 
-    async def _round_message(self, t: Translator, review: Round, member: Member | None
+    async def _round_message(self, t: Translator, review: Round, pub: Published
                              ) -> tuple[str, tuple[tuple[Button, ...], ...]]:
-        stored = await self.core.digests.get(review.digest_week)
-        pub = Published(stored.published)
         words = self.words(t)
         candidates = await self.core.reviews.candidates(review.id)
         text = review_text(words, pub, _round_name(t, review.label), candidates, self._counts(pub, candidates),
@@ -134,10 +135,10 @@ class NetworkReview:
         member = await self._listener(person)
         if member is None:
             return Result.NOT_MEMBER, None, ()
-        result, review, _ = await self._current(round_id)
+        result, review, pub = await self._current(round_id)
         if result is not Result.OK:
             return result, None, ()
-        text, rows = await self._round_message(Translator(person.language), review, member)
+        text, rows = await self._round_message(Translator(person.language), review, pub)
         return Result.OK, text, rows
 
     async def _candidate(self, person: Person, candidate_id: int

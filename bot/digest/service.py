@@ -85,7 +85,7 @@ class SteeringDigests:
                 return False
             await self.follow_up.record_signals(slot.week, built.published)
             for person_id in recipients:
-                await self._queue(person_id, pub, rendered[languages[person_id]])
+                await self._queue(person_id, Translator(languages[person_id]), pub, rendered[languages[person_id]])
             opened = None
             if label := await self.review.due(slot):
                 opened = await self.review.open_round(label, built, slot)
@@ -93,8 +93,7 @@ class SteeringDigests:
                  len(recipients), "; review round opened" if opened else "")
         return True
 
-    async def _queue(self, person_id: int, pub: Published, rendered: Rendered) -> None:
-        t = await self.core.translator(person_id)
+    async def _queue(self, person_id: int, t: Translator, pub: Published, rendered: Rendered) -> None:
         for number, part in enumerate(rendered.parts):
             last = number == len(rendered.parts) - 1
             await self.core.outbox.enqueue(person_id, Payload(part, self.buttons(t, pub) if last else (),
@@ -160,16 +159,13 @@ class SteeringDigests:
     def words(self, t: Translator) -> Words:
         return Words(t, self.core.charter, self.settings.departments)
 
-    def _hours(self) -> int:
-        return int(self.settings.contact_deadline.total_seconds() // 3600)
-
     def text(self, pub: Published, lang: str, *, newer: str | None = None) -> str:
         words = self.words(Translator(lang))
-        return render_digest(pub, words, self.settings.timezone, newer=newer, contact_hours=self._hours(),
+        return render_digest(pub, words, self.settings.timezone, newer=newer, contact_hours=self.settings.contact_hours,
                              extra=(render_section(pub, words),))
 
     def about(self, pub: Published, lang: str, *, newer: str | None = None) -> str:
-        return render_about(pub, self.words(Translator(lang)), contact_hours=self._hours(), newer=newer)
+        return render_about(pub, self.words(Translator(lang)), contact_hours=self.settings.contact_hours, newer=newer)
 
     async def charts(self, pub: Published, langs: list[str]) -> dict[str, bytes | None]:
         """The chart in each language, None for none (nothing to draw, or it could not be drawn:

@@ -32,7 +32,7 @@ class QuarterlyTable:
         t = Translator(person.language)
         doc, chart = await self.core.offload.run(render.phone, report, t.lang, self.core.charter,
                                                  tuple(settings.departments),
-                                                 int(settings.contact_deadline.total_seconds() // 3600))
+                                                 settings.contact_hours)
         caption = t("The quarterly table {period} at a glance.", period=period_name(t, report.period))
         return Result.OK, Table(split_message(render.phone_text(doc, t)), chart, caption)
 
