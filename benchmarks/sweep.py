@@ -69,7 +69,7 @@ async def _fill(core, count: int, listeners: int, rng: random.Random) -> None:
 async def _settle(core, services) -> None:
     """Every request's next look, as the sweep leaves it (steps already past count as done)."""
     now = clock.now()
-    rows = await core.db.scan("SELECT * FROM requests WHERE state IN ('new', 'offered', 'claimed', 'contacted')")
+    rows = await core.db.fetchall("SELECT * FROM requests WHERE state IN ('new', 'offered', 'claimed', 'contacted')")
     updates = []
     for row in rows:
         request = core.requests._request(row)

@@ -61,11 +61,6 @@ class Casework:
             return Result.CLOSED, member, request, facts
         return Result.OK, member, request, facts
 
-    async def card(self, person: Person, ref: str) -> tuple[Result, Request | None, CaseFacts | None]:
-        """An open case this person holds, with its tags: what their card shows."""
-        result, _, request, facts = await self._held(person, ref)
-        return result, request, facts
-
     async def check(self, person: Person, ref: str, *, open_only: bool = True) -> Result:
         """May this person work on the case (before asking them for a note, a contact...)?"""
         return (await self._held(person, ref, open_only=open_only))[0]
@@ -143,8 +138,10 @@ class Casework:
 
     # Themes and level ---------------------------------------------------------------------
 
-    async def tags(self, person: Person, ref: str) -> tuple[Result, Request | None, CaseFacts | None]:
-        result, _, request, facts = await self._held(person, ref, open_only=False)
+    async def tags(self, person: Person, ref: str, *, open_only: bool = False
+                   ) -> tuple[Result, Request | None, CaseFacts | None]:
+        """A case this person holds, with its tags (`open_only`: what their card shows)."""
+        result, _, request, facts = await self._held(person, ref, open_only=open_only)
         return result, request, facts
 
     async def set_theme(self, person: Person, ref: str, key: str, tagged: bool

@@ -404,6 +404,7 @@ class RequestDesk:
         core = self.core
         offers = await core.requests.offers_of_member(member.id, "open")
         t = await self.core.translator(member.person_id)
+        changes = []
         for offer in offers:
             await core.requests.set_offer_state(offer.id, "withdrawn")
             await core.outbox.cancel_offer_edits(offer.id)
@@ -412,7 +413,8 @@ class RequestDesk:
                 text = (t("You paused, so request {ref} went to the other listeners.", ref=request.ref)
                         if reason == "paused" else
                         t("Request {ref} went to the other listeners.", ref=request.ref))
-                await core.outbox.replace_or_edit(offer.outbox_id, member.person_id, Payload(text))
+                changes.append((offer.outbox_id, member.person_id, Payload(text)))
+        await core.outbox.replace_or_edit_many(changes)
         return len(offers)
 
     async def offer_waiting_requests(self, members: list[Member] | None = None) -> int:

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 DAY = 24 * 60
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @dataclass(frozen=True)
@@ -99,16 +98,6 @@ def next_start(hours: Hours | None, moment: datetime, tz: ZoneInfo) -> datetime 
                 if start.astimezone(moment.tzinfo) > moment:
                     candidates.append(start.astimezone(moment.tzinfo))
     return min(candidates) if candidates else None
-
-
-def windows(hours: Hours | None, start: datetime, end: datetime, tz: ZoneInfo, step: timedelta = timedelta(hours=1)
-            ) -> list[bool]:
-    """For each step from start to end: within the hours or not (the coverage forecast's grid)."""
-    found, moment = [], start
-    while moment < end:
-        found.append(is_within(hours, moment, tz))
-        moment += step
-    return found
 
 
 def describe(hours: Hours | None) -> list[tuple[Sequence[int], int, int]]:

@@ -63,9 +63,6 @@ HAND_BACK_REASONS = {
     "unsaid": N_("I would rather not say"),
 }
 
-# What a request is about: the person themselves, or a colleague they worry about (counted apart).
-REQUEST_KINDS = {"self": N_("for themselves"), "concern": N_("worried about a colleague")}
-
 # How a listener may propose to meet outside the chat: in person or by phone.
 MEET_WAYS = {"p": N_("in person"), "t": N_("by phone")}
 
@@ -88,7 +85,6 @@ FEASIBILITY = {"quick": N_("Quick win"), "means": N_("Feasible with means"),
                "structural": N_("Structural, long term")}
 ACTION_STATUS = {"planned": N_("planned"), "in_progress": N_("in progress"), "done": N_("done"),
                  "dropped": N_("dropped")}
-OPEN_ACTION = ("planned", "in_progress")
 # The effect asked when an action is closed (004:3248-3272).
 EFFECTS = {"better": N_("Better"), "unchanged": N_("Unchanged"), "worse": N_("Worse"),
            "too_early": N_("Too early to say")}

@@ -199,7 +199,7 @@ async def show_card(update: Update, context: Context, request, facts, *, new: bo
 
 async def back_to_card(update: Update, context: Context, ref: str, status: str | None = None) -> bool:
     """Show the card again after a sub-screen; False when the case is no longer the listener's."""
-    result, request, facts = await services(context).casework.card(person(context), ref)
+    result, request, facts = await services(context).casework.tags(person(context), ref, open_only=True)
     if result is not Result.OK:
         return False
     await show_card(update, context, request, facts, status=status)
@@ -292,7 +292,7 @@ async def routes(update: Update, context: Context) -> None:
     """What the law offers, for a case tagged with violence, bullying or unwanted sexual behaviour."""
     t = tr(context)
     (ref,) = callbacks.ROUTES.parse(data(update))
-    result, _, facts = await services(context).casework.card(person(context), ref)
+    result, _, facts = await services(context).casework.tags(person(context), ref, open_only=True)
     if result is not Result.OK:
         await reply(update, context, refusal(t, result))
         return

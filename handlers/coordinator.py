@@ -201,7 +201,7 @@ async def oncall(update: Update, context: Context) -> None:
     lines.append(t("Rota: {names}", names=", ".join(m.display_name for m in rota)) if rota
                  else t("No rota: ask someone for each week with /oncall."))
     rows.append([(t("Set the rota"), callbacks.ROTA(""))])
-    await (answer if update.callback_query else say)(update, "\n".join(lines), buttons(*rows))
+    await say(update, "\n".join(lines), buttons(*rows))  # a command only
 
 
 async def oncall_week(update: Update, context: Context) -> None:

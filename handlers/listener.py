@@ -106,7 +106,7 @@ async def cases(update: Update, context: Context) -> None:
                         "for a debrief.", count=len(open_cases)),
               buttons([(t("Ask for a debrief"), callbacks.DEBRIEF())]))
     for request in open_cases:
-        _, _, facts = await services(context).casework.card(person(context), request.ref)
+        _, _, facts = await services(context).casework.tags(person(context), request.ref, open_only=True)
         await casework.show_card(update, context, request, facts, new=True)
 
 
@@ -301,7 +301,7 @@ async def hours(update: Update, context: Context) -> None:
     rows = [[(t(label), callbacks.HOURS_PRESET(key))] for key, label in PRESET_LABELS.items()]
     rows.append([(t("Any time"), callbacks.HOURS_PRESET("any"))])
     rows.append([(t("My own days and hours…"), callbacks.HOURS_DAYS(0))])
-    await (answer if update.callback_query else say)(update, text, buttons(*rows))
+    await answer(update, text, buttons(*rows))  # edits the pressed message, or a new one
 
 
 async def hours_preset(update: Update, context: Context) -> None:

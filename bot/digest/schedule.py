@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from .. import clock
+
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 LATE_AFTER = timedelta(minutes=10)  # made later than this after its slot: the digest says it is late
 
@@ -86,7 +88,7 @@ class Window:
     last_day: date   # local, inclusive
 
     def span(self) -> tuple[str, str, str]:
-        return self.name, _iso(self.start), _iso(self.end)
+        return self.name, clock.iso(self.start), clock.iso(self.end)
 
 
 def window_names(count: int) -> tuple[str, ...]:
@@ -108,18 +110,14 @@ def windows(slot: Slot, tz: ZoneInfo, weeks: int, count: int) -> list[Window]:
 
 def span_of(windows_: list[Window]) -> tuple[str, str, str]:
     """All the windows together (the trend: 12 months by default)."""
-    return "year", _iso(windows_[-1].start), _iso(windows_[0].end)
+    return "year", clock.iso(windows_[-1].start), clock.iso(windows_[0].end)
 
 
 def older_span(windows_: list[Window]) -> tuple[str, str, str]:
     """The trend without the newest window."""
-    return "older", _iso(windows_[-1].start), _iso(windows_[0].start)
+    return "older", clock.iso(windows_[-1].start), clock.iso(windows_[0].start)
 
 
 def review_label(slot: Slot, every_days: int | None) -> str:
     """Monthly rounds are named by the slot's month; others by the digest's week."""
     return slot.day.strftime("%Y-%m") if every_days is None else slot.week
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
@@ -19,7 +19,7 @@ from ..actions.followup import signal_label
 from ..charter import Charter
 from ..digest.digest import OUTCOME_KEYS
 from ..digest.model import Num
-from ..digest.render import APPROX, DASH, Words, hours, num, percent
+from ..digest.render import APPROX, DASH, Words, hours, num, percent, period
 from ..i18n import Translator
 from ..periods import Period
 from ..vocab import (ACTION_STATUS, AGE_BAND, EFFECTS, FEASIBILITY, GAPS, GENDER, OUTCOMES_COUNTED, PRIORITY_NAMES,
@@ -104,18 +104,13 @@ def period_name(t: Translator, period: Period) -> str:
     return period.label
 
 
-def _days(t: Translator, first: date, last: date) -> str:
-    start = format_date(first, "d MMM" if first.year == last.year else "d MMM y", locale=t.lang)
-    return t("{start} – {end}", start=start, end=format_date(last, "d MMM y", locale=t.lang))
-
-
 def window_head(t: Translator, window: ReportWindow) -> str:
     """'Q3 2026' and its dates on a second line; the window before a one-window report says so."""
     middle = window.first_day + (window.last_day - window.first_day) / 2
     name = period_name(t, periods.quarter_of(middle))
     if not window.in_period:
         name = t("{name} (before)", name=name)
-    return f"{name}\n{_days(t, window.first_day, window.last_day)}"
+    return f"{name}\n{period(t, window.first_day, window.last_day)}"
 
 
 class Writer:
@@ -157,7 +152,7 @@ class Writer:
         inside = [self.figures.windows[i] for i in self.figures.inside]
         doc = Document(t.lang, t("The vigilance network: report {period}", period=period_name(t, report.period)),
                        t("For the steering group and the works council · {days}",
-                         days=_days(t, inside[0].first_day, inside[-1].last_day)))
+                         days=period(t, inside[0].first_day, inside[-1].last_day)))
         doc.sections = [self.about(), self.volumes(doc), self.promise(), self.themes(doc), self.referrals(),
                         self.feedback(), self.actions(), self.network()]
         made = format_date(report.made_at.date(), "d MMMM y", locale=t.lang)
@@ -178,7 +173,7 @@ class Writer:
                                "lead"))
         blocks.append(Facts(self.facts()))
         weeks = (inside[0].last_day - inside[0].first_day).days // 7 + 1
-        days = _days(t, inside[0].first_day, inside[-1].last_day)
+        days = period(t, inside[0].first_day, inside[-1].last_day)
         if len(inside) == 1:
             cut = t("The quarter is the window of {weeks} weeks of the steering group's weekly digest nearest to it, "
                     "{days}, beside the window before it.", weeks=weeks, days=days)

@@ -152,9 +152,6 @@ class Figures:
     def total(self, key: str) -> Num:
         return total([self.counts[key][i] for i in self.inside])
 
-    def period_values(self, key: str) -> list[Num]:
-        return [self.counts[key][i] for i in self.inside]
-
     @property
     def empty(self) -> bool:
         """No window of the period has a digest with anything to say."""

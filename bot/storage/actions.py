@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from .. import clock
-from ..crypto import DecryptionError, Vault
+from ..crypto import Vault
 from .database import Database
-from .sealed import insert_sealed
+from .sealed import by_origin, insert_sealed, open_or_empty
 
 SIGNAL_ANSWERS = ("acknowledged", "not_now")
 STATUSES = ("planned", "in_progress", "done", "dropped")
@@ -84,12 +84,7 @@ class ActionRepository:
         self.vault = vault
 
     def _open(self, table: str, column: str, row_id: int, value: bytes | None) -> str:
-        if not value:
-            return ""
-        try:
-            return self.vault.open(table, column, row_id, value)
-        except DecryptionError:
-            return ""
+        return open_or_empty(self.vault, table, column, row_id, value)
 
     # Signals ------------------------------------------------------------------------------
 
@@ -168,9 +163,7 @@ class ActionRepository:
         return action_id
 
     async def by_origin(self, origin: int | None) -> int | None:
-        if origin is None:
-            return None
-        return await self.db.fetchval("SELECT id FROM actions WHERE origin = ?", (origin,))
+        return await by_origin(self.db, "actions", origin)
 
     def _action(self, row) -> Action:
         i = row["id"]
@@ -211,7 +204,7 @@ class ActionRepository:
 
     async def update(self, action_id: int, *, by: int, status: str | None = None, effect: str | None = None,
                      due: date | None = None, remind_at: datetime | None = None, note: str | None = None,
-                     only_if_open: bool = True, origin: int | None = None, day: str | None = None) -> bool:
+                     origin: int | None = None, day: str | None = None) -> bool:
         """One dated update; False (and nothing changed) when the action is closed already."""
         day = day or clock.day()
         async with self.db.transaction():
@@ -227,8 +220,8 @@ class ActionRepository:
             if due is not None:
                 sets += ["due = ?", "remind_at = ?", "reminded_at = NULL"]
                 params += [due.isoformat(), clock.iso(remind_at) if remind_at else None]
-            where = " AND status IN ('planned', 'in_progress')" if only_if_open else ""
-            if not await self.db.execute(f"UPDATE actions SET {', '.join(sets)} WHERE id = ?{where}",
+            if not await self.db.execute(f"UPDATE actions SET {', '.join(sets)} WHERE id = ?"
+                                         " AND status IN ('planned', 'in_progress')",
                                          (*params, action_id)):
                 return False
             await insert_sealed(self.db, self.vault, "action_updates",

@@ -178,11 +178,6 @@ class Database:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
 
-    async def scan(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
-        """A query that reads many rows (figures over years, bulk checks). Every statement runs on
-        the connection's thread, so this is `fetchall`: the name says which reads are long."""
-        return await self.fetchall(sql, params)
-
     async def has_tables(self) -> bool:
         return bool(await self.fetchval("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"))
 

@@ -17,7 +17,6 @@ from .database import Database
 from .members import random_code
 
 Span = tuple[str, str, str]  # (name, start, end): start <= created_at < end
-OPEN_STATES = ("claimed", "contacted")
 
 
 def _windows(spans: Sequence[Span]) -> tuple[str, list, str, list]:

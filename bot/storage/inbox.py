@@ -90,9 +90,6 @@ class InboxRepository:
             " OR EXISTS (SELECT 1 FROM case_notes WHERE origin = ?1) OR EXISTS (SELECT 1 FROM requests WHERE origin = ?1)",
             (inbox_id,)))
 
-    async def pending(self) -> int:
-        return await self.db.fetchval("SELECT COUNT(*) FROM inbox WHERE state = 'pending'")
-
     async def health(self) -> dict[str, int]:
         """Counts for the health check: updates waiting, and how long the oldest due one waits."""
         now = clock.iso(clock.now())

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from .. import clock
-from ..crypto import DecryptionError, Vault
+from ..crypto import Vault
 from .database import Database
-from .sealed import insert_sealed
+from .sealed import insert_sealed, open_or_empty
 
 STATES = ("draft", "pending", "published", "returned")
 
@@ -39,12 +39,7 @@ class NewsRepository:
         self.vault = vault
 
     def _news(self, row) -> News:
-        text = ""
-        if row["body_enc"]:
-            try:
-                text = self.vault.open("news", "body", row["id"], row["body_enc"])
-            except DecryptionError:
-                text = ""
+        text = open_or_empty(self.vault, "news", "body", row["id"], row["body_enc"])
         return News(row["id"], row["author"], row["action_id"], text, bool(row["figures"]), bool(row["flagged"]),
                     row["state"], row["decided_by"], date.fromisoformat(row["created_at"]),
                     date.fromisoformat(row["published_at"]) if row["published_at"] else None, row["digest_week"],

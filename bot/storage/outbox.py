@@ -27,7 +27,7 @@ class Delivery:
     edit_of_message: int | None  # Telegram message id to edit instead of sending
     attempts: int
     payload: Payload
-    sealed: bytes  # as read: lets mark_sent notice a rewrite made while this was in flight
+    sealed: bytes  # as read: lets record_sent notice a rewrite made while this was in flight
     kind: str | None = None      # 'offer', 'reminder' or None: what to re-check before a late send
     offer_id: int | None = None
     possible_repeat: bool = False  # it was in flight before: Telegram may have it already
@@ -171,9 +171,6 @@ class OutboxRepository:
             "UPDATE outbox SET sending_at = ?, attempts = attempts + 1 WHERE id = ?",
             (clock.iso(clock.now()), outbox_id),
         )
-
-    async def mark_sent(self, delivery: Delivery, telegram_message_id: int | None) -> None:
-        await self.record_sent([(delivery, telegram_message_id)])
 
     async def record_sent(self, sent: list[tuple[Delivery, int | None]]) -> None:
         """Telegram has them: in one commit, each payload goes and each relayed message counts as

@@ -201,12 +201,6 @@ class RequestRepository:
         )
         return changed == 1
 
-    async def open_ids(self) -> list[int]:
-        rows = await self.db.fetchall(
-            "SELECT id FROM requests WHERE state IN ('new', 'offered', 'claimed', 'contacted') ORDER BY id"
-        )
-        return [r[0] for r in rows]
-
     async def unclaimed(self) -> list[Request]:
         """Open requests no listener holds, oldest first."""
         rows = await self.db.fetchall(

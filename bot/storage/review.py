@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .. import clock
-from ..crypto import DecryptionError, Vault
+from ..crypto import Vault
 from .database import Database
-from .sealed import insert_sealed
+from .sealed import insert_sealed, open_or_empty
 
 SPANS = ("recent", "year")
 BASES = ("colleagues", "requests")
@@ -147,12 +147,7 @@ class ReviewRepository:
         return None if row is None else self._suggestion(row)
 
     def _suggestion(self, row) -> Suggestion:
-        text = ""
-        if row["body_enc"]:
-            try:
-                text = self.vault.open("suggestions", "body", row["id"], row["body_enc"])
-            except DecryptionError:
-                text = ""
+        text = open_or_empty(self.vault, "suggestions", "body", row["id"], row["body_enc"])
         return Suggestion(row["id"], row["candidate_id"], row["member_id"], text, row["state"], bool(row["flagged"]),
                           row["decided_by"])
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..crypto import Vault
+from ..crypto import DecryptionError, Vault
 from .database import Database
 
 
@@ -64,15 +64,7 @@ async def insert_sealed(
     db: Database, vault: Vault, table: str, values: Mapping[str, Any], sealed: Mapping[str, str | bytes]
 ) -> int:
     """Insert `values` plus each `sealed[column]` as `<column>_enc`; returns the new id."""
-    async with db.transaction():
-        row_id = await db.fetchval(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")
-        columns: dict[str, Any] = {"id": row_id, **values}
-        for column, plain in sealed.items():
-            columns[f"{column}_enc"] = vault.seal(table, column, row_id, plain)
-        await db.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-            tuple(columns.values()),
-        )
+    (row_id,) = await insert_sealed_many(db, vault, table, [(values, sealed)])
     return row_id
 
 
@@ -99,6 +91,17 @@ async def insert_sealed_many(
             [tuple(record[name] for name in names) for record in records],
         )
     return ids
+
+
+def open_or_empty(vault: Vault, table: str, column: str, row_id: int, value: bytes | None) -> str:
+    """A sealed text that may be absent or no longer open (a person's words erased by retention):
+    the empty text then, never an error in front of a reader."""
+    if not value:
+        return ""
+    try:
+        return vault.open(table, column, row_id, value)
+    except DecryptionError:
+        return ""
 
 
 async def by_origin(db: Database, table: str, origin: int | None) -> int | None:
