@@ -265,6 +265,15 @@ class Quality:
     by_rating: dict[int, int]
     comments: int  # how many; the texts stay sealed: no free text reaches a coordinator
 
+    @property
+    def total(self) -> int:
+        """The sum of the ratings given (the average is total / count, also over quarters)."""
+        return sum(rating * n for rating, n in self.by_rating.items())
+
+    @property
+    def average(self) -> float:
+        return self.total / self.count
+
 
 @dataclass(frozen=True)
 class AuditEntry:

@@ -148,13 +148,15 @@ class OnCall:
     async def sweep(self, now: datetime) -> int:
         """The rota asks, in turn, for the coming weeks that have nobody on call or asked yet.
         Returns how many were asked."""
-        rota = await self.rota()
-        if not rota:
-            return 0
+        rota: list[Member] | None = None  # read only when a week needs someone (rarely, every 30 s)
         asked = 0
         for week in weeks_from(now, self.tz, ROTA_AHEAD):
             if await self.core.oncall.of_weeks([week]):
                 continue  # someone is on call, or was asked and has not answered
+            if rota is None:
+                rota = await self.rota()
+            if not rota:
+                return 0
             last = await self.core.oncall.last_asked_from_rota()
             ids = [m.id for m in rota]
             start = (ids.index(last) + 1) % len(ids) if last in ids else 0

@@ -460,12 +460,11 @@ async def quality(update: Update, context: Context) -> None:
                             "closed quarters only, so that no single rating can be read from them.",
                             k=k, period=figures.period.label))
         return
-    average = sum(n * c for n, c in quality.by_rating.items()) / quality.count
     await say(update, t(
         "Ratings in {period}: {count}, on average {average} out of 5. Written comments: "
         "{comments} (kept encrypted; they are not shown to anyone here). Figures cover closed quarters only.",
         period=figures.period.label, count=quality.count, comments=quality.comments,
-        average=format_decimal(round(average, 1), locale=t.lang)))
+        average=format_decimal(round(quality.average, 1), locale=t.lang)))
 
 
 def register(app: Application) -> None:

@@ -305,13 +305,12 @@ class Writer:
             if quality is None:
                 rows.append((period_name(t, quarter), DASH, DASH))
             else:
-                average = sum(n * c for n, c in quality.by_rating.items()) / quality.count
                 rows.append((period_name(t, quarter), str(quality.count),
-                             format_decimal(round(average, 1), format="0.0", locale=t.lang)))
+                             format_decimal(round(quality.average, 1), format="0.0", locale=t.lang)))
         shown = [q for _, q in self.report.feedback if q is not None]
         if len(shown) == len(self.report.feedback) > 1:
             count = sum(q.count for q in shown)
-            average = sum(n * c for q in shown for n, c in q.by_rating.items()) / count
+            average = sum(q.total for q in shown) / count
             rows.append((t("Whole period"), str(count), format_decimal(round(average, 1), format="0.0",
                                                                         locale=t.lang)))
         return Section(t("Feedback from colleagues"), (

@@ -67,13 +67,7 @@ class Rekeying:
 
     async def left(self) -> int:
         """Sealed values not yet sealed with the active version."""
-        version = bytes([self.vault.key_version])
-        total = 0
-        for column in SEALED_COLUMNS:
-            total += await self.db.fetchval(
-                f"SELECT COUNT(*) FROM {column.table} WHERE {_sealed_rows(column)}"
-                f" AND substr({column.stored}, 1, 1) != ?", (version,))
-        return total
+        return sum(n for version, n in (await self.versions_in_use()).items() if version != self.vault.key_version)
 
     async def reseal(self, column: SealedColumn, after: int, limit: int) -> tuple[int, int, int]:
         """Re-seal up to `limit` values of `column` after rowid `after` with the active version,
