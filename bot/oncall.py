@@ -148,7 +148,9 @@ class OnCall:
     async def sweep(self, now: datetime) -> int:
         """The rota asks, in turn, for the coming weeks that have nobody on call or asked yet.
         Returns how many were asked."""
-        rota: list[Member] | None = None  # read only when a week needs someone (rarely, every 30 s)
+        if not await self.core.oncall.rota():
+            return 0  # no rota: nothing to ask (the everyday case of many networks, every 30 s)
+        rota: list[Member] | None = None  # its listeners, read only when a week needs someone
         asked = 0
         for week in weeks_from(now, self.tz, ROTA_AHEAD):
             if await self.core.oncall.of_weeks([week]):
