@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import hermetic  # noqa: E402
+
+hermetic.isolate()
 
 from telegram_double import OfflineRequest, SimUser  # noqa: E402
 

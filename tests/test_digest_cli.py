@@ -11,12 +11,13 @@ import pytest
 from bot.cli import main
 from flows import join_as_member
 from test_digest_figures import _numbers_in_text
+import hermetic
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WAAKZAAM_"))}
+    env = hermetic.environ()
     env |= {"WAAKZAAM_DB": str(tmp_path / "data" / "w.db"), "WAAKZAAM_KEY_FILE": str(tmp_path / "keys" / "k.key"),
             "MPLCONFIGDIR": str(tmp_path / "mpl")}
     return subprocess.run([sys.executable, "-m", "bot", "digest", *args], cwd=tmp_path, env=env,
@@ -41,9 +42,7 @@ def test_the_demo_writes_a_readable_text_and_chart_without_any_real_database(tmp
 
 
 def test_bad_input_is_one_line(tmp_path, monkeypatch, capsys):
-    for name in list(os.environ):
-        if name.startswith(("TELEGRAM_", "WAAKZAAM_")):
-            monkeypatch.delenv(name)
+    hermetic.clear(monkeypatch)
     monkeypatch.setenv("WAAKZAAM_DB", str(tmp_path / "data" / "w.db"))
     monkeypatch.setenv("WAAKZAAM_KEY_FILE", str(tmp_path / "keys" / "k.key"))
     monkeypatch.chdir(tmp_path)

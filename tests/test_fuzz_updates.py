@@ -2,7 +2,7 @@
 
 Generated messages, commands with odd arguments, button data (random, truncated, stale,
 forged numbers), edits, every message kind, group chats and blocks, from people with every
-role. Set WAAKZAAM_FUZZ_EXAMPLES for a longer run (the default keeps the suite fast).
+role. Set FUZZ_EXAMPLES for a longer run (the default keeps the suite fast).
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from bot import callbacks
 from flows import ask_for_conversation, join_as_member
 
-EXAMPLES = int(os.environ.get("WAAKZAAM_FUZZ_EXAMPLES", "120"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "120"))
 USERS = (201, 202, 301, 302, 401)  # two listeners, two employees, one stranger
 COMMANDS = ("start", "help", "language", "cases", "note", "profile", "limit", "pause", "resume", "leave",
             "forget", "invite", "members", "audit", "quality", "nonsense")

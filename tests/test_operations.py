@@ -27,6 +27,7 @@ from bot.storage.database import Database
 from bot.storage.meta import KEY_CHECK, KEY_CHECK_NAME, MetaRepository
 from bot.storage.migrations import MIGRATIONS_DIR, discover, migrate
 from flows import join_as_member
+import hermetic
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456789:AAHtestTokenForOfflineTestsOnly_0123456"
@@ -47,7 +48,7 @@ def _install(tmp_path: Path, name: str = "site", **settings: str) -> Path:
 
 def cli(env_file: Path, *args: str, cwd: Path | str = "/", extra: dict | None = None, timeout: float = 60,
         **kwargs) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WAAKZAAM_"))}
+    env = hermetic.environ()
     env.update({"PYTHONPATH": str(ROOT), "WAAKZAAM_ENV_FILE": str(env_file), **(extra or {})})
     return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=timeout, **kwargs)
@@ -90,9 +91,7 @@ def test_a_named_env_file_that_does_not_exist_is_refused(tmp_path):
 
 
 def test_every_setting_comes_from_the_env_file_and_a_bad_log_level_is_one_line(tmp_path, monkeypatch):
-    for name in list(os.environ):
-        if name.startswith(("TELEGRAM_", "WAAKZAAM_")):
-            monkeypatch.delenv(name)
+    hermetic.clear(monkeypatch)
     env = _install(tmp_path, WAAKZAAM_LOG_LEVEL="debug", WAAKZAAM_LOG_FORMAT="json", WAAKZAAM_WEBHOOK_PORT="8444")
     settings = load_settings(env)
     assert (settings.log_level, settings.log_format, settings.webhook_port) == ("DEBUG", "json", 8444)
@@ -119,6 +118,8 @@ def test_invite_speaks_the_readmes_words(tmp_path, word, role, shown):
 
 
 def test_json_logs_are_one_object_per_line_and_keep_the_privacy_filter(capsys):
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
     try:
         logs.configure("INFO", "json")
         logging.getLogger("bot.test").info("outbox %d: sent with %s", 7, TOKEN)
@@ -127,7 +128,8 @@ def test_json_logs_are_one_object_per_line_and_keep_the_privacy_filter(capsys):
         except ValueError:
             logging.getLogger("bot.test").exception("failed")
     finally:
-        logs.configure("INFO", "text")
+        # pytest's handlers back: a handler left on capsys's stream would write to a closed file.
+        root.handlers[:], root.level = handlers, level
     lines = capsys.readouterr().err.strip().splitlines()
     first, second = json.loads(lines[0]), json.loads(lines[1])
     assert set(first) == {"time", "level", "logger", "message"}

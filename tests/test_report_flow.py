@@ -24,6 +24,7 @@ from bot.settings import Settings
 from digest_cases import Case, insert
 from report_demo import demo_report
 from steering_flows import steering
+import hermetic
 
 ROOT = Path(__file__).resolve().parents[1]
 AFTER_2025 = datetime(2026, 1, 20, 9, 0, tzinfo=UTC)
@@ -146,7 +147,7 @@ def test_a_year_in_which_departments_changed_names_the_former_ones():
 
 
 def test_the_report_command_from_the_shell(tmp_path, monkeypatch, capsys):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WAAKZAAM_"))}
+    env = hermetic.environ()
     env |= {"WAAKZAAM_DB": str(tmp_path / "data" / "w.db"), "WAAKZAAM_KEY_FILE": str(tmp_path / "keys" / "k.key"),
             "MPLCONFIGDIR": str(tmp_path / "mpl")}
     out = subprocess.run([sys.executable, "-m", "bot", "report", "--demo", "--period", "2025-Q4", "--out",
@@ -158,9 +159,7 @@ def test_the_report_command_from_the_shell(tmp_path, monkeypatch, capsys):
     assert (tmp_path / "out" / "q4.pdf").read_bytes().startswith(b"%PDF")
     assert not (tmp_path / "data").exists() and not (tmp_path / "keys").exists()  # never the real database
 
-    for name in list(os.environ):
-        if name.startswith(("TELEGRAM_", "WAAKZAAM_")):
-            monkeypatch.delenv(name)
+    hermetic.clear(monkeypatch)
     monkeypatch.setenv("WAAKZAAM_DB", str(tmp_path / "data" / "w.db"))
     monkeypatch.setenv("WAAKZAAM_KEY_FILE", str(tmp_path / "keys" / "k.key"))
     monkeypatch.chdir(tmp_path)

@@ -24,6 +24,7 @@ from bot.storage.migrations import MIGRATIONS_DIR, migrate
 from bot.storage.rekeying import Rekeying
 from bot.storage.sealed import SEALED_COLUMNS, insert_sealed
 from flows import ask_for_conversation, join_as_member
+import hermetic
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -128,7 +129,7 @@ async def test_the_bot_refuses_to_start_during_an_unfinished_rotation(settings):
 
 
 def _cli_env(settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WAAKZAAM_"))}
+    env = hermetic.environ()
     env_file = settings.db_path.parent.parent / "test.env"
     env_file.write_text("")
     env_file.chmod(0o600)

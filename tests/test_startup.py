@@ -9,6 +9,7 @@ import pytest
 
 from bot.core import StartupError, open_core
 from bot.settings import SettingsError, load_settings
+import hermetic
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456789:AAHtestTokenForOfflineTestsOnly_0123456"
@@ -16,9 +17,7 @@ TOKEN = "123456789:AAHtestTokenForOfflineTestsOnly_0123456"
 
 @pytest.fixture
 def clean_env(monkeypatch):
-    for name in list(os.environ):
-        if name.startswith(("TELEGRAM_", "WAAKZAAM_")):
-            monkeypatch.delenv(name)
+    hermetic.clear(monkeypatch)
     return monkeypatch
 
 
@@ -106,11 +105,10 @@ async def test_key_created_on_first_start_then_required(settings):
 
 
 def _run_cli(env_extra: dict, tmp_path: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WAAKZAAM_"))}
-    empty = tmp_path / "empty.env"  # not the repository's .env, whatever a developer put there
+    empty = tmp_path / "empty.env"  # 0600: the env file the suite names is readable by others
     empty.write_text("")
     empty.chmod(0o600)
-    env.update({"WAAKZAAM_ENV_FILE": str(empty), **env_extra})
+    env = hermetic.environ({"WAAKZAAM_ENV_FILE": str(empty), **env_extra})
     return subprocess.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=60)
 
@@ -226,7 +224,7 @@ def test_start_script_makes_a_private_env_file(tmp_path):
     stamp = subprocess.run("cat pyproject.toml constraints.txt | sha256sum", shell=True, cwd=tmp_path,
                            capture_output=True, text=True).stdout
     (tmp_path / ".venv" / ".installed").write_text(stamp.split()[0] + "\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WAAKZAAM_"))}
+    env = {k: v for k, v in hermetic.environ().items() if k != hermetic.ENV_FILE}  # start makes its own .env
     result = subprocess.run(["bash", "scripts/start"], cwd=tmp_path, env={**env, "HOME": str(tmp_path)},
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr

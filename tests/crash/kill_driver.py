@@ -34,6 +34,7 @@ from pathlib import Path
 
 from double import BotMessage, Call, SimUser, TelegramDouble, UpdateRecord
 from matching import stop_process
+import hermetic
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEPARTMENTS = ("Production", "Logistics", "Office")
@@ -57,7 +58,7 @@ def _stop_leftovers() -> None:
 
 def bot_env(double: TelegramDouble, tmp_path: Path, **extra: str) -> dict[str, str]:
     """The environment the bot runs with: our settings only, nothing from the caller's shell."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WAAKZAAM_", "TELEGRAM_"))}
+    env = hermetic.environ()
     env.update({
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
         "PYTHONUNBUFFERED": "1",
