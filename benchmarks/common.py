@@ -12,7 +12,7 @@ for folder in (ROOT, ROOT / "tests"):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
-from bot.settings import Settings  # noqa: E402
+from bot.foundations.settings import Settings  # noqa: E402
 
 TOKEN = "123456789:AAHbenchmarkTokenForOfflineRunsOnly_012"
 COMMAND = ".venv/bin/python -m benchmarks"

@@ -4,7 +4,7 @@
 
 Writes `cases` closed cases spread over ten years into a throw-away database (themes, levels,
 outcomes, referrals, contact times), then times the counting (the GROUP BY queries of
-bot/digest/signals.py over the newest windows), the release with its audits, and the text
+bot/steering/digest/signals.py over the newest windows), the release with its audits, and the text
 and chart, for a first digest and for the next week's.
 """
 from __future__ import annotations
@@ -21,11 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot import clock  # noqa: E402
-from bot.core import open_core  # noqa: E402
-from bot.digest.schedule import slot_of_week, week_label  # noqa: E402
+from bot.foundations import clock  # noqa: E402
+from bot.foundations.settings import Settings  # noqa: E402
+from bot.running.startup import open_core  # noqa: E402
 from bot.services import Services  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from bot.steering.digest.schedule import slot_of_week, week_label  # noqa: E402
 
 THEMES = ("workload", "stress_complaints", "conflict_colleague_mgr", "reorganisation", "bullying", "stress",
           "hybrid_isolation", "private_problems", "digitalisation", "job_uncertainty")

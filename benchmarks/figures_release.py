@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import bot.figures.auditor as audit_module  # noqa: E402
-from bot.figures import Hidden, all_cells, audit, cell_key, crosstab, release  # noqa: E402
+import bot.steering.figures.auditor as audit_module  # noqa: E402
+from bot.steering.figures import Hidden, all_cells, audit, cell_key, crosstab, release  # noqa: E402
 
 DEPARTMENTS = [f"D{i:02}" for i in range(12)]
 THEMES = [f"T{i:02}" for i in range(30)]

@@ -15,13 +15,13 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from .common import ROOT, figure, settings_in
-
-from bot import clock
-from bot.core import open_core
-from bot.digest.schedule import slot_of_week, week_label
-from bot.digest.service import EPOCH_KEY
+from bot.foundations import clock
+from bot.running.startup import open_core
 from bot.services import Services
+from bot.steering.digest.schedule import slot_of_week, week_label
+from bot.steering.digest.service import EPOCH_KEY
+
+from .common import ROOT, figure, settings_in
 
 sys.path.insert(0, str(ROOT / "tests" / "crash"))
 from double import TelegramDouble  # noqa: E402  tests/crash
@@ -39,7 +39,7 @@ async def _database(folder: Path, cases: int):
 
 
 async def digest(quick: bool) -> list[dict]:
-    # The first audit of a process imports numpy and scipy (bot/figures/auditor.py): timed on its
+    # The first audit of a process imports numpy and scipy (bot/steering/figures/auditor.py): timed on its
     # own, in a fresh interpreter, and done here first so that the digests below are timed warm.
     out = subprocess.run([sys.executable, "-c", _IMPORT_SOLVER], cwd=ROOT, capture_output=True, text=True, check=True)
     figures = [figure("digest.first_import", float(out.stdout.split()[-1]), "s",
@@ -122,7 +122,7 @@ async def process(quick: bool) -> list[dict]:
     return [
         figure("start.ready", ready, "s", "<= 2", ready <= 2.0, note=f"`python -m bot run` until it polls, {label} cases"),
         figure("memory.idle", idle / 1024, "MB", "<= 120", idle / 1024 <= 120,
-               note=f"resident, {label} cases, after its first digest (made in a child process, bot/offload.py)"),
+               note=f"resident, {label} cases, after its first digest (made in a child process, bot/foundations/offload.py)"),
         figure("memory.peak", peak / 1024, "MB", "<= 120", peak / 1024 <= 120,
                note=f"peak resident after {len(users)} people wrote twice each, {label} cases"),
         figure("memory.digest_libraries", _digest_libraries() / 1024, "MB",
@@ -137,9 +137,9 @@ from pathlib import Path
 def rss():
     return int(next(l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmRSS:")).split()[1])
 before = rss()
-from bot.figures import auditor
-from bot.figures.model import Figure
-from bot.figures.release import release
+from bot.steering.figures import auditor
+from bot.steering.figures.model import Figure
+from bot.steering.figures.release import release
 release({"a": 1, "b": 7, "c": 9}, [Figure("a", frozenset("a")), Figure("ab", frozenset("ab")),
                                    Figure("abc", frozenset("abc"))], k=5, label="W1")
 from matplotlib.backends.backend_agg import FigureCanvasAgg

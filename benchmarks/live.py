@@ -13,13 +13,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from .common import figure, median, p, settings_in, TOKEN
-
 from flows import ask_for_conversation, join_as_member  # tests/
-from telegram_double import OfflineRequest, SimUser  # tests/
 from telegram.ext import Application, MessageHandler, filters
+from telegram_double import OfflineRequest, SimUser  # tests/
 
 from bot.app import build_application
+
+from .common import TOKEN, figure, median, p, settings_in
 
 
 async def _start(settings, offline):

@@ -20,7 +20,7 @@ from flows import ask_for_conversation, join_as_member  # noqa: E402
 from telegram_double import OfflineRequest, SimUser  # noqa: E402
 
 from bot.app import build_application  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from bot.foundations.settings import Settings  # noqa: E402
 
 
 async def main(messages: int) -> None:

@@ -17,12 +17,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot import periods  # noqa: E402
-from bot.charter import Charter  # noqa: E402
-from bot.report import render  # noqa: E402
-from bot.report.demo import run_demo  # noqa: E402
-from bot.report.service import Reports  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from bot.foundations import periods  # noqa: E402
+from bot.foundations.charter import Charter  # noqa: E402
+from bot.foundations.settings import Settings  # noqa: E402
+from bot.running.demo_report import run_demo  # noqa: E402
+from bot.steering.report import render  # noqa: E402
+from bot.steering.report.service import Reports  # noqa: E402
 
 
 def _timed(step: str, function):

@@ -16,10 +16,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
-from bot.core import open_core  # noqa: E402
-from bot.rotation import rotate  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.storage.sealed import insert_sealed  # noqa: E402
+from bot.foundations.settings import Settings  # noqa: E402
+from bot.foundations.storage.sealed import insert_sealed  # noqa: E402
+from bot.running.key_rotation import rotate  # noqa: E402
+from bot.running.startup import open_core  # noqa: E402
 
 
 async def main(people: int) -> None:

@@ -14,13 +14,13 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from .common import figure, median, settings_in
-
-from bot import clock
-from bot.core import open_core
+from bot.foundations import clock
+from bot.foundations.model import Preferences
+from bot.foundations.storage.requests import wishes_json
+from bot.running.startup import open_core
 from bot.services import Services
-from bot.storage.requests import wishes_json
-from bot.model import Preferences
+
+from .common import figure, median, settings_in
 
 
 async def _fill(core, count: int, listeners: int, rng: random.Random) -> None:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import asyncio
 
-from bot import logs
 from bot.app import build_application
-from bot.offload import Offload
-from bot.inbox import serve
-from bot.settings import load_settings
+from bot.foundations.offload import Offload
+from bot.foundations.settings import load_settings
+from bot.running import logs
+from bot.running.inbox import serve
 
 
 def main() -> None:

@@ -6,27 +6,33 @@ from datetime import time, timedelta
 
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults, TypeHandler
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    Defaults,
+    TypeHandler,
+)
 from telegram.request import BaseRequest
 
 from handlers import CONTEXT_TYPES, register_all
 
-from . import clock
-from .charter import Charter
-from .checks import placeholder_referrals, placeholder_warning
-from .core import open_core
-from . import menus
-from .i18n import LANGUAGES, Translator
-from .inbox import Inbox
-from .offload import Offload
-from .sender import Sender
+from .foundations import clock, menus
+from .foundations.charter import Charter
+from .foundations.i18n import LANGUAGES, Translator
+from .foundations.offload import Offload
+from .foundations.settings import Settings
+from .running.checks import placeholder_referrals, placeholder_warning
+from .running.inbox import Inbox
+from .running.sender import Sender
+from .running.startup import open_core
 from .services import Services
-from .settings import Settings
 
 log = logging.getLogger(__name__)
 OUTBOX_INTERVAL = timedelta(seconds=5)
 SWEEP_INTERVAL = timedelta(seconds=30)
-DIGEST_INTERVAL = timedelta(minutes=1)  # is a digest due? (bot/digest/service.py)
+DIGEST_INTERVAL = timedelta(minutes=1)  # is a digest due? (bot/steering/digest/service.py)
 RETENTION_AT = time(3, 30)  # daily, at night in the organisation's time zone
 
 DRAIN_GROUP = 100  # after every handler group
@@ -45,7 +51,7 @@ def build_application(
     offload: Offload | None = None,
 ) -> Application:
     """Build the bot; the database opens in post_init and closes in post_shutdown. `offload`: where
-    the work that needs scipy and matplotlib runs (bot/offload.py; default: in this process)."""
+    the work that needs scipy and matplotlib runs (bot/foundations/offload.py; default: in this process)."""
     builder: ApplicationBuilder = (
         Application.builder()
         .token(settings.token)
@@ -74,7 +80,7 @@ async def _post_init(app: Application) -> None:
     if app.bot_data.get("offload") is not None:
         core.offload = app.bot_data["offload"]
     services = Services(core)
-    services.sender = Sender(core, app.bot, services.desk, services.menus, services.casework)
+    services.sender = Sender(core, app.bot, services.desk, services.talk, services.menus, services.casework)
     services.bot_username = app.bot.username
     if moved := await core.outbox.after_restart():
         log.info("outbox: %d deliveries were in flight at the last stop; they go again, marked", moved)

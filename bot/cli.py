@@ -28,26 +28,35 @@ from pathlib import Path
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
-from . import backups, checks, logs
 from .app import build_application
-from .core import Core, StartupError, open_core
-from .charter import Charter
-from .crypto import KeyFileError, Vault, read_key_files
-from . import periods
-from .digest.demo import demo
-from .digest.schedule import parse_week
-from .i18n import LANGUAGES
-from .inbox import serve
-from .lock import Busy, DatabaseLock
-from .offload import Offload
-from .report import render as report_render
-from .report.demo import run_demo
-from .report.service import NotOver, Reports
-from .rotation import RotationError, rotate
+from .foundations import periods
+from .foundations.charter import Charter
+from .foundations.core import Core
+from .foundations.crypto import KeyFileError, Vault, read_key_files
+from .foundations.i18n import LANGUAGES
+from .foundations.offload import Offload
+from .foundations.settings import (
+    LOG_FORMATS,
+    PROJECT_DIR,
+    Settings,
+    SettingsError,
+    check_port,
+    check_webhook_url,
+    env_file_warning,
+    load_settings,
+)
+from .running import backups, checks, logs
+from .running.demo_digest import demo
+from .running.demo_report import run_demo
+from .running.inbox import serve
+from .running.key_rotation import RotationError, rotate
+from .running.lock import Busy, DatabaseLock
+from .running.startup import StartupError, open_core
+from .running.webhook import WebhookError, serve_webhook
 from .services import Services
-from .settings import (LOG_FORMATS, PROJECT_DIR, Settings, SettingsError, check_port, check_webhook_url, env_file_warning,
-                       load_settings)
-from .webhook import WebhookError, serve_webhook
+from .steering.digest.schedule import parse_week
+from .steering.report import render as report_render
+from .steering.report.service import NotOver, Reports
 
 log = logging.getLogger("waakzaam")
 
@@ -335,8 +344,8 @@ async def _report(settings, args) -> int:
         return await asyncio.to_thread(_write_report, settings, report, lang, html_path)
 
     if args.demo:
-        logging.getLogger("bot.digest").setLevel(logging.WARNING)  # the demo's own digests are not news
-        logging.getLogger("bot.actions").setLevel(logging.WARNING)
+        logging.getLogger("bot.steering.digest").setLevel(logging.WARNING)  # the demo's own digests are not news
+        logging.getLogger("bot.steering.actions").setLevel(logging.WARNING)
         written = await run_demo(settings, period, lang=lang, render=write)
     else:
         if (core := await _open_existing(settings, "report", "a report")) is None:
@@ -375,7 +384,7 @@ async def _digest_preview(settings, args) -> int:
         _say(f"--week {args.week!r} is not an ISO week such as 2026-W48.")
         return 2
     if args.demo:
-        logging.getLogger("bot.digest").setLevel(logging.WARNING)  # the demo's own digests are not news
+        logging.getLogger("bot.steering.digest").setLevel(logging.WARNING)  # the demo's own digests are not news
         published, text, chart = await demo(settings, week=args.week, lang=args.lang)
     else:
         if (core := await _open_existing(settings, "preview", "a digest")) is None:

@@ -7,25 +7,26 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from .access import Access
-from .actions.news import NewsDesk
-from .actions.tracker import ActionTracker
-from .casework import Casework
-from .core import Core
-from .meetings import Meetings
-from .digest.review import NetworkReview
-from .digest.service import SteeringDigests
-from .membership import Membership
-from .oncall import OnCall
-from .menus import Menus
-from .oversight import Oversight
-from .prompts import Prompts
-from .report.phone import QuarterlyTable
-from .report.service import Reports
-from .requests import RequestDesk
-from .retention import Retention
-from .sla import ContactPromise
-from .team_signals import TeamSignals
+from .conversation.casework import Casework
+from .conversation.promise import ContactPromise
+from .conversation.requests import RequestDesk
+from .conversation.retention import Retention
+from .conversation.talking import Talk
+from .conversation.team_signals import TeamSignals
+from .foundations.access import Access
+from .foundations.core import Core
+from .foundations.menus import Menus
+from .foundations.prompts import Prompts
+from .network.meetings import Meetings
+from .network.membership import Membership
+from .network.oncall import OnCall
+from .network.oversight import Oversight
+from .steering.actions.news import NewsDesk
+from .steering.actions.tracker import ActionTracker
+from .steering.digest.review import NetworkReview
+from .steering.digest.service import SteeringDigests
+from .steering.report.phone import QuarterlyTable
+from .steering.report.service import Reports
 
 
 class Outbound(Protocol):
@@ -42,8 +43,9 @@ class Services:
         self.access = Access(core, self.menus)
         self.casework = Casework(core)
         self.oncall = OnCall(core)
-        self.desk = RequestDesk(core, follow_ups=self.casework, oncall=self.oncall)
-        self.membership = Membership(core, self.desk, self.menus)
+        self.talk = Talk(core)
+        self.desk = RequestDesk(core, self.talk, follow_ups=self.casework, oncall=self.oncall)
+        self.membership = Membership(core, self.desk, self.menus, self.oncall)
         self.meetings = Meetings(core)
         self.promise = ContactPromise(core, self.desk, self.meetings)
         self.retention = Retention(core, self.desk)

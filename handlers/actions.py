@@ -6,12 +6,32 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import callbacks, prompts
-from bot.actions import cards
-from bot.actions.tracker import MAX_OWNER, MAX_REASON, MAX_TEXT, MAX_TITLE, next_step
-from bot.model import Result
+from bot.foundations import callbacks, prompts
+from bot.foundations.model import Result
+from bot.steering.actions import cards
+from bot.steering.actions.tracker import (
+    MAX_OWNER,
+    MAX_REASON,
+    MAX_TEXT,
+    MAX_TITLE,
+    next_step,
+)
 
-from .ui import Context, alert, answer, buttons, data, origin, person, reply, say, services, stale_button, toast, tr
+from .ui import (
+    Context,
+    alert,
+    answer,
+    buttons,
+    data,
+    origin,
+    person,
+    reply,
+    say,
+    services,
+    stale_button,
+    toast,
+    tr,
+)
 
 
 def _today(context: Context):

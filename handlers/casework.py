@@ -3,19 +3,19 @@ character, sending a contact or the routes the law offers, proposing to meet, an
 an outcome.
 
 Buttons carry only a case reference and a key; every press is checked again against the
-database by bot/casework.py, so an old or forged button changes nothing.
+database by bot/conversation/casework.py, so an old or forged button changes nothing.
 """
 from __future__ import annotations
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import callbacks, prompts
-from bot.casework import MAX_NOTE, outcome_buttons
-from bot.charter import THEME_GROUPS
-from bot.i18n import N_, Translator
-from bot.model import Result, split_message
-from bot.vocab import MEET_WAYS, OUTCOMES, THEME_GROUP_NAMES, pseudonym
+from bot.conversation.casework import MAX_NOTE, outcome_buttons
+from bot.foundations import callbacks, prompts
+from bot.foundations.charter import THEME_GROUPS
+from bot.foundations.i18n import N_, Translator
+from bot.foundations.model import Result, split_message
+from bot.foundations.vocab import MEET_WAYS, OUTCOMES, THEME_GROUP_NAMES, pseudonym
 
 from .ui import (
     Context,
@@ -38,7 +38,7 @@ async def note_command(update: Update, context: Context) -> None:
     """/note <text> saves a note; as a reply to a colleague's message it goes to that case.
     /note alone asks for the text. With several cases and no reply, the listener chooses."""
     t, who = tr(context), person(context)
-    casework, desk = services(context).casework, services(context).desk
+    casework, talk = services(context).casework, services(context).talk
     if await services(context).membership.listener(who) is None:
         await say(update, refusal(t, Result.NOT_MEMBER))
         return
@@ -46,7 +46,7 @@ async def note_command(update: Update, context: Context) -> None:
     text = words[1].strip() if len(words) > 1 else ""
     target = None
     if update.message.reply_to_message is not None:
-        target = await desk.case_of_reply(who, update.message.reply_to_message.message_id)
+        target = await talk.case_of_reply(who, update.message.reply_to_message.message_id)
     if target is None:
         cases = await casework.open_cases(who)
         if not cases:

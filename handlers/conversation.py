@@ -10,13 +10,24 @@ from datetime import date
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from bot import callbacks, clock, prompts
-from bot.model import Request, Result
-from bot.requests import MAX_TEXT
-from bot.vocab import pseudonym
+from bot.conversation.talking import MAX_TEXT
+from bot.foundations import callbacks, clock, prompts
+from bot.foundations.model import Request, Result
+from bot.foundations.vocab import pseudonym
 
 from . import actions, casework, coordinator, employee, feedback, joining, news, review
-from .ui import Context, answer, buttons, data, origin, person, say, services, stale_button, tr
+from .ui import (
+    Context,
+    answer,
+    buttons,
+    data,
+    origin,
+    person,
+    say,
+    services,
+    stale_button,
+    tr,
+)
 
 
 async def on_text(update: Update, context: Context) -> None:
@@ -74,25 +85,25 @@ _STEERING_ANSWERS = {
 
 
 async def relay(update: Update, context: Context, text: str) -> None:
-    t, desk, who = tr(context), services(context).desk, person(context)
+    t, talk, who = tr(context), services(context).talk, person(context)
     written = update.message.message_id
     target: Request | None = None
     reply_to = update.message.reply_to_message
     if reply_to is not None:
-        target = await desk.case_of_reply(who, reply_to.message_id)
+        target = await talk.case_of_reply(who, reply_to.message_id)
     if target is None:
-        open_ones = await desk.conversations_of(who)
+        open_ones = await talk.conversations_of(who)
         if not open_ones:
             await say(update, _nothing_open(t, who, await services(context).membership.active_listener(who)))
             return
         if len(open_ones) > 1:
             # Never guess between people: the author says where it goes.
-            draft_id = await desk.park_draft(who, text, origin(), written)
-            rows = [[(await _label(t, desk, who, r), callbacks.SEND_DRAFT(draft_id, r.ref))] for r in open_ones]
+            draft_id = await talk.park_draft(who, text, origin(), written)
+            rows = [[(await _label(t, talk, who, r), callbacks.SEND_DRAFT(draft_id, r.ref))] for r in open_ones]
             await say(update, t("Which conversation is this message for?"), buttons(*rows))
             return
         target = open_ones[0]
-    result, request = await desk.relay(who, target.id, text, origin(), written)
+    result, request = await talk.relay(who, target.id, text, origin(), written)
     await _report(update, context, result, request)
 
 
@@ -106,11 +117,11 @@ def _nothing_open(t, who, listener) -> str:
              "conversation.")
 
 
-async def _label(t, desk, who, request: Request) -> str:
+async def _label(t, talk, who, request: Request) -> str:
     """Enough to choose by: the pseudonym, the start of the other side's last message, its day."""
     if request.requester_id == who.id:
         return t("My own request {ref}", ref=request.ref)
-    last = await desk.last_words(who, request)
+    last = await talk.last_words(who, request)
     parts = [pseudonym(t, request.ref)]
     if last is not None:
         snippet = " ".join(last.body.split())
@@ -134,7 +145,7 @@ async def _report(update: Update, context: Context, result: Result, request: Req
     t, who = tr(context), person(context)
     if result is Result.OK:
         await services(context).sender.flush()  # deliver now: the reaction follows
-        if await services(context).desk.undelivered(who, request):
+        if await services(context).talk.undelivered(who, request):
             await say(update, t("⏳ Not delivered yet. Your message is kept and goes out as soon as "
                                 "Telegram accepts it."))
     elif result is Result.PENDING:
@@ -151,7 +162,7 @@ async def send_draft(update: Update, context: Context) -> None:
     """The author picked the conversation for a parked text: the question becomes the answer."""
     t = tr(context)
     draft, ref = callbacks.SEND_DRAFT.parse(data(update))
-    result, request = await services(context).desk.send_draft(person(context), draft, ref, origin())
+    result, request = await services(context).talk.send_draft(person(context), draft, ref, origin())
     if result is Result.NOT_FOUND and request is None:
         await stale_button(update, context)
         return

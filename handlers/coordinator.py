@@ -6,10 +6,9 @@ from babel.numbers import format_decimal
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import callbacks, clock, prompts, routing
-from bot.membership import gap_text
-from bot.model import Result
-from bot.vocab import (
+from bot.foundations import callbacks, clock, prompts
+from bot.foundations.model import Result
+from bot.foundations.vocab import (
     AUDIT_ACTIONS,
     AUDIT_ACTORS,
     FIELD_NAMES,
@@ -20,8 +19,22 @@ from bot.vocab import (
     PROFILE_CHOICES,
     ROLE,
 )
+from bot.network import routing
+from bot.network.membership import gap_text
 
-from .ui import Context, answer, buttons, data, person, refusal, reply, say, services, stale_button, tr
+from .ui import (
+    Context,
+    answer,
+    buttons,
+    data,
+    person,
+    refusal,
+    reply,
+    say,
+    services,
+    stale_button,
+    tr,
+)
 
 
 def invite_link(bot_username: str, code: str) -> str:

@@ -4,12 +4,12 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import callbacks, prompts
-from bot.i18n import LANGUAGES, Translator
-from bot.membership import MAX_NAME
-from bot.model import Preferences, Request, Result
-from bot.requests import Ask, OpenRequestExists
-from bot.vocab import AGE_BAND, GENDER, LANGUAGE, STATUS
+from bot.conversation.requests import Ask, OpenRequestExists
+from bot.foundations import callbacks, prompts
+from bot.foundations.i18n import LANGUAGES, Translator
+from bot.foundations.model import Preferences, Request, Result
+from bot.foundations.vocab import AGE_BAND, GENDER, LANGUAGE, STATUS
+from bot.network.membership import MAX_NAME
 
 from .ui import (
     Context,
@@ -378,7 +378,7 @@ async def submit(update: Update, context: Context, first_message: str | None) ->
         return
     await waiting.clear(person(context), *prompts.WIZARD)
     await _confirm(update, context, opened, named=bool(first_message) and draft.get("kind") == "concern"
-                   and await services(context).desk.seems_to_name(first_message))
+                   and await services(context).talk.seems_to_name(first_message))
 
 
 async def _confirm(update: Update, context: Context, opened, named: bool = False) -> None:

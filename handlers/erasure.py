@@ -4,8 +4,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import callbacks
-from bot.retention import Erasure
+from bot.conversation.retention import Erasure
+from bot.foundations import callbacks
 
 from .ui import Context, answer, buttons, data, origin, person, say, services, tr
 

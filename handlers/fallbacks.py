@@ -5,9 +5,15 @@ import logging
 
 from telegram import Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, TypeHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
-from bot import inbox
+from bot.running import inbox
 
 from .ui import Context, say, stale_button, tr
 

@@ -6,12 +6,24 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot import callbacks, prompts
-from bot.casework import MAX_COMMENT
-from bot.model import Result
-from bot.sender import inline_keyboard
+from bot.conversation.casework import MAX_COMMENT
+from bot.foundations import callbacks, prompts
+from bot.foundations.model import Result
+from bot.running.sender import inline_keyboard
 
-from .ui import Context, alert, answer, buttons, data, person, refusal, say, services, stale_button, tr
+from .ui import (
+    Context,
+    alert,
+    answer,
+    buttons,
+    data,
+    person,
+    refusal,
+    say,
+    services,
+    stale_button,
+    tr,
+)
 
 
 async def rate(update: Update, context: Context) -> None:

@@ -5,10 +5,10 @@ from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
-from bot import callbacks, prompts
-from bot.i18n import Translator, pick_language
-from bot.membership import looks_like_invite
-from bot.model import Person, Result
+from bot.foundations import callbacks, prompts
+from bot.foundations.i18n import Translator, pick_language
+from bot.foundations.model import Person, Result
+from bot.network.membership import looks_like_invite
 
 from . import employee
 from .ui import Context, say, services
@@ -33,12 +33,12 @@ async def gatekeeper(update: Update, context: Context) -> None:
         # Blocked or unblocked: nobody new is created for it, and nothing is answered.
         who = await access.find(user.id)
         if who is not None and update.my_chat_member.new_chat_member.status == ChatMemberStatus.MEMBER:
-            await services(context).desk.reachable_again(who)
+            await services(context).talk.reachable_again(who)
         raise ApplicationHandlerStop
     language = pick_language(user.language_code, services(context).settings.default_language)
     who = await access.identify(user.id, chat.id, language)
     context.person = who
-    await services(context).desk.reachable_again(who)  # what was kept for them while they blocked the bot
+    await services(context).talk.reachable_again(who)  # what was kept for them while they blocked the bot
     await _access_gate(update, context, who)
 
 

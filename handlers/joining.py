@@ -4,13 +4,25 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import callbacks, prompts
-from bot.i18n import LANGUAGES
-from bot.membership import MAX_NAME
-from bot.model import Result
-from bot.vocab import AGE_BAND, GENDER, LANGUAGE, STATUS
+from bot.foundations import callbacks, prompts
+from bot.foundations.i18n import LANGUAGES
+from bot.foundations.model import Result
+from bot.foundations.vocab import AGE_BAND, GENDER, LANGUAGE, STATUS
+from bot.network.membership import MAX_NAME
 
-from .ui import Context, alert, answer, buttons, data, hours_text, person, say, services, stale_button, tr
+from .ui import (
+    Context,
+    alert,
+    answer,
+    buttons,
+    data,
+    hours_text,
+    person,
+    say,
+    services,
+    stale_button,
+    tr,
+)
 
 # Profile steps after the display name, in order: (code, field, labels).
 STEPS = (

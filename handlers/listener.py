@@ -5,10 +5,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import callbacks, schedule
-from bot.i18n import N_
-from bot.model import Result
-from bot.vocab import HAND_BACK_REASONS, pseudonym
+from bot.foundations import callbacks
+from bot.foundations.i18n import N_
+from bot.foundations.model import Result
+from bot.foundations.vocab import HAND_BACK_REASONS, pseudonym
+from bot.network.hours import PRESETS, build, preset
 
 from . import casework, joining
 from .ui import (
@@ -306,10 +307,10 @@ async def hours(update: Update, context: Context) -> None:
 
 async def hours_preset(update: Update, context: Context) -> None:
     (key,) = callbacks.HOURS_PRESET.parse(data(update))
-    if key != "any" and key not in schedule.PRESETS:
+    if key != "any" and key not in PRESETS:
         await stale_button(update, context)
         return
-    await _save_hours(update, context, None if key == "any" else schedule.preset(key))
+    await _save_hours(update, context, None if key == "any" else preset(key))
 
 
 async def hours_days(update: Update, context: Context) -> None:
@@ -353,7 +354,7 @@ async def hours_set(update: Update, context: Context) -> None:
         await stale_button(update, context)
         return
     days = [d for d in range(7) if mask >> d & 1]
-    await _save_hours(update, context, schedule.build(days, start * 60, end * 60))
+    await _save_hours(update, context, build(days, start * 60, end * 60))
 
 
 async def _save_hours(update: Update, context: Context, chosen) -> None:

@@ -7,12 +7,26 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import callbacks, prompts
-from bot.actions.news import MAX_NEWS, may_write
-from bot.model import Result
-from bot.sender import inline_keyboard
+from bot.foundations import callbacks, prompts
+from bot.foundations.model import Result
+from bot.running.sender import inline_keyboard
+from bot.steering.actions.news import MAX_NEWS, may_write
 
-from .ui import Context, alert, answer, buttons, data, origin, person, reply, say, services, stale_button, toast, tr
+from .ui import (
+    Context,
+    alert,
+    answer,
+    buttons,
+    data,
+    origin,
+    person,
+    reply,
+    say,
+    services,
+    stale_button,
+    toast,
+    tr,
+)
 
 
 def follow_button(t, follows: bool) -> tuple[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot.model import Result
+from bot.foundations.model import Result
 
 from .ui import Context, person, say, services, tr
 

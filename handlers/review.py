@@ -5,11 +5,25 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import callbacks, prompts
-from bot.digest.review import MAX_SUGGESTION
-from bot.model import Result
+from bot.foundations import callbacks, prompts
+from bot.foundations.model import Result
+from bot.steering.digest.review import MAX_SUGGESTION
 
-from .ui import Context, alert, answer, buttons, data, origin, person, refusal, reply, say, services, stale_button, tr
+from .ui import (
+    Context,
+    alert,
+    answer,
+    buttons,
+    data,
+    origin,
+    person,
+    refusal,
+    reply,
+    say,
+    services,
+    stale_button,
+    tr,
+)
 
 
 def _closed(context: Context) -> str:

@@ -4,14 +4,24 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import callbacks
-from bot.i18n import LANGUAGES, Translator
-from bot.membership import looks_like_invite
-from bot.model import split_message
-from bot.vocab import LANGUAGE
+from bot.foundations import callbacks
+from bot.foundations.i18n import LANGUAGES, Translator
+from bot.foundations.model import split_message
+from bot.foundations.vocab import LANGUAGE
+from bot.network.membership import looks_like_invite
 
 from . import employee, joining, listener
-from .ui import Context, answer, buttons, data, emergency_text, person, say, services, tr
+from .ui import (
+    Context,
+    answer,
+    buttons,
+    data,
+    emergency_text,
+    person,
+    say,
+    services,
+    tr,
+)
 
 
 async def start(update: Update, context: Context) -> None:

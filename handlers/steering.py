@@ -5,11 +5,22 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import callbacks
-from bot.digest.render import caption
-from bot.model import Result, split_message
+from bot.foundations import callbacks
+from bot.foundations.model import Result, split_message
+from bot.steering.digest.render import caption
 
-from .ui import Context, alert, answer, buttons, data, person, say, services, stale_button, tr
+from .ui import (
+    Context,
+    alert,
+    answer,
+    buttons,
+    data,
+    person,
+    say,
+    services,
+    stale_button,
+    tr,
+)
 
 
 async def digest_command(update: Update, context: Context) -> None:

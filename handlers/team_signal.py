@@ -6,11 +6,22 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot import callbacks, prompts
-from bot.i18n import Translator
-from bot.model import Result
+from bot.foundations import callbacks, prompts
+from bot.foundations.i18n import Translator
+from bot.foundations.model import Result
 
-from .ui import Context, alert, answer, buttons, data, person, say, services, stale_button, tr
+from .ui import (
+    Context,
+    alert,
+    answer,
+    buttons,
+    data,
+    person,
+    say,
+    services,
+    stale_button,
+    tr,
+)
 
 
 def _mark(selected: bool, label: str) -> str:

@@ -5,7 +5,6 @@ Imports nothing from other handler modules, so any of them can use it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,11 +13,12 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
-from bot import clock, network, schedule
-from bot.i18n import N_, Translator
-from bot.inbox import origin
-from bot.model import Button, Person, Result
-from bot.sender import inline_keyboard
+from bot.foundations import clock
+from bot.foundations.i18n import N_, Translator
+from bot.foundations.model import Button, Hours, Person, Result
+from bot.network import coverage, hours
+from bot.running.inbox import origin
+from bot.running.sender import inline_keyboard
 from bot.services import Services
 
 __all__ = ["origin"]  # the update's origin key, for services that must not do a thing twice
@@ -141,7 +141,7 @@ def likely_when(t: Translator, moment: datetime, tz: ZoneInfo) -> str:
     now = clock.now()
     if moment <= now + timedelta(minutes=10):
         return t("now")
-    part = t(PARTS_OF_DAY[network.part_of_day(moment, tz)])
+    part = t(PARTS_OF_DAY[coverage.part_of_day(moment, tz)])
     days = (moment.astimezone(tz).date() - now.astimezone(tz).date()).days
     if days == 0:
         return t("today ({part})", part=part)
@@ -155,17 +155,17 @@ def day_names(t: Translator) -> dict[int, str]:
     return get_day_names("abbreviated", locale=t.lang, context="format")
 
 
-def hours_text(t: Translator, hours) -> str:
+def hours_text(t: Translator, spans: Hours | None) -> str:
     """"Mon-Fri 08:00-18:00" in the reader's language; "any time" when none are set."""
-    if hours is None:
+    if spans is None:
         return t("any time")
-    if not hours:
+    if not spans:
         return t("none")
     names = day_names(t)
     parts = []
-    for days, start, end in schedule.describe(hours):
+    for days, start, end in hours.describe(spans):
         listed = ", ".join(names[d] for d in days)
         if len(days) > 2 and list(days) == list(range(days[0], days[-1] + 1)):
             listed = f"{names[days[0]]}–{names[days[-1]]}"
-        parts.append(f"{listed} {schedule.hhmm(start)}–{schedule.hhmm(end)}")
+        parts.append(f"{listed} {hours.hhmm(start)}–{hours.hhmm(end)}")
     return "; ".join(parts)

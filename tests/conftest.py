@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import hermetic  # noqa: E402
@@ -16,7 +15,7 @@ hermetic.isolate()
 from telegram_double import OfflineRequest, SimUser  # noqa: E402
 
 from bot.app import build_application  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from bot.foundations.settings import Settings  # noqa: E402
 
 TOKEN = "123456789:AAHtestTokenForOfflineTestsOnly_0123456"
 

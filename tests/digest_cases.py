@@ -9,9 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot import clock
-from bot.digest.digest import OPEN, OTHER, OUTCOME_KEYS, UNSET, Counts, Departments
-from bot.storage.figures import SignalCount
+from bot.foundations import clock
+from bot.foundations.storage.figures import SignalCount
+from bot.steering.digest.digest import (
+    OPEN,
+    OTHER,
+    OUTCOME_KEYS,
+    UNSET,
+    Counts,
+    Departments,
+)
 
 WEEKS = 13
 WINDOWS = ("now", "prev", "p2", "p3")
@@ -64,7 +71,7 @@ class TeamSignal:
 
 
 def counts_of(cases, departments: Departments, work, private, levels, team_signals=()) -> Counts:
-    """What bot/digest/signals.collect returns for these cases, counted in memory."""
+    """What bot/steering/digest/signals.collect returns for these cases, counted in memory."""
     usage: dict = {}
     tags: dict = {}
     referrals: dict = {}

@@ -8,13 +8,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot import periods
-from bot.charter import Charter
-from bot.report import render
-from bot.report.demo import run_demo
-from bot.report.document import Document
-from bot.report.service import Report
-from bot.settings import Settings
+from bot.foundations import periods
+from bot.foundations.charter import Charter
+from bot.foundations.settings import Settings
+from bot.running.demo_report import run_demo
+from bot.steering.report import render
+from bot.steering.report.document import Document
+from bot.steering.report.service import Report
 
 DEPARTMENTS = ("Production", "Maintenance", "Logistics", "Office", "Sales")
 

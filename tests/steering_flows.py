@@ -6,9 +6,10 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from bot.digest.schedule import latest_slot, windows
 from digest_cases import Case, insert
 from flows import invite_code, join_as_member
+
+from bot.steering.digest.schedule import latest_slot, windows
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)        # Monday 09:00 in Brussels: after that week's slot
 SLOT_W46 = datetime(2026, 11, 9, 7, 30, tzinfo=UTC)  # Monday 9 November, 08:30 in Brussels

@@ -1,5 +1,6 @@
-"""The house rules, checked on the source: no import circles, no imports hidden in functions,
-Telegram only at the edge, SQL only in the repositories, one list of languages."""
+"""The house rules, checked on the source: packages by who they serve with imports only downward,
+no import circles, no imports hidden in functions, Telegram only at the edge, SQL only in the
+repositories, one list of languages."""
 from __future__ import annotations
 
 import ast
@@ -7,13 +8,13 @@ import re
 import tomllib
 from pathlib import Path
 
-from bot.charter import DEFAULT_FOLDER
-from bot.i18n import LANGUAGES, LOCALES_DIR
+from bot.foundations.charter import DEFAULT_FOLDER
+from bot.foundations.i18n import LANGUAGES, LOCALES_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("bot", "handlers")
 # Where Telegram may be spoken: the factory, the sender, the shell command, the handlers.
-TELEGRAM_EDGE = {"bot.app", "bot.sender", "bot.cli", "bot.inbox", "bot.webhook"}
+TELEGRAM_EDGE = {"bot.app", "bot.running.sender", "bot.cli", "bot.running.inbox", "bot.running.webhook"}
 SQL = re.compile(r"^\s*(SELECT\b.*\bFROM\b|INSERT\s+(OR\s+\w+\s+)?INTO\b|UPDATE\s+\w+\s+SET\b|DELETE\s+FROM\b"
                  r"|CREATE\s+(UNIQUE\s+)?(TABLE|INDEX)\b|ALTER\s+TABLE\b|PRAGMA\s+\w+|BEGIN\b|COMMIT\b)", re.S)
 
@@ -57,6 +58,42 @@ def _imports(module: str, path: Path, *, top_level: bool) -> set[str]:
 
 def _project(names: set[str]) -> set[str]:
     return {name for name in names if name in MODULES}
+
+
+# The wings of the bot, lowest first. A module may import from its own layer or any layer below,
+# never above (bot/__init__.py and each package's docstring say the same in words).
+LAYERS = (
+    ("bot.foundations",),
+    ("bot.network",),
+    ("bot.conversation",),
+    ("bot.steering",),
+    ("bot.services",),
+    ("bot.running",),
+    ("handlers",),
+    ("bot.app", "bot.cli", "bot.__main__"),
+)
+
+
+def _layer(module: str) -> int | None:
+    for rank, prefixes in enumerate(LAYERS):
+        if any(module == p or module.startswith(p + ".") for p in prefixes):
+            return rank
+    return None
+
+
+def test_every_module_has_a_place_in_the_layers():
+    assert sorted(m for m in MODULES if _layer(m) is None) == ["bot"]
+
+
+def test_imports_only_run_downward():
+    upward = []
+    for module, path in MODULES.items():
+        here = _layer(module)
+        for target in _project(_imports(module, path, top_level=False)):
+            there = _layer(target)
+            if here is not None and there is not None and there > here:
+                upward.append(f"{module} -> {target}")
+    assert upward == []
 
 
 def test_no_import_inside_a_function_between_project_modules():
@@ -104,7 +141,7 @@ def test_telegram_only_at_the_edge():
 
 def test_handlers_reach_the_domain_not_the_repositories():
     reaching = {m for m, p in MODULES.items() if m.startswith("handlers")
-                and any(name.startswith("bot.storage") for name in _imports(m, p, top_level=False))}
+                and any(name.startswith("bot.foundations.storage") for name in _imports(m, p, top_level=False))}
     assert reaching == set()
     through_core = [f"{m}:{node.lineno}" for m, p in MODULES.items() if m.startswith("handlers")
                     for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
@@ -115,7 +152,7 @@ def test_handlers_reach_the_domain_not_the_repositories():
 def test_sql_only_in_the_repositories():
     offenders = []
     for module, path in MODULES.items():
-        if module.startswith("bot.storage"):
+        if module.startswith("bot.foundations.storage"):
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.match(node.value):
@@ -138,11 +175,11 @@ def test_one_list_of_languages_covered_by_every_catalog_and_charter_file():
 
 
 def test_every_button_code_is_built_by_one_module():
-    """Callback data is only written in bot/callbacks.py: no f"claim:{ref}" anywhere else."""
+    """Callback data is only written in bot/foundations/callbacks.py: no f"claim:{ref}" anywhere else."""
     code_shape = re.compile(r"^[a-z]+:(\{|$)|^[a-z]+:[a-z]+:\{")
     offenders = []
     for module, path in MODULES.items():
-        if module == "bot.callbacks":
+        if module == "bot.foundations.callbacks":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
@@ -159,12 +196,16 @@ def test_every_test_security_md_names_exists():
     named = re.findall(r"`((?:e2e/)?test_\w+\.py)(?:::(\w+))?`", text)
     named += [(f, t) for f, t in re.findall(r"`(?:(test_\w+\.py))?::(test_\w+)`", text) if f]
     assert len(named) > 15
+    def find(file: str) -> Path:
+        found = sorted((ROOT / "tests").rglob(Path(file).name))
+        assert len(found) == 1, file  # one test file of that name, in the folder of the part it tests
+        return found[0]
+
     for file, test in named:
-        path = ROOT / "tests" / file
-        assert path.exists(), file
+        path = find(file)
         if test:
             assert re.search(rf"def {test}\(", path.read_text(encoding="utf-8")), f"{file}::{test}"
     # "::name" right after another test refers to the same file
     for file, rest in re.findall(r"`((?:e2e/)?test_\w+\.py)::\w+`((?:, `::\w+`)+)", text):
         for test in re.findall(r"`::(\w+)`", rest):
-            assert re.search(rf"def {test}\(", (ROOT / "tests" / file).read_text(encoding="utf-8")), test
+            assert re.search(rf"def {test}\(", find(file).read_text(encoding="utf-8")), test

@@ -2,7 +2,6 @@
 from datetime import timedelta
 
 import time_machine
-
 from flows import ask_for_conversation, invite_code, join_as_member
 
 

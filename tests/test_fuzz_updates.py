@@ -10,11 +10,11 @@ import itertools
 import os
 import string
 
+from flows import ask_for_conversation, join_as_member
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import callbacks
-from flows import ask_for_conversation, join_as_member
+from bot.foundations import callbacks
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "120"))
 USERS = (201, 202, 301, 302, 401)  # two listeners, two employees, one stranger

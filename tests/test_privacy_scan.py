@@ -1,8 +1,9 @@
 """After a realistic session, the database file, its WAL and the logs hold no text, name or id."""
 import logging
 
-from bot.logs import PrivacyFilter
 from flows import ask_for_conversation, join_as_member
+
+from bot.running.logs import PrivacyFilter
 
 EMMA_ID = 7391046628
 ANNA_ID = 6182734459
@@ -55,7 +56,7 @@ async def test_database_wal_and_logs_reveal_nothing(app, services, people, setti
 
 
 def test_log_filter_redacts_a_token_in_messages_and_tracebacks():
-    from bot.logs import PrivacyFilter
+    from bot.running.logs import PrivacyFilter
 
     token = "123456789:AAHsecretSecretSecretSecretSecret_xyz"
     try:

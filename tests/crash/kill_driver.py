@@ -32,9 +32,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import hermetic
 from double import BotMessage, Call, SimUser, TelegramDouble, UpdateRecord
 from matching import stop_process
-import hermetic
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEPARTMENTS = ("Production", "Logistics", "Office")

@@ -11,10 +11,17 @@ import time
 import httpx
 import pytest
 import telegram
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
-
 from double import BLOCKED, NOT_MODIFIED, QUERY_TOO_OLD, DoubleError, TelegramDouble
-from kill_driver import LISTENER_NAME, Setup, ask_for_conversation, claim, copies_of, invite_from_cli, join_as_listener
+from kill_driver import (
+    LISTENER_NAME,
+    Setup,
+    ask_for_conversation,
+    claim,
+    copies_of,
+    invite_from_cli,
+    join_as_listener,
+)
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 
 def call(tg: TelegramDouble, method: str, http_timeout: float = 15.0, **params) -> httpx.Response:

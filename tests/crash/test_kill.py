@@ -17,7 +17,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from kill_driver import KillConfig, run_kill_test
 
 

@@ -14,7 +14,13 @@ import logging
 import os
 import sys
 
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters, Update
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    ReplyParameters,
+    Update,
+)
 from telegram.ext import (
     Application,
     CallbackQueryHandler,

@@ -9,14 +9,15 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from bot import clock
-from bot.core import open_core
-from bot.digest.demo import populate, review_as_the_network
-from bot.digest.schedule import slot_of_week, week_label
-from bot.digest.service import EPOCH_KEY
-from bot.services import Services
-from bot.settings import WEEKDAYS, Settings
 from test_a_day import _button, _env, _invite, _join_listener
+
+from bot.foundations import clock
+from bot.foundations.settings import WEEKDAYS, Settings
+from bot.running.demo_digest import populate, review_as_the_network
+from bot.running.startup import open_core
+from bot.services import Services
+from bot.steering.digest.schedule import slot_of_week, week_label
+from bot.steering.digest.service import EPOCH_KEY
 
 BODY = "You said the peak weeks were too heavy. The team leads now plan them together."
 

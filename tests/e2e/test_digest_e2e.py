@@ -10,11 +10,11 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from bot import clock
-from bot.core import open_core
-from bot.digest.demo import populate
-from bot.digest.service import EPOCH_KEY
-from bot.settings import WEEKDAYS, Settings
+from bot.foundations import clock
+from bot.foundations.settings import WEEKDAYS, Settings
+from bot.running.demo_digest import populate
+from bot.running.startup import open_core
+from bot.steering.digest.service import EPOCH_KEY
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

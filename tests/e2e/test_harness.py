@@ -9,10 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from harness import BotProcess, SimUser
 from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest
-
-from harness import BotProcess, SimUser
 
 pytestmark = pytest.mark.e2e
 

@@ -13,7 +13,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NAMES = ["Griet Coppens", "Jozef Vermeulen", "Saskia Claes", "Ilse Wouters", "Rachid Benali"]
 TEXTS = [

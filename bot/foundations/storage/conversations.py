@@ -1,0 +1,94 @@
+"""The sealed conversation of a request, and drafts awaiting a target case."""
+from __future__ import annotations
+
+from datetime import date
+
+from bot.foundations import clock
+from bot.foundations.crypto import Vault
+from bot.foundations.model import Message
+
+from .database import Database
+from .sealed import by_origin, insert_sealed
+
+
+class ConversationRepository:
+    def __init__(self, db: Database, vault: Vault) -> None:
+        self.db = db
+        self.vault = vault
+
+    async def add(self, request_id: int, author: str, body: str, origin: int | None = None,
+                  author_message_id: int | None = None) -> int:
+        return await insert_sealed(
+            self.db, self.vault, "messages",
+            {"request_id": request_id, "author": author, "origin": origin, "written_on": clock.day(),
+             "author_message_id": author_message_id},
+            {"body": body},
+        )
+
+    async def waiting_since_asking(self, request_id: int) -> int:
+        return await self.db.fetchval(
+            "SELECT COUNT(*) FROM messages m WHERE m.request_id = ? AND m.author = 'requester' AND m.delivered = 0"
+            " AND m.origin IS NOT (SELECT origin FROM requests WHERE id = m.request_id)", (request_id,))
+
+    async def last_from(self, request_id: int, author: str) -> Message | None:
+        """The latest message one side wrote: what a listener recognises a conversation by."""
+        row = await self.db.fetchone(
+            "SELECT * FROM messages WHERE request_id = ? AND author = ? ORDER BY id DESC LIMIT 1",
+            (request_id, author))
+        return None if row is None else self._message(row)
+
+    async def by_origin(self, origin: int | None) -> Message | None:
+        """The message an update already stored, if it is replayed."""
+        message_id = await by_origin(self.db, "messages", origin)
+        return None if message_id is None else await self.get(message_id)
+
+    async def get(self, message_id: int) -> Message | None:
+        row = await self.db.fetchone("SELECT * FROM messages WHERE id = ?", (message_id,))
+        return None if row is None else self._message(row)
+
+    async def any_undelivered(self, request_id: int, author: str) -> bool:
+        """Is any of this side's messages still on its way? (Read without opening them.)"""
+        return bool(await self.db.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM messages WHERE request_id = ? AND author = ? AND delivered = 0)",
+            (request_id, author)))
+
+    async def undelivered(self, request_id: int, author: str) -> list[Message]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM messages WHERE request_id = ? AND author = ? AND delivered = 0"
+            " ORDER BY id",
+            (request_id, author),
+        )
+        return [self._message(r) for r in rows]
+
+
+    def _message(self, row) -> Message:
+        body = self.vault.open("messages", "body", row["id"], row["body_enc"])
+        written = row["written_on"]
+        return Message(row["id"], row["request_id"], row["author"], body, bool(row["delivered"]),
+                       None if written is None else date.fromisoformat(written), row["author_message_id"])
+
+    # Drafts -------------------------------------------------------------------
+
+    async def add_draft(self, person_id: int, body: str, origin: int | None = None,
+                        author_message_id: int | None = None) -> int:
+        async with self.db.transaction():
+            if (existing := await by_origin(self.db, "drafts", origin)) is not None:
+                return existing
+            return await insert_sealed(
+                self.db, self.vault, "drafts",
+                {"person_id": person_id, "created_at": clock.day(), "origin": origin,
+                 "author_message_id": author_message_id},
+                {"body": body},
+            )
+
+    async def take_draft(self, draft_id: int, person_id: int) -> tuple[str, int | None] | None:
+        """The draft's text and the author's own message it came from, deleted as it is taken;
+        None if it is not this person's."""
+        async with self.db.transaction():
+            row = await self.db.fetchone(
+                "SELECT body_enc, author_message_id FROM drafts WHERE id = ? AND person_id = ?", (draft_id, person_id)
+            )
+            if row is None:
+                return None
+            await self.db.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
+            return self.vault.open("drafts", "body", draft_id, row["body_enc"]), row["author_message_id"]

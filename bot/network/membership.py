@@ -1,0 +1,518 @@
+"""Membership: joining by invitation, the charter, the listener's profile, and the guard
+rail a listener sets for themselves (how many at once, pauses, leaving).
+
+Every call re-reads the person's standing from the database, so an old button or a
+message typed after leaving changes nothing.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from bot.foundations import callbacks, clock
+from bot.foundations.core import Core
+from bot.foundations.i18n import LANGUAGES
+from bot.foundations.menus import Menus
+from bot.foundations.model import Hours, Member, Payload, Person, Result
+from bot.foundations.storage.invites import OpenInvitation, looks_like_invite
+from bot.foundations.vocab import INVITE_ROLES, PROFILE_CHOICES, ROLE, WANTED
+
+from . import routing
+from .oncall import OnCall
+
+MAX_NAME = 40
+MAX_PAUSE = timedelta(days=366)  # a longer break is a /pause without a date
+_DATE_FORMS = (
+    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), "ymd"),
+    (re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$"), "dmy"),
+)
+
+
+@dataclass(frozen=True)
+class Joined:
+    result: Result
+    role: str | None = None  # 'member' (a listener), 'coordinator' or 'steering'
+
+
+@dataclass(frozen=True)
+class TeamEntry:
+    person_id: int
+    role: str            # 'member' (a listener), 'coordinator' or 'steering'
+    name: str | None     # as they chose to be shown; None: not given
+    member: Member | None = None
+
+
+@dataclass(frozen=True)
+class Team:
+    entries: list[TeamEntry]
+    invitations: list[OpenInvitation]
+
+
+@dataclass(frozen=True)
+class Removed:
+    result: Result
+    role: str | None = None
+    name: str | None = None
+    cases: int = 0  # a listener's open conversations that went back to the pool
+
+
+@dataclass(frozen=True)
+class Paused:
+    result: Result
+    until: datetime | None = None  # None with OK: until /resume
+
+
+def gap_text(t, gap: str, departments) -> str | None:
+    """Whom a gap in the network's make-up asks for, in words: 'people from Maintenance',
+    'women'; None when the gap is not one the network knows (the call then names nobody)."""
+    field, _, value = gap.partition(".")
+    if field == "department":
+        index = int(value) if value.isdigit() else -1
+        return t("people from {department}", department=departments[index]) if 0 <= index < len(departments) \
+            else None
+    if field in PROFILE_CHOICES and value in WANTED:
+        return t(WANTED[value])
+    return None
+
+
+def parse_date(text: str, tz: ZoneInfo) -> datetime | None:
+    """A date as people type it (2026-12-01, 1/12/2026, 1-12-2026): that day's start, in UTC.
+
+    None for anything else, including dates no calendar has (31/2) or years far away.
+    """
+    text = text.strip()
+    for pattern, order in _DATE_FORMS:
+        if match := pattern.match(text):
+            a, b, c = (int(x) for x in match.groups())
+            year, month, day = (a, b, c) if order == "ymd" else (c, b, a)
+            if not 2000 <= year <= 2200:  # also keeps datetime away from its overflow edges
+                return None
+            try:
+                local = datetime.combine(datetime(year, month, day).date(), time(0), tz)
+            except ValueError:
+                return None
+            return local.astimezone(clock.now().tzinfo)
+    return None
+
+
+class Cases(Protocol):
+    """What a pause, a return or a departure does to a listener's offers and cases: the request
+    desk does it (bot/conversation/requests.py), handed in by the services."""
+
+    async def withdraw_offers_of(self, member: Member, reason: str = "paused") -> int: ...
+
+    async def offer_waiting_requests(self, members: list[Member] | None = None) -> int: ...
+
+    async def leave(self, person: Person, removed_by: int | None = None) -> int | None: ...
+
+
+class Membership:
+    def __init__(self, core: Core, cases: Cases, menus: Menus, oncall: OnCall | None = None) -> None:
+        self.core = core
+        self.cases = cases
+        self.menus = menus
+        self.oncall = oncall
+
+    async def listener(self, person: Person) -> Member | None:
+        """The person's listener record, unless they never joined or left."""
+        member = await self.core.members.by_person(person.id)
+        return None if member is None or member.left else member
+
+    async def active_listener(self, person: Person) -> Member | None:
+        member = await self.listener(person)
+        return member if member is not None and member.active else None
+
+    async def listeners_to_choose(self, person: Person) -> list[Member]:
+        """Active listeners a requester may ask for by name (never themselves)."""
+        return [m for m in await self.core.members.active() if m.person_id != person.id]
+
+    async def chosen_listener(self, handle: str) -> Member | None:
+        member = await self.core.members.by_handle(handle)
+        return member if member is not None and member.active else None
+
+    async def active_listeners(self) -> list[Member]:
+        return await self.core.members.active()
+
+    # Joining ----------------------------------------------------------------------
+
+    async def invite(self, person: Person, role: str) -> tuple[Result, str | None]:
+        """A one-time invitation code, made by a coordinator."""
+        if not person.is_coordinator:
+            return Result.NOT_ALLOWED, None
+        if role not in INVITE_ROLES:
+            return Result.UNKNOWN, None
+        async with self.core.db.transaction():
+            code = await self.core.invites.create(role, self.core.settings.invite_ttl, person.id)
+            await self.core.audit.record("coordinator", person.id, f"invited_{role}")
+        return Result.OK, code
+
+    async def redeem(self, person: Person, code: str) -> Joined:
+        """Use an invitation: a listener is enrolled (charter and profile follow), other
+        roles are granted at once."""
+        core = self.core
+        async with core.db.transaction():
+            role, reason = await core.invites.redeem(code, person.id)
+            if role is None:
+                return Joined({"used": Result.USED, "expired": Result.EXPIRED, "cancelled": Result.CANCELLED}
+                              .get(reason, Result.NOT_FOUND))
+            if role == "member":
+                await core.members.enrol(person.id)
+            else:
+                await core.people.add_role(person.id, role)
+                await self.menus.refresh(person.id)
+        return Joined(Result.OK, role)
+
+    async def accept_charter(self, person: Person) -> Result:
+        async with self.core.db.transaction():
+            member = await self.listener(person)
+            if member is None:
+                return Result.NOT_MEMBER
+            if member.charter_accepted:
+                return Result.ALREADY
+            await self.core.members.accept_charter(member.id)
+        return Result.OK
+
+    async def _editable(self, person: Person) -> Member | None:
+        member = await self.listener(person)
+        return member if member is not None and member.charter_accepted else None
+
+    async def set_display_name(self, person: Person, text: str) -> Result:
+        name = " ".join(text.split())
+        async with self.core.db.transaction():
+            member = await self._editable(person)
+            if member is None:
+                return Result.NOT_MEMBER
+            if not name or len(name) > MAX_NAME:
+                return Result.INVALID
+            await self.core.members.set_display_name(member.id, name)
+        return Result.OK
+
+    async def set_choice(self, person: Person, field: str, value: str) -> Result:
+        """Gender, age band or status: one of the vocabulary's values."""
+        if field not in PROFILE_CHOICES or value not in PROFILE_CHOICES[field]:
+            return Result.UNKNOWN
+        async with self.core.db.transaction():
+            member = await self._editable(person)
+            if member is None:
+                return Result.NOT_MEMBER
+            await self.core.members.set_field(member.id, field, value)
+        return Result.OK
+
+    async def set_hr(self, person: Person, hr: bool) -> Result:
+        """Working in HR puts a listener on the employer's side, as a manager is."""
+        async with self.core.db.transaction():
+            member = await self._editable(person)
+            if member is None:
+                return Result.NOT_MEMBER
+            await self.core.members.set_field(member.id, "hr", int(hr))
+        return Result.OK
+
+    async def set_department(self, person: Person, index: int) -> Result:
+        departments = self.core.settings.departments
+        if not 0 <= index < len(departments):
+            return Result.UNKNOWN
+        async with self.core.db.transaction():
+            member = await self._editable(person)
+            if member is None:
+                return Result.NOT_MEMBER
+            await self.core.members.set_field(member.id, "department", departments[index])
+        return Result.OK
+
+    async def choose_language(self, person: Person, code: str, speaks: bool) -> Result:
+        """Add or remove a language the listener can listen in (setting it twice changes nothing)."""
+        if code not in LANGUAGES:
+            return Result.UNKNOWN
+        async with self.core.db.transaction():
+            member = await self._editable(person)
+            if member is None:
+                return Result.NOT_MEMBER
+            chosen = set(member.languages) | {code} if speaks else set(member.languages) - {code}
+            await self.core.members.set_languages(member.id, tuple(c for c in LANGUAGES if c in chosen))
+        return Result.OK
+
+    async def complete_profile(self, person: Person) -> Result:
+        """EMPTY without a language; INVALID while a step is missing."""
+        async with self.core.db.transaction():
+            member = await self._editable(person)
+            if member is None:
+                return Result.NOT_MEMBER
+            if not member.languages:
+                return Result.EMPTY
+            if not member.display_name or not all((member.gender, member.age_band, member.status,
+                                                   member.department)):
+                return Result.INVALID
+            await self.core.members.mark_profile_complete(member.id)
+            await self.menus.refresh(person.id)  # the listener's commands appear
+        return Result.OK
+
+    # The guard rail -------------------------------------------------------------------
+
+    def cap_of(self, member: Member) -> int:
+        return routing.limit_of(member, self.core.settings.max_open_cases)
+
+    async def set_hours(self, person: Person, hours: Hours | None) -> Result:
+        """When the listener takes offers and reminders (None: any time). What waits for someone who
+        fits is offered when their hours begin."""
+        async with self.core.db.transaction():
+            member = await self.active_listener(person)
+            if member is None:
+                return Result.NOT_MEMBER
+            await self.core.members.set_hours(member.id, hours)
+        return Result.OK
+
+    async def set_limit(self, person: Person, limit: int) -> Result:
+        if not 1 <= limit <= self.core.settings.max_open_cases:
+            return Result.UNKNOWN
+        async with self.core.db.transaction():
+            member = await self.active_listener(person)
+            if member is None:
+                return Result.NOT_MEMBER
+            await self.core.members.set_limit(member.id, limit)
+        return Result.OK
+
+    async def pause(self, person: Person, until_text: str | None) -> Paused:
+        """Pause new offers until a date, or until /resume when no date is given."""
+        until = None
+        if until_text:
+            until = parse_date(until_text, self.core.settings.timezone)
+            if until is None:
+                return Paused(Result.INVALID)
+            if until <= clock.now():
+                return Paused(Result.PAST)
+            if until > clock.now() + MAX_PAUSE:
+                return Paused(Result.TOO_LONG)
+        async with self.core.db.transaction():
+            member = await self.active_listener(person)
+            if member is None:
+                return Paused(Result.NOT_MEMBER)
+            await self.core.members.pause(member.id, clock.iso(until) if until else routing.PAUSED_INDEFINITELY)
+            await self.cases.withdraw_offers_of(member)
+            if self.oncall is not None:
+                await self.oncall.left_their_week(member, clock.now())
+        return Paused(Result.OK, until)
+
+    async def resume(self, person: Person) -> Result:
+        async with self.core.db.transaction():
+            member = await self.active_listener(person)
+            if member is None:
+                return Result.NOT_MEMBER
+            await self.core.members.pause(member.id, None)
+            await self.cases.offer_waiting_requests()
+        return Result.OK
+
+    async def leave(self, person: Person) -> int | None:
+        """End membership at once; open cases go back to the pool. None when not a member."""
+        async with self.core.db.transaction():
+            member = await self.listener(person)
+            handed = await self.cases.leave(person)
+            if handed is not None:
+                await self.menus.refresh(person.id)
+                if self.oncall is not None:
+                    await self.oncall.left_their_week(member, clock.now())
+        return handed
+
+    # Joining freely, and calls for volunteers ------------------------------------------------
+
+    async def volunteer(self, person: Person, text: str) -> Result:
+        """An employee would like to become a listener: the coordinators get the wish and the name
+        they gave, nothing else (no conversation of theirs is named or linked)."""
+        core = self.core
+        name = " ".join(text.split())
+        if not name or len(name) > MAX_NAME:
+            return Result.INVALID
+        async with core.db.transaction():
+            if await self.listener(person) is not None:
+                return Result.ALREADY
+            await core.volunteers.offer(person.id, name)
+            for coordinator in await core.people.with_role("coordinator"):
+                t = await core.translator(coordinator)
+                await core.outbox.enqueue(coordinator, Payload(
+                    t("{name} would like to become a listener. Send them an invitation through the bot?", name=name),
+                    (((t("Send an invitation"), callbacks.VOLUNTEER(person.id, "yes")),
+                      (t("Not now"), callbacks.VOLUNTEER(person.id, "no"))),)))
+        return Result.OK
+
+    async def answer_volunteer(self, person: Person, volunteer_id: int, invite: bool, bot_username: str
+                               ) -> tuple[Result, str | None]:
+        """A coordinator answers a wish to volunteer: an invitation goes to them through the bot."""
+        core = self.core
+        if not person.is_coordinator:
+            return Result.NOT_ALLOWED, None
+        async with core.db.transaction():
+            wish = await core.volunteers.get(volunteer_id)
+            if wish is None:
+                return Result.NOT_FOUND, None
+            if not await core.volunteers.settle(volunteer_id, "invited" if invite else "declined"):
+                return Result.ALREADY, wish.name
+            t = await core.translator(volunteer_id)
+            if invite:
+                code = await core.invites.create("member", core.settings.invite_ttl, person.id)
+                await core.audit.record("coordinator", person.id, "invited_member")
+                text = t("A coordinator invites you to join the vigilance network as a listener. This link works once: "
+                         "https://t.me/{bot}?start={code}", bot=bot_username, code=code)
+            else:
+                text = t("Thank you for offering to become a listener. The coordinators cannot take you on right now; "
+                         "they may come back to you later.")
+            await core.outbox.enqueue(volunteer_id, Payload(text))
+        return Result.OK, wish.name
+
+    async def follow_news(self, person: Person, wanted: bool) -> Result:
+        await self.core.volunteers.subscribe(person.id, "news", wanted)
+        return Result.OK
+
+    async def follows_news(self, person: Person) -> bool:
+        return await self.core.volunteers.subscribed(person.id, "news")
+
+    async def call_for_volunteers(self, person: Person, gap: str) -> tuple[Result, int]:
+        """A coordinator asks the employees who follow the network's news to join, naming a gap."""
+        core = self.core
+        if not person.is_coordinator:
+            return Result.NOT_ALLOWED, 0
+        sent = 0
+        async with core.db.transaction():
+            for follower in await core.volunteers.subscribers("news"):
+                if await core.members.by_person(follower) is not None:
+                    continue
+                t = await core.translator(follower)
+                wanted = gap_text(t, gap, self.core.settings.departments)
+                looking = (t("The vigilance network is looking for new listeners, especially {wanted}.", wanted=wanted)
+                           if wanted else t("The vigilance network is looking for new listeners."))
+                await core.outbox.enqueue(follower, Payload(
+                    looking + " " + t("Listening to colleagues, in confidence, beside your job. Would you like to "
+                                      "join?"),
+                    (((t("I would like to be a listener"), callbacks.VOLUNTEER_WISH()),),)))
+                sent += 1
+            await core.audit.record("coordinator", person.id, "volunteers_called")
+        return Result.OK, sent
+
+    # The team, and removal by a coordinator ----------------------------------------------
+
+    async def set_role_name(self, person: Person, text: str) -> Result:
+        """How a coordinator or steering member is shown to the coordinators."""
+        name = " ".join(text.split())
+        if not (person.is_coordinator or person.is_steering):
+            return Result.NOT_ALLOWED
+        if not name or len(name) > MAX_NAME:
+            return Result.INVALID
+        await self.core.people.set_name(person.id, name)
+        return Result.OK
+
+    async def team(self, person: Person) -> tuple[Result, Team | None]:
+        """Everyone with a role, and the invitations still open: for coordinators only."""
+        if not person.is_coordinator:
+            return Result.NOT_ALLOWED, None
+        core = self.core
+        entries = [TeamEntry(m.person_id, "member", m.display_name, m) for m in await core.members.active()]
+        for role in ("coordinator", "steering"):
+            for person_id in await core.people.with_role(role):
+                entries.append(TeamEntry(person_id, role, await core.people.name(person_id)))
+        return Result.OK, Team(entries, await core.invites.open_ones())
+
+    async def _holds(self, person_id: int, role: str) -> TeamEntry | None:
+        core = self.core
+        if role == "member":
+            member = await core.members.by_person(person_id)
+            if member is None or member.left:
+                return None
+            return TeamEntry(person_id, role, member.display_name, member)
+        target = await core.people.get(person_id)
+        if target is None or role not in target.roles:
+            return None
+        return TeamEntry(person_id, role, await core.people.name(person_id))
+
+    async def remove(self, person: Person, role: str, person_id: int) -> Removed:
+        """A coordinator removes a listener or a steering member at once; a coordinator only with
+        a second coordinator's agreement (Result.PENDING), and never the last one."""
+        core = self.core
+        if not person.is_coordinator:
+            return Removed(Result.NOT_ALLOWED)
+        if role not in INVITE_ROLES:
+            return Removed(Result.UNKNOWN)
+        async with core.db.transaction():
+            target = await self._holds(person_id, role)
+            if target is None:
+                return Removed(Result.NOT_FOUND)
+            if role != "coordinator":
+                return await self._carry_out(target, person.id)
+            coordinators = await core.people.with_role("coordinator")
+            if len(coordinators) <= 1:
+                return Removed(Result.LAST, role, target.name)
+            others = [c for c in coordinators if c not in (person.id, person_id)]
+            if not others:
+                return Removed(Result.LAST, role, target.name)  # nobody left to agree
+            proposal = await core.removals.propose(person_id, role, person.id)
+            if proposal is None:
+                return Removed(Result.ALREADY, role, target.name)
+            await core.audit.record("coordinator", person.id, "removal_proposed")
+            proposer = await core.people.name(person.id)
+            for other in others:
+                t = await core.translator(other)
+                await core.outbox.enqueue(other, Payload(
+                    t("{proposer} proposes to remove {name} as coordinator. Removing a coordinator takes two "
+                      "coordinators. Do you agree?",
+                      proposer=proposer or t("A coordinator"), name=target.name or t("a coordinator")),
+                    (((t("Yes, remove"), callbacks.REMOVAL_DECIDE(proposal.id, "yes")),
+                      (t("No"), callbacks.REMOVAL_DECIDE(proposal.id, "no"))),),
+                ))
+        return Removed(Result.PENDING, role, target.name)
+
+    async def decide_removal(self, person: Person, removal_id: int, agree: bool) -> Removed:
+        """A second coordinator answers a proposal to remove a coordinator."""
+        core = self.core
+        if not person.is_coordinator:
+            return Removed(Result.NOT_ALLOWED)
+        async with core.db.transaction():
+            proposal = await core.removals.get(removal_id)
+            if proposal is None or proposal.state != "proposed":
+                return Removed(Result.ALREADY)
+            if person.id in (proposal.person_id, proposal.proposed_by):
+                return Removed(Result.NOT_ALLOWED)  # the second voice must be someone else
+            target = await self._holds(proposal.person_id, proposal.role)
+            if target is None:
+                await core.removals.settle(removal_id, "withdrawn")
+                return Removed(Result.NOT_FOUND)
+            if not agree:
+                await core.removals.settle(removal_id, "declined")
+                return Removed(Result.CLOSED, proposal.role, target.name)
+            if len(await core.people.with_role("coordinator")) <= 1:
+                return Removed(Result.LAST, proposal.role, target.name)
+            await core.removals.settle(removal_id, "done")
+            return await self._carry_out(target, person.id)
+
+    async def _carry_out(self, target: TeamEntry, by: int) -> Removed:
+        """Inside the caller's transaction: the role ends, the person is told, the trail records it."""
+        core = self.core
+        cases = 0
+        if target.role == "member":
+            cases = await self.cases.leave(await core.people.get(target.person_id), removed_by=by) or 0
+            if self.oncall is not None:
+                await self.oncall.left_their_week(target.member, clock.now())
+        else:
+            await core.people.drop_role(target.person_id, target.role)
+        await core.removals.withdraw_for(target.person_id)
+        await core.prompts.clear(target.person_id)
+        await self.menus.refresh(target.person_id)  # their role's commands go at once
+        await core.audit.record("coordinator", by, f"removed_{target.role}")
+        t = await core.translator(target.person_id)
+        await core.outbox.enqueue(target.person_id, Payload(
+            t("A coordinator has ended your role as {role} in the vigilance network. Thank you for what you did.",
+              role=t(ROLE[target.role]))
+            + ("\n\n" + t("Your open conversations went to other listeners.") if cases else "")))
+        return Removed(Result.OK, target.role, target.name, cases)
+
+    async def cancel_invitation(self, person: Person, invite_id: int) -> tuple[Result, str | None]:
+        if not person.is_coordinator:
+            return Result.NOT_ALLOWED, None
+        async with self.core.db.transaction():
+            role = await self.core.invites.cancel(invite_id)
+            if role is None:
+                return Result.NOT_FOUND, None
+            await self.core.audit.record("coordinator", person.id, "invitation_cancelled")
+        return Result.OK, role
+
+
+__all__ = ["Membership", "Joined", "Paused", "Removed", "Team", "TeamEntry", "parse_date", "looks_like_invite",
+           "MAX_NAME", "MAX_PAUSE"]

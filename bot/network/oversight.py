@@ -1,0 +1,74 @@
+"""What coordinators may see about the network's work: the audit trail and the quality
+figures. Never content, never a requester, never a rating tied to a case or a listener."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.foundations import clock, periods
+from bot.foundations.core import Core
+from bot.foundations.i18n import LANGUAGES
+from bot.foundations.model import AuditEntry, Person, Quality, Result
+from bot.foundations.periods import Period
+from bot.foundations.vocab import PROFILE_CHOICES
+
+from . import coverage
+
+AUDIT_DAYS = 30
+
+
+@dataclass(frozen=True)
+class QualityFigures:
+    period: Period
+    quality: Quality | None  # None: fewer than k ratings in that period, so no figures
+
+
+@dataclass(frozen=True)
+class AuditSummary:
+    days: int
+    counts: dict[str, int]
+    recent: list[AuditEntry]
+
+
+class Oversight:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    async def coverage(self, person: Person) -> tuple[Result, list[coverage.Gap]]:
+        """The coming two weeks: whole days with nobody available, or nobody who fits a common wish."""
+        if not person.is_coordinator:
+            return Result.NOT_ALLOWED, []
+        settings = self.core.settings
+        gaps = coverage.forecast(await self.core.members.active(), periods.today(settings.timezone),
+                                settings.timezone, LANGUAGES)
+        return Result.OK, gaps
+
+    async def make_up(self, person: Person) -> tuple[Result, coverage.MakeUp | None]:
+        """How the listeners spread over gender, age band, status and department (seed 004, 3485-3491)."""
+        if not person.is_coordinator:
+            return Result.NOT_ALLOWED, None
+        settings = self.core.settings
+        found = coverage.make_up(await self.core.members.active(), PROFILE_CHOICES, settings.departments,
+                                settings.headcount)
+        return Result.OK, found
+
+    async def audit_summary(self, person: Person) -> tuple[Result, AuditSummary | None]:
+        if not person.is_coordinator:
+            return Result.NOT_ALLOWED, None
+        async with self.core.db.transaction():
+            await self.core.audit.record("coordinator", person.id, "audit_read")
+            counts = await self.core.audit.counts(clock.now() - timedelta(days=AUDIT_DAYS))
+            recent = await self.core.audit.recent()
+        return Result.OK, AuditSummary(AUDIT_DAYS, counts, recent)
+
+    async def quality(self, person: Person) -> tuple[Result, QualityFigures | None]:
+        """The ratings of the last closed quarter, from k ratings on. A closed period does not
+        change, so reading it before and after a rating tells nothing about that rating."""
+        if not person.is_coordinator:
+            return Result.NOT_ALLOWED, None
+        period = periods.previous_quarter(periods.today(self.core.settings.timezone))
+        async with self.core.db.transaction():
+            await self.core.audit.record("coordinator", person.id, "quality_read")
+            figures = await self.core.cases.quality(*period.days())
+        shown = figures if figures.count >= self.core.settings.small_cell else None
+        return Result.OK, QualityFigures(period, shown)

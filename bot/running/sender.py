@@ -1,0 +1,234 @@
+"""Delivers the outbox through Telegram, honestly.
+
+- A delivery is marked in flight before Telegram is called; one found in flight after a crash
+  (or after a time-out, when Telegram may have taken it) goes again with a short marker that
+  it may be a repeat. Telegram has no idempotency key, so the reader is told rather than
+  left to wonder.
+- Time alone never ends a delivery: through an outage it is retried with back-off capped at
+  a few minutes. Only Telegram saying the chat is gone or the bot blocked ends it (the author
+  of a relayed message is told, and it goes after all when that person writes again), or a
+  refusal of the message itself.
+- An offer or reminder that waited is re-checked when it goes: an offer that was taken,
+  withdrawn or no longer fits, or a reminder about contact already made, is not sent stale.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+)
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+
+from bot.conversation.casework import Casework
+from bot.conversation.requests import RequestDesk
+from bot.conversation.talking import Talk
+from bot.foundations.core import Core
+from bot.foundations.menus import Menus
+from bot.foundations.model import Button
+from bot.foundations.storage.outbox import Delivery
+from bot.foundations.vocab import QUESTION_KINDS
+
+log = logging.getLogger(__name__)
+MAX_BACKOFF = timedelta(minutes=5)
+REPEAT_MARK = "🔁"
+# Telegram's words for a chat that is gone for good.
+_GONE = ("chat not found", "user is deactivated", "bot was blocked", "peer_id_invalid")
+
+
+def inline_keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
+    """Rows of (label, callback data) as Telegram's inline keyboard; None for no buttons."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(MAX_BACKOFF, timedelta(seconds=5 * 2 ** min(attempts, 10)))
+
+
+class Sender:
+    """Drains the outbox. One drain at a time, so nothing is sent twice by this process."""
+
+    def __init__(self, core: Core, bot: Bot, desk: RequestDesk, talk: Talk, menus: Menus, casework: Casework) -> None:
+        self.core = core
+        self.bot = bot
+        self.desk = desk
+        self.talk = talk
+        self.menus = menus
+        self.casework = casework
+        self._lock = asyncio.Lock()
+        self._looked_at = -1  # the outbox's `queued` count when a flush last looked
+
+    async def flush(self, *, only_if_queued: bool = False) -> int:
+        """Send everything due now; returns how many went out. only_if_queued: do not even look
+        when nothing was queued since the last flush looked (the drain after each update)."""
+        outbox = self.core.outbox
+        if only_if_queued and outbox.queued == self._looked_at:
+            return 0
+        sent = 0
+        async with self._lock:
+            while True:
+                self._looked_at = queued = outbox.queued
+                due = await outbox.due()
+                # What went out is recorded once per batch, in one commit (`record_sent`), whatever
+                # happens meanwhile: a delivery left in flight here would go again unmarked.
+                went: list[tuple[Delivery, int | None]] = []
+                sent_ids: set[int] = set()
+                waiting = tried = False
+                try:
+                    for delivery in due.deliveries:
+                        if not delivery.after_sent and delivery.after_id not in sent_ids:
+                            waiting = True  # what it waits for did not go (yet): the next batch decides
+                            continue
+                        tried = True
+                        result = await self._deliver(delivery)
+                        if result is not None:
+                            went.append((delivery, result.message_id))
+                            sent_ids.add(delivery.id)
+                            sent += result.counts
+                finally:
+                    await outbox.record_sent(went)
+                # Done when nothing was due, or only deliveries waiting for others that did not go,
+                # or when this batch held all that was due and nothing was queued meanwhile (a
+                # rewrite of a delivery in flight queues an edit).
+                if not tried or (not due.more and not waiting and outbox.queued == queued):
+                    break
+        return sent
+
+    async def _deliver(self, delivery: Delivery) -> "_Sent | None":
+        """Send one delivery; what Telegram took is returned, to be recorded with its batch.
+        Anything else (a refusal, a retry, a cancellation) is recorded here and then."""
+        outbox = self.core.outbox
+        chat_id = delivery.chat_id
+        if chat_id is None or not await self._still_current(delivery):
+            await outbox.finish(delivery.id, "cancelled")
+            log.debug("outbox %s: cancelled (no longer current)", delivery.id)
+            return None
+        payload = delivery.payload
+        text = payload.text
+        if delivery.possible_repeat:
+            t = await self.core.translator(delivery.person_id)
+            text = f"{REPEAT_MARK} {t('Possibly a repeat: sent again after an interruption.')}\n{text}"
+        if not delivery.claimed:
+            await outbox.mark_sending(delivery.id)
+        started = time.monotonic()
+        try:
+            if payload.reaction:
+                await self.bot.set_message_reaction(chat_id, payload.react_to, payload.reaction)
+                message_id = None
+            elif delivery.kind == "menu":
+                await self._set_menu(delivery.person_id, chat_id)
+                message_id = None
+            elif delivery.edit_of_message is not None:
+                await self.bot.edit_message_text(
+                    payload.text, chat_id=chat_id, message_id=delivery.edit_of_message,
+                    reply_markup=inline_keyboard(payload.buttons),
+                )
+                message_id = delivery.edit_of_message
+            elif payload.photo is not None:
+                message = await self.bot.send_photo(
+                    chat_id, payload.photo, caption=text or None, reply_markup=inline_keyboard(payload.buttons),
+                    protect_content=payload.protect,
+                )
+                message_id = message.message_id
+            else:
+                message = await self.bot.send_message(
+                    chat_id, text, reply_markup=inline_keyboard(payload.buttons), protect_content=payload.protect
+                )
+                message_id = message.message_id
+        except RetryAfter as exc:
+            await outbox.retry_later(delivery.id, _as_delta(exc.retry_after))
+            log.info("outbox %s: Telegram asks to wait %s s", delivery.id, exc.retry_after)
+            return None
+        except Forbidden:
+            # The person blocked the bot or deleted their account: stop until they write again.
+            log.warning("outbox %s: recipient blocked the bot", delivery.id)
+            await self._give_up(delivery, "blocked")
+            return None
+        except BadRequest as exc:
+            reason = str(exc).lower()
+            if delivery.edit_of_message is not None and "not modified" in reason:
+                return _Sent(delivery.edit_of_message, counts=0)
+            if payload.reaction or delivery.kind == "menu":
+                # A reaction on a message the person deleted, a menu Telegram refuses: nothing lost.
+                log.info("outbox %s: %s not accepted (%s)", delivery.id, delivery.kind, exc.__class__.__name__)
+                await outbox.finish(delivery.id, "cancelled")
+                return None
+            if any(gone in reason for gone in _GONE):
+                log.warning("outbox %s: the chat is gone", delivery.id)
+                await self._give_up(delivery, "blocked")
+                return None
+            log.error("outbox %s: rejected by Telegram (%s)", delivery.id, exc.__class__.__name__)
+            await self._give_up(delivery, "failed")
+            return None
+        except TimedOut:
+            # Telegram may have taken it: the next attempt says it may be a repeat.
+            log.info("outbox %s: timed out; will retry", delivery.id)
+            await outbox.retry_later(delivery.id, backoff(delivery.attempts), maybe_sent=True)
+            return None
+        except (NetworkError, TelegramError) as exc:
+            log.info("outbox %s: will retry (%s)", delivery.id, exc.__class__.__name__)
+            await outbox.retry_later(delivery.id, backoff(delivery.attempts))
+            return None
+        log.debug("outbox %s: %s in %.0f ms", delivery.id, "edited" if delivery.edit_of_message else "sent",
+                  (time.monotonic() - started) * 1000)
+        return _Sent(message_id)
+
+    async def _set_menu(self, person_id: int, chat_id: int) -> None:
+        """The commands this person's phone offers, for their roles, in their language."""
+        scope = BotCommandScopeChat(chat_id)
+        commands = await self.menus.commands_for(person_id)
+        if commands:
+            await self.bot.set_my_commands([BotCommand(name, text) for name, text in commands], scope=scope)
+        else:
+            await self.bot.delete_my_commands(scope=scope)  # the default menu applies again
+
+    async def _still_current(self, delivery: Delivery) -> bool:
+        if delivery.kind == "offer" and delivery.offer_id is not None:
+            return await self.desk.offer_is_current(delivery.offer_id)
+        if delivery.kind == "reminder" and delivery.request_id is not None:
+            return await self.desk.reminder_is_current(delivery.request_id, delivery.person_id)
+        return True
+
+    async def _give_up(self, delivery: Delivery, state: str) -> None:
+        async with self.core.db.transaction():
+            if delivery.kind in QUESTION_KINDS:
+                # A question nobody can answer is not kept to go out later: it is answered
+                # 'unreachable' now and whoever waits for it is told.
+                await self.core.outbox.finish(delivery.id, "cancelled")
+                await self.casework.unreachable(delivery.kind, delivery.request_id)
+                return
+            await self.core.outbox.finish(delivery.id, state)
+            if delivery.message_id is not None:
+                await self.talk.undeliverable(delivery.message_id, blocked=state == "blocked")
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """Telegram took a delivery: the message id it got (None for a reaction or a menu)."""
+
+    message_id: int | None
+    counts: int = 1  # 0: an edit that changed nothing
+
+
+def _as_delta(value) -> timedelta:
+    return value if isinstance(value, timedelta) else timedelta(seconds=float(value))

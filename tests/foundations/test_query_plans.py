@@ -1,0 +1,193 @@
+"""Fast where it counts (issue 14): the statements of a relay, a claim, a sweep and a digest are
+read through indexes, and a relay costs a known number of statements, trips to the database's
+thread, commits and fsyncs.
+
+Each action runs through the real bot while SQLite's trace callback records what it executes;
+every statement is then explained (EXPLAIN QUERY PLAN) and none may read a whole table. The
+fsyncs are read from the same record: a COMMIT, or a write outside a transaction, under
+`synchronous = FULL` (SQLite in WAL mode syncs the log then, and only then).
+"""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import time_machine
+from flows import ask_for_conversation, join_as_member
+
+from bot.foundations import clock
+from bot.steering.digest.schedule import slot_of_week, week_label
+
+_NOT_A_QUERY = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|PRAGMA|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
+_WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+_SYNCHRONOUS = re.compile(r"^\s*PRAGMA synchronous\s*=\s*(\w+)", re.IGNORECASE)
+# aiosqlite's execute_insert reads the new row's id in the same trip: the driver's, not the bot's.
+_DRIVER = "SELECT last_insert_rowid()"
+
+
+class Recorder:
+    def __init__(self, db, small_tables: tuple[str, ...] = ()) -> None:
+        self.db = db
+        self.statements: list[str] = []
+        self.trips = 0
+        self.small_tables = {f"SCAN {table}" for table in small_tables}  # as the plan names them
+
+    async def __aenter__(self) -> "Recorder":
+        conn = self.db.conn
+        self._level = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}[
+            (await conn.execute_fetchall("PRAGMA synchronous"))[0][0]]
+        await conn.set_trace_callback(self.statements.append)
+        # Every trip to aiosqlite's thread goes through its Connection._execute (aiosqlite 0.22,
+        # pinned): counting those calls counts the trips.
+        passing = conn._execute
+
+        async def counted(fn, *args, **kwargs):
+            self.trips += 1
+            return await passing(fn, *args, **kwargs)
+
+        conn._execute = counted
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        del self.db.conn._execute  # the class's own again
+        await self.db.conn.set_trace_callback(None)
+
+    @property
+    def queries(self) -> list[str]:
+        return [s for s in self.statements if not _NOT_A_QUERY.match(s) and s != _DRIVER]
+
+    def commits(self) -> int:
+        return sum(1 for s in self.statements if s.strip().upper() == "COMMIT")
+
+    def fsyncs(self) -> int:
+        """COMMITs, and writes outside a transaction, made under synchronous = FULL."""
+        level, inside, synced = self._level, False, 0
+        for statement in self.statements:
+            word = statement.strip().split(None, 1)[0].upper()
+            if match := _SYNCHRONOUS.match(statement):
+                level = match[1].upper()
+            elif word == "BEGIN":
+                inside = True
+            elif word in ("COMMIT", "ROLLBACK"):
+                synced += word == "COMMIT" and level == "FULL"
+                inside = False
+            elif not inside and _WRITE.match(statement):
+                synced += level == "FULL"
+        return synced
+
+    async def whole_table_reads(self) -> dict[str, list[str]]:
+        """Each statement that reads a table from end to end, with the plan's lines that do."""
+        found = {}
+        for sql in self.queries:
+            plan = [row[3] for row in await self.db.conn.execute_fetchall(f"EXPLAIN QUERY PLAN {sql}")]
+            scans = [line for line in plan if line.startswith("SCAN ") and " USING " not in line
+                     and line != "SCAN CONSTANT ROW" and line not in self.small_tables]
+            if scans:
+                found[sql[:160]] = scans
+        return found
+
+
+async def _claimed(running, people):
+    services = running.services
+    anna, emma = people(201, "Anna"), people(301, "Emma")
+    await join_as_member(services, anna, "Anna")
+    ref = await ask_for_conversation(emma, first_message="hello")
+    return anna, emma, ref
+
+
+async def test_a_relay_reads_through_indexes_in_one_commit_before_the_send_and_one_after(running, people):
+    anna, emma, ref = await _claimed(running, people)
+    await anna.press_data(f"claim:{ref}", anna.last())
+    await anna.send("hello, I am Anna")
+    db = running.services.core.db
+    inbox = running.app.bot_data["inbox"]
+    durable_before = db.durable_commits
+    async with Recorder(db) as store:
+        await inbox.receive([{"update_id": 990_001, "message": {
+            "message_id": 4242, "date": 0, "chat": {"id": 301, "type": "private"},
+            "from": {"id": 301, "is_bot": False, "first_name": "Emma", "language_code": "en"}, "text": "thank you"}}])
+    # Stored before Telegram hears it arrived: one fsync, one trip each for BEGIN, the insert, COMMIT.
+    assert store.fsyncs() == 1 and store.trips == 3, store.statements
+    assert db.durable_commits == durable_before + 1
+    async with Recorder(db) as relay:
+        await inbox.handle_pending()
+    assert anna.last().text == f"💬 Colleague {ref}:\nthank you"
+    assert emma.reaction(4242) == "👌"
+    assert await relay.whole_table_reads() == {}
+    # Taking the update (and counting its attempt), the relay (the message, its delivery and the
+    # reaction, in flight), what went out (sent, delivered), and the update marked done.
+    assert relay.commits() == 4
+    assert relay.fsyncs() == 1  # the relay: nothing else waits for the disk
+    assert db.durable_commits == durable_before + 2  # and the store, before
+    # What went out is marked sent in one statement for the batch, whatever its size.
+    assert len(relay.queries) == 21, "\n".join(relay.queries)
+    # One trip to aiosqlite's thread per statement, BEGIN and COMMIT included (the durability
+    # of a transaction travels with its BEGIN), and nothing else.
+    assert relay.trips == 21 + 2 * 4, relay.statements
+
+
+async def test_a_claim_reads_through_indexes_and_waits_for_the_disk_twice(running, people):
+    services = running.services
+    bert = people(202, "Bert")
+    await join_as_member(services, bert, "Bert")
+    anna, emma, ref = await _claimed(running, people)
+    offer_to_bert = bert.last()
+    db = services.core.db
+    async with Recorder(db) as claim:
+        await anna.press_data(f"claim:{ref}", anna.last())
+    assert "Good news" in emma.last().text
+    assert offer_to_bert.edits == 1 and "taken by another listener" in offer_to_bert.text
+    assert await claim.whole_table_reads() == {}
+    # The update stored, and the claim: what it sends (the requester told, what they wrote
+    # handed over, the other offers edited) is marked in flight in the claim's own transaction.
+    assert claim.fsyncs() == 2, claim.statements
+
+
+async def test_a_claim_costs_the_same_trips_to_the_database_however_many_offers_it_withdraws(running, people):
+    """The other listeners' offers are rewritten or edited in three statements, not three each."""
+    services = running.services
+    trips = []
+    for round_, others in enumerate((1, 4)):
+        names = [f"L{round_}{n}" for n in range(others)]
+        listeners = [people(400 + 10 * round_ + n, name) for n, name in enumerate(names)]
+        for listener, name in zip(listeners, names):
+            await join_as_member(services, listener, name)
+        anna = people(200 + round_, f"Anna{round_}")
+        await join_as_member(services, anna, f"Anna{round_}")
+        emma = people(300 + round_, f"Emma{round_}")
+        ref = await ask_for_conversation(emma, first_message="hello")
+        offer = next(m for m in reversed(anna.inbox()) if f"claim:{ref}" in m.button_data())
+        async with Recorder(services.core.db) as claim:
+            await anna.press_data(f"claim:{ref}", offer)
+        assert "Good news" in emma.last().text
+        assert all("taken by another listener" in listener.last().text for listener in listeners)
+        trips.append(claim.trips)
+    assert trips[0] == trips[1], trips
+
+
+async def test_the_sweep_reads_only_what_is_due_through_indexes(running, people):
+    anna, emma, ref = await _claimed(running, people)
+    await anna.press_data(f"claim:{ref}", anna.last())
+    services = running.services
+    await services.promise.sweep()
+    with time_machine.travel(clock.now() + timedelta(hours=9), tick=False):
+        async with Recorder(services.core.db, small_tables=("rota",)) as sweep:
+            report = await services.promise.sweep()
+        assert report.steps == {"confirm": 1}
+        assert await sweep.whole_table_reads() == {}
+        async with Recorder(services.core.db, small_tables=("rota",)) as quiet:
+            assert (await services.promise.sweep()).steps == {}
+        assert await quiet.whole_table_reads() == {}
+        assert not any(q.startswith("SELECT * FROM requests WHERE id") for q in quiet.queries)  # nothing was due
+
+
+async def test_a_digest_counts_through_indexes(running, people):
+    anna, emma, ref = await _claimed(running, people)
+    services = running.services
+    s = services.settings
+    slot = slot_of_week(week_label(clock.now().date() + timedelta(days=7)), s.digest_weekday, s.digest_time, s.timezone)
+    # One row per week or per month, or per department and theme the digests reported (signals,
+    # read as s), never per case: these may be read whole.
+    async with Recorder(services.core.db, small_tables=("digests", "review_rounds", "s")) as digest:
+        await services.digests.build(slot)
+    assert await digest.whole_table_reads() == {}

@@ -1,0 +1,125 @@
+import shutil
+import sqlite3
+
+import pytest
+
+from bot.foundations.crypto import Vault, new_master_key
+from bot.foundations.storage.database import Database
+from bot.foundations.storage.migrations import (
+    MIGRATIONS_DIR,
+    MigrationError,
+    current_version,
+    discover,
+    migrate,
+)
+from bot.foundations.storage.people import PeopleRepository
+from bot.foundations.storage.requests import RequestRepository
+
+VAULT = Vault.from_master_key(new_master_key())
+
+
+@pytest.fixture
+async def db(tmp_path):
+    database = Database(tmp_path / "t.db")
+    await database.connect()
+    yield database
+    await database.close()
+
+
+async def test_pragmas_at_connect(db):
+    assert (await db.fetchval("PRAGMA journal_mode")) == "wal"
+    assert (await db.fetchval("PRAGMA foreign_keys")) == 1
+    assert (await db.fetchval("PRAGMA secure_delete")) == 1
+    assert (await db.fetchval("PRAGMA synchronous")) == 2  # FULL
+    assert (await db.fetchval("PRAGMA busy_timeout")) == 5000
+
+
+async def test_database_files_are_private(db, tmp_path):
+    await db.execute("CREATE TABLE t (x)")
+    await db.execute("INSERT INTO t VALUES (1)")
+    for name in ("t.db", "t.db-wal"):
+        assert (tmp_path / name).stat().st_mode & 0o077 == 0, name
+
+
+async def test_migrations_apply_once_and_are_tracked(db):
+    latest = len(discover())
+    assert await migrate(db, VAULT) == latest
+    assert await current_version(db) == latest
+    assert await migrate(db, VAULT) == latest  # idempotent
+    rows = await db.fetchall("SELECT version FROM schema_version")
+    assert [r[0] for r in rows] == list(range(1, latest + 1))
+
+
+async def test_newer_database_is_refused(db):
+    await migrate(db, VAULT)
+    await db.execute("INSERT INTO schema_version VALUES (999, 'future', '2030-01-01T00:00:00+00:00')")
+    with pytest.raises(MigrationError, match="newer"):
+        await migrate(db, VAULT)
+
+
+async def test_failed_migration_leaves_nothing(db, tmp_path):
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "001_good.sql").write_text("CREATE TABLE a (x INTEGER);\n")
+    (folder / "002_bad.sql").write_text("CREATE TABLE b (x INTEGER);\nINSERT INTO nowhere VALUES (1);\n")
+    with pytest.raises(sqlite3.OperationalError):
+        await migrate(db, VAULT, folder)
+    assert await current_version(db) == 1
+    assert not await db.fetchval("SELECT 1 FROM sqlite_master WHERE name = 'b'")
+
+
+async def test_transactions_roll_back_and_nest(db):
+    await db.execute("CREATE TABLE t (x INTEGER)")
+    with pytest.raises(RuntimeError):
+        async with db.transaction():
+            await db.execute("INSERT INTO t VALUES (1)")
+            async with db.transaction():
+                await db.execute("INSERT INTO t VALUES (2)")
+            raise RuntimeError
+    assert await db.fetchval("SELECT COUNT(*) FROM t") == 0
+    async with db.transaction():
+        async with db.transaction():
+            await db.execute("INSERT INTO t VALUES (3)")
+    assert await db.fetchval("SELECT COUNT(*) FROM t") == 1
+
+
+async def test_one_open_request_per_person_is_a_database_rule(db):
+    await migrate(db, VAULT)
+    await db.execute("INSERT INTO people (id, user_hash, chat_id_enc, language_enc, created_at)"
+                     " VALUES (1, x'01', x'', x'', 'now')")
+    insert = "INSERT INTO requests (ref, requester_id, state, created_at, deadline_at) VALUES (?, 1, ?, 'now', 'later')"
+    await db.execute(insert, ("AAAAA", "offered"))
+    await db.execute(insert, ("BBBBB", "closed"))
+    with pytest.raises(sqlite3.IntegrityError):
+        await db.execute(insert, ("CCCCC", "new"))
+
+
+async def test_an_older_database_is_upgraded_and_its_metadata_sealed(db, tmp_path):
+    """A database from before schema 5 keeps everything, with language and wishes now sealed."""
+    old = tmp_path / "old-migrations"
+    old.mkdir()
+    for path in sorted(MIGRATIONS_DIR.glob("00[1-4]_*.sql")):
+        shutil.copy(path, old / path.name)
+    await migrate(db, VAULT, old)
+    await db.execute("INSERT INTO people (id, user_hash, chat_id_enc, language, created_at)"
+                     " VALUES (7, x'07', x'', 'fr', '2026-03-01T10:11:12+00:00')")
+    await db.execute(
+        "INSERT INTO requests (id, ref, requester_id, state, language, department, pref_gender, pref_language,"
+        " pref_other_department, allow_widening, created_at, deadline_at)"
+        " VALUES (3, 'ABCDE', 7, 'new', 'fr', 'Office', 'woman', 'nl', 1, 0,"
+        " '2026-03-01T10:11:12+00:00', '2026-03-02T10:11:12+00:00')")
+    await db.execute("INSERT INTO messages (id, request_id, author, body_enc, created_at, delivered_at)"
+                     " VALUES (1, 3, 'requester', x'00', '2026-03-01T10:11:12+00:00', '2026-03-01T10:11:13+00:00')")
+    await migrate(db, VAULT)
+    person = await PeopleRepository(db, VAULT).get(7)
+    request = await RequestRepository(db, VAULT).get(3)
+    assert person.language == "fr"
+    assert request.language == "nl" and request.preferences.gender == "woman"
+    assert request.preferences.other_department and not request.allow_widening
+    assert request.department == "Office" and request.requester_id == 7
+    assert await db.fetchval("SELECT delivered FROM messages WHERE id = 1") == 1
+    assert await db.fetchval("SELECT created_at FROM people WHERE id = 7") == "2026-03-01"
+    columns = {r[1] for r in await db.fetchall("PRAGMA table_info(requests)")}
+    assert not columns & {"language", "pref_gender", "pref_language", "allow_widening"}
+    assert await db.fetchval("PRAGMA foreign_keys") == 1
+    assert await db.fetchall("PRAGMA foreign_key_check") == []

@@ -1,0 +1,115 @@
+"""Webhook mode in-process: the real Application and tornado server, httpx as Telegram."""
+from __future__ import annotations
+
+import asyncio
+import socket
+import sqlite3
+import time
+
+import httpx
+import pytest
+
+from bot.app import build_application
+from bot.running.webhook import serve_webhook
+
+SECRET = "s3cret-token-for-tests_0123456789"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _update(update_id: int, user_id: int, text: str) -> dict:
+    return {"update_id": update_id, "message": {
+        "message_id": update_id, "date": int(time.time()), "text": text,
+        "chat": {"id": user_id, "type": "private"},
+        "from": {"id": user_id, "is_bot": False, "first_name": "Wim", "language_code": "en"},
+        **({"entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]}
+           if text.startswith("/") else {})}}
+
+
+@pytest.fixture
+async def webhook(settings, offline):
+    app = build_application(settings, request=offline, rate_limit=False)
+    port, stop = _free_port(), asyncio.Event()
+    task = asyncio.create_task(serve_webhook(app, url="https://bot.example.org/tg", listen="127.0.0.1", port=port,
+                                             secret=SECRET, stop=stop))
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+        for _ in range(200):
+            try:
+                await client.get("/health")
+                break
+            except httpx.TransportError:
+                await asyncio.sleep(0.02)
+        yield app, client
+    stop.set()
+    await asyncio.wait_for(task, timeout=30)
+
+
+async def _inbox_rows(app) -> int:
+    return await app.bot_data["services"].core.db.fetchval("SELECT COUNT(*) FROM inbox")
+
+
+async def test_a_wrong_or_missing_secret_gets_401_and_nothing_is_stored(webhook, offline):
+    app, client = webhook
+    for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"},
+                    {"X-Telegram-Bot-Api-Secret-Token": SECRET[:-1]}):
+        answer = await client.post("/tg", json=_update(41, 8101, "/start"), headers=headers)
+        assert answer.status_code == 401 and answer.content == b""
+    assert await _inbox_rows(app) == 0
+    await asyncio.sleep(0.2)
+    assert offline.sent_to(8101) == []
+
+
+async def test_an_update_is_stored_before_the_200_then_handled(webhook, offline):
+    app, client = webhook
+    assert offline.calls[-1][0] == "setWebhook"
+    assert offline.calls[-1][1]["secret_token"] == SECRET and offline.calls[-1][1]["url"] == "https://bot.example.org/tg"
+    answer = await client.post("/tg", json=_update(42, 8102, "/start"), headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+    assert answer.status_code == 200
+    assert await _inbox_rows(app) == 1  # committed before Telegram heard 200
+    for _ in range(100):
+        if offline.sent_to(8102):
+            break
+        await asyncio.sleep(0.02)
+    assert "Welcome" in offline.sent_to(8102)[0].text
+    again = await client.post("/tg", json=_update(42, 8102, "/start"), headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+    assert again.status_code == 200 and await _inbox_rows(app) == 1  # a resend changes nothing
+    bad = await client.post("/tg", content=b"not json", headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+    assert bad.status_code == 400
+    assert (await client.get("/tg")).status_code == 405
+
+
+async def test_health_says_counts_only(webhook):
+    app, client = webhook
+    await client.post("/tg", json=_update(43, 8103, "/start"), headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+    answer = await client.get("/health")
+    report = answer.json()
+    assert answer.status_code == 200 and report["healthy"] is True and report["database"] == "ok"
+    assert report["schema"]["version"] == report["schema"]["expected"]
+    assert set(report["inbox"]) == {"pending", "oldest_due_seconds"}
+    assert set(report["outbox"]) == {"by_state", "oldest_due_seconds"}
+    assert "8103" not in answer.text and "Wim" not in answer.text
+    leaves = []
+
+    def walk(value):
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        else:
+            leaves.append(value)
+    walk(report)
+    assert all(isinstance(v, (int, bool, type(None))) or v in ("ok",) for v in leaves), report
+
+
+async def test_storage_trouble_answers_503_so_telegram_sends_it_again(webhook, monkeypatch):
+    app, client = webhook
+    inbox = app.bot_data["inbox"]
+
+    async def full(updates):
+        raise sqlite3.OperationalError("database or disk is full")
+    monkeypatch.setattr(inbox, "receive", full)
+    answer = await client.post("/tg", json=_update(44, 8104, "/start"), headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+    assert answer.status_code == 503
