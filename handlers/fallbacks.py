@@ -14,6 +14,7 @@ from telegram.ext import (
 )
 
 from bot.running import inbox
+from bot.running.faults import Fate, classify, passing
 
 from .ui import Context, say, stale_button, tr
 
@@ -47,7 +48,7 @@ async def settle_press(update: Update, context: Context) -> None:
         try:
             await query.answer()
         except BadRequest as exc:
-            if "query is too old" not in str(exc).lower():  # a press answered before a restart
+            if classify(exc).fate is not Fate.QUERY_OLD:  # a press answered before a restart
                 raise
 
 
@@ -63,7 +64,7 @@ async def on_error(update: object, context: Context) -> None:
     handling = inbox.current.get()
     if handling is not None:
         handling.error = context.error
-        if inbox.may_pass(context.error):
+        if passing(context.error):
             log.warning("update #%d failed (%s); it will be tried again", handling.inbox_id,
                         context.error.__class__.__name__)
             return

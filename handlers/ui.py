@@ -17,6 +17,7 @@ from bot.foundations import clock
 from bot.foundations.i18n import N_, Translator
 from bot.foundations.model import Button, Hours, Person, Result
 from bot.network import coverage, hours
+from bot.running.faults import Fate, classify
 from bot.running.inbox import origin
 from bot.running.sender import inline_keyboard
 from bot.services import Services
@@ -64,7 +65,10 @@ async def answer(update: Update, text: str, markup: InlineKeyboardMarkup | None 
     try:
         await query.edit_message_text(text, reply_markup=markup)
     except BadRequest as exc:
-        if "not modified" not in str(exc).lower():  # a double tap shows the same again: fine
+        fate = classify(exc).fate
+        if fate is Fate.EDIT_GONE:  # the pressed message is gone or cannot take text: a new one
+            await say(update, text, markup)
+        elif fate is not Fate.NOT_MODIFIED:  # a double tap shows the same again: fine
             raise
 
 
@@ -81,7 +85,7 @@ async def alert(update: Update, context: Context, text: str) -> None:
     try:
         await update.callback_query.answer(text, show_alert=True)
     except BadRequest as exc:
-        if "query is too old" not in str(exc).lower():  # answered already (a replay after a restart)
+        if classify(exc).fate is not Fate.QUERY_OLD:  # answered already (a replay after a restart)
             raise
 
 
@@ -91,7 +95,7 @@ async def toast(update: Update, context: Context, text: str) -> None:
     try:
         await update.callback_query.answer(text)
     except BadRequest as exc:
-        if "query is too old" not in str(exc).lower():
+        if classify(exc).fate is not Fate.QUERY_OLD:
             raise
 
 

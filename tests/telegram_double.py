@@ -44,8 +44,9 @@ class OfflineRequest(BaseRequest):
         self.messages: dict[tuple[int, int], Sent] = {}
         self.order: list[Sent] = []
         self._ids = itertools.count(1000)
-        # endpoint -> an exception to raise, or (HTTP status, description) to answer, once
-        self.fail_next: dict[str, Exception | tuple[int, str]] = {}
+        # endpoint -> an exception to raise, or (HTTP status, description) to answer, once; a third
+        # item True: Telegram did what was asked first (a message sent, then a 502 or a reset)
+        self.fail_next: dict[str, Exception | tuple[int, str] | tuple[int, str, bool] | tuple[Exception, bool]] = {}
         self.answered: set[str] = set()
         # Awaited with (endpoint, params) while a call is in flight: lets a test act in that window.
         self.during_call = None
@@ -72,6 +73,9 @@ class OfflineRequest(BaseRequest):
             await self.during_call(endpoint, params)
         if endpoint in self.fail_next:
             failure = self.fail_next.pop(endpoint)
+            if isinstance(failure, tuple) and failure[-1] is True:  # processed, then the answer is lost
+                failure = failure[:-1] if len(failure) > 2 else failure[0]
+                self._answer(endpoint, params)
             if isinstance(failure, Exception):
                 raise failure
             status, description = failure

@@ -14,7 +14,8 @@ from bot.foundations.i18n import LANGUAGES, LOCALES_DIR
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("bot", "handlers")
 # Where Telegram may be spoken: the factory, the sender, the shell command, the handlers.
-TELEGRAM_EDGE = {"bot.app", "bot.running.sender", "bot.cli", "bot.running.inbox", "bot.running.webhook"}
+TELEGRAM_EDGE = {"bot.app", "bot.running.sender", "bot.cli", "bot.running.inbox", "bot.running.webhook",
+                 "bot.running.faults"}
 SQL = re.compile(r"^\s*(SELECT\b.*\bFROM\b|INSERT\s+(OR\s+\w+\s+)?INTO\b|UPDATE\s+\w+\s+SET\b|DELETE\s+FROM\b"
                  r"|CREATE\s+(UNIQUE\s+)?(TABLE|INDEX)\b|ALTER\s+TABLE\b|PRAGMA\s+\w+|BEGIN\b|COMMIT\b)", re.S)
 

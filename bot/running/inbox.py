@@ -16,7 +16,6 @@ import asyncio
 import json
 import logging
 import signal
-import sqlite3
 import time
 from collections.abc import Sequence
 from contextvars import ContextVar
@@ -32,13 +31,14 @@ from bot.foundations.i18n import Translator, pick_language
 from bot.foundations.storage.inbox import Received, sender_of
 from bot.services import Services
 
+from .faults import passing, storage_trouble
+
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = (Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER)
 MAX_ATTEMPTS = 4
 RETRY_DELAYS = (timedelta(seconds=2), timedelta(seconds=10), timedelta(seconds=30))
 KEEP_HANDLED = timedelta(days=2)  # Telegram resends an unconfirmed update for a day at most
-_STORAGE_TROUBLE = ("disk is full", "readonly", "read-only", "disk i/o error", "unable to open", "locked")
 
 
 @dataclass
@@ -56,18 +56,6 @@ def origin() -> int | None:
     """The inbox row of the update being handled: the key that makes handling it again harmless."""
     handling = current.get()
     return None if handling is None else handling.inbox_id
-
-
-def storage_trouble(error: BaseException) -> bool:
-    """The database cannot be written right now (full, read-only, locked, gone)."""
-    if isinstance(error, sqlite3.OperationalError | sqlite3.DatabaseError):
-        return any(words in str(error).lower() for words in _STORAGE_TROUBLE)
-    return isinstance(error, OSError)
-
-
-def may_pass(error: BaseException) -> bool:
-    """Worth trying again: the network, Telegram's rate limit, or storage trouble."""
-    return isinstance(error, NetworkError | RetryAfter) or storage_trouble(error)
 
 
 class Inbox:
@@ -126,7 +114,7 @@ class Inbox:
                       "" if handling.error is None else f", failed ({handling.error.__class__.__name__})")
         if handling.error is None:
             return received.id
-        if may_pass(handling.error) and received.attempts + 1 < MAX_ATTEMPTS:
+        if passing(handling.error) and received.attempts + 1 < MAX_ATTEMPTS:
             log.info("update #%d: failed (%s); tried again later", received.id, handling.error.__class__.__name__)
             await self.store.retry_later(received.id, RETRY_DELAYS[min(received.attempts, len(RETRY_DELAYS) - 1)])
         else:

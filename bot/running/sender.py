@@ -27,14 +27,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
 )
-from telegram.error import (
-    BadRequest,
-    Forbidden,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-    TimedOut,
-)
+from telegram.error import TelegramError
 
 from bot.conversation.casework import Casework
 from bot.conversation.requests import RequestDesk
@@ -45,11 +38,11 @@ from bot.foundations.model import Button
 from bot.foundations.storage.outbox import Delivery
 from bot.foundations.vocab import QUESTION_KINDS
 
+from .faults import Fate, Verdict, classify
+
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=5)
 REPEAT_MARK = "🔁"
-# Telegram's words for a chat that is gone for good.
-_GONE = ("chat not found", "user is deactivated", "bot was blocked", "peer_id_invalid")
 
 
 def inline_keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
@@ -155,43 +148,43 @@ class Sender:
                     chat_id, text, reply_markup=inline_keyboard(payload.buttons), protect_content=payload.protect
                 )
                 message_id = message.message_id
-        except RetryAfter as exc:
-            await outbox.retry_later(delivery.id, _as_delta(exc.retry_after))
-            log.info("outbox %s: Telegram asks to wait %s s", delivery.id, exc.retry_after)
-            return None
-        except Forbidden:
-            # The person blocked the bot or deleted their account: stop until they write again.
-            log.warning("outbox %s: recipient blocked the bot", delivery.id)
-            await self._give_up(delivery, "blocked")
-            return None
-        except BadRequest as exc:
-            reason = str(exc).lower()
-            if delivery.edit_of_message is not None and "not modified" in reason:
-                return _Sent(delivery.edit_of_message, counts=0)
-            if payload.reaction or delivery.kind == "menu":
-                # A reaction on a message the person deleted, a menu Telegram refuses: nothing lost.
-                log.info("outbox %s: %s not accepted (%s)", delivery.id, delivery.kind, exc.__class__.__name__)
-                await outbox.finish(delivery.id, "cancelled")
-                return None
-            if any(gone in reason for gone in _GONE):
-                log.warning("outbox %s: the chat is gone", delivery.id)
-                await self._give_up(delivery, "blocked")
-                return None
-            log.error("outbox %s: rejected by Telegram (%s)", delivery.id, exc.__class__.__name__)
-            await self._give_up(delivery, "failed")
-            return None
-        except TimedOut:
-            # Telegram may have taken it: the next attempt says it may be a repeat.
-            log.info("outbox %s: timed out; will retry", delivery.id)
-            await outbox.retry_later(delivery.id, backoff(delivery.attempts), maybe_sent=True)
-            return None
-        except (NetworkError, TelegramError) as exc:
-            log.info("outbox %s: will retry (%s)", delivery.id, exc.__class__.__name__)
-            await outbox.retry_later(delivery.id, backoff(delivery.attempts))
-            return None
+        except TelegramError as exc:
+            return await self._failed(delivery, classify(exc), exc)
         log.debug("outbox %s: %s in %.0f ms", delivery.id, "edited" if delivery.edit_of_message else "sent",
                   (time.monotonic() - started) * 1000)
         return _Sent(message_id)
+
+    async def _failed(self, delivery: Delivery, verdict: Verdict, error: TelegramError) -> "_Sent | None":
+        """Act on a failed call where it failed: a passing failure is tried again (marked when
+        Telegram may have it), a final one ends the delivery, each in its own way."""
+        outbox, fate = self.core.outbox, verdict.fate
+        edit = delivery.edit_of_message is not None
+        if fate is Fate.WAIT:
+            log.info("outbox %s: Telegram asks to wait %.0f s", delivery.id, verdict.wait.total_seconds())
+            await outbox.retry_later(delivery.id, verdict.wait)
+        elif verdict.passing:
+            if fate is Fate.TOKEN:
+                log.error("outbox %s: Telegram refused the bot's token or address (%s); will retry",
+                          delivery.id, error.__class__.__name__)
+            else:
+                log.info("outbox %s: %s (%s); will retry", delivery.id, fate.value, error.__class__.__name__)
+            # What Telegram may have taken goes again marked; an edit or a reaction made twice shows the same.
+            maybe = fate is Fate.MAYBE_SENT and not edit and not delivery.payload.reaction and delivery.kind != "menu"
+            await outbox.retry_later(delivery.id, backoff(delivery.attempts), maybe_sent=maybe)
+        elif fate is Fate.NOT_MODIFIED and edit:
+            return _Sent(delivery.edit_of_message, counts=0)  # a double tap shows the same again
+        elif fate is Fate.GONE:
+            # The person blocked the bot or deleted their account: stop until they write again.
+            log.warning("outbox %s: the recipient cannot be reached", delivery.id)
+            await self._give_up(delivery, "blocked")
+        elif edit or delivery.payload.reaction or delivery.kind == "menu":
+            # An edit of a message the person deleted, a reaction on one, a menu Telegram refuses: nothing lost.
+            log.info("outbox %s: %s not accepted (%s)", delivery.id, delivery.kind or "edit", fate.value)
+            await outbox.finish(delivery.id, "cancelled")
+        else:
+            log.error("outbox %s: rejected by Telegram (%s, %s)", delivery.id, error.__class__.__name__, fate.value)
+            await self._give_up(delivery, "failed")
+        return None
 
     async def _set_menu(self, person_id: int, chat_id: int) -> None:
         """The commands this person's phone offers, for their roles, in their language."""

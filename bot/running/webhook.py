@@ -25,7 +25,8 @@ from tornado.web import Application as WebApplication
 from tornado.web import RequestHandler
 
 from .health import health
-from .inbox import ALLOWED_UPDATES, Inbox, storage_trouble
+from .faults import storage_trouble
+from .inbox import ALLOWED_UPDATES, Inbox
 
 log = logging.getLogger(__name__)
 HEALTH_PATH = "/health"

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -52,6 +53,11 @@ PRAGMAS = (
 )
 
 Row = aiosqlite.Row
+
+
+class TransactionAborted(sqlite3.OperationalError):
+    """SQLite rolled the transaction back by itself (a full disk, an I/O error): nothing of it
+    was kept, and nothing more may be written as if it were still open."""
 
 _in_transaction: ContextVar[bool] = ContextVar("waakzaam_in_transaction", default=False)
 
