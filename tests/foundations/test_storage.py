@@ -4,7 +4,7 @@ import sqlite3
 import pytest
 
 from bot.foundations.crypto import Vault, new_master_key
-from bot.foundations.storage.database import Database
+from bot.foundations.storage.database import Database, TransactionAborted
 from bot.foundations.storage.migrations import (
     MIGRATIONS_DIR,
     MigrationError,
@@ -123,3 +123,76 @@ async def test_an_older_database_is_upgraded_and_its_metadata_sealed(db, tmp_pat
     assert not columns & {"language", "pref_gender", "pref_language", "allow_widening"}
     assert await db.fetchval("PRAGMA foreign_keys") == 1
     assert await db.fetchall("PRAGMA foreign_key_check") == []
+
+
+# Transactions inside transactions: savepoints ------------------------------------------------
+
+async def test_a_nested_transaction_that_fails_undoes_only_its_own_writes(db):
+    await db.execute("CREATE TABLE t (x)")
+    async with db.transaction():
+        await db.execute("INSERT INTO t VALUES (1)")
+        with pytest.raises(ValueError):
+            async with db.transaction():
+                await db.execute("INSERT INTO t VALUES (2)")
+                async with db.transaction():
+                    await db.execute("INSERT INTO t VALUES (3)")
+                raise ValueError("a service refuses after writing")
+        async with db.transaction():
+            await db.execute("INSERT INTO t VALUES (4)")
+        with pytest.raises(ValueError):
+            async with db.transaction():  # nothing ran inside: nothing to undo, no savepoint made
+                raise ValueError
+    assert [r[0] for r in await db.fetchall("SELECT x FROM t ORDER BY x")] == [1, 4]
+
+
+async def test_a_savepoint_costs_no_trip_of_its_own(db):
+    await db.execute("CREATE TABLE t (x)")
+    statements, trips = [], 0
+    passing = db.conn._execute
+
+    async def counted(fn, *args, **kwargs):
+        nonlocal trips
+        trips += 1
+        return await passing(fn, *args, **kwargs)
+
+    await db.conn.set_trace_callback(statements.append)
+    db.conn._execute = counted
+    try:
+        async with db.transaction():
+            async with db.transaction():
+                async with db.transaction():
+                    await db.execute("INSERT INTO t VALUES (1)")
+    finally:
+        del db.conn._execute
+        await db.conn.set_trace_callback(None)
+    assert statements == ["BEGIN IMMEDIATE", "SAVEPOINT s1", "SAVEPOINT s2", "INSERT INTO t VALUES (1)", "COMMIT"]
+    assert trips == 3
+
+
+async def test_a_transaction_sqlite_rolled_back_itself_refuses_further_writes(db, monkeypatch):
+    await db.execute("CREATE TABLE t (x)")
+    with pytest.raises(TransactionAborted):
+        async with db.transaction():
+            await db.execute("INSERT INTO t VALUES (1)")
+            await db.conn.execute_fetchall("ROLLBACK")  # what SQLite does on SQLITE_FULL or an I/O error
+            with pytest.raises(sqlite3.OperationalError):
+                await db.execute("RELEASE nothing")  # the next statement fails and finds no transaction
+            await db.execute("INSERT INTO t VALUES (2)")  # would commit on its own, outside any transaction
+    assert await db.fetchval("SELECT COUNT(*) FROM t") == 0
+    async with db.transaction():  # the next transaction is a transaction again
+        await db.execute("INSERT INTO t VALUES (3)")
+    assert await db.fetchval("SELECT COUNT(*) FROM t") == 1
+
+
+async def test_a_checkpoint_asked_inside_a_transaction_runs_after_its_commit(db):
+    await db.execute("CREATE TABLE t (x)")
+    async with db.transaction():
+        await db.execute("INSERT INTO t VALUES ('gone soon')")
+    statements = []
+    await db.conn.set_trace_callback(statements.append)
+    async with db.transaction():
+        await db.execute("DELETE FROM t")
+        await db.checkpoint()
+        assert not any("checkpoint" in s for s in statements)
+    await db.conn.set_trace_callback(None)
+    assert statements[-2:] == ["COMMIT", "PRAGMA wal_checkpoint(TRUNCATE)"]
