@@ -149,8 +149,7 @@ async def show_notes(update: Update, context: Context) -> None:
     messages = split_message(entries)
     markup = buttons([(t("Add a note"), callbacks.NOTE_ASK(ref))]) if request.is_open else None
     for i, text in enumerate(messages):
-        await update.effective_chat.send_message(
-            text, protect_content=True, reply_markup=markup if i == len(messages) - 1 else None)
+        await say(update, text, markup if i == len(messages) - 1 else None, protect=True)
 
 
 # The case's card -------------------------------------------------------------------------

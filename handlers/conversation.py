@@ -141,14 +141,10 @@ def _age(t, day: date) -> str:
 
 
 async def _report(update: Update, context: Context, result: Result, request: Request | None) -> None:
-    """Delivery shows as a reaction on the author's own message; a line only when it is news."""
-    t, who = tr(context), person(context)
-    if result is Result.OK:
-        await services(context).sender.flush()  # deliver now: the reaction follows
-        if await services(context).talk.undelivered(who, request):
-            await say(update, t("⏳ Not delivered yet. Your message is kept and goes out as soon as "
-                                "Telegram accepts it."))
-    elif result is Result.PENDING:
+    """Delivery shows as a reaction on the author's own message (the sender adds it once the other
+    side has the text, or says it is not delivered yet); a line here only when it is news."""
+    t = tr(context)
+    if result is Result.PENDING:
         if await services(context).desk.waiting(request) <= 1:  # once; later ones get ✍ only
             await say(update, t("Saved. Your message will be passed on as soon as a listener takes your "
                                 "request {ref}.", ref=request.ref))

@@ -1,25 +1,23 @@
-"""What no other handler took, the end of every button press, and the one error handler."""
+"""What no other handler took, and the one error handler. (Every button press is answered by the
+gate's first reply: bot/running/replies.py.)"""
 from __future__ import annotations
 
 import logging
 
 from telegram import Update
-from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 
-from bot.running import inbox
-from bot.running.faults import Fate, classify, passing
+from bot.running import replies
+from bot.running.faults import passing
 
 from .ui import Context, say, stale_button, tr
 
 log = logging.getLogger(__name__)
-SETTLE_GROUP = 99  # after every handler, before the outbox is drained
 
 
 async def unknown_command(update: Update, context: Context) -> None:
@@ -41,17 +39,6 @@ async def not_text(update: Update, context: Context) -> None:
     await say(update, text)
 
 
-async def settle_press(update: Update, context: Context) -> None:
-    """After the handlers: stop the button's spinner unless an alert already answered it."""
-    query = update.callback_query
-    if query is not None and context.answered != query.id:
-        try:
-            await query.answer()
-        except BadRequest as exc:
-            if classify(exc).fate is not Fate.QUERY_OLD:  # a press answered before a restart
-                raise
-
-
 async def edited(update: Update, context: Context) -> None:
     """Edits are not passed on: the other side keeps the message as it was first sent."""
     await say(update, tr(context)("Edits are not passed on: the other person still sees your message as you "
@@ -61,8 +48,8 @@ async def edited(update: Update, context: Context) -> None:
 async def on_error(update: object, context: Context) -> None:
     """The one error handler: it logs the kind of failure, never content or ids. The inbox then
     tries the update again or tells the person, truthfully, whether what they sent was kept."""
-    handling = inbox.current.get()
-    if handling is not None:
+    handling = replies.current.get()
+    if handling is not None and handling.inbox_id is not None:
         handling.error = context.error
         if passing(context.error):
             log.warning("update #%d failed (%s); it will be tried again", handling.inbox_id,
@@ -83,5 +70,4 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
     app.add_handler(MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, not_text))
     app.add_handler(CallbackQueryHandler(stale_button))
-    app.add_handler(TypeHandler(Update, settle_press), group=SETTLE_GROUP)
     app.add_error_handler(on_error)

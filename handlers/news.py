@@ -18,6 +18,7 @@ from .ui import (
     answer,
     buttons,
     data,
+    edit_buttons,
     origin,
     person,
     reply,
@@ -64,7 +65,7 @@ async def follow(update: Update, context: Context) -> None:
             rows.append([follow_button(t, wanted == "1")])
         else:
             rows.append([(b.text, b.callback_data) for b in row])
-    await update.callback_query.edit_message_reply_markup(inline_keyboard(rows))
+    await edit_buttons(update, inline_keyboard(rows))
     await toast(update, context, t("You will hear here what changes thanks to the network. Stop at any time with "
                                    "/news.") if wanted == "1" else t("You no longer hear about the network's news."))
 

@@ -59,6 +59,7 @@ class Running:
 
     async def start(self):
         self.app = await _start(self.settings, self.offline)
+        self.offline.in_transaction = self.app.bot_data["services"].core.db.in_transaction
         for user in self.users:
             user.app = self.app
         return self.app
@@ -78,6 +79,7 @@ async def running(settings, offline):
     await bot.start()
     yield bot
     await _stop(bot.app)
+    assert offline.calls_in_transaction == [], "Telegram was called while an update's transaction was open"
 
 
 @pytest.fixture
@@ -94,6 +96,7 @@ async def bots(offline):
     yield start
     for bot in started:
         await _stop(bot.app)
+    assert offline.calls_in_transaction == [], "Telegram was called while an update's transaction was open"
 
 
 @pytest.fixture

@@ -50,6 +50,10 @@ class OfflineRequest(BaseRequest):
         self.answered: set[str] = set()
         # Awaited with (endpoint, params) while a call is in flight: lets a test act in that window.
         self.during_call = None
+        # Nothing is said while an update's transaction is open (it is said once committed): each
+        # call made while `in_transaction()` says one is open is noted here, for the fixture to fail.
+        self.in_transaction = None
+        self.calls_in_transaction: list[str] = []
         self.reactions: dict[tuple[int, int], str] = {}  # (chat, message) -> the bot's reaction
         self.menus: dict[tuple[str, int | None, str | None], list[str]] = {}  # (scope, chat, language) -> names
 
@@ -69,6 +73,8 @@ class OfflineRequest(BaseRequest):
         endpoint = url.rsplit("/", 1)[-1]
         params: dict[str, Any] = dict(request_data.parameters) if request_data else {}
         self.calls.append((endpoint, params))
+        if self.in_transaction is not None and endpoint != "getUpdates" and self.in_transaction():
+            self.calls_in_transaction.append(endpoint)
         if self.during_call is not None:
             await self.during_call(endpoint, params)
         if endpoint in self.fail_next:
@@ -89,7 +95,10 @@ class OfflineRequest(BaseRequest):
         if endpoint == "sendPhoto":
             files = request_data.multipart_data if request_data else {}
             params["photo"] = next(iter(files.values()))[1] if files else params.get("photo")
-        result = self._answer(endpoint, params)
+        try:
+            result = self._answer(endpoint, params)
+        except _Refused as refused:
+            return 400, json.dumps({"ok": False, "error_code": 400, "description": str(refused)}).encode()
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
     def _answer(self, endpoint: str, params: dict) -> Any:
@@ -132,10 +141,18 @@ class OfflineRequest(BaseRequest):
             return sent.raw
         if endpoint in ("editMessageText", "editMessageReplyMarkup"):
             key = (int(params["chat_id"]), int(params["message_id"]))
-            sent = self.messages[key]
+            sent = self.messages.get(key)
+            if sent is None:
+                raise _Refused("Bad Request: message to edit not found")
+            if "text" in params and sent.photo is not None:
+                raise _Refused("Bad Request: there is no text in the message to edit")
+            buttons = _buttons(params.get("reply_markup"))
+            if params.get("text", sent.text) == sent.text and buttons == sent.buttons:
+                raise _Refused("Bad Request: message is not modified: specified new message content and reply "
+                               "markup are exactly the same as a current content and reply markup of the message")
             if "text" in params:
                 sent.text = params["text"]
-            sent.buttons = _buttons(params.get("reply_markup"))
+            sent.buttons = buttons
             sent.edits += 1
             sent.raw = self._message_json(sent)
             return sent.raw
@@ -162,6 +179,10 @@ class OfflineRequest(BaseRequest):
 
     def methods(self) -> list[str]:
         return [name for name, _ in self.calls]
+
+
+class _Refused(Exception):
+    """Telegram answers 400 with this description."""
 
 
 def _buttons(markup: Any) -> list[list[dict]]:

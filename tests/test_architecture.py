@@ -210,3 +210,18 @@ def test_every_test_security_md_names_exists():
     for file, rest in re.findall(r"`((?:e2e/)?test_\w+\.py)::\w+`((?:, `::\w+`)+)", text):
         for test in re.findall(r"`::(\w+)`", rest):
             assert re.search(rf"def {test}\(", find(file).read_text(encoding="utf-8")), test
+
+
+_SAYING = re.compile(r"\.(send_message|send_photo|send_document|edit_message_text|edit_message_reply_markup"
+                     r"|edit_message_caption|reply_text|reply_html|reply_markdown|answer_callback_query"
+                     r"|delete_message|set_message_reaction)\(|query\.answer\(")
+
+
+def test_handlers_say_things_only_through_ui():
+    """One way out: a handler never calls Telegram to say something. What it says goes through
+    handlers/ui.py into the outbox, keyed by the update, and leaves once the handling is committed."""
+    saying = [f"{module}:{number}" for module, path in MODULES.items()
+              if module.startswith("handlers") and module != "handlers.ui"
+              for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+              if _SAYING.search(line)]
+    assert saying == []

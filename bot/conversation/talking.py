@@ -35,11 +35,6 @@ class Talk:
             await self._relay_to(member.person_id, t, pseudonym(t, request.ref), request, message.id, message.body,
                                  author=(request.requester_id, message.author_message_id))
 
-    async def undelivered(self, person: Person, request: Request) -> bool:
-        """Is any message this person wrote in the conversation still on its way?"""
-        author = "requester" if request.requester_id == person.id else "member"
-        return await self.core.conversations.any_undelivered(request.id, author)
-
     async def conversations_of(self, person: Person) -> list[Request]:
         """Open requests this person is a party to: their own, and the cases they hold."""
         return await self.core.requests.open_of_person(person.id)
@@ -140,6 +135,16 @@ class Talk:
             return request.requester_id, request
         member = await self.core.members.get(request.member_id) if request.member_id else None
         return (member.person_id if member else None), request
+
+    async def not_delivered_yet(self, message_id: int) -> None:
+        """A relayed text could not go at once (Telegram is slow or away): its author learns that it
+        is kept, rather than waiting for a reaction that does not come."""
+        author, request = await self._author_of(message_id)
+        if author is None:
+            return
+        t = await self.core.translator(author)
+        await self._tell(author, t("⏳ Not delivered yet. Your message is kept and goes out as soon as Telegram "
+                                   "accepts it."), request_id=request.id)
 
     async def undeliverable(self, message_id: int, *, blocked: bool = True) -> None:
         """Telegram will not take a relayed message: its author must not think it arrived."""

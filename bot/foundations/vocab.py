@@ -150,6 +150,7 @@ AUDIT_ACTORS = {
 # Reactions on a person's own message, instead of a second message (from Telegram's allowed set).
 DELIVERED = "👌"  # the other side has it
 KEPT = "✍"        # kept, passed on once a listener takes the request
+REPEAT_MARK = "🔁"  # before a message that may have reached the person already (sent again after an interruption)
 
 
 def label(t: Translator, field: str, value: str) -> str:

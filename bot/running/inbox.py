@@ -6,9 +6,15 @@ order, once: a resend of the same update_id changes nothing, and what an update 
 (a message, a draft, a note, a request) carries the inbox row as its origin, so an update
 handled again after a crash finds its own records instead of making them twice.
 
-When a handler fails, the update stays in the inbox and is tried again a few times when the
-cause may pass (the network, a locked or full disk). Only then is the person told, truthfully,
-whether what they sent was kept.
+The handling of an update is one durable transaction: what it changes, everything it says
+(bot/running/replies.py: outbox rows keyed by the inbox row and their order) and the update
+marked done commit together, and only then does the sender say it. A crash before the commit
+leaves nothing said and nothing done: the update is handled again from scratch. After it,
+the update is never handled again; what may have left when the bot stopped goes again marked.
+
+When a handler fails for a cause that may pass (a locked or full disk), its transaction is
+rolled back and the update is tried again a few times. A failure that will not pass (a bug)
+keeps what completed, and the person is told, truthfully, whether what they sent was kept.
 """
 from __future__ import annotations
 
@@ -18,20 +24,20 @@ import logging
 import signal
 import time
 from collections.abc import Sequence
-from contextvars import ContextVar
-from dataclasses import dataclass
 from datetime import timedelta
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
 from bot.foundations import clock
 from bot.foundations.i18n import Translator, pick_language
+from bot.foundations.model import Payload
 from bot.foundations.storage.inbox import Received, sender_of
 from bot.services import Services
 
-from .faults import passing, storage_trouble
+from .faults import Fate, classify, passing, storage_trouble
+from .replies import ANSWER, Direct, Handling, current
 
 log = logging.getLogger(__name__)
 
@@ -41,21 +47,8 @@ RETRY_DELAYS = (timedelta(seconds=2), timedelta(seconds=10), timedelta(seconds=3
 KEEP_HANDLED = timedelta(days=2)  # Telegram resends an unconfirmed update for a day at most
 
 
-@dataclass
-class Handling:
-    """The update being handled: its inbox row (the origin key) and what went wrong, if anything."""
-
-    inbox_id: int
-    error: BaseException | None = None
-
-
-current: ContextVar[Handling | None] = ContextVar("waakzaam_handling", default=None)
-
-
-def origin() -> int | None:
-    """The inbox row of the update being handled: the key that makes handling it again harmless."""
-    handling = current.get()
-    return None if handling is None else handling.inbox_id
+class _Again(Exception):
+    """The handling failed for a cause that may pass: roll it all back, try again later."""
 
 
 class Inbox:
@@ -83,54 +76,85 @@ class Inbox:
     # Handling -------------------------------------------------------------------------
 
     async def handle_pending(self) -> int:
-        """Handle every stored update that is due, oldest first; returns how many. An update
-        handled without trouble is marked done in the same commit that takes the next one."""
+        """Handle every stored update that is due, oldest first, each in its own transaction and
+        what it said sent right after; returns how many."""
         handled = 0
         async with self._one_at_a_time:
-            finished: int | None = None
-            while (received := await self.store.take_next(finished)) is not None:
-                finished = await self._handle(received)
+            while (received := await self.store.take_next()) is not None:
+                handling = await self._handle(received)
                 handled += 1
+                await self._say_what_was_said(handling)
         return handled
 
-    async def _handle(self, received: Received) -> int | None:
-        """Handle one update (its attempt is counted already); returns its inbox row when it
-        went well and is still to be marked done, None when its end was recorded here."""
+    def outside(self) -> Handling:
+        """A handling for an update processed without the inbox (no origin: tests of concurrency)."""
+        return Handling(None, self.services.core.outbox)
+
+    async def _handle(self, received: Received) -> Handling:
+        """Handle one update (its attempt is counted already) in one durable transaction."""
         update = Update.de_json(json.loads(received.payload), self.app.bot)
-        if received.attempts >= MAX_ATTEMPTS:  # it failed the process itself before: stop here
-            await self.store.done(received.id, "failed")
-            await self._tell_truth(update, received.id)
-            return None
-        handling = Handling(received.id)
+        db = self.services.core.db
+        handling = Handling(received.id, self.services.core.outbox)
+        if received.attempts >= MAX_ATTEMPTS:  # it stopped the process itself before: not again
+            log.warning("update #%d: stopped the bot %d times; given up, the person is told", received.id,
+                        received.attempts)
+            async with db.transaction():
+                await self.store.done(received.id, "failed")
+                await self._tell_truth(update, handling)
+            return handling
         token = current.set(handling)
         started = time.monotonic()
         try:
-            await self.app.process_update(update)
+            async with db.transaction():
+                await self.app.process_update(update)
+                if handling.error is not None and passing(handling.error):
+                    raise _Again
+                await self.store.done(received.id, "done" if handling.error is None else "failed")
+                if handling.error is not None:  # a bug: what completed stays, and the truth is told
+                    log.warning("update #%d: failed (%s); the person is told", received.id,
+                                handling.error.__class__.__name__)
+                    await self._tell_truth(update, handling)
+        except _Again:  # nothing it did or said was kept
+            error, handling = handling.error, Handling(received.id, self.services.core.outbox)
+            if received.attempts + 1 < MAX_ATTEMPTS:
+                log.info("update #%d: failed (%s); tried again later", received.id, error.__class__.__name__)
+                await self.store.retry_later(received.id, RETRY_DELAYS[min(received.attempts, len(RETRY_DELAYS) - 1)])
+            else:
+                log.warning("update #%d: failed after %d attempts (%s); the person is told", received.id,
+                            received.attempts + 1, error.__class__.__name__)
+                async with db.transaction():
+                    await self.store.done(received.id, "failed")
+                    await self._tell_truth(update, handling)
         finally:
             current.reset(token)
         if log.isEnabledFor(logging.DEBUG):
             log.debug("update #%d: %s, %s, %.1f ms%s", received.id, _kind(update), self._handler_name(update),
                       (time.monotonic() - started) * 1000,
                       "" if handling.error is None else f", failed ({handling.error.__class__.__name__})")
-        if handling.error is None:
-            return received.id
-        if passing(handling.error) and received.attempts + 1 < MAX_ATTEMPTS:
-            log.info("update #%d: failed (%s); tried again later", received.id, handling.error.__class__.__name__)
-            await self.store.retry_later(received.id, RETRY_DELAYS[min(received.attempts, len(RETRY_DELAYS) - 1)])
-        else:
-            log.warning("update #%d: failed after %d attempts (%s); the person is told", received.id,
-                        received.attempts + 1, handling.error.__class__.__name__)
-            await self.store.done(received.id, "failed")
-            await self._tell_truth(update, received.id)
-        return None
+        return handling
 
-    async def _tell_truth(self, update: Update, inbox_id: int) -> None:
-        """After the last attempt: say whether what the person sent was kept."""
-        chat = update.effective_chat
-        if chat is None or update.effective_user is None:
+    async def _say_what_was_said(self, handling: Handling) -> None:
+        """After the commit: the sender delivers what the update said (and whatever else is due);
+        a refusal to a group goes once, directly."""
+        try:
+            await self.services.sender.flush()
+        except Exception as exc:  # noqa: BLE001 - the outbox's tick tries again; the inbox goes on
+            if storage_trouble(exc):
+                raise
+            log.error("outbox: a flush after an update failed", exc_info=exc)
+        for said in handling.direct:
+            await say_directly(self.app.bot, said)
+
+    async def _tell_truth(self, update: Update, handling: Handling) -> None:
+        """After the last attempt, in the transaction that records it: say whether what the person
+        sent was kept (the next thing this update says)."""
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None or user.is_bot or update.my_chat_member is not None:
             return
-        t = await self._translator(update)
-        if await self.store.left_records(inbox_id):
+        person = await self.services.core.people.find(user.id)
+        t = Translator(person.language if person else pick_language(user.language_code,
+                                                                    self.services.settings.default_language))
+        if await self.store.left_records(handling.inbox_id):
             text = t("Sorry, something went wrong on our side. What you sent was kept; there is no need to "
                      "send it again.")
         elif update.callback_query is not None:
@@ -139,18 +163,11 @@ class Inbox:
         else:
             text = t("Sorry, something went wrong on our side and what you just sent could not be handled: it "
                      "was not kept. Please send it again in a moment.")
-        try:
-            await self.app.bot.send_message(chat.id, text)
-        except TelegramError as exc:
-            log.warning("could not tell a person about a failed update (%s)", exc.__class__.__name__)
-
-    async def _translator(self, update: Update) -> Translator:
-        default = self.services.settings.default_language
-        try:
-            person = await self.services.core.people.find(update.effective_user.id)
-        except Exception:  # noqa: BLE001 - the database may be what failed
-            person = None
-        return Translator(person.language if person else pick_language(update.effective_user.language_code, default))
+        if person is None:  # nobody known to the bot (it failed before knowing them): once, directly
+            handling.direct.append(Direct(chat.id, text))
+            return
+        handling.person_id = person.id
+        await handling.enqueue(Payload(text), kind=ANSWER)
 
     def _handler_name(self, update: Update) -> str:
         for handler in self.app.handlers.get(0, []):
@@ -242,6 +259,28 @@ class Inbox:
 
     async def forget_handled(self) -> int:
         return await self.store.forget_handled(clock.now() - KEEP_HANDLED)
+
+
+async def say_directly(bot: Bot, said: Direct) -> None:
+    """Say what has no outbox row (see replies.Direct): once, a failure logged by its kind."""
+    try:
+        if said.query is not None:
+            try:
+                await bot.answer_callback_query(said.query)
+            except TelegramError as exc:
+                if classify(exc).fate is not Fate.QUERY_OLD:
+                    raise
+        if said.edit_message is not None:
+            try:
+                await bot.edit_message_text(said.text, chat_id=said.chat_id, message_id=said.edit_message)
+                return
+            except TelegramError as exc:
+                if classify(exc).fate is not Fate.EDIT_GONE:
+                    raise
+        if said.text:
+            await bot.send_message(said.chat_id, said.text)
+    except TelegramError as exc:
+        log.info("a direct answer was not taken (%s)", exc.__class__.__name__)
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:

@@ -24,8 +24,8 @@ from tornado.httpserver import HTTPServer
 from tornado.web import Application as WebApplication
 from tornado.web import RequestHandler
 
-from .health import health
 from .faults import storage_trouble
+from .health import health
 from .inbox import ALLOWED_UPDATES, Inbox
 
 log = logging.getLogger(__name__)

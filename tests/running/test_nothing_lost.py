@@ -354,16 +354,17 @@ async def test_double_taps_are_harmless(running, people, offline):
 async def test_a_failing_handler_tells_the_truth_about_what_was_kept(running, people, monkeypatch):
     anna, emma, ref = await _claimed(running, people)
     talk = running.services.talk
-    original = talk.undelivered
+    original = talk.relay
 
     async def broken(*args, **kwargs):
+        await original(*args, **kwargs)
         raise RuntimeError("a bug after the relay was stored")
 
-    monkeypatch.setattr(talk, "undelivered", broken)
+    monkeypatch.setattr(talk, "relay", broken)
     await emma.send("please answer")
     assert emma.last().text.startswith("Sorry, something went wrong on our side. What you sent was kept")
     assert any(m.text.endswith("please answer") for m in anna.inbox())
-    monkeypatch.setattr(talk, "undelivered", original)
+    monkeypatch.setattr(talk, "relay", original)
 
     async def broken_relay(*args, **kwargs):
         raise RuntimeError("a bug before anything was stored")

@@ -46,12 +46,6 @@ class ConversationRepository:
         row = await self.db.fetchone("SELECT * FROM messages WHERE id = ?", (message_id,))
         return None if row is None else self._message(row)
 
-    async def any_undelivered(self, request_id: int, author: str) -> bool:
-        """Is any of this side's messages still on its way? (Read without opening them.)"""
-        return bool(await self.db.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM messages WHERE request_id = ? AND author = ? AND delivered = 0)",
-            (request_id, author)))
-
     async def undelivered(self, request_id: int, author: str) -> list[Message]:
         rows = await self.db.fetchall(
             "SELECT * FROM messages WHERE request_id = ? AND author = ? AND delivered = 0"

@@ -31,21 +31,33 @@ class Delivery:
     sealed: bytes  # as read: lets record_sent notice a rewrite made while this was in flight
     kind: str | None = None      # 'offer', 'reminder' or None: what to re-check before a late send
     offer_id: int | None = None
-    possible_repeat: bool = False  # it was in flight before: Telegram may have it already
+    possible_repeat: bool = False  # Telegram may have it already: a new message goes marked (an edit as it is)
     claimed: bool = False          # marked in flight already (when it was queued for sending at once)
     after_id: int | None = None    # goes only once this delivery was sent (a reaction after its message)
     after_sent: bool = True        # whether that one was sent (False: it is due in the same batch)
     chat_id: int | None = None     # where it goes (None: the person is gone)
+    pressed: bool = False          # an edit of the message the person pressed (a direct answer)
+
+    @property
+    def new_message(self) -> bool:
+        """It shows as a new message in the chat (not an edit, a reaction, a press's answer, a menu)."""
+        return self.edit_of_message is None and self.kind not in _NOT_MESSAGES
+
+
+# Kinds that never show as a new message in the chat, so never hold back a later one.
+_NOT_MESSAGES = ("reaction", "callback", "menu")
 
 
 def _row(person_id: int, *, request_id: int | None = None, message_id: int | None = None,
          edit_of: int | None = None, kind: str | None = None, offer_id: int | None = None, sending: bool = False,
-         after: int | None = None) -> dict:
+         after: int | None = None, origin: int | None = None, seq: int | None = None,
+         edit_message: int | None = None) -> dict:
     """A new delivery's columns (its payload is sealed apart, bound to its id)."""
     now = clock.iso(clock.now())
     return {"person_id": person_id, "request_id": request_id, "message_id": message_id, "edit_of": edit_of,
             "not_before": now, "created_at": now, "kind": kind, "offer_id": offer_id,
-            "sending_at": now if sending else None, "after_id": after}
+            "sending_at": now if sending else None, "after_id": after, "origin": origin, "seq": seq,
+            "edit_message": edit_message}
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,9 @@ class Due:
 
 
 BATCH = 50
+_DIRECT = "'callback', 'answer'"  # the kinds of replies.py: said to the person acting
+# The same, in SQL, for a table alias.
+_NOT_A_MESSAGE = "COALESCE({0}.kind, '') IN (" + ", ".join(f"'{kind}'" for kind in _NOT_MESSAGES) + ")"
 
 
 class OutboxRepository:
@@ -79,17 +94,29 @@ class OutboxRepository:
         offer_id: int | None = None,
         sending: bool = False,
         after: int | None = None,
+        origin: int | None = None,
+        seq: int | None = None,
+        edit_message: int | None = None,
     ) -> int:
         """Queue a delivery. `sending`: it goes out right after this transaction, so it is marked
         in flight now (a crash before the send then shows it as a possible repeat: honest, and
-        one commit fewer)."""
+        one commit fewer). `origin` and `seq`: said on behalf of that update (its inbox row), as
+        the seq-th thing it said; the pair is unique. `edit_message`: edit this message of the
+        person's chat (the one they pressed) rather than send a new one."""
         self.queued += 1
         return await insert_sealed(
             self.db, self.vault, "outbox",
             _row(person_id, request_id=request_id, message_id=message_id, edit_of=edit_of, kind=kind,
-                 offer_id=offer_id, sending=sending, after=after),
+                 offer_id=offer_id, sending=sending, after=after, origin=origin, seq=seq,
+                 edit_message=edit_message),
             {"payload": payload.dumps()},
         )
+
+    async def rewrite(self, outbox_id: int, payload: Payload) -> bool:
+        """Change what an unsent delivery says (False: it went, or is no longer pending)."""
+        return 1 == await self.db.execute(
+            "UPDATE outbox SET payload_enc = ? WHERE id = ? AND state = 'pending'",
+            (self.vault.seal("outbox", "payload", outbox_id, payload.dumps()), outbox_id))
 
     async def replace_or_edit_many(self, changes: Sequence[tuple[int, int, Payload]]) -> None:
         """`replace_or_edit` for many messages (outbox id, person, new payload) at once, as when a
@@ -128,14 +155,22 @@ class OutboxRepository:
     async def due(self, limit: int = BATCH) -> Due:
         """What may go now, oldest first. A delivery that waits for another (`after_id`) is due
         once that one was sent, or in the same batch when that one is due too (it comes first,
-        and the sender sends this one only if that one went)."""
+        and the sender sends this one only if that one went). A person's new messages go in the
+        order they were said: one that waits to be tried again holds back the later ones (a card
+        never arrives before its header, a relayed text never before the one written earlier).
+        What answers the person acting goes before what their update queued besides (the answer to
+        a press first, so its spinner stops first; "welcome back" before the offers that wait)."""
         rows = await self.db.fetchall(
-            "SELECT o.*, e.telegram_message_id AS edit_target, e.state AS edit_state, a.state AS after_state,"
-            " p.chat_id_enc FROM outbox o LEFT JOIN outbox e ON e.id = o.edit_of LEFT JOIN outbox a ON a.id = o.after_id"
-            " LEFT JOIN people p ON p.id = o.person_id"
+            "SELECT o.*, COALESCE(o.edit_message, e.telegram_message_id) AS edit_target, e.state AS edit_state,"
+            " a.state AS after_state, p.chat_id_enc FROM outbox o LEFT JOIN outbox e ON e.id = o.edit_of"
+            " LEFT JOIN outbox a ON a.id = o.after_id LEFT JOIN people p ON p.id = o.person_id"
             " WHERE o.state = 'pending' AND o.not_before <= ?1"
             " AND (a.id IS NULL OR a.state != 'pending' OR a.not_before <= ?1)"
-            " ORDER BY o.id LIMIT ?2",
+            f" AND (o.edit_of IS NOT NULL OR o.edit_message IS NOT NULL OR {_NOT_A_MESSAGE.format('o')}"
+            "  OR NOT EXISTS (SELECT 1 FROM outbox w WHERE w.state = 'pending' AND w.person_id = o.person_id"
+            f"  AND w.id < o.id AND w.not_before > ?1 AND w.edit_of IS NULL AND w.edit_message IS NULL"
+            f"  AND NOT {_NOT_A_MESSAGE.format('w')}))"
+            f" ORDER BY COALESCE(o.kind, '') NOT IN ({_DIRECT}), o.id LIMIT ?2",
             (clock.iso(clock.now()), limit),
         )
         deliveries = []
@@ -155,8 +190,9 @@ class OutboxRepository:
                 Delivery(
                     row["id"], row["person_id"], row["request_id"], row["message_id"],
                     row["edit_target"], row["attempts"], payload, row["payload_enc"],
-                    row["kind"], row["offer_id"], bool(row["maybe_sent"]) and row["edit_of"] is None,
+                    row["kind"], row["offer_id"], bool(row["maybe_sent"]),
                     row["sending_at"] is not None, row["after_id"], row["after_state"] in (None, "sent"), chat_id,
+                    row["edit_message"] is not None,
                 )
             )
         return Due(deliveries, more=len(rows) == limit)

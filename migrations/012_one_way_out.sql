@@ -1,0 +1,13 @@
+-- Issue 24, one way out: everything the bot says on behalf of an update (direct answers, edits of
+-- the pressed message, cards, pictures, the answer to a button press) is an outbox row keyed by the
+-- update's inbox row and its order within the handling, written in the same transaction as what
+-- the update changed.
+
+ALTER TABLE outbox ADD COLUMN origin INTEGER;        -- the inbox row of the update that said it (no
+                                                     -- foreign key: handled inbox rows go after two days)
+ALTER TABLE outbox ADD COLUMN seq INTEGER;           -- its order within that handling
+ALTER TABLE outbox ADD COLUMN edit_message INTEGER;  -- a message in the person's chat to edit (the one pressed)
+
+CREATE UNIQUE INDEX outbox_said ON outbox (origin, seq) WHERE origin IS NOT NULL;
+-- A person's new messages go in the order they were said: one that waits holds back the later ones.
+CREATE INDEX outbox_person_pending ON outbox (person_id, id) WHERE state = 'pending';
