@@ -46,7 +46,8 @@ async def note_command(update: Update, context: Context) -> None:
     text = words[1].strip() if len(words) > 1 else ""
     target = None
     if update.message.reply_to_message is not None:
-        target = await talk.case_of_reply(who, update.message.reply_to_message.message_id)
+        replied = update.message.reply_to_message
+        target = await talk.case_of_reply(who, replied.message_id, replied.text or replied.caption)
     if target is None:
         cases = await casework.open_cases(who)
         if not cases:

@@ -90,7 +90,7 @@ async def relay(update: Update, context: Context, text: str) -> None:
     target: Request | None = None
     reply_to = update.message.reply_to_message
     if reply_to is not None:
-        target = await talk.case_of_reply(who, reply_to.message_id)
+        target = await talk.case_of_reply(who, reply_to.message_id, reply_to.text or reply_to.caption)
     if target is None:
         open_ones = await talk.conversations_of(who)
         if not open_ones:

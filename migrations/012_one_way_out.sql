@@ -11,3 +11,9 @@ ALTER TABLE outbox ADD COLUMN edit_message INTEGER;  -- a message in the person'
 CREATE UNIQUE INDEX outbox_said ON outbox (origin, seq) WHERE origin IS NOT NULL;
 -- A person's new messages go in the order they were said: one that waits holds back the later ones.
 CREATE INDEX outbox_person_pending ON outbox (person_id, id) WHERE state = 'pending';
+
+-- A copy of a relayed message that may have reached the person twice (the first copy's Telegram
+-- id was never recorded): a keyed hash of its text, so that a reply to that first copy still
+-- finds its conversation. Only rows that may have gone out twice get one.
+ALTER TABLE outbox ADD COLUMN fingerprint BLOB;
+CREATE INDEX outbox_fingerprint ON outbox (person_id, fingerprint) WHERE fingerprint IS NOT NULL;

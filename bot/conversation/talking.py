@@ -48,8 +48,14 @@ class Talk:
         """A careful guess whether a text names someone (to warn, never to block)."""
         return await self.naming.seems_to_name(text)
 
-    async def case_of_reply(self, person: Person, telegram_message_id: int) -> Request | None:
+    async def case_of_reply(self, person: Person, telegram_message_id: int, text: str | None = None
+                            ) -> Request | None:
+        """The conversation of the message a person replied to (Telegram's reply). `text`: what
+        that message says, which finds it when it is a first copy whose id was never recorded
+        (it went out, and went again marked, when the bot was interrupted)."""
         request_id = await self.core.outbox.request_of_sent(person.id, telegram_message_id)
+        if request_id is None and text:
+            request_id = await self.core.outbox.request_of_copy(person.id, text)
         return None if request_id is None else await self.core.requests.get(request_id)
 
     async def relay(self, person: Person, request_id: int, text: str, origin: int | None = None,

@@ -215,7 +215,8 @@ class Sender:
             # What Telegram may have shown goes again marked; an edit or a reaction made twice shows the
             # same. (A press's answer: should it come as a message after all, that one is marked.)
             maybe = fate is Fate.MAYBE_SENT and (shown or delivery.kind == CALLBACK)
-            await outbox.retry_later(delivery.id, backoff(delivery.attempts), maybe_sent=maybe)
+            first_copy = (delivery.person_id, delivery.payload.text) if maybe and delivery.request_id else None
+            await outbox.retry_later(delivery.id, backoff(delivery.attempts), maybe_sent=maybe, shown=first_copy)
         elif fate is Fate.NOT_MODIFIED and delivery.edit_of_message is not None:
             return _Sent(delivery.edit_of_message, counts=0)  # a double tap shows the same again
         elif fate is Fate.GONE:

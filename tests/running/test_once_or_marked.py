@@ -231,3 +231,37 @@ async def test_every_press_is_answered_first_and_once(running, people, offline):
     await anna.press_data(f"tags:{ref}", anna.last())
     methods = offline.methods()
     assert methods[0] == "answerCallbackQuery" and methods.count("answerCallbackQuery") == 1
+
+
+# A reply to a first copy whose Telegram id was never recorded ---------------------------------
+
+@pytest.mark.parametrize("interruption", ["crash", "502"])
+async def test_a_reply_to_the_first_unrecorded_copy_still_finds_its_conversation(running, people, offline,
+                                                                                  interruption):
+    anna, emma, ref = await _claimed(running, people)
+    finn = people(302, "Finn")
+    await anna.press(f"claim:{await ask_for_conversation(finn, first_message='me too')}")  # two cases: she must choose
+
+    async def taken_then_crash(endpoint, params):
+        if endpoint == "sendMessage" and str(params.get("text", "")).endswith("are you still there?"):
+            offline.during_call = None
+            offline._answer(endpoint, params)  # Telegram showed it to Anna...
+            raise SystemExit  # ...and the bot died before it heard so
+
+    if interruption == "crash":
+        offline.during_call = taken_then_crash
+        with pytest.raises(SystemExit):
+            await emma.send("are you still there?")
+        await running.restart()
+    else:
+        offline.fail_next["sendMessage"] = (502, "Bad Gateway", True)
+        await emma.send("are you still there?")
+    with time_machine.travel(timedelta(minutes=1)):
+        await running.services.sender.flush()
+    first, second = [m for m in anna.inbox() if m.text.endswith("are you still there?")]
+    assert second.text.startswith(REPEAT_MARK)
+    await anna.send("yes, I am here", reply_to=first)  # Telegram's reply, to the copy the bot never heard of
+    assert not any("Which conversation" in m.text for m in anna.inbox())
+    assert emma.last().text.endswith("yes, I am here") and not any("yes, I am here" in m.text for m in finn.inbox())
+    fingerprints = await running.services.core.db.fetchall("SELECT fingerprint FROM outbox WHERE fingerprint IS NOT NULL")
+    assert len(fingerprints) == 1 and b"still there" not in fingerprints[0][0]  # a keyed hash, nothing readable

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from bot.foundations import clock
 from bot.foundations.crypto import Vault
 from bot.foundations.model import Payload
+from bot.foundations.vocab import REPEAT_MARK
 
 from .database import Database
 from .sealed import insert_sealed, insert_sealed_many
@@ -58,6 +59,15 @@ def _row(person_id: int, *, request_id: int | None = None, message_id: int | Non
             "not_before": now, "created_at": now, "kind": kind, "offer_id": offer_id,
             "sending_at": now if sending else None, "after_id": after, "origin": origin, "seq": seq,
             "edit_message": edit_message}
+
+
+def _as_shown(text: str) -> str:
+    """A text as the person's Telegram shows it, without a repeat marker's line: what a copy of
+    the same message has in common with every other."""
+    text = text.strip()
+    if text.startswith(REPEAT_MARK):
+        text = text.partition("\n")[2].strip()
+    return text
 
 
 @dataclass(frozen=True)
@@ -198,9 +208,20 @@ class OutboxRepository:
         return Due(deliveries, more=len(rows) == limit)
 
     async def after_restart(self) -> int:
-        """Deliveries in flight when the process stopped may have reached Telegram."""
-        return await self.db.execute(
-            "UPDATE outbox SET maybe_sent = 1, sending_at = NULL WHERE state = 'pending' AND sending_at IS NOT NULL")
+        """Deliveries in flight when the process stopped may have reached Telegram: they go again
+        marked, and a message of a conversation keeps the fingerprint of what the person may have
+        read already, so that a reply to that first copy still finds its conversation."""
+        async with self.db.transaction():
+            rows = await self.db.fetchall(
+                "SELECT id, person_id, payload_enc FROM outbox WHERE state = 'pending' AND sending_at IS NOT NULL"
+                " AND request_id IS NOT NULL AND edit_of IS NULL AND edit_message IS NULL"
+                f" AND NOT {_NOT_A_MESSAGE.format('outbox')}")
+            for row in rows:
+                text = Payload.loads(self.vault.open("outbox", "payload", row["id"], row["payload_enc"])).text
+                await self.db.execute("UPDATE outbox SET fingerprint = ? WHERE id = ?",
+                                      (self.vault.copy_hash(row["person_id"], _as_shown(text)), row["id"]))
+            return await self.db.execute(
+                "UPDATE outbox SET maybe_sent = 1, sending_at = NULL WHERE state = 'pending' AND sending_at IS NOT NULL")
 
     async def mark_sending(self, outbox_id: int) -> None:
         """In flight from now: committed before Telegram is called."""
@@ -240,14 +261,19 @@ class OutboxRepository:
                     payload = Payload.loads(self.vault.open("outbox", "payload", delivery.id, newer))
                     await self.enqueue(delivery.person_id, payload, edit_of=delivery.id)
 
-    async def retry_later(self, outbox_id: int, delay: timedelta, *, maybe_sent: bool = False) -> None:
-        """Try again after `delay`. maybe_sent: the call may have reached Telegram (a time-out),
-        so the next attempt is marked as a possible repeat. (The next attempt is marked in flight
-        durably before it goes, so this record needs no fsync of its own.)"""
+    async def retry_later(self, outbox_id: int, delay: timedelta, *, maybe_sent: bool = False,
+                          shown: tuple[int, str] | None = None) -> None:
+        """Try again after `delay`. maybe_sent: the call may have reached Telegram (a time-out, a
+        reset, a 5xx), so the next attempt is marked as a possible repeat; `shown` (the person and
+        the text they may have read) keeps that first copy's fingerprint, for a reply to it. (The
+        next attempt is marked in flight durably before it goes, so this record needs no fsync of
+        its own.)"""
+        fingerprint = None if shown is None else self.vault.copy_hash(shown[0], _as_shown(shown[1]))
         async with self.db.transaction(durable=False):
             await self.db.execute(
-                "UPDATE outbox SET not_before = ?, sending_at = NULL, maybe_sent = MAX(maybe_sent, ?) WHERE id = ?",
-                (clock.iso(clock.now() + delay), int(maybe_sent), outbox_id),
+                "UPDATE outbox SET not_before = ?, sending_at = NULL, maybe_sent = MAX(maybe_sent, ?),"
+                " fingerprint = COALESCE(?, fingerprint) WHERE id = ?",
+                (clock.iso(clock.now() + delay), int(maybe_sent), fingerprint, outbox_id),
             )
 
     async def finish(self, outbox_id: int, state: str) -> None:
@@ -303,6 +329,16 @@ class OutboxRepository:
             "SELECT request_id FROM outbox WHERE person_id = ? AND telegram_message_id = ?"
             " AND request_id IS NOT NULL",
             (person_id, telegram_message_id),
+        )
+
+    async def request_of_copy(self, person_id: int, text: str) -> int | None:
+        """The request of a message that went out twice, found by the text of a copy whose Telegram
+        id was never recorded (the bot stopped, or lost Telegram's answer, after it went)."""
+        hashes = self.vault.copy_hashes(person_id, _as_shown(text))
+        return await self.db.fetchval(
+            f"SELECT request_id FROM outbox WHERE person_id = ? AND fingerprint IN ({', '.join('?' * len(hashes))})"
+            " AND request_id IS NOT NULL ORDER BY id DESC LIMIT 1",
+            (person_id, *hashes),
         )
 
     async def oldest_due_seconds(self) -> int:
