@@ -55,6 +55,10 @@ class OfflineRequest(BaseRequest):
         self.in_transaction = None
         self.calls_in_transaction: list[str] = []
         self.reactions: dict[tuple[int, int], str] = {}  # (chat, message) -> the bot's reaction
+        # Updates Telegram holds for getUpdates, by its rule: handed out on every call until a later
+        # call's offset confirms them (offset > update_id); `confirmed` lists those it let go of.
+        self.updates: list[dict] = []
+        self.confirmed: list[int] = []
         self.menus: dict[tuple[str, int | None, str | None], list[str]] = {}  # (scope, chat, language) -> names
 
     async def initialize(self) -> None:
@@ -105,7 +109,10 @@ class OfflineRequest(BaseRequest):
         if endpoint == "getMe":
             return BOT
         if endpoint == "getUpdates":
-            return []
+            offset = int(params.get("offset") or 0)
+            self.confirmed += [u["update_id"] for u in self.updates if u["update_id"] < offset]
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            return self.updates[: int(params.get("limit") or 100)]
         if endpoint == "sendMessage":
             chat_id = int(params["chat_id"])
             sent = Sent(chat_id, next(self._ids), params["text"],

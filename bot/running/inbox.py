@@ -24,10 +24,10 @@ import logging
 import signal
 import time
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from telegram import Bot, Update
-from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import TelegramError, TimedOut
 from telegram.ext import Application
 
 from bot.foundations import clock
@@ -45,6 +45,8 @@ ALLOWED_UPDATES = (Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY,
 MAX_ATTEMPTS = 4
 RETRY_DELAYS = (timedelta(seconds=2), timedelta(seconds=10), timedelta(seconds=30))
 KEEP_HANDLED = timedelta(days=2)  # Telegram resends an unconfirmed update for a day at most
+LET_GO_AFTER = timedelta(hours=23)  # ...and drops it after 24 hours: an hour before, its person is told
+STORAGE_PAUSE_MAX = 30.0  # seconds between attempts to store what the database would not take
 
 
 class _Again(Exception):
@@ -58,6 +60,7 @@ class Inbox:
         self.store = services.core.inbox
         self.wake = asyncio.Event()
         self.confirmed: int | None = None  # the offset that confirms what is stored
+        self._first_seen: dict[int, datetime] = {}  # updates fetched but not stored: when first seen
         self._one_at_a_time = asyncio.Lock()  # updates are handled in order, one after the other
 
     # Receiving -----------------------------------------------------------------------
@@ -180,39 +183,54 @@ class Inbox:
     # Polling ------------------------------------------------------------------------------
 
     async def poll(self, stop: asyncio.Event, *, timeout: int = 10, interval: float = 0.0) -> None:
-        """Fetch updates until stopped; each batch is stored before the next call confirms it."""
-        bot, offset, pause = self.app.bot, None, 1.0
+        """Fetch updates until stopped. A batch is confirmed to Telegram (the next call's offset)
+        only once it is stored: while the database cannot take it (full, read-only, locked), the
+        same offset is asked again, so Telegram keeps the updates and hands them out again, as it
+        does in webhook mode. Nobody is told anything while Telegram still holds what they sent;
+        only an update Telegram is about to drop (24 hours) is let go, and its person told."""
+        bot, offset, pause, trouble = self.app.bot, None, 1.0, 0
         while not stop.is_set():
             try:
                 updates = await bot.get_updates(offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES)
                 pause = 1.0
-            except RetryAfter as exc:
-                await _sleep(stop, _seconds(exc.retry_after))
+            except TelegramError as exc:
+                verdict = classify(exc)
+                if verdict.fate is Fate.WAIT:
+                    await _sleep(stop, verdict.wait.total_seconds())
+                elif isinstance(exc, TimedOut):
+                    pass  # a long poll that ended without news
+                elif verdict.passing and verdict.fate is not Fate.TOKEN:
+                    log.warning("polling: network error (%s); trying again in %.0f s", exc.__class__.__name__, pause)
+                    await _sleep(stop, pause)
+                    pause = min(pause * 2, 60.0)
+                else:
+                    log.error("polling: Telegram refused getUpdates (%s); trying again in 30 s",
+                              exc.__class__.__name__)
+                    await _sleep(stop, 30.0)
                 continue
-            except TimedOut:
-                continue  # a long poll that ended without news
-            except NetworkError as exc:
-                log.warning("polling: network error (%s); trying again in %.0f s", exc.__class__.__name__, pause)
-                await _sleep(stop, pause)
-                pause = min(pause * 2, 60.0)
+            if not updates:
+                if interval:
+                    await _sleep(stop, interval)
                 continue
-            except (Forbidden, TelegramError) as exc:
-                log.error("polling: Telegram refused getUpdates (%s); trying again in 30 s", exc.__class__.__name__)
-                await _sleep(stop, 30.0)
+            try:
+                await self.receive([u.to_dict() for u in updates])
+            except Exception as exc:  # noqa: BLE001 - not stored: Telegram keeps them, and hands them out again
+                if not storage_trouble(exc):
+                    raise
+                trouble += 1
+                wait = min(2.0 ** (trouble - 1), STORAGE_PAUSE_MAX)
+                (log.error if trouble == 1 else log.warning)(
+                    "inbox: cannot store %d updates (%s); Telegram keeps them, asking again in %.0f s",
+                    len(updates), exc.__class__.__name__, wait)
+                if (dropped := await self._let_go_of_expiring(updates)) is not None:
+                    offset = dropped + 1
+                await _sleep(stop, wait)
                 continue
-            if updates:
-                self.confirmed = updates[-1].update_id + 1
-                raw = [u.to_dict() for u in updates]
-                try:
-                    await self.receive(raw)
-                except Exception as exc:  # noqa: BLE001 - nothing can be stored: say so, then let go
-                    if not storage_trouble(exc):
-                        raise
-                    log.error("inbox: cannot store %d updates (%s)", len(updates), exc.__class__.__name__)
-                    await self._refuse(updates)
-                offset = updates[-1].update_id + 1
-            elif interval:
-                await _sleep(stop, interval)
+            if trouble:
+                log.info("inbox: the database takes updates again")
+            trouble = 0
+            self._first_seen.clear()
+            offset = self.confirmed = updates[-1].update_id + 1
 
     async def confirm_stored(self) -> None:
         """At a stop: tell Telegram the updates that are stored already arrived (no long poll)."""
@@ -222,22 +240,34 @@ class Inbox:
             except TelegramError as exc:  # they come again at the next start and change nothing then
                 log.info("could not confirm the last updates at stop (%s)", exc.__class__.__name__)
 
-    async def _refuse(self, updates: Sequence[Update]) -> None:
-        """The database cannot take them: each person learns that nothing was kept."""
-        default = self.services.settings.default_language
-        told: set[int] = set()
+    async def _let_go_of_expiring(self, updates: Sequence[Update]) -> int | None:
+        """The oldest updates Telegram is about to drop while the database still takes nothing: let
+        go of them (the next call confirms them, so they cannot also be handled later) and tell
+        each person, once, that what they sent was not kept. Returns the last one let go, if any."""
+        now, last = clock.now(), None
         for update in updates:
+            if now - self._received_at(update) < LET_GO_AFTER:
+                break
+            last = update.update_id
             chat, user = update.effective_chat, update.effective_user
-            if chat is None or user is None or chat.id in told or update.my_chat_member is not None:
+            if chat is None or user is None or user.is_bot or update.my_chat_member is not None:
                 continue
-            told.add(chat.id)
-            t = Translator(pick_language(user.language_code, default))
-            try:
-                await self.app.bot.send_message(chat.id, t(
-                    "Sorry, the bot cannot store anything right now. What you just sent was not kept: please "
-                    "send it again later."))
-            except TelegramError:
-                pass
+            t = Translator(pick_language(user.language_code, self.services.settings.default_language))
+            await say_directly(self.app.bot, Direct(chat.id, t(
+                "Sorry, the bot cannot store anything right now. What you just sent was not kept: please "
+                "send it again later.")))
+        if last is not None:
+            log.error("inbox: let go of updates Telegram was about to drop; their people were told")
+        return last
+
+    def _received_at(self, update: Update) -> datetime:
+        """When Telegram made the update: a message's date, else when this process first saw it."""
+        message = update.message or update.edited_message
+        if message is not None:
+            return message.edit_date or message.date
+        if update.my_chat_member is not None:
+            return update.my_chat_member.date
+        return self._first_seen.setdefault(update.update_id, clock.now())
 
     async def work(self, stop: asyncio.Event) -> None:
         """Handle stored updates as they come, until stopped (the current one is finished)."""
@@ -288,10 +318,6 @@ async def _sleep(stop: asyncio.Event, seconds: float) -> None:
         await asyncio.wait_for(stop.wait(), timeout=seconds)
     except TimeoutError:
         pass
-
-
-def _seconds(value: float | timedelta) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 def _kind(update: Update) -> str:
