@@ -827,7 +827,7 @@ def _judge(config: KillConfig, double: TelegramDouble, setup: Setup, sends: list
                                     for m in listener_inbox if (part := _answer_part(m.text, m.button_data))])
 
 
-if __name__ == "__main__":  # a harsh run without pytest: CRASH_KILLS=150 python tests/crash/kill_driver.py
+if __name__ == "__main__":  # a harsh run without pytest: PYTHONPATH=tests CRASH_KILLS=150 python tests/crash/kill_driver.py
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="waakzaam-kill-") as folder:
