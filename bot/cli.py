@@ -29,7 +29,7 @@ from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from .app import build_application
-from .foundations import periods
+from .foundations import calendar
 from .foundations.charter import Charter
 from .foundations.core import Core
 from .foundations.crypto import KeyFileError, Vault, read_key_files
@@ -329,7 +329,7 @@ def _write_report(settings, report, lang: str, html_path: Path) -> tuple[Path, P
 
 async def _report(settings, args) -> int:
     """`waakzaam report --period P --out FILE [--lang L] [--demo]`: the HTML and its PDF."""
-    period = periods.parse(args.period)
+    period = calendar.parse_period(args.period)
     if period is None:
         _say(f"--period {args.period!r} is not a year (2026) or a quarter (2026-Q3).")
         return 2

@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.conversation.talking import MAX_TEXT
-from bot.foundations import callbacks, clock, prompts
+from bot.foundations import callbacks, prompts
 from bot.foundations.model import Request, Result
 from bot.foundations.vocab import pseudonym
 
@@ -99,7 +99,9 @@ async def relay(update: Update, context: Context, text: str) -> None:
         if len(open_ones) > 1:
             # Never guess between people: the author says where it goes.
             draft_id = await talk.park_draft(who, text, origin(), written)
-            rows = [[(await _label(t, talk, who, r), callbacks.SEND_DRAFT(draft_id, r.ref))] for r in open_ones]
+            today = services(context).calendar.today()
+            rows = [[(await _label(t, talk, who, r, today), callbacks.SEND_DRAFT(draft_id, r.ref))]
+                    for r in open_ones]
             await say(update, t("Which conversation is this message for?"), buttons(*rows))
             return
         target = open_ones[0]
@@ -117,7 +119,7 @@ def _nothing_open(t, who, listener) -> str:
              "conversation.")
 
 
-async def _label(t, talk, who, request: Request) -> str:
+async def _label(t, talk, who, request: Request, today: date) -> str:
     """Enough to choose by: the pseudonym, the start of the other side's last message, its day."""
     if request.requester_id == who.id:
         return t("My own request {ref}", ref=request.ref)
@@ -127,12 +129,12 @@ async def _label(t, talk, who, request: Request) -> str:
         snippet = " ".join(last.body.split())
         parts.append(f"«{snippet[:22]}…»" if len(snippet) > 22 else f"«{snippet}»")
         if last.written_on is not None:
-            parts.append(_age(t, last.written_on))
+            parts.append(_age(t, last.written_on, today))
     return " · ".join(parts)
 
 
-def _age(t, day: date) -> str:
-    days = (clock.now().date() - day).days
+def _age(t, day: date, today: date) -> str:
+    days = (today - day).days
     if days <= 0:
         return t("today")
     if days == 1:

@@ -56,7 +56,7 @@ class TeamSignals:
     async def forget_old(self) -> int:
         """Signals older than the trend (12 months by default) count nowhere: they go."""
         months = self.core.settings.trend_months
-        return await self.core.team_signals.delete_before(clock.day(clock.now() - timedelta(days=31 * months)))
+        return await self.core.team_signals.delete_before(self.core.calendar.day(clock.now() - timedelta(days=31 * months)))
 
 
 __all__ = ["TeamSignals", "dedupe_keys"]

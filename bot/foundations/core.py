@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .calendar import Calendar
 from .charter import Charter
 from .crypto import Vault
 from .i18n import Translator
@@ -86,6 +87,11 @@ class Core:
         self.reviews = ReviewRepository(self.db, self.vault)
         self.actions = ActionRepository(self.db, self.vault)
         self.news = NewsRepository(self.db, self.vault)
+
+    @property
+    def calendar(self) -> Calendar:
+        """The organisation's calendar (its time zone's days, quarters and years)."""
+        return self.db.calendar
 
     async def translator(self, person_id: int) -> Translator:
         """Speaks to this person in their language."""

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.foundations import clock, periods
+from bot.foundations import calendar, clock
+from bot.foundations.calendar import Period
 from bot.foundations.core import Core
 from bot.foundations.i18n import LANGUAGES
 from bot.foundations.model import AuditEntry, Person, Quality, Result
-from bot.foundations.periods import Period
 from bot.foundations.vocab import PROFILE_CHOICES
 
 from . import coverage
@@ -39,7 +39,7 @@ class Oversight:
         if not person.is_coordinator:
             return Result.NOT_ALLOWED, []
         settings = self.core.settings
-        gaps = coverage.forecast(await self.core.members.active(), periods.today(settings.timezone),
+        gaps = coverage.forecast(await self.core.members.active(), self.core.calendar.today(),
                                 settings.timezone, LANGUAGES)
         return Result.OK, gaps
 
@@ -66,7 +66,7 @@ class Oversight:
         change, so reading it before and after a rating tells nothing about that rating."""
         if not person.is_coordinator:
             return Result.NOT_ALLOWED, None
-        period = periods.previous_quarter(periods.today(self.core.settings.timezone))
+        period = calendar.previous_quarter(self.core.calendar.today())
         async with self.core.db.transaction():
             await self.core.audit.record("coordinator", person.id, "quality_read")
             figures = await self.core.cases.quality(*period.days())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
+from bot.foundations.calendar import Calendar
 from bot.foundations.charter import Charter
 from bot.foundations.core import Core
 from bot.foundations.crypto import (
@@ -83,7 +84,7 @@ async def open_core(settings: Settings, charter: Charter | None = None, *, rotat
 
     Pending migrations run after an automatic backup beside the database. A database whose key
     rotation was interrupted opens only for `rotating` (the rotation itself)."""
-    db = Database(settings.db_path)
+    db = Database(settings.db_path, Calendar(settings.timezone))
     try:
         await db.connect()
     except (OSError, sqlite3.Error) as exc:

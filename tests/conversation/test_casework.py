@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from flows import ask_for_conversation, invite_code, join_as_member
 
-from bot.foundations import periods
+from bot.foundations import calendar
 from bot.foundations.charter import Charter
 from bot.foundations.crypto import DecryptionError
 
@@ -422,6 +422,7 @@ async def test_overlong_feedback_comment_is_refused(services, people):
     assert not any("Kort" in m.text for m in anna.inbox())
 
 
+@time_machine.travel(datetime(2026, 8, 14, 9, 0, tzinfo=UTC), tick=False)
 async def test_quality_figures_from_five_ratings_show_no_comment_text(services, people):
     boss = people(900, "Boss")
     await boss.send(f"/start {await invite_code(services, 'coordinator')}")
@@ -440,7 +441,7 @@ async def test_quality_figures_from_five_ratings_show_no_comment_text(services, 
     await boss.send("/quality")
     live = boss.last().text
     assert "no figures for that quarter" in live  # the ratings are in the running quarter
-    quarter = periods.quarter_of(periods.today(services.settings.timezone))
+    quarter = calendar.quarter_of(services.core.calendar.today())
     with time_machine.travel(datetime.combine(quarter.end, time(12), UTC)):
         await boss.send("/quality")
         text = boss.last().text
@@ -452,5 +453,17 @@ async def test_quality_figures_from_five_ratings_show_no_comment_text(services, 
         await db.execute("INSERT INTO requests (id, ref, requester_id, state, created_at, deadline_at)"
                          " VALUES (6000, 'QQQQZ', 6000, 'closed', '2026-01-01', '2026-01-02')")
         assert await services.casework.cases.add_rating(6000, 1)
+        await boss.send("/quality")
+        assert boss.last().text == text
+    # Nor does one given at 00:30 on the next quarter's first day in Brussels (still the 30th in UTC):
+    # it is counted on the organisation's day, in the quarter that has just begun.
+    await db.execute("INSERT INTO people (id, user_hash, chat_id_enc, language_enc, created_at)"
+                     " VALUES (6001, ?, x'', x'', '2026-01-01')", (b"y" * 32,))
+    await db.execute("INSERT INTO requests (id, ref, requester_id, state, created_at, deadline_at)"
+                     " VALUES (6001, 'QQQQY', 6001, 'closed', '2026-01-01', '2026-01-02')")
+    with time_machine.travel(datetime(2026, 9, 30, 22, 30, tzinfo=UTC), tick=False):
+        assert await services.casework.cases.add_rating(6001, 1)
+    assert await db.fetchval("SELECT created_at FROM feedback WHERE request_id = 6001") == "2026-10-01"
+    with time_machine.travel(datetime(2026, 10, 2, 9, 0, tzinfo=UTC), tick=False):
         await boss.send("/quality")
         assert boss.last().text == text

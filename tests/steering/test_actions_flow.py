@@ -151,6 +151,14 @@ async def test_acknowledge_or_not_now_with_a_reason_and_strangers_change_nothing
     assert await services.core.db.fetchval("SELECT reason_enc FROM signals") is None  # the reason went with it
 
 
+async def test_the_day_on_a_card_is_the_organisations_day(services, people, clock):
+    sofie, _, _ = await digest_with_a_signal(services, people, clock)
+    card = await _to_signal_card(sofie, last_digest(sofie))
+    clock.move_to(datetime(2026, 11, 22, 23, 49, tzinfo=UTC))  # still Sunday in UTC, Monday 00:49 in Brussels
+    await sofie.press("Acknowledge", card)
+    assert "Acknowledged on Mon 23 Nov 2026." in card.text
+
+
 async def test_the_digest_flags_a_stalled_action_once_and_lists_unanswered_signals(services, people, clock):
     sofie, _, _ = await digest_with_a_signal(services, people, clock)
     tom = await steering(services, people, 801, "Tom")

@@ -22,13 +22,13 @@ class AuditRepository:
             actor_id = None  # the trail never names a requester
         await self.db.execute(
             "INSERT INTO audit_log (actor_role, actor_id, action, request_ref, at) VALUES (?, ?, ?, ?, ?)",
-            (actor_role, actor_id, action, ref, clock.day()),
+            (actor_role, actor_id, action, ref, self.db.calendar.day()),
         )
 
     async def counts(self, since: datetime) -> dict[str, int]:
         rows = await self.db.fetchall(
             "SELECT action, COUNT(*) FROM audit_log WHERE at >= ? GROUP BY action ORDER BY action",
-            (clock.day(since),),
+            (self.db.calendar.day(since),),
         )
         return {r[0]: r[1] for r in rows}
 

@@ -26,7 +26,7 @@ class CaseworkRepository:
                 return False
             await insert_sealed(
                 self.db, self.vault, "case_notes",
-                {"request_id": request_id, "member_id": member_id, "created_at": clock.day(),
+                {"request_id": request_id, "member_id": member_id, "created_at": self.db.calendar.day(),
                  "origin": origin},
                 {"body": body},
             )
@@ -113,7 +113,7 @@ class CaseworkRepository:
         """`answer`: 'asked' while the colleague's own answer is awaited; None when nothing is shared."""
         return await self.db.insert(
             "INSERT INTO case_referrals (request_id, kind, consent, answer, created_at) VALUES (?, ?, ?, ?, ?)",
-            (request_id, kind, int(consent), answer, clock.day()),
+            (request_id, kind, int(consent), answer, self.db.calendar.day()),
         )
 
     async def referral(self, referral_id: int) -> tuple[int, str, str | None] | None:
@@ -140,7 +140,7 @@ class CaseworkRepository:
         """One rating per case; False when there is one already. (`day`: for demonstrations.)"""
         return 1 == await self.db.execute(
             "INSERT INTO feedback (request_id, rating, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-            (request_id, rating, day or clock.day()),
+            (request_id, rating, day or self.db.calendar.day()),
         )
 
     async def closed_cases(self, start: str, end: str) -> list[tuple[int, str]]:
@@ -213,7 +213,7 @@ class CaseworkRepository:
         Deliveries of a case that is still open stay (a reply to them finds its case), and so
         do offers of an open request (they are edited when it is taken or withdrawn).
         """
-        cutoff_text = clock.day(cutoff)
+        cutoff_text = self.db.calendar.day(cutoff)
         async with self.db.transaction():
             # Days, not moments, are kept: what was made on the cutoff day goes too.
             drafts = await self.db.execute("DELETE FROM drafts WHERE created_at <= ?", (cutoff_text,))
@@ -239,8 +239,8 @@ class CaseworkRepository:
                 " AND id NOT IN (SELECT requester_id FROM requests WHERE requester_id IS NOT NULL)"
                 " AND id NOT IN (SELECT person_id FROM outbox WHERE state = 'pending')")
         async with self.db.transaction():
-            people = await self.db.fetchval(f"SELECT COUNT(*) FROM people WHERE {idle}", (clock.day(cutoff),))
-            await self.db.execute(f"DELETE FROM people WHERE {idle}", (clock.day(cutoff),))
+            people = await self.db.fetchval(f"SELECT COUNT(*) FROM people WHERE {idle}", (self.db.calendar.day(cutoff),))
+            await self.db.execute(f"DELETE FROM people WHERE {idle}", (self.db.calendar.day(cutoff),))
         return people
 
     async def drop_person(self, person_id: int) -> bool:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.foundations import clock
 from bot.foundations.crypto import Vault
 from bot.foundations.model import Message
 
@@ -20,7 +19,7 @@ class ConversationRepository:
                   author_message_id: int | None = None) -> int:
         return await insert_sealed(
             self.db, self.vault, "messages",
-            {"request_id": request_id, "author": author, "origin": origin, "written_on": clock.day(),
+            {"request_id": request_id, "author": author, "origin": origin, "written_on": self.db.calendar.day(),
              "author_message_id": author_message_id},
             {"body": body},
         )
@@ -76,7 +75,7 @@ class ConversationRepository:
                 return existing
             return await insert_sealed(
                 self.db, self.vault, "drafts",
-                {"person_id": person_id, "created_at": clock.day(), "origin": origin,
+                {"person_id": person_id, "created_at": self.db.calendar.day(), "origin": origin,
                  "author_message_id": author_message_id},
                 {"body": body},
             )

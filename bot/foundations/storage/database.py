@@ -42,6 +42,8 @@ from typing import Any
 
 import aiosqlite
 
+from bot.foundations.calendar import Calendar
+
 PRAGMAS = (
     "PRAGMA journal_mode = WAL",
     "PRAGMA synchronous = FULL",
@@ -57,13 +59,23 @@ _in_transaction: ContextVar[bool] = ContextVar("waakzaam_in_transaction", defaul
 
 
 class Database:
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, calendar: Calendar | None = None) -> None:
         self.path = Path(path) if str(path) != ":memory:" else path
+        self._calendar = calendar
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
         self._synchronous: str | None = None  # the connection's level; None: not known
         self.commits = 0          # how many transactions committed, and how many of them with an fsync:
         self.durable_commits = 0  # counts for tests and benchmarks
+
+    @property
+    def calendar(self) -> Calendar:
+        """The organisation's calendar, which stamps every day stored here. A database opened
+        without it (a copy being checked, a migration test) refuses to stamp one rather than
+        fall back to UTC days."""
+        if self._calendar is None:
+            raise RuntimeError("this database was opened without the organisation's calendar")
+        return self._calendar
 
     async def connect(self) -> None:
         if isinstance(self.path, Path):

@@ -51,7 +51,7 @@ class NewsRepository:
         return await insert_sealed(
             self.db, self.vault, "news",
             {"author": author, "action_id": action_id, "flagged": int(flagged), "state": "draft",
-             "created_at": day or clock.day(), "origin": origin},
+             "created_at": day or self.db.calendar.day(), "origin": origin},
             {"body": text})
 
     async def by_origin(self, origin: int | None) -> News | None:
@@ -77,7 +77,7 @@ class NewsRepository:
         """Pending -> published, once: the second of two approvals at once changes nothing."""
         return 1 == await self.db.execute(
             "UPDATE news SET state = 'published', decided_by = ?, published_at = ?, digest_week = ?, recipients = ?"
-            " WHERE id = ? AND state = 'pending'", (by, day or clock.day(), digest_week, recipients, news_id))
+            " WHERE id = ? AND state = 'pending'", (by, day or self.db.calendar.day(), digest_week, recipients, news_id))
 
     async def send_back(self, news_id: int, by: int | None, *, only_if: tuple[str, ...] = ("pending",)) -> bool:
         """Returned: its text is deleted at once."""

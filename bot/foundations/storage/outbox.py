@@ -187,7 +187,7 @@ class OutboxRepository:
                 f"SELECT id, payload_enc FROM outbox WHERE id IN ({marks})", ids)}
             # Once sent, only the day is kept: exact times could be matched against other logs.
             # One statement for the batch, each row with its own Telegram message id.
-            day = clock.day()
+            day = self.db.calendar.day()
             await self.db.execute(
                 f"UPDATE outbox SET state = 'sent', telegram_message_id = CASE id {' WHEN ? THEN ?' * len(sent)} END,"
                 f" payload_enc = x'', sending_at = NULL, created_at = ?, not_before = ? WHERE id IN ({marks})",
@@ -216,7 +216,7 @@ class OutboxRepository:
 
     async def finish(self, outbox_id: int, state: str) -> None:
         """End a delivery that will not be made: 'blocked', 'failed' or 'cancelled'."""
-        day = clock.day()
+        day = self.db.calendar.day()
         await self.db.execute(
             "UPDATE outbox SET state = ?, payload_enc = CASE WHEN ? = 'blocked' THEN payload_enc ELSE x'' END,"
             " sending_at = NULL, created_at = ?, not_before = ? WHERE id = ?",

@@ -53,7 +53,7 @@ class PeopleRepository:
                 return person
             person_id = await insert_sealed(
                 self.db, self.vault, "people",
-                {"user_hash": self.vault.user_hash(user_id), "created_at": clock.day()},
+                {"user_hash": self.vault.user_hash(user_id), "created_at": self.db.calendar.day()},
                 {"chat_id": str(chat_id), "language": language},
             )
         return Person(person_id, language, False, frozenset())

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.foundations import clock
-
 from .database import Database
 
 
@@ -25,7 +23,7 @@ class RemovalRepository:
         """A new proposal; None when one is open for this person and role already."""
         new_id = await self.db.insert(
             "INSERT INTO removals (person_id, role, proposed_by, created_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT DO NOTHING", (person_id, role, proposed_by, clock.day()))
+            " ON CONFLICT DO NOTHING", (person_id, role, proposed_by, self.db.calendar.day()))
         return None if new_id is None else await self.get(new_id)
 
     async def get(self, removal_id: int) -> Removal | None:

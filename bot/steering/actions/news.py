@@ -23,7 +23,7 @@ from datetime import datetime, time
 
 from babel.dates import format_date
 
-from bot.foundations import callbacks, clock, periods
+from bot.foundations import calendar, callbacks, clock
 from bot.foundations.core import Core
 from bot.foundations.i18n import Translator
 from bot.foundations.model import Payload, Person, Result
@@ -275,12 +275,11 @@ class NewsDesk:
         reminded of the actions closed in the quarter before that nothing was told about. Once per
         quarter, recorded with its messages."""
         now = now or clock.now()
-        tz = self.settings.timezone
-        local = now.astimezone(tz)
-        quarter = periods.quarter_of(local.date())
+        local = self.core.calendar.local(now)
+        quarter = calendar.quarter_of(local.date())
         if local.date() == quarter.start and local.time() < NUDGE_AT:
             return False
-        previous = periods.previous_quarter(local.date())
+        previous = calendar.previous_quarter(local.date())
         if await self.core.news.nudged(UNTOLD, previous.label):
             return False
         closed = await self.core.actions.closed_between(*previous.days())

@@ -64,7 +64,7 @@ class NetworkReview:
         if every is not None:
             latest = await self.core.reviews.latest_round(before_week=slot.week)
             stored = latest and await self.core.digests.get(latest.digest_week)
-            if stored is not None and (slot.day - stored.slot_at.astimezone(self.settings.timezone).date()).days < every:
+            if stored is not None and (slot.day - self.core.calendar.date_of(stored.slot_at)).days < every:
                 return None
         return label
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.foundations.periods import Period
+from bot.foundations.calendar import Period
 from bot.steering.digest.digest import OUTCOME_KEYS, UNSET, release_of
 from bot.steering.digest.model import HIDDEN, Num, Published
 from bot.steering.digest.schedule import Slot, local_moment, slot_of_week, week_label
