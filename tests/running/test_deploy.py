@@ -65,11 +65,11 @@ def test_constraints_pin_every_package_that_gets_installed():
     assert "-c constraints.txt" in (ROOT / "scripts" / "_setup.sh").read_text()
 
 
-def test_every_setting_is_in_env_example_and_the_readme():
+def test_every_setting_is_in_env_example_and_the_operators_guide():
     names = set(re.findall(r'"((?:WAAKZAAM|TELEGRAM)_[A-Z_]+)"', (ROOT / "bot" / "foundations" / "settings.py").read_text()))
     assert len(names) > 25
     example = (ROOT / ".env.example").read_text()
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "running.md").read_text()
     for name in names - {"WAAKZAAM_ENV_FILE"}:
         assert re.search(rf"^{name}=", example, re.M), name
     for name in names:

@@ -11,7 +11,7 @@ network's news (chosen in the menu, at the end of a conversation, or with /news)
 A message may carry the network's use figures. They are read from the newest digest's release
 (requests in its window, contact within the promise, listeners), never counted anew: the same
 numbers the steering group saw, suppressed and audited the same way, so a message cannot tell
-anything a digest did not (see README, "What keeps every figure from pointing at someone").
+anything a digest did not (see docs/steering.md, "How small numbers are protected").
 
 Each quarter the steering group is reminded when actions were closed and nothing was told.
 """
