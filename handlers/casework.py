@@ -124,9 +124,9 @@ async def save_note(update: Update, context: Context, ref: str, text: str) -> Re
     return result
 
 
-async def on_note_text(update: Update, context: Context, text: str, ref: str) -> None:
+async def on_note_text(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
     """The note the bot asked for: kept, never passed on."""
-    if await save_note(update, context, ref, text) is not Result.TOO_LONG:  # too long: a shorter one may follow
+    if await save_note(update, context, waiting.ref, text) is not Result.TOO_LONG:  # too long: a shorter one may follow
         await services(context).prompts.clear(person(context), prompts.NOTE)
 
 

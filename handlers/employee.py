@@ -85,7 +85,7 @@ async def volunteer_wish(update: Update, context: Context) -> None:
                         "of any conversation you had is shared with them."))
 
 
-async def receive_volunteer_name(update: Update, context: Context, text: str) -> None:
+async def receive_volunteer_name(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
     t = tr(context)
     result = await services(context).membership.volunteer(person(context), text)
     if result is Result.INVALID:

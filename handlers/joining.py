@@ -59,7 +59,7 @@ async def redeem(update: Update, context: Context, code: str) -> None:
                         "name, for example your first name (at most {limit} characters).", limit=MAX_NAME))
 
 
-async def receive_role_name(update: Update, context: Context, text: str) -> None:
+async def receive_role_name(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
     t = tr(context)
     result = await services(context).membership.set_role_name(person(context), text)
     if result is Result.INVALID:
@@ -110,7 +110,7 @@ async def ask_name(update: Update, context: Context) -> None:
         "for example your first name (at most {limit} characters).", limit=MAX_NAME))
 
 
-async def receive_name(update: Update, context: Context, text: str) -> None:
+async def receive_name(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
     t = tr(context)
     result = await services(context).membership.set_display_name(person(context), text)
     if result is Result.INVALID:

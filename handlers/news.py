@@ -112,10 +112,9 @@ async def _preview(t, context: Context, news_id: int, flagged=()) -> tuple[str, 
     return "\n\n".join(lines), buttons(*_draft_rows(t, news))
 
 
-async def on_news_text(update: Update, context: Context, text: str, ref: str | None) -> None:
+async def on_news_text(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
     t, who = tr(context), person(context)
-    action_id = int(ref) if ref and ref.isdigit() else None
-    drafted = await services(context).news.draft(who, text, action_id, origin())
+    drafted = await services(context).news.draft(who, text, waiting.number, origin())
     if drafted.result is Result.TOO_LONG:
         await say(update, t("That is longer than {limit} characters. Please write it shorter; nothing was kept.",
                             limit=MAX_NEWS))
