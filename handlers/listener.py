@@ -98,16 +98,15 @@ async def cases(update: Update, context: Context) -> None:
     if member is None:
         await say(update, t("This command is for listeners of the vigilance network."))
         return
-    open_cases = await services(context).casework.open_cases(person(context))
-    if not open_cases:
+    cards = await services(context).casework.open_cards(person(context))
+    if not cards:
         await say(update, t("You have no open conversations."))
         return
     # The hint comes once, above the cards, not under each of them.
     await say(update, t("Your open conversations: {count}. After a heavy conversation you can ask a coordinator "
-                        "for a debrief.", count=len(open_cases)),
+                        "for a debrief.", count=len(cards)),
               buttons([(t("Ask for a debrief"), callbacks.DEBRIEF())]))
-    for request in open_cases:
-        _, _, facts = await services(context).casework.tags(person(context), request.ref, open_only=True)
+    for request, facts in cards:
         await casework.show_card(update, context, request, facts, new=True)
 
 

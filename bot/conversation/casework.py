@@ -79,6 +79,12 @@ class Casework:
             return []
         return await self.core.requests.open_for_member(member.id)
 
+    async def open_cards(self, person: Person) -> list[tuple[Request, CaseFacts]]:
+        """The open cases with their tags, as /cases shows them: read together, not case by case."""
+        cases = await self.open_cases(person)
+        facts = await self.cases.facts_of([request.id for request in cases])
+        return [(request, facts[request.id]) for request in cases]
+
     async def _asked(self, person: Person, ref: str) -> Request | None:
         """The request if this person asked it (requester side)."""
         request = await self.core.requests.by_ref(ref)
