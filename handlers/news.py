@@ -100,10 +100,17 @@ def _draft_rows(t, news) -> list:
             [(t("Delete it"), callbacks.NEWS_SUBMIT(news.id, "drop"))]]
 
 
-async def _preview(t, context: Context, news_id: int, flagged=()) -> tuple[str, InlineKeyboardMarkup | None]:
+async def _show_draft(update: Update, context: Context, news_id: int, *, flagged=(), edit: bool = True) -> None:
+    """The author's preview of their draft, rendered once: the pressed message edited, or a new one."""
+    t = tr(context)
     result, news, text = await services(context).news.view(person(context), news_id)
     if result is not Result.OK:
-        return "", None
+        await _stale(update, context, result)
+        return
+    await (answer if edit else say)(update, *_preview(t, news, text, flagged))
+
+
+def _preview(t, news, text: str, flagged=()) -> tuple[str, InlineKeyboardMarkup | None]:
     lines = [t("Your draft, as the listeners and employees will read it:"), text]
     if flagged or news.flagged:
         found = ", ".join(f"“{w}”" for w in flagged) or "…"
@@ -126,19 +133,16 @@ async def on_news_text(update: Update, context: Context, text: str, waiting: pro
     if drafted.result is not Result.OK:
         await say(update, t("This is for the coordinators and the steering group."))
         return
-    preview, markup = await _preview(t, context, drafted.news_id, drafted.flagged)
-    await say(update, preview, markup)
+    await _show_draft(update, context, drafted.news_id, flagged=drafted.flagged, edit=False)
 
 
 async def figures(update: Update, context: Context) -> None:
-    t = tr(context)
     news_id, wanted = callbacks.NEWS_FIGURES.parse(data(update))
     result = await services(context).news.set_figures(person(context), news_id, wanted == "1")
     if result is not Result.OK:
         await _stale(update, context, result)
         return
-    preview, markup = await _preview(t, context, news_id)
-    await answer(update, preview, markup)
+    await _show_draft(update, context, news_id)
 
 
 async def _stale(update: Update, context: Context, result: Result) -> None:
@@ -162,17 +166,16 @@ async def submit(update: Update, context: Context) -> None:
             return
         await answer(update, t("The draft is deleted."))
         return
-    result, asked = await desk.submit(person(context), news_id)
-    if result is Result.LAST:
+    submitted = await desk.submit(person(context), news_id)
+    if submitted.result is Result.LAST:
         await alert(update, context, t("A second person must approve it, and there is no other coordinator or "
                                        "steering member yet. The draft is kept."))
         return
-    if result is not Result.OK:
-        await _stale(update, context, result)
+    if submitted.result is not Result.OK:
+        await _stale(update, context, submitted.result)
         return
-    _, _, text = await desk.view(person(context), news_id)
     await answer(update, t("Sent to {n} people who may approve it; the first to answer decides. You will be told.",
-                           n=asked) + "\n\n" + text)
+                           n=submitted.asked) + "\n\n" + submitted.text)
 
 
 # The second person ----------------------------------------------------------------------------------
@@ -182,15 +185,14 @@ async def show(update: Update, context: Context) -> None:
     t, who = tr(context), person(context)
     (news_id,) = callbacks.NEWS_SHOW.parse(data(update))
     desk = services(context).news
-    result, news, _ = await desk.view(who, news_id)
+    result, news, text = await desk.view(who, news_id)
     if result is not Result.OK:
         await _stale(update, context, result)
         return
     if news.author == who.id and news.state == "draft":
-        preview, markup = await _preview(t, context, news_id)
-        await answer(update, preview, markup)
+        await answer(update, *_preview(t, news, text))
     elif news.author != who.id and news.state == "pending":
-        await answer(update, await desk.approval_text(t, news, len(await desk.audience())),
+        await answer(update, desk.approval_text(t, news, len(await desk.audience()), text),
                      buttons(*desk.approval_buttons(t, news.id)))
     else:
         await alert(update, context, t("This message was decided on already."))

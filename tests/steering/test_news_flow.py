@@ -12,6 +12,8 @@ import time_machine
 from flows import ask_for_conversation, join_as_member
 from steering_flows import T0, coordinator, digest_with_a_signal, last_digest, steering
 
+from bot.steering.actions.news import NewsDesk
+
 BODY = ("You said the peak weeks in production were too heavy. We now plan them with the team leads, "
         "and two temporary colleagues help out in November.")
 
@@ -131,6 +133,30 @@ async def test_a_draft_with_a_name_is_flagged_and_one_sent_back_is_deleted(servi
     assert await services.core.db.fetchval("SELECT length(body_enc) FROM news") == 0
     files = b"".join(p.read_bytes() for p in services.settings.db_path.parent.iterdir())
     assert b"Monday peaks" not in files
+
+
+async def test_a_draft_is_rendered_once_for_each_who_reviews_it(services, people, monkeypatch, clock):
+    """The author's preview, the approval asked of two people who read the same language, and the
+    draft opened from /news: each renders the message (and reads the digest's figures) once."""
+    sofie = await steering(services, people)
+    boss = await coordinator(services, people)
+    await coordinator(services, people, user_id=901, name="Second")
+    rendered = []
+    render = NewsDesk.render
+
+    async def counted(self, t, news):
+        rendered.append(t.lang)
+        return await render(self, t, news)
+
+    monkeypatch.setattr(NewsDesk, "render", counted)
+    preview = await _draft(sofie)  # typed, then "Add the network's figures"
+    assert rendered == ["en", "en"] and "📣 You said, we did" in preview.text
+    await sofie.press("Ask a second person", preview)
+    assert rendered[2:] == ["en"] and BODY in preview.text and "Sent to 2 people" in preview.text
+    await boss.send("/news")
+    await boss.press("To approve:")
+    assert rendered[3:] == ["en"]
+    assert boss.last().text.startswith("📝 A “you said, we did” message waits") and BODY in boss.last().text
 
 
 async def test_without_a_second_person_a_draft_stays_a_draft_and_strangers_cannot_write(services, people, offline,
