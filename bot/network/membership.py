@@ -261,6 +261,7 @@ class Membership:
             if member is None:
                 return Result.NOT_MEMBER
             await self.core.members.set_hours(member.id, hours)
+            await self.core.requests.sweep_held_by(member.id)  # a reminder that waited may be due now
         return Result.OK
 
     async def set_limit(self, person: Person, limit: int) -> Result:
