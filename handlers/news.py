@@ -1,7 +1,8 @@
 """"You said, we did" on the phone: /news (follow the network's news or stop, the latest message,
 and for coordinators and steering members: write one, and approve someone else's), the draft's
 preview with or without the use figures, the second person's decision, and following the news
-from a message that must stay as it is (the end of a conversation, a news message itself)."""
+(or stopping) from any message that offers it (the menu, /news, the end of a conversation, the
+news itself): only that button changes, the message stays as it is."""
 from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
@@ -9,6 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.foundations import callbacks, prompts
 from bot.foundations.model import Result
+from bot.network.membership import news_button
 from bot.running.sender import inline_keyboard
 from bot.steering.actions.news import MAX_NEWS, may_write
 
@@ -29,11 +31,6 @@ from .ui import (
 )
 
 
-def follow_button(t, follows: bool) -> tuple[str, str]:
-    return ((t("✓ I hear what changes (tap to stop)"), callbacks.NEWS_FOLLOW("0")) if follows
-            else (t("Tell me what changes thanks to the network"), callbacks.NEWS_FOLLOW("1")))
-
-
 async def news_command(update: Update, context: Context) -> None:
     t, who = tr(context), person(context)
     follows, mine, waiting, latest = await services(context).news.overview(who)
@@ -42,7 +39,7 @@ async def news_command(update: Update, context: Context) -> None:
     if latest is not None:
         parts.append(t("The latest, from {day}:", day=t.day(latest.published_at)) + "\n\n"
                      + await services(context).news.render(t, latest))
-    rows = [[follow_button(t, follows)]]
+    rows = [[news_button(t, follows)]]
     if may_write(who):
         rows.append([(t("Write a “you said, we did”"), callbacks.NEWS_DRAFT())])
         for item in waiting:
@@ -61,7 +58,7 @@ async def follow(update: Update, context: Context) -> None:
     rows = []
     for row in (message.reply_markup.inline_keyboard if message and message.reply_markup else ()):
         if any(callbacks.NEWS_FOLLOW.parse(b.callback_data) for b in row):
-            rows.append([follow_button(t, wanted == "1")])
+            rows.append([news_button(t, wanted == "1")])
         else:
             rows.append([(b.text, b.callback_data) for b in row])
     await update.callback_query.edit_message_reply_markup(inline_keyboard(rows))
@@ -224,4 +221,4 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(decide, pattern=callbacks.NEWS_DECIDE.pattern))
 
 
-__all__ = ["register", "on_news_text", "follow_button"]
+__all__ = ["register", "on_news_text"]

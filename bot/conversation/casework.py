@@ -28,6 +28,7 @@ from bot.foundations.model import (
     Result,
 )
 from bot.foundations.vocab import MEET_WAYS, OUTCOMES, pseudonym
+from bot.network.membership import news_button
 
 MAX_NOTE = 2000      # a note is a reminder for the listener, not a report
 MAX_COMMENT = 1000
@@ -431,7 +432,7 @@ class Casework:
         offered on the closing message itself, not in a message of its own."""
         rows = rating_buttons(request.ref)
         if not await self.core.volunteers.subscribed(request.requester_id, "news"):
-            rows += (((t("Tell me what changes thanks to the network"), callbacks.NEWS_FOLLOW("1")),),)
+            rows += ((news_button(t, False),),)
         return rows
 
     def _feedback_question(self, t: Translator) -> str:

@@ -180,6 +180,28 @@ async def test_without_a_second_person_a_draft_stays_a_draft_and_strangers_canno
     assert "longer than 700 characters" in sofie.last().text
 
 
+async def test_following_the_news_is_one_button_wherever_it_is_offered(services, people, offline, clock):
+    """The menu, /news and the end of a conversation offer the same button; pressed in the menu, only
+    that button changes: the menu keeps its text and its other buttons, the urgent one among them."""
+    emma = people(301, "Emma")
+    await emma.send("/start")
+    menu = emma.last()
+    text, rows = menu.text, [list(row) for row in menu.buttons]
+    offered = [b for row in menu.buttons for b in row if b["callback_data"].startswith("nwe:")]
+    assert [(b["text"], b["callback_data"]) for b in offered] == [("Tell me what changes thanks to the network", "nwe:1")]
+    await emma.press("nwe:1", menu)
+    assert "You will hear here what changes" in _alerts(offline)[-1]
+    assert await services.core.volunteers.subscribed((await services.core.people.find(301)).id, "news")
+    assert menu.text == text and "urgent" in menu.button_data()
+    assert [[b["callback_data"] for b in row] for row in menu.buttons] == [
+        [b["callback_data"] if b not in offered else "nwe:0" for b in row] for row in rows]
+    await emma.send("/news")
+    assert emma.last().buttons[0] == [b for row in menu.buttons for b in row if b["callback_data"] == "nwe:0"]
+    await emma.press("nwe:0", menu)
+    assert not await services.core.volunteers.subscribed((await services.core.people.find(301)).id, "news")
+    assert menu.text == text and "nwe:1" in menu.button_data() and "urgent" in menu.button_data()
+
+
 async def test_an_employee_opts_in_at_the_end_of_a_conversation_and_forget_drops_it(services, people, offline, clock):
     anna = people(200, "Anna")
     await join_as_member(services, anna, "Anna")
