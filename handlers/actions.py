@@ -21,6 +21,7 @@ from .ui import (
     Context,
     alert,
     answer,
+    answer_refused,
     buttons,
     data,
     origin,
@@ -164,12 +165,7 @@ async def answer_signal(update: Update, context: Context) -> None:
 async def on_reason_text(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
     t, who, signal_id = tr(context), person(context), waiting.number
     result = await services(context).actions.answer_signal(who, signal_id, "not_now", text)
-    if result is Result.TOO_LONG:
-        await say(update, t("That is longer than {limit} characters. Please write it shorter; nothing was kept.",
-                            limit=MAX_REASON))
-        return
-    if result is Result.EMPTY:
-        await say(update, _refusal(context, result))
+    if await answer_refused(update, context, result, MAX_REASON):
         return
     await services(context).prompts.clear(who, prompts.SIGNAL_REASON)
     if result is Result.OK:
@@ -206,12 +202,10 @@ async def on_action_text(update: Update, context: Context, text: str, waiting: p
         await services(context).prompts.wait_for(person(context), prompts.ACTION, data=step.draft)
         await _ask(update, context, step.draft)
         return
-    expected = next_step(draft)
-    if step.result is Result.TOO_LONG:
-        limit = {"title": MAX_TITLE, "owner": MAX_OWNER}.get(expected, MAX_TEXT)
-        await say(update, t("That is longer than {limit} characters. Please write it shorter; nothing was kept.",
-                            limit=limit))
-    elif step.result is Result.UNKNOWN:
+    limit = {"title": MAX_TITLE, "owner": MAX_OWNER}.get(next_step(draft), MAX_TEXT)
+    if await answer_refused(update, context, step.result, limit):
+        return
+    if step.result is Result.UNKNOWN:
         await say(update, t("Please answer with the buttons of the last question."))
     else:
         await say(update, _refusal(context, step.result))
@@ -315,9 +309,7 @@ async def ask_note(update: Update, context: Context) -> None:
 async def on_note_text(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
     t, who, action_id = tr(context), person(context), waiting.number
     result = await services(context).actions.add_note(who, action_id, text, origin())
-    if result is Result.TOO_LONG:
-        await say(update, t("That is longer than {limit} characters. Please write it shorter; nothing was kept.",
-                            limit=MAX_TEXT))
+    if await answer_refused(update, context, result, MAX_TEXT):
         return
     await services(context).prompts.clear(who, prompts.ACTION_NOTE)
     if result is Result.OK:

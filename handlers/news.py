@@ -18,6 +18,7 @@ from .ui import (
     Context,
     alert,
     answer,
+    answer_refused,
     buttons,
     data,
     origin,
@@ -119,12 +120,7 @@ def _preview(t, news, text: str, flagged=()) -> tuple[str, InlineKeyboardMarkup 
 async def on_news_text(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
     t, who = tr(context), person(context)
     drafted = await services(context).news.draft(who, text, waiting.number, origin())
-    if drafted.result is Result.TOO_LONG:
-        await say(update, t("That is longer than {limit} characters. Please write it shorter; nothing was kept.",
-                            limit=MAX_NEWS))
-        return
-    if drafted.result is Result.EMPTY:
-        await say(update, t("That was empty, so nothing was saved."))
+    if await answer_refused(update, context, drafted.result, MAX_NEWS):
         return
     await services(context).prompts.clear(who, prompts.NEWS)
     if drafted.result is not Result.OK:

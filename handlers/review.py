@@ -13,6 +13,7 @@ from .ui import (
     Context,
     alert,
     answer,
+    answer_refused,
     buttons,
     data,
     origin,
@@ -92,12 +93,7 @@ async def on_suggestion_text(update: Update, context: Context, text: str, waitin
     """The answer to "your suggestion on ...": kept, checked, and passed to a coordinator."""
     t, who = tr(context), person(context)
     suggested = await services(context).review.suggest(who, waiting.number, text, origin())
-    if suggested.result is Result.TOO_LONG:
-        await say(update, t("That is longer than {limit} characters. Please write it shorter; nothing was kept.",
-                            limit=MAX_SUGGESTION))
-        return
-    if suggested.result is Result.EMPTY:
-        await say(update, t("That was empty, so nothing was saved."))
+    if await answer_refused(update, context, suggested.result, MAX_SUGGESTION):
         return
     await services(context).prompts.clear(who, prompts.SUGGESTION)
     if suggested.result is Result.OK:

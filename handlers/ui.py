@@ -116,6 +116,20 @@ def data(update: Update) -> str:
     return update.callback_query.data or ""
 
 
+async def answer_refused(update: Update, context: Context, result: Result, limit: int) -> bool:
+    """A typed answer the service kept nothing of, too long or empty: said so, and the question stays
+    open for a better one. False for any other result."""
+    t = tr(context)
+    if result is Result.TOO_LONG:
+        await say(update, t("That is longer than {limit} characters. Please write it shorter; nothing was kept.",
+                            limit=limit))
+    elif result is Result.EMPTY:
+        await say(update, refusal(t, result))
+    else:
+        return False
+    return True
+
+
 async def ask_name(update: Update, context: Context, kind: str, question: str) -> None:
     """Wait for a name (the prompt `kind`: a listener's, a role's, a volunteer's) and ask for it."""
     await services(context).prompts.wait_for(person(context), kind)
