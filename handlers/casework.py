@@ -14,7 +14,7 @@ from bot.conversation.casework import MAX_NOTE, outcome_buttons
 from bot.foundations import callbacks, prompts
 from bot.foundations.charter import THEME_GROUPS
 from bot.foundations.i18n import N_, Translator
-from bot.foundations.model import Result, split_message
+from bot.foundations.model import Result, split_message, ticked
 from bot.foundations.vocab import MEET_WAYS, OUTCOMES, THEME_GROUP_NAMES, pseudonym
 
 from .ui import (
@@ -124,9 +124,9 @@ async def save_note(update: Update, context: Context, ref: str, text: str) -> Re
     return result
 
 
-async def on_note_text(update: Update, context: Context, text: str, ref: str) -> None:
+async def on_note_text(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
     """The note the bot asked for: kept, never passed on."""
-    if await save_note(update, context, ref, text) is not Result.TOO_LONG:  # too long: a shorter one may follow
+    if await save_note(update, context, waiting.ref, text) is not Result.TOO_LONG:  # too long: a shorter one may follow
         await services(context).prompts.clear(person(context), prompts.NOTE)
 
 
@@ -188,7 +188,7 @@ async def show_card(update: Update, context: Context, request, facts, *, new: bo
         [(t("Notes"), callbacks.NOTES(ref)), (t("Themes"), callbacks.TAGS(ref))],
         [(t("Send a contact"), callbacks.REFER_PICK(ref))],
         [(t("What the law offers"), callbacks.ROUTES(ref))] if routes else [],
-        [(_mark(request.collective, t("Collective character")), callbacks.COLLECTIVE(ref, "0" if request.collective
+        [(ticked(t("Collective character"), request.collective), callbacks.COLLECTIVE(ref, "0" if request.collective
                                                                                       else "1")),
          (t("Propose to meet"), callbacks.MEET_ASK(ref))],
         [(t("Close this conversation"), callbacks.CLOSE(ref))],
@@ -229,13 +229,13 @@ async def _show_tags(update: Update, context: Context, ref: str, page: str | Non
     if page in THEME_GROUPS:
         await answer(update, t("{group} for {colleague}: tap to add or remove.", group=t(THEME_GROUP_NAMES[page]),
                                colleague=pseudonym(t, ref)),
-                     buttons(*[[(_mark(th.key in facts.themes, th.label(t.lang)),
+                     buttons(*[[(ticked(th.label(t.lang), th.key in facts.themes),
                                  callbacks.TAG(ref, th.key, "0" if th.key in facts.themes else "1"))]
                                for th in charter.themes_in(page)],
                              [(t("Back"), callbacks.TAGS(ref))]))
     elif page == "level":
         await answer(update, t("Where does the problem of {colleague} sit?", colleague=pseudonym(t, ref)),
-                     buttons(*[[(_mark(lv.key == facts.level, lv.label(t.lang)), callbacks.LEVEL(ref, lv.key))]
+                     buttons(*[[(ticked(lv.label(t.lang), lv.key == facts.level), callbacks.LEVEL(ref, lv.key))]
                                for lv in charter.levels],
                              [(t("Back"), callbacks.TAGS(ref))]))
     elif page == "done":
@@ -252,9 +252,6 @@ async def _show_tags(update: Update, context: Context, ref: str, page: str | Non
     else:
         await stale_button(update, context)
 
-
-def _mark(selected: bool, label: str) -> str:
-    return f"✓ {label}" if selected else label
 
 
 def _summary(t: Translator, charter, ref: str, facts, *, named: bool = True) -> str:

@@ -5,6 +5,7 @@ turn a private note into a relayed message.
 """
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 
 from telegram import Update
@@ -30,58 +31,58 @@ from .ui import (
 )
 
 
-async def on_text(update: Update, context: Context) -> None:
-    text = update.message.text
-    t = tr(context)
-    waiting = await services(context).prompts.current(person(context))
-    kind = waiting.kind if waiting is not None else None
-    # A note or a feedback comment: kept (with its own limit), never passed on.
-    if kind == prompts.NOTE:
-        await casework.on_note_text(update, context, text, waiting.ref)
-        return
-    if kind == prompts.COMMENT:
-        await feedback.on_comment_text(update, context, text, waiting.ref)
-        return
-    if kind == prompts.DISPLAY_NAME:
-        await joining.receive_name(update, context, text)
-        return
-    if kind == prompts.ROLE_NAME:
-        await joining.receive_role_name(update, context, text)
-        return
-    if kind == prompts.VOLUNTEER_NAME:
-        await employee.receive_volunteer_name(update, context, text)
-        return
-    if kind == prompts.MEETING_AT:
-        await coordinator.receive_meeting_at(update, context, text, waiting.data)
-        return
-    if kind == prompts.SUGGESTION:
-        await review.on_suggestion_text(update, context, text, waiting.ref)
-        return
-    if kind in _STEERING_ANSWERS:
-        await _STEERING_ANSWERS[kind](update, context, text, waiting)
-        return
-    if len(text) > MAX_TEXT:
-        await say(update, t("Your message is too long to pass on (at most {limit} characters). "
-                            "Please split it into shorter messages. Nothing was sent.", limit=MAX_TEXT))
-        return
-    if kind == prompts.FIRST_MESSAGE:
+async def _first_message(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
+    """The request wizard's last step: the first message, within what a relayed message may be."""
+    if not await _too_long(update, context, text):
         await employee.submit(update, context, first_message=text)
-        return
-    await relay(update, context, text)
 
 
-# What the steering group and the coordinators type for the follow-up: kept, never relayed.
-_STEERING_ANSWERS = {
-    prompts.ACTION: lambda update, context, text, waiting: actions.on_action_text(update, context, text,
-                                                                                  waiting.data or {}),
-    prompts.SIGNAL_REASON: lambda update, context, text, waiting: actions.on_reason_text(update, context, text,
-                                                                                         waiting.ref),
-    prompts.ACTION_NOTE: lambda update, context, text, waiting: actions.on_note_text(update, context, text,
-                                                                                     waiting.ref),
-    prompts.ACTION_DUE: lambda update, context, text, waiting: actions.on_due_text(update, context, text,
-                                                                                   waiting.ref),
-    prompts.NEWS: lambda update, context, text, waiting: news.on_news_text(update, context, text, waiting.ref),
+# A typed text while a question is open is its answer, kept where it belongs and never relayed: one
+# handler per question that a typed text answers (prompts.TYPED), each taking (update, context, text, prompt).
+ANSWERS: dict[str, Callable[[Update, Context, str, prompts.Prompt], Awaitable[None]]] = {
+    prompts.FIRST_MESSAGE: _first_message,
+    prompts.DISPLAY_NAME: joining.receive_name,
+    prompts.ROLE_NAME: joining.receive_role_name,
+    prompts.VOLUNTEER_NAME: employee.receive_volunteer_name,
+    prompts.MEETING_AT: coordinator.receive_meeting_at,
+    prompts.NOTE: casework.on_note_text,
+    prompts.COMMENT: feedback.on_comment_text,
+    prompts.SUGGESTION: review.on_suggestion_text,
+    prompts.ACTION: actions.on_action_text,
+    prompts.SIGNAL_REASON: actions.on_reason_text,
+    prompts.ACTION_NOTE: actions.on_note_text,
+    prompts.ACTION_DUE: actions.on_due_text,
+    prompts.NEWS: news.on_news_text,
 }
+
+
+async def on_text(update: Update, context: Context) -> None:
+    """The answer to the open question, or else a message for the other side of a conversation."""
+    text = update.message.text
+    waiting = await services(context).prompts.current(person(context))
+    if waiting is not None and not waiting.known:
+        await _question_gone(update, context)
+    elif waiting is not None and waiting.kind in ANSWERS:
+        await ANSWERS[waiting.kind](update, context, text, waiting)
+    elif not await _too_long(update, context, text):
+        await relay(update, context, text)
+
+
+async def _question_gone(update: Update, context: Context) -> None:
+    """A question this version does not ask (left by another version): closed, and the text neither
+    kept nor passed on, since it may be a note or a name meant for the bot alone."""
+    await services(context).prompts.clear(person(context))
+    await say(update, tr(context)("The question you were answering is no longer open, so your message was not "
+                                  "kept and not passed on. Please start again from the menu (/start)."))
+
+
+async def _too_long(update: Update, context: Context, text: str) -> bool:
+    """Refused, and said so, when longer than a relayed message may be."""
+    if len(text) <= MAX_TEXT:
+        return False
+    await say(update, tr(context)("Your message is too long to pass on (at most {limit} characters). "
+                                  "Please split it into shorter messages. Nothing was sent.", limit=MAX_TEXT))
+    return True
 
 
 async def relay(update: Update, context: Context, text: str) -> None:

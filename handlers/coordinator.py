@@ -412,8 +412,8 @@ async def meeting_plan(update: Update, context: Context) -> None:
                            "reminded the day before.", kind=t(MEETING_KINDS[kind])))
 
 
-async def receive_meeting_at(update: Update, context: Context, text: str, kind: str) -> None:
-    t = tr(context)
+async def receive_meeting_at(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
+    t, kind = tr(context), waiting.data
     planned = await services(context).meetings.plan(person(context), kind, text)
     if planned.result is Result.INVALID:
         await say(update, t("I do not understand that date and time. Send for example 2026-12-03 14:00."))

@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -15,7 +14,7 @@ from telegram.ext import (
 
 from bot.running import inbox
 
-from .ui import Context, say, stale_button, tr
+from .ui import Context, answer_press, say, stale_button, tr
 
 log = logging.getLogger(__name__)
 SETTLE_GROUP = 99  # after every handler, before the outbox is drained
@@ -44,11 +43,7 @@ async def settle_press(update: Update, context: Context) -> None:
     """After the handlers: stop the button's spinner unless an alert already answered it."""
     query = update.callback_query
     if query is not None and context.answered != query.id:
-        try:
-            await query.answer()
-        except BadRequest as exc:
-            if "query is too old" not in str(exc).lower():  # a press answered before a restart
-                raise
+        await answer_press(query)
 
 
 async def edited(update: Update, context: Context) -> None:

@@ -59,9 +59,9 @@ async def no_comment(update: Update, context: Context) -> None:
     await answer(update, tr(context)("Thank you for your rating."))
 
 
-async def on_comment_text(update: Update, context: Context, text: str, ref: str) -> None:
+async def on_comment_text(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
     t = tr(context)
-    result = await services(context).casework.comment(person(context), ref, text)
+    result = await services(context).casework.comment(person(context), waiting.ref, text)
     if result is Result.TOO_LONG:
         await say(update, t("This comment is too long: at most {limit} characters. Nothing was saved; please "
                             "send a shorter one.", limit=MAX_COMMENT))

@@ -1,7 +1,8 @@
 """"You said, we did" on the phone: /news (follow the network's news or stop, the latest message,
 and for coordinators and steering members: write one, and approve someone else's), the draft's
 preview with or without the use figures, the second person's decision, and following the news
-from a message that must stay as it is (the end of a conversation, a news message itself)."""
+(or stopping) from any message that offers it (the menu, /news, the end of a conversation, the
+news itself): only that button changes, the message stays as it is."""
 from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
@@ -9,6 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.foundations import callbacks, prompts
 from bot.foundations.model import Result
+from bot.network.membership import news_button
 from bot.running.sender import inline_keyboard
 from bot.steering.actions.news import MAX_NEWS, may_write
 
@@ -16,6 +18,7 @@ from .ui import (
     Context,
     alert,
     answer,
+    answer_refused,
     buttons,
     data,
     origin,
@@ -29,11 +32,6 @@ from .ui import (
 )
 
 
-def follow_button(t, follows: bool) -> tuple[str, str]:
-    return ((t("✓ I hear what changes (tap to stop)"), callbacks.NEWS_FOLLOW("0")) if follows
-            else (t("Tell me what changes thanks to the network"), callbacks.NEWS_FOLLOW("1")))
-
-
 async def news_command(update: Update, context: Context) -> None:
     t, who = tr(context), person(context)
     follows, mine, waiting, latest = await services(context).news.overview(who)
@@ -42,7 +40,7 @@ async def news_command(update: Update, context: Context) -> None:
     if latest is not None:
         parts.append(t("The latest, from {day}:", day=t.day(latest.published_at)) + "\n\n"
                      + await services(context).news.render(t, latest))
-    rows = [[follow_button(t, follows)]]
+    rows = [[news_button(t, follows)]]
     if may_write(who):
         rows.append([(t("Write a “you said, we did”"), callbacks.NEWS_DRAFT())])
         for item in waiting:
@@ -61,7 +59,7 @@ async def follow(update: Update, context: Context) -> None:
     rows = []
     for row in (message.reply_markup.inline_keyboard if message and message.reply_markup else ()):
         if any(callbacks.NEWS_FOLLOW.parse(b.callback_data) for b in row):
-            rows.append([follow_button(t, wanted == "1")])
+            rows.append([news_button(t, wanted == "1")])
         else:
             rows.append([(b.text, b.callback_data) for b in row])
     await update.callback_query.edit_message_reply_markup(inline_keyboard(rows))
@@ -100,10 +98,17 @@ def _draft_rows(t, news) -> list:
             [(t("Delete it"), callbacks.NEWS_SUBMIT(news.id, "drop"))]]
 
 
-async def _preview(t, context: Context, news_id: int, flagged=()) -> tuple[str, InlineKeyboardMarkup | None]:
+async def _show_draft(update: Update, context: Context, news_id: int, *, flagged=(), edit: bool = True) -> None:
+    """The author's preview of their draft, rendered once: the pressed message edited, or a new one."""
+    t = tr(context)
     result, news, text = await services(context).news.view(person(context), news_id)
     if result is not Result.OK:
-        return "", None
+        await _stale(update, context, result)
+        return
+    await (answer if edit else say)(update, *_preview(t, news, text, flagged))
+
+
+def _preview(t, news, text: str, flagged=()) -> tuple[str, InlineKeyboardMarkup | None]:
     lines = [t("Your draft, as the listeners and employees will read it:"), text]
     if flagged or news.flagged:
         found = ", ".join(f"“{w}”" for w in flagged) or "…"
@@ -112,34 +117,25 @@ async def _preview(t, context: Context, news_id: int, flagged=()) -> tuple[str, 
     return "\n\n".join(lines), buttons(*_draft_rows(t, news))
 
 
-async def on_news_text(update: Update, context: Context, text: str, ref: str | None) -> None:
+async def on_news_text(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
     t, who = tr(context), person(context)
-    action_id = int(ref) if ref and ref.isdigit() else None
-    drafted = await services(context).news.draft(who, text, action_id, origin())
-    if drafted.result is Result.TOO_LONG:
-        await say(update, t("That is longer than {limit} characters. Please write it shorter; nothing was kept.",
-                            limit=MAX_NEWS))
-        return
-    if drafted.result is Result.EMPTY:
-        await say(update, t("That was empty, so nothing was saved."))
+    drafted = await services(context).news.draft(who, text, waiting.number, origin())
+    if await answer_refused(update, context, drafted.result, MAX_NEWS):
         return
     await services(context).prompts.clear(who, prompts.NEWS)
     if drafted.result is not Result.OK:
         await say(update, t("This is for the coordinators and the steering group."))
         return
-    preview, markup = await _preview(t, context, drafted.news_id, drafted.flagged)
-    await say(update, preview, markup)
+    await _show_draft(update, context, drafted.news_id, flagged=drafted.flagged, edit=False)
 
 
 async def figures(update: Update, context: Context) -> None:
-    t = tr(context)
     news_id, wanted = callbacks.NEWS_FIGURES.parse(data(update))
     result = await services(context).news.set_figures(person(context), news_id, wanted == "1")
     if result is not Result.OK:
         await _stale(update, context, result)
         return
-    preview, markup = await _preview(t, context, news_id)
-    await answer(update, preview, markup)
+    await _show_draft(update, context, news_id)
 
 
 async def _stale(update: Update, context: Context, result: Result) -> None:
@@ -163,17 +159,16 @@ async def submit(update: Update, context: Context) -> None:
             return
         await answer(update, t("The draft is deleted."))
         return
-    result, asked = await desk.submit(person(context), news_id)
-    if result is Result.LAST:
+    submitted = await desk.submit(person(context), news_id)
+    if submitted.result is Result.LAST:
         await alert(update, context, t("A second person must approve it, and there is no other coordinator or "
                                        "steering member yet. The draft is kept."))
         return
-    if result is not Result.OK:
-        await _stale(update, context, result)
+    if submitted.result is not Result.OK:
+        await _stale(update, context, submitted.result)
         return
-    _, _, text = await desk.view(person(context), news_id)
     await answer(update, t("Sent to {n} people who may approve it; the first to answer decides. You will be told.",
-                           n=asked) + "\n\n" + text)
+                           n=submitted.asked) + "\n\n" + submitted.text)
 
 
 # The second person ----------------------------------------------------------------------------------
@@ -183,15 +178,14 @@ async def show(update: Update, context: Context) -> None:
     t, who = tr(context), person(context)
     (news_id,) = callbacks.NEWS_SHOW.parse(data(update))
     desk = services(context).news
-    result, news, _ = await desk.view(who, news_id)
+    result, news, text = await desk.view(who, news_id)
     if result is not Result.OK:
         await _stale(update, context, result)
         return
     if news.author == who.id and news.state == "draft":
-        preview, markup = await _preview(t, context, news_id)
-        await answer(update, preview, markup)
+        await answer(update, *_preview(t, news, text))
     elif news.author != who.id and news.state == "pending":
-        await answer(update, await desk.approval_text(t, news, len(await desk.audience())),
+        await answer(update, desk.approval_text(t, news, len(await desk.audience()), text),
                      buttons(*desk.approval_buttons(t, news.id)))
     else:
         await alert(update, context, t("This message was decided on already."))
@@ -223,4 +217,4 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(decide, pattern=callbacks.NEWS_DECIDE.pattern))
 
 
-__all__ = ["register", "on_news_text", "follow_button"]
+__all__ = ["register", "on_news_text"]

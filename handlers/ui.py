@@ -9,14 +9,16 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, get_day_names
-from telegram import InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.foundations import clock
 from bot.foundations.i18n import N_, Translator
 from bot.foundations.model import Button, Hours, Person, Result
+from bot.foundations.prompts import Prompt
 from bot.network import coverage, hours
+from bot.network.membership import MAX_NAME
 from bot.running.inbox import origin
 from bot.running.sender import inline_keyboard
 from bot.services import Services
@@ -75,24 +77,26 @@ async def say(update: Update, text: str, markup: InlineKeyboardMarkup | None = N
     await update.effective_chat.send_message(text, reply_markup=markup, protect_content=protect)
 
 
+async def answer_press(query: CallbackQuery, text: str | None = None, *, show_alert: bool | None = None) -> None:
+    """Telegram's one answer to a button press. A press handled again after a restart was answered
+    before, or waited too long: Telegram calls it "too old", and there is nothing left to answer."""
+    try:
+        await query.answer(text, show_alert=show_alert)
+    except BadRequest as exc:
+        if "query is too old" not in str(exc).lower():
+            raise
+
+
 async def alert(update: Update, context: Context, text: str) -> None:
     """A pop-up answer to a button press. Telegram takes one answer per press."""
     context.answered = update.callback_query.id
-    try:
-        await update.callback_query.answer(text, show_alert=True)
-    except BadRequest as exc:
-        if "query is too old" not in str(exc).lower():  # answered already (a replay after a restart)
-            raise
+    await answer_press(update.callback_query, text, show_alert=True)
 
 
 async def toast(update: Update, context: Context, text: str) -> None:
     """A short note that fades on the pressed button, when the message itself changes nothing else."""
     context.answered = update.callback_query.id
-    try:
-        await update.callback_query.answer(text)
-    except BadRequest as exc:
-        if "query is too old" not in str(exc).lower():
-            raise
+    await answer_press(update.callback_query, text)
 
 
 async def reply(update: Update, context: Context, text: str) -> None:
@@ -110,6 +114,36 @@ async def stale_button(update: Update, context: Context) -> None:
 
 def data(update: Update) -> str:
     return update.callback_query.data or ""
+
+
+async def answer_refused(update: Update, context: Context, result: Result, limit: int) -> bool:
+    """A typed answer the service kept nothing of, too long or empty: said so, and the question stays
+    open for a better one. False for any other result."""
+    t = tr(context)
+    if result is Result.TOO_LONG:
+        await say(update, t("That is longer than {limit} characters. Please write it shorter; nothing was kept.",
+                            limit=limit))
+    elif result is Result.EMPTY:
+        await say(update, refusal(t, result))
+    else:
+        return False
+    return True
+
+
+async def ask_name(update: Update, context: Context, kind: str, question: str) -> None:
+    """Wait for a name (the prompt `kind`: a listener's, a role's, a volunteer's) and ask for it."""
+    await services(context).prompts.wait_for(person(context), kind)
+    await say(update, question)
+
+
+async def took_name(update: Update, context: Context, waiting: Prompt, result: Result) -> bool:
+    """The service's answer to a typed name: the question stays open while the name is not 1 to
+    MAX_NAME characters (said so); otherwise it closes, and the caller says what follows."""
+    if result is Result.INVALID:
+        await say(update, tr(context)("Please send a name of 1 to {limit} characters.", limit=MAX_NAME))
+        return False
+    await services(context).prompts.clear(person(context), waiting.kind)
+    return True
 
 
 def emergency_text(context: Context, t: Translator) -> str:

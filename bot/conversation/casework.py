@@ -28,6 +28,7 @@ from bot.foundations.model import (
     Result,
 )
 from bot.foundations.vocab import MEET_WAYS, OUTCOMES, pseudonym
+from bot.network.membership import news_button
 
 MAX_NOTE = 2000      # a note is a reminder for the listener, not a report
 MAX_COMMENT = 1000
@@ -78,6 +79,12 @@ class Casework:
         if member is None or member.left:
             return []
         return await self.core.requests.open_for_member(member.id)
+
+    async def open_cards(self, person: Person) -> list[tuple[Request, CaseFacts]]:
+        """The open cases with their tags, as /cases shows them: read together, not case by case."""
+        cases = await self.open_cases(person)
+        facts = await self.cases.facts_of([request.id for request in cases])
+        return [(request, facts[request.id]) for request in cases]
 
     async def _asked(self, person: Person, ref: str) -> Request | None:
         """The request if this person asked it (requester side)."""
@@ -425,7 +432,7 @@ class Casework:
         offered on the closing message itself, not in a message of its own."""
         rows = rating_buttons(request.ref)
         if not await self.core.volunteers.subscribed(request.requester_id, "news"):
-            rows += (((t("Tell me what changes thanks to the network"), callbacks.NEWS_FOLLOW("1")),),)
+            rows += ((news_button(t, False),),)
         return rows
 
     def _feedback_question(self, t: Translator) -> str:

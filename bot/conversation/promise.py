@@ -16,7 +16,7 @@ from bot.foundations import callbacks, clock
 from bot.foundations.core import Core
 from bot.foundations.model import Payload, Request
 from bot.foundations.vocab import pseudonym
-from bot.network import routing
+from bot.network import hours, routing
 from bot.network.meetings import Meetings
 
 from .requests import RequestDesk
@@ -61,9 +61,9 @@ class ContactPromise:
                 request = await self.core.requests.get(request_id)
                 later = None
                 if request is not None and request.is_open:
-                    deferred = await self._step(request, now, report, members)
+                    waiting = await self._step(request, now, report, members)
                     request = await self.core.requests.get(request_id)
-                    later = now if deferred else await self._next_look(request, now)
+                    later = await self._next_look(request, now, waiting=waiting)
                 await self.core.requests.sweep_again(request_id, later)
         if report.steps:
             members = await self.core.members.active()
@@ -121,28 +121,37 @@ class ContactPromise:
                     report.add("checkin")
         return False
 
-    async def _next_look(self, request: Request, now: datetime) -> datetime | None:
+    async def _next_look(self, request: Request, now: datetime, *, waiting: bool = False) -> datetime | None:
         """The earliest moment after `now` at which a step of this request may fall due (a lower
-        bound: looking early does nothing). None: nothing by time alone; a change brings it back."""
+        bound: looking early does nothing). None: nothing by time alone; a change brings it back.
+        A step for the listener (a reminder, the question whether they still make contact, the
+        check-in) falls due when their hours next begin, from its own time on; `waiting`: one is due
+        already and waits for them. So a case is not looked at through the night, and a listener
+        who changes their hours has their cases looked at again (Membership.set_hours)."""
         s = self.settings
-        times = []
+        times, theirs = [], []
         if request.contacted_at is None:
-            times.append(request.deadline_at)
+            times.append(request.deadline_at)  # the promise runs whatever the hour
         span = request.deadline_at - request.created_at
         if request.unclaimed:
             if request.allow_widening and request.widened_at is None:
                 times.append(request.created_at + s.widen_after)
             times += [request.created_at + span * p for p in s.reminder_checkpoints]
         elif request.state == "claimed":
-            times += [request.created_at + span * p for p in s.reminder_checkpoints
-                      if request.created_at + span * p >= request.claimed_at]
-            times.append(request.claimed_at + s.confirm_claim_after)
+            theirs += [request.created_at + span * p for p in s.reminder_checkpoints
+                       if request.created_at + span * p >= request.claimed_at]
+            theirs.append(request.claimed_at + s.confirm_claim_after)
             asked = await self.core.requests.event_at(request.id, "confirm", clock.iso(request.claimed_at))
             if asked is not None:
-                times.append(asked + s.release_after)
+                theirs.append(asked + s.release_after)
         elif request.state == "contacted":
-            times.append(request.contacted_at + s.checkin_after)
+            theirs.append(request.contacted_at + s.checkin_after)
         later = [moment for moment in times if moment > now]
+        theirs = [moment for moment in theirs if moment > now] + ([now] if waiting else [])
+        if theirs:
+            member = await self.core.members.get(request.member_id)
+            if member is not None and (begins := hours.next_start(member.hours, min(theirs), s.timezone)):
+                later.append(begins)
         return min(later) if later else None
 
     async def _in_hours(self, request: Request, now: datetime) -> bool:

@@ -116,7 +116,6 @@ FORGET = Code("forget", (choice("yes", "no"),))
 # Joining: the charter and the profile --------------------------------------------------
 CHARTER = Code("charter", (choice("yes", "no"),))
 VOLUNTEER_WISH = Code("vol")                                # an employee would like to become a listener
-NEWS = Code("news", (choice("0", "1"),))                    # follow the network's news, or stop
 PROFILE_GENDER = Code("prof:g", (choice(*GENDER),))
 PROFILE_AGE = Code("prof:a", (choice(*AGE_BAND),))
 PROFILE_STATUS = Code("prof:s", (choice(*STATUS),))
@@ -220,4 +219,4 @@ NEWS_FIGURES = Code("nwf", (NUMBER, choice("0", "1")))        # with the network
 NEWS_SUBMIT = Code("nws", (NUMBER, choice("send", "drop")))   # ask a second person to approve; or delete it
 NEWS_DECIDE = Code("nwa", (NUMBER, choice("ok", "back")))     # the second person publishes it or sends it back
 NEWS_SHOW = Code("nwv", (NUMBER,))                            # a draft waiting for approval
-NEWS_FOLLOW = Code("nwe", (choice("0", "1"),))                # follow the news (or stop) and keep the message
+NEWS_FOLLOW = Code("nwe", (choice("0", "1"),))                # follow the news (or stop), from any message

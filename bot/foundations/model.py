@@ -189,6 +189,11 @@ class Retracted:
 Button = tuple[str, str]  # (label, callback data)
 
 
+def ticked(label: str, chosen: bool) -> str:
+    """A button's label with the mark that says it is chosen (a theme, a day, a language, a vote)."""
+    return f"✓ {label}" if chosen else label
+
+
 @dataclass(frozen=True)
 class Payload:
     """A message the bot must deliver: its text, buttons, and whether it is protected.

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 from bot.foundations import callbacks, clock
 from bot.foundations.core import Core
-from bot.foundations.i18n import LANGUAGES
+from bot.foundations.i18n import LANGUAGES, Translator
 from bot.foundations.menus import Menus
-from bot.foundations.model import Hours, Member, Payload, Person, Result
+from bot.foundations.model import Button, Hours, Member, Payload, Person, Result
 from bot.foundations.storage.invites import OpenInvitation, looks_like_invite
 from bot.foundations.vocab import INVITE_ROLES, PROFILE_CHOICES, ROLE, WANTED
 
@@ -63,6 +63,13 @@ class Removed:
 class Paused:
     result: Result
     until: datetime | None = None  # None with OK: until /resume
+
+
+def news_button(t: Translator, follows: bool) -> Button:
+    """The one way to follow the network's news, or stop: the same button in the menu, /news, the end
+    of a conversation and the news itself; pressed, only this button changes (handlers/news.py)."""
+    return ((t("✓ I hear what changes (tap to stop)"), callbacks.NEWS_FOLLOW("0")) if follows
+            else (t("Tell me what changes thanks to the network"), callbacks.NEWS_FOLLOW("1")))
 
 
 def gap_text(t, gap: str, departments) -> str | None:
@@ -261,6 +268,7 @@ class Membership:
             if member is None:
                 return Result.NOT_MEMBER
             await self.core.members.set_hours(member.id, hours)
+            await self.core.requests.sweep_held_by(member.id)  # a reminder that waited may be due now
         return Result.OK
 
     async def set_limit(self, person: Person, limit: int) -> Result:

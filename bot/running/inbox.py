@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
 from telegram import Update
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
@@ -274,41 +275,89 @@ def _kind(update: Update) -> str:
     return "other"
 
 
-async def serve(app: Application, *, timeout: int = 10, interval: float = 0.0,
-                stop: asyncio.Event | None = None) -> None:
-    """Run the bot in polling mode until SIGINT or SIGTERM (or `stop`): the lifecycle run_polling
-    would give, with the durable inbox in place of PTB's updater."""
+class Intake(Protocol):
+    """How updates reach the inbox while the bot runs: polling, or a webhook server."""
+
+    async def open(self, app: Application, inbox: Inbox, stop: asyncio.Event) -> set[asyncio.Task]:
+        """Start taking updates, after the application started; the tasks whose end stops the bot."""
+
+    async def close(self) -> None:
+        """Take no more updates (called again at the end of every run, whatever happened)."""
+
+
+def stop_on_signals() -> asyncio.Event:
+    """Set on SIGINT or SIGTERM: how an operator or systemd stops the bot."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def run(app: Application, intake: Intake, stop: asyncio.Event | None = None) -> None:
+    """The bot's one start-up and shutdown, whichever way updates come in: the lifecycle
+    run_polling would give, with the durable inbox in place of PTB's updater. It runs until
+    SIGINT or SIGTERM (or `stop`); at the stop the intake closes first, then the worker finishes
+    what is stored (30 s at most), then the application stops."""
     if stop is None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+        stop = stop_on_signals()
     await app.initialize()
     try:
         if app.post_init:
             await app.post_init(app)
         inbox: Inbox = app.bot_data["inbox"]
         await app.start()
+        watched = await intake.open(app, inbox, stop)
+        worker = asyncio.create_task(inbox.work(stop), name="inbox-work")
+        watched.add(worker)
+        done, _ = await asyncio.wait({*watched, asyncio.ensure_future(stop.wait())},
+                                     return_when=asyncio.FIRST_COMPLETED)
+        stop.set()
+        await intake.close()
+        await asyncio.wait_for(asyncio.shield(worker), timeout=30)
+        for task in done & watched:
+            if not task.cancelled() and task.exception():
+                raise task.exception()
+        await app.stop()
+        log.info("stopped")
+    finally:
+        await intake.close()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+        if app.post_shutdown:
+            await app.post_shutdown(app)
+
+
+class Polling:
+    """Updates by getUpdates: each batch stored before the next call confirms it."""
+
+    def __init__(self, *, timeout: int = 10, interval: float = 0.0) -> None:
+        self.timeout, self.interval = timeout, interval
+        self.inbox: Inbox | None = None
+        self.poller: asyncio.Task | None = None
+
+    async def open(self, app: Application, inbox: Inbox, stop: asyncio.Event) -> set[asyncio.Task]:
         try:  # a webhook left from webhook mode would make Telegram refuse getUpdates
             await app.bot.delete_webhook()
         except TelegramError as exc:
             log.warning("could not remove a webhook before polling (%s)", exc.__class__.__name__)
         log.info("started; polling for updates")
-        worker = asyncio.create_task(inbox.work(stop), name="inbox-work")
-        poller = asyncio.create_task(inbox.poll(stop, timeout=timeout, interval=interval), name="inbox-poll")
-        done, _ = await asyncio.wait({worker, poller, asyncio.ensure_future(stop.wait())},
-                                     return_when=asyncio.FIRST_COMPLETED)
-        stop.set()
+        self.inbox = inbox
+        self.poller = asyncio.create_task(inbox.poll(stop, timeout=self.timeout, interval=self.interval),
+                                          name="inbox-poll")
+        return {self.poller}
+
+    async def close(self) -> None:
+        if self.poller is None:
+            return
+        poller, self.poller = self.poller, None
         poller.cancel()
         await asyncio.gather(poller, return_exceptions=True)
-        await asyncio.wait_for(asyncio.shield(worker), timeout=30)
-        await inbox.confirm_stored()
-        for task in done:
-            if task in (worker, poller) and not task.cancelled() and task.exception():
-                raise task.exception()
-        await app.stop()
-        log.info("stopped")
-    finally:
-        await app.shutdown()
-        if app.post_shutdown:
-            await app.post_shutdown(app)
+        await self.inbox.confirm_stored()
+
+
+async def serve(app: Application, *, timeout: int = 10, interval: float = 0.0,
+                stop: asyncio.Event | None = None) -> None:
+    """Run the bot in polling mode until SIGINT or SIGTERM (or `stop`)."""
+    await run(app, Polling(timeout=timeout, interval=interval), stop)

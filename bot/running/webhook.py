@@ -15,7 +15,6 @@ import json
 import logging
 import re
 import secrets
-import signal
 from urllib.parse import urlsplit
 
 from telegram.error import TelegramError
@@ -25,7 +24,7 @@ from tornado.web import Application as WebApplication
 from tornado.web import RequestHandler
 
 from .health import health
-from .inbox import ALLOWED_UPDATES, Inbox, storage_trouble
+from .inbox import ALLOWED_UPDATES, Inbox, run, storage_trouble
 
 log = logging.getLogger(__name__)
 HEALTH_PATH = "/health"
@@ -111,52 +110,43 @@ def webhook_path(url: str) -> str:
     return path
 
 
-async def serve_webhook(app: Application, *, url: str, listen: str, port: int, secret: str | None,
-                        stop: asyncio.Event | None = None) -> None:
-    """Run the bot in webhook mode until SIGINT or SIGTERM (or `stop`): the lifecycle of `serve`,
-    with an HTTP server in place of polling. Telegram keeps updates while the bot is stopped."""
-    path = webhook_path(url)
-    secret = secret or new_secret()
-    if stop is None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-    await app.initialize()
-    server: HTTPServer | None = None
-    try:
-        if app.post_init:
-            await app.post_init(app)
-        inbox: Inbox = app.bot_data["inbox"]
-        await app.start()
-        server = HTTPServer(web_application(app, inbox, path, secret), max_body_size=MAX_BODY, xheaders=True)
+class Webhook:
+    """Updates by webhook: an HTTP server that stores each update before answering Telegram."""
+
+    def __init__(self, *, url: str, listen: str, port: int, secret: str | None) -> None:
+        self.url, self.listen, self.port = url, listen, port
+        self.path = webhook_path(url)
+        self.secret = secret or new_secret()
+        self.server: HTTPServer | None = None
+
+    async def open(self, app: Application, inbox: Inbox, stop: asyncio.Event) -> set[asyncio.Task]:
+        self.server = HTTPServer(web_application(app, inbox, self.path, self.secret), max_body_size=MAX_BODY,
+                                 xheaders=True)
         try:
-            server.listen(port, address=listen)
+            self.server.listen(self.port, address=self.listen)
         except OSError as exc:
-            raise WebhookError(f"cannot listen on {listen}:{port} ({exc.strerror or exc}); check "
+            raise WebhookError(f"cannot listen on {self.listen}:{self.port} ({exc.strerror or exc}); check "
                                "WAAKZAAM_WEBHOOK_LISTEN and WAAKZAAM_WEBHOOK_PORT") from None
         try:
-            await app.bot.set_webhook(url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES))
+            await app.bot.set_webhook(self.url, secret_token=self.secret, allowed_updates=list(ALLOWED_UPDATES))
         except TelegramError as exc:
             raise WebhookError(f"Telegram refused the webhook URL ({exc.__class__.__name__}: {exc}); it must be "
                                "a public https address that reaches this bot") from None
-        log.info("started; webhook mode, listening on %s:%d", listen, port)
-        worker = asyncio.create_task(inbox.work(stop), name="inbox-work")
-        done, _ = await asyncio.wait({worker, asyncio.ensure_future(stop.wait())},
-                                     return_when=asyncio.FIRST_COMPLETED)
-        stop.set()
-        server.stop()  # no new requests; Telegram keeps what it could not deliver
-        await asyncio.wait_for(asyncio.shield(worker), timeout=30)
-        if worker in done and not worker.cancelled() and worker.exception():
-            raise worker.exception()
-        await app.stop()
-        log.info("stopped")
-    finally:
-        if server is not None:
-            server.stop()
-            await server.close_all_connections()
-        if app.running:
-            await app.stop()
-        await app.shutdown()
-        if app.post_shutdown:
-            await app.post_shutdown(app)
+        log.info("started; webhook mode, listening on %s:%d", self.listen, self.port)
+        return set()
+
+    async def close(self) -> None:
+        """No new requests; Telegram keeps what it could not deliver."""
+        if self.server is None:
+            return
+        server, self.server = self.server, None
+        server.stop()
+        await server.close_all_connections()
+
+
+async def serve_webhook(app: Application, *, url: str, listen: str, port: int, secret: str | None,
+                        stop: asyncio.Event | None = None) -> None:
+    """Run the bot in webhook mode until SIGINT or SIGTERM (or `stop`): the one lifecycle of the
+    polling mode (inbox.run), with an HTTP server in place of polling. Telegram keeps updates while
+    the bot is stopped."""
+    await run(app, Webhook(url=url, listen=listen, port=port, secret=secret), stop)

@@ -191,3 +191,25 @@ async def test_a_digest_counts_through_indexes(running, people):
     async with Recorder(services.core.db, small_tables=("digests", "review_rounds", "s")) as digest:
         await services.digests.build(slot)
     assert await digest.whole_table_reads() == {}
+
+
+async def test_cases_reads_every_case_and_its_tags_at_once(running, people):
+    """/cases costs the same statements for one case as for three: the cases and their tags are
+    read together, not each case again for its tags."""
+    services = running.services
+    anna = people(201, "Anna")
+    await join_as_member(services, anna, "Anna")
+    listener = await services.core.people.find(201)
+    statements = []
+    for n, user_id in enumerate((301, 302, 303)):
+        ref = await ask_for_conversation(people(user_id, f"Emma{n}"), first_message="hello")
+        await anna.press_data(f"claim:{ref}", anna.last())
+        await services.casework.set_theme(listener, ref, "workload", True)  # tags there to read
+        if n in (0, 2):
+            async with Recorder(services.core.db) as cases:
+                await anna.send("/cases")
+            cards = [m for m in anna.inbox()[-(n + 1):] if any(d.startswith("notes:") for d in m.button_data())]
+            assert len(cards) == n + 1 and all("workload" in m.text.lower() for m in cards), anna.texts()
+            assert await cases.whole_table_reads() == {}
+            statements.append(len(cases.queries))
+    assert statements[0] == statements[1], statements

@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from bot.app import build_application
-from bot.running.webhook import serve_webhook
+from bot.running.inbox import serve
+from bot.running.webhook import WebhookError, serve_webhook
 
 SECRET = "s3cret-token-for-tests_0123456789"
 
@@ -113,3 +114,45 @@ async def test_storage_trouble_answers_503_so_telegram_sends_it_again(webhook, m
     monkeypatch.setattr(inbox, "receive", full)
     answer = await client.post("/tg", json=_update(44, 8104, "/start"), headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
     assert answer.status_code == 503
+
+
+# One start-up and shutdown for both ways of taking updates (inbox.run) -----------------------------
+
+async def _until_running(app) -> None:
+    for _ in range(500):
+        if app.running and "services" in app.bot_data:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the bot did not start")
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_both_ways_of_taking_updates_start_and_stop_alike(settings, offline, mode):
+    app = build_application(settings, request=offline, rate_limit=False)
+    stop = asyncio.Event()
+    if mode == "polling":
+        running = serve(app, interval=0.01, stop=stop)
+    else:
+        running = serve_webhook(app, url="https://bot.example.org/tg", listen="127.0.0.1", port=_free_port(),
+                                secret=SECRET, stop=stop)
+    task = asyncio.create_task(running)
+    await _until_running(app)
+    stop.set()
+    await asyncio.wait_for(task, timeout=30)
+    assert not app.running and "services" not in app.bot_data  # stopped, and the store closed
+    endpoints = [name for name, _ in offline.calls]
+    if mode == "polling":  # a webhook left from webhook mode is removed first, then updates are polled
+        assert "getUpdates" in endpoints[endpoints.index("deleteWebhook"):] and "setWebhook" not in endpoints
+    else:
+        assert "setWebhook" in endpoints and "getUpdates" not in endpoints
+
+
+async def test_a_bot_that_cannot_take_updates_stops_and_closes_its_store(settings, offline):
+    app = build_application(settings, request=offline, rate_limit=False)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(WebhookError, match="cannot listen"):
+            await serve_webhook(app, url="https://bot.example.org/tg", listen="127.0.0.1",
+                                port=taken.getsockname()[1], secret=SECRET, stop=asyncio.Event())
+    assert not app.running and "services" not in app.bot_data

@@ -12,6 +12,8 @@ import time_machine
 from flows import ask_for_conversation, join_as_member
 from steering_flows import T0, coordinator, digest_with_a_signal, last_digest, steering
 
+from bot.steering.actions.news import NewsDesk
+
 BODY = ("You said the peak weeks in production were too heavy. We now plan them with the team leads, "
         "and two temporary colleagues help out in November.")
 
@@ -133,6 +135,30 @@ async def test_a_draft_with_a_name_is_flagged_and_one_sent_back_is_deleted(servi
     assert b"Monday peaks" not in files
 
 
+async def test_a_draft_is_rendered_once_for_each_who_reviews_it(services, people, monkeypatch, clock):
+    """The author's preview, the approval asked of two people who read the same language, and the
+    draft opened from /news: each renders the message (and reads the digest's figures) once."""
+    sofie = await steering(services, people)
+    boss = await coordinator(services, people)
+    await coordinator(services, people, user_id=901, name="Second")
+    rendered = []
+    render = NewsDesk.render
+
+    async def counted(self, t, news):
+        rendered.append(t.lang)
+        return await render(self, t, news)
+
+    monkeypatch.setattr(NewsDesk, "render", counted)
+    preview = await _draft(sofie)  # typed, then "Add the network's figures"
+    assert rendered == ["en", "en"] and "📣 You said, we did" in preview.text
+    await sofie.press("Ask a second person", preview)
+    assert rendered[2:] == ["en"] and BODY in preview.text and "Sent to 2 people" in preview.text
+    await boss.send("/news")
+    await boss.press("To approve:")
+    assert rendered[3:] == ["en"]
+    assert boss.last().text.startswith("📝 A “you said, we did” message waits") and BODY in boss.last().text
+
+
 async def test_without_a_second_person_a_draft_stays_a_draft_and_strangers_cannot_write(services, people, offline,
                                                                                          clock):
     sofie = await steering(services, people)
@@ -152,6 +178,28 @@ async def test_without_a_second_person_a_draft_stays_a_draft_and_strangers_canno
     await sofie.press("nwd")
     await sofie.send("x" * 701)
     assert "longer than 700 characters" in sofie.last().text
+
+
+async def test_following_the_news_is_one_button_wherever_it_is_offered(services, people, offline, clock):
+    """The menu, /news and the end of a conversation offer the same button; pressed in the menu, only
+    that button changes: the menu keeps its text and its other buttons, the urgent one among them."""
+    emma = people(301, "Emma")
+    await emma.send("/start")
+    menu = emma.last()
+    text, rows = menu.text, [list(row) for row in menu.buttons]
+    offered = [b for row in menu.buttons for b in row if b["callback_data"].startswith("nwe:")]
+    assert [(b["text"], b["callback_data"]) for b in offered] == [("Tell me what changes thanks to the network", "nwe:1")]
+    await emma.press("nwe:1", menu)
+    assert "You will hear here what changes" in _alerts(offline)[-1]
+    assert await services.core.volunteers.subscribed((await services.core.people.find(301)).id, "news")
+    assert menu.text == text and "urgent" in menu.button_data()
+    assert [[b["callback_data"] for b in row] for row in menu.buttons] == [
+        [b["callback_data"] if b not in offered else "nwe:0" for b in row] for row in rows]
+    await emma.send("/news")
+    assert emma.last().buttons[0] == [b for row in menu.buttons for b in row if b["callback_data"] == "nwe:0"]
+    await emma.press("nwe:0", menu)
+    assert not await services.core.volunteers.subscribed((await services.core.people.find(301)).id, "news")
+    assert menu.text == text and "nwe:1" in menu.button_data() and "urgent" in menu.button_data()
 
 
 async def test_an_employee_opts_in_at_the_end_of_a_conversation_and_forget_drops_it(services, people, offline, clock):

@@ -2,6 +2,7 @@
 and the deletions that retention and erasure make."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.foundations import clock
@@ -76,16 +77,24 @@ class CaseworkRepository:
     # Themes, level, outcome ------------------------------------------------------------
 
     async def facts(self, request_id: int) -> CaseFacts | None:
-        row = await self.db.fetchone(
-            "SELECT outcome, level, notes_consent, closed_at, content_erased_at FROM requests WHERE id = ?",
-            (request_id,),
-        )
-        if row is None:
-            return None
-        themes = await self.db.fetchall("SELECT theme FROM case_themes WHERE request_id = ?", (request_id,))
-        closed_at = None if row["closed_at"] is None else clock.parse(row["closed_at"])
-        return CaseFacts(row["outcome"], row["level"], row["notes_consent"], closed_at,
-                         row["content_erased_at"] is not None, frozenset(r[0] for r in themes))
+        return (await self.facts_of([request_id])).get(request_id)
+
+    async def facts_of(self, request_ids: Sequence[int]) -> dict[int, CaseFacts]:
+        """The casework fields of these requests, in two statements however many there are."""
+        if not request_ids:
+            return {}
+        marks = ", ".join("?" * len(request_ids))
+        rows = await self.db.fetchall(
+            "SELECT id, outcome, level, notes_consent, closed_at, content_erased_at FROM requests"
+            f" WHERE id IN ({marks})", tuple(request_ids))
+        themes: dict[int, set[str]] = {}
+        for request_id, theme in await self.db.fetchall(
+                f"SELECT request_id, theme FROM case_themes WHERE request_id IN ({marks})", tuple(request_ids)):
+            themes.setdefault(request_id, set()).add(theme)
+        return {r["id"]: CaseFacts(r["outcome"], r["level"], r["notes_consent"],
+                                   None if r["closed_at"] is None else clock.parse(r["closed_at"]),
+                                   r["content_erased_at"] is not None, frozenset(themes.get(r["id"], ())))
+                for r in rows}
 
     async def set_theme(self, request_id: int, theme: str, tagged: bool) -> bool:
         """Add or remove a theme; True when that changed anything."""

@@ -221,6 +221,12 @@ class RequestRepository:
         await self.db.execute("UPDATE requests SET sweep_at = ? WHERE id = ?",
                               (None if at is None else clock.iso(at), request_id))
 
+    async def sweep_held_by(self, member_id: int) -> None:
+        """Look again at once at the cases a listener holds: what waits for their hours moved."""
+        await self.db.execute(
+            "UPDATE requests SET sweep_at = ? WHERE member_id = ? AND state IN ('claimed', 'contacted')",
+            (clock.iso(clock.now()), member_id))
+
     async def release(self, request_id: int, member_id: int, new_deadline: datetime | None) -> bool:
         """Back to the pool from this member; a fresh contact deadline when given."""
         changed = await self.db.execute(

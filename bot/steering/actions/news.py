@@ -29,6 +29,7 @@ from bot.foundations.i18n import Translator
 from bot.foundations.model import Payload, Person, Result
 from bot.foundations.naming import Naming
 from bot.foundations.storage.news import News
+from bot.network.membership import news_button
 from bot.steering.digest.model import Published
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,13 @@ class Drafted:
     result: Result
     news_id: int | None = None
     flagged: tuple[str, ...] = ()  # words that may point at a person (shown to the author only)
+
+
+@dataclass(frozen=True)
+class Submitted:
+    result: Result
+    asked: int = 0   # how many may approve it
+    text: str = ""   # the message as it will read, in its author's language
 
 
 @dataclass(frozen=True)
@@ -171,29 +179,37 @@ class NewsDesk:
         found.discard(author)
         return sorted(found)
 
-    async def submit(self, person: Person, news_id: int) -> tuple[Result, int]:
+    async def submit(self, person: Person, news_id: int) -> Submitted:
         """Ask a second person: every other coordinator and steering member gets the message to approve.
-        Result.LAST when there is nobody else who may (it stays a draft)."""
+        Result.LAST when there is nobody else who may (it stays a draft). Rendered once per language."""
         async with self.core.db.transaction():
             result, news = await self._own_draft(person, news_id)
             if result is not Result.OK:
-                return result, 0
+                return Submitted(result)
             reviewers = await self.reviewers(person.id)
             if not reviewers:
-                return Result.LAST, 0
+                return Submitted(Result.LAST)
             await self.core.news.submit(news.id)
             news = await self.core.news.get(news.id)
             audience = len(await self.audience())
+            texts: dict[str, str] = {}
             for reviewer in reviewers:
                 t = await self.core.translator(reviewer)
+                if t.lang not in texts:
+                    texts[t.lang] = await self.render(t, news)
                 await self.core.outbox.enqueue(reviewer, Payload(
-                    await self.approval_text(t, news, audience), self.approval_buttons(t, news.id), protect=True))
-        return Result.OK, len(reviewers)
+                    self.approval_text(t, news, audience, texts[t.lang]), self.approval_buttons(t, news.id),
+                    protect=True))
+            t = Translator(person.language)
+            text = texts.get(t.lang) or await self.render(t, news)
+        return Submitted(Result.OK, len(reviewers), text)
 
-    async def approval_text(self, t: Translator, news: News, audience: int) -> str:
+    @staticmethod
+    def approval_text(t: Translator, news: News, audience: int, rendered: str) -> str:
+        """The question to the second person, around the message as rendered for them."""
         lines = [t("📝 A “you said, we did” message waits for a second person. Once approved it goes to {n} "
                    "listeners and employees who follow the network's news. It reads:", n=audience),
-                 await self.render(t, news)]
+                 rendered]
         if news.flagged:
             lines.append(t("⚠ The bot warned its author that it may contain a name. Nothing may point at a person."))
         return "\n\n".join(lines)
@@ -237,8 +253,7 @@ class NewsDesk:
                 t = await self.core.translator(person_id)
                 if t.lang not in texts:
                     texts[t.lang] = await self.render(t, news)
-                buttons = () if person_id in listeners else (
-                    ((t("Stop these messages"), callbacks.NEWS_FOLLOW("0")),),)
+                buttons = () if person_id in listeners else ((news_button(t, True),),)
                 await self.core.outbox.enqueue(person_id, Payload(texts[t.lang], buttons))
             await self._tell_author(news, person, True, len(audience))
         log.info("news %d published to %d people", news_id, len(audience))
@@ -300,4 +315,4 @@ class NewsDesk:
         return bool(untold)
 
 
-__all__ = ["NewsDesk", "Drafted", "Decided", "figures_line", "message_text", "MAX_NEWS", "may_write"]
+__all__ = ["NewsDesk", "Drafted", "Submitted", "Decided", "figures_line", "message_text", "MAX_NEWS", "may_write"]

@@ -24,7 +24,7 @@ from babel.dates import get_month_names
 from bot.foundations import callbacks
 from bot.foundations.core import Core
 from bot.foundations.i18n import Translator
-from bot.foundations.model import Button, Member, Payload, Person, Result
+from bot.foundations.model import Button, Member, Payload, Person, Result, ticked
 from bot.foundations.naming import Naming
 from bot.foundations.storage.review import Candidate, Round, Suggestion
 
@@ -165,8 +165,8 @@ class NetworkReview:
         text = candidate_text(self.words(t), pub, candidate, self._counts(pub, [candidate])[candidate.id], mine,
                               tally, _shown_state(suggestion))
         rows = (
-            ((("✓ " if mine is True else "") + t("Report it"), callbacks.REVIEW_VOTE(candidate.id, "y")),
-             (("✓ " if mine is False else "") + t("Do not report"), callbacks.REVIEW_VOTE(candidate.id, "n"))),
+            ((ticked(t("Report it"), mine is True), callbacks.REVIEW_VOTE(candidate.id, "y")),
+             (ticked(t("Do not report"), mine is False), callbacks.REVIEW_VOTE(candidate.id, "n"))),
             ((t("Write a suggestion"), callbacks.REVIEW_SUGGEST(candidate.id)),),
             ((t("Back to the list"), callbacks.REVIEW_LIST(candidate.round_id)),),
         )
