@@ -112,6 +112,49 @@ async def test_only_coordinators_can_remove(services, people):
                                                 if _ == "answerCallbackQuery" for a in [p.get("text")]]
 
 
+# What a warning answers -------------------------------------------------------------------------
+
+async def _warned(employee, text: str) -> bool:
+    """An employee opens a concern about a colleague with this first message, reads whether the
+    bot warns that it may name someone, and withdraws it (to probe again)."""
+    await employee.send("/start")
+    await employee.press("ask:concern")
+    await employee.press("ask:next")
+    if "ask:w:1" in employee.last().button_data():
+        await employee.press("ask:w:1")
+    await employee.press("ask:dep:-")
+    await employee.send(text)
+    confirmation = employee.last()
+    warned = "may name someone" in confirmation.text
+    withdraw = next(d for d in confirmation.button_data() if d.startswith("withdraw:"))
+    await employee.press(withdraw, confirmation)  # the confirmation becomes "withdrawn"
+    return warned
+
+
+async def test_the_name_warning_tells_an_employee_nothing_about_who_holds_a_role(services, people):
+    """An employee probes names: the warning is the same for the name of a coordinator, a steering
+    member or a listener as for a name nobody in the network has, in every position."""
+    boss = people(900, "Boss")
+    await boss.send(f"/start {await invite_code(services, 'coordinator')}")
+    await boss.send("Sofie Peeters")
+    sam = people(500, "Sam")
+    await sam.send(f"/start {await invite_code(services, 'steering')}")
+    await sam.send("Karel")
+    await join_as_member(services, people(201, "Anna"), "Anna")
+    assert await services.core.people.name((await services.core.people.find(900)).id) == "Sofie Peeters"
+    emma = people(301, "Emma")
+    templates = ("{} slaapt slecht sinds de reorganisatie.", "Mijn collega {} huilt vaak.",
+                 "Ik maak me zorgen om {}, al weken.")
+    pairs = (("Sofie", "Wiebke"), ("Peeters", "Verhulst"), ("Karel", "Zoltan"), ("Anna", "Ilse"),
+             ("sofie", "wiebke"), ("karel", "zoltan"))
+    for template in templates:
+        for known, unknown in pairs:
+            assert await _warned(emma, template.format(known)) == await _warned(emma, template.format(unknown)), \
+                (template, known)
+    assert await _warned(emma, "Mijn collega Wiebke huilt vaak.")  # a capitalised name is warned about
+    assert not await _warned(emma, "Mijn collega in Production huilt op Maandag.")  # a department, a day
+
+
 # Language and availability ----------------------------------------------------------------
 
 async def test_only_listeners_who_speak_the_chosen_language_get_the_offer(services, people):

@@ -91,7 +91,7 @@ class NewsDesk:
     def __init__(self, core: Core) -> None:
         self.core = core
         self.settings = core.settings
-        self.naming = Naming(core)
+        self.naming = Naming(core.settings.departments, core.charter)
 
     async def latest_digest(self) -> tuple[str | None, Published | None]:
         stored = await self.core.digests.latest()
@@ -117,14 +117,14 @@ class NewsDesk:
         text = " ".join((text or "").split())
         async with self.core.db.transaction():
             if (done := await self.core.news.by_origin(origin)) is not None:
-                return Drafted(Result.OK, done.id, tuple(await self.naming.suspicious(done.text)))
+                return Drafted(Result.OK, done.id, tuple(self.naming.suspicious(done.text)))
             if not text:
                 return Drafted(Result.EMPTY)
             if len(text) > MAX_NEWS:
                 return Drafted(Result.TOO_LONG)
             if action_id is not None and await self.core.actions.get(action_id) is None:
                 action_id = None
-            flagged = tuple(await self.naming.suspicious(text))
+            flagged = tuple(self.naming.suspicious(text))
             news_id = await self.core.news.add(person.id, text, action_id=action_id, flagged=bool(flagged),
                                                origin=origin)
         return Drafted(Result.OK, news_id, flagged)

@@ -48,7 +48,7 @@ class NetworkReview:
     def __init__(self, core: Core) -> None:
         self.core = core
         self.settings = core.settings
-        self.naming = Naming(core)
+        self.naming = Naming(core.settings.departments, core.charter)
 
     def words(self, t: Translator) -> Words:
         return Words(t, self.core.charter, self.settings.departments)
@@ -202,7 +202,7 @@ class NetworkReview:
                 return Suggested(Result.EMPTY)
             if len(text) > MAX_SUGGESTION:
                 return Suggested(Result.TOO_LONG)
-            flagged = await self.suspicious(text)
+            flagged = self.naming.suspicious(text)
             suggestion_id = await self.core.reviews.add_suggestion(candidate.id, member.id, text,
                                                                    flagged=bool(flagged), origin=origin)
             label = candidate_label(self.words(Translator(person.language)), pub, candidate.dep, candidate.theme,
@@ -284,10 +284,6 @@ class NetworkReview:
             text = t("A coordinator sent your suggestion on {signal} back, so it is not used. You may write a new "
                      "one with /review.", signal=label)
         await self.core.outbox.enqueue(member.person_id, Payload(text))
-
-    async def suspicious(self, text: str) -> list[str]:
-        """Words of a suggestion that look like a case reference or a name (bot/foundations/naming.py)."""
-        return await self.naming.suspicious(text)
 
 
 def _shown_state(suggestion: Suggestion | None) -> str | None:
