@@ -7,6 +7,10 @@ from datetime import timedelta
 
 import time_machine
 from flows import ask_for_conversation, invite_code, join_as_member
+from steering_flows import SLOT_W46, T0, end_of_window, history, listeners, steering, sweep
+
+from bot.foundations.crypto import DecryptionError
+from bot.foundations.storage.sealed import SEALED_COLUMNS
 
 
 async def _coordinators(services, people, *ids):
@@ -277,3 +281,133 @@ async def test_a_draft_that_was_sent_is_gone_from_the_files_at_once(services, pe
     choice = anna.last()
     await anna.press_data(choice.button_data()[0], choice)
     assert sealed not in _files(settings)
+
+
+async def _sealed_holding(services, marker: str) -> list[bytes]:
+    """Every sealed value in the database that holds `marker`, opened with the key as an operator
+    who has it would: the text itself, and each delivery or received update that carried it."""
+    core, found = services.core, []
+    for column in SEALED_COLUMNS:
+        where = f" AND {column.only}" if column.only else ""
+        rows = await core.db.fetchall(f"SELECT {column.row_key}, {column.stored} FROM {column.table}"
+                                      f" WHERE length({column.stored}) > 0{where}")
+        for row_id, sealed in rows:
+            try:
+                if marker.encode() in core.vault.open_bytes(column.table, column.name, row_id, bytes(sealed)):
+                    found.append(bytes(sealed))
+            except DecryptionError:
+                continue
+    return found
+
+
+async def _in_the_files(services, settings, marker: str) -> list[bytes]:
+    """The sealed copies of `marker`, each written to the database file (a checkpoint, as at night)."""
+    copies = await _sealed_holding(services, marker)
+    await services.core.db.checkpoint()
+    assert copies and all(c in _files(settings) for c in copies), marker
+    return copies
+
+
+def _gone(settings, copies: list[bytes]) -> bool:
+    files = _files(settings)
+    return not any(c in files for c in copies)
+
+
+async def _review_round(services, people, clock):
+    """A coordinator, three listeners and the review round of week 46, open on one candidate."""
+    boss = people(900, "Boss")
+    await boss.send(f"/start {await invite_code(services, 'coordinator')}")
+    await boss.send("Boss")
+    team = await listeners(services, people)
+    await history(services, end_of_window(services, SLOT_W46))
+    await sweep(services)
+    clock.move_to(SLOT_W46)
+    assert await sweep(services) == "2026-W46"
+    first = next(d for d in team[0].last().button_data() if d.startswith("rvc:"))
+    for person in team:
+        await person.press(first, person.last())
+    return boss, team, int(first.split(":")[1])
+
+
+async def test_a_suggestion_sent_back_taken_back_or_replaced_is_gone_from_the_files_at_once(
+        services, people, settings):
+    """An operator with the key and the files, right after each decision: no sealed copy of the
+    text (the suggestion, the approval request, the listener's update) is left in the database or
+    its write-ahead log."""
+    with time_machine.travel(T0, tick=False) as clock:
+        boss, (anna, bert, chris), candidate = await _review_round(services, people, clock)
+
+        await anna.press(f"rvs:{candidate}", anna.last())
+        await anna.send("Spread the night shifts markeralpha over more teams")
+        copies = await _in_the_files(services, settings, "markeralpha")
+        await boss.press("Send back", boss.last())
+        assert "sent your suggestion" in anna.last().text
+        assert _gone(settings, copies)  # sent back by a coordinator
+
+        await bert.press(f"rvs:{candidate}", bert.last())
+        await bert.send("Talk with Jan markerbravo about the peaks")
+        assert "it contains “Jan”" in bert.last().text
+        copies = await _in_the_files(services, settings, "markerbravo")
+        await bert.press("Write it again")
+        assert _gone(settings, copies)  # taken back by its author after the warning
+
+        await chris.press(f"rvs:{candidate}", chris.last())
+        await chris.send("Plan the peaks markercharlie with the team leads")
+        copies = await _in_the_files(services, settings, "markercharlie")
+        card = next(m for m in reversed(chris.inbox()) if f"rvs:{candidate}" in m.button_data())
+        await chris.press(f"rvs:{candidate}", card)
+        await chris.send("Plan the peak weeks with the team leads")
+        assert "A coordinator reads your suggestion" in chris.last().text
+        assert await services.core.db.fetchval("SELECT COUNT(*) FROM suggestions WHERE length(body_enc) > 0") == 1
+        # The approval request the coordinator already holds stays on their phone; the bot keeps no copy.
+        assert _gone(settings, copies)  # replaced by its author
+
+
+async def test_a_you_said_we_did_sent_back_is_gone_from_the_files_at_once(services, people, settings):
+    with time_machine.travel(T0, tick=False) as clock:
+        sofie = await steering(services, people)
+        boss = people(900, "Boss")
+        await boss.send(f"/start {await invite_code(services, 'coordinator')}")
+        await boss.send("Boss")
+        clock.shift(timedelta(days=8))  # both may take part in a two-person decision by now
+        await boss.send("/news")
+        await boss.press("nwd")
+        await boss.send("The canteen markerdelta opens earlier now.")
+        await boss.press("Ask a second person", boss.last())
+        copies = await _in_the_files(services, settings, "markerdelta")
+        await sofie.press("Send it back", sofie.last())
+        assert "You sent it back." in sofie.last().text
+        assert _gone(settings, copies)
+
+
+async def test_a_message_not_sent_anywhere_is_gone_from_the_files_at_once(services, people, settings):
+    anna = people(201, "Anna")
+    await join_as_member(services, anna, "Anna")
+    for user_id in (301, 302):
+        ref = await ask_for_conversation(people(user_id, "E"))
+        await anna.press(f"claim:{ref}")
+    await anna.send("markerecho for the wrong window")
+    choice = anna.last()
+    assert "Which conversation is this message for?" in choice.text
+    copies = await _in_the_files(services, settings, "markerecho")
+    await anna.press("Do not send it", choice)
+    assert "Not sent" in choice.text
+    assert await services.core.db.fetchval("SELECT COUNT(*) FROM drafts") == 0
+    assert _gone(settings, copies)
+
+
+async def test_a_team_signal_replaced_is_gone_from_the_files_at_once(services, people, settings):
+    emma = people(301, "Emma")
+    for department in (1, 2):  # Logistics, then Office
+        await emma.send("/start")
+        await emma.press("sig")
+        await emma.press(f"sig:d:{department}")
+        await emma.press("sig:t:workload:1")
+        await emma.press("sig:n")
+        await emma.press("sig:l:team")
+        await emma.press("sig:s")
+        if department == 1:
+            await services.core.db.checkpoint()
+            assert b"Logistics" in _files(settings)
+    assert await services.core.db.fetchval("SELECT department FROM team_signals") == "Office"
+    assert b"Logistics" not in _files(settings)  # the replaced signal's department, in the clear before

@@ -202,6 +202,13 @@ class Talk:
         await self.core.db.checkpoint()  # the taken draft is gone from the files at once
         return outcome, request
 
+    async def drop_draft(self, person: Person, draft_id: int) -> Result:
+        """The author sends a parked text nowhere: it is deleted, and gone from the files at once."""
+        if not await self.core.conversations.drop_draft(draft_id, person.id):
+            return Result.NOT_FOUND
+        await self.core.db.checkpoint()
+        return Result.OK
+
 
 class _Rollback(Exception):
     def __init__(self, outcome: Result) -> None:

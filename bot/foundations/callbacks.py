@@ -147,6 +147,7 @@ HOURS_FROM = Code("hrs:f", (NUMBER,))                 # ...then the first hour, 
 HOURS_UNTIL = Code("hrs:u", (NUMBER, NUMBER))         # ...then the last, from this first hour
 HOURS_SET = Code("hrs:s", (NUMBER, NUMBER, NUMBER))   # days, from, until: saved
 SEND_DRAFT = Code("to", (NUMBER, REF))
+DROP_DRAFT = Code("to", (NUMBER, choice("drop")))    # the parked text goes nowhere: deleted at once
 
 # Casework ----------------------------------------------------------------------------
 NOTES = Code("notes", (REF,))

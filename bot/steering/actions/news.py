@@ -211,7 +211,8 @@ class NewsDesk:
         return sorted(set(listeners) | set(await self.core.volunteers.subscribers("news")))
 
     async def decide(self, person: Person, news_id: int, approve: bool) -> Decided:
-        """Publish (to everyone at once, in this transaction) or send back; the author is told."""
+        """Publish (to everyone at once, in this transaction) or send back; the author is told. Sent
+        back, its text is gone from the database files before this returns."""
         if not may_write(person):
             return Decided(Result.NOT_ALLOWED)
         async with self.core.db.transaction():
@@ -222,27 +223,38 @@ class NewsDesk:
                 return Decided(Result.ALREADY)
             if news.author == person.id:
                 return Decided(Result.NOT_ALLOWED)  # the second pair of eyes must be someone else's
-            if not approve:
+            if approve:
+                recipients = await self._publish(news, person)
+                if recipients is None:
+                    return Decided(Result.ALREADY)
+            else:
                 await self.core.news.send_back(news.id, person.id)
                 await self._tell_author(news, person, False, 0)
-                return Decided(Result.OK)
-            week, _ = await self.latest_digest()
-            listeners = {m.person_id for m in await self.core.members.active()}
-            audience = await self.audience()
-            if not await self.core.news.publish(news.id, person.id, week if news.figures else None, len(audience)):
-                return Decided(Result.ALREADY)
-            news = await self.core.news.get(news.id)
-            texts: dict[str, str] = {}  # one rendering per language, not per recipient
-            for person_id in audience:
-                t = await self.core.translator(person_id)
-                if t.lang not in texts:
-                    texts[t.lang] = await self.render(t, news)
-                buttons = () if person_id in listeners else (
-                    ((t("Stop these messages"), callbacks.NEWS_FOLLOW("0")),),)
-                await self.core.outbox.enqueue(person_id, Payload(texts[t.lang], buttons))
-            await self._tell_author(news, person, True, len(audience))
-        log.info("news %d published to %d people", news_id, len(audience))
-        return Decided(Result.OK, len(audience))
+        if not approve:
+            await self.core.db.checkpoint()  # sent back: its text is gone from the files now, not at night
+            return Decided(Result.OK)
+        log.info("news %d published to %d people", news_id, recipients)
+        return Decided(Result.OK, recipients)
+
+    async def _publish(self, news: News, approver: Person) -> int | None:
+        """Inside the decision's transaction: to every listener and follower, and the author is told.
+        None when someone published it first."""
+        week, _ = await self.latest_digest()
+        listeners = {m.person_id for m in await self.core.members.active()}
+        audience = await self.audience()
+        if not await self.core.news.publish(news.id, approver.id, week if news.figures else None, len(audience)):
+            return None
+        news = await self.core.news.get(news.id)
+        texts: dict[str, str] = {}  # one rendering per language, not per recipient
+        for person_id in audience:
+            t = await self.core.translator(person_id)
+            if t.lang not in texts:
+                texts[t.lang] = await self.render(t, news)
+            buttons = () if person_id in listeners else (
+                ((t("Stop these messages"), callbacks.NEWS_FOLLOW("0")),),)
+            await self.core.outbox.enqueue(person_id, Payload(texts[t.lang], buttons))
+        await self._tell_author(news, approver, True, len(audience))
+        return len(audience)
 
     async def _tell_author(self, news: News, decider: Person, published: bool, recipients: int) -> None:
         if news.author is None or not (await self.core.people.get(news.author)):

@@ -203,13 +203,17 @@ class NetworkReview:
             if len(text) > MAX_SUGGESTION:
                 return Suggested(Result.TOO_LONG)
             flagged = self.naming.suspicious(text)
+            replaced = await self.core.reviews.suggestion_of(candidate.id, member.id) is not None
             suggestion_id = await self.core.reviews.add_suggestion(candidate.id, member.id, text,
                                                                    flagged=bool(flagged), origin=origin)
             label = candidate_label(self.words(Translator(person.language)), pub, candidate.dep, candidate.theme,
                                     candidate.span)
-            if flagged:
-                return Suggested(Result.PENDING, suggestion_id, tuple(flagged), label)
-            await self._ask_coordinators(suggestion_id, candidate, pub, flagged=False)
+            if not flagged:
+                await self._ask_coordinators(suggestion_id, candidate, pub, flagged=False)
+        if replaced:
+            await self.core.db.checkpoint()  # the earlier text, replaced at its author's word, is gone from the files
+        if flagged:
+            return Suggested(Result.PENDING, suggestion_id, tuple(flagged), label)
         return Suggested(Result.OK, suggestion_id, (), label)
 
     async def send_flagged(self, person: Person, suggestion_id: int, send: bool) -> tuple[Result, int | None]:
@@ -227,11 +231,14 @@ class NetworkReview:
                 return result, None
             if suggestion.state != "flagged":
                 return Result.ALREADY, candidate.id
-            if not send:
+            if send:
+                await self.core.reviews.set_state(suggestion.id, "pending", only_if="flagged")
+                await self._ask_coordinators(suggestion.id, candidate, pub, flagged=True)
+            else:
                 await self.core.reviews.set_state(suggestion.id, "returned", only_if="flagged")
-                return Result.CANCELLED, candidate.id
-            await self.core.reviews.set_state(suggestion.id, "pending", only_if="flagged")
-            await self._ask_coordinators(suggestion.id, candidate, pub, flagged=True)
+        if not send:
+            await self.core.db.checkpoint()  # taken back by its author: gone from the files at once
+            return Result.CANCELLED, candidate.id
         return Result.OK, candidate.id
 
     async def _ask_coordinators(self, suggestion_id: int, candidate: Candidate, pub: Published, *,
@@ -266,6 +273,8 @@ class NetworkReview:
             await self.core.audit.record("coordinator", person.id,
                                          "suggestion_approved" if approve else "suggestion_returned")
             await self._tell_author(suggestion, approve)
+        if not approve:
+            await self.core.db.checkpoint()  # sent back: its text is gone from the files now, not at night
         return Result.OK
 
     async def _tell_author(self, suggestion: Suggestion, approved: bool) -> None:
