@@ -446,7 +446,8 @@ async def audit(update: Update, context: Context) -> None:
     if result is not Result.OK:
         await say(update, refusal(t, result))
         return
-    lines = [t("Audit trail, last {days} days: who did what to which case, never any content.", days=summary.days)]
+    lines = [t("Audit trail of the last {days} days, up to yesterday ({day}): who did what to which case, never "
+               "any content. Today's entries appear tomorrow.", days=summary.days, day=t.day(summary.last_day))]
     lines += ["• " + t("{label}: {value}", label=t(AUDIT_ACTIONS.get(action, action)), value=count)
               for action, count in summary.counts.items()]
     if summary.recent:

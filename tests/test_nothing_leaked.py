@@ -3,7 +3,7 @@ metadata at rest, and deletions that are gone from the files at once."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import time_machine
 from flows import ask_for_conversation, invite_code, join_as_member
@@ -114,6 +114,49 @@ async def test_only_coordinators_can_remove(services, people):
     assert "coordinator" in (await services.core.people.find(900)).roles
     assert "This is for coordinators only." in [a for _, p in anna.request.calls
                                                 if _ == "answerCallbackQuery" for a in [p.get("text")]]
+
+
+# What the audit trail answers -----------------------------------------------------------------------
+
+async def test_a_coordinator_polling_the_audit_learns_nothing_about_today(services, people):
+    """A coordinator reads /audit every two minutes while a listener works on a case: every read
+    of the day is the same as the first, made before anything happened; the day's entries appear
+    the next day, dated to the day."""
+    tuesday = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # 09:00 in Brussels
+    with time_machine.travel(tuesday, tick=False) as clock:
+        (boss,) = await _coordinators(services, people, 900)
+        anna = people(201, "Anna")
+        await join_as_member(services, anna, "Anna")
+        emma = people(301, "Emma")
+        ref = await ask_for_conversation(emma, first_message="hello")
+        await anna.press(f"claim:{ref}")
+
+        async def poll() -> str:
+            clock.shift(timedelta(minutes=2))
+            await boss.send("/audit")
+            return boss.last().text
+
+        first = await poll()
+        reads = [first]
+        await anna.send("/note she sounds tired")
+        reads.append(await poll())
+        await anna.send("/cases")
+        await anna.press(f"close:{ref}")
+        reads.append(await poll())
+        await anna.press(f"out:{ref}:listened")
+        reads.append(await poll())
+        clock.move_to(datetime(2026, 12, 1, 22, 56, tzinfo=UTC))  # read at 23:58 in Brussels
+        reads.append(await poll())
+        assert reads == [first] * len(reads)
+        assert ref not in first and "Today's entries appear tomorrow." in first
+
+        clock.move_to(datetime(2026, 12, 1, 23, 5, tzinfo=UTC))  # 00:05 on Wednesday in Brussels
+        await boss.send("/audit")
+        wednesday = boss.last().text
+    member = await services.core.members.by_person((await services.core.people.find(201)).id)
+    for action in ("added a note", "closed the case"):
+        assert f"Tue 1 Dec 2026 · listener #{member.id} · {action} · {ref}" in wednesday
+    assert not re.search(r"\d\d:\d\d", wednesday)  # days, never times
 
 
 # What a warning answers -------------------------------------------------------------------------
