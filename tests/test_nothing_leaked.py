@@ -1,4 +1,5 @@
-"""Nothing leaked: removal and revocation, routing by the requester's language, pauses,
+"""Nothing leaked: removal and revocation, decisions that take two people, what /audit and the name
+warning answer, routing by the requester's language, pauses,
 metadata at rest, and deletions that are gone from the files at once."""
 from __future__ import annotations
 
@@ -56,28 +57,202 @@ async def test_a_coordinator_removes_a_listener_and_their_buttons_die(services, 
     assert await services.core.db.fetchval("SELECT COUNT(*) FROM audit_log WHERE action = 'removed_member'") == 1
 
 
-async def test_removing_a_coordinator_takes_two_and_never_the_last(services, people):
-    one, two, three = await _coordinators(services, people, 901, 902, 903)
-    await one.send("/team")
-    await one.press("Remove Coordinator 1")
-    await one.press("Yes, remove")
-    assert "asked to agree" in one.last().text
-    two_person = await services.core.people.find(902)
-    assert "coordinator" in two_person.roles  # not yet
-    assert "Do you agree?" in three.last().text
-    proposal = three.last()
-    await two.press_data(proposal.button_data()[0], proposal)  # the one it is about cannot agree
-    assert "coordinator" in (await services.core.people.find(902)).roles
-    await three.press("Yes, remove")
-    assert "Coordinator 1 is no longer a coordinator" in three.last().text
-    assert "ended your role as coordinator" in two.last().text
-    assert "coordinator" not in (await services.core.people.find(902)).roles
+async def test_removing_a_coordinator_takes_two_time_and_never_the_last(running, services, people):
+    with time_machine.travel(T0, tick=False) as clock:
+        one, two, three = await _coordinators(services, people, 901, 902, 903)
+        clock.shift(timedelta(days=8))  # all three may take part in a decision that takes two people
+        await one.send("/team")
+        await one.press("Remove Coordinator 1")
+        await one.press("Yes, remove")
+        assert "asked to agree" in one.last().text
+        assert "Do you agree?" in three.last().text
+        proposal = three.last()
+        await two.press_data(proposal.button_data()[0], proposal)  # the one it is about cannot agree
+        await three.press("Yes, remove")
+        assert "stops being a coordinator on" in three.last().text
+        assert "decided to end your role as coordinator" in two.last().text
+        assert "coordinator" in (await services.core.people.find(902)).roles  # not yet: the delay runs
+        clock.shift(timedelta(hours=47, minutes=59))
+        assert await services.membership.carry_out_removals() == 0
+        await running.restart()  # the moment it takes effect is in the database, not in memory
+        clock.shift(timedelta(minutes=1))
+        assert await running.services.membership.carry_out_removals() == 1
+        await running.services.sender.flush()
+        assert "ended your role as coordinator" in two.last().text
+        assert "coordinator" not in (await running.services.core.people.find(902)).roles
+        assert "Coordinator 1 (#2) is no longer a coordinator" in one.last().text
 
-    await one.send("/team")
-    await one.press("Remove Coordinator 2")
-    await one.press("Yes, remove")
-    assert "cannot be removed" in one.last().text  # nobody else left to agree
-    assert len(await services.core.people.with_role("coordinator")) == 2
+        await one.send("/team")
+        await one.press("Remove Coordinator 2")
+        await one.press("Yes, remove")
+        assert "cannot be removed" in one.last().text  # nobody else left to agree
+        assert len(await running.services.core.people.with_role("coordinator")) == 2
+
+
+async def test_a_removal_agreed_by_someone_removed_meanwhile_lapses_and_everyone_is_told(services, people):
+    with time_machine.travel(T0, tick=False) as clock:
+        one, two, three, four = await _coordinators(services, people, 901, 902, 903, 904)
+        clock.shift(timedelta(days=8))
+        await one.send("/team")
+        await one.press("Remove Coordinator 2")
+        await one.press("Yes, remove")
+        await four.press("Yes, remove")  # three goes in 48 hours
+        clock.shift(timedelta(hours=1))
+        await one.send("/team")
+        await one.press("Remove Coordinator 1")
+        await one.press("Yes, remove")
+        await three.press("Yes, remove", next(m for m in reversed(three.inbox()) if "Do you agree?" in m.text))
+        assert await services.core.db.fetchval("SELECT COUNT(*) FROM removals WHERE state = 'agreed'") == 2
+        clock.shift(timedelta(hours=47))
+        assert await services.membership.carry_out_removals() == 1  # three's removal
+        await services.sender.flush()
+        assert "coordinator" not in (await services.core.people.find(903)).roles
+        assert any("The removal of Coordinator 1 (#2) as coordinator (proposed by Coordinator 0 (#1), agreed by "
+                   "Coordinator 2 (#3)) did not take effect" in m.text for m in two.inbox()[-2:])
+        clock.shift(timedelta(hours=2))
+        assert await services.membership.carry_out_removals() == 0
+        assert "coordinator" in (await services.core.people.find(902)).roles
+
+
+def _alerts(user) -> list[str]:
+    return [p.get("text", "") for name, p in user.request.calls if name == "answerCallbackQuery"]
+
+
+async def test_a_coordinators_second_phone_is_not_a_second_coordinator(services, people):
+    """A coordinator invites their second phone as a coordinator and uses it as "the second
+    coordinator" to remove the others: the new account cannot take part for a week, every
+    coordinator was told it joined and by whose invitation, every removal it agrees to is
+    announced with both names and can be stopped, and the person removed is told at once."""
+    with time_machine.travel(T0, tick=False) as clock:
+        boss, chris, dana = await _coordinators(services, people, 901, 902, 903)
+        clock.shift(timedelta(days=30))
+        await boss.send("/invite")
+        await boss.press("inv:coordinator")
+        code = re.search(r"start=(\S+)", boss.last().text)[1]
+        phone = people(904, "Boss2")
+        await phone.send(f"/start {code}")
+        assert "you can take part in them from Wed 9 Dec 09:00" in phone.inbox()[-2].text
+        await phone.send("Coordinator 2")  # the same name as a colleague
+        for colleague in (chris, dana):
+            joined = colleague.last().text
+            assert "Someone joined the network as coordinator: #4 (no name given), with an invitation from " \
+                   "Coordinator 0 (#1)" in joined
+
+        await boss.send("/team")
+        await boss.press("Remove Coordinator 1")
+        await boss.press("Yes, remove")
+        proposal = next(m for m in reversed(phone.inbox()) if "Do you agree?" in m.text)
+        await phone.press("Yes, remove", proposal)
+        assert "you can take part from Wed 9 Dec 09:00" in _alerts(phone)[-1]
+        assert await services.core.db.fetchval("SELECT state FROM removals") == "proposed"
+        assert "coordinator" in (await services.core.people.find(902)).roles
+
+        clock.shift(timedelta(days=7))
+        await phone.press("Yes, remove", proposal)
+        assert "coordinator" in (await services.core.people.find(902)).roles  # not at once
+        warned = chris.last().text
+        assert "Coordinator 0 (#1) and Coordinator 2 (#4) decided to end your role as coordinator" in warned
+        announced = dana.last()
+        assert "Coordinator 1 (#2) stops being a coordinator on" in announced.text
+        assert "Coordinator 0 (#1) proposed it and Coordinator 2 (#4) agreed" in announced.text
+        removal = await services.core.db.fetchval("SELECT id FROM removals")
+        assert not chris.last().buttons
+        await chris.press_data(f"rms:{removal}", chris.last())  # forged: the person removed has no button
+        assert "the one it is about cannot" in _alerts(chris)[-1]
+        await dana.press("Stop this removal", announced)
+        assert "You stopped it" in announced.text
+        assert "Coordinator 2 (#3) stopped the removal of Coordinator 1 (#2)" in chris.last().text
+        assert "Coordinator 2 (#3) stopped the removal" in boss.last().text
+        clock.shift(timedelta(days=3))
+        assert await services.membership.carry_out_removals() == 0
+        assert "coordinator" in (await services.core.people.find(902)).roles
+        assert await services.core.db.fetchval("SELECT stopped_by FROM removals") == \
+            (await services.core.people.find(903)).id
+
+
+async def test_a_second_account_approving_its_owners_message_is_announced_with_both_names(services, people):
+    """A coordinator drafts a "you said, we did" and approves it with a second account: not for a
+    week, and then every other coordinator and steering member reads who wrote and who approved."""
+    with time_machine.travel(T0, tick=False) as clock:
+        boss, chris = await _coordinators(services, people, 901, 902)
+        sofie = await steering(services, people, name="Sofie")
+        await join_as_member(services, people(201, "Anna"), "Anna")
+        clock.shift(timedelta(days=30))
+        await boss.send("/invite")
+        await boss.press("inv:coordinator")
+        code = re.search(r"start=(\S+)", boss.last().text)[1]
+        phone = people(904, "Boss2")
+        await phone.send(f"/start {code}")
+        await phone.send("Kim")
+        assert "Kim" not in sofie.texts()  # steering members are not told who joins; coordinators are
+
+        await boss.send("/news")
+        await boss.press("nwd")
+        await boss.send("The canteen opens earlier now.")
+        await boss.press("Ask a second person", boss.last())
+        assert "Sent to 2 people who may approve it" in boss.last().text  # Chris and Sofie, not the new phone
+        news_id = await services.core.db.fetchval("SELECT id FROM news")
+        await phone.send("/news")
+        await phone.press(f"nwv:{news_id}")
+        await phone.press("Publish it")
+        assert "you can take part from Wed 9 Dec 09:00" in _alerts(phone)[-1]
+        assert await services.core.db.fetchval("SELECT state FROM news") == "pending"
+
+        clock.shift(timedelta(days=7))
+        await phone.press("Publish it")
+        assert await services.core.db.fetchval("SELECT state FROM news") == "published"
+        for colleague in (chris, sofie):
+            told = next(m for m in reversed(colleague.inbox()) if "went to" in m.text).text
+            assert "written by Coordinator 0 (#1), approved by Kim (#5)" in told, colleague.user
+            assert "The canteen opens earlier now." in told
+        assert not any("written by" in m.text for m in phone.inbox())  # the two know already
+
+
+async def test_a_coordinator_who_is_also_a_listener_does_not_approve_their_own_suggestion(services, people):
+    """One person, two roles: their suggestion for the digest needs another coordinator's yes."""
+    with time_machine.travel(T0, tick=False) as clock:
+        boss, chris = await _coordinators(services, people, 901, 902)
+        await join_as_member(services, boss, "Boss")
+        await listeners(services, people)
+        await history(services, end_of_window(services, SLOT_W46))
+        await sweep(services)
+        clock.move_to(SLOT_W46)
+        assert await sweep(services) == "2026-W46"
+        table = next(m for m in reversed(boss.inbox()) if any(d.startswith("rvc:") for d in m.button_data()))
+        first = next(d for d in table.button_data() if d.startswith("rvc:"))
+        await boss.press(first, table)
+        await boss.press(f"rvs:{first.split(':')[1]}", boss.last())
+        await boss.send("Plan the peak weeks with the team leads.")
+        assert not any("waits for your approval" in m.text for m in boss.inbox())
+        request = next(m for m in reversed(chris.inbox()) if "waits for your approval" in m.text)
+        await boss.press_data(request.button_data()[0], boss.last())  # forged: their own approval
+        assert "your own suggestion" in _alerts(boss)[-1]
+        assert await services.core.db.fetchval("SELECT state FROM suggestions") == "pending"
+        await chris.press("Approve", request)
+        assert await services.core.db.fetchval("SELECT state FROM suggestions") == "approved"
+
+
+async def test_a_new_account_that_stops_a_removal_is_too_new(services, people):
+    """The coordinator being removed invites a second phone to press "Stop": it is too new."""
+    with time_machine.travel(T0, tick=False) as clock:
+        boss, chris, dana = await _coordinators(services, people, 901, 902, 903)
+        clock.shift(timedelta(days=30))
+        await chris.send("/invite")
+        await chris.press("inv:coordinator")
+        code = re.search(r"start=(\S+)", chris.last().text)[1]
+        await boss.send("/team")
+        await boss.press("Remove Coordinator 1")
+        await boss.press("Yes, remove")
+        await dana.press("Yes, remove")
+        phone = people(904, "Chris2")
+        await phone.send(f"/start {code}")
+        await phone.send("Chris too")
+        await phone.press_data(f"rms:{await services.core.db.fetchval('SELECT id FROM removals')}", phone.last())
+        assert "you can take part from" in _alerts(phone)[-1]
+        assert await services.core.db.fetchval("SELECT state FROM removals") == "agreed"
+        clock.shift(timedelta(hours=48))
+        assert await services.membership.carry_out_removals() == 1
+        assert "coordinator" not in (await services.core.people.find(902)).roles
 
 
 async def test_a_steering_member_is_removed_and_an_invitation_cancelled(services, people):

@@ -175,6 +175,7 @@ INVITE = Code("inv", (choice(*INVITE_ROLES),))
 REMOVE_ASK = Code("rm", (choice(*INVITE_ROLES), NUMBER))      # which role, whose person id
 REMOVE = Code("rm", (choice(*INVITE_ROLES), NUMBER, choice("yes", "no")))
 REMOVAL_DECIDE = Code("rmd", (NUMBER, choice("yes", "no")))   # a second coordinator's answer
+REMOVAL_STOP = Code("rms", (NUMBER,))                         # another coordinator stops an agreed removal
 INVITE_CANCEL = Code("invx", (NUMBER,))
 ONCALL_WEEK = Code("oncw", (Field(r"\d{4}-W\d{2}"),))                     # who should be on call this week?
 ONCALL_ASK = Code("onca", (Field(r"\d{4}-W\d{2}"), NUMBER))               # ask this listener

@@ -4,9 +4,11 @@ glass company the subject died after five years of silence.
 A coordinator or a steering member drafts a short message, in their own words; the bot warns
 when it seems to name someone (bot/foundations/naming.py) and says the text goes to many colleagues. A
 second person (another coordinator or steering member, never the author) approves it: the
-approval is re-checked in one transaction, so two approvals at once publish it once. It then
-goes, in the same transaction, to every listener and to every employee who follows the
-network's news (chosen in the menu, at the end of a conversation, or with /news).
+approval is re-checked in one transaction, so two approvals at once publish it once. Both must
+have held their role for WAAKZAAM_TWO_PERSON_WAIT_DAYS, and every other coordinator and steering
+member hears who wrote and who approved it (bot/network/two_person.py). It then goes, in the
+same transaction, to every listener and to every employee who follows the network's news
+(chosen in the menu, at the end of a conversation, or with /news).
 
 A message may carry the network's use figures. They are read from the newest digest's release
 (requests in its window, contact within the promise, listeners), never counted anew: the same
@@ -29,6 +31,7 @@ from bot.foundations.i18n import Translator
 from bot.foundations.model import Payload, Person, Result
 from bot.foundations.naming import Naming
 from bot.foundations.storage.news import News
+from bot.network.two_person import STAFF, TwoPeople
 from bot.steering.digest.model import Published
 
 log = logging.getLogger(__name__)
@@ -49,6 +52,14 @@ class Drafted:
 class Decided:
     result: Result
     recipients: int = 0
+    ready_at: datetime | None = None  # TOO_SOON: from when the person may take part
+
+
+@dataclass(frozen=True)
+class Submitted:
+    result: Result
+    asked: int = 0                    # how many may approve it, and were asked
+    ready_at: datetime | None = None  # TOO_SOON: from when the author may ask
 
 
 def may_write(person: Person) -> bool:
@@ -92,6 +103,7 @@ class NewsDesk:
         self.core = core
         self.settings = core.settings
         self.naming = Naming(core.settings.departments, core.charter)
+        self.two = TwoPeople(core)
 
     async def latest_digest(self) -> tuple[str | None, Published | None]:
         stored = await self.core.digests.latest()
@@ -166,21 +178,23 @@ class NewsDesk:
         return Result.OK
 
     async def reviewers(self, author: int) -> list[int]:
-        """Who may approve: every coordinator and steering member but the author."""
-        found = set(await self.core.people.with_role("coordinator")) | set(await self.core.people.with_role("steering"))
-        found.discard(author)
-        return sorted(found)
+        """Who may approve: every coordinator and steering member but the author who has held the
+        role long enough to take part in a decision that takes two people."""
+        return [p for p in await self.two.staff(STAFF) if p != author and await self.two.may_take_part(p, STAFF)]
 
-    async def submit(self, person: Person, news_id: int) -> tuple[Result, int]:
-        """Ask a second person: every other coordinator and steering member gets the message to approve.
-        Result.LAST when there is nobody else who may (it stays a draft)."""
+    async def submit(self, person: Person, news_id: int) -> Submitted:
+        """Ask a second person: every other coordinator and steering member who may take part gets
+        the message to approve. Result.LAST when nobody else may yet (it stays a draft);
+        Result.TOO_SOON when the author got their role too recently."""
         async with self.core.db.transaction():
             result, news = await self._own_draft(person, news_id)
             if result is not Result.OK:
-                return result, 0
+                return Submitted(result)
+            if ready := await self.two.too_soon(person.id, STAFF):
+                return Submitted(Result.TOO_SOON, ready_at=ready)
             reviewers = await self.reviewers(person.id)
             if not reviewers:
-                return Result.LAST, 0
+                return Submitted(Result.LAST)
             await self.core.news.submit(news.id)
             news = await self.core.news.get(news.id)
             audience = len(await self.audience())
@@ -188,7 +202,7 @@ class NewsDesk:
                 t = await self.core.translator(reviewer)
                 await self.core.outbox.enqueue(reviewer, Payload(
                     await self.approval_text(t, news, audience), self.approval_buttons(t, news.id), protect=True))
-        return Result.OK, len(reviewers)
+        return Submitted(Result.OK, len(reviewers))
 
     async def approval_text(self, t: Translator, news: News, audience: int) -> str:
         lines = [t("📝 A “you said, we did” message waits for a second person. Once approved it goes to {n} "
@@ -223,6 +237,8 @@ class NewsDesk:
                 return Decided(Result.ALREADY)
             if news.author == person.id:
                 return Decided(Result.NOT_ALLOWED)  # the second pair of eyes must be someone else's
+            if ready := await self.two.too_soon(person.id, STAFF):
+                return Decided(Result.TOO_SOON, ready_at=ready)
             if approve:
                 recipients = await self._publish(news, person)
                 if recipients is None:
@@ -254,7 +270,19 @@ class NewsDesk:
                 ((t("Stop these messages"), callbacks.NEWS_FOLLOW("0")),),)
             await self.core.outbox.enqueue(person_id, Payload(texts[t.lang], buttons))
         await self._tell_author(news, approver, True, len(audience))
+        await self._announce(news, approver, len(audience))
         return len(audience)
+
+    async def _announce(self, news: News, approver: Person, recipients: int) -> None:
+        """Every coordinator and steering member but the two hears who wrote and who approved it."""
+        async def compose(t, _):
+            return Payload(t("📣 A “you said, we did” went to {n} people: written by {author}, approved by {approver}. "
+                             "It reads:", n=recipients, author=await self.two.named(t, news.author),
+                             approver=await self.two.named(t, approver.id)) + "\n\n" + await self.render(t, news),
+                           protect=True)
+
+        await self.two.announce([p for p in await self.two.staff(STAFF) if p not in (news.author, approver.id)],
+                                compose)
 
     async def _tell_author(self, news: News, decider: Person, published: bool, recipients: int) -> None:
         if news.author is None or not (await self.core.people.get(news.author)):
@@ -313,4 +341,4 @@ class NewsDesk:
         return bool(untold)
 
 
-__all__ = ["NewsDesk", "Drafted", "Decided", "figures_line", "message_text", "MAX_NEWS", "may_write"]
+__all__ = ["NewsDesk", "Drafted", "Decided", "Submitted", "figures_line", "message_text", "MAX_NEWS", "may_write"]

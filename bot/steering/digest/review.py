@@ -244,7 +244,10 @@ class NetworkReview:
     async def _ask_coordinators(self, suggestion_id: int, candidate: Candidate, pub: Published, *,
                                 flagged: bool) -> None:
         suggestion = await self.core.reviews.suggestion(suggestion_id)
+        author = await self.core.members.get(suggestion.member_id)
         for person_id in await self.core.people.with_role("coordinator"):
+            if author is not None and person_id == author.person_id:
+                continue  # a listener who is also a coordinator does not approve their own words
             t = await self.core.translator(person_id)
             label = candidate_label(self.words(t), pub, candidate.dep, candidate.theme, candidate.span)
             lines = [t("A suggestion from the network waits for your approval ({signal}):", signal=label),
@@ -268,6 +271,9 @@ class NetworkReview:
                 return Result.NOT_FOUND
             if suggestion.state != "pending":
                 return Result.ALREADY
+            author = await self.core.members.get(suggestion.member_id)
+            if author is not None and author.person_id == person.id:
+                return Result.NOT_ALLOWED  # their own suggestion: another coordinator decides
             await self.core.reviews.set_state(suggestion.id, "approved" if approve else "returned",
                                               only_if="pending", decided_by=person.id)
             await self.core.audit.record("coordinator", person.id,
