@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 OUTBOX_INTERVAL = timedelta(seconds=5)
 SWEEP_INTERVAL = timedelta(seconds=30)
 DIGEST_INTERVAL = timedelta(minutes=1)  # is a digest due? (bot/steering/digest/service.py)
+REMOVALS_INTERVAL = timedelta(minutes=1)  # has an agreed removal of a coordinator come due? (bot/network/two_person.py)
 RETENTION_AT = time(3, 30)  # daily, at night in the organisation's time zone
 
 DRAIN_GROUP = 100  # after every handler group
@@ -96,6 +97,7 @@ async def _post_init(app: Application) -> None:
         app.job_queue.run_repeating(_sweep, interval=SWEEP_INTERVAL, first=0, name="sweep")
         app.job_queue.run_repeating(_digest, interval=DIGEST_INTERVAL, first=2, name="digest")
         app.job_queue.run_repeating(_follow_up, interval=DIGEST_INTERVAL, first=3, name="follow-up")
+        app.job_queue.run_repeating(_removals, interval=REMOVALS_INTERVAL, first=4, name="removals")
         # Once at start (the bot may have been off at night), then daily.
         app.job_queue.run_once(_retention, when=0, name="retention-at-start")
         app.job_queue.run_daily(_retention, RETENTION_AT.replace(tzinfo=settings.timezone), name="retention")
@@ -126,6 +128,12 @@ async def _follow_up(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Reminders before actions' due dates, and the quarterly "nothing was told" reminder."""
     found = services(context)
     if await found.actions.sweep() + await found.news.nudge():
+        await _flush(context)
+
+
+async def _removals(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Removals of coordinators whose delay is over take effect (their moment is in the database)."""
+    if await services(context).membership.carry_out_removals():
         await _flush(context)
 
 

@@ -103,6 +103,7 @@ async def relay(update: Update, context: Context, text: str) -> None:
             today = services(context).calendar.today()
             rows = [[(await _label(t, talk, who, r, today), callbacks.SEND_DRAFT(draft_id, r.ref))]
                     for r in open_ones]
+            rows.append([(t("Do not send it"), callbacks.DROP_DRAFT(draft_id, "drop"))])
             await say(update, t("Which conversation is this message for?"), buttons(*rows))
             return
         target = open_ones[0]
@@ -175,6 +176,17 @@ async def send_draft(update: Update, context: Context) -> None:
     await _report(update, context, result, request)
 
 
+async def drop_draft(update: Update, context: Context) -> None:
+    """The author sends the parked text nowhere: the question says so."""
+    t = tr(context)
+    draft, _ = callbacks.DROP_DRAFT.parse(data(update))
+    if await services(context).talk.drop_draft(person(context), draft) is not Result.OK:
+        await stale_button(update, context)
+        return
+    await answer(update, t("Not sent: the bot no longer keeps it."))
+
+
 def register(app: Application) -> None:
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, on_text))
     app.add_handler(CallbackQueryHandler(send_draft, pattern=callbacks.SEND_DRAFT.pattern))
+    app.add_handler(CallbackQueryHandler(drop_draft, pattern=callbacks.DROP_DRAFT.pattern))

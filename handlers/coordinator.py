@@ -24,6 +24,7 @@ from bot.network.membership import gap_text
 
 from .ui import (
     Context,
+    alert,
     answer,
     buttons,
     data,
@@ -33,6 +34,7 @@ from .ui import (
     say,
     services,
     stale_button,
+    too_soon,
     tr,
 )
 
@@ -104,11 +106,17 @@ async def team(update: Update, context: Context) -> None:
     if result is not Result.OK:
         await _refuse(update, context)
         return
-    lines, rows = [t("The network's people. Removing someone ends their role at once; a listener's open "
-                     "conversations go to other listeners.")], []
+    lines, rows = [t("The network's people. Removing a listener or a steering group member ends their role at once; "
+                     "a listener's open conversations go to other listeners. Removing a coordinator takes a second "
+                     "coordinator and {hours} hours.",
+                     hours=int(services(context).settings.removal_delay.total_seconds() // 3600))], []
     for entry in found.entries:
         name = entry.name or t("(no name given)")
-        lines.append(t("{name}: {role}", name=name, role=t(ROLE[entry.role])))
+        if entry.since is None:
+            lines.append(t("{name}: {role}", name=name, role=t(ROLE[entry.role])))
+        else:  # the number announcements name them by; since when (decisions that take two people wait)
+            lines.append(t("{name} (#{number}): {role} since {day}", name=name, number=entry.person_id,
+                           role=t(ROLE[entry.role]), day=t.day(entry.since.astimezone(tz))))
         rows.append([(t("Remove {name}", name=name)[:60], callbacks.REMOVE_ASK(entry.role, entry.person_id))])
     for invitation in found.invitations:
         lines.append(t("Open invitation #{number} for a {role}, until {when}", number=invitation.id,
@@ -127,8 +135,10 @@ async def remove_ask(update: Update, context: Context) -> None:
         "member": t("Remove this listener? Their open conversations go to other listeners; each colleague is "
                     "only told that another listener takes over and, if there are notes, asked whether the next "
                     "listener may read them. They are told their role has ended."),
-        "coordinator": t("Remove this coordinator? A second coordinator must agree; the last coordinator "
-                         "cannot be removed."),
+        "coordinator": t("Propose to remove this coordinator? A second coordinator must agree; then every "
+                         "coordinator is told, and the removal takes effect {hours} hours later unless another "
+                         "coordinator stops it. The last coordinator cannot be removed.",
+                         hours=int(services(context).settings.removal_delay.total_seconds() // 3600)),
         "steering": t("Remove this steering group member? They are told their role has ended."),
     }[role]
     await answer(update, question, buttons([(t("Yes, remove"), callbacks.REMOVE(role, person_id, "yes")),
@@ -151,17 +161,37 @@ async def decide_removal(update: Update, context: Context) -> None:
     await _report_removal(update, context, removed)
 
 
+async def stop_removal(update: Update, context: Context) -> None:
+    t = tr(context)
+    (removal_id,) = callbacks.REMOVAL_STOP.parse(data(update))
+    removed = await services(context).membership.stop_removal(person(context), removal_id)
+    if removed.result is Result.OK:
+        await answer(update, t("You stopped it: {name} stays a coordinator. Every coordinator has been told.",
+                               name=removed.name or t("(no name given)")))
+    elif removed.result is Result.NOT_ALLOWED and person(context).is_coordinator:
+        await alert(update, context, t("Another coordinator can stop it; the one it is about cannot."))
+    else:
+        await _report_removal(update, context, removed)
+
+
 async def _report_removal(update: Update, context: Context, removed) -> None:
     t = tr(context)
     name = removed.name or t("(no name given)")
+    tz = services(context).settings.timezone
     if removed.result is Result.OK:
         text = t("{name} is no longer a {role}. They have been told.", name=name, role=t(ROLE[removed.role]))
         if removed.cases:
             text += " " + t("Open conversations handed to other listeners: {count}.", count=removed.cases)
         await answer(update, text)
+    elif removed.result is Result.PENDING and removed.when is not None:
+        await answer(update, t("Agreed: {name} stops being a coordinator on {when}, unless another coordinator stops "
+                               "it before then. {name} and every coordinator have been told.", name=name,
+                               when=t.when(removed.when, tz)))
     elif removed.result is Result.PENDING:
         await answer(update, t("The other coordinators have been asked to agree. {name} stays a coordinator until "
                                "one of them does.", name=name))
+    elif removed.result is Result.TOO_SOON:
+        await alert(update, context, too_soon(t, context, removed.when))
     elif removed.result is Result.LAST:
         await answer(update, t("{name} cannot be removed: a coordinator can only be removed when another "
                                "coordinator agrees, and the network always keeps one.", name=name))
@@ -446,7 +476,8 @@ async def audit(update: Update, context: Context) -> None:
     if result is not Result.OK:
         await say(update, refusal(t, result))
         return
-    lines = [t("Audit trail, last {days} days: who did what to which case, never any content.", days=summary.days)]
+    lines = [t("Audit trail of the last {days} days, up to yesterday ({day}): who did what to which case, never "
+               "any content. Today's entries appear tomorrow.", days=summary.days, day=t.day(summary.last_day))]
     lines += ["• " + t("{label}: {value}", label=t(AUDIT_ACTIONS.get(action, action)), value=count)
               for action, count in summary.counts.items()]
     if summary.recent:
@@ -503,4 +534,5 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(remove_ask, pattern=callbacks.REMOVE_ASK.pattern))
     app.add_handler(CallbackQueryHandler(remove, pattern=callbacks.REMOVE.pattern))
     app.add_handler(CallbackQueryHandler(decide_removal, pattern=callbacks.REMOVAL_DECIDE.pattern))
+    app.add_handler(CallbackQueryHandler(stop_removal, pattern=callbacks.REMOVAL_STOP.pattern))
     app.add_handler(CallbackQueryHandler(cancel_invitation, pattern=callbacks.INVITE_CANCEL.pattern))

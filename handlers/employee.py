@@ -364,7 +364,7 @@ async def submit(update: Update, context: Context, first_message: str | None) ->
         return
     await waiting.clear(person(context), *prompts.WIZARD)
     await _confirm(update, context, opened, named=bool(first_message) and draft.get("kind") == "concern"
-                   and await services(context).talk.seems_to_name(first_message))
+                   and services(context).talk.seems_to_name(first_message))
 
 
 async def _confirm(update: Update, context: Context, opened, named: bool = False) -> None:

@@ -48,14 +48,17 @@ async def redeem(update: Update, context: Context, code: str) -> None:
         await show_charter(update, context)
         return
     context.person = await services(context).access.refresh(person(context))
+    wait = t("Decisions that take two people (removing a coordinator, approving a “you said, we did”) need two "
+             "people the bot has known for a while: you can take part in them from {when}. Every coordinator hears "
+             "when someone joins with a role.", when=t.when(joined.ready_at, services(context).settings.timezone))
     if joined.role == "coordinator":
         await say(update, t("Welcome, you are now a coordinator of the vigilance network. Use /invite to "
                             "invite listeners, coordinators or steering group members, and /members to "
-                            "see who is available. You never see conversations or notes."))
+                            "see who is available. You never see conversations or notes.") + "\n\n" + wait)
     else:
         await say(update, t("Welcome to the steering group. You will receive figures about recurring "
                             "issues: counts only, never names, messages or anything below the privacy "
-                            "threshold.") + "\n\n" + services(context).digests.home(t))
+                            "threshold.") + "\n\n" + services(context).digests.home(t) + "\n\n" + wait)
     await ask_name(update, context, prompts.ROLE_NAME, t(
         "How should the coordinators see you in the list of the network's people? Send a name, for example your "
         "first name (at most {limit} characters).", limit=MAX_NAME))

@@ -28,8 +28,13 @@ from .ui import (
     services,
     stale_button,
     toast,
+    too_soon,
     tr,
 )
+
+
+def _wait_days(context: Context) -> int:
+    return services(context).settings.two_person_wait.days
 
 
 async def news_command(update: Update, context: Context) -> None:
@@ -161,8 +166,12 @@ async def submit(update: Update, context: Context) -> None:
         return
     submitted = await desk.submit(person(context), news_id)
     if submitted.result is Result.LAST:
-        await alert(update, context, t("A second person must approve it, and there is no other coordinator or "
-                                       "steering member yet. The draft is kept."))
+        await alert(update, context, t("A second person must approve it, and nobody else may yet: there is no other "
+                                       "coordinator or steering member, or they got their role less than {days} days "
+                                       "ago. The draft is kept.", days=_wait_days(context)))
+        return
+    if submitted.result is Result.TOO_SOON:
+        await alert(update, context, too_soon(t, context, submitted.ready_at))
         return
     if submitted.result is not Result.OK:
         await _stale(update, context, submitted.result)
@@ -202,6 +211,8 @@ async def decide(update: Update, context: Context) -> None:
         await answer(update, t("Someone decided on this message already, so nothing was changed."))
     elif decided.result is Result.NOT_ALLOWED:
         await alert(update, context, t("A second person must approve it: not its author."))
+    elif decided.result is Result.TOO_SOON:
+        await alert(update, context, too_soon(t, context, decided.ready_at))
     else:
         await stale_button(update, context)
 

@@ -136,6 +136,8 @@ async def decide(update: Update, context: Context) -> None:
                      if choice == "ok" else t("You sent the suggestion back. Its author has been told."))
     elif result is Result.ALREADY:
         await answer(update, t("This suggestion was already decided on, so nothing was changed."))
+    elif result is Result.NOT_ALLOWED and person(context).is_coordinator:
+        await alert(update, context, t("This is your own suggestion: another coordinator decides on it."))
     elif result is Result.NOT_ALLOWED:
         await reply(update, context, t("This is for coordinators only."))
     else:

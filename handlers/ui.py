@@ -153,6 +153,14 @@ def emergency_text(context: Context, t: Translator) -> str:
     return t("If you are in danger or thinking of harming yourself, call now:\n{lines}", lines=listed)
 
 
+def too_soon(t: Translator, context: Context, ready_at: datetime) -> str:
+    """A decision that takes two people, refused to someone who got their role too recently."""
+    settings = services(context).settings
+    return t("You got your role less than {days} days ago. So that a decision that takes two people always takes "
+             "two people, you can take part from {when}.", days=settings.two_person_wait.days,
+             when=t.when(ready_at, settings.timezone))
+
+
 def refusal(t: Translator, result: Result, unknown: str | None = None) -> str:
     """Why nothing was changed, in words."""
     return {

@@ -23,7 +23,7 @@ MAX_TEXT = 4096 - 200  # room for the "Colleague K7QF2:" header Telegram counts 
 class Talk:
     def __init__(self, core: Core) -> None:
         self.core = core
-        self.naming = Naming(core)
+        self.naming = Naming(core.settings.departments, core.charter)
 
     async def _tell(self, person_id: int, text: str, **kwargs) -> int:
         return await self.core.outbox.enqueue(person_id, Payload(text), **kwargs)
@@ -49,9 +49,9 @@ class Talk:
         other = "member" if request.requester_id == person.id else "requester"
         return await self.core.conversations.last_from(request.id, other)
 
-    async def seems_to_name(self, text: str) -> bool:
-        """A careful guess whether a text names someone (to warn, never to block)."""
-        return await self.naming.seems_to_name(text)
+    def seems_to_name(self, text: str) -> bool:
+        """A careful guess whether a text names someone (to warn, never to block), from the text alone."""
+        return self.naming.seems_to_name(text)
 
     async def case_of_reply(self, person: Person, telegram_message_id: int) -> Request | None:
         request_id = await self.core.outbox.request_of_sent(person.id, telegram_message_id)
@@ -110,7 +110,7 @@ class Talk:
         # A new message, never a forward, and protected from forwarding and saving. It goes out
         # right after this transaction, so it is marked in flight already.
         shown = "💬 " + t("{label}:", label=shown_as) + "\n" + text  # French puts a space before the colon
-        if request.kind == "concern" and person_id != request.requester_id and await self.seems_to_name(text):
+        if request.kind == "concern" and person_id != request.requester_id and self.seems_to_name(text):
             # The colleague was asked not to name the person they worry about; the listener keeps no name.
             shown += "\n\n" + t("ℹ This message may name the person they worry about. Please do not note the name.")
         relayed = await self.core.outbox.enqueue(
@@ -201,6 +201,13 @@ class Talk:
             return stop.outcome, None
         await self.core.db.checkpoint()  # the taken draft is gone from the files at once
         return outcome, request
+
+    async def drop_draft(self, person: Person, draft_id: int) -> Result:
+        """The author sends a parked text nowhere: it is deleted, and gone from the files at once."""
+        if not await self.core.conversations.drop_draft(draft_id, person.id):
+            return Result.NOT_FOUND
+        await self.core.db.checkpoint()
+        return Result.OK
 
 
 class _Rollback(Exception):

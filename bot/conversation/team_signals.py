@@ -47,6 +47,8 @@ class TeamSignals:
             return Result.UNKNOWN, False
         new = await core.team_signals.put(dedupe_keys(core.vault, person.id), departments[department_index],
                                           themes, level)
+        if not new:
+            await core.db.checkpoint()  # the signal it replaced is gone from the files at once
         return Result.OK, not new
 
     async def sent(self, person: Person) -> bool:

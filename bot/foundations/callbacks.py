@@ -146,6 +146,7 @@ HOURS_FROM = Code("hrs:f", (NUMBER,))                 # ...then the first hour, 
 HOURS_UNTIL = Code("hrs:u", (NUMBER, NUMBER))         # ...then the last, from this first hour
 HOURS_SET = Code("hrs:s", (NUMBER, NUMBER, NUMBER))   # days, from, until: saved
 SEND_DRAFT = Code("to", (NUMBER, REF))
+DROP_DRAFT = Code("to", (NUMBER, choice("drop")))    # the parked text goes nowhere: deleted at once
 
 # Casework ----------------------------------------------------------------------------
 NOTES = Code("notes", (REF,))
@@ -173,6 +174,7 @@ INVITE = Code("inv", (choice(*INVITE_ROLES),))
 REMOVE_ASK = Code("rm", (choice(*INVITE_ROLES), NUMBER))      # which role, whose person id
 REMOVE = Code("rm", (choice(*INVITE_ROLES), NUMBER, choice("yes", "no")))
 REMOVAL_DECIDE = Code("rmd", (NUMBER, choice("yes", "no")))   # a second coordinator's answer
+REMOVAL_STOP = Code("rms", (NUMBER,))                         # another coordinator stops an agreed removal
 INVITE_CANCEL = Code("invx", (NUMBER,))
 ONCALL_WEEK = Code("oncw", (Field(r"\d{4}-W\d{2}"),))                     # who should be on call this week?
 ONCALL_ASK = Code("onca", (Field(r"\d{4}-W\d{2}"), NUMBER))               # ask this listener

@@ -39,6 +39,7 @@ class Result(enum.Enum):
     USED = "used"                 # an invitation used before
     CANCELLED = "cancelled"       # an invitation a coordinator cancelled
     LAST = "last"                 # the last of its kind (the last coordinator cannot be removed)
+    TOO_SOON = "too_soon"         # a decision that takes two people, before the person held their role long enough
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,12 @@ class Settings:
     action_stall_days: int = 30
     unanswered_weeks: int = 4
     action_reminder_days: int = 7
+    # Decisions that take two people (removing a coordinator, publishing a "you said, we did") take
+    # two people the bot has known for a while: whoever got their role less than this long ago
+    # cannot take part yet. A coordinator's removal, once a second agrees, takes effect this much
+    # later; meanwhile the person is told and any other coordinator can stop it.
+    two_person_wait: timedelta = timedelta(days=7)
+    removal_delay: timedelta = timedelta(hours=48)
 
     @property
     def contact_hours(self) -> int:
@@ -274,6 +280,7 @@ def load_settings(env_file: Path | str | None = None, *, require_token: bool = T
         kwargs["headcount"] = headcount
     _digest_settings(source, kwargs)
     _action_settings(source, kwargs)
+    _two_person_settings(source, kwargs)
     if poll := _env(source, "WAAKZAAM_POLL_INTERVAL"):
         kwargs["poll_interval"] = _positive_number("WAAKZAAM_POLL_INTERVAL", poll, allow_zero=True)
 
@@ -373,6 +380,19 @@ def _action_settings(source: dict[str, str | None], kwargs: dict) -> None:
             if not raw.isdigit() or not low <= int(raw) <= high:
                 raise SettingsError(f"{name} must be a whole number of {unit} from {low} to {high}.")
             kwargs[key] = int(raw)
+
+
+def _two_person_settings(source: dict[str, str | None], kwargs: dict) -> None:
+    """How long a new coordinator or steering member waits before taking part in a decision that
+    takes two people, and how long a coordinator's removal waits before it takes effect."""
+    for name, key, low, high, unit in (
+        ("WAAKZAAM_TWO_PERSON_WAIT_DAYS", "two_person_wait", 1, 90, "days"),
+        ("WAAKZAAM_REMOVAL_DELAY_HOURS", "removal_delay", 1, 336, "hours"),
+    ):
+        if raw := _env(source, name):
+            if not raw.isdigit() or not low <= int(raw) <= high:
+                raise SettingsError(f"{name} must be a whole number of {unit} from {low} to {high}.")
+            kwargs[key] = timedelta(**{unit: int(raw)})
 
 
 _FULL_DAYS = dict(zip(WEEKDAYS, ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")))

@@ -1,7 +1,7 @@
 """Casework: notes only for the member who holds the case, themes from the taxonomy, referrals
 without content, closing with an outcome, feedback, the notes question at a hand-over, audit."""
 import shutil
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -357,14 +357,16 @@ async def test_notes_after_a_hand_over_need_the_requesters_yes(services, people,
 # Audit ----------------------------------------------------------------------------------------
 
 async def test_audit_names_who_what_which_case_and_never_content(services, people):
-    anna, emma, ref = await _claimed(services, people)
-    boss = await _coordinator(services, people)
-    await anna.send(f"/note {NOTE}")
-    await anna.send("/cases")
-    await anna.press("Notes")
-    await anna.press(f"close:{ref}")
-    await anna.press(f"out:{ref}:listened")
-    await boss.send("/audit")
+    with time_machine.travel(datetime(2026, 12, 1, 10, 0, tzinfo=UTC), tick=False) as clock:
+        anna, emma, ref = await _claimed(services, people)
+        boss = await _coordinator(services, people)
+        await anna.send(f"/note {NOTE}")
+        await anna.send("/cases")
+        await anna.press("Notes")
+        await anna.press(f"close:{ref}")
+        await anna.press(f"out:{ref}:listened")
+        clock.shift(timedelta(days=1))  # the trail shows closed days only
+        await boss.send("/audit")
     summary = boss.last().text
     member = await services.core.members.by_person((await services.core.people.find(201)).id)
     assert f"listener #{member.id} · added a note · {ref}" in summary

@@ -41,6 +41,9 @@ async def _seed(settings: Settings) -> None:
         services = Services(core)
         people = await populate(core, clock.now())
         await core.meta.put(EPOCH_KEY, clock.iso(clock.now() - timedelta(days=30)).encode())
+        # The coordinator and the steering member got their roles a month ago, so they may take
+        # part in a decision that takes two people (WAAKZAAM_TWO_PERSON_WAIT_DAYS).
+        await core.db.execute("UPDATE roles SET granted_at = ?", (clock.iso(clock.now() - timedelta(days=30)),))
         today = clock.now().astimezone(settings.timezone).date()
         for weeks in (2, 1):
             slot = slot_of_week(week_label(today - timedelta(weeks=weeks)), settings.digest_weekday,

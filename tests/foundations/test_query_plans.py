@@ -181,6 +181,15 @@ async def test_the_sweep_reads_only_what_is_due_through_indexes(running, people)
         assert not any(q.startswith("SELECT * FROM requests WHERE id") for q in quiet.queries)  # nothing was due
 
 
+async def test_the_removals_sweep_reads_only_what_is_due_through_an_index(running):
+    """Every minute the bot looks for coordinators' removals whose delay is over: through the index
+    of agreed removals, never along every proposal ever made."""
+    async with Recorder(running.services.core.db) as sweep:
+        assert await running.services.membership.carry_out_removals() == 0
+    assert await sweep.whole_table_reads() == {}
+    assert len(sweep.queries) == 1
+
+
 async def test_a_digest_counts_through_indexes(running, people):
     anna, emma, ref = await _claimed(running, people)
     services = running.services

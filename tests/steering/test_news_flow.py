@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -121,6 +121,7 @@ async def test_a_draft_with_a_name_is_flagged_and_one_sent_back_is_deleted(servi
     sofie = await steering(services, people)
     await join_as_member(services, people(200, "Anna"), "Anna")
     boss = await coordinator(services, people)
+    clock.shift(timedelta(days=7))  # both may take part in a decision that takes two people by now
     preview = await _draft(sofie, "You told us about the Monday peaks, and now Jan plans them with the team.",
                            figures=False)
     assert "⚠ This may point at a person: it contains “Jan”" in preview.text
@@ -141,6 +142,7 @@ async def test_a_draft_is_rendered_once_for_each_who_reviews_it(services, people
     sofie = await steering(services, people)
     boss = await coordinator(services, people)
     await coordinator(services, people, user_id=901, name="Second")
+    clock.shift(timedelta(days=8))  # every one of them may take part in a decision that takes two
     rendered = []
     render = NewsDesk.render
 
@@ -164,7 +166,13 @@ async def test_without_a_second_person_a_draft_stays_a_draft_and_strangers_canno
     sofie = await steering(services, people)
     preview = await _draft(sofie, figures=False)
     await sofie.press("Ask a second person", preview)
-    assert "there is no other coordinator or steering member yet" in _alerts(offline)[-1]
+    assert "you can take part from Mon 9 Nov 09:00" in _alerts(offline)[-1]  # got her role today
+    clock.shift(timedelta(days=7))
+    await sofie.press("Ask a second person", preview)
+    assert "nobody else may yet: there is no other coordinator or steering member" in _alerts(offline)[-1]
+    await coordinator(services, people)
+    await sofie.press("Ask a second person", preview)
+    assert "or they got their role less than 7 days ago" in _alerts(offline)[-1]  # a new coordinator may not yet
     assert await services.core.db.fetchval("SELECT state FROM news") == "draft"
     emma = people(301, "Emma")
     await emma.send("/news")

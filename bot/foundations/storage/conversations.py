@@ -91,3 +91,7 @@ class ConversationRepository:
                 return None
             await self.db.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
             return self.vault.open("drafts", "body", draft_id, row["body_enc"]), row["author_message_id"]
+
+    async def drop_draft(self, draft_id: int, person_id: int) -> bool:
+        """Delete a draft of this person's unsent; False if there is none."""
+        return 1 == await self.db.execute("DELETE FROM drafts WHERE id = ? AND person_id = ?", (draft_id, person_id))

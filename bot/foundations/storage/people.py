@@ -5,6 +5,8 @@ and the name a coordinator or steering member chose are sealed.
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.foundations import clock
 from bot.foundations.crypto import Vault
 from bot.foundations.model import Person
@@ -93,6 +95,13 @@ class PeopleRepository:
 
     async def drop_role(self, person_id: int, role: str) -> bool:
         return 1 == await self.db.execute("DELETE FROM roles WHERE person_id = ? AND role = ?", (person_id, role))
+
+    async def role_since(self, person_id: int, roles: tuple[str, ...]) -> datetime | None:
+        """When the person got the earliest of these roles they hold; None when they hold none."""
+        granted = await self.db.fetchval(
+            f"SELECT MIN(granted_at) FROM roles WHERE person_id = ? AND role IN ({', '.join('?' * len(roles))})",
+            (person_id, *roles))
+        return None if granted is None else clock.parse(granted)
 
     async def with_role(self, role: str) -> list[int]:
         rows = await self.db.fetchall(

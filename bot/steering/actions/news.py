@@ -4,9 +4,11 @@ glass company the subject died after five years of silence.
 A coordinator or a steering member drafts a short message, in their own words; the bot warns
 when it seems to name someone (bot/foundations/naming.py) and says the text goes to many colleagues. A
 second person (another coordinator or steering member, never the author) approves it: the
-approval is re-checked in one transaction, so two approvals at once publish it once. It then
-goes, in the same transaction, to every listener and to every employee who follows the
-network's news (chosen in the menu, at the end of a conversation, or with /news).
+approval is re-checked in one transaction, so two approvals at once publish it once. Both must
+have held their role for WAAKZAAM_TWO_PERSON_WAIT_DAYS, and every other coordinator and steering
+member hears who wrote and who approved it (bot/network/two_person.py). It then goes, in the
+same transaction, to every listener and to every employee who follows the network's news
+(chosen in the menu, at the end of a conversation, or with /news).
 
 A message may carry the network's use figures. They are read from the newest digest's release
 (requests in its window, contact within the promise, listeners), never counted anew: the same
@@ -30,6 +32,7 @@ from bot.foundations.model import Payload, Person, Result
 from bot.foundations.naming import Naming
 from bot.foundations.storage.news import News
 from bot.network.membership import news_button
+from bot.network.two_person import STAFF, TwoPeople
 from bot.steering.digest.model import Published
 
 log = logging.getLogger(__name__)
@@ -47,16 +50,18 @@ class Drafted:
 
 
 @dataclass(frozen=True)
-class Submitted:
-    result: Result
-    asked: int = 0   # how many may approve it
-    text: str = ""   # the message as it will read, in its author's language
-
-
-@dataclass(frozen=True)
 class Decided:
     result: Result
     recipients: int = 0
+    ready_at: datetime | None = None  # TOO_SOON: from when the person may take part
+
+
+@dataclass(frozen=True)
+class Submitted:
+    result: Result
+    asked: int = 0                    # how many may approve it, and were asked
+    text: str = ""                    # the message as it will read, in its author's language
+    ready_at: datetime | None = None  # TOO_SOON: from when the author may ask
 
 
 def may_write(person: Person) -> bool:
@@ -99,7 +104,8 @@ class NewsDesk:
     def __init__(self, core: Core) -> None:
         self.core = core
         self.settings = core.settings
-        self.naming = Naming(core)
+        self.naming = Naming(core.settings.departments, core.charter)
+        self.two = TwoPeople(core)
 
     async def latest_digest(self) -> tuple[str | None, Published | None]:
         stored = await self.core.digests.latest()
@@ -125,14 +131,14 @@ class NewsDesk:
         text = " ".join((text or "").split())
         async with self.core.db.transaction():
             if (done := await self.core.news.by_origin(origin)) is not None:
-                return Drafted(Result.OK, done.id, tuple(await self.naming.suspicious(done.text)))
+                return Drafted(Result.OK, done.id, tuple(self.naming.suspicious(done.text)))
             if not text:
                 return Drafted(Result.EMPTY)
             if len(text) > MAX_NEWS:
                 return Drafted(Result.TOO_LONG)
             if action_id is not None and await self.core.actions.get(action_id) is None:
                 action_id = None
-            flagged = tuple(await self.naming.suspicious(text))
+            flagged = tuple(self.naming.suspicious(text))
             news_id = await self.core.news.add(person.id, text, action_id=action_id, flagged=bool(flagged),
                                                origin=origin)
         return Drafted(Result.OK, news_id, flagged)
@@ -174,18 +180,20 @@ class NewsDesk:
         return Result.OK
 
     async def reviewers(self, author: int) -> list[int]:
-        """Who may approve: every coordinator and steering member but the author."""
-        found = set(await self.core.people.with_role("coordinator")) | set(await self.core.people.with_role("steering"))
-        found.discard(author)
-        return sorted(found)
+        """Who may approve: every coordinator and steering member but the author who has held the
+        role long enough to take part in a decision that takes two people."""
+        return [p for p in await self.two.staff(STAFF) if p != author and await self.two.may_take_part(p, STAFF)]
 
     async def submit(self, person: Person, news_id: int) -> Submitted:
-        """Ask a second person: every other coordinator and steering member gets the message to approve.
-        Result.LAST when there is nobody else who may (it stays a draft). Rendered once per language."""
+        """Ask a second person: every other coordinator and steering member who may take part gets
+        the message to approve. Result.LAST when nobody else may yet (it stays a draft);
+        Result.TOO_SOON when the author got their role too recently. Rendered once per language."""
         async with self.core.db.transaction():
             result, news = await self._own_draft(person, news_id)
             if result is not Result.OK:
                 return Submitted(result)
+            if ready := await self.two.too_soon(person.id, STAFF):
+                return Submitted(Result.TOO_SOON, ready_at=ready)
             reviewers = await self.reviewers(person.id)
             if not reviewers:
                 return Submitted(Result.LAST)
@@ -227,7 +235,8 @@ class NewsDesk:
         return sorted(set(listeners) | set(await self.core.volunteers.subscribers("news")))
 
     async def decide(self, person: Person, news_id: int, approve: bool) -> Decided:
-        """Publish (to everyone at once, in this transaction) or send back; the author is told."""
+        """Publish (to everyone at once, in this transaction) or send back; the author is told. Sent
+        back, its text is gone from the database files before this returns."""
         if not may_write(person):
             return Decided(Result.NOT_ALLOWED)
         async with self.core.db.transaction():
@@ -238,26 +247,51 @@ class NewsDesk:
                 return Decided(Result.ALREADY)
             if news.author == person.id:
                 return Decided(Result.NOT_ALLOWED)  # the second pair of eyes must be someone else's
-            if not approve:
+            if ready := await self.two.too_soon(person.id, STAFF):
+                return Decided(Result.TOO_SOON, ready_at=ready)
+            if approve:
+                recipients = await self._publish(news, person)
+                if recipients is None:
+                    return Decided(Result.ALREADY)
+            else:
                 await self.core.news.send_back(news.id, person.id)
                 await self._tell_author(news, person, False, 0)
-                return Decided(Result.OK)
-            week, _ = await self.latest_digest()
-            listeners = {m.person_id for m in await self.core.members.active()}
-            audience = await self.audience()
-            if not await self.core.news.publish(news.id, person.id, week if news.figures else None, len(audience)):
-                return Decided(Result.ALREADY)
-            news = await self.core.news.get(news.id)
-            texts: dict[str, str] = {}  # one rendering per language, not per recipient
-            for person_id in audience:
-                t = await self.core.translator(person_id)
-                if t.lang not in texts:
-                    texts[t.lang] = await self.render(t, news)
-                buttons = () if person_id in listeners else ((news_button(t, True),),)
-                await self.core.outbox.enqueue(person_id, Payload(texts[t.lang], buttons))
-            await self._tell_author(news, person, True, len(audience))
-        log.info("news %d published to %d people", news_id, len(audience))
-        return Decided(Result.OK, len(audience))
+        if not approve:
+            await self.core.db.checkpoint()  # sent back: its text is gone from the files now, not at night
+            return Decided(Result.OK)
+        log.info("news %d published to %d people", news_id, recipients)
+        return Decided(Result.OK, recipients)
+
+    async def _publish(self, news: News, approver: Person) -> int | None:
+        """Inside the decision's transaction: to every listener and follower, and the author is told.
+        None when someone published it first."""
+        week, _ = await self.latest_digest()
+        listeners = {m.person_id for m in await self.core.members.active()}
+        audience = await self.audience()
+        if not await self.core.news.publish(news.id, approver.id, week if news.figures else None, len(audience)):
+            return None
+        news = await self.core.news.get(news.id)
+        texts: dict[str, str] = {}  # one rendering per language, not per recipient
+        for person_id in audience:
+            t = await self.core.translator(person_id)
+            if t.lang not in texts:
+                texts[t.lang] = await self.render(t, news)
+            buttons = () if person_id in listeners else ((news_button(t, True),),)
+            await self.core.outbox.enqueue(person_id, Payload(texts[t.lang], buttons))
+        await self._tell_author(news, approver, True, len(audience))
+        await self._announce(news, approver, len(audience))
+        return len(audience)
+
+    async def _announce(self, news: News, approver: Person, recipients: int) -> None:
+        """Every coordinator and steering member but the two hears who wrote and who approved it."""
+        async def compose(t, _):
+            return Payload(t("📣 A “you said, we did” went to {n} people: written by {author}, approved by {approver}. "
+                             "It reads:", n=recipients, author=await self.two.named(t, news.author),
+                             approver=await self.two.named(t, approver.id)) + "\n\n" + await self.render(t, news),
+                           protect=True)
+
+        await self.two.announce([p for p in await self.two.staff(STAFF) if p not in (news.author, approver.id)],
+                                compose)
 
     async def _tell_author(self, news: News, decider: Person, published: bool, recipients: int) -> None:
         if news.author is None or not (await self.core.people.get(news.author)):
