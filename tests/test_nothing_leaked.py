@@ -328,6 +328,10 @@ async def test_a_coordinator_polling_the_audit_learns_nothing_about_today(servic
         clock.move_to(datetime(2026, 12, 1, 23, 5, tzinfo=UTC))  # 00:05 on Wednesday in Brussels
         await boss.send("/audit")
         wednesday = boss.last().text
+        # Past midnight in Brussels, still Tuesday in UTC: what happens now is Wednesday's.
+        await anna.send("/note called back after midnight")
+        assert await poll() == wednesday
+        assert await services.core.db.fetchval("SELECT COUNT(*) FROM audit_log WHERE at = '2026-12-02'") >= 2
     member = await services.core.members.by_person((await services.core.people.find(201)).id)
     for action in ("added a note", "closed the case"):
         assert f"Tue 1 Dec 2026 · listener #{member.id} · {action} · {ref}" in wednesday
