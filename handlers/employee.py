@@ -11,6 +11,7 @@ from bot.foundations.model import Preferences, Request, Result
 from bot.foundations.vocab import AGE_BAND, GENDER, LANGUAGE, STATUS
 from bot.network.membership import MAX_NAME
 
+from .news import follow_button
 from .ui import (
     Context,
     answer,
@@ -67,8 +68,7 @@ async def show_menu(update: Update, context: Context, intro: bool = False) -> No
             [(t("Something is wrong in my team"), callbacks.SIGNAL_START())],
             [(t("I need help now / I am not safe"), callbacks.URGENT())],
             [(t("I would like to be a listener"), callbacks.VOLUNTEER_WISH())],
-            [(t("✓ I hear about the network's news") if follows else t("Tell me about the network's news"),
-              callbacks.NEWS("0" if follows else "1"))],
+            [follow_button(t, follows)],  # changes only itself: the welcome keeps every button
         ),
     )
 
@@ -96,16 +96,6 @@ async def receive_volunteer_name(update: Update, context: Context, text: str) ->
         await say(update, t("You are a listener already. Thank you!"))
     else:
         await say(update, t("Thank you. The coordinators have your wish and will get back to you here."))
-
-
-async def news(update: Update, context: Context) -> None:
-    """Follow the network's news (calls for volunteers, what changed), or stop: the button says which."""
-    t = tr(context)
-    (wanted,) = callbacks.NEWS.parse(data(update))
-    await services(context).membership.follow_news(person(context), wanted == "1")
-    await answer(update, t("You will hear here what the network does and when it looks for listeners. Tap the "
-                           "button again in the menu to stop.") if wanted == "1"
-                 else t("You no longer hear about the network's news."))
 
 
 async def expectation(t: Translator, request: Request, context: Context) -> str:
@@ -434,7 +424,6 @@ async def end(update: Update, context: Context) -> None:
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("urgent", urgent))
     app.add_handler(CallbackQueryHandler(volunteer_wish, pattern=callbacks.VOLUNTEER_WISH.pattern))
-    app.add_handler(CallbackQueryHandler(news, pattern=callbacks.NEWS.pattern))
     app.add_handler(CallbackQueryHandler(ask_start, pattern=callbacks.ASK_START.pattern))
     app.add_handler(CallbackQueryHandler(ask_start, pattern=callbacks.ASK_CONCERN.pattern))
     app.add_handler(CallbackQueryHandler(ask_step, pattern=callbacks.ASK_WIZARD))

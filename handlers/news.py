@@ -5,10 +5,12 @@ from a message that must stay as it is (the end of a conversation, a news messag
 from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.foundations import callbacks, prompts
 from bot.foundations.model import Result
+from bot.foundations.vocab import FOLLOW_NEWS
 from bot.running.sender import inline_keyboard
 from bot.steering.actions.news import MAX_NEWS, may_write
 
@@ -30,8 +32,14 @@ from .ui import (
 
 
 def follow_button(t, follows: bool) -> tuple[str, str]:
-    return ((t("✓ I hear what changes (tap to stop)"), callbacks.NEWS_FOLLOW("0")) if follows
-            else (t("Tell me what changes thanks to the network"), callbacks.NEWS_FOLLOW("1")))
+    """The one button for the network's news, wherever it is offered: it says which way it goes."""
+    return t(FOLLOW_NEWS[follows]), callbacks.NEWS_FOLLOW("0" if follows else "1")
+
+
+def _follow_choice(data: str | None) -> str | None:
+    """'1' (follow) or '0' (stop) from the news button, or from the welcome's older one."""
+    found = callbacks.NEWS_FOLLOW.parse(data) or callbacks.NEWS.parse(data)
+    return found[0] if found else None
 
 
 async def news_command(update: Update, context: Context) -> None:
@@ -53,18 +61,24 @@ async def news_command(update: Update, context: Context) -> None:
 
 
 async def follow(update: Update, context: Context) -> None:
-    """Follow the news, or stop, from any message that offers it: only that button changes."""
+    """Follow the news, or stop, from any message that offers it (the welcome, /news, the end of a
+    conversation, a news message): only that button changes, every other one stays where it was,
+    above all the welcome's "I need help now"."""
     t = tr(context)
-    (wanted,) = callbacks.NEWS_FOLLOW.parse(data(update))
+    wanted = _follow_choice(data(update))
     await services(context).membership.follow_news(person(context), wanted == "1")
     message = update.callback_query.message
     rows = []
     for row in (message.reply_markup.inline_keyboard if message and message.reply_markup else ()):
-        if any(callbacks.NEWS_FOLLOW.parse(b.callback_data) for b in row):
+        if any(_follow_choice(b.callback_data) for b in row):
             rows.append([follow_button(t, wanted == "1")])
         else:
             rows.append([(b.text, b.callback_data) for b in row])
-    await update.callback_query.edit_message_reply_markup(inline_keyboard(rows))
+    try:
+        await update.callback_query.edit_message_reply_markup(inline_keyboard(rows))
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():  # a double tap shows the same again: fine
+            raise
     await toast(update, context, t("You will hear here what changes thanks to the network. Stop at any time with "
                                    "/news.") if wanted == "1" else t("You no longer hear about the network's news."))
 
@@ -215,6 +229,7 @@ async def decide(update: Update, context: Context) -> None:
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("news", news_command))
     app.add_handler(CallbackQueryHandler(follow, pattern=callbacks.NEWS_FOLLOW.pattern))
+    app.add_handler(CallbackQueryHandler(follow, pattern=callbacks.NEWS.pattern))  # welcomes sent before
     app.add_handler(CallbackQueryHandler(draft_button, pattern=callbacks.NEWS_DRAFT.pattern))
     app.add_handler(CallbackQueryHandler(tell_button, pattern=callbacks.ACTION_TELL.pattern))
     app.add_handler(CallbackQueryHandler(figures, pattern=callbacks.NEWS_FIGURES.pattern))

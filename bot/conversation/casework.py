@@ -27,7 +27,7 @@ from bot.foundations.model import (
     Request,
     Result,
 )
-from bot.foundations.vocab import MEET_WAYS, OUTCOMES, pseudonym
+from bot.foundations.vocab import FOLLOW_NEWS, MEET_WAYS, OUTCOMES, pseudonym
 
 MAX_NOTE = 2000      # a note is a reminder for the listener, not a report
 MAX_COMMENT = 1000
@@ -425,7 +425,7 @@ class Casework:
         offered on the closing message itself, not in a message of its own."""
         rows = rating_buttons(request.ref)
         if not await self.core.volunteers.subscribed(request.requester_id, "news"):
-            rows += (((t("Tell me what changes thanks to the network"), callbacks.NEWS_FOLLOW("1")),),)
+            rows += (((t(FOLLOW_NEWS[False]), callbacks.NEWS_FOLLOW("1")),),)
         return rows
 
     def _feedback_question(self, t: Translator) -> str:

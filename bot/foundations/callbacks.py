@@ -116,7 +116,7 @@ FORGET = Code("forget", (choice("yes", "no"),))
 # Joining: the charter and the profile --------------------------------------------------
 CHARTER = Code("charter", (choice("yes", "no"),))
 VOLUNTEER_WISH = Code("vol")                                # an employee would like to become a listener
-NEWS = Code("news", (choice("0", "1"),))                    # follow the network's news, or stop
+NEWS = Code("news", (choice("0", "1"),))                    # the welcome's news button before NEWS_FOLLOW (still answered)
 PROFILE_GENDER = Code("prof:g", (choice(*GENDER),))
 PROFILE_AGE = Code("prof:a", (choice(*AGE_BAND),))
 PROFILE_STATUS = Code("prof:s", (choice(*STATUS),))

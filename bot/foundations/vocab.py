@@ -147,6 +147,12 @@ AUDIT_ACTORS = {
 }
 
 
+# The network's news ("you said, we did", calls for listeners): one label wherever it is offered
+# (the welcome, /news, the end of a conversation, a news message itself), by whether one follows it.
+FOLLOW_NEWS = {False: N_("Hear what changes thanks to the network"),
+               True: N_("✓ You hear what changes (tap to stop)")}
+
+
 # Reactions on a person's own message, instead of a second message (from Telegram's allowed set).
 DELIVERED = "👌"  # the other side has it
 KEPT = "✍"        # kept, passed on once a listener takes the request

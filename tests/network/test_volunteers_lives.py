@@ -269,7 +269,7 @@ async def test_a_call_for_volunteers_reaches_only_those_who_follow_the_news(serv
     await _listener(services, people, 201, "Anna", department=0)
     fan, other = people(311, "Fan"), people(312, "Other")
     await fan.send("/start")
-    await fan.press("news:1")
+    await fan.press("nwe:1")
     await other.send("/start")
     await boss.send("/makeup")
     await boss.press("Call for people from Logistics")

@@ -29,6 +29,7 @@ from bot.foundations.i18n import Translator
 from bot.foundations.model import Payload, Person, Result
 from bot.foundations.naming import Naming
 from bot.foundations.storage.news import News
+from bot.foundations.vocab import FOLLOW_NEWS
 from bot.steering.digest.model import Published
 
 log = logging.getLogger(__name__)
@@ -238,7 +239,7 @@ class NewsDesk:
                 if t.lang not in texts:
                     texts[t.lang] = await self.render(t, news)
                 buttons = () if person_id in listeners else (
-                    ((t("Stop these messages"), callbacks.NEWS_FOLLOW("0")),),)
+                    ((t(FOLLOW_NEWS[True]), callbacks.NEWS_FOLLOW("0")),),)
                 await self.core.outbox.enqueue(person_id, Payload(texts[t.lang], buttons))
             await self._tell_author(news, person, True, len(audience))
         log.info("news %d published to %d people", news_id, len(audience))

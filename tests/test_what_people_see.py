@@ -1,0 +1,70 @@
+"""What people see, round two (issue 23): nothing false, no button lost. Each test drives the real
+Application, the way the person on the phone would."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from flows import ask_for_conversation, invite_code, join_as_member
+
+T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday, 11:00 in Brussels
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(T0, tick=False) as traveller:
+        yield traveller
+
+
+def _alerts(offline) -> list[str]:
+    return [p.get("text", "") for name, p in offline.calls if name == "answerCallbackQuery" and p.get("text")]
+
+
+async def _coordinator(services, people, user_id=900, name="Griet"):
+    boss = people(user_id, name)
+    await boss.send(f"/start {await invite_code(services, 'coordinator')}")
+    await boss.send(name)
+    return boss
+
+
+# 1. The news from the welcome ---------------------------------------------------------------------
+
+async def test_following_the_news_from_the_welcome_keeps_the_welcome_and_its_urgent_button(people, offline, clock):
+    emma = people(301, "Emma")
+    await emma.send("/start")
+    welcome = emma.last()
+    text, before = welcome.text, welcome.button_data()
+    assert "urgent" in before and "nwe:1" in before
+    await emma.press("nwe:1", welcome)
+    assert welcome.text == text  # the welcome itself is not rewritten
+    assert welcome.button_data() == [d if d != "nwe:1" else "nwe:0" for d in before]
+    labels = [b["text"] for row in welcome.buttons for b in row]
+    assert "I need help now / I am not safe" in labels
+    assert "✓ You hear what changes (tap to stop)" in labels
+    assert _alerts(offline)[-1].startswith("You will hear here what changes thanks to the network")
+    assert len(emma.inbox()) == 1  # and no message of its own
+    await emma.press("nwe:0", welcome)
+    assert welcome.button_data() == before and welcome.text == text
+
+
+async def test_one_label_for_the_news_wherever_it_is_offered(people, clock):
+    emma = people(301, "Emma")
+    await emma.send("/start")
+    await emma.send("/news")
+    for message in emma.inbox():
+        labels = [b["text"] for row in message.buttons for b in row if b["callback_data"].startswith("nwe:")]
+        assert labels == ["Hear what changes thanks to the network"], message.text
+
+
+async def test_an_older_welcome_news_button_changes_only_itself(people, offline, clock):
+    """A welcome sent before this change carries 'news:1': it too keeps every other button."""
+    emma = people(301, "Emma")
+    await emma.send("/start")
+    welcome = emma.last()
+    welcome.buttons = [[{**b, "callback_data": "news:1"} if b["callback_data"] == "nwe:1" else b for b in row]
+                       for row in welcome.buttons]
+    welcome.raw["reply_markup"] = {"inline_keyboard": welcome.buttons}
+    text = welcome.text
+    await emma.press("news:1", welcome)
+    assert welcome.text == text and "urgent" in welcome.button_data() and "nwe:0" in welcome.button_data()
