@@ -68,3 +68,47 @@ async def test_an_older_welcome_news_button_changes_only_itself(people, offline,
     text = welcome.text
     await emma.press("news:1", welcome)
     assert welcome.text == text and "urgent" in welcome.button_data() and "nwe:0" in welcome.button_data()
+
+
+# 2. Cancel on the note prompt ------------------------------------------------------------------
+
+async def _claimed(services, people, first_message="Ik zit vast"):
+    anna, emma = people(201, "Anna"), people(301, "Emma")
+    await join_as_member(services, anna, "Anna")
+    ref = await ask_for_conversation(emma, department=1, first_message=first_message)
+    await anna.press(f"claim:{ref}")
+    await anna.send("Hallo, ik luister.")
+    return anna, emma, ref
+
+
+async def test_cancel_on_the_note_prompt_after_the_note_was_saved_says_it_is_kept(services, people, clock):
+    anna, emma, ref = await _claimed(services, people)
+    await anna.send("/note")
+    prompt = anna.last()
+    assert "Write your note" in prompt.text
+    await anna.send("Slaapt slecht sinds de reorganisatie")
+    assert "Note saved" in anna.last().text
+    await anna.press("Cancel", prompt)
+    assert prompt.text == f"Your note on Colleague {ref} is saved already, so Cancel changes nothing. Only you can " \
+                          "read it." and not prompt.buttons
+    notes = await services.core.db.fetchval("SELECT COUNT(*) FROM case_notes")
+    assert notes == 1
+
+    # A new prompt, cancelled before writing: the earlier note does not count as written with it.
+    await anna.send("/note")
+    prompt = anna.last()
+    await anna.press("Cancel", prompt)
+    assert prompt.text == "No note was saved."
+    await anna.send("Dit is geen notitie maar een bericht")
+    assert "Dit is geen notitie maar een bericht" in emma.last().text  # the question is closed: relayed
+
+
+async def test_cancel_on_an_older_note_prompt_says_only_what_is_known(services, people, clock):
+    anna, emma, ref = await _claimed(services, people)
+    await anna.send("/note")
+    prompt = anna.last()
+    await anna.send("Een notitie")
+    prompt.buttons = [[{"text": "Cancel", "callback_data": f"note:{ref}:cancel"}]]  # as sent before this change
+    prompt.raw["reply_markup"] = {"inline_keyboard": prompt.buttons}
+    await anna.press("Cancel", prompt)
+    assert prompt.text == "This question was closed already, so Cancel changes nothing."

@@ -102,6 +102,15 @@ class Casework:
                 await self.audit.record("member", member.id, "note_added", request.ref)
         return Result.OK
 
+    async def latest_note(self, person: Person, ref: str) -> int:
+        """The id of this listener's newest note on the case (0: none, or not theirs): a note prompt
+        remembers it, so its Cancel can tell whether a note came after the question."""
+        member = await self.core.members.by_person(person.id)
+        request = await self.core.requests.by_ref(ref)
+        if member is None or request is None or request.member_id != member.id:
+            return 0
+        return await self.cases.latest_note_of(request.id, member.id)
+
     async def notes(self, person: Person, ref: str) -> tuple[Result, Request | None, list[Note]]:
         """The notes the holder of the case may read; nobody else reads any."""
         async with self.core.db.transaction():

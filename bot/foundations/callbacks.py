@@ -151,7 +151,8 @@ SEND_DRAFT = Code("to", (NUMBER, REF))
 # Casework ----------------------------------------------------------------------------
 NOTES = Code("notes", (REF,))
 NOTE_ASK = Code("note", (REF,))
-NOTE_CANCEL = Code("note", (REF, choice("cancel")))
+NOTE_CANCEL = Code("note", (REF, choice("cancel")))  # prompts sent before NOTE_QUIT (still answered)
+NOTE_QUIT = Code("notex", (REF, NUMBER))  # cancel the note prompt; the listener's newest note id when asked
 NOTE_FOR = Code("notefor", (REF,))
 TAGS = Code("tags", (REF,))
 TAGS_PAGE = Code("tags", (REF, KEY))  # a theme group, 'level' or 'done'
