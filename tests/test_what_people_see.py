@@ -112,3 +112,65 @@ async def test_cancel_on_an_older_note_prompt_says_only_what_is_known(services, 
     prompt.raw["reply_markup"] = {"inline_keyboard": prompt.buttons}
     await anna.press("Cancel", prompt)
     assert prompt.text == "This question was closed already, so Cancel changes nothing."
+
+
+# 3. Few listeners available: said when it is true and useful --------------------------------------
+
+async def _sweep(services):
+    report = await services.promise.sweep()
+    await services.sender.flush()
+    return report.steps
+
+
+def _warnings(user) -> list[str]:
+    return [m.text for m in user.inbox() if "Listeners available right now" in m.text]
+
+
+async def _listener_from_nine(services, people, user_id=201, name="Anna"):
+    anna = people(user_id, name)
+    await join_as_member(services, anna, name)
+    await anna.send("/hours")
+    await anna.press("hrs:p:weekdays_9_17")
+    return anna
+
+
+async def test_no_night_warning_when_the_first_listener_starts_at_nine(services, people, clock):
+    clock.move_to(datetime(2026, 11, 25, 3, 0, tzinfo=UTC))  # Wednesday 04:00 in Brussels
+    boss = await _coordinator(services, people)
+    await _listener_from_nine(services, people)
+    assert "low_availability" not in await _sweep(services)
+    ref = await ask_for_conversation(people(301, "Emma"))  # waits, and 09:00 is before its deadline
+    assert "low_availability" not in await _sweep(services)
+    assert _warnings(boss) == []
+
+    clock.move_to(datetime(2026, 11, 25, 8, 30, tzinfo=UTC))  # 09:30: the organisation's day
+    assert "low_availability" in await _sweep(services)
+    assert _warnings(boss) == ["Listeners available right now: 1, below the warning level of 3. Requests waiting "
+                               "for a listener: 1. /coverage shows the coming two weeks."]
+    assert f"claim:{ref}" in people(201).last().button_data()  # offered to Anna as her hours began
+
+
+async def test_a_night_warning_when_a_request_cannot_be_taken_before_its_deadline(services, people, clock):
+    clock.move_to(datetime(2026, 11, 27, 19, 0, tzinfo=UTC))  # Friday 20:00: Anna is back on Monday
+    boss = await _coordinator(services, people)
+    await _listener_from_nine(services, people)
+    assert "low_availability" not in await _sweep(services)
+    ref = await ask_for_conversation(people(301, "Emma"))
+    assert "low_availability" in await _sweep(services)
+    assert _warnings(boss) == [
+        "Listeners available right now: 0, below the warning level of 3. Requests waiting for a listener: 1. No "
+        f"listener's hours begin before the deadline of {ref}. Next listener available: Mon 30 Nov "
+        "09:00. /coverage shows the coming two weeks."]
+    assert "24 hours" not in _warnings(boss)[0]
+    assert "low_availability" not in await _sweep(services)  # once a day
+
+
+async def test_working_hours_are_a_setting():
+    from bot.foundations.model import Span
+    from bot.foundations.settings import SettingsError, parse_working_hours
+    assert parse_working_hours("MON-FRI 08:00-18:00") == tuple(Span(d, 480, 1080) for d in range(5))
+    assert parse_working_hours("sat,sun 22:00-06:00") == (Span(0, 0, 360), Span(5, 1320, 1440), Span(6, 0, 360),
+                                                          Span(6, 1320, 1440))
+    assert parse_working_hours("always") is None
+    with pytest.raises(SettingsError, match="WAAKZAAM_WORKING_HOURS"):
+        parse_working_hours("weekdays")

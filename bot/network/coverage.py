@@ -40,6 +40,14 @@ def likely_reply(members: Iterable[Member], request: Request, now: datetime, tz:
     return min(starts) if starts else None
 
 
+def next_available(members: Iterable[Member], now: datetime, tz: ZoneInfo, network_cap: int) -> datetime | None:
+    """The earliest moment (now, or later) a listener below their cap can take an offer, whoever
+    they fit; None: not within a week."""
+    starts = [s for m in members if m.open_cases < routing.limit_of(m, network_cap)
+              and (s := free_from(m, now, tz)) is not None and s - now <= HORIZON]
+    return min(starts) if starts else None
+
+
 def part_of_day(moment: datetime, tz: ZoneInfo) -> str:
     hour = moment.astimezone(tz).hour
     return "morning" if hour < 12 else "afternoon" if hour < 18 else "evening" if hour < 23 else "night"
