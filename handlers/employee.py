@@ -143,7 +143,11 @@ async def urgent(update: Update, context: Context) -> None:
                             "now. The numbers above are there at any moment.", ref=request.ref))
         return
     markup = buttons([(t("Withdraw my request"), callbacks.WITHDRAW(request.ref))])
-    if opened.offered:
+    if opened.on_call:
+        text = t("Your request {ref} is marked urgent. No listener is within their hours right now, so the "
+                 "listener on call has been alerted; they will write to you here before {deadline}. The numbers "
+                 "above are there at any moment.", ref=request.ref, deadline=deadline)
+    elif opened.offered:
         text = t("Your request {ref} is marked urgent. Every available listener has been alerted; one will write "
                  "to you here before {deadline}. The numbers above are there at any moment.", ref=request.ref,
                  deadline=deadline)
@@ -379,8 +383,12 @@ async def _confirm(update: Update, context: Context, opened, named: bool = False
     if request.urgent:
         # Urgency words in the first message: the numbers come first, at once.
         lines.insert(0, emergency_text(context, t))
-        lines.append(t("Your request is marked urgent: every available listener has been alerted.") if opened.offered
-                     else _nobody_now(t, request.ref))
+        if opened.on_call:
+            lines.append(t("Your request is marked urgent. No listener is within their hours right now, so the "
+                           "listener on call has been alerted."))
+        else:
+            lines.append(t("Your request is marked urgent: every available listener has been alerted.")
+                         if opened.offered else _nobody_now(t, request.ref))
     else:
         lines.append(await expectation(t, request, context))
     if named:

@@ -174,3 +174,25 @@ async def test_working_hours_are_a_setting():
     assert parse_working_hours("always") is None
     with pytest.raises(SettingsError, match="WAAKZAAM_WORKING_HOURS"):
         parse_working_hours("weekdays")
+
+
+# 4. Urgent, and only the listener on call reached -----------------------------------------------
+
+async def test_urgent_words_at_night_that_reach_only_the_listener_on_call_are_said_so(services, people, clock):
+    clock.move_to(datetime(2026, 11, 29, 2, 0, tzinfo=UTC))  # Sunday 03:00 in Brussels
+    boss = await _coordinator(services, people)
+    anna = await _listener_from_nine(services, people)
+    await boss.send("/oncall")
+    await boss.press("Ask someone:")
+    await boss.press("Anna")
+    await anna.press("Yes, I will be on call")
+    emma = people(301, "Emma")
+    ref = await ask_for_conversation(emma, first_message="Ik ben niet veilig, ik wil er niet meer zijn")
+    confirmation = emma.last().text
+    assert "112" in confirmation and "the listener on call has been alerted" in confirmation
+    assert "every available listener" not in confirmation.lower()
+    assert boss.last().text == (f"Urgent request {ref}: the colleague says they are not safe. No listener was "
+                                "available within their hours, so it has gone to Anna, on call, alone. Can you make "
+                                "sure they answer, or reach another listener? The colleague has the emergency "
+                                "numbers.")
+    assert any(f"claim:{ref}" in m.button_data() for m in anna.inbox())

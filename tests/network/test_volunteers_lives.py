@@ -146,8 +146,10 @@ async def test_an_urgent_request_at_night_reaches_the_listener_on_call_at_once(s
     await emma.press("urgent")
     urgent = [m for m in anna.inbox() if "URGENT" in m.text]
     assert len(urgent) == 1 and any(d.startswith("claim:") for d in urgent[0].button_data())
-    assert "Every available listener has been alerted" in emma.last().text
-    assert "Urgent request" in boss.last().text
+    assert "Every available listener" not in emma.last().text  # only one listener was reached: said so
+    assert "No listener is within their hours right now, so the listener on call has been alerted" \
+        in emma.last().text
+    assert "so it has gone to Anna, on call, alone" in boss.last().text
 
 
 async def test_an_urgent_request_with_nobody_on_call_is_told_so_at_once(services, people, clock):
