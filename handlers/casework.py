@@ -460,7 +460,7 @@ async def ask_outcome(update: Update, context: Context, ref: str) -> None:
     t = tr(context)
     result = await services(context).casework.check(person(context), ref)
     if result is Result.CLOSED:
-        await answer(update, t("Conversation {ref} was already closed.", ref=ref))
+        await reply(update, context, t("Conversation {ref} was already closed.", ref=ref))
         return
     if result is not Result.OK:
         await stale_button(update, context)

@@ -219,7 +219,7 @@ async def decide(update: Update, context: Context) -> None:
         await answer(update, t("Published: it went to {n} people.", n=decided.recipients) if choice == "ok"
                      else t("You sent it back. Its author has been told; the text is deleted."))
     elif decided.result is Result.ALREADY:
-        await answer(update, t("Someone decided on this message already, so nothing was changed."))
+        await reply(update, context, t("This message was decided on already, so nothing was changed."))
     elif decided.result is Result.NOT_ALLOWED:
         await alert(update, context, t("A second person must approve it: not its author."))
     else:

@@ -212,3 +212,41 @@ async def test_report_for_a_quarter_without_a_digest_is_one_true_statement(servi
                          "The steering group's actions are in /actions; the next quarter's table comes with its "
                          "digests.")
     assert said.protect_content and "listeners" not in said.text
+
+
+# 6. A double tap never replaces a confirmation ------------------------------------------------------
+
+async def test_a_double_tap_on_being_on_call_keeps_the_confirmation(services, people, offline, clock):
+    boss = await _coordinator(services, people)
+    anna = await _listener_from_nine(services, people)
+    await boss.send("/oncall")
+    await boss.press("Ask someone:")
+    asked = boss.last()
+    await boss.press("Anna", asked)
+    assert asked.text == "Asked. You will hear the answer here."
+    question = anna.last()
+    yes = next(d for d in question.button_data() if d.endswith(":yes"))
+    await anna.press_data(yes, question)
+    confirmation = question.text
+    assert confirmation.startswith("Thank you: you are on call that week.")
+    await anna.press_data(yes, question)  # the second tap of a double tap, sent before the edit arrived
+    assert question.text == confirmation
+    assert _alerts(offline)[-1] == "You answered this already."
+    no = next(d for d in question.button_data() if d.endswith(":no")) if question.buttons else yes[:-3] + "no"
+    await anna.press_data(no, question)  # a quick change of mind changes nothing either
+    assert question.text == confirmation
+
+
+async def test_a_double_tap_on_removing_a_listener_keeps_the_confirmation(services, people, offline, clock):
+    boss = await _coordinator(services, people)
+    await join_as_member(services, people(201, "Anna"), "Anna")
+    await boss.send("/team")
+    await boss.press("Remove Anna")
+    confirm = boss.last()
+    yes = next(d for d in confirm.button_data() if d.endswith(":yes"))
+    await boss.press_data(yes, confirm)
+    done = confirm.text
+    assert done.startswith("Anna is no longer a listener.")
+    await boss.press_data(yes, confirm)
+    assert confirm.text == done
+    assert _alerts(offline)[-1] == "This person no longer has that role, so nothing was changed."

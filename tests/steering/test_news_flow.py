@@ -82,8 +82,9 @@ async def test_a_coordinator_drafts_a_steering_member_approves_and_it_reaches_li
     assert team[0].last().button_data() == []     # listeners hear it as listeners
     assert not any(BODY in m.text for m in finn.inbox())
     assert "Sofie approved your “you said, we did” message: it went to 4 people." in boss.last().text
-    await sofie.press_data(approve, request)  # a double tap, or a replay
-    assert "Someone decided on this message already" in request.text
+    await sofie.press_data(approve, request)  # a double tap, or a replay: the confirmation stays
+    assert request.text == "Published: it went to 4 people."
+    assert _alerts(offline)[-1] == "This message was decided on already, so nothing was changed."
     files = b"".join(p.read_bytes() for p in services.settings.db_path.parent.iterdir())
     assert b"peak weeks in production" not in files  # sealed
 
