@@ -217,7 +217,7 @@ async def test_notes_refused_at_a_hand_over_are_gone_from_the_files_at_once(serv
     await anna.send("/cases")
     await anna.press(f"back:{ref}")
     await anna.press(f"back:{ref}:overload")
-    await emma.press(f"nc:{ref}:n")
+    await emma.press(f"hc:{ref}:n")
     assert sealed not in _files(settings)  # right after, not after the nightly checkpoint
 
 

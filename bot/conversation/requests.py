@@ -47,7 +47,9 @@ ON_CALL_ALONE = "oncall_alone"  # request event: an urgent request went to the l
 class CaseFollowUps(Protocol):
     """What casework adds to a request's turns (implemented by bot.conversation.casework.Casework)."""
 
-    async def ask_notes_consent(self, request: Request) -> None: ...
+    async def ask_handover_consent(self, request: Request, notice: str | None = None) -> bool: ...
+
+    async def brief_new_listener(self, request: Request, member: Member) -> None: ...
 
     async def after_requester_end(self, request: Request, member: Member) -> None: ...
 
@@ -219,6 +221,8 @@ class RequestDesk:
         lines = []
         if request.urgent:
             lines.append(t("URGENT: this colleague says they need help now."))
+        if request.handed_over and request.history_until is not None:
+            lines.append(t("Handed over: another listener talked with this colleague before."))
         if request.kind == "concern":
             lines.append(t("A colleague who is worried about someone else asks for a conversation (request {ref}). "
                            "Help them see what they can do and where to point that person.", ref=request.ref))
@@ -324,19 +328,28 @@ class RequestDesk:
             await core.outbox.cancel_offer_edits(offer.id)  # the winner's message says it was taken
             await self._retract_offers(request, "taken", keep=member.id)
             request = await core.requests.get(request.id)
+            if self.follow_ups is not None:
+                await self.follow_ups.brief_new_listener(request, member)  # handed over: said first
             await self.talk.deliver_pending(request, member)
             t = await self.core.translator(request.requester_id)
-            await self._tell(
-                request.requester_id,
-                t(
-                    "Good news: {name} from the vigilance network has taken your request {ref} "
-                    "and will write to you here. Anything you write here goes only to {name}.",
-                    name=member.display_name,
-                    ref=request.ref,
-                ),
-                sending=True,  # it goes with the drain after this transaction, as the relays above do
-            )
+            await self._tell(request.requester_id, self._taken_text(t, request, member),
+                             sending=True)  # it goes with the drain after this transaction, as the relays above do
         return Result.OK, request
+
+    @staticmethod
+    def _taken_text(t: Translator, request: Request, member: Member) -> str:
+        """What the colleague hears when a listener takes their request: after a hand-over, also
+        what the new listener may read."""
+        if not request.handed_over or request.history_until is None:
+            return t("Good news: {name} from the vigilance network has taken your request {ref} and will write to "
+                     "you here. Anything you write here goes only to {name}.", name=member.display_name,
+                     ref=request.ref)
+        return t("{name} from the vigilance network takes over your conversation {ref} and will write to you here. "
+                 "Anything you write here goes only to {name}.", name=member.display_name, ref=request.ref) + " " + {
+            "yes": t("As you allowed, {name} can read your conversation so far.", name=member.display_name),
+            "no": t("As you chose, {name} has not seen your earlier conversation.", name=member.display_name),
+        }.get(request.history_consent, t("{name} does not see your earlier conversation unless you say yes to the "
+                                         "question above.", name=member.display_name))
 
     async def decline(self, person: Person, ref: str) -> Result:
         core = self.core
@@ -384,18 +397,19 @@ class RequestDesk:
         await core.requests.release(request.id, member.id, fresh)
         await core.requests.exclude(request.id, member.id, reason)
         t = await self.core.translator(request.requester_id)
+        notice = None
         if not tell:
             pass  # the caller tells the requester what happens (a breach says it in its own words)
         elif request.contacted_at is None:
-            await self._tell(request.requester_id, t(
-                "The listener who took your request {ref} could not make contact. Another listener will be asked "
-                "and will write to you here.", ref=request.ref))
+            notice = t("The listener who took your request {ref} could not make contact. Another listener will be "
+                       "asked and will write to you here.", ref=request.ref)
         else:
-            await self._tell(request.requester_id, t(
-                "Your listener has handed over your conversation {ref}. Another listener will take over and "
-                "contact you here; you do not need to do anything.", ref=request.ref))
-        if self.follow_ups is not None:
-            await self.follow_ups.ask_notes_consent(request)  # notes wait for the requester's yes
+            notice = t("Your listener has handed over your conversation {ref}. Another listener will take over and "
+                       "contact you here; you do not need to do anything.", ref=request.ref)
+        # The earlier conversation and the notes wait for the colleague's word, asked with the notice.
+        asked = self.follow_ups is not None and await self.follow_ups.ask_handover_consent(request, notice)
+        if notice and not asked:
+            await self._tell(request.requester_id, notice)
         request = await core.requests.get(request.id)
         await self.offer_to_members(request, widened=request.widened, remind=True)
 

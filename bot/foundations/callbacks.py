@@ -110,7 +110,8 @@ WITHDRAW = Code("withdraw", (REF,))
 END = Code("end", (REF,))
 RATE = Code("fb", (REF, STARS))
 NO_COMMENT = Code("fb", (REF, choice("skip")))
-NOTES_CONSENT = Code("nc", (REF, choice("y", "n")))
+NOTES_CONSENT = Code("nc", (REF, choice("y", "n")))  # the notes alone, asked before HANDOVER_CONSENT (still answered)
+HANDOVER_CONSENT = Code("hc", (REF, choice("y", "n")))  # may the next listener read the conversation so far (and notes)
 FORGET = Code("forget", (choice("yes", "no"),))
 
 # Joining: the charter and the profile --------------------------------------------------

@@ -123,6 +123,8 @@ AUDIT_ACTIONS = {
     "outcome_recorded": N_("recorded the outcome"),
     "notes_shared": N_("let the next listener read the notes"),
     "notes_withheld": N_("did not let the next listener read the notes"),
+    "history_shared": N_("let the next listener read what came before"),
+    "history_withheld": N_("let the next listener start afresh"),
     "erased": N_("erased the requester's data on request"),
     "retention": N_("deleted the content after the retention period"),
     "audit_read": N_("read the audit summary"),

@@ -209,7 +209,8 @@ class CaseworkRepository:
             await self.db.execute("DELETE FROM case_notes WHERE request_id = ?", (request_id,))
             await self.db.execute("UPDATE feedback SET comment_enc = NULL WHERE request_id = ?", (request_id,))
             await self.db.execute(
-                "UPDATE requests SET requester_id = NULL, wishes_enc = NULL, content_erased_at = ? WHERE id = ?",
+                "UPDATE requests SET requester_id = NULL, wishes_enc = NULL, history_consent = NULL,"
+                " history_until = NULL, content_erased_at = ? WHERE id = ?",
                 (clock.iso(clock.now()), request_id),
             )
 
