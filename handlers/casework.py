@@ -429,7 +429,7 @@ async def refer(update: Update, context: Context) -> None:
         await reply(update, context, gone)
         return
     if ask is None:
-        await answer(update, t("Send the contact {name} to {colleague}. Would you also like to tell this contact "
+        await answer(update, t("Send the contact “{name}” to {colleague}. Would you also like to tell this contact "
                                "what they need to know? Then the colleague is asked first, and only their own yes "
                                "lets you share anything. Only that a referral happened is recorded, never what was "
                                "said.",
@@ -443,11 +443,12 @@ async def refer(update: Update, context: Context) -> None:
         await reply(update, context, refusal(t, result, gone))
         return
     if ask == "1":
-        sent = t("{name} was sent to {colleague}, with the question whether you may share what is needed. You will "
-                 "hear their answer here; until then, share nothing.", name=referral.name(t.lang),
+        sent = t("The contact “{name}” was sent to {colleague}, with the question whether you may share what is "
+                 "needed. You will hear their answer here; until then, share nothing.", name=referral.name(t.lang),
                  colleague=pseudonym(t, ref))
     else:
-        sent = t("{name} was sent to {colleague}. Recorded: that a referral happened, not what was said.",
+        sent = t("The contact “{name}” was sent to {colleague}. Recorded: that a referral happened, not what was "
+                 "said.",
                  name=referral.name(t.lang), colleague=pseudonym(t, ref))
     if not await back_to_card(update, context, ref, status=sent):
         await answer(update, sent)

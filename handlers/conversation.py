@@ -81,6 +81,8 @@ _STEERING_ANSWERS = {
     prompts.ACTION_DUE: lambda update, context, text, waiting: actions.on_due_text(update, context, text,
                                                                                    waiting.ref),
     prompts.NEWS: lambda update, context, text, waiting: news.on_news_text(update, context, text, waiting.ref),
+    prompts.NEWS_VERSION: lambda update, context, text, waiting: news.on_version_text(update, context, text,
+                                                                                      waiting.ref, waiting.data),
 }
 
 

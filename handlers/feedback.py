@@ -123,10 +123,10 @@ async def referral_answer(update: Update, context: Context) -> None:
         name = referral.name(t.lang) if referral else ""
         # The contact stays readable; the question under it is answered.
         await update.callback_query.edit_message_reply_markup(None)
-        await say(update, t("Thank you. Your listener may pass on to {name} what they need to know, and nothing "
-                            "more.", name=name) if choice == "y" else
-                  t("Thank you. Nothing about you will be shared with {name}. The contact is yours to use if "
-                    "you wish.", name=name))
+        await say(update, t("Thank you. Your listener may tell the contact “{name}” what they need to know, and "
+                            "nothing more.", name=name) if choice == "y" else
+                  t("Thank you. Nothing about you will be shared with the contact “{name}”. The contact is yours "
+                    "to use if you wish.", name=name))
 
 
 async def meeting_answer(update: Update, context: Context) -> None:

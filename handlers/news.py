@@ -9,10 +9,11 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.foundations import callbacks, prompts
+from bot.foundations.i18n import LANGUAGES
 from bot.foundations.model import Result
-from bot.foundations.vocab import FOLLOW_NEWS
+from bot.foundations.vocab import FOLLOW_NEWS, LANGUAGE
 from bot.running.sender import inline_keyboard
-from bot.steering.actions.news import MAX_NEWS, may_write
+from bot.steering.actions.news import MAX_NEWS, NewsDesk, may_write
 
 from .ui import (
     Context,
@@ -107,23 +108,92 @@ async def tell_button(update: Update, context: Context) -> None:
     await ask_text(update, context, action_id)
 
 
-def _draft_rows(t, news) -> list:
+def _draft_rows(t, news, readers: dict[str, int]) -> list:
     figures = ((t("✓ With the network's figures"), callbacks.NEWS_FIGURES(news.id, "0")) if news.figures
                else (t("Add the network's figures"), callbacks.NEWS_FIGURES(news.id, "1")))
-    return [[figures], [(t("Ask a second person to approve"), callbacks.NEWS_SUBMIT(news.id, "send"))],
+    written = [(("✓ " if code == news.language else "") + LANGUAGE[code], callbacks.NEWS_LANGUAGE(news.id, code))
+               for code in LANGUAGES] if news.language else []
+    return [[figures], written, *map(list, NewsDesk.version_buttons(t, news, readers)),
+            [(t("Ask a second person to approve"), callbacks.NEWS_SUBMIT(news.id, "send"))],
             [(t("Delete it"), callbacks.NEWS_SUBMIT(news.id, "drop"))]]
 
 
 async def _preview(t, context: Context, news_id: int, flagged=()) -> tuple[str, InlineKeyboardMarkup | None]:
-    result, news, text = await services(context).news.view(person(context), news_id)
+    desk = services(context).news
+    result, news, text = await desk.view(person(context), news_id)
     if result is not Result.OK:
         return "", None
+    readers = await desk.readers()
     lines = [t("Your draft, as the listeners and employees will read it:"), text]
+    if news.language:
+        lines.append(t("Written in {language} (the first row of buttons below says so; tap another if it is not).",
+                       language=t.language_name(news.language)))
+    lines.append(desk.languages_text(t, news, readers))
     if flagged or news.flagged:
         found = ", ".join(f"“{w}”" for w in flagged) or "…"
         lines.append(t("⚠ This may point at a person: it contains {found}. Write it again with /news, or ask for "
                        "approval anyway (the second person sees this warning).", found=found))
-    return "\n\n".join(lines), buttons(*_draft_rows(t, news))
+    return "\n\n".join(lines), buttons(*_draft_rows(t, news, readers))
+
+
+async def _approval(context: Context, news) -> tuple[str, InlineKeyboardMarkup | None]:
+    t, desk = tr(context), services(context).news
+    readers = await desk.readers()
+    return await desk.approval_text(t, news, readers), buttons(*desk.approval_buttons(t, news, readers))
+
+
+async def written_in(update: Update, context: Context) -> None:
+    """The author corrects the language their text is written in."""
+    t = tr(context)
+    news_id, code = callbacks.NEWS_LANGUAGE.parse(data(update))
+    result = await services(context).news.set_language(person(context), news_id, code)
+    if result is not Result.OK:
+        await _stale(update, context, result)
+        return
+    preview, markup = await _preview(t, context, news_id)
+    await answer(update, preview, markup)
+
+
+async def ask_version(update: Update, context: Context) -> None:
+    """The message in another language its readers use: its author, or the second person, writes it."""
+    t, who = tr(context), person(context)
+    news_id, code = callbacks.NEWS_VERSION.parse(data(update))
+    result, news = await services(context).news.may_write_version(who, news_id, code)
+    if result is not Result.OK:
+        await _stale(update, context, result)
+        return
+    await services(context).prompts.wait_for(who, prompts.NEWS_VERSION, ref=str(news_id), data=code)
+    await say(update, t("The message in {language}, in at most {limit} characters. The same rules: nothing that "
+                        "points at a person. It says:", language=t.language_name(code), limit=MAX_NEWS)
+              + "\n\n" + news.text, protect=True)
+
+
+async def on_version_text(update: Update, context: Context, text: str, ref: str | None, code: str | None) -> None:
+    t, who = tr(context), person(context)
+    desk = services(context).news
+    if not ref or not ref.isdigit() or code not in LANGUAGES:
+        await services(context).prompts.clear(who, prompts.NEWS_VERSION)
+        return
+    written = await desk.write_version(who, int(ref), code, text)
+    if written.result is Result.TOO_LONG:
+        await say(update, t("That is longer than {limit} characters. Please write it shorter; nothing was kept.",
+                            limit=MAX_NEWS))
+        return
+    if written.result is Result.EMPTY:
+        await say(update, t("That was empty, so nothing was saved."))
+        return
+    await services(context).prompts.clear(who, prompts.NEWS_VERSION)
+    if written.result is not Result.OK:
+        await say(update, t("This message was decided on already, so nothing was changed.")
+                  if written.result is Result.ALREADY else t("This is for the coordinators and the steering group."))
+        return
+    _, news, _ = await desk.view(who, int(ref))
+    if news.author == who.id:
+        preview, markup = await _preview(t, context, news.id, written.flagged)
+        await say(update, preview, markup)
+    else:
+        text, markup = await _approval(context, news)
+        await say(update, text, markup, protect=True)
 
 
 async def on_news_text(update: Update, context: Context, text: str, ref: str | None) -> None:
@@ -205,8 +275,7 @@ async def show(update: Update, context: Context) -> None:
         preview, markup = await _preview(t, context, news_id)
         await answer(update, preview, markup)
     elif news.author != who.id and news.state == "pending":
-        await answer(update, await desk.approval_text(t, news, len(await desk.audience())),
-                     buttons(*desk.approval_buttons(t, news.id)))
+        await answer(update, *await _approval(context, news))
     else:
         await alert(update, context, t("This message was decided on already."))
 
@@ -233,9 +302,11 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(draft_button, pattern=callbacks.NEWS_DRAFT.pattern))
     app.add_handler(CallbackQueryHandler(tell_button, pattern=callbacks.ACTION_TELL.pattern))
     app.add_handler(CallbackQueryHandler(figures, pattern=callbacks.NEWS_FIGURES.pattern))
+    app.add_handler(CallbackQueryHandler(written_in, pattern=callbacks.NEWS_LANGUAGE.pattern))
+    app.add_handler(CallbackQueryHandler(ask_version, pattern=callbacks.NEWS_VERSION.pattern))
     app.add_handler(CallbackQueryHandler(submit, pattern=callbacks.NEWS_SUBMIT.pattern))
     app.add_handler(CallbackQueryHandler(show, pattern=callbacks.NEWS_SHOW.pattern))
     app.add_handler(CallbackQueryHandler(decide, pattern=callbacks.NEWS_DECIDE.pattern))
 
 
-__all__ = ["register", "on_news_text", "follow_button"]
+__all__ = ["register", "on_news_text", "on_version_text", "follow_button"]

@@ -359,11 +359,11 @@ class Casework:
             t = await core.translator(member.person_id)
             name = referral.name(t.lang) if referral else found[1]
             await core.outbox.enqueue(member.person_id, Payload(
-                t("{colleague} agreed that you pass on to {name} what they need to know, and nothing more. Only "
-                  "their yes is recorded, never what you share.", colleague=pseudonym(t, request.ref), name=name)
+                t("{colleague} agreed that you tell the contact “{name}” what they need to know, and nothing more. "
+                  "Only their yes is recorded, never what you share.", colleague=pseudonym(t, request.ref), name=name)
                 if allow else
-                t("{colleague} does not want anything shared with {name}: please share nothing. The contact is "
-                  "theirs to use.", colleague=pseudonym(t, request.ref), name=name)), request_id=request.id)
+                t("{colleague} does not want anything shared with the contact “{name}”: please share nothing. The "
+                  "contact is theirs to use.", colleague=pseudonym(t, request.ref), name=name)), request_id=request.id)
             await self.audit.record("requester", None, "referral_answered", request.ref)
         return Result.OK, referral
 
@@ -385,8 +385,8 @@ class Casework:
                         names.append(referral.name(t.lang) if referral else key)
                 if not names:
                     return
-                text = t("The bot could not ask {colleague} whether you may pass anything on to {name}: they cannot "
-                         "be reached through the bot now. So nothing may be shared.",
+                text = t("The bot could not ask {colleague} whether you may pass anything on (contact: {name}): they "
+                         "cannot be reached through the bot now. So nothing may be shared.",
                          colleague=pseudonym(t, request.ref), name=", ".join(names))
             elif kind == "meeting":
                 if not await core.requests.set_meeting(request.id, "unreachable", only_if="proposed"):

@@ -223,3 +223,5 @@ NEWS_SUBMIT = Code("nws", (NUMBER, choice("send", "drop")))   # ask a second per
 NEWS_DECIDE = Code("nwa", (NUMBER, choice("ok", "back")))     # the second person publishes it or sends it back
 NEWS_SHOW = Code("nwv", (NUMBER,))                            # a draft waiting for approval
 NEWS_FOLLOW = Code("nwe", (choice("0", "1"),))                # follow the news (or stop) and keep the message
+NEWS_LANGUAGE = Code("nwo", (NUMBER, choice(*LANGUAGES)))      # the language its author wrote it in
+NEWS_VERSION = Code("nwl", (NUMBER, choice(*LANGUAGES)))       # write (or rewrite) the version in a language

@@ -32,8 +32,9 @@ SIGNAL_REASON = "signal_reason"    # why "not now" for the signal `ref`
 ACTION_NOTE = "action_note"        # a dated update in words on the action `ref`
 ACTION_DUE = "action_due"          # a new due date for the action `ref`
 NEWS = "news"                      # a "you said, we did" message (about the action `ref`, if any)
+NEWS_VERSION = "news_version"      # the message `ref` in another language (the language in data)
 KINDS = (ACCESS_CODE, ASK, FIRST_MESSAGE, DISPLAY_NAME, ROLE_NAME, VOLUNTEER_NAME, MEETING_AT, SIGNAL, NOTE,
-         NOTE_FOR, COMMENT, SUGGESTION, ACTION, SIGNAL_REASON, ACTION_NOTE, ACTION_DUE, NEWS)
+         NOTE_FOR, COMMENT, SUGGESTION, ACTION, SIGNAL_REASON, ACTION_NOTE, ACTION_DUE, NEWS, NEWS_VERSION)
 WIZARD = (ASK, FIRST_MESSAGE)
 
 
@@ -71,4 +72,4 @@ class Prompts:
 
 __all__ = ["Prompts", "Prompt", "KINDS", "WIZARD", "ACCESS_CODE", "ASK", "FIRST_MESSAGE", "DISPLAY_NAME",
            "ROLE_NAME", "VOLUNTEER_NAME", "MEETING_AT", "SIGNAL", "NOTE", "NOTE_FOR", "COMMENT", "SUGGESTION",
-           "ACTION", "SIGNAL_REASON", "ACTION_NOTE", "ACTION_DUE", "NEWS"]
+           "ACTION", "SIGNAL_REASON", "ACTION_NOTE", "ACTION_DUE", "NEWS", "NEWS_VERSION"]
