@@ -60,6 +60,9 @@ async def on_text(update: Update, context: Context) -> None:
     if kind in _STEERING_ANSWERS:
         await _STEERING_ANSWERS[kind](update, context, text, waiting)
         return
+    if kind in _BUTTONS_ONLY:
+        await _use_the_buttons(update, context, kind)
+        return
     if len(text) > MAX_TEXT:
         await say(update, t("Your message is too long to pass on (at most {limit} characters). "
                             "Please split it into shorter messages. Nothing was sent.", limit=MAX_TEXT))
@@ -84,6 +87,22 @@ _STEERING_ANSWERS = {
     prompts.NEWS_VERSION: lambda update, context, text, waiting: news.on_version_text(update, context, text,
                                                                                       waiting.ref, waiting.data),
 }
+
+
+# Wizards answered with buttons only: typed text is never taken as something else (a message for a
+# conversation), and the wizard stays where it was.
+_BUTTONS_ONLY = (prompts.ASK, prompts.SIGNAL)
+
+
+async def _use_the_buttons(update: Update, context: Context, kind: str) -> None:
+    t, who = tr(context), person(context)
+    text = (t("Please use the buttons above: telling the network about your team takes no text, so nothing was "
+              "sent.") if kind == prompts.SIGNAL else
+            t("Please use the buttons above to ask for a conversation; you can write a first message at the last "
+              "step. Nothing was sent."))
+    if await services(context).talk.conversations_of(who):
+        text += " " + t("To write in your open conversation, first finish or cancel this above.")
+    await say(update, text)
 
 
 async def relay(update: Update, context: Context, text: str) -> None:

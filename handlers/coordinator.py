@@ -292,10 +292,10 @@ async def coverage(update: Update, context: Context) -> None:
                             "or a man listener and in every language."))
         return
     lines = [t("Gaps in the coming two weeks (whole days):")]
-    for gap in gaps:
+    for gap in gaps:  # each stretch once, with every wish it misses
         span = t.day(gap.first) if gap.first == gap.last else t("{first} to {last}", first=t.day(gap.first),
                                                                   last=t.day(gap.last))
-        what = t("nobody available") if gap.wish is None else wish_text(t, gap.wish)
+        what = t("nobody available") if gap.nobody else ", ".join(wish_text(t, wish) for wish in gap.wishes)
         line = t("{span}: {what}", span=span, what=what)
         if gap.could_ask:
             line += " · " + t("could be asked: {names}", names=", ".join(m.display_name for m in gap.could_ask))

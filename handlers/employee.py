@@ -210,6 +210,8 @@ async def ask_step(update: Update, context: Context) -> None:
         await _show_preferences(update, context, draft)
     elif callbacks.ASK_LISTENERS.parse(pressed) is not None:
         await _show_members(update, context, draft)
+    elif callbacks.ASK_BACK.parse(pressed) is not None:
+        await _show_preferences(update, context, draft)  # the same message: no live list left above
     elif (chosen := callbacks.ASK_LISTENER.parse(pressed)) is not None:
         member = await services(context).membership.chosen_listener(chosen[0])
         if member is None:
@@ -284,12 +286,12 @@ async def _show_preferences(update: Update, context: Context, draft: dict, new: 
 
 async def _show_members(update: Update, context: Context, draft: dict) -> None:
     t = tr(context)
-    # Back to the start of the same wizard: a concern stays a concern.
-    back = callbacks.ASK_CONCERN() if draft.get("kind") == "concern" else callbacks.ASK_START()
+    # Back to the wishes in this same message, as they were chosen (a concern stays a concern).
+    back = callbacks.ASK_BACK()
     members = await services(context).membership.listeners_to_choose(person(context))
     if not members:
         await answer(update, t("There are no listeners to choose from yet."),
-                     buttons([(t("Back"), callbacks.ASK_NEXT())], _way_out(t)))
+                     buttons([(t("Back"), back)], _way_out(t)))
         return
     rows = []
     for m in members:

@@ -92,6 +92,7 @@ ASK_OTHER_DEPARTMENT = Code("ask:d", (choice("0", "1"),))
 ASK_EMPLOYER_SIDE = Code("ask:e", (choice("0", "1"),))  # 1: neither HR nor management
 ASK_LISTENERS = Code("ask:m")
 ASK_LISTENER = Code("ask:m", (HANDLE,))
+ASK_BACK = Code("ask:back")  # from the list of listeners back to the wishes, as they were chosen
 ASK_NEXT = Code("ask:next")
 ASK_WIDENING = Code("ask:w", (choice("0", "1"),))
 ASK_DEPARTMENT = Code("ask:dep", (Field(r"-|\d{1,3}"),))

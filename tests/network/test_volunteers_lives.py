@@ -227,7 +227,7 @@ async def test_the_coverage_forecast_names_a_gap_and_who_could_be_asked(services
     assert "no woman listener" in text and "could be asked: Anna" in text
     assert "nobody who speaks Français" in text
     gaps = forecast(await services.core.members.active(), datetime(2026, 11, 29).date(), TZ, ("nl",))
-    woman = [g for g in gaps if g.wish == ("gender", "woman")]
+    woman = [g for g in gaps if ("gender", "woman") in g.wishes]
     assert [(g.first.isoformat(), g.last.isoformat()) for g in woman] == [("2026-11-29", "2026-12-02")]
 
 

@@ -59,6 +59,17 @@ class ConversationRepository:
             "SELECT * FROM messages WHERE request_id = ? AND id <= ? ORDER BY id", (request_id, until))
         return [self._message(r) for r in rows]
 
+    async def holds_author_message(self, request_ids: list[int], person_id: int, author_message_id: int) -> bool:
+        """Was this message of the person's own chat passed on in one of these conversations, or is
+        it kept as a draft waiting for its conversation?"""
+        marks = ", ".join("?" * len(request_ids))
+        in_conversation = (f"SELECT 1 FROM messages WHERE request_id IN ({marks}) AND author_message_id = ?"
+                           if request_ids else "SELECT 1 WHERE 0")
+        return bool(await self.db.fetchval(
+            f"SELECT EXISTS ({in_conversation}) OR EXISTS (SELECT 1 FROM drafts WHERE person_id = ?"
+            " AND author_message_id = ?)", (*request_ids, *([author_message_id] if request_ids else []), person_id,
+                                             author_message_id)))
+
     async def any_undelivered(self, request_id: int, author: str) -> bool:
         """Is any of this side's messages still on its way? (Read without opening them.)"""
         return bool(await self.db.fetchval(
