@@ -41,6 +41,7 @@ class Opened:
     offered: int  # how many members got an offer
     on_call: str | None = None  # urgent, and nobody within their hours: the listener on call alone got it
 
+
 ON_CALL_ALONE = "oncall_alone"  # request event: an urgent request went to the listener on call alone
 
 
@@ -94,7 +95,7 @@ class RequestDesk:
                 await core.conversations.add(request.id, "requester", ask.first_message, origin)
             offered, on_call = await self.offer_to_members(request, widened=urgent), None
             if urgent and not offered:
-                on_call = await self._offer_on_call(request, str(origin or ""))
+                on_call = await self._offer_on_call(request, "" if origin is None else str(origin))
                 offered = int(on_call is not None)
             if urgent:
                 await self.alert_coordinators(request, urgent=True, reached=offered, on_call=on_call)
