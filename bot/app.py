@@ -93,8 +93,10 @@ async def _post_init(app: Application) -> None:
     app.bot_data["inbox"] = Inbox(app, services)
     if app.job_queue is not None:
         app.job_queue.run_repeating(_drain_outbox, interval=OUTBOX_INTERVAL, first=1, name="outbox")
-        # first=0: work that fell due while the bot was stopped is done right away.
-        app.job_queue.run_repeating(_sweep, interval=SWEEP_INTERVAL, first=0, name="sweep")
+        # first=1: work that fell due while the bot was stopped is done right away. (Not 0: a start
+        # already past when the scheduler starts, a moment later, moves the first run a whole
+        # interval on, so a restarted bot did nothing due for 30 s.)
+        app.job_queue.run_repeating(_sweep, interval=SWEEP_INTERVAL, first=1, name="sweep")
         app.job_queue.run_repeating(_digest, interval=DIGEST_INTERVAL, first=2, name="digest")
         app.job_queue.run_repeating(_follow_up, interval=DIGEST_INTERVAL, first=3, name="follow-up")
         app.job_queue.run_repeating(_removals, interval=REMOVALS_INTERVAL, first=4, name="removals")

@@ -101,7 +101,8 @@ async def show_action(update: Update, context: Context) -> None:
 # Signals -----------------------------------------------------------------------------------------
 
 async def signals_of_week(update: Update, context: Context) -> None:
-    """From the digest: its signals, each with its answer so far (the digest's text comes back with "Back")."""
+    """From the digest: its signals, each with its answer so far, in a message of their own below it:
+    the digest stays in the chat as it came (protected, like the digest)."""
     t, tracker = tr(context), services(context).actions
     (week,) = callbacks.SIGNALS_OF.parse(data(update))
     result, found = await tracker.week_signals(person(context), week)
@@ -109,7 +110,7 @@ async def signals_of_week(update: Update, context: Context) -> None:
         await _refuse(update, context, result)
         return
     text, rows = cards.week_signals(tracker.words(t), week, found)
-    await answer(update, text, buttons(*rows))
+    await say(update, text, buttons(*rows), protect=True)
 
 
 async def open_signals(update: Update, context: Context) -> None:

@@ -74,8 +74,26 @@ async def note_ask(update: Update, context: Context) -> None:
 
 
 async def note_cancel(update: Update, context: Context) -> None:
-    await services(context).prompts.clear(person(context), prompts.NOTE)
-    await answer(update, tr(context)("No note was saved."))
+    """Cancel under the note prompt, told truthfully: pressed after the note was sent, the note is
+    kept and Cancel changes nothing; before, the question closes and nothing is saved."""
+    t, who = tr(context), person(context)
+    pressed = data(update)
+    if (quit_ := callbacks.NOTE_QUIT.parse(pressed)) is not None:
+        ref, before = quit_
+        saved = await services(context).casework.latest_note(who, ref) > before
+    else:  # a prompt sent before the prompt remembered the newest note: what came after is unknown
+        (ref, _), saved = callbacks.NOTE_CANCEL.parse(pressed), None
+    closed = await services(context).prompts.clear(who, prompts.NOTE)
+    if saved:
+        text = t("Your note on {colleague} is saved already, so Cancel changes nothing. Only you can read it.",
+                 colleague=pseudonym(t, ref))
+    elif closed:
+        text = t("No note was saved.")
+    elif saved is None:
+        text = t("This question was closed already, so Cancel changes nothing.")
+    else:
+        text = t("This question was closed already; no note was saved with it.")
+    await answer(update, text)
 
 
 async def note_for(update: Update, context: Context) -> None:
@@ -100,11 +118,12 @@ async def _await_note(update: Update, context: Context, ref: str) -> None:
         await reply(update, context, refusal(t, result))
         return
     await services(context).prompts.wait_for(person(context), prompts.NOTE, ref=ref)
+    newest = await services(context).casework.latest_note(person(context), ref)
     text = t("Write your note on {colleague} now (at most {limit} characters). It is not sent to anyone; "
              "only you can read it, and it is deleted with the case's content.",
              colleague=pseudonym(t, ref), limit=MAX_NOTE)
     # A new message: the list of notes or of cases the button was under stays readable.
-    await say(update, text, buttons([(t("Cancel"), callbacks.NOTE_CANCEL(ref, "cancel"))]))
+    await say(update, text, buttons([(t("Cancel"), callbacks.NOTE_QUIT(ref, newest))]))
 
 
 async def save_note(update: Update, context: Context, ref: str, text: str) -> Result:
@@ -407,7 +426,7 @@ async def refer(update: Update, context: Context) -> None:
         await reply(update, context, gone)
         return
     if ask is None:
-        await answer(update, t("Send the contact {name} to {colleague}. Would you also like to tell this contact "
+        await answer(update, t("Send the contact “{name}” to {colleague}. Would you also like to tell this contact "
                                "what they need to know? Then the colleague is asked first, and only their own yes "
                                "lets you share anything. Only that a referral happened is recorded, never what was "
                                "said.",
@@ -421,11 +440,12 @@ async def refer(update: Update, context: Context) -> None:
         await reply(update, context, refusal(t, result, gone))
         return
     if ask == "1":
-        sent = t("{name} was sent to {colleague}, with the question whether you may share what is needed. You will "
-                 "hear their answer here; until then, share nothing.", name=referral.name(t.lang),
+        sent = t("The contact “{name}” was sent to {colleague}, with the question whether you may share what is "
+                 "needed. You will hear their answer here; until then, share nothing.", name=referral.name(t.lang),
                  colleague=pseudonym(t, ref))
     else:
-        sent = t("{name} was sent to {colleague}. Recorded: that a referral happened, not what was said.",
+        sent = t("The contact “{name}” was sent to {colleague}. Recorded: that a referral happened, not what was "
+                 "said.",
                  name=referral.name(t.lang), colleague=pseudonym(t, ref))
     if not await back_to_card(update, context, ref, status=sent):
         await answer(update, sent)
@@ -438,7 +458,7 @@ async def ask_outcome(update: Update, context: Context, ref: str) -> None:
     t = tr(context)
     result = await services(context).casework.check(person(context), ref)
     if result is Result.CLOSED:
-        await answer(update, t("Conversation {ref} was already closed.", ref=ref))
+        await reply(update, context, t("Conversation {ref} was already closed.", ref=ref))
         return
     if result is not Result.OK:
         await stale_button(update, context)
@@ -476,6 +496,7 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(show_notes, pattern=callbacks.NOTES.pattern))
     app.add_handler(CallbackQueryHandler(note_ask, pattern=callbacks.NOTE_ASK.pattern))
     app.add_handler(CallbackQueryHandler(note_cancel, pattern=callbacks.NOTE_CANCEL.pattern))
+    app.add_handler(CallbackQueryHandler(note_cancel, pattern=callbacks.NOTE_QUIT.pattern))
     app.add_handler(CallbackQueryHandler(note_for, pattern=callbacks.NOTE_FOR.pattern))
     app.add_handler(CallbackQueryHandler(tags, pattern=callbacks.TAGS.pattern))
     app.add_handler(CallbackQueryHandler(tags_page, pattern=callbacks.TAGS_PAGE.pattern))

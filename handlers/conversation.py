@@ -53,7 +53,12 @@ ANSWERS: dict[str, Callable[[Update, Context, str, prompts.Prompt], Awaitable[No
     prompts.ACTION_NOTE: actions.on_note_text,
     prompts.ACTION_DUE: actions.on_due_text,
     prompts.NEWS: news.on_news_text,
+    prompts.NEWS_VERSION: news.on_version_text,
 }
+
+# Wizards answered with buttons only: a typed text is never taken as something else (a message for a
+# conversation), and the wizard stays where it was.
+BUTTONS_ONLY = (prompts.ASK, prompts.SIGNAL)
 
 
 async def on_text(update: Update, context: Context) -> None:
@@ -64,6 +69,8 @@ async def on_text(update: Update, context: Context) -> None:
         await _question_gone(update, context)
     elif waiting is not None and waiting.kind in ANSWERS:
         await ANSWERS[waiting.kind](update, context, text, waiting)
+    elif waiting is not None and waiting.kind in BUTTONS_ONLY:
+        await _use_the_buttons(update, context, waiting.kind)
     elif not await _too_long(update, context, text):
         await relay(update, context, text)
 
@@ -83,6 +90,17 @@ async def _too_long(update: Update, context: Context, text: str) -> bool:
     await say(update, tr(context)("Your message is too long to pass on (at most {limit} characters). "
                                   "Please split it into shorter messages. Nothing was sent.", limit=MAX_TEXT))
     return True
+
+
+async def _use_the_buttons(update: Update, context: Context, kind: str) -> None:
+    t, who = tr(context), person(context)
+    text = (t("Please use the buttons above: telling the network about your team takes no text, so nothing was "
+              "sent.") if kind == prompts.SIGNAL else
+            t("Please use the buttons above to ask for a conversation; you can write a first message at the last "
+              "step. Nothing was sent."))
+    if await services(context).talk.conversations_of(who):
+        text += " " + t("To write in your open conversation, first finish or cancel this above.")
+    await say(update, text)
 
 
 async def relay(update: Update, context: Context, text: str) -> None:

@@ -198,13 +198,13 @@ async def _report_removal(update: Update, context: Context, removed) -> None:
     elif removed.result is Result.CLOSED:
         await answer(update, t("You said no: {name} stays a coordinator.", name=name))
     elif removed.result is Result.ALREADY:
-        await answer(update, t("This was already decided, so nothing was changed."))
+        await reply(update, context, t("This was already decided, so nothing was changed."))
     elif removed.result is Result.NOT_ALLOWED:
         await reply(update, context, t("This needs another coordinator than the one who proposed it or the "
                                        "one it is about.") if person(context).is_coordinator
                     else t("This is for coordinators only."))
     else:
-        await answer(update, t("This person no longer has that role, so nothing was changed."))
+        await reply(update, context, t("This person no longer has that role, so nothing was changed."))
 
 
 async def cancel_invitation(update: Update, context: Context) -> None:
@@ -217,7 +217,7 @@ async def cancel_invitation(update: Update, context: Context) -> None:
     elif result is Result.NOT_ALLOWED:
         await _refuse(update, context)
     else:
-        await answer(update, t("That invitation was already used, cancelled or expired."))
+        await reply(update, context, t("That invitation was already used, cancelled or expired."))
 
 
 async def oncall(update: Update, context: Context) -> None:
@@ -267,9 +267,9 @@ async def oncall_ask(update: Update, context: Context) -> None:
     elif result is Result.OK:
         await answer(update, t("Asked. You will hear the answer here."))
     elif result is Result.TAKEN:
-        await answer(update, t("Someone is on call that week already."))
+        await reply(update, context, t("Someone is on call that week already."))
     elif result is Result.ALREADY:
-        await answer(update, t("That listener was asked for that week already."))
+        await reply(update, context, t("That listener was asked for that week already."))
     else:
         await stale_button(update, context)
 
@@ -322,10 +322,10 @@ async def coverage(update: Update, context: Context) -> None:
                             "or a man listener and in every language."))
         return
     lines = [t("Gaps in the coming two weeks (whole days):")]
-    for gap in gaps:
+    for gap in gaps:  # each stretch once, with every wish it misses
         span = t.day(gap.first) if gap.first == gap.last else t("{first} to {last}", first=t.day(gap.first),
                                                                   last=t.day(gap.last))
-        what = t("nobody available") if gap.wish is None else wish_text(t, gap.wish)
+        what = t("nobody available") if gap.nobody else ", ".join(wish_text(t, wish) for wish in gap.wishes)
         line = t("{span}: {what}", span=span, what=what)
         if gap.could_ask:
             line += " · " + t("could be asked: {names}", names=", ".join(m.display_name for m in gap.could_ask))
@@ -410,7 +410,7 @@ async def volunteer(update: Update, context: Context) -> None:
     elif result is Result.OK:
         await answer(update, t("{name} has been thanked; no invitation was sent.", name=name))
     elif result is Result.ALREADY:
-        await answer(update, t("Another coordinator answered {name} already.", name=name))
+        await reply(update, context, t("{name} was answered already, so nothing was changed.", name=name))
     else:
         await answer(update, t("This wish is no longer there (the colleague may have erased their data)."))
 
@@ -465,9 +465,10 @@ async def meeting_cancel(update: Update, context: Context) -> None:
     result = await services(context).meetings.cancel(person(context), meeting_id)
     if result is Result.NOT_ALLOWED:
         await _refuse(update, context)
+    elif result is Result.OK:
+        await answer(update, t("The meeting is cancelled."))
     else:
-        await answer(update, t("The meeting is cancelled.") if result is Result.OK
-                     else t("That meeting was cancelled already."))
+        await reply(update, context, t("That meeting was cancelled already."))
 
 
 async def audit(update: Update, context: Context) -> None:

@@ -69,7 +69,7 @@ async def show_menu(update: Update, context: Context, intro: bool = False) -> No
             [(t("Something is wrong in my team"), callbacks.SIGNAL_START())],
             [(t("I need help now / I am not safe"), callbacks.URGENT())],
             [(t("I would like to be a listener"), callbacks.VOLUNTEER_WISH())],
-            [news_button(t, follows)],
+            [news_button(t, follows)],  # changes only itself: the welcome keeps every button
         ),
     )
 
@@ -142,7 +142,11 @@ async def urgent(update: Update, context: Context) -> None:
                             "now. The numbers above are there at any moment.", ref=request.ref))
         return
     markup = buttons([(t("Withdraw my request"), callbacks.WITHDRAW(request.ref))])
-    if opened.offered:
+    if opened.on_call:
+        text = t("Your request {ref} is marked urgent. No listener is within their hours right now, so the "
+                 "listener on call has been alerted; they will write to you here before {deadline}. The numbers "
+                 "above are there at any moment.", ref=request.ref, deadline=deadline)
+    elif opened.offered:
         text = t("Your request {ref} is marked urgent. Every available listener has been alerted; one will write "
                  "to you here before {deadline}. The numbers above are there at any moment.", ref=request.ref,
                  deadline=deadline)
@@ -205,6 +209,8 @@ async def ask_step(update: Update, context: Context) -> None:
         await _show_preferences(update, context, draft)
     elif callbacks.ASK_LISTENERS.parse(pressed) is not None:
         await _show_members(update, context, draft)
+    elif callbacks.ASK_BACK.parse(pressed) is not None:
+        await _show_preferences(update, context, draft)  # the same message: no live list left above
     elif (chosen := callbacks.ASK_LISTENER.parse(pressed)) is not None:
         member = await services(context).membership.chosen_listener(chosen[0])
         if member is None:
@@ -276,12 +282,12 @@ async def _show_preferences(update: Update, context: Context, draft: dict, new: 
 
 async def _show_members(update: Update, context: Context, draft: dict) -> None:
     t = tr(context)
-    # Back to the start of the same wizard: a concern stays a concern.
-    back = callbacks.ASK_CONCERN() if draft.get("kind") == "concern" else callbacks.ASK_START()
+    # Back to the wishes in this same message, as they were chosen (a concern stays a concern).
+    back = callbacks.ASK_BACK()
     members = await services(context).membership.listeners_to_choose(person(context))
     if not members:
         await answer(update, t("There are no listeners to choose from yet."),
-                     buttons([(t("Back"), callbacks.ASK_NEXT())], _way_out(t)))
+                     buttons([(t("Back"), back)], _way_out(t)))
         return
     rows = []
     for m in members:
@@ -375,8 +381,12 @@ async def _confirm(update: Update, context: Context, opened, named: bool = False
     if request.urgent:
         # Urgency words in the first message: the numbers come first, at once.
         lines.insert(0, emergency_text(context, t))
-        lines.append(t("Your request is marked urgent: every available listener has been alerted.") if opened.offered
-                     else _nobody_now(t, request.ref))
+        if opened.on_call:
+            lines.append(t("Your request is marked urgent. No listener is within their hours right now, so the "
+                           "listener on call has been alerted."))
+        else:
+            lines.append(t("Your request is marked urgent: every available listener has been alerted.")
+                         if opened.offered else _nobody_now(t, request.ref))
     else:
         lines.append(await expectation(t, request, context))
     if named:

@@ -19,6 +19,7 @@ from .ui import (
     data,
     hours_text,
     person,
+    reply,
     say,
     services,
     stale_button,
@@ -91,7 +92,7 @@ async def charter_choice(update: Update, context: Context) -> None:
         return
     result = await membership.accept_charter(person(context))
     if result is Result.ALREADY:
-        await answer(update, t("You have already accepted the charter."))
+        await reply(update, context, t("You have already accepted the charter."))
         member = await membership.listener(person(context))
         if member is not None and not member.profile_complete:
             await ask_display_name(update, context)

@@ -71,7 +71,7 @@ async def claim(update: Update, context: Context) -> None:
     elif result is Result.TAKEN:
         await answer(update, t("Another listener took request {ref} first. Thank you.", ref=ref))
     elif result is Result.CLOSED:
-        await answer(update, t("Request {ref} is no longer open.", ref=ref))
+        await reply(update, context, t("Request {ref} is no longer open.", ref=ref))
     elif result is Result.PAUSED:
         await alert(update, context, t("You are paused, so you cannot take requests now. Send /resume first."))
     elif result is Result.AT_CAP:
@@ -145,7 +145,7 @@ async def hand_back(update: Update, context: Context) -> None:
         await answer(update, t("You handed back conversation {ref}. Another listener will take over. "
                                "Thank you for saying so.", ref=ref))
     elif result is Result.CLOSED:
-        await answer(update, t("Conversation {ref} was already closed.", ref=ref))
+        await reply(update, context, t("Conversation {ref} was already closed.", ref=ref))
     else:
         await stale_button(update, context)
 
@@ -165,9 +165,9 @@ async def keep_claim(update: Update, context: Context) -> None:
     if result is Result.OK:
         await answer(update, t("Thank you. Please write to {colleague} soon.", colleague=pseudonym(t, ref)))
     elif result is Result.ALREADY:
-        await answer(update, t("You have already made contact. Thank you."))
+        await reply(update, context, t("You have already made contact. Thank you."))
     elif result is Result.CLOSED:
-        await answer(update, t("Request {ref} is no longer open.", ref=ref))
+        await reply(update, context, t("Request {ref} is no longer open.", ref=ref))
     else:
         await stale_button(update, context)
 
@@ -180,7 +180,7 @@ async def release_claim(update: Update, context: Context) -> None:
     if result is Result.OK:
         await answer(update, t("Request {ref} went back to the other listeners. Thank you.", ref=ref))
     elif result is Result.CLOSED:
-        await answer(update, t("Request {ref} is no longer open.", ref=ref))
+        await reply(update, context, t("Request {ref} is no longer open.", ref=ref))
     else:
         await stale_button(update, context)
 
@@ -273,7 +273,7 @@ async def oncall_answer(update: Update, context: Context) -> None:
     elif result is Result.TAKEN:
         await answer(update, t("Someone else is on call that week already. Thank you."))
     elif result is Result.ALREADY:
-        await answer(update, t("You answered this already."))
+        await reply(update, context, t("You answered this already."))
     else:
         await stale_button(update, context)
 

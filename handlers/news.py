@@ -6,13 +6,16 @@ news itself): only that button changes, the message stays as it is."""
 from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.foundations import callbacks, prompts
+from bot.foundations.i18n import LANGUAGES
 from bot.foundations.model import Result
+from bot.foundations.vocab import LANGUAGE
 from bot.network.membership import news_button
 from bot.running.sender import inline_keyboard
-from bot.steering.actions.news import MAX_NEWS, may_write
+from bot.steering.actions.news import MAX_NEWS, NewsDesk, may_write
 
 from .ui import (
     Context,
@@ -37,6 +40,12 @@ def _wait_days(context: Context) -> int:
     return services(context).settings.two_person_wait.days
 
 
+def _follow_choice(data: str | None) -> str | None:
+    """'1' (follow) or '0' (stop) from the news button, or from the welcome's older one."""
+    found = callbacks.NEWS_FOLLOW.parse(data) or callbacks.NEWS.parse(data)
+    return found[0] if found else None
+
+
 async def news_command(update: Update, context: Context) -> None:
     t, who = tr(context), person(context)
     follows, mine, waiting, latest = await services(context).news.overview(who)
@@ -56,18 +65,24 @@ async def news_command(update: Update, context: Context) -> None:
 
 
 async def follow(update: Update, context: Context) -> None:
-    """Follow the news, or stop, from any message that offers it: only that button changes."""
+    """Follow the news, or stop, from any message that offers it (the welcome, /news, the end of a
+    conversation, a news message): only that button changes, every other one stays where it was,
+    above all the welcome's "I need help now"."""
     t = tr(context)
-    (wanted,) = callbacks.NEWS_FOLLOW.parse(data(update))
+    wanted = _follow_choice(data(update))
     await services(context).membership.follow_news(person(context), wanted == "1")
     message = update.callback_query.message
     rows = []
     for row in (message.reply_markup.inline_keyboard if message and message.reply_markup else ()):
-        if any(callbacks.NEWS_FOLLOW.parse(b.callback_data) for b in row):
+        if any(_follow_choice(b.callback_data) for b in row):
             rows.append([news_button(t, wanted == "1")])
         else:
             rows.append([(b.text, b.callback_data) for b in row])
-    await update.callback_query.edit_message_reply_markup(inline_keyboard(rows))
+    try:
+        await update.callback_query.edit_message_reply_markup(inline_keyboard(rows))
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():  # a double tap shows the same again: fine
+            raise
     await toast(update, context, t("You will hear here what changes thanks to the network. Stop at any time with "
                                    "/news.") if wanted == "1" else t("You no longer hear about the network's news."))
 
@@ -96,10 +111,13 @@ async def tell_button(update: Update, context: Context) -> None:
     await ask_text(update, context, action_id)
 
 
-def _draft_rows(t, news) -> list:
+def _draft_rows(t, news, readers: dict[str, int]) -> list:
     figures = ((t("✓ With the network's figures"), callbacks.NEWS_FIGURES(news.id, "0")) if news.figures
                else (t("Add the network's figures"), callbacks.NEWS_FIGURES(news.id, "1")))
-    return [[figures], [(t("Ask a second person to approve"), callbacks.NEWS_SUBMIT(news.id, "send"))],
+    written = [(("✓ " if code == news.language else "") + LANGUAGE[code], callbacks.NEWS_LANGUAGE(news.id, code))
+               for code in LANGUAGES] if news.language else []
+    return [[figures], written, *map(list, NewsDesk.version_buttons(t, news, readers)),
+            [(t("Ask a second person to approve"), callbacks.NEWS_SUBMIT(news.id, "send"))],
             [(t("Delete it"), callbacks.NEWS_SUBMIT(news.id, "drop"))]]
 
 
@@ -110,16 +128,81 @@ async def _show_draft(update: Update, context: Context, news_id: int, *, flagged
     if result is not Result.OK:
         await _stale(update, context, result)
         return
-    await (answer if edit else say)(update, *_preview(t, news, text, flagged))
+    await (answer if edit else say)(update, *await _preview(t, context, news, text, flagged))
 
 
-def _preview(t, news, text: str, flagged=()) -> tuple[str, InlineKeyboardMarkup | None]:
+async def _preview(t, context: Context, news, text: str, flagged=()) -> tuple[str, InlineKeyboardMarkup | None]:
+    desk = services(context).news
+    readers = await desk.readers()
     lines = [t("Your draft, as the listeners and employees will read it:"), text]
+    if news.language:
+        lines.append(t("Written in {language} (the first row of buttons below says so; tap another if it is not).",
+                       language=t.language_name(news.language)))
+    lines.append(desk.languages_text(t, news, readers))
     if flagged or news.flagged:
         found = ", ".join(f"“{w}”" for w in flagged) or "…"
         lines.append(t("⚠ This may point at a person: it contains {found}. Write it again with /news, or ask for "
                        "approval anyway (the second person sees this warning).", found=found))
-    return "\n\n".join(lines), buttons(*_draft_rows(t, news))
+    return "\n\n".join(lines), buttons(*_draft_rows(t, news, readers))
+
+
+async def _approval(context: Context, news, text: str) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The question to the second person, around the message as `view` rendered it for them."""
+    t, desk = tr(context), services(context).news
+    readers = await desk.readers()
+    return desk.approval_text(t, news, readers, text), buttons(*desk.approval_buttons(t, news, readers))
+
+
+async def written_in(update: Update, context: Context) -> None:
+    """The author corrects the language their text is written in."""
+    news_id, code = callbacks.NEWS_LANGUAGE.parse(data(update))
+    result = await services(context).news.set_language(person(context), news_id, code)
+    if result is not Result.OK:
+        await _stale(update, context, result)
+        return
+    await _show_draft(update, context, news_id)
+
+
+async def ask_version(update: Update, context: Context) -> None:
+    """The message in another language its readers use: its author, or the second person, writes it."""
+    t, who = tr(context), person(context)
+    news_id, code = callbacks.NEWS_VERSION.parse(data(update))
+    result, news = await services(context).news.may_write_version(who, news_id, code)
+    if result is not Result.OK:
+        await _stale(update, context, result)
+        return
+    await services(context).prompts.wait_for(who, prompts.NEWS_VERSION, ref=str(news_id), data=code)
+    await say(update, t("The message in {language}, in at most {limit} characters. The same rules: nothing that "
+                        "points at a person. It says:", language=t.language_name(code), limit=MAX_NEWS)
+              + "\n\n" + news.text, protect=True)
+
+
+async def on_version_text(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
+    t, who = tr(context), person(context)
+    desk = services(context).news
+    ref, code = waiting.ref, waiting.data
+    if not ref or not ref.isdigit() or code not in LANGUAGES:
+        await services(context).prompts.clear(who, prompts.NEWS_VERSION)
+        return
+    written = await desk.write_version(who, int(ref), code, text)
+    if written.result is Result.TOO_LONG:
+        await say(update, t("That is longer than {limit} characters. Please write it shorter; nothing was kept.",
+                            limit=MAX_NEWS))
+        return
+    if written.result is Result.EMPTY:
+        await say(update, t("That was empty, so nothing was saved."))
+        return
+    await services(context).prompts.clear(who, prompts.NEWS_VERSION)
+    if written.result is not Result.OK:
+        await say(update, t("This message was decided on already, so nothing was changed.")
+                  if written.result is Result.ALREADY else t("This is for the coordinators and the steering group."))
+        return
+    _, news, rendered = await desk.view(who, int(ref))
+    if news.author == who.id:
+        await _show_draft(update, context, news.id, flagged=written.flagged, edit=False)
+    else:
+        question, markup = await _approval(context, news, rendered)
+        await say(update, question, markup, protect=True)
 
 
 async def on_news_text(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
@@ -192,10 +275,9 @@ async def show(update: Update, context: Context) -> None:
         await _stale(update, context, result)
         return
     if news.author == who.id and news.state == "draft":
-        await answer(update, *_preview(t, news, text))
+        await answer(update, *await _preview(t, context, news, text))
     elif news.author != who.id and news.state == "pending":
-        await answer(update, desk.approval_text(t, news, len(await desk.audience()), text),
-                     buttons(*desk.approval_buttons(t, news.id)))
+        await answer(update, *await _approval(context, news, text))
     else:
         await alert(update, context, t("This message was decided on already."))
 
@@ -208,7 +290,7 @@ async def decide(update: Update, context: Context) -> None:
         await answer(update, t("Published: it went to {n} people.", n=decided.recipients) if choice == "ok"
                      else t("You sent it back. Its author has been told; the text is deleted."))
     elif decided.result is Result.ALREADY:
-        await answer(update, t("Someone decided on this message already, so nothing was changed."))
+        await reply(update, context, t("This message was decided on already, so nothing was changed."))
     elif decided.result is Result.NOT_ALLOWED:
         await alert(update, context, t("A second person must approve it: not its author."))
     elif decided.result is Result.TOO_SOON:
@@ -220,12 +302,15 @@ async def decide(update: Update, context: Context) -> None:
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("news", news_command))
     app.add_handler(CallbackQueryHandler(follow, pattern=callbacks.NEWS_FOLLOW.pattern))
+    app.add_handler(CallbackQueryHandler(follow, pattern=callbacks.NEWS.pattern))  # welcomes sent before
     app.add_handler(CallbackQueryHandler(draft_button, pattern=callbacks.NEWS_DRAFT.pattern))
     app.add_handler(CallbackQueryHandler(tell_button, pattern=callbacks.ACTION_TELL.pattern))
     app.add_handler(CallbackQueryHandler(figures, pattern=callbacks.NEWS_FIGURES.pattern))
+    app.add_handler(CallbackQueryHandler(written_in, pattern=callbacks.NEWS_LANGUAGE.pattern))
+    app.add_handler(CallbackQueryHandler(ask_version, pattern=callbacks.NEWS_VERSION.pattern))
     app.add_handler(CallbackQueryHandler(submit, pattern=callbacks.NEWS_SUBMIT.pattern))
     app.add_handler(CallbackQueryHandler(show, pattern=callbacks.NEWS_SHOW.pattern))
     app.add_handler(CallbackQueryHandler(decide, pattern=callbacks.NEWS_DECIDE.pattern))
 
 
-__all__ = ["register", "on_news_text"]
+__all__ = ["register", "on_news_text", "on_version_text"]

@@ -135,7 +135,7 @@ async def decide(update: Update, context: Context) -> None:
         await answer(update, t("You approved the suggestion: it may appear in the digest with its signal.")
                      if choice == "ok" else t("You sent the suggestion back. Its author has been told."))
     elif result is Result.ALREADY:
-        await answer(update, t("This suggestion was already decided on, so nothing was changed."))
+        await reply(update, context, t("This suggestion was already decided on, so nothing was changed."))
     elif result is Result.NOT_ALLOWED and person(context).is_coordinator:
         await alert(update, context, t("This is your own suggestion: another coordinator decides on it."))
     elif result is Result.NOT_ALLOWED:

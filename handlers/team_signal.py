@@ -24,7 +24,6 @@ from .ui import (
 )
 
 
-
 async def start(update: Update, context: Context) -> None:
     t = tr(context)
     await services(context).prompts.wait_for(person(context), prompts.SIGNAL, data={"themes": []})

@@ -1,5 +1,5 @@
 -- foreign_keys: off
--- Schema 12: a decision that takes two people takes two people (issue 22).
+-- Schema 13: a decision that takes two people takes two people (issue 22).
 --
 -- Removing a coordinator: a first coordinator proposes, a second agrees (or says no), and the
 -- removal then takes effect only at `takes_effect_at`, which the sweep reads; until then any

@@ -8,7 +8,15 @@ from datetime import UTC, datetime, timedelta
 
 import time_machine
 from flows import ask_for_conversation, invite_code, join_as_member
-from steering_flows import SLOT_W46, T0, end_of_window, history, listeners, steering, sweep
+from steering_flows import (
+    SLOT_W46,
+    T0,
+    end_of_window,
+    history,
+    listeners,
+    steering,
+    sweep,
+)
 
 from bot.foundations.crypto import DecryptionError
 from bot.foundations.storage.sealed import SEALED_COLUMNS
@@ -486,7 +494,7 @@ async def test_notes_refused_at_a_hand_over_are_gone_from_the_files_at_once(serv
     await anna.send("/cases")
     await anna.press(f"back:{ref}")
     await anna.press(f"back:{ref}:overload")
-    await emma.press(f"nc:{ref}:n")
+    await emma.press(f"hc:{ref}:n")
     assert sealed not in _files(settings)  # right after, not after the nightly checkpoint
 
 

@@ -44,6 +44,13 @@ class Talk:
         """Open requests this person is a party to: their own, and the cases they hold."""
         return await self.core.requests.open_of_person(person.id)
 
+    async def was_passed_on(self, person: Person, telegram_message_id: int) -> bool:
+        """Is this message of the person's own chat one the bot passed on in an open conversation (or
+        keeps to pass on)? An edit of it cannot reach the other side."""
+        requests = await self.core.requests.open_of_person(person.id)
+        return await self.core.conversations.holds_author_message([r.id for r in requests], person.id,
+                                                                  telegram_message_id)
+
     async def last_words(self, person: Person, request: Request) -> Message | None:
         """The other side's latest message: what a listener recognises a conversation by."""
         other = "member" if request.requester_id == person.id else "requester"

@@ -140,6 +140,14 @@ class Request:
     kind: str = "self"        # 'self', or 'concern': worried about someone else
     collective: bool = False  # the problem has a collective character
     meeting: str | None = None  # 'proposed', 'accepted', 'declined', 'unreachable': never where or when
+    handbacks: int = 0          # how often it went back from a listener to the others (handed over)
+    history_consent: str | None = None  # may the next listener read the earlier conversation: 'asked', 'yes', 'no'
+    history_until: int | None = None    # the last message of that earlier conversation
+
+    @property
+    def handed_over(self) -> bool:
+        """Another listener had it before the one who holds it (or will take it) now."""
+        return self.handbacks > 0
 
     @property
     def is_open(self) -> bool:

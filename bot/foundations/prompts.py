@@ -32,14 +32,15 @@ SIGNAL_REASON = "signal_reason"    # why "not now" for the signal `ref`
 ACTION_NOTE = "action_note"        # a dated update in words on the action `ref`
 ACTION_DUE = "action_due"          # a new due date for the action `ref`
 NEWS = "news"                      # a "you said, we did" message (about the action `ref`, if any)
+NEWS_VERSION = "news_version"      # the message `ref` in another language (the language in data)
 
 # What a typed text is while the question is open: for these, its answer (each has its handler in
 # handlers/conversation.py:ANSWERS); for the others, answered with buttons or by the gate, a message.
 TYPED = (FIRST_MESSAGE, DISPLAY_NAME, ROLE_NAME, VOLUNTEER_NAME, MEETING_AT, NOTE, COMMENT, SUGGESTION, ACTION,
-         SIGNAL_REASON, ACTION_NOTE, ACTION_DUE, NEWS)
+         SIGNAL_REASON, ACTION_NOTE, ACTION_DUE, NEWS, NEWS_VERSION)
 KINDS = (ACCESS_CODE, ASK, SIGNAL, NOTE_FOR, *TYPED)
 WIZARD = (ASK, FIRST_MESSAGE)
-NUMBERED = (SUGGESTION, SIGNAL_REASON, ACTION_NOTE, ACTION_DUE)  # `ref` is a row's number, always given
+NUMBERED = (SUGGESTION, SIGNAL_REASON, ACTION_NOTE, ACTION_DUE, NEWS_VERSION)  # `ref` is a row's number, always given
 
 
 @dataclass(frozen=True)

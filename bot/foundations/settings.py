@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 
 from .i18n import LANGUAGES
+from .model import Hours, Span
 
 OFFICIAL_API = "https://api.telegram.org/bot"
 _TOKEN_SHAPE = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
@@ -27,6 +28,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS = ("text", "json")
 _SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+_SPAN = re.compile(r"^([A-Z]{3})(?:-([A-Z]{3}))?((?:,[A-Z]{3})*)\s+(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 _DIGEST_AT = re.compile(r"^(MON|TUE|WED|THU|FRI|SAT|SUN)[A-Z]*\s+(\d{1,2}):(\d{2})$")
 MAX_TREND_WINDOWS = 12  # bars on the chart
 
@@ -63,6 +65,10 @@ class Settings:
     urgent_deadline: timedelta = timedelta(hours=1)
     checkin_after: timedelta = timedelta(days=10)
     min_available: int = 3
+    # The organisation's working hours (Monday = 0; None: always): outside them coordinators are
+    # told that few listeners are available only when a request cannot be taken before its deadline.
+    working_hours: Hours | None = (Span(0, 480, 1080), Span(1, 480, 1080), Span(2, 480, 1080), Span(3, 480, 1080),
+                                   Span(4, 480, 1080))
     max_open_cases: int = 3
     # Aggregates are shown only for groups of at least this many (small-cell suppression).
     small_cell: int = 5
@@ -262,6 +268,8 @@ def load_settings(env_file: Path | str | None = None, *, require_token: bool = T
             if not raw.isdigit() or not low <= int(raw) <= high:
                 raise SettingsError(f"{name} must be a whole number from {low} to {high}.")
             kwargs[key] = int(raw)
+    if raw := _env(source, "WAAKZAAM_WORKING_HOURS"):
+        kwargs["working_hours"] = parse_working_hours(raw)
     if raw := _env(source, "WAAKZAAM_RETENTION_DAYS"):
         if not raw.isdigit() or not 1 <= int(raw) <= 3650:
             raise SettingsError("WAAKZAAM_RETENTION_DAYS must be a whole number of days from 1 to 3650.")
@@ -396,6 +404,35 @@ def _two_person_settings(source: dict[str, str | None], kwargs: dict) -> None:
 
 
 _FULL_DAYS = dict(zip(WEEKDAYS, ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")))
+
+
+def parse_working_hours(raw: str) -> Hours | None:
+    """'MON-FRI 08:00-18:00', several separated by ';' ('MON,WED 09:00-12:00'), or ALWAYS (None).
+    An end before the start runs past midnight into the next day."""
+    if raw.strip().upper() == "ALWAYS":
+        return None
+    spans: list[Span] = []
+    for part in raw.upper().split(";"):
+        match = _SPAN.match(part.strip())
+        if match:
+            named = [match[1], *([match[2]] if match[2] else []), *match[3].split(",")[1:]]
+        if (not match or any(d not in WEEKDAYS for d in named) or (match[2] and match[3]) or int(match[4]) > 23
+                or int(match[6]) > 24 or int(match[5]) > 59 or int(match[7]) > 59):
+            raise SettingsError("WAAKZAAM_WORKING_HOURS must be days and hours in the organisation's time zone, "
+                                "e.g. MON-FRI 08:00-18:00 (several separated by ';'), or ALWAYS.")
+        if match[2]:
+            chosen = list(range(WEEKDAYS.index(match[1]), WEEKDAYS.index(match[2]) + 1))
+        else:
+            chosen = [WEEKDAYS.index(d) for d in named]
+        start, end = int(match[4]) * 60 + int(match[5]), min(1440, int(match[6]) * 60 + int(match[7]))
+        for day in chosen:
+            if end > start:
+                spans.append(Span(day, start, end))
+            else:
+                spans.append(Span(day, start, 1440))
+                if end:
+                    spans.append(Span((day + 1) % 7, 0, end))
+    return tuple(sorted(spans, key=lambda s: (s.day, s.start)))
 
 
 def _positive_number(name: str, raw: str, *, allow_zero: bool = False) -> float:

@@ -18,7 +18,13 @@ from bot.foundations.i18n import LANGUAGES, Translator
 from bot.foundations.menus import Menus
 from bot.foundations.model import Button, Hours, Member, Payload, Person, Result
 from bot.foundations.storage.invites import OpenInvitation, looks_like_invite
-from bot.foundations.vocab import INVITE_ROLES, PROFILE_CHOICES, ROLE, WANTED
+from bot.foundations.vocab import (
+    FOLLOW_NEWS,
+    INVITE_ROLES,
+    PROFILE_CHOICES,
+    ROLE,
+    WANTED,
+)
 
 from . import routing
 from .oncall import OnCall
@@ -72,8 +78,7 @@ class Paused:
 def news_button(t: Translator, follows: bool) -> Button:
     """The one way to follow the network's news, or stop: the same button in the menu, /news, the end
     of a conversation and the news itself; pressed, only this button changes (handlers/news.py)."""
-    return ((t("✓ I hear what changes (tap to stop)"), callbacks.NEWS_FOLLOW("0")) if follows
-            else (t("Tell me what changes thanks to the network"), callbacks.NEWS_FOLLOW("1")))
+    return t(FOLLOW_NEWS[follows]), callbacks.NEWS_FOLLOW("0" if follows else "1")
 
 
 def gap_text(t, gap: str, departments) -> str | None:

@@ -334,7 +334,7 @@ async def test_notes_after_a_hand_over_need_the_requesters_yes(services, people,
     await anna.press("Hand it back")
     await anna.press(f"back:{ref}:overload")
     question = emma.last()
-    assert "May the listener who takes over read them?" in question.text
+    assert "May the listener who takes over read your conversation so far, and the notes" in question.text
     await bert.press(f"claim:{ref}")
     await bert.send("/note Eigen notitie van Bert")
     await bert.send("/cases")
@@ -345,8 +345,8 @@ async def test_notes_after_a_hand_over_need_the_requesters_yes(services, people,
     await anna.press_data(f"notes:{ref}", anna.inbox()[-3])
     assert not any(NOTE in m.text for m in anna.inbox()[-3:])
 
-    await emma.press(f"nc:{ref}:{'y' if agree else 'n'}", question)
-    await emma.press_data(f"nc:{ref}:y", question)  # a second answer changes nothing
+    await emma.press(f"hc:{ref}:{'y' if agree else 'n'}", question)
+    await emma.press_data(f"hc:{ref}:y", question)  # a second answer changes nothing
     await bert.send("/cases")
     await bert.press("Notes")
     assert (NOTE in bert.last().text) is agree

@@ -84,8 +84,9 @@ async def test_a_coordinator_drafts_a_steering_member_approves_and_it_reaches_li
     assert team[0].last().button_data() == []     # listeners hear it as listeners
     assert not any(BODY in m.text for m in finn.inbox())
     assert "Sofie approved your “you said, we did” message: it went to 4 people." in boss.last().text
-    await sofie.press_data(approve, request)  # a double tap, or a replay
-    assert "Someone decided on this message already" in request.text
+    await sofie.press_data(approve, request)  # a double tap, or a replay: the confirmation stays
+    assert request.text == "Published: it went to 4 people."
+    assert _alerts(offline)[-1] == "This message was decided on already, so nothing was changed."
     files = b"".join(p.read_bytes() for p in services.settings.db_path.parent.iterdir())
     assert b"peak weeks in production" not in files  # sealed
 
@@ -196,7 +197,7 @@ async def test_following_the_news_is_one_button_wherever_it_is_offered(services,
     menu = emma.last()
     text, rows = menu.text, [list(row) for row in menu.buttons]
     offered = [b for row in menu.buttons for b in row if b["callback_data"].startswith("nwe:")]
-    assert [(b["text"], b["callback_data"]) for b in offered] == [("Tell me what changes thanks to the network", "nwe:1")]
+    assert [(b["text"], b["callback_data"]) for b in offered] == [("Hear what changes thanks to the network", "nwe:1")]
     await emma.press("nwe:1", menu)
     assert "You will hear here what changes" in _alerts(offline)[-1]
     assert await services.core.volunteers.subscribed((await services.core.people.find(301)).id, "news")

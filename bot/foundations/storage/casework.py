@@ -59,6 +59,12 @@ class CaseworkRepository:
             (request_id, keeper, keeper),
         )
 
+    async def latest_note_of(self, request_id: int, member_id: int) -> int:
+        """The id of this member's newest note on the case (0: none); ids only grow."""
+        return await self.db.fetchval(
+            "SELECT COALESCE(MAX(id), 0) FROM case_notes WHERE request_id = ? AND member_id = ?",
+            (request_id, member_id))
+
     async def has_notes(self, request_id: int) -> bool:
         return bool(await self.db.fetchval("SELECT 1 FROM case_notes WHERE request_id = ? LIMIT 1", (request_id,)))
 
@@ -212,7 +218,8 @@ class CaseworkRepository:
             await self.db.execute("DELETE FROM case_notes WHERE request_id = ?", (request_id,))
             await self.db.execute("UPDATE feedback SET comment_enc = NULL WHERE request_id = ?", (request_id,))
             await self.db.execute(
-                "UPDATE requests SET requester_id = NULL, wishes_enc = NULL, content_erased_at = ? WHERE id = ?",
+                "UPDATE requests SET requester_id = NULL, wishes_enc = NULL, history_consent = NULL,"
+                " history_until = NULL, content_erased_at = ? WHERE id = ?",
                 (clock.iso(clock.now()), request_id),
             )
 

@@ -58,6 +58,7 @@ SEALED_COLUMNS = (
     SealedColumn("actions", "feedback"),
     SealedColumn("action_updates", "note"),
     SealedColumn("news", "body"),
+    SealedColumn("news_versions", "body"),
 )
 
 

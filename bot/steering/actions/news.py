@@ -10,6 +10,11 @@ member hears who wrote and who approved it (bot/network/two_person.py). It then 
 same transaction, to every listener and to every employee who follows the network's news
 (chosen in the menu, at the end of a conversation, or with /news).
 
+Every reader reads it in their language. It is written once, in its author's language; the
+preview counts the readers by language and asks the author (or, before publishing, the second
+person) for a version in each other language. A reader whose language has no version gets the
+author's text, marked "(in Dutch)" in their own language.
+
 A message may carry the network's use figures. They are read from the newest digest's release
 (requests in its window, contact within the promise, listeners), never counted anew: the same
 numbers the steering group saw, suppressed and audited the same way, so a message cannot tell
@@ -27,7 +32,7 @@ from babel.dates import format_date
 
 from bot.foundations import calendar, callbacks, clock
 from bot.foundations.core import Core
-from bot.foundations.i18n import Translator
+from bot.foundations.i18n import LANGUAGES, Translator
 from bot.foundations.model import Payload, Person, Result
 from bot.foundations.naming import Naming
 from bot.foundations.storage.news import News
@@ -91,6 +96,15 @@ def figures_line(t: Translator, pub: Published | None, contact_hours: int = 24) 
     return " ".join(parts) or None
 
 
+def body_for(t: Translator, news: News) -> str:
+    """The message in the reader's language; else its author's text, marked as being in another
+    language, in the reader's own words."""
+    found = news.text_in(t.lang)
+    if found is not None:
+        return found
+    return t("(in {language})", language=t.language_name(news.language)) + "\n" + news.text
+
+
 def message_text(t: Translator, body: str, figures: str | None) -> str:
     """What a listener or an employee reads."""
     parts = [t("📣 You said, we did"), body]
@@ -120,7 +134,49 @@ class NewsDesk:
                 stored = await self.core.digests.get(news.digest_week)
                 pub = Published(stored.published) if stored else None
             figures = figures_line(t, pub, self.settings.contact_hours)
-        return message_text(t, news.text, figures)
+        return message_text(t, body_for(t, news), figures)
+
+    async def readers(self) -> dict[str, int]:
+        """How many of those it would go to read each language (every language, even at 0)."""
+        counts = dict.fromkeys(LANGUAGES, 0)
+        for person_id in await self.audience():
+            counts[(await self.core.translator(person_id)).lang] += 1
+        return counts
+
+    @staticmethod
+    def missing(news: News, readers: dict[str, int]) -> list[str]:
+        """The readers' languages it has no version in yet."""
+        if news.language is None:  # written before languages were kept: it goes as it is
+            return []
+        return [code for code, n in readers.items() if n and code != news.language and code not in news.versions]
+
+    def languages_text(self, t: Translator, news: News, readers: dict[str, int]) -> str:
+        """For its author and the second person: who reads which language, the other versions in
+        full (they approve those too), and who would get it marked as in another language."""
+        lines = [t("Its readers: {counts}.", counts=", ".join(
+            t("{n} in {language}", n=n, language=t.language_name(code)) for code, n in readers.items() if n)
+            or t("nobody yet"))]
+        for code, text in sorted(news.versions.items()):
+            if code != t.lang:
+                lines.append(t("The version in {language}:", language=t.language_name(code)) + "\n" + text)
+        if news.language is not None and news.language != t.lang and t.lang in news.versions:
+            lines.append(t("The text as written, in {language}:", language=t.language_name(news.language)) + "\n"
+                         + news.text)
+        if missing := self.missing(news, readers):
+            lines.append(t("No version yet in {languages}: those readers would get the text in {language}, marked "
+                           "so. Add a version below.", languages=", ".join(t.language_name(c) for c in missing),
+                           language=t.language_name(news.language)))
+        return "\n\n".join(lines)
+
+    @staticmethod
+    def version_buttons(t: Translator, news: News, readers: dict[str, int]) -> tuple:
+        """A button per language its readers use, other than the one it is written in."""
+        if news.language is None:
+            return ()
+        return tuple(((t("Rewrite the version in {language}", language=t.language_name(code)) if code in news.versions
+                       else t("Add the version in {language}", language=t.language_name(code)),
+                       callbacks.NEWS_VERSION(news.id, code)),)
+                     for code, n in readers.items() if n and code != news.language)
 
     # The author ---------------------------------------------------------------------------------
 
@@ -140,7 +196,7 @@ class NewsDesk:
                 action_id = None
             flagged = tuple(self.naming.suspicious(text))
             news_id = await self.core.news.add(person.id, text, action_id=action_id, flagged=bool(flagged),
-                                               origin=origin)
+                                               origin=origin, language=person.language)
         return Drafted(Result.OK, news_id, flagged)
 
     async def _own_draft(self, person: Person, news_id: int) -> tuple[Result, News | None]:
@@ -161,6 +217,49 @@ class NewsDesk:
         if news is None or news.state == "returned" or (news.state == "draft" and news.author != person.id):
             return Result.NOT_FOUND, None, ""
         return Result.OK, news, await self.render(Translator(person.language), news)
+
+    async def set_language(self, person: Person, news_id: int, language: str) -> Result:
+        """The author says which language they wrote it in."""
+        if language not in LANGUAGES:
+            return Result.UNKNOWN
+        async with self.core.db.transaction():
+            result, news = await self._own_draft(person, news_id)
+            if result is not Result.OK:
+                return result
+            await self.core.news.set_language(news.id, language)
+        return Result.OK
+
+    async def may_write_version(self, person: Person, news_id: int, language: str) -> tuple[Result, News | None]:
+        """Its author while a draft, or a second person while it waits for approval, in a language
+        other than the one it is written in."""
+        if not may_write(person):
+            return Result.NOT_ALLOWED, None
+        news = await self.core.news.get(news_id)
+        if news is None or news.state == "returned" or (news.state == "draft" and news.author != person.id):
+            return Result.NOT_FOUND, None
+        if news.state == "published" or (news.state == "pending" and news.author == person.id):
+            return Result.ALREADY, news
+        if language not in LANGUAGES or language == news.language or news.language is None:
+            return Result.UNKNOWN, news
+        return Result.OK, news
+
+    async def write_version(self, person: Person, news_id: int, language: str, text: str) -> Drafted:
+        """The message in another language; the bot warns, as for the first text, when it seems to
+        name someone (and the second person sees the warning)."""
+        text = " ".join((text or "").split())
+        async with self.core.db.transaction():
+            result, news = await self.may_write_version(person, news_id, language)
+            if result is not Result.OK:
+                return Drafted(result, news_id)
+            if not text:
+                return Drafted(Result.EMPTY, news_id)
+            if len(text) > MAX_NEWS:
+                return Drafted(Result.TOO_LONG, news_id)
+            flagged = tuple(self.naming.suspicious(text))
+            await self.core.news.set_version(news.id, language, text)
+            if flagged:
+                await self.core.news.flag(news.id)
+        return Drafted(Result.OK, news_id, flagged)
 
     async def set_figures(self, person: Person, news_id: int, figures: bool) -> Result:
         async with self.core.db.transaction():
@@ -199,33 +298,33 @@ class NewsDesk:
                 return Submitted(Result.LAST)
             await self.core.news.submit(news.id)
             news = await self.core.news.get(news.id)
-            audience = len(await self.audience())
+            readers = await self.readers()
             texts: dict[str, str] = {}
             for reviewer in reviewers:
                 t = await self.core.translator(reviewer)
                 if t.lang not in texts:
                     texts[t.lang] = await self.render(t, news)
                 await self.core.outbox.enqueue(reviewer, Payload(
-                    self.approval_text(t, news, audience, texts[t.lang]), self.approval_buttons(t, news.id),
+                    self.approval_text(t, news, readers, texts[t.lang]), self.approval_buttons(t, news, readers),
                     protect=True))
             t = Translator(person.language)
             text = texts.get(t.lang) or await self.render(t, news)
         return Submitted(Result.OK, len(reviewers), text)
 
-    @staticmethod
-    def approval_text(t: Translator, news: News, audience: int, rendered: str) -> str:
+    def approval_text(self, t: Translator, news: News, readers: dict[str, int], rendered: str) -> str:
         """The question to the second person, around the message as rendered for them."""
         lines = [t("📝 A “you said, we did” message waits for a second person. Once approved it goes to {n} "
-                   "listeners and employees who follow the network's news. It reads:", n=audience),
-                 rendered]
+                   "listeners and employees who follow the network's news. It reads:", n=sum(readers.values())),
+                 rendered, self.languages_text(t, news, readers)]
         if news.flagged:
             lines.append(t("⚠ The bot warned its author that it may contain a name. Nothing may point at a person."))
         return "\n\n".join(lines)
 
-    @staticmethod
-    def approval_buttons(t: Translator, news_id: int):
-        return (((t("Publish it"), callbacks.NEWS_DECIDE(news_id, "ok")),
-                 (t("Send it back"), callbacks.NEWS_DECIDE(news_id, "back"))),)
+    def approval_buttons(self, t: Translator, news: News, readers: dict[str, int]):
+        """Publish or send back; and, for the second person too, a version in a missing language."""
+        return (((t("Publish it"), callbacks.NEWS_DECIDE(news.id, "ok")),
+                 (t("Send it back"), callbacks.NEWS_DECIDE(news.id, "back"))),
+                *self.version_buttons(t, news, readers))
 
     # The second person --------------------------------------------------------------------------
 

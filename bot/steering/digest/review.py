@@ -31,7 +31,7 @@ from bot.foundations.storage.review import Candidate, Round, Suggestion
 from .digest import Built, Reported
 from .model import Num, Published
 from .render import Words, candidate_label, candidate_text, review_text
-from .schedule import Slot, review_label
+from .schedule import Slot, parse_week, review_label
 
 MAX_SUGGESTION = 500
 
@@ -314,8 +314,10 @@ def _short(label: str, limit: int = 48) -> str:
 
 
 def _round_name(t: Translator, label: str) -> str:
-    """'2026-12' reads as the month, a week label as itself."""
+    """'2026-12' reads as the month; '2026-W50' as the digest says it: "week 50 of 2026"."""
     if re.fullmatch(r"\d{4}-\d{2}", label):
         year, month = label.split("-")
         return f"{get_month_names('wide', locale=t.lang)[int(month)]} {year}"
+    if parsed := parse_week(label):
+        return t("week {week} of {year}", week=parsed[1], year=parsed[0])
     return label
