@@ -26,6 +26,7 @@ from tornado.web import RequestHandler
 
 from .health import health
 from .inbox import ALLOWED_UPDATES, Inbox, storage_trouble
+from .liveness import Liveness, notify
 
 log = logging.getLogger(__name__)
 HEALTH_PATH = "/health"
@@ -140,7 +141,10 @@ async def serve_webhook(app: Application, *, url: str, listen: str, port: int, s
         except TelegramError as exc:
             raise WebhookError(f"Telegram refused the webhook URL ({exc.__class__.__name__}: {exc}); it must be "
                                "a public https address that reaches this bot") from None
+        liveness: Liveness = app.bot_data["liveness"]
+        liveness.mode = "webhook"
         log.info("started; webhook mode, listening on %s:%d", listen, port)
+        notify(f"READY=1\nSTATUS=webhook mode, listening on {listen}:{port}")
         worker = asyncio.create_task(inbox.work(stop), name="inbox-work")
         done, _ = await asyncio.wait({worker, asyncio.ensure_future(stop.wait())},
                                      return_when=asyncio.FIRST_COMPLETED)
@@ -152,6 +156,8 @@ async def serve_webhook(app: Application, *, url: str, listen: str, port: int, s
         await app.stop()
         log.info("stopped")
     finally:
+        if (liveness := app.bot_data.get("liveness")) is not None:
+            liveness.stopped()
         if server is not None:
             server.stop()
             await server.close_all_connections()

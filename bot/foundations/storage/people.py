@@ -61,6 +61,20 @@ class PeopleRepository:
     async def user_hash_of(self, person_id: int) -> bytes | None:
         return await self.db.fetchval("SELECT user_hash FROM people WHERE id = ?", (person_id,))
 
+    async def with_hashes(self, hashes: list[bytes]) -> list[int]:
+        """The people whose keyed id hash is one of these."""
+        if not hashes:
+            return []
+        rows = await self.db.fetchall(
+            f"SELECT id FROM people WHERE user_hash IN ({', '.join('?' * len(hashes))}) ORDER BY id", hashes)
+        return [r[0] for r in rows]
+
+    async def chat_ids(self) -> list[tuple[int, int]]:
+        """Every person's number and chat id (in a private chat, their Telegram id): for matching
+        ids hashed under another key version (a restore after a key rotation)."""
+        rows = await self.db.fetchall("SELECT id, chat_id_enc FROM people ORDER BY id")
+        return [(r[0], int(self.vault.open("people", "chat_id", r[0], r[1]))) for r in rows]
+
     async def chat_id(self, person_id: int) -> int | None:
         sealed = await self.db.fetchval("SELECT chat_id_enc FROM people WHERE id = ?", (person_id,))
         return None if not sealed else int(self.vault.open("people", "chat_id", person_id, sealed))
