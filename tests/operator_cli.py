@@ -44,7 +44,8 @@ def cli(env_file: Path, *args: str, cwd: Path | str = "/", extra: dict | None = 
 def snapshot(*folders: Path) -> dict[str, bytes | None]:
     """Every file under these folders and its bytes (None for a folder): equal snapshots mean that
     nothing was created, removed or changed. SQLite's shared-memory index (-shm) and an empty
-    write-ahead log, which any reader of a WAL database makes beside it, hold no data: left out."""
+    write-ahead log, which any reader of a WAL database makes beside it, hold no data: left out; the
+    lock file's text names its last holder (only that it exists is compared)."""
     found: dict[str, bytes | None] = {}
     for folder in folders:
         if not folder.exists():
@@ -52,7 +53,7 @@ def snapshot(*folders: Path) -> dict[str, bytes | None]:
         for path in sorted(folder.rglob("*")):
             if path.name.endswith("-shm") or (path.name.endswith("-wal") and path.stat().st_size == 0):
                 continue
-            found[str(path)] = None if path.is_dir() else path.read_bytes()
+            found[str(path)] = None if path.is_dir() else b"<lock>" if path.suffix == ".lock" else path.read_bytes()
     return found
 
 

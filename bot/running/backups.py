@@ -395,7 +395,7 @@ def recover(db_path: Path) -> str | None:
     if journal.stage != "ready":
         undo(journal)
         return (f"a restore of {journal.source} was interrupted before it changed anything: the database is as it "
-                "was. Run the restore again.")
+                "was; run the restore again")
     if journal.incoming.exists():
         finish(journal)
         kept = f"; the database it replaced is kept as {journal.kept}" if journal.kept else ""
