@@ -326,10 +326,6 @@ def _restored(settings, done: restoring.Restored) -> list[str]:
     else:
         lines.append(f"Erasures: {done.erasures_since} made since this backup; {done.erased_again} person(s) in "
                      "it erased again. Content past the retention period is erased again at the first start.")
-    if done.versions_missing:
-        lines.append("Some erasures were recorded under key version(s) "
-                     + ", ".join(str(v) for v in done.versions_missing)
-                     + " whose key file is gone: those people cannot be found, and are not erased again.")
     if done.older_than_keep:
         lines.append(f"This backup is older than {keep} days (WAAKZAAM_BACKUP_KEEP_DAYS): erasures made more than "
                      f"{keep} days ago are no longer remembered, and are not erased again.")

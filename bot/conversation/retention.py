@@ -41,9 +41,8 @@ class Erasure(enum.Enum):
 
 @dataclass(frozen=True)
 class ErasedAgain:
-    people: int = 0                    # people of the restored copy erased again
-    entries: int = 0                   # erasures the replaced database knew
-    versions_missing: tuple[int, ...] = ()  # key versions of erasures whose key file is gone
+    people: int = 0    # people of the restored copy erased again
+    entries: int = 0   # erasures the replaced database made since the backup
 
 
 @dataclass(frozen=True)
@@ -95,26 +94,16 @@ class Retention:
     async def erase_again(self, entries: list[Erased]) -> ErasedAgain:
         """After a restore: everyone the replaced database had forgotten is erased again in the
         restored copy, quietly (they and their listener were told when they asked), and the log
-        remembers them for the next restore. An id hashed under a key version whose key file is
-        gone cannot be matched: such versions are named."""
+        remembers them for the next restore."""
         core = self.core
-        held = set(core.vault.versions)
-        usable = [e for e in entries if e.key_version in held]
-        wanted = {e.user_hash for e in usable}
-        found = set(await core.people.with_hashes(sorted(wanted)))
-        versions = {e.key_version for e in usable}
-        if versions - {core.vault.key_version}:  # a key rotation between: match through the chat id
-            for person_id, chat_id in await core.people.chat_ids():
-                if any(core.vault.user_hash(chat_id, v) in wanted for v in versions):
-                    found.add(person_id)
         erased = 0
-        for person_id in sorted(found):
+        for person_id in await core.people.with_erasure_tags(sorted({e.tag for e in entries})):
             if (person := await core.people.get(person_id)) is not None:
                 await self._erase(person, None, quiet=True)
                 erased += 1
         async with core.db.transaction():
             await core.erasures.add_missing(entries)
-        return ErasedAgain(erased, len(entries), tuple(sorted({e.key_version for e in entries} - held)))
+        return ErasedAgain(erased, len(entries))
 
     async def _erase(self, person: Person, origin: int | None, *, quiet: bool = False) -> Forgotten:
         core = self.core
@@ -122,8 +111,8 @@ class Retention:
             fresh = await core.people.get(person.id)
             if fresh is None:
                 return Forgotten(Erasure.NOTHING)
-            if not quiet and (chat_id := await core.people.chat_id(person.id)) is not None:
-                await core.erasures.record(Erased(core.vault.user_hash(chat_id), core.vault.key_version, clock.day()))
+            if not quiet and (tag := await core.people.erasure_tag(person.id)) is not None:
+                await core.erasures.record(Erased(tag, clock.day()))
             member = await core.members.by_person(person.id)
             keeps_role = bool(fresh.roles) or (member is not None and not member.left)
             closed: Request | None = None

@@ -2,7 +2,7 @@
 or nothing (the journal in bot/running/backups.py), and what was erased stays erased.
 
 Before the copy is put in place it is brought to this code's schema and everyone the replaced
-database had forgotten since the backup (its erasure log: a keyed hash of each id, kept
+database had forgotten since the backup (its erasure log: each person's random tag, kept
 WAAKZAAM_BACKUP_KEEP_DAYS) is erased again in it. Content past the retention period needs no
 log: the bot's retention erases it again at its first start. What cannot be known is said: with
 no database to replace, or one too old to keep the log, erasures made after the backup are not
@@ -37,7 +37,6 @@ class Restored:
     erased_again: int            # people of the backup erased again
     erasures_known: bool         # False: there was no log to take them from
     erasures_since: int          # erasures the replaced database made since the backup
-    versions_missing: tuple[int, ...] = ()
     older_than_keep: bool = False  # made before the oldest erasure the log can still remember
 
 
@@ -129,8 +128,7 @@ async def _bring_up_to_date(settings: Settings, incoming: Path, known: list | No
             since = len(todo)
             again = await Services(core).retention.erase_again(todo)
         return Restored(incoming, incoming, None, 0, await current_version(core.db), core.vault.key_version,
-                        again.people if again else 0, known is not None, since,
-                        again.versions_missing if again else ())
+                        again.people if again else 0, known is not None, since)
     finally:
         await core.close()
 

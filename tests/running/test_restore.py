@@ -246,6 +246,14 @@ async def test_a_colleague_who_asked_to_be_forgotten_is_not_brought_back_by_a_re
     copy = backups.make(settings.db_path, settings.key_file, vault, tmp_path / "b")
     assert _emma_in(copy.path, vault, ref) == {"people": 1, "requester": 1, "messages": 2}
     await _forget(emma)
+    # What the live database keeps of her is a random tag that only her row in older copies carries:
+    # with the key or without, it names nobody in the live database.
+    live = sqlite3.connect(settings.db_path)
+    (tag,) = live.execute("SELECT tag FROM erasures").fetchone()
+    assert live.execute("SELECT COUNT(*) FROM people WHERE erasure_tag = ?", (tag,)).fetchone() == (0,)
+    assert sqlite3.connect(copy.path).execute("SELECT COUNT(*) FROM people WHERE erasure_tag = ?",
+                                              (tag,)).fetchone() == (1,)
+    live.close()
     await _stop(running)
 
     done = await restoring.restore(settings, copy.path, vault, force=True)

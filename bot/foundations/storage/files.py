@@ -127,8 +127,7 @@ def erasure_log(path: Path) -> list[Erased] | None:
     try:
         if not _has_table(conn, "erasures"):
             return None
-        return [Erased(bytes(r[0]), r[1], r[2])
-                for r in conn.execute("SELECT user_hash, key_version, day FROM erasures ORDER BY id")]
+        return [Erased(bytes(r[0]), r[1]) for r in conn.execute("SELECT tag, day FROM erasures ORDER BY id")]
     finally:
         conn.close()
 

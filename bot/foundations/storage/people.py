@@ -5,6 +5,8 @@ and the name a coordinator or steering member chose are sealed.
 """
 from __future__ import annotations
 
+import secrets
+
 from bot.foundations import clock
 from bot.foundations.crypto import Vault
 from bot.foundations.model import Person
@@ -12,6 +14,7 @@ from bot.foundations.model import Person
 from .database import Database
 from .sealed import insert_sealed
 
+ERASURE_TAG_BYTES = 16
 _COLUMNS = ("SELECT p.id, p.language_enc, p.access_granted,"
             " (SELECT group_concat(role) FROM roles r WHERE r.person_id = p.id) AS roles")
 _SELECT = f"{_COLUMNS} FROM people p"
@@ -53,7 +56,8 @@ class PeopleRepository:
                 return person
             person_id = await insert_sealed(
                 self.db, self.vault, "people",
-                {"user_hash": self.vault.user_hash(user_id), "created_at": clock.day()},
+                {"user_hash": self.vault.user_hash(user_id), "created_at": clock.day(),
+                 "erasure_tag": secrets.token_bytes(ERASURE_TAG_BYTES)},
                 {"chat_id": str(chat_id), "language": language},
             )
         return Person(person_id, language, False, frozenset())
@@ -61,19 +65,18 @@ class PeopleRepository:
     async def user_hash_of(self, person_id: int) -> bytes | None:
         return await self.db.fetchval("SELECT user_hash FROM people WHERE id = ?", (person_id,))
 
-    async def with_hashes(self, hashes: list[bytes]) -> list[int]:
-        """The people whose keyed id hash is one of these."""
-        if not hashes:
+    async def erasure_tag(self, person_id: int) -> bytes | None:
+        """The person's random tag: what the erasure log keeps of them (storage/erasures.py)."""
+        tag = await self.db.fetchval("SELECT erasure_tag FROM people WHERE id = ?", (person_id,))
+        return None if tag is None else bytes(tag)
+
+    async def with_erasure_tags(self, tags: list[bytes]) -> list[int]:
+        """The people whose tag is one of these."""
+        if not tags:
             return []
         rows = await self.db.fetchall(
-            f"SELECT id FROM people WHERE user_hash IN ({', '.join('?' * len(hashes))}) ORDER BY id", hashes)
+            f"SELECT id FROM people WHERE erasure_tag IN ({', '.join('?' * len(tags))}) ORDER BY id", tags)
         return [r[0] for r in rows]
-
-    async def chat_ids(self) -> list[tuple[int, int]]:
-        """Every person's number and chat id (in a private chat, their Telegram id): for matching
-        ids hashed under another key version (a restore after a key rotation)."""
-        rows = await self.db.fetchall("SELECT id, chat_id_enc FROM people ORDER BY id")
-        return [(r[0], int(self.vault.open("people", "chat_id", r[0], r[1]))) for r in rows]
 
     async def chat_id(self, person_id: int) -> int | None:
         sealed = await self.db.fetchval("SELECT chat_id_enc FROM people WHERE id = ?", (person_id,))
