@@ -617,8 +617,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _dispatch(command, settings, args)
     except KeyboardInterrupt:
-        _say(f"{command} interrupted; nothing is half done"
-             + (": run it again to finish the rotation." if command == "rotate-key" else "."))
+        if command == "restore":
+            _say("restore interrupted: the database is the old one or the restored one, never none; the next start, "
+                 "or `waakzaam restore --resume`, finishes or undoes it.")
+        else:
+            _say(f"{command} interrupted; nothing is half done"
+                 + (": run it again to finish the rotation." if command == "rotate-key" else "."))
         return 130
 
 
