@@ -109,8 +109,10 @@ async def _post_init(app: Application) -> None:
 
 
 async def _drain_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _flush(context)
-    context.application.bot_data["liveness"].beat("send", OUTBOX_INTERVAL.total_seconds() + JOB_LATE)
+    try:
+        await _flush(context)
+    finally:  # a run that ended, even in an error (logged), is a loop that moves; one that hangs is not
+        context.application.bot_data["liveness"].beat("send", OUTBOX_INTERVAL.total_seconds() + JOB_LATE)
 
 
 async def _heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -125,10 +127,12 @@ async def _flush(context: ContextTypes.DEFAULT_TYPE, *, only_if_queued: bool = F
 
 
 async def _sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await services(context).promise.sweep()
-    context.application.bot_data["last_sweep"] = clock.now()
-    await _flush(context)
-    context.application.bot_data["liveness"].beat("sweep", SWEEP_INTERVAL.total_seconds() + JOB_LATE)
+    try:
+        await services(context).promise.sweep()
+        context.application.bot_data["last_sweep"] = clock.now()
+        await _flush(context)
+    finally:  # as the outbox: an error is logged and shown by /health; only a hang stops the watchdog
+        context.application.bot_data["liveness"].beat("sweep", SWEEP_INTERVAL.total_seconds() + JOB_LATE)
 
 
 async def _digest(context: ContextTypes.DEFAULT_TYPE) -> None:

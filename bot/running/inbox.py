@@ -105,6 +105,7 @@ class Inbox:
             while (received := await self.store.take_next(finished)) is not None:
                 finished = await self._handle(received)
                 handled += 1
+                self._beat("work", WORK_LATE)  # a long backlog is work, not a stuck worker
         return handled
 
     async def _handle(self, received: Received) -> int | None:
