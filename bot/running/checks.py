@@ -28,6 +28,7 @@ from bot.foundations.storage.migrations import MigrationError, discover
 from . import backups
 from .liveness import read_alive
 from .lock import DatabaseLock
+from .startup import creation_refused
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
 # The referrals the charter's people rely on: employees must not be told about the bot before
@@ -156,10 +157,12 @@ def _keys(settings: Settings, found: list[Finding]) -> tuple[dict[int, bytes], b
 def _database(settings: Settings, keys: dict[int, bytes], key_problem: bool) -> list[Finding]:
     path = settings.db_path
     if not path.exists():
-        if keys:
-            return [Finding(WARN, f"no database at {path}, but a key file exists: the first start makes a new, empty "
-                                  "database (restore a backup first if one should be there)")]
-        return [Finding(WARN, f"no database yet at {path}; the first start creates it")]
+        if backups.pending_restore(path) is not None:
+            return []  # the interrupted restore is the finding
+        if problem := creation_refused(settings):
+            return [Finding(FAIL, problem)]
+        return [Finding(WARN, f"no database yet at {path}; the first start (or `waakzaam invite coordinator`) creates "
+                              "it")]
     found = []
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:

@@ -60,6 +60,9 @@ def test_a_typo_in_waakzaam_db_beside_an_existing_key_starts_nothing(tmp_path, t
             "key belongs to one database. Check WAAKZAAM_DB (a typo?), or put the database back with `waakzaam "
             "restore BACKUP`. To start a new, empty database instead, move the key file(s) away first. Nothing was "
             "created.")
+    checked = cli(env, "check", "--offline")
+    assert checked.returncode == 1
+    assert f"FAIL there is no database at {site}/data/waakzam.db, but the key file" in checked.stdout
     assert snapshot(site) == before
 
 
