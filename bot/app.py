@@ -1,6 +1,7 @@
 """The application factory: one place that wires Telegram to the core."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import time, timedelta
 
@@ -24,7 +25,9 @@ from .foundations.i18n import LANGUAGES, Translator
 from .foundations.offload import Offload
 from .foundations.settings import Settings
 from .running.checks import placeholder_referrals, placeholder_warning
+from .running.backups import prune_copies
 from .running.inbox import Inbox
+from .running.liveness import HEARTBEAT_SECONDS, JOB_LATE, Liveness, watchdog_interval
 from .running.sender import Sender
 from .running.startup import open_core
 from .services import Services
@@ -91,7 +94,10 @@ async def _post_init(app: Application) -> None:
         log.warning("%s", placeholder_warning(placeholders))
     app.bot_data["services"] = services
     app.bot_data["inbox"] = Inbox(app, services)
+    liveness = app.bot_data["liveness"] = Liveness(settings.db_path, watchdog_interval() or HEARTBEAT_SECONDS)
+    liveness.expect("work", "sweep", "send")
     if app.job_queue is not None:
+        app.job_queue.run_repeating(_heartbeat, interval=liveness.every, first=1, name="heartbeat")
         app.job_queue.run_repeating(_drain_outbox, interval=OUTBOX_INTERVAL, first=1, name="outbox")
         # first=1: work that fell due while the bot was stopped is done right away. (Not 0: a start
         # already past when the scheduler starts, a moment later, moves the first run a whole
@@ -107,7 +113,16 @@ async def _post_init(app: Application) -> None:
 
 
 async def _drain_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _flush(context)
+    try:
+        await _flush(context)
+    finally:  # a run that ended, even in an error (logged), is a loop that moves; one that hangs is not
+        context.application.bot_data["liveness"].beat("send", OUTBOX_INTERVAL.total_seconds() + JOB_LATE)
+
+
+async def _heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Tell systemd (and the file `check --live` reads) that the bot is alive, only while its
+    loops keep moving (bot/running/liveness.py)."""
+    context.application.bot_data["liveness"].heartbeat()
 
 
 async def _flush(context: ContextTypes.DEFAULT_TYPE, *, only_if_queued: bool = False) -> None:
@@ -116,9 +131,12 @@ async def _flush(context: ContextTypes.DEFAULT_TYPE, *, only_if_queued: bool = F
 
 
 async def _sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await services(context).promise.sweep()
-    context.application.bot_data["last_sweep"] = clock.now()
-    await _flush(context)
+    try:
+        await services(context).promise.sweep()
+        context.application.bot_data["last_sweep"] = clock.now()
+        await _flush(context)
+    finally:  # as the outbox: an error is logged and shown by /health; only a hang stops the watchdog
+        context.application.bot_data["liveness"].beat("sweep", SWEEP_INTERVAL.total_seconds() + JOB_LATE)
 
 
 async def _digest(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -143,6 +161,11 @@ async def _retention(context: ContextTypes.DEFAULT_TYPE) -> None:
     report = await services(context).retention.run()
     forgotten = await context.application.bot_data["inbox"].forget_handled()
     log.info("retention job: %d cases erased, %d handled updates forgotten", report.cases, forgotten)
+    settings: Settings = context.application.bot_data["settings"]
+    # The copies made before an upgrade or a restore expire like the nightly backups.
+    for copy in await asyncio.to_thread(prune_copies, settings.db_path, settings.backup_keep_days):
+        log.info("retention job: removed %s (older than %d days, WAAKZAAM_BACKUP_KEEP_DAYS)", copy.name,
+                 settings.backup_keep_days)
 
 
 async def _publish_commands(app: Application) -> None:

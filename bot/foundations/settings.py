@@ -5,6 +5,8 @@ says how to fix it; the CLI prints that line and exits, never a traceback.
 """
 from __future__ import annotations
 
+import difflib
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -86,6 +88,9 @@ class Settings:
     webhook_secret: str | None = field(default=None, repr=False)
     # The .env file the settings came from (None: the process environment only).
     env_file: Path | None = None
+    # Where the database is when WAAKZAAM_DB is not set (data/waakzaam.db beside the .env file): the
+    # one place whose folder `run` and `invite` may create.
+    default_db: Path | None = None
     # The steering group's weekly digest, in the organisation's time zone (Monday 08:30).
     digest_weekday: int = 0
     digest_time: time = time(8, 30)
@@ -109,6 +114,12 @@ class Settings:
     # later; meanwhile the person is told and any other coordinator can stop it.
     two_person_wait: timedelta = timedelta(days=7)
     removal_delay: timedelta = timedelta(hours=48)
+    # Nightly backups, and the copies made before a schema upgrade or a restore, are removed after
+    # this many days; an erasure reaches the copies only then (SECURITY.md).
+    backup_keep_days: int = 30
+    # Names in .env or the environment that look like a setting but are none (a typo): one line
+    # each. Start-up refuses them; `waakzaam check` lists them as FAIL.
+    unknown: tuple[str, ...] = ()
 
     @property
     def contact_hours(self) -> int:
@@ -133,7 +144,18 @@ def trend_windows(months: int, weeks: int) -> int:
     return round(months * 52 / 12 / weeks)
 
 
+class _Source(dict):
+    """The `.env` file's values; remembers which names the settings asked for, so a name nobody
+    asked for (a typo) can be found afterwards."""
+
+    def __init__(self, values: dict[str, str | None]) -> None:
+        super().__init__(values)
+        self.asked: set[str] = {"WAAKZAAM_ENV_FILE"}
+
+
 def _env(source: dict[str, str | None], name: str) -> str | None:
+    if isinstance(source, _Source):
+        source.asked.add(name)
     value = os.environ.get(name, source.get(name))
     if value is None:
         return None
@@ -159,16 +181,19 @@ def default_env_file() -> Path:
     return Path(named).expanduser().absolute() if named else PROJECT_DIR / ".env"
 
 
-def load_settings(env_file: Path | str | None = None, *, require_token: bool = True) -> Settings:
+def load_settings(env_file: Path | str | None = None, *, require_token: bool = True,
+                  strict: bool = True) -> Settings:
     """Read settings; the `.env` file fills in what the process environment does not set.
 
-    Relative paths (WAAKZAAM_DB, WAAKZAAM_KEY_FILE) are taken from the `.env` file's folder."""
+    Relative paths (WAAKZAAM_DB, WAAKZAAM_KEY_FILE) are taken from the `.env` file's folder. A name
+    that looks like a setting but is none (WAKZAAM_ACCESS_CODE) is refused when `strict`, else
+    listed in `Settings.unknown` (for `waakzaam check`)."""
     env_path = Path(env_file).absolute() if env_file else default_env_file()
     base = env_path.parent
-    source: dict[str, str | None] = {}
+    source = _Source({})
     if env_path.is_file():
         try:
-            source = dict(dotenv_values(env_path))
+            source = _Source(dotenv_values(env_path))
         except (OSError, UnicodeDecodeError) as exc:
             raise SettingsError(f"cannot read {env_path} ({exc.__class__.__name__}); check its owner and mode.") from None
     elif os.environ.get("WAAKZAAM_ENV_FILE", "").strip() and env_file is None:
@@ -187,7 +212,7 @@ def load_settings(env_file: Path | str | None = None, *, require_token: bool = T
         )
 
     kwargs: dict = {"token": token, "env_file": env_path if env_path.is_file() else None,
-                    "db_path": base / Settings.db_path}
+                    "db_path": base / Settings.db_path, "default_db": base / Settings.db_path}
 
     if api := _env(source, "TELEGRAM_API_BASE_URL"):
         if not re.match(r"^https?://[^/\s]+(/\S*)?$", api):
@@ -201,6 +226,9 @@ def load_settings(env_file: Path | str | None = None, *, require_token: bool = T
         kwargs["db_path"] = base / Path(db).expanduser()
     if key := _env(source, "WAAKZAAM_KEY_FILE"):
         kwargs["key_file"] = base / Path(key).expanduser()
+    _not_a_folder("WAAKZAAM_DB", kwargs["db_path"], "waakzaam.db")
+    if "key_file" in kwargs:
+        _not_a_folder("WAAKZAAM_KEY_FILE", kwargs["key_file"], "master.key")
 
     if tz := _env(source, "WAAKZAAM_TIMEZONE"):
         try:
@@ -238,19 +266,17 @@ def load_settings(env_file: Path | str | None = None, *, require_token: bool = T
             raise SettingsError("WAAKZAAM_EMERGENCY_COUNTRIES must be country codes such as BE,NL.")
         kwargs["emergency_countries"] = codes
 
-    if hours := _env(source, "WAAKZAAM_CONTACT_DEADLINE_HOURS"):
-        kwargs["contact_deadline"] = timedelta(hours=_positive_number("WAAKZAAM_CONTACT_DEADLINE_HOURS", hours))
-    if days := _env(source, "WAAKZAAM_INVITE_TTL_DAYS"):
-        kwargs["invite_ttl"] = timedelta(days=_positive_number("WAAKZAAM_INVITE_TTL_DAYS", days))
-    for name, key, unit in (
-        ("WAAKZAAM_WIDEN_AFTER_HOURS", "widen_after", "hours"),
-        ("WAAKZAAM_CONFIRM_CLAIM_AFTER_HOURS", "confirm_claim_after", "hours"),
-        ("WAAKZAAM_RELEASE_AFTER_HOURS", "release_after", "hours"),
-        ("WAAKZAAM_URGENT_DEADLINE_HOURS", "urgent_deadline", "hours"),
-        ("WAAKZAAM_CHECKIN_DAYS", "checkin_after", "days"),
+    for name, key, unit, most in (
+        ("WAAKZAAM_CONTACT_DEADLINE_HOURS", "contact_deadline", "hours", 720),
+        ("WAAKZAAM_INVITE_TTL_DAYS", "invite_ttl", "days", 365),
+        ("WAAKZAAM_WIDEN_AFTER_HOURS", "widen_after", "hours", 720),
+        ("WAAKZAAM_CONFIRM_CLAIM_AFTER_HOURS", "confirm_claim_after", "hours", 720),
+        ("WAAKZAAM_RELEASE_AFTER_HOURS", "release_after", "hours", 720),
+        ("WAAKZAAM_URGENT_DEADLINE_HOURS", "urgent_deadline", "hours", 720),
+        ("WAAKZAAM_CHECKIN_DAYS", "checkin_after", "days", 365),
     ):
         if raw := _env(source, name):
-            kwargs[key] = timedelta(**{unit: _positive_number(name, raw)})
+            kwargs[key] = timedelta(**{unit: _positive_number(name, raw, unit=unit, most=most)})
     if raw := _env(source, "WAAKZAAM_REMINDERS"):
         try:
             points = tuple(sorted(float(p) / 100 for p in raw.split(",") if p.strip()))
@@ -265,22 +291,26 @@ def load_settings(env_file: Path | str | None = None, *, require_token: bool = T
         ("WAAKZAAM_SMALL_CELL", "small_cell", 2, 100),
     ):
         if raw := _env(source, name):
-            if not raw.isdigit() or not low <= int(raw) <= high:
+            if not _whole(raw) or not low <= int(raw) <= high:
                 raise SettingsError(f"{name} must be a whole number from {low} to {high}.")
             kwargs[key] = int(raw)
     if raw := _env(source, "WAAKZAAM_WORKING_HOURS"):
         kwargs["working_hours"] = parse_working_hours(raw)
     if raw := _env(source, "WAAKZAAM_RETENTION_DAYS"):
-        if not raw.isdigit() or not 1 <= int(raw) <= 3650:
+        if not _whole(raw) or not 1 <= int(raw) <= 3650:
             raise SettingsError("WAAKZAAM_RETENTION_DAYS must be a whole number of days from 1 to 3650.")
         kwargs["retention"] = timedelta(days=int(raw))
+    if raw := _env(source, "WAAKZAAM_BACKUP_KEEP_DAYS"):
+        if not _whole(raw) or not 1 <= int(raw) <= 3650:
+            raise SettingsError("WAAKZAAM_BACKUP_KEEP_DAYS must be a whole number of days from 1 to 3650.")
+        kwargs["backup_keep_days"] = int(raw)
     if raw := _env(source, "WAAKZAAM_HEADCOUNT"):
         departments = kwargs.get("departments", Settings.__dataclass_fields__["departments"].default)
         headcount = {}
         for part in raw.split(","):
             name, _, number = part.rpartition(":")
             name = name.strip()
-            if not name or not number.strip().isdigit() or name not in departments or name in headcount:
+            if not name or not _whole(number.strip()) or name not in departments or name in headcount:
                 raise SettingsError(
                     "WAAKZAAM_HEADCOUNT must list departments of WAAKZAAM_DEPARTMENTS with their staff, "
                     "each once, e.g. Production:120,Office:35.")
@@ -290,7 +320,8 @@ def load_settings(env_file: Path | str | None = None, *, require_token: bool = T
     _action_settings(source, kwargs)
     _two_person_settings(source, kwargs)
     if poll := _env(source, "WAAKZAAM_POLL_INTERVAL"):
-        kwargs["poll_interval"] = _positive_number("WAAKZAAM_POLL_INTERVAL", poll, allow_zero=True)
+        kwargs["poll_interval"] = _positive_number("WAAKZAAM_POLL_INTERVAL", poll, unit="seconds", most=60,
+                                                   allow_zero=True)
 
     if level := _env(source, "WAAKZAAM_LOG_LEVEL"):
         if level.upper() not in LOG_LEVELS:
@@ -301,6 +332,9 @@ def load_settings(env_file: Path | str | None = None, *, require_token: bool = T
             raise SettingsError(f"WAAKZAAM_LOG_FORMAT must be text or json, not {fmt!r}.")
         kwargs["log_format"] = fmt.lower()
     kwargs.update(_webhook(source))
+    kwargs["unknown"] = _unknown_names(source, env_path)
+    if strict and kwargs["unknown"]:
+        raise SettingsError(kwargs["unknown"][0])
 
     settings = Settings(**kwargs)
     if settings.key_is_beside_db:
@@ -340,7 +374,7 @@ def check_webhook_url(url: str, name: str = "WAAKZAAM_WEBHOOK_URL") -> str:
 
 
 def check_port(name: str, raw: str) -> int:
-    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+    if not _whole(raw) or not 1 <= int(raw) <= 65535:
         raise SettingsError(f"{name} must be a port number from 1 to 65535, not {raw!r}.")
     return int(raw)
 
@@ -358,7 +392,7 @@ def _digest_settings(source: dict[str, str | None], kwargs: dict) -> None:
     if raw := _env(source, "WAAKZAAM_REVIEW_EVERY"):
         if raw.lower() == "monthly":
             kwargs["review_every_days"] = None
-        elif raw.isdigit() and 7 <= int(raw) <= 365:
+        elif _whole(raw) and 7 <= int(raw) <= 365:
             kwargs["review_every_days"] = int(raw)
         else:
             raise SettingsError("WAAKZAAM_REVIEW_EVERY must be monthly or a number of days from 7 to 365.")
@@ -368,7 +402,7 @@ def _digest_settings(source: dict[str, str | None], kwargs: dict) -> None:
         ("WAAKZAAM_TREND_MONTHS", "trend_months", 3, 36),
     ):
         if raw := _env(source, name):
-            if not raw.isdigit() or not low <= int(raw) <= high:
+            if not _whole(raw) or not low <= int(raw) <= high:
                 raise SettingsError(f"{name} must be a whole number from {low} to {high}.")
             kwargs[key] = int(raw)
     windows = trend_windows(kwargs.get("trend_months", 12), kwargs.get("window_weeks", 13))
@@ -385,7 +419,7 @@ def _action_settings(source: dict[str, str | None], kwargs: dict) -> None:
         ("WAAKZAAM_ACTION_REMINDER_DAYS", "action_reminder_days", 1, 90, "days"),
     ):
         if raw := _env(source, name):
-            if not raw.isdigit() or not low <= int(raw) <= high:
+            if not _whole(raw) or not low <= int(raw) <= high:
                 raise SettingsError(f"{name} must be a whole number of {unit} from {low} to {high}.")
             kwargs[key] = int(raw)
 
@@ -435,11 +469,51 @@ def parse_working_hours(raw: str) -> Hours | None:
     return tuple(sorted(spans, key=lambda s: (s.day, s.start)))
 
 
-def _positive_number(name: str, raw: str, *, allow_zero: bool = False) -> float:
+def _whole(raw: str) -> bool:
+    """ASCII digits only, and not absurdly many ("²" and "1e3" are no whole numbers here)."""
+    return re.fullmatch(r"[0-9]{1,9}", raw) is not None
+
+
+def _positive_number(name: str, raw: str, *, unit: str, most: float, allow_zero: bool = False) -> float:
+    """A finite number of `unit` from 0 (excluded unless `allow_zero`) to `most`; never nan or inf."""
+    low = "0" if allow_zero else "more than 0"
     try:
         value = float(raw)
     except ValueError:
-        raise SettingsError(f"{name} must be a number, not {raw!r}.") from None
-    if value < 0 or (value == 0 and not allow_zero):
-        raise SettingsError(f"{name} must be greater than zero.")
+        value = math.nan
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero) or value > most:
+        raise SettingsError(f"{name} must be a number of {unit} from {low} to {most:g}, not {raw!r}.")
     return value
+
+
+def _not_a_folder(name: str, path: Path, example: str) -> None:
+    if path.is_dir():
+        raise SettingsError(f"{name} names the folder {path}; it must name a file in it, such as {path / example}.")
+
+
+# A name whose first part is this close to WAAKZAAM (WAKZAAM, WAAKZAM, waakzaam) means to be a
+# setting; in the .env file, so does a TELEGRAM_ name or one close to any setting.
+_PREFIX_LIKENESS = 0.75
+_NAME_LIKENESS = 0.8
+
+
+def _looks_like_ours(name: str) -> bool:
+    prefix = name.upper().split("_", 1)[0]
+    return difflib.SequenceMatcher(None, prefix, "WAAKZAAM").ratio() >= _PREFIX_LIKENESS
+
+
+def _unknown_names(source: _Source, env_path: Path) -> tuple[str, ...]:
+    """One line for each name in .env or the environment that means to be a setting but is none,
+    naming the closest setting there is."""
+    known = sorted(source.asked)
+    lines = []
+    candidates = [(name, f"in {env_path}") for name in source if name not in source.asked
+                  and (_looks_like_ours(name) or name.upper().startswith("TELEGRAM_")
+                       or difflib.get_close_matches(name.upper(), known, n=1, cutoff=_NAME_LIKENESS))]
+    candidates += [(name, "in the environment") for name in os.environ
+                   if name not in source.asked and name not in source and _looks_like_ours(name)]
+    for name, where in candidates:
+        close = difflib.get_close_matches(name.upper(), known, n=1, cutoff=0.5)
+        hint = f"did you mean {close[0]}?" if close else "the settings are listed in .env.example."
+        lines.append(f"{name} ({where}) is not a Waakzaam setting: {hint} Correct or remove it.")
+    return tuple(lines)

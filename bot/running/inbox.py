@@ -33,6 +33,8 @@ from bot.foundations.i18n import Translator, pick_language
 from bot.foundations.storage.inbox import Received, sender_of
 from bot.services import Services
 
+from .liveness import POLL_LATE, WORK_LATE, Liveness, notify
+
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = (Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER)
@@ -104,6 +106,7 @@ class Inbox:
             while (received := await self.store.take_next(finished)) is not None:
                 finished = await self._handle(received)
                 handled += 1
+                self._beat("work", WORK_LATE)  # a long backlog is work, not a stuck worker
         return handled
 
     async def _handle(self, received: Received) -> int | None:
@@ -179,21 +182,25 @@ class Inbox:
         """Fetch updates until stopped; each batch is stored before the next call confirms it."""
         bot, offset, pause = self.app.bot, None, 1.0
         while not stop.is_set():
+            self._beat("poll", timeout + POLL_LATE)
             try:
                 updates = await bot.get_updates(offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES)
                 pause = 1.0
             except RetryAfter as exc:
+                self._beat("poll", _seconds(exc.retry_after) + POLL_LATE)
                 await _sleep(stop, _seconds(exc.retry_after))
                 continue
             except TimedOut:
                 continue  # a long poll that ended without news
             except NetworkError as exc:
                 log.warning("polling: network error (%s); trying again in %.0f s", exc.__class__.__name__, pause)
+                self._beat("poll", pause + POLL_LATE)
                 await _sleep(stop, pause)
                 pause = min(pause * 2, 60.0)
                 continue
             except (Forbidden, TelegramError) as exc:
                 log.error("polling: Telegram refused getUpdates (%s); trying again in 30 s", exc.__class__.__name__)
+                self._beat("poll", 30.0 + POLL_LATE)
                 await _sleep(stop, 30.0)
                 continue
             if updates:
@@ -208,7 +215,12 @@ class Inbox:
                     await self._refuse(updates)
                 offset = updates[-1].update_id + 1
             elif interval:
+                self._beat("poll", interval + POLL_LATE)
                 await _sleep(stop, interval)
+
+    def _beat(self, loop: str, within: float) -> None:
+        if (liveness := self.app.bot_data.get("liveness")) is not None:
+            liveness.beat(loop, within)
 
     async def confirm_stored(self) -> None:
         """At a stop: tell Telegram the updates that are stored already arrived (no long poll)."""
@@ -239,12 +251,14 @@ class Inbox:
         """Handle stored updates as they come, until stopped (the current one is finished)."""
         while not stop.is_set():
             self.wake.clear()
+            self._beat("work", WORK_LATE)
             try:
                 await self.handle_pending()
             except Exception as exc:  # noqa: BLE001 - the loop must outlive a bad moment of the disk
                 if not storage_trouble(exc):
                     raise
                 log.error("inbox: the database cannot be used (%s); waiting 30 s", exc.__class__.__name__)
+                self._beat("work", 30.0 + WORK_LATE)
                 await _sleep(stop, 30.0)
                 continue
             waiter = asyncio.ensure_future(self.wake.wait())
@@ -321,6 +335,8 @@ async def run(app: Application, intake: Intake, stop: asyncio.Event | None = Non
         await app.stop()
         log.info("stopped")
     finally:
+        if (liveness := app.bot_data.get("liveness")) is not None:
+            liveness.stopped()
         await intake.close()
         if app.running:
             await app.stop()
@@ -342,7 +358,10 @@ class Polling:
             await app.bot.delete_webhook()
         except TelegramError as exc:
             log.warning("could not remove a webhook before polling (%s)", exc.__class__.__name__)
+        liveness: Liveness = app.bot_data["liveness"]
+        liveness.expect("poll")
         log.info("started; polling for updates")
+        notify("READY=1\nSTATUS=polling for updates")
         self.inbox = inbox
         self.poller = asyncio.create_task(inbox.poll(stop, timeout=self.timeout, interval=self.interval),
                                           name="inbox-poll")

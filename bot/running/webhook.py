@@ -5,7 +5,13 @@ crash there loses them. This small server keeps PTB's Application, handlers and 
 answers Telegram only after the durable inbox has committed the update: until then Telegram
 keeps it and tries again. A request without the secret token Telegram was given (header
 X-Telegram-Bot-Api-Secret-Token) gets 401 and nothing is stored. `GET /health` reports, in
-counts only, whether the database, the inbox and the outbox are working.
+counts only, whether the database, the inbox and the outbox are working, and whether the bot's
+loops keep moving (bot/running/liveness.py).
+
+What it says to anyone else is little and quiet: a GET on the webhook path, or any unknown path,
+is an empty 405 or 404 logged at INFO (scanners must not page anyone); JSON nested deeper than an
+update ever is gets 400 before it is stored; no Server header names the software or its version;
+the `/health` polls of a monitor are logged at DEBUG only.
 """
 from __future__ import annotations
 
@@ -21,15 +27,18 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 from tornado.web import Application as WebApplication
-from tornado.web import RequestHandler
+from tornado.web import HTTPError, RequestHandler
 
 from .health import health
 from .inbox import ALLOWED_UPDATES, Inbox, run, storage_trouble
+from .liveness import Liveness, notify
 
 log = logging.getLogger(__name__)
 HEALTH_PATH = "/health"
 MAX_BODY = 1024 * 1024  # an update is a few kilobytes
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_DEPTH = 32  # an update nests a dozen levels at most (a reply to a message with an external reply...)
+access_log = logging.getLogger("bot.running.webhook.access")
 
 
 class WebhookError(Exception):
@@ -40,9 +49,48 @@ def new_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
+def _nested_deeper(value: object, limit: int) -> bool:
+    """Whether JSON `value` nests deeper than `limit` (walked without recursion)."""
+    todo = [(value, 1)]
+    while todo:
+        item, depth = todo.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            todo.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
+def _access(handler: RequestHandler) -> None:
+    """One line per request: a monitor's /health polls at DEBUG, refusals at INFO, our faults at ERROR."""
+    status = handler.get_status()
+    if status >= 500:
+        level = logging.ERROR
+    elif handler.request.path == HEALTH_PATH and status in (200, 503):
+        level = logging.DEBUG
+    else:
+        level = logging.INFO
+    if access_log.isEnabledFor(level):
+        access_log.log(level, "%d %s %s %.1f ms", status, handler.request.method, handler.request.path,
+                       1000.0 * handler.request.request_time())
+
+
 class _Quiet(RequestHandler):
+    def set_default_headers(self) -> None:
+        self.clear_header("Server")  # no software name or version for anyone probing
+
     def log_exception(self, typ, value, tb) -> None:  # tornado's own would print the request
+        if isinstance(value, HTTPError):  # a refusal (405 for a GET, 404): the access line says it
+            return
         log.error("webhook: %s while answering a request", typ.__name__ if typ else "error")
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        self.finish()  # an empty body: nothing about us to anyone probing
+
+
+class _NotFound(_Quiet):
+    def prepare(self) -> None:
+        raise HTTPError(404)
 
 
 class UpdateHandler(_Quiet):
@@ -58,9 +106,10 @@ class UpdateHandler(_Quiet):
             return
         try:
             update = json.loads(self.request.body)
-            if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+            if not isinstance(update, dict) or not isinstance(update.get("update_id"), int) \
+                    or _nested_deeper(update, MAX_DEPTH):
                 raise ValueError
-        except ValueError:
+        except (ValueError, RecursionError):
             log.warning("webhook: refused a request that is not an update (400)")
             self.send_error(400)
             return
@@ -76,9 +125,6 @@ class UpdateHandler(_Quiet):
         self.set_status(200)
         self.finish()
 
-    def write_error(self, status_code: int, **kwargs) -> None:
-        self.finish()  # an empty body: nothing about us to anyone probing
-
 
 class HealthHandler(_Quiet):
     def initialize(self, app: Application) -> None:
@@ -89,7 +135,8 @@ class HealthHandler(_Quiet):
         if services is None:
             report = {"healthy": False, "database": "not open"}
         else:
-            report = await health(services.core, self.app.bot_data.get("last_sweep"))
+            report = await health(services.core, self.app.bot_data.get("last_sweep"),
+                                  self.app.bot_data.get("liveness"))
         self.set_status(200 if report["healthy"] else 503)
         self.set_header("Content-Type", "application/json")
         self.set_header("Cache-Control", "no-store")
@@ -100,7 +147,7 @@ def web_application(app: Application, inbox: Inbox, path: str, secret: str) -> W
     return WebApplication([
         (re.escape(path), UpdateHandler, {"inbox": inbox, "secret": secret}),
         (re.escape(HEALTH_PATH), HealthHandler, {"app": app}),
-    ])
+    ], default_handler_class=_NotFound, log_function=_access)
 
 
 def webhook_path(url: str) -> str:
@@ -132,7 +179,10 @@ class Webhook:
         except TelegramError as exc:
             raise WebhookError(f"Telegram refused the webhook URL ({exc.__class__.__name__}: {exc}); it must be "
                                "a public https address that reaches this bot") from None
+        liveness: Liveness = app.bot_data["liveness"]
+        liveness.mode = "webhook"
         log.info("started; webhook mode, listening on %s:%d", self.listen, self.port)
+        notify(f"READY=1\nSTATUS=webhook mode, listening on {self.listen}:{self.port}")
         return set()
 
     async def close(self) -> None:
