@@ -47,7 +47,7 @@ async def fill(core, cases: int, end, rng: random.Random) -> None:
                 contacted = created + timedelta(minutes=rng.lognormvariate(5.2, 0.9))
                 outcome = rng.choice(OUTCOMES)
                 closed = contacted + timedelta(days=3)
-                erased = clock.day(closed + retention) if closed + retention < end else None
+                erased = core.calendar.day(closed + retention) if closed + retention < end else None
                 requests.append((i, f"B{i:09d}", clock.iso(created), clock.iso(created + timedelta(hours=24)),
                                  clock.iso(contacted), clock.iso(closed),
                                  rng.choice(departments), outcome, rng.choice(("individual", "team", "organisation")),
@@ -55,7 +55,7 @@ async def fill(core, cases: int, end, rng: random.Random) -> None:
                 for theme in rng.sample(THEMES, rng.choice((1, 1, 2))):
                     themes.append((i, theme))
                 if outcome == "referred":
-                    referrals.append((i, rng.choice(("psychologist", "company_doctor")), 1, clock.day(created)))
+                    referrals.append((i, rng.choice(("psychologist", "company_doctor")), 1, core.calendar.day(created)))
             await core.db.executemany(
                 "INSERT INTO requests (id, ref, state, created_at, deadline_at, contacted_at, closed_at, department,"
                 " outcome, level, urgent, content_erased_at) VALUES (?, ?, 'closed', ?, ?, ?, ?, ?, ?, ?, ?, ?)", requests)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.foundations import periods  # noqa: E402
+from bot.foundations import calendar  # noqa: E402
 from bot.foundations.charter import Charter  # noqa: E402
 from bot.foundations.settings import Settings  # noqa: E402
 from bot.running.demo_report import run_demo  # noqa: E402
@@ -51,7 +51,7 @@ async def main(label: str, lang: str) -> None:
         print(json.dumps({"step": "the charts, the HTML and the PDF", "seconds": round(time.perf_counter() - began, 3)}))
         print(json.dumps({"html_bytes": len(html), "pdf_bytes": len(pdf)}))
 
-    await run_demo(settings, periods.parse(label), charter, lang=lang, render=measure)
+    await run_demo(settings, calendar.parse_period(label), charter, lang=lang, render=measure)
 
 
 if __name__ == "__main__":

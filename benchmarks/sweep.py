@@ -28,7 +28,7 @@ async def _fill(core, count: int, listeners: int, rng: random.Random) -> None:
     async with core.db.transaction():
         people, members = [], []
         for n in range(1, listeners + count + 1):
-            people.append((n, core.vault.user_hash(900_000_000 + n), clock.day(now),
+            people.append((n, core.vault.user_hash(900_000_000 + n), core.calendar.day(now),
                            core.vault.seal("people", "chat_id", n, str(900_000_000 + n)),
                            core.vault.seal("people", "language", n, "en")))
         await core.db.executemany(

@@ -39,6 +39,7 @@ class Services:
         self.core = core
         self.settings = core.settings
         self.charter = core.charter
+        self.calendar = core.calendar
         self.menus = Menus(core)
         self.access = Access(core, self.menus)
         self.casework = Casework(core)

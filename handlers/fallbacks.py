@@ -12,10 +12,11 @@ from telegram.ext import (
     filters,
 )
 
+from bot.foundations import prompts
 from bot.running import replies
 from bot.running.faults import passing
 
-from .ui import Context, say, stale_button, tr
+from .ui import Context, person, say, services, stale_button, tr
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +41,20 @@ async def not_text(update: Update, context: Context) -> None:
 
 
 async def edited(update: Update, context: Context) -> None:
-    """Edits are not passed on: the other side keeps the message as it was first sent."""
-    await say(update, tr(context)("Edits are not passed on: the other person still sees your message as you "
-                                  "first sent it. To correct something, send a new message."))
+    """Edits are not read. Said in the terms of what the message was: one passed on in a conversation
+    (the other side keeps it as it was first sent), an answer in the new-action wizard (the action
+    keeps it; there is no other person), or anything else (nothing changed)."""
+    t, who = tr(context), person(context)
+    found = services(context)
+    if await found.talk.was_passed_on(who, update.edited_message.message_id):
+        text = t("Edits are not passed on: the other person still sees your message as you first sent it. To "
+                 "correct something, send a new message.")
+    elif (waiting := await found.prompts.current(who)) is not None and waiting.kind == prompts.ACTION:
+        text = t("The bot does not read edits, so the new action keeps what you first sent. You see all of it "
+                 "before you save, and can cancel there.")
+    else:
+        text = t("The bot does not read edits, so nothing changed: it keeps your message as you first sent it.")
+    await say(update, text)
 
 
 async def on_error(update: object, context: Context) -> None:

@@ -13,6 +13,7 @@ from .ui import (
     Context,
     alert,
     answer,
+    answer_refused,
     buttons,
     data,
     origin,
@@ -88,21 +89,13 @@ async def suggest_ask(update: Update, context: Context) -> None:
                         signal=label, limit=MAX_SUGGESTION))
 
 
-async def on_suggestion_text(update: Update, context: Context, text: str, ref: str | None) -> None:
+async def on_suggestion_text(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
     """The answer to "your suggestion on ...": kept, checked, and passed to a coordinator."""
-    t, who, waiting = tr(context), person(context), services(context).prompts
-    if not ref or not ref.isdigit():
-        await waiting.clear(who, prompts.SUGGESTION)
+    t, who = tr(context), person(context)
+    suggested = await services(context).review.suggest(who, waiting.number, text, origin())
+    if await answer_refused(update, context, suggested.result, MAX_SUGGESTION):
         return
-    suggested = await services(context).review.suggest(who, int(ref), text, origin())
-    if suggested.result is Result.TOO_LONG:
-        await say(update, t("That is longer than {limit} characters. Please write it shorter; nothing was kept.",
-                            limit=MAX_SUGGESTION))
-        return
-    if suggested.result is Result.EMPTY:
-        await say(update, t("That was empty, so nothing was saved."))
-        return
-    await waiting.clear(who, prompts.SUGGESTION)
+    await services(context).prompts.clear(who, prompts.SUGGESTION)
     if suggested.result is Result.OK:
         await say(update, t("Thank you. A coordinator reads your suggestion before it can appear in a digest."))
     elif suggested.result is Result.PENDING:
@@ -142,7 +135,9 @@ async def decide(update: Update, context: Context) -> None:
         await answer(update, t("You approved the suggestion: it may appear in the digest with its signal.")
                      if choice == "ok" else t("You sent the suggestion back. Its author has been told."))
     elif result is Result.ALREADY:
-        await answer(update, t("This suggestion was already decided on, so nothing was changed."))
+        await reply(update, context, t("This suggestion was already decided on, so nothing was changed."))
+    elif result is Result.NOT_ALLOWED and person(context).is_coordinator:
+        await alert(update, context, t("This is your own suggestion: another coordinator decides on it."))
     elif result is Result.NOT_ALLOWED:
         await reply(update, context, t("This is for coordinators only."))
     else:

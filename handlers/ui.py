@@ -15,7 +15,9 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 from bot.foundations import clock
 from bot.foundations.i18n import N_, Translator
 from bot.foundations.model import Button, Hours, Person, Result
+from bot.foundations.prompts import Prompt
 from bot.network import coverage, hours
+from bot.network.membership import MAX_NAME
 from bot.running import replies
 from bot.running.inbox import say_directly
 from bot.running.replies import origin
@@ -115,14 +117,15 @@ async def farewell(update: Update, text: str) -> None:
     it goes once, directly, after the erasure is committed (editing the pressed message)."""
     query = update.callback_query
     pressed = query.message.message_id if query and query.message and query.message.is_accessible else None
-    await _directly(update, replies.Direct(update.effective_chat.id, text, pressed, query.id if query else None))
+    await _directly(update, replies.Direct(update.effective_chat.id, text, pressed, query.id if query else None),
+                    erased=True)
 
 
-async def _directly(update: Update, said: replies.Direct) -> None:
+async def _directly(update: Update, said: replies.Direct, *, erased: bool = False) -> None:
     if replies.origin() is None:  # outside the inbox nothing is held open: it may go now
         await say_directly(update.get_bot(), said)
     else:
-        replies.directly(said)
+        replies.directly(said, erased=erased)
 
 
 async def begin(update: Update, context: Context, person: Person) -> None:
@@ -152,11 +155,49 @@ def data(update: Update) -> str:
     return update.callback_query.data or ""
 
 
+async def answer_refused(update: Update, context: Context, result: Result, limit: int) -> bool:
+    """A typed answer the service kept nothing of, too long or empty: said so, and the question stays
+    open for a better one. False for any other result."""
+    t = tr(context)
+    if result is Result.TOO_LONG:
+        await say(update, t("That is longer than {limit} characters. Please write it shorter; nothing was kept.",
+                            limit=limit))
+    elif result is Result.EMPTY:
+        await say(update, refusal(t, result))
+    else:
+        return False
+    return True
+
+
+async def ask_name(update: Update, context: Context, kind: str, question: str) -> None:
+    """Wait for a name (the prompt `kind`: a listener's, a role's, a volunteer's) and ask for it."""
+    await services(context).prompts.wait_for(person(context), kind)
+    await say(update, question)
+
+
+async def took_name(update: Update, context: Context, waiting: Prompt, result: Result) -> bool:
+    """The service's answer to a typed name: the question stays open while the name is not 1 to
+    MAX_NAME characters (said so); otherwise it closes, and the caller says what follows."""
+    if result is Result.INVALID:
+        await say(update, tr(context)("Please send a name of 1 to {limit} characters.", limit=MAX_NAME))
+        return False
+    await services(context).prompts.clear(person(context), waiting.kind)
+    return True
+
+
 def emergency_text(context: Context, t: Translator) -> str:
     found = services(context)
     lines = found.charter.emergency_lines(found.settings.emergency_countries, t.lang)
     listed = "\n".join("☎ " + t("{label}: {value}", label=line.number, value=line.label(t.lang)) for line in lines)
     return t("If you are in danger or thinking of harming yourself, call now:\n{lines}", lines=listed)
+
+
+def too_soon(t: Translator, context: Context, ready_at: datetime) -> str:
+    """A decision that takes two people, refused to someone who got their role too recently."""
+    settings = services(context).settings
+    return t("You got your role less than {days} days ago. So that a decision that takes two people always takes "
+             "two people, you can take part from {when}.", days=settings.two_person_wait.days,
+             when=t.when(ready_at, settings.timezone))
 
 
 def refusal(t: Translator, result: Result, unknown: str | None = None) -> str:

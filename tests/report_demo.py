@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.foundations import periods
+from bot.foundations import calendar
 from bot.foundations.charter import Charter
 from bot.foundations.settings import Settings
 from bot.running.demo_report import run_demo
@@ -43,4 +43,4 @@ def demo_report(period: str = "2025", lang: str = "en", departments: tuple[str, 
         html, pdf = render.files(doc, report)
         return DemoReport(report, doc, html, pdf, built - start, time.perf_counter() - built)
 
-    return asyncio.run(run_demo(settings, periods.parse(period), charter, lang=lang, render=go))
+    return asyncio.run(run_demo(settings, calendar.parse_period(period), charter, lang=lang, render=go))

@@ -23,7 +23,7 @@ MAX_TEXT = 4096 - 200  # room for the "Colleague K7QF2:" header Telegram counts 
 class Talk:
     def __init__(self, core: Core) -> None:
         self.core = core
-        self.naming = Naming(core)
+        self.naming = Naming(core.settings.departments, core.charter)
 
     async def _tell(self, person_id: int, text: str, **kwargs) -> int:
         return await self.core.outbox.enqueue(person_id, Payload(text), **kwargs)
@@ -39,14 +39,21 @@ class Talk:
         """Open requests this person is a party to: their own, and the cases they hold."""
         return await self.core.requests.open_of_person(person.id)
 
+    async def was_passed_on(self, person: Person, telegram_message_id: int) -> bool:
+        """Is this message of the person's own chat one the bot passed on in an open conversation (or
+        keeps to pass on)? An edit of it cannot reach the other side."""
+        requests = await self.core.requests.open_of_person(person.id)
+        return await self.core.conversations.holds_author_message([r.id for r in requests], person.id,
+                                                                  telegram_message_id)
+
     async def last_words(self, person: Person, request: Request) -> Message | None:
         """The other side's latest message: what a listener recognises a conversation by."""
         other = "member" if request.requester_id == person.id else "requester"
         return await self.core.conversations.last_from(request.id, other)
 
-    async def seems_to_name(self, text: str) -> bool:
-        """A careful guess whether a text names someone (to warn, never to block)."""
-        return await self.naming.seems_to_name(text)
+    def seems_to_name(self, text: str) -> bool:
+        """A careful guess whether a text names someone (to warn, never to block), from the text alone."""
+        return self.naming.seems_to_name(text)
 
     async def case_of_reply(self, person: Person, telegram_message_id: int, text: str | None = None
                             ) -> Request | None:
@@ -111,7 +118,7 @@ class Talk:
         # A new message, never a forward, and protected from forwarding and saving. It goes out
         # right after this transaction, so it is marked in flight already.
         shown = "💬 " + t("{label}:", label=shown_as) + "\n" + text  # French puts a space before the colon
-        if request.kind == "concern" and person_id != request.requester_id and await self.seems_to_name(text):
+        if request.kind == "concern" and person_id != request.requester_id and self.seems_to_name(text):
             # The colleague was asked not to name the person they worry about; the listener keeps no name.
             shown += "\n\n" + t("ℹ This message may name the person they worry about. Please do not note the name.")
         relayed = await self.core.outbox.enqueue(
@@ -212,6 +219,13 @@ class Talk:
             return stop.outcome, None
         await self.core.db.checkpoint()  # the taken draft is gone from the files at once
         return outcome, request
+
+    async def drop_draft(self, person: Person, draft_id: int) -> Result:
+        """The author sends a parked text nowhere: it is deleted, and gone from the files at once."""
+        if not await self.core.conversations.drop_draft(draft_id, person.id):
+            return Result.NOT_FOUND
+        await self.core.db.checkpoint()
+        return Result.OK
 
 
 class _Rollback(Exception):

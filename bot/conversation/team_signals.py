@@ -47,6 +47,8 @@ class TeamSignals:
             return Result.UNKNOWN, False
         new = await core.team_signals.put(dedupe_keys(core.vault, person.id), departments[department_index],
                                           themes, level)
+        if not new:
+            await core.db.checkpoint()  # the signal it replaced is gone from the files at once
         return Result.OK, not new
 
     async def sent(self, person: Person) -> bool:
@@ -56,7 +58,7 @@ class TeamSignals:
     async def forget_old(self) -> int:
         """Signals older than the trend (12 months by default) count nowhere: they go."""
         months = self.core.settings.trend_months
-        return await self.core.team_signals.delete_before(clock.day(clock.now() - timedelta(days=31 * months)))
+        return await self.core.team_signals.delete_before(self.core.calendar.day(clock.now() - timedelta(days=31 * months)))
 
 
 __all__ = ["TeamSignals", "dedupe_keys"]

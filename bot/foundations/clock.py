@@ -1,4 +1,8 @@
-"""UTC time as stored in the database: aware datetimes, ISO text that sorts."""
+"""Instants, as stored in the database: aware datetimes in UTC, ISO text that sorts.
+
+A day (what a person reads, or what bounds a count) is the organisation's, never the UTC date of
+an instant: see calendar.py.
+"""
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -16,8 +20,3 @@ def parse(text: str) -> datetime:
     """A stored moment; a day alone (YYYY-MM-DD) reads as its start, in UTC."""
     moment = datetime.fromisoformat(text)
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def day(moment: datetime | None = None) -> str:
-    """What is kept of a moment that only needs its date (at rest, times can single someone out)."""
-    return (moment or now()).astimezone(UTC).date().isoformat()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .calendar import Calendar
 from .charter import Charter
 from .crypto import Vault
 from .i18n import Translator
@@ -17,6 +18,7 @@ from .storage.casework import CaseworkRepository
 from .storage.conversations import ConversationRepository
 from .storage.database import Database
 from .storage.digests import DigestRepository
+from .storage.erasures import ErasureLog
 from .storage.figures import FiguresRepository
 from .storage.inbox import InboxRepository
 from .storage.invites import InviteRepository
@@ -62,6 +64,7 @@ class Core:
     reviews: ReviewRepository = field(init=False)
     actions: ActionRepository = field(init=False)
     news: NewsRepository = field(init=False)
+    erasures: ErasureLog = field(init=False)
     offload: Offload = field(default_factory=Offload)  # numpy, scipy, matplotlib: in a child when serving
 
     def __post_init__(self) -> None:
@@ -86,6 +89,12 @@ class Core:
         self.reviews = ReviewRepository(self.db, self.vault)
         self.actions = ActionRepository(self.db, self.vault)
         self.news = NewsRepository(self.db, self.vault)
+        self.erasures = ErasureLog(self.db)
+
+    @property
+    def calendar(self) -> Calendar:
+        """The organisation's calendar (its time zone's days, quarters and years)."""
+        return self.db.calendar
 
     async def translator(self, person_id: int) -> Translator:
         """Speaks to this person in their language."""

@@ -177,17 +177,21 @@ def read_key_file(path: Path) -> bytes | None:
         return None
     check_key_file_access(path)
     try:
-        raw = path.read_text(encoding="ascii").strip()
+        data = path.read_bytes()
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KeyFileError(f"cannot read the key file {path}: {exc.__class__.__name__}") from None
+    except OSError as exc:
+        raise KeyFileError(f"cannot read the key file {path}: {exc.strerror or exc.__class__.__name__}") from None
     try:
-        key = bytes.fromhex(raw)
-    except ValueError:
+        key = bytes.fromhex(data.decode("ascii").strip())
+    except (UnicodeDecodeError, ValueError):
         key = b""
     if len(key) != KEY_BYTES:
-        raise KeyFileError(f"the key file {path} does not hold a {KEY_BYTES}-byte hex key")
+        held = (f"{len(data)} raw bytes" if len(data) == KEY_BYTES
+                else f"{len(data)} bytes that are not {KEY_BYTES * 2} hex digits")
+        raise KeyFileError(f"the key file {path} holds {held}: a Waakzaam key file holds the {KEY_BYTES}-byte key as "
+                           f"{KEY_BYTES * 2} hex digits on one line, as the bot writes it (xxd -p -c {KEY_BYTES} "
+                           "turns raw bytes into that)")
     return key
 
 

@@ -39,6 +39,7 @@ class Result(enum.Enum):
     USED = "used"                 # an invitation used before
     CANCELLED = "cancelled"       # an invitation a coordinator cancelled
     LAST = "last"                 # the last of its kind (the last coordinator cannot be removed)
+    TOO_SOON = "too_soon"         # a decision that takes two people, before the person held their role long enough
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,14 @@ class Request:
     kind: str = "self"        # 'self', or 'concern': worried about someone else
     collective: bool = False  # the problem has a collective character
     meeting: str | None = None  # 'proposed', 'accepted', 'declined', 'unreachable': never where or when
+    handbacks: int = 0          # how often it went back from a listener to the others (handed over)
+    history_consent: str | None = None  # may the next listener read the earlier conversation: 'asked', 'yes', 'no'
+    history_until: int | None = None    # the last message of that earlier conversation
+
+    @property
+    def handed_over(self) -> bool:
+        """Another listener had it before the one who holds it (or will take it) now."""
+        return self.handbacks > 0
 
     @property
     def is_open(self) -> bool:
@@ -187,6 +196,11 @@ class Retracted:
 
 
 Button = tuple[str, str]  # (label, callback data)
+
+
+def ticked(label: str, chosen: bool) -> str:
+    """A button's label with the mark that says it is chosen (a theme, a day, a language, a vote)."""
+    return f"✓ {label}" if chosen else label
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,13 @@ figures. Never content, never a requester, never a rating tied to a case or a li
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
-from bot.foundations import clock, periods
+from bot.foundations import calendar
+from bot.foundations.calendar import Period
 from bot.foundations.core import Core
 from bot.foundations.i18n import LANGUAGES
 from bot.foundations.model import AuditEntry, Person, Quality, Result
-from bot.foundations.periods import Period
 from bot.foundations.vocab import PROFILE_CHOICES
 
 from . import coverage
@@ -28,6 +28,7 @@ class AuditSummary:
     days: int
     counts: dict[str, int]
     recent: list[AuditEntry]
+    last_day: date  # the latest day shown: yesterday, in the organisation's time zone
 
 
 class Oversight:
@@ -39,7 +40,7 @@ class Oversight:
         if not person.is_coordinator:
             return Result.NOT_ALLOWED, []
         settings = self.core.settings
-        gaps = coverage.forecast(await self.core.members.active(), periods.today(settings.timezone),
+        gaps = coverage.forecast(await self.core.members.active(), self.core.calendar.today(),
                                 settings.timezone, LANGUAGES)
         return Result.OK, gaps
 
@@ -53,20 +54,25 @@ class Oversight:
         return Result.OK, found
 
     async def audit_summary(self, person: Person) -> tuple[Result, AuditSummary | None]:
+        """The trail of the last AUDIT_DAYS closed days. Today is left out until it is over: a
+        coordinator who reads the trail every few minutes would otherwise time what happens in a
+        case (a colleague's answer, a note) to within minutes, although the trail keeps only days."""
         if not person.is_coordinator:
             return Result.NOT_ALLOWED, None
+        today = self.core.calendar.today()
+        first = today - timedelta(days=AUDIT_DAYS)
         async with self.core.db.transaction():
             await self.core.audit.record("coordinator", person.id, "audit_read")
-            counts = await self.core.audit.counts(clock.now() - timedelta(days=AUDIT_DAYS))
-            recent = await self.core.audit.recent()
-        return Result.OK, AuditSummary(AUDIT_DAYS, counts, recent)
+            counts = await self.core.audit.counts(first.isoformat(), today.isoformat())
+            recent = await self.core.audit.recent(today.isoformat())
+        return Result.OK, AuditSummary(AUDIT_DAYS, counts, recent, today - timedelta(days=1))
 
     async def quality(self, person: Person) -> tuple[Result, QualityFigures | None]:
         """The ratings of the last closed quarter, from k ratings on. A closed period does not
         change, so reading it before and after a rating tells nothing about that rating."""
         if not person.is_coordinator:
             return Result.NOT_ALLOWED, None
-        period = periods.previous_quarter(periods.today(self.core.settings.timezone))
+        period = calendar.previous_quarter(self.core.calendar.today())
         async with self.core.db.transaction():
             await self.core.audit.record("coordinator", person.id, "quality_read")
             figures = await self.core.cases.quality(*period.days())

@@ -124,7 +124,7 @@ async def _team_signals(core: Core, rng: random.Random, end: datetime, departmen
     for person_id in rng.sample(employees, 45):
         place = 0 if rng.random() < 0.4 else rng.randrange(len(departments))
         chosen = ["workload"] if place == 0 else rng.sample(themes, rng.choice((1, 2)))
-        day = clock.day(end - timedelta(days=rng.randrange(1, 13 * 7)))
+        day = core.calendar.day(end - timedelta(days=rng.randrange(1, 13 * 7)))
         level = rng.choices(("individual", "team", "organisation"), (20, 60, 20))[0]
         await core.team_signals.put(dedupe_keys(core.vault, person_id), departments[place], chosen, level, day)
 

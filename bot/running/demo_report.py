@@ -16,9 +16,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from bot.foundations import clock
+from bot.foundations.calendar import Period
 from bot.foundations.charter import Charter
 from bot.foundations.core import Core
-from bot.foundations.periods import Period
 from bot.foundations.settings import Settings
 from bot.services import Services
 from bot.steering.digest.schedule import slot_of_week, week_label

@@ -25,6 +25,7 @@ import signal
 import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from telegram import Bot, Update
 from telegram.error import TelegramError, TimedOut
@@ -37,6 +38,7 @@ from bot.foundations.storage.inbox import Received, sender_of
 from bot.services import Services
 
 from .faults import Fate, classify, passing, storage_trouble
+from .liveness import POLL_LATE, WORK_LATE, Liveness, notify
 from .replies import ANSWER, Direct, Handling, current
 
 log = logging.getLogger(__name__)
@@ -87,6 +89,7 @@ class Inbox:
                 handling = await self._handle(received)
                 handled += 1
                 await self._say_what_was_said(handling)
+                self._beat("work", WORK_LATE)  # a long backlog is work, not a stuck worker
         return handled
 
     def outside(self) -> Handling:
@@ -104,6 +107,7 @@ class Inbox:
             async with db.transaction():
                 await self.store.done(received.id, "failed")
                 await self._tell_truth(update, handling)
+                await handling.write()
             return handling
         token = current.set(handling)
         started = time.monotonic()
@@ -117,6 +121,7 @@ class Inbox:
                     log.warning("update #%d: failed (%s); the person is told", received.id,
                                 handling.error.__class__.__name__)
                     await self._tell_truth(update, handling)
+                await handling.write()
         except _Again:  # nothing it did or said was kept
             error, handling = handling.error, Handling(received.id, self.services.core.outbox)
             if received.attempts + 1 < MAX_ATTEMPTS:
@@ -128,6 +133,7 @@ class Inbox:
                 async with db.transaction():
                     await self.store.done(received.id, "failed")
                     await self._tell_truth(update, handling)
+                    await handling.write()
         finally:
             current.reset(token)
         if log.isEnabledFor(logging.DEBUG):
@@ -190,26 +196,31 @@ class Inbox:
         only an update Telegram is about to drop (24 hours) is let go, and its person told."""
         bot, offset, pause, trouble = self.app.bot, None, 1.0, 0
         while not stop.is_set():
+            self._beat("poll", timeout + POLL_LATE)
             try:
                 updates = await bot.get_updates(offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES)
                 pause = 1.0
             except TelegramError as exc:
                 verdict = classify(exc)
                 if verdict.fate is Fate.WAIT:
+                    self._beat("poll", verdict.wait.total_seconds() + POLL_LATE)
                     await _sleep(stop, verdict.wait.total_seconds())
                 elif isinstance(exc, TimedOut):
                     pass  # a long poll that ended without news
                 elif verdict.passing and verdict.fate is not Fate.TOKEN:
                     log.warning("polling: network error (%s); trying again in %.0f s", exc.__class__.__name__, pause)
+                    self._beat("poll", pause + POLL_LATE)
                     await _sleep(stop, pause)
                     pause = min(pause * 2, 60.0)
                 else:
                     log.error("polling: Telegram refused getUpdates (%s); trying again in 30 s",
                               exc.__class__.__name__)
+                    self._beat("poll", 30.0 + POLL_LATE)
                     await _sleep(stop, 30.0)
                 continue
             if not updates:
                 if interval:
+                    self._beat("poll", interval + POLL_LATE)
                     await _sleep(stop, interval)
                 continue
             try:
@@ -224,6 +235,7 @@ class Inbox:
                     len(updates), exc.__class__.__name__, wait)
                 if (dropped := await self._let_go_of_expiring(updates)) is not None:
                     offset = dropped + 1
+                self._beat("poll", wait + POLL_LATE)
                 await _sleep(stop, wait)
                 continue
             if trouble:
@@ -231,6 +243,10 @@ class Inbox:
             trouble = 0
             self._first_seen.clear()
             offset = self.confirmed = updates[-1].update_id + 1
+
+    def _beat(self, loop: str, within: float) -> None:
+        if (liveness := self.app.bot_data.get("liveness")) is not None:
+            liveness.beat(loop, within)
 
     async def confirm_stored(self) -> None:
         """At a stop: tell Telegram the updates that are stored already arrived (no long poll)."""
@@ -273,12 +289,14 @@ class Inbox:
         """Handle stored updates as they come, until stopped (the current one is finished)."""
         while not stop.is_set():
             self.wake.clear()
+            self._beat("work", WORK_LATE)
             try:
                 await self.handle_pending()
             except Exception as exc:  # noqa: BLE001 - the loop must outlive a bad moment of the disk
                 if not storage_trouble(exc):
                     raise
                 log.error("inbox: the database cannot be used (%s); waiting 30 s", exc.__class__.__name__)
+                self._beat("work", 30.0 + WORK_LATE)
                 await _sleep(stop, 30.0)
                 continue
             waiter = asyncio.ensure_future(self.wake.wait())
@@ -327,41 +345,94 @@ def _kind(update: Update) -> str:
     return "other"
 
 
-async def serve(app: Application, *, timeout: int = 10, interval: float = 0.0,
-                stop: asyncio.Event | None = None) -> None:
-    """Run the bot in polling mode until SIGINT or SIGTERM (or `stop`): the lifecycle run_polling
-    would give, with the durable inbox in place of PTB's updater."""
+class Intake(Protocol):
+    """How updates reach the inbox while the bot runs: polling, or a webhook server."""
+
+    async def open(self, app: Application, inbox: Inbox, stop: asyncio.Event) -> set[asyncio.Task]:
+        """Start taking updates, after the application started; the tasks whose end stops the bot."""
+
+    async def close(self) -> None:
+        """Take no more updates (called again at the end of every run, whatever happened)."""
+
+
+def stop_on_signals() -> asyncio.Event:
+    """Set on SIGINT or SIGTERM: how an operator or systemd stops the bot."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def run(app: Application, intake: Intake, stop: asyncio.Event | None = None) -> None:
+    """The bot's one start-up and shutdown, whichever way updates come in: the lifecycle
+    run_polling would give, with the durable inbox in place of PTB's updater. It runs until
+    SIGINT or SIGTERM (or `stop`); at the stop the intake closes first, then the worker finishes
+    what is stored (30 s at most), then the application stops."""
     if stop is None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+        stop = stop_on_signals()
     await app.initialize()
     try:
         if app.post_init:
             await app.post_init(app)
         inbox: Inbox = app.bot_data["inbox"]
         await app.start()
-        try:  # a webhook left from webhook mode would make Telegram refuse getUpdates
-            await app.bot.delete_webhook()
-        except TelegramError as exc:
-            log.warning("could not remove a webhook before polling (%s)", exc.__class__.__name__)
-        log.info("started; polling for updates")
+        watched = await intake.open(app, inbox, stop)
         worker = asyncio.create_task(inbox.work(stop), name="inbox-work")
-        poller = asyncio.create_task(inbox.poll(stop, timeout=timeout, interval=interval), name="inbox-poll")
-        done, _ = await asyncio.wait({worker, poller, asyncio.ensure_future(stop.wait())},
+        watched.add(worker)
+        done, _ = await asyncio.wait({*watched, asyncio.ensure_future(stop.wait())},
                                      return_when=asyncio.FIRST_COMPLETED)
         stop.set()
-        poller.cancel()
-        await asyncio.gather(poller, return_exceptions=True)
+        await intake.close()
         await asyncio.wait_for(asyncio.shield(worker), timeout=30)
-        await inbox.confirm_stored()
-        for task in done:
-            if task in (worker, poller) and not task.cancelled() and task.exception():
+        for task in done & watched:
+            if not task.cancelled() and task.exception():
                 raise task.exception()
         await app.stop()
         log.info("stopped")
     finally:
+        if (liveness := app.bot_data.get("liveness")) is not None:
+            liveness.stopped()
+        await intake.close()
+        if app.running:
+            await app.stop()
         await app.shutdown()
         if app.post_shutdown:
             await app.post_shutdown(app)
+
+
+class Polling:
+    """Updates by getUpdates: each batch stored before the next call confirms it."""
+
+    def __init__(self, *, timeout: int = 10, interval: float = 0.0) -> None:
+        self.timeout, self.interval = timeout, interval
+        self.inbox: Inbox | None = None
+        self.poller: asyncio.Task | None = None
+
+    async def open(self, app: Application, inbox: Inbox, stop: asyncio.Event) -> set[asyncio.Task]:
+        try:  # a webhook left from webhook mode would make Telegram refuse getUpdates
+            await app.bot.delete_webhook()
+        except TelegramError as exc:
+            log.warning("could not remove a webhook before polling (%s)", exc.__class__.__name__)
+        liveness: Liveness = app.bot_data["liveness"]
+        liveness.expect("poll")
+        log.info("started; polling for updates")
+        notify("READY=1\nSTATUS=polling for updates")
+        self.inbox = inbox
+        self.poller = asyncio.create_task(inbox.poll(stop, timeout=self.timeout, interval=self.interval),
+                                          name="inbox-poll")
+        return {self.poller}
+
+    async def close(self) -> None:
+        if self.poller is None:
+            return
+        poller, self.poller = self.poller, None
+        poller.cancel()
+        await asyncio.gather(poller, return_exceptions=True)
+        await self.inbox.confirm_stored()
+
+
+async def serve(app: Application, *, timeout: int = 10, interval: float = 0.0,
+                stop: asyncio.Event | None = None) -> None:
+    """Run the bot in polling mode until SIGINT or SIGTERM (or `stop`)."""
+    await run(app, Polling(timeout=timeout, interval=interval), stop)

@@ -2,7 +2,8 @@
 
 Every answer, edit of the pressed message, card, picture and button answer is an outbox row
 keyed by the update's inbox row (`origin`) and its order within the handling (`seq`), written
-in the same transaction as what the update changed. Nothing goes to Telegram while an update
+in the same transaction as what the update changed (gathered while the handlers run, written
+at the end of the handling). Nothing goes to Telegram while an update
 is handled: the sender takes it all after that transaction commits. So an update handled again
 (after a crash, or a passing failure that rolled its transaction back) had said nothing, and
 says it now, once; and what may already have gone out when the bot stopped is marked as a
@@ -37,33 +38,52 @@ class Direct:
 
 
 @dataclass
+class Said:
+    """One thing an update says, until its handling writes it to the outbox."""
+
+    person_id: int
+    payload: Payload
+    kind: str
+    edit_message: int | None = None
+    request_id: int | None = None
+
+
+@dataclass
 class Handling:
     """The update being handled: its inbox row (the origin key), who acts, what it said so far,
-    and what went wrong, if anything."""
+    and what went wrong, if anything.
+
+    In the inbox, what it says is gathered here and written to the outbox at the end of the
+    handling, in its transaction, in the order it was said: two statements however much it said
+    (a /cases with ten cards costs what one with one card costs)."""
 
     inbox_id: int | None           # None: processed outside the inbox
     outbox: OutboxRepository
     person_id: int | None = None   # set once the gate knows who acts
-    seq: int = 0                   # the order of the next thing said
     error: BaseException | None = None
-    press: int | None = None       # the outbox row that answers the pressed button
+    said: list[Said] = field(default_factory=list)  # not written yet, in order
+    press: Said | int | None = None  # what answers the pressed button (its outbox row, outside the inbox)
     press_said: bool = False       # that answer carries a text already
     direct: list[Direct] = field(default_factory=list)  # said after the commit, once, not through the outbox
 
-    def next_seq(self) -> int | None:
-        if self.inbox_id is None:
-            return None
-        self.seq += 1
-        return self.seq - 1
-
     async def enqueue(self, payload: Payload, *, kind: str, edit_message: int | None = None,
-                      request_id: int | None = None) -> int:
-        """Said to the person acting, as the next thing this update says."""
-        return await self.outbox.enqueue(
-            self.person_id, payload, kind=kind, request_id=request_id, edit_message=edit_message,
-            origin=self.inbox_id, seq=self.next_seq(),
-            # It goes right after the handling commits: in flight from then (one commit fewer).
-            sending=self.inbox_id is not None)
+                      request_id: int | None = None) -> Said | int:
+        """Said to the person acting, as the next thing this update says. Outside the inbox it is
+        queued at once (and drained after the update); its outbox row is returned then."""
+        said = Said(self.person_id, payload, kind, edit_message, request_id)
+        if self.inbox_id is None:
+            return await self.outbox.enqueue(said.person_id, payload, kind=kind, request_id=request_id,
+                                             edit_message=edit_message)
+        self.said.append(said)
+        return said
+
+    async def write(self) -> None:
+        """What the update said, into the outbox: keyed by its inbox row and the order it was said,
+        in the handling's transaction, marked in flight (it goes right after the commit)."""
+        if self.said:
+            await self.outbox.enqueue_said(self.inbox_id, [
+                (said.person_id, said.payload, said.kind, said.edit_message, said.request_id) for said in self.said])
+            self.said.clear()
 
 
 current: ContextVar[Handling | None] = ContextVar("waakzaam_handling", default=None)
@@ -83,24 +103,24 @@ def _handling() -> Handling:
 
 
 async def _say(payload: Payload, *, kind: str = ANSWER, edit_message: int | None = None,
-               request_id: int | None = None) -> int:
+               request_id: int | None = None) -> Said | int:
     return await _handling().enqueue(payload, kind=kind, edit_message=edit_message, request_id=request_id)
 
 
 async def message(text: str, rows: Sequence[Sequence[Button]] = (), *, protect: bool = False,
-                  photo: bytes | None = None, request_id: int | None = None) -> int:
-    """A new message (or picture, `text` its caption) to the person acting; its outbox row."""
-    return await _say(Payload(text, _tuples(rows), protect, photo=photo), request_id=request_id)
+                  photo: bytes | None = None, request_id: int | None = None) -> None:
+    """A new message (or picture, `text` its caption) to the person acting."""
+    await _say(Payload(text, _tuples(rows), protect, photo=photo), request_id=request_id)
 
 
-async def edit(message_id: int, text: str, rows: Sequence[Sequence[Button]] = (), *, protect: bool = False) -> int:
+async def edit(message_id: int, text: str, rows: Sequence[Sequence[Button]] = (), *, protect: bool = False) -> None:
     """The pressed message changed to this; should it be gone or not take text, a new message."""
-    return await _say(Payload(text, _tuples(rows), protect), edit_message=message_id)
+    await _say(Payload(text, _tuples(rows), protect), edit_message=message_id)
 
 
-async def edit_buttons(message_id: int, rows: Sequence[Sequence[Button]]) -> int:
+async def edit_buttons(message_id: int, rows: Sequence[Sequence[Button]]) -> None:
     """Only the buttons of the pressed message change."""
-    return await _say(Payload("", _tuples(rows), markup_only=True), edit_message=message_id)
+    await _say(Payload("", _tuples(rows), markup_only=True), edit_message=message_id)
 
 
 async def pressed(query_id: str) -> None:
@@ -118,15 +138,23 @@ async def answer_press(query_id: str, text: str, *, alert: bool) -> None:
     payload = Payload(text, query=query_id, alert=alert)
     if handling.press is None:
         handling.press = await _say(payload, kind=CALLBACK)
-    elif handling.press_said or not await handling.outbox.rewrite(handling.press, payload):
+    elif handling.press_said:
+        await message(text)
+    elif isinstance(handling.press, Said):
+        handling.press.payload = payload
+    elif not await handling.outbox.rewrite(handling.press, payload):  # outside the inbox, gone already
         await message(text)
     handling.press_said = True
 
 
-def directly(said: Direct) -> None:
-    """Said after the handling commits, at most once (see Direct)."""
+def directly(said: Direct, *, erased: bool = False) -> None:
+    """Said after the handling commits, at most once (see Direct). `erased`: the person acting was
+    erased by this update, so nothing it said to them before is kept either."""
     handling = current.get()
     if handling is not None:
+        if erased:
+            handling.said = [s for s in handling.said if s.person_id != handling.person_id]
+            handling.press = None
         handling.direct.append(said)
 
 
@@ -134,5 +162,5 @@ def _tuples(rows: Sequence[Sequence[Button]]) -> tuple[tuple[Button, ...], ...]:
     return tuple(tuple((label, data) for label, data in row) for row in rows if row)
 
 
-__all__ = ["ANSWER", "CALLBACK", "Direct", "Handling", "answer_press", "current", "directly", "edit", "edit_buttons",
-           "message", "origin", "pressed"]
+__all__ = ["ANSWER", "CALLBACK", "Direct", "Handling", "Said", "answer_press", "current", "directly", "edit",
+           "edit_buttons", "message", "origin", "pressed"]

@@ -1,13 +1,13 @@
 """Casework: notes only for the member who holds the case, themes from the taxonomy, referrals
 without content, closing with an outcome, feedback, the notes question at a hand-over, audit."""
 import shutil
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import time_machine
 from flows import ask_for_conversation, invite_code, join_as_member
 
-from bot.foundations import periods
+from bot.foundations import calendar
 from bot.foundations.charter import Charter
 from bot.foundations.crypto import DecryptionError
 
@@ -334,7 +334,7 @@ async def test_notes_after_a_hand_over_need_the_requesters_yes(services, people,
     await anna.press("Hand it back")
     await anna.press(f"back:{ref}:overload")
     question = emma.last()
-    assert "May the listener who takes over read them?" in question.text
+    assert "May the listener who takes over read your conversation so far, and the notes" in question.text
     await bert.press(f"claim:{ref}")
     await bert.send("/note Eigen notitie van Bert")
     await bert.send("/cases")
@@ -345,8 +345,8 @@ async def test_notes_after_a_hand_over_need_the_requesters_yes(services, people,
     await anna.press_data(f"notes:{ref}", anna.inbox()[-3])
     assert not any(NOTE in m.text for m in anna.inbox()[-3:])
 
-    await emma.press(f"nc:{ref}:{'y' if agree else 'n'}", question)
-    await emma.press_data(f"nc:{ref}:y", question)  # a second answer changes nothing
+    await emma.press(f"hc:{ref}:{'y' if agree else 'n'}", question)
+    await emma.press_data(f"hc:{ref}:y", question)  # a second answer changes nothing
     await bert.send("/cases")
     await bert.press("Notes")
     assert (NOTE in bert.last().text) is agree
@@ -357,14 +357,16 @@ async def test_notes_after_a_hand_over_need_the_requesters_yes(services, people,
 # Audit ----------------------------------------------------------------------------------------
 
 async def test_audit_names_who_what_which_case_and_never_content(services, people):
-    anna, emma, ref = await _claimed(services, people)
-    boss = await _coordinator(services, people)
-    await anna.send(f"/note {NOTE}")
-    await anna.send("/cases")
-    await anna.press("Notes")
-    await anna.press(f"close:{ref}")
-    await anna.press(f"out:{ref}:listened")
-    await boss.send("/audit")
+    with time_machine.travel(datetime(2026, 12, 1, 10, 0, tzinfo=UTC), tick=False) as clock:
+        anna, emma, ref = await _claimed(services, people)
+        boss = await _coordinator(services, people)
+        await anna.send(f"/note {NOTE}")
+        await anna.send("/cases")
+        await anna.press("Notes")
+        await anna.press(f"close:{ref}")
+        await anna.press(f"out:{ref}:listened")
+        clock.shift(timedelta(days=1))  # the trail shows closed days only
+        await boss.send("/audit")
     summary = boss.last().text
     member = await services.core.members.by_person((await services.core.people.find(201)).id)
     assert f"listener #{member.id} · added a note · {ref}" in summary
@@ -422,6 +424,7 @@ async def test_overlong_feedback_comment_is_refused(services, people):
     assert not any("Kort" in m.text for m in anna.inbox())
 
 
+@time_machine.travel(datetime(2026, 8, 14, 9, 0, tzinfo=UTC), tick=False)
 async def test_quality_figures_from_five_ratings_show_no_comment_text(services, people):
     boss = people(900, "Boss")
     await boss.send(f"/start {await invite_code(services, 'coordinator')}")
@@ -440,7 +443,7 @@ async def test_quality_figures_from_five_ratings_show_no_comment_text(services, 
     await boss.send("/quality")
     live = boss.last().text
     assert "no figures for that quarter" in live  # the ratings are in the running quarter
-    quarter = periods.quarter_of(periods.today(services.settings.timezone))
+    quarter = calendar.quarter_of(services.core.calendar.today())
     with time_machine.travel(datetime.combine(quarter.end, time(12), UTC)):
         await boss.send("/quality")
         text = boss.last().text
@@ -452,5 +455,17 @@ async def test_quality_figures_from_five_ratings_show_no_comment_text(services, 
         await db.execute("INSERT INTO requests (id, ref, requester_id, state, created_at, deadline_at)"
                          " VALUES (6000, 'QQQQZ', 6000, 'closed', '2026-01-01', '2026-01-02')")
         assert await services.casework.cases.add_rating(6000, 1)
+        await boss.send("/quality")
+        assert boss.last().text == text
+    # Nor does one given at 00:30 on the next quarter's first day in Brussels (still the 30th in UTC):
+    # it is counted on the organisation's day, in the quarter that has just begun.
+    await db.execute("INSERT INTO people (id, user_hash, chat_id_enc, language_enc, created_at)"
+                     " VALUES (6001, ?, x'', x'', '2026-01-01')", (b"y" * 32,))
+    await db.execute("INSERT INTO requests (id, ref, requester_id, state, created_at, deadline_at)"
+                     " VALUES (6001, 'QQQQY', 6001, 'closed', '2026-01-01', '2026-01-02')")
+    with time_machine.travel(datetime(2026, 9, 30, 22, 30, tzinfo=UTC), tick=False):
+        assert await services.casework.cases.add_rating(6001, 1)
+    assert await db.fetchval("SELECT created_at FROM feedback WHERE request_id = 6001") == "2026-10-01"
+    with time_machine.travel(datetime(2026, 10, 2, 9, 0, tzinfo=UTC), tick=False):
         await boss.send("/quality")
         assert boss.last().text == text

@@ -233,7 +233,7 @@ def test_retention_setting(tmp_path, monkeypatch):
     with pytest.raises(SettingsError, match="WAAKZAAM_RETENTION_DAYS"):
         load_settings(env)
     root = Path(__file__).resolve().parents[2]
-    for documented in (root / ".env.example", root / "README.md"):
+    for documented in (root / ".env.example", root / "docs" / "running.md"):
         assert "WAAKZAAM_RETENTION_DAYS" in documented.read_text(encoding="utf-8")
 
 

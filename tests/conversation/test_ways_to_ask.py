@@ -8,8 +8,6 @@ import pytest
 import time_machine
 from flows import ask_for_conversation, join_as_member
 
-from bot.foundations import clock
-
 
 @pytest.fixture
 def moving_clock():
@@ -59,6 +57,7 @@ async def _signal(user, department=1, themes=("workload", "bullying"), level="te
     await user.press("sig:s")
 
 
+@time_machine.travel(datetime(2026, 12, 6, 23, 30, tzinfo=UTC), tick=False)  # Monday 00:30 in Brussels
 async def test_a_signal_is_department_themes_and_level_and_nothing_else(services, people):
     emma = people(301, "Emma")
     await emma.send("/start")
@@ -76,7 +75,7 @@ async def test_a_signal_is_department_themes_and_level_and_nothing_else(services
     await emma.press("Send")
     assert "counted, without your name" in emma.last().text
     rows, themes = await _signals(services)
-    assert [r[1:3] for r in rows] == [("Logistics", "team")] and rows[0][3] == clock.day()
+    assert [r[1:3] for r in rows] == [("Logistics", "team")] and rows[0][3] == "2026-12-07"  # the organisation's day
     assert [t for _, t in themes] == ["stress", "workload"]
     # The table has no room for a person or a text.
     columns = {r[1] for r in await services.core.db.fetchall("PRAGMA table_info(team_signals)")}
@@ -289,8 +288,8 @@ async def test_the_employee_answers_for_themselves_and_the_listener_is_told(serv
     assert "Anna would like to tell this contact" in question.text
     assert await _referrals(services) == [("psychologist", 0, "asked")]
     await emma.press("Yes, Anna may")
-    assert "may pass on to Psychologist what they need to know" in emma.last().text
-    assert "agreed that you pass on to Psychologist" in anna.last().text
+    assert "may tell the contact “Psychologist” what they need to know" in emma.last().text
+    assert "agreed that you tell the contact “Psychologist”" in anna.last().text
     assert await _referrals(services) == [("psychologist", 1, "yes")]
     await emma.press_data(no, question)  # changing it later: refused
     assert _alerts(offline)[-1] == "You have already answered this question."
@@ -410,7 +409,19 @@ async def test_the_profile_asks_about_hr(services, people):
     assert "HR" in hilde.last().text
 
 
-async def test_team_signals_reach_the_digest_once_per_account_and_only_from_k(services, people):
+@pytest.mark.parametrize("now", [
+    datetime(2026, 12, 5, 12, 0, tzinfo=UTC),    # Saturday
+    datetime(2026, 12, 6, 0, 30, tzinfo=UTC),    # Sunday 01:30 in Brussels
+    datetime(2026, 12, 6, 21, 30, tzinfo=UTC),   # Sunday 22:30 in Brussels: the next digest's window ends at midnight
+    datetime(2026, 12, 6, 23, 30, tzinfo=UTC),   # still Sunday in UTC, Monday 00:30 in Brussels
+    datetime(2026, 7, 12, 21, 30, tzinfo=UTC),   # a summer Sunday, 23:30 in Brussels
+    datetime(2026, 12, 7, 12, 0, tzinfo=UTC),    # Monday
+], ids=["sat", "sun-early", "sun-late", "mon-0030-local", "july-sun", "mon"])
+async def test_team_signals_reach_the_digest_once_per_account_and_only_from_k(services, people, now):
+    """A signal counts in the first digest whose window holds its day, the organisation's day:
+    one given on Sunday evening in Brussels is in Monday's digest, whatever the UTC date."""
+    traveller = time_machine.travel(now, tick=False)
+    traveller.start()
     employees = [people(400 + i, f"E{i}") for i in range(6)]
     for number, emma in enumerate(employees):
         await _signal(emma, department=1, themes=("workload",), level="team")
@@ -418,8 +429,12 @@ async def test_team_signals_reach_the_digest_once_per_account_and_only_from_k(se
             await _signal(emma, department=1, themes=("workload",), level="team")
             await _signal(emma, department=1, themes=("workload",), level="team")
     await _signal(people(450, "Oona"), department=2, themes=("workload", "stress"), level="organisation")
-    # Next week's digest: its window ends at the start of its own day, so it holds today.
-    _, text, _ = await services.digests.preview((clock.now() + timedelta(days=7)).strftime("%G-W%V"), "en")
+    # The first digest after today: its window ends at the start of its own day (a Monday), so
+    # it holds today, the organisation's today.
+    today = services.calendar.today()
+    monday = today + timedelta(days=7 - today.weekday())
+    traveller.stop()
+    _, text, _ = await services.digests.preview(monday.strftime("%G-W%V"), "en")
     section = text.split("Signals without a conversation (from employees, last 13 weeks)\n")[1].split("\n\n")[0]
     assert section.splitlines() == ["• High workload: Logistics 6 (team 6)"]  # Office: one, never shown
 

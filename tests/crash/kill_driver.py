@@ -64,6 +64,7 @@ def _stop_leftovers() -> None:
 
 def bot_env(double: TelegramDouble, tmp_path: Path, **extra: str) -> dict[str, str]:
     """The environment the bot runs with: our settings only, nothing from the caller's shell."""
+    (tmp_path / "data").mkdir(mode=0o700, parents=True, exist_ok=True)  # a database is made only in a folder that is there
     env = hermetic.environ()
     env.update({
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),

@@ -1,8 +1,10 @@
 import shutil
 import sqlite3
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.foundations.calendar import Calendar
 from bot.foundations.crypto import Vault, new_master_key
 from bot.foundations.storage.database import Database, TransactionAborted
 from bot.foundations.storage.migrations import (
@@ -20,7 +22,7 @@ VAULT = Vault.from_master_key(new_master_key())
 
 @pytest.fixture
 async def db(tmp_path):
-    database = Database(tmp_path / "t.db")
+    database = Database(tmp_path / "t.db", Calendar(ZoneInfo("Europe/Brussels")))
     await database.connect()
     yield database
     await database.close()
@@ -123,6 +125,31 @@ async def test_an_older_database_is_upgraded_and_its_metadata_sealed(db, tmp_pat
     assert not columns & {"language", "pref_gender", "pref_language", "allow_widening"}
     assert await db.fetchval("PRAGMA foreign_keys") == 1
     assert await db.fetchall("PRAGMA foreign_key_check") == []
+
+
+@pytest.mark.parametrize("zone,placed", [("Europe/Brussels", "2026-12-06"), ("America/New_York", "2026-12-06"),
+                                         ("Pacific/Kiritimati", "2026-12-07")])
+async def test_days_kept_in_utc_before_schema_12_become_the_organisations(tmp_path, zone, placed):
+    """A UTC day D goes to the organisation's date of D 12:00 UTC: itself within twelve hours of UTC
+    (the hour after local midnight keeps the day before), the next day at UTC+14. An action's due
+    date, always the organisation's, stays."""
+    first_eleven = tmp_path / "old"
+    first_eleven.mkdir()
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql"))[:11]:
+        shutil.copy(path, first_eleven / path.name)
+    db = Database(tmp_path / "o.db", Calendar(ZoneInfo(zone)))
+    await db.connect()
+    try:
+        await migrate(db, VAULT, first_eleven)
+        await db.execute("INSERT INTO audit_log (actor_role, actor_id, action, request_ref, at)"
+                         " VALUES ('coordinator', 1, 'invited', NULL, '2026-12-06')")
+        await db.execute("INSERT INTO team_signals (dedupe, department, level, created_at)"
+                         " VALUES (x'01', 'Logistics', 'team', '2026-12-06')")
+        await migrate(db, VAULT)
+        assert await db.fetchval("SELECT at FROM audit_log") == placed
+        assert await db.fetchval("SELECT created_at FROM team_signals") == placed
+    finally:
+        await db.close()
 
 
 # Transactions inside transactions: savepoints ------------------------------------------------

@@ -102,17 +102,17 @@ async def test_cases_stopped_by_a_crash_inside_the_handler_says_its_header_once(
     """The issue's reproduction: the header was said, then the process died before the cards."""
     anna, refs = await _two_cases(running, people)
     casework = running.services.casework
-    original = casework.tags
+    original = casework.routes
 
-    async def dies(*args, **kwargs):
-        raise SystemExit  # the process is killed while the handler works
+    def dies(*args, **kwargs):
+        raise SystemExit  # the process is killed while the handler draws the first card
 
-    monkeypatch.setattr(casework, "tags", dies)
+    monkeypatch.setattr(casework, "routes", dies)
     since = len(anna.inbox())
     with pytest.raises(SystemExit):
         await anna.send("/cases")
     assert anna.inbox()[since:] == []  # nothing was said before the handling was committed
-    monkeypatch.setattr(casework, "tags", original)
+    monkeypatch.setattr(casework, "routes", original)
     await running.restart()
     await running.app.bot_data["inbox"].handle_pending()
     assert _cases_read(anna, since) == ["header", *refs]
@@ -174,15 +174,15 @@ async def test_a_502_on_one_card_sends_that_card_again_marked_and_nothing_else(r
 async def test_storage_trouble_after_an_answer_rolls_it_back_and_the_retry_says_it_once(running, people, monkeypatch):
     anna, refs = await _two_cases(running, people)
     casework = running.services.casework
-    original = casework.tags
+    original = casework.routes
     failures = [sqlite3.OperationalError("database is locked")]
 
-    async def locked_once(*args, **kwargs):
+    def locked_once(*args, **kwargs):  # after the header was said
         if failures:
             raise failures.pop()
-        return await original(*args, **kwargs)
+        return original(*args, **kwargs)
 
-    monkeypatch.setattr(casework, "tags", locked_once)
+    monkeypatch.setattr(casework, "routes", locked_once)
     since = len(anna.inbox())
     await anna.send("/cases")
     assert anna.inbox()[since:] == []  # rolled back: the header it had said is gone with the rest

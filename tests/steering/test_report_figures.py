@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_digest_figures import DEPARTMENTS, KINDS, LEVELS, PRIVATE, WORK, cases
 
-from bot.foundations import periods
+from bot.foundations import calendar
 from bot.foundations.charter import Charter
 from bot.foundations.i18n import Translator
 from bot.steering.actions.news import figures_line
@@ -37,7 +37,7 @@ TZ = ZoneInfo("Europe/Brussels")
 
 
 def _windows(period: str) -> list[fig.ReportWindow]:
-    return fig.report_windows(periods.parse(period), weekday=0, at=time(8, 30), tz=TZ, weeks=13)
+    return fig.report_windows(calendar.parse_period(period), weekday=0, at=time(8, 30), tz=TZ, weeks=13)
 
 
 def _digests(k: int, timeline: list[Case], windows: list[fig.ReportWindow], reported) -> list[Published]:
@@ -63,7 +63,7 @@ def _digests(k: int, timeline: list[Case], windows: list[fig.ReportWindow], repo
 
 def _report(k: int, period: str, pubs: list[Published], windows) -> Report:
     figures = fig.collect(windows, pubs, k=k, themes=list(WORK), levels=list(LEVELS), kinds=list(KINDS))
-    return Report(periods.parse(period), figures, datetime(2026, 1, 10, tzinfo=UTC))
+    return Report(calendar.parse_period(period), figures, datetime(2026, 1, 10, tzinfo=UTC))
 
 
 def _cells(doc) -> list[str]:

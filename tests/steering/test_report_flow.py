@@ -18,7 +18,7 @@ from report_demo import demo_report
 from steering_flows import steering
 
 from bot.cli import main
-from bot.foundations import clock, periods
+from bot.foundations import calendar, clock
 from bot.foundations.settings import Settings
 from bot.running.startup import open_core
 from bot.steering.digest.schedule import local_moment
@@ -47,7 +47,7 @@ async def _year_of_cases(services, seed=3, n=260) -> None:
                   breached=rng.random() < 0.15, wait=rng.randrange(10, 2000),
                   referrals=("psychologist",) if rng.random() < 0.2 else (), requester=rng.randrange(80))
              for _ in range(n)]
-    windows = services.reports.windows(periods.parse("2025"))
+    windows = services.reports.windows(calendar.parse_period("2025"))
     end = local_moment(windows[-1].last_day + timedelta(days=1), time(0), services.settings.timezone)
     await insert(core, cases, end, ids)
     for window in windows:  # the digests of the year's windows, in order, as the sweep would make them
@@ -62,7 +62,7 @@ def _bounds(services, window) -> tuple[str, str]:
 
 async def test_the_numbers_in_the_report_equal_those_counted_straight_from_the_database(services, clock_2026):
     await _year_of_cases(services)
-    report = await services.reports.build(periods.parse("2025"))
+    report = await services.reports.build(calendar.parse_period("2025"))
     f, k, db = report.figures, report.k, services.core.db
     checks = {
         "req": "SELECT COUNT(*) FROM requests WHERE created_at >= ? AND created_at < ?",
@@ -103,7 +103,7 @@ async def test_the_numbers_in_the_report_equal_those_counted_straight_from_the_d
 
 
 async def test_a_period_without_data_says_so_and_still_makes_both_files(services, clock_2026):
-    report = await services.reports.build(periods.parse("2025-Q4"))
+    report = await services.reports.build(calendar.parse_period("2025-Q4"))
     assert report.figures.empty and all(p is None for p in report.figures.pubs)
     doc = render.document(report, "nl", services.charter, services.settings.departments)
     text = doc.text()
@@ -114,10 +114,10 @@ async def test_a_period_without_data_says_so_and_still_makes_both_files(services
 
 async def test_a_period_not_over_yet_is_refused_with_when(services, clock_2026):
     with pytest.raises(NotOver) as caught:
-        await services.reports.build(periods.parse("2026"))
+        await services.reports.build(calendar.parse_period("2026"))
     assert caught.value.ready.date().isoformat() == "2027-01-04"
     with pytest.raises(NotOver):  # Q1 2026 ends on Tuesday 31 March; its digest is Monday 30 March
-        await services.reports.build(periods.parse("2026-Q1"))
+        await services.reports.build(calendar.parse_period("2026-Q1"))
 
 
 async def test_a_steering_member_asks_for_the_latest_quarterly_table(services, people, clock_2026):
@@ -131,7 +131,7 @@ async def test_a_steering_member_asks_for_the_latest_quarterly_table(services, p
     table, chart = sofie.inbox()[before:]
     assert table.text.startswith("📋 The vigilance network: report Q4 2025") and table.protect_content
     assert "Each line: this quarter (the quarter before)." in table.text
-    requests = [v for v in (await services.reports.build(periods.parse("2025-Q4"))).figures.counts["req"]]
+    requests = [v for v in (await services.reports.build(calendar.parse_period("2025-Q4"))).figures.counts["req"]]
     shown = [("≈" if v.stale else "") + str(v.value) if not v.hidden else "–" for v in requests]
     assert f"• Requests: {shown[1]} ({shown[0]})" in table.text
     assert chart.photo.startswith(b"\x89PNG") and chart.protect_content and "Q4 2025" in chart.text

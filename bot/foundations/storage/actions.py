@@ -132,7 +132,7 @@ class ActionRepository:
         sealed = self.vault.seal("signals", "reason", signal_id, reason) if reason else None
         return 1 == await self.db.execute(
             "UPDATE signals SET answer = ?, answered_by = ?, answered_at = ?, reason_enc = ? WHERE id = ?",
-            (answer, by, day or clock.day(), sealed, signal_id))
+            (answer, by, day or self.db.calendar.day(), sealed, signal_id))
 
     async def reported_between(self, first_week: str, last_week: str) -> list[Signal]:
         """Signals some digest of these weeks published (first <= week <= last)."""
@@ -146,7 +146,7 @@ class ActionRepository:
     async def add(self, *, signal_id: int | None, title: str, owner: str, plan: str, feedback: str, urgency: str,
                   feasibility: str, due: date, by: int, remind_at: datetime | None, origin: int | None = None,
                   day: str | None = None) -> int:
-        day = day or clock.day()
+        day = day or self.db.calendar.day()
         async with self.db.transaction():
             sealed = {"title": title, "owner": owner}
             if plan:
@@ -207,7 +207,7 @@ class ActionRepository:
                      due: date | None = None, remind_at: datetime | None = None, note: str | None = None,
                      origin: int | None = None, day: str | None = None) -> bool:
         """One dated update; False (and nothing changed) when the action is closed already."""
-        day = day or clock.day()
+        day = day or self.db.calendar.day()
         async with self.db.transaction():
             sets, params = ["updated_at = ?"], [day]
             if status is not None:

@@ -2,6 +2,7 @@
 and the deletions that retention and erasure make."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.foundations import clock
@@ -26,7 +27,7 @@ class CaseworkRepository:
                 return False
             await insert_sealed(
                 self.db, self.vault, "case_notes",
-                {"request_id": request_id, "member_id": member_id, "created_at": clock.day(),
+                {"request_id": request_id, "member_id": member_id, "created_at": self.db.calendar.day(),
                  "origin": origin},
                 {"body": body},
             )
@@ -58,6 +59,12 @@ class CaseworkRepository:
             (request_id, keeper, keeper),
         )
 
+    async def latest_note_of(self, request_id: int, member_id: int) -> int:
+        """The id of this member's newest note on the case (0: none); ids only grow."""
+        return await self.db.fetchval(
+            "SELECT COALESCE(MAX(id), 0) FROM case_notes WHERE request_id = ? AND member_id = ?",
+            (request_id, member_id))
+
     async def has_notes(self, request_id: int) -> bool:
         return bool(await self.db.fetchval("SELECT 1 FROM case_notes WHERE request_id = ? LIMIT 1", (request_id,)))
 
@@ -76,16 +83,24 @@ class CaseworkRepository:
     # Themes, level, outcome ------------------------------------------------------------
 
     async def facts(self, request_id: int) -> CaseFacts | None:
-        row = await self.db.fetchone(
-            "SELECT outcome, level, notes_consent, closed_at, content_erased_at FROM requests WHERE id = ?",
-            (request_id,),
-        )
-        if row is None:
-            return None
-        themes = await self.db.fetchall("SELECT theme FROM case_themes WHERE request_id = ?", (request_id,))
-        closed_at = None if row["closed_at"] is None else clock.parse(row["closed_at"])
-        return CaseFacts(row["outcome"], row["level"], row["notes_consent"], closed_at,
-                         row["content_erased_at"] is not None, frozenset(r[0] for r in themes))
+        return (await self.facts_of([request_id])).get(request_id)
+
+    async def facts_of(self, request_ids: Sequence[int]) -> dict[int, CaseFacts]:
+        """The casework fields of these requests, in two statements however many there are."""
+        if not request_ids:
+            return {}
+        marks = ", ".join("?" * len(request_ids))
+        rows = await self.db.fetchall(
+            "SELECT id, outcome, level, notes_consent, closed_at, content_erased_at FROM requests"
+            f" WHERE id IN ({marks})", tuple(request_ids))
+        themes: dict[int, set[str]] = {}
+        for request_id, theme in await self.db.fetchall(
+                f"SELECT request_id, theme FROM case_themes WHERE request_id IN ({marks})", tuple(request_ids)):
+            themes.setdefault(request_id, set()).add(theme)
+        return {r["id"]: CaseFacts(r["outcome"], r["level"], r["notes_consent"],
+                                   None if r["closed_at"] is None else clock.parse(r["closed_at"]),
+                                   r["content_erased_at"] is not None, frozenset(themes.get(r["id"], ())))
+                for r in rows}
 
     async def set_theme(self, request_id: int, theme: str, tagged: bool) -> bool:
         """Add or remove a theme; True when that changed anything."""
@@ -113,7 +128,7 @@ class CaseworkRepository:
         """`answer`: 'asked' while the colleague's own answer is awaited; None when nothing is shared."""
         return await self.db.insert(
             "INSERT INTO case_referrals (request_id, kind, consent, answer, created_at) VALUES (?, ?, ?, ?, ?)",
-            (request_id, kind, int(consent), answer, clock.day()),
+            (request_id, kind, int(consent), answer, self.db.calendar.day()),
         )
 
     async def referral(self, referral_id: int) -> tuple[int, str, str | None] | None:
@@ -140,7 +155,7 @@ class CaseworkRepository:
         """One rating per case; False when there is one already. (`day`: for demonstrations.)"""
         return 1 == await self.db.execute(
             "INSERT INTO feedback (request_id, rating, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-            (request_id, rating, day or clock.day()),
+            (request_id, rating, day or self.db.calendar.day()),
         )
 
     async def closed_cases(self, start: str, end: str) -> list[tuple[int, str]]:
@@ -203,7 +218,8 @@ class CaseworkRepository:
             await self.db.execute("DELETE FROM case_notes WHERE request_id = ?", (request_id,))
             await self.db.execute("UPDATE feedback SET comment_enc = NULL WHERE request_id = ?", (request_id,))
             await self.db.execute(
-                "UPDATE requests SET requester_id = NULL, wishes_enc = NULL, content_erased_at = ? WHERE id = ?",
+                "UPDATE requests SET requester_id = NULL, wishes_enc = NULL, history_consent = NULL,"
+                " history_until = NULL, content_erased_at = ? WHERE id = ?",
                 (clock.iso(clock.now()), request_id),
             )
 
@@ -213,7 +229,7 @@ class CaseworkRepository:
         Deliveries of a case that is still open stay (a reply to them finds its case), and so
         do offers of an open request (they are edited when it is taken or withdrawn).
         """
-        cutoff_text = clock.day(cutoff)
+        cutoff_text = self.db.calendar.day(cutoff)
         async with self.db.transaction():
             # Days, not moments, are kept: what was made on the cutoff day goes too.
             drafts = await self.db.execute("DELETE FROM drafts WHERE created_at <= ?", (cutoff_text,))
@@ -239,8 +255,8 @@ class CaseworkRepository:
                 " AND id NOT IN (SELECT requester_id FROM requests WHERE requester_id IS NOT NULL)"
                 " AND id NOT IN (SELECT person_id FROM outbox WHERE state = 'pending')")
         async with self.db.transaction():
-            people = await self.db.fetchval(f"SELECT COUNT(*) FROM people WHERE {idle}", (clock.day(cutoff),))
-            await self.db.execute(f"DELETE FROM people WHERE {idle}", (clock.day(cutoff),))
+            people = await self.db.fetchval(f"SELECT COUNT(*) FROM people WHERE {idle}", (self.db.calendar.day(cutoff),))
+            await self.db.execute(f"DELETE FROM people WHERE {idle}", (self.db.calendar.day(cutoff),))
         return people
 
     async def drop_person(self, person_id: int) -> bool:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.foundations import clock
 from bot.foundations.crypto import Vault
 from bot.foundations.model import Message
 
@@ -20,7 +19,7 @@ class ConversationRepository:
                   author_message_id: int | None = None) -> int:
         return await insert_sealed(
             self.db, self.vault, "messages",
-            {"request_id": request_id, "author": author, "origin": origin, "written_on": clock.day(),
+            {"request_id": request_id, "author": author, "origin": origin, "written_on": self.db.calendar.day(),
              "author_message_id": author_message_id},
             {"body": body},
         )
@@ -46,6 +45,30 @@ class ConversationRepository:
         row = await self.db.fetchone("SELECT * FROM messages WHERE id = ?", (message_id,))
         return None if row is None else self._message(row)
 
+    async def last_seen(self, request_id: int) -> int | None:
+        """The last message a listener has seen in the conversation (one they wrote, or the colleague's
+        that reached them); None when there is none. Read without opening anything."""
+        return await self.db.fetchval(
+            "SELECT MAX(id) FROM messages WHERE request_id = ? AND (author = 'member' OR delivered = 1)",
+            (request_id,))
+
+    async def up_to(self, request_id: int, until: int) -> list[Message]:
+        """The conversation up to message `until`, in order: what a listener who takes over may read."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM messages WHERE request_id = ? AND id <= ? ORDER BY id", (request_id, until))
+        return [self._message(r) for r in rows]
+
+    async def holds_author_message(self, request_ids: list[int], person_id: int, author_message_id: int) -> bool:
+        """Was this message of the person's own chat passed on in one of these conversations, or is
+        it kept as a draft waiting for its conversation?"""
+        marks = ", ".join("?" * len(request_ids))
+        in_conversation = (f"SELECT 1 FROM messages WHERE request_id IN ({marks}) AND author_message_id = ?"
+                           if request_ids else "SELECT 1 WHERE 0")
+        return bool(await self.db.fetchval(
+            f"SELECT EXISTS ({in_conversation}) OR EXISTS (SELECT 1 FROM drafts WHERE person_id = ?"
+            " AND author_message_id = ?)", (*request_ids, *([author_message_id] if request_ids else []), person_id,
+                                             author_message_id)))
+
     async def undelivered(self, request_id: int, author: str) -> list[Message]:
         rows = await self.db.fetchall(
             "SELECT * FROM messages WHERE request_id = ? AND author = ? AND delivered = 0"
@@ -70,7 +93,7 @@ class ConversationRepository:
                 return existing
             return await insert_sealed(
                 self.db, self.vault, "drafts",
-                {"person_id": person_id, "created_at": clock.day(), "origin": origin,
+                {"person_id": person_id, "created_at": self.db.calendar.day(), "origin": origin,
                  "author_message_id": author_message_id},
                 {"body": body},
             )
@@ -86,3 +109,7 @@ class ConversationRepository:
                 return None
             await self.db.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
             return self.vault.open("drafts", "body", draft_id, row["body_enc"]), row["author_message_id"]
+
+    async def drop_draft(self, draft_id: int, person_id: int) -> bool:
+        """Delete a draft of this person's unsent; False if there is none."""
+        return 1 == await self.db.execute("DELETE FROM drafts WHERE id = ? AND person_id = ?", (draft_id, person_id))

@@ -50,6 +50,8 @@ from typing import Any
 
 import aiosqlite
 
+from bot.foundations.calendar import Calendar
+
 PRAGMAS = (
     "PRAGMA journal_mode = WAL",
     "PRAGMA synchronous = FULL",
@@ -65,6 +67,7 @@ Row = aiosqlite.Row
 class TransactionAborted(sqlite3.OperationalError):
     """SQLite rolled the transaction back by itself (a full disk, an I/O error): nothing of it
     was kept, and nothing more may be written as if it were still open."""
+
 
 @dataclass(eq=False)
 class _Frame:
@@ -95,13 +98,23 @@ _frame: ContextVar[_Frame | None] = ContextVar("waakzaam_transaction", default=N
 
 
 class Database:
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, calendar: Calendar | None = None) -> None:
         self.path = Path(path) if str(path) != ":memory:" else path
+        self._calendar = calendar
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
         self._synchronous: str | None = None  # the connection's level; None: not known
         self.commits = 0          # how many transactions committed, and how many of them with an fsync:
         self.durable_commits = 0  # counts for tests and benchmarks
+
+    @property
+    def calendar(self) -> Calendar:
+        """The organisation's calendar, which stamps every day stored here. A database opened
+        without it (a copy being checked, a migration test) refuses to stamp one rather than
+        fall back to UTC days."""
+        if self._calendar is None:
+            raise RuntimeError("this database was opened without the organisation's calendar")
+        return self._calendar
 
     async def connect(self) -> None:
         if isinstance(self.path, Path):

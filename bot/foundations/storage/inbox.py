@@ -67,7 +67,7 @@ class InboxRepository:
     async def done(self, inbox_id: int, state: str = "done") -> None:
         """Handled (or given up on), in the transaction of its handling: the content goes, the
         update id stays to recognise a resend."""
-        day = clock.day()
+        day = self.db.calendar.day()
         await self.db.execute(
             "UPDATE inbox SET state = ?, payload_enc = NULL, sender = NULL, received_at = ?, not_before = ?"
             " WHERE id = ?", (state, day, day, inbox_id))
@@ -99,7 +99,7 @@ class InboxRepository:
     async def forget_handled(self, cutoff: datetime) -> int:
         """Telegram resends an unconfirmed update for a day at most: older ids can go."""
         return await self.db.execute(
-            "DELETE FROM inbox WHERE state != 'pending' AND received_at < ?", (clock.day(cutoff),))
+            "DELETE FROM inbox WHERE state != 'pending' AND received_at < ?", (self.db.calendar.day(cutoff),))
 
 
 def _age(iso: str | None) -> int:

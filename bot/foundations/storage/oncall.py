@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.foundations import clock
-
 from .database import Database
 
 
@@ -24,7 +22,7 @@ class OnCallRepository:
         """A new request to be on call; None when this listener was asked for that week already."""
         new_id = await self.db.insert(
             "INSERT INTO oncall (week, member_id, asked_by, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (week, member_id, asked_by, clock.day()))
+            (week, member_id, asked_by, self.db.calendar.day()))
         return None if new_id is None else await self.get(new_id)
 
     async def was_asked(self, week: str, member_id: int) -> bool:

@@ -122,6 +122,18 @@ class OutboxRepository:
             {"payload": payload.dumps()},
         )
 
+    async def enqueue_said(self, origin: int, said: Sequence[tuple[int, Payload, str, int | None, int | None]]) -> None:
+        """What an update said (person, payload, kind, message to edit, request), in order: keyed by
+        the update's inbox row and that order, marked in flight (it goes right after this
+        transaction). Two statements, however much was said. Should the same update be handled
+        again after all, what it said under a key that is there already is not said again."""
+        await insert_sealed_many(self.db, self.vault, "outbox", [
+            (_row(person_id, request_id=request_id, kind=kind, sending=True, origin=origin, seq=seq,
+                  edit_message=edit_message), {"payload": payload.dumps()})
+            for seq, (person_id, payload, kind, edit_message, request_id) in enumerate(said)],
+            on_conflict="ON CONFLICT (origin, seq) WHERE origin IS NOT NULL DO NOTHING")
+        self.queued += len(said)
+
     async def rewrite(self, outbox_id: int, payload: Payload) -> bool:
         """Change what an unsent delivery says (False: it went, or is no longer pending)."""
         return 1 == await self.db.execute(
@@ -244,7 +256,7 @@ class OutboxRepository:
                 f"SELECT id, payload_enc FROM outbox WHERE id IN ({marks})", ids)}
             # Once sent, only the day is kept: exact times could be matched against other logs.
             # One statement for the batch, each row with its own Telegram message id.
-            day = clock.day()
+            day = self.db.calendar.day()
             await self.db.execute(
                 f"UPDATE outbox SET state = 'sent', telegram_message_id = CASE id {' WHEN ? THEN ?' * len(sent)} END,"
                 f" payload_enc = x'', sending_at = NULL, created_at = ?, not_before = ? WHERE id IN ({marks})",
@@ -278,7 +290,7 @@ class OutboxRepository:
 
     async def finish(self, outbox_id: int, state: str) -> None:
         """End a delivery that will not be made: 'blocked', 'failed' or 'cancelled'."""
-        day = clock.day()
+        day = self.db.calendar.day()
         await self.db.execute(
             "UPDATE outbox SET state = ?, payload_enc = CASE WHEN ? = 'blocked' THEN payload_enc ELSE x'' END,"
             " sending_at = NULL, created_at = ?, not_before = ? WHERE id = ?",

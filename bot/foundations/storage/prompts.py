@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.foundations import clock
 from bot.foundations.crypto import Vault
 
 from .database import Database
@@ -28,7 +27,7 @@ class PromptRepository:
             "INSERT INTO prompts (person_id, kind, ref, data_enc, created_at) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (person_id) DO UPDATE SET kind = excluded.kind, ref = excluded.ref,"
             " data_enc = excluded.data_enc, created_at = excluded.created_at",
-            (person_id, kind, ref, sealed, clock.day()),
+            (person_id, kind, ref, sealed, self.db.calendar.day()),
         )
 
     async def get(self, person_id: int) -> StoredPrompt | None:

@@ -112,7 +112,7 @@ class ReviewRepository:
         await self.db.execute(
             "INSERT INTO review_votes (candidate_id, member_id, report, at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (candidate_id, member_id) DO UPDATE SET report = excluded.report, at = excluded.at",
-            (candidate_id, member_id, int(report), clock.day()))
+            (candidate_id, member_id, int(report), self.db.calendar.day()))
 
     async def vote_of(self, candidate_id: int, member_id: int) -> bool | None:
         value = await self.db.fetchval(
@@ -138,7 +138,7 @@ class ReviewRepository:
             return await insert_sealed(
                 self.db, self.vault, "suggestions",
                 {"candidate_id": candidate_id, "member_id": member_id, "state": "flagged" if flagged else "pending",
-                 "flagged": int(flagged), "created_at": clock.day(), "origin": origin},
+                 "flagged": int(flagged), "created_at": self.db.calendar.day(), "origin": origin},
                 {"body": text})
 
     async def suggestion_by_origin(self, origin: int | None) -> Suggestion | None:

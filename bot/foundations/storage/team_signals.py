@@ -1,8 +1,6 @@
 """Signals without a conversation: a department, themes and a level. No free text, no person."""
 from __future__ import annotations
 
-from bot.foundations import clock
-
 from .database import Database
 
 
@@ -20,7 +18,7 @@ class TeamSignalRepository:
             replaced = await self.db.execute(f"DELETE FROM team_signals WHERE dedupe IN ({marks})", dedupe)
             signal_id = await self.db.insert(
                 "INSERT INTO team_signals (dedupe, department, level, created_at) VALUES (?, ?, ?, ?)",
-                (dedupe[0], department, level, day or clock.day()))
+                (dedupe[0], department, level, day or self.db.calendar.day()))
             for theme in sorted(set(themes)):
                 await self.db.execute("INSERT INTO team_signal_themes (signal_id, theme) VALUES (?, ?)",
                                       (signal_id, theme))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from bot.foundations.crypto import Vault
 
@@ -36,4 +37,31 @@ async def _seal_metadata(db: Database, vault: Vault) -> None:
                          (row["id"], vault.seal("requests", "wishes", row["id"], json.dumps(wishes))))
 
 
-BEFORE: dict[int, Callable[[Database, Vault], Awaitable[None]]] = {5: _seal_metadata}
+# What was kept to its UTC day before schema 12: (table, column).
+UTC_DAYS = (
+    ("people", "created_at"), ("messages", "written_on"), ("drafts", "created_at"), ("prompts", "created_at"),
+    ("case_notes", "created_at"), ("case_referrals", "created_at"), ("feedback", "created_at"),
+    ("audit_log", "at"), ("inbox", "received_at"), ("inbox", "not_before"), ("outbox", "created_at"),
+    ("outbox", "not_before"), ("removals", "created_at"), ("oncall", "created_at"), ("volunteers", "created_at"),
+    ("team_signals", "created_at"), ("review_votes", "at"), ("suggestions", "created_at"),
+    ("signals", "answered_at"), ("actions", "created_at"), ("actions", "updated_at"), ("actions", "closed_at"),
+    ("action_updates", "at"), ("news", "created_at"), ("news", "published_at"),
+)
+_BARE_DAY = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
+
+
+async def _organisation_days(db: Database, vault: Vault) -> None:
+    """Schema 12: a UTC day D becomes the organisation's date of D 12:00 UTC (see the migration
+    file for why). Only bare days move; a column holding instants keeps them."""
+    tables = {r[0] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    for table, column in UTC_DAYS:
+        if table not in tables:
+            continue
+        for (day,) in await db.fetchall(
+                f"SELECT DISTINCT {column} FROM {table} WHERE {column} GLOB '{_BARE_DAY}'"):  # noqa: S608
+            placed = db.calendar.date_of(datetime.fromisoformat(f"{day}T12:00:00+00:00")).isoformat()
+            if placed != day:
+                await db.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", (placed, day))
+
+
+BEFORE: dict[int, Callable[[Database, Vault], Awaitable[None]]] = {5: _seal_metadata, 12: _organisation_days}

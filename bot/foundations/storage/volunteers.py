@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.foundations import clock
 from bot.foundations.crypto import Vault
 
 from .database import Database
@@ -26,7 +25,7 @@ class VolunteerRepository:
             "INSERT INTO volunteers (person_id, name_enc, created_at) VALUES (?, ?, ?)"
             " ON CONFLICT (person_id) DO UPDATE SET name_enc = excluded.name_enc, state = 'waiting',"
             " created_at = excluded.created_at",
-            (person_id, self.vault.seal("volunteers", "name", person_id, name), clock.day()))
+            (person_id, self.vault.seal("volunteers", "name", person_id, name), self.db.calendar.day()))
 
     async def get(self, person_id: int) -> Volunteer | None:
         row = await self.db.fetchone("SELECT person_id, name_enc, state FROM volunteers WHERE person_id = ?",

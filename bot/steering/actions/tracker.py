@@ -25,7 +25,7 @@ from bot.foundations.storage.actions import Action, Signal, Update
 from bot.foundations.vocab import EFFECTS, FEASIBILITY, URGENCY, priority_rank
 from bot.network.membership import parse_date
 from bot.steering.digest.render import Words
-from bot.steering.digest.schedule import Slot, local_moment
+from bot.steering.digest.schedule import Slot
 
 from . import followup
 
@@ -95,7 +95,7 @@ class ActionTracker:
         return person.is_steering or person.is_coordinator
 
     def today(self) -> date:
-        return clock.now().astimezone(self.settings.timezone).date()
+        return self.core.calendar.today()
 
     # Signals: recorded with the digest that publishes them ----------------------------------
 
@@ -200,8 +200,7 @@ class ActionTracker:
     def remind_at(self, due: date) -> datetime | None:
         """The keeper's reminder: WAAKZAAM_ACTION_REMINDER_DAYS before the due date, in the morning.
         None when that moment has passed already (a due date that near was just set by them)."""
-        moment = local_moment(due - timedelta(days=self.settings.action_reminder_days), REMIND_AT,
-                              self.settings.timezone)
+        moment = self.core.calendar.at(due - timedelta(days=self.settings.action_reminder_days), REMIND_AT)
         return moment if moment > clock.now() else None
 
     async def open_action(self, person: Person, draft: dict, origin: int | None = None) -> tuple[Result, int | None]:

@@ -1,4 +1,4 @@
-"""The weekly digest as figures: counts in, one release of bot/figures out. Pure.
+"""The weekly digest as figures: counts in, one release of bot/steering/figures out. Pure.
 
 Everything a digest, its chart, `/digest`, a preview or the network's review may show is one
 release of the figures engine, over four separate sets of base cells:

@@ -15,20 +15,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.foundations import clock
+from bot.foundations.calendar import Calendar
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 LATE_AFTER = timedelta(minutes=10)  # made later than this after its slot: the digest says it is late
 
 
 def local_moment(day: date, at: time, tz: ZoneInfo) -> datetime:
-    """`day` at `at` in `tz`, in UTC. A time in a gap moves forward by the gap; of a time that
-    exists twice, the first. (PEP 495: with fold=0 a missing time takes the offset from before
-    the change, which lands after the gap, and a repeated time its first occurrence.)"""
-    return datetime.combine(day, at.replace(tzinfo=None)).replace(tzinfo=tz, fold=0).astimezone(UTC)
+    """`day` at `at` in `tz`, in UTC (the calendar's rule for clock changes)."""
+    return Calendar(tz).at(day, at)
 
 
 def week_label(day: date) -> str:

@@ -138,7 +138,7 @@ class SteeringDigests:
             reported=reported, signal_min=s.signal_min, extra=extra)
 
     async def health(self, now: datetime | None = None) -> dict:
-        """The network itself: listeners, pauses, make-up and gaps (see README: shown in full)."""
+        """The network itself: listeners, pauses, make-up and gaps (see docs/steering.md: shown in full)."""
         now = now or clock.now()
         members = await self.core.members.active()
         makeup: dict[str, dict[str, int]] = {

@@ -9,7 +9,7 @@ says which.
 """
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import timedelta
 
 from bot.foundations.charter import Charter
 from bot.foundations.storage.figures import FiguresRepository
@@ -24,8 +24,8 @@ async def department_requests(repo: FiguresRepository, window: Window) -> dict[s
 
 
 def team_days(window: Window) -> tuple[str, str]:
-    """A team signal keeps only its day (in UTC): the window's UTC days, close enough for counts by day."""
-    return window.start.astimezone(UTC).date().isoformat(), window.end.astimezone(UTC).date().isoformat()
+    """A team signal keeps only its day (the organisation's): the window's days, start <= day < end."""
+    return window.first_day.isoformat(), (window.last_day + timedelta(days=1)).isoformat()
 
 
 async def team_departments(repo: FiguresRepository, window: Window) -> list[str]:

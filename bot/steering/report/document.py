@@ -14,10 +14,10 @@ from datetime import timedelta
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from bot.foundations import periods
+from bot.foundations import calendar
+from bot.foundations.calendar import Period
 from bot.foundations.charter import Charter
 from bot.foundations.i18n import Translator
-from bot.foundations.periods import Period
 from bot.foundations.vocab import (
     ACTION_STATUS,
     AGE_BAND,
@@ -121,7 +121,7 @@ def period_name(t: Translator, period: Period) -> str:
 def window_head(t: Translator, window: ReportWindow) -> str:
     """'Q3 2026' and its dates on a second line; the window before a one-window report says so."""
     middle = window.first_day + (window.last_day - window.first_day) / 2
-    name = period_name(t, periods.quarter_of(middle))
+    name = period_name(t, calendar.quarter_of(middle))
     if not window.in_period:
         name = t("{name} (before)", name=name)
     return f"{name}\n{period(t, window.first_day, window.last_day)}"

@@ -7,7 +7,8 @@ is the one the digest of that slot released for its own newest window ("now"): t
 shown only when every part of it is shown (then it is their sum, which anyone could add up);
 otherwise it is "–". So a window's figures come from exactly one release, the windows do not
 overlap, and everything the report states was already stated by a digest or follows from it:
-it cannot be differenced against the digests, nor against itself (README: "Reports").
+it cannot be differenced against the digests, nor against itself (docs/steering.md: "Why a
+report cannot be differenced against the digests").
 
 `audit` checks that claim the way the digests are checked: the engine's auditor over everything
 the report shows (its figures as sums of each window's base cells, with what a reader knows from
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.foundations.periods import Period
+from bot.foundations.calendar import Period
 from bot.steering.digest.digest import OUTCOME_KEYS, UNSET, release_of
 from bot.steering.digest.model import HIDDEN, Num, Published
 from bot.steering.digest.schedule import Slot, local_moment, slot_of_week, week_label

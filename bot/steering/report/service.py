@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from bot.foundations import clock, periods
+from bot.foundations import calendar, clock
+from bot.foundations.calendar import Period
 from bot.foundations.core import Core
 from bot.foundations.model import Person, Quality, Result
-from bot.foundations.periods import Period
 from bot.foundations.storage.actions import Action, Signal
 from bot.foundations.storage.news import News
 from bot.steering.digest.model import Published
@@ -69,7 +69,7 @@ class Report:
 def quarters_in(period: Period) -> list[Period]:
     found, day = [], period.start
     while day < period.end:
-        quarter = periods.quarter_of(day)
+        quarter = calendar.quarter_of(day)
         found.append(quarter)
         day = quarter.end
     return found
@@ -139,9 +139,9 @@ class Reports:
     def latest_quarter(self, now: datetime | None = None) -> Period:
         """The newest calendar quarter whose report can be made now."""
         now = now or clock.now()
-        quarter = periods.quarter_of(now.astimezone(self.settings.timezone).date())
+        quarter = calendar.quarter_of(self.core.calendar.date_of(now))
         for _ in range(3):
-            quarter = periods.quarter_of(quarter.start - timedelta(days=1))
+            quarter = calendar.quarter_of(quarter.start - timedelta(days=1))
             if fig.ready_at(self.windows(quarter)).at <= now:
                 return quarter
         return quarter

@@ -17,3 +17,8 @@ CREATE INDEX outbox_person_pending ON outbox (person_id, id) WHERE state = 'pend
 -- finds its conversation. Only rows that may have gone out twice get one.
 ALTER TABLE outbox ADD COLUMN fingerprint BLOB;
 CREATE INDEX outbox_fingerprint ON outbox (person_id, fingerprint) WHERE fingerprint IS NOT NULL;
+
+-- What an update said is written in one INSERT of several rows; SQLite's foreign-key checks for
+-- it (an offer pointing at an outbox row) read offers by their outbox row, through this index
+-- (so do retention's deletions of old deliveries, which set those pointers to NULL).
+CREATE INDEX offers_outbox ON offers (outbox_id) WHERE outbox_id IS NOT NULL;

@@ -1,0 +1,89 @@
+"""The organisation's calendar: its days, quarters and years, in WAAKZAAM_TIMEZONE.
+
+Instants are kept in UTC (`clock`). Everything a person reads as a day ("Monday 7 Dec") and every
+bound of a count (a digest's weeks, a quarter for /quality or a report, retention by day) is the
+organisation's day, taken from an instant here and nowhere else: never `date()` of a UTC instant.
+A day stored at rest is the organisation's day too (ISO text, so days sort and compare).
+
+Figures that coordinators, the steering group and the works council see are computed over
+closed periods: a figure that changes while you watch can be differenced down to one case.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from . import clock
+
+_PERIOD = re.compile(r"^(\d{4})(?:-Q([1-4]))?$")
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The organisation's time zone, and the days it makes of instants."""
+
+    zone: ZoneInfo
+
+    def date_of(self, moment: datetime | None = None) -> date:
+        """The organisation's date of an instant (now when none is given)."""
+        return (moment or clock.now()).astimezone(self.zone).date()
+
+    def today(self) -> date:
+        return self.date_of()
+
+    def day(self, moment: datetime | None = None) -> str:
+        """What is kept of a moment that only needs its date (at rest, times can single someone
+        out): the organisation's date, as ISO text."""
+        return self.date_of(moment).isoformat()
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.zone)
+
+    def at(self, day: date, at: time = time(0)) -> datetime:
+        """`day` at `at` on the organisation's clocks, as a UTC instant. A time in a clock
+        change's gap moves forward by the gap; of a time that exists twice, the first (PEP 495:
+        with fold=0 a missing time takes the offset from before the change, which lands after
+        the gap, and a repeated time its first occurrence)."""
+        return datetime.combine(day, at.replace(tzinfo=None)).replace(tzinfo=self.zone, fold=0).astimezone(UTC)
+
+    def start_of(self, day: date) -> datetime:
+        """The instant the organisation's `day` begins (its local midnight), in UTC."""
+        return self.at(day)
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str   # "2026-Q3" or "2026"
+    start: date  # first day
+    end: date    # the day after the last
+
+    def days(self) -> tuple[str, str]:
+        """The bounds as stored days: start <= day < end."""
+        return self.start.isoformat(), self.end.isoformat()
+
+    def closed(self, today: date) -> bool:
+        return today >= self.end
+
+
+def quarter_of(day: date) -> Period:
+    q = (day.month - 1) // 3
+    start = date(day.year, 3 * q + 1, 1)
+    end = date(day.year + (q == 3), 1 if q == 3 else 3 * q + 4, 1)
+    return Period(f"{day.year}-Q{q + 1}", start, end)
+
+
+def previous_quarter(today: date) -> Period:
+    return quarter_of(quarter_of(today).start - timedelta(days=1))
+
+
+def parse_period(text: str) -> Period | None:
+    """'2026' or '2026-Q3'; None for anything else."""
+    match = _PERIOD.match(text.strip())
+    if not match or not 2000 <= int(match[1]) <= 2200:
+        return None
+    year = int(match[1])
+    if match[2] is None:
+        return Period(str(year), date(year, 1, 1), date(year + 1, 1, 1))
+    return quarter_of(date(year, 3 * int(match[2]) - 2, 1))

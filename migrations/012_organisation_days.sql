@@ -1,0 +1,13 @@
+-- Days at rest are the organisation's days (WAAKZAAM_TIMEZONE), no longer the UTC date.
+--
+-- Before this version, what is kept only to the day (a note, a message, a rating, an audit line,
+-- a team signal, ...) carried the UTC date of when it happened. A UTC day D cannot always be
+-- placed: in Brussels it runs from 01:00 (02:00 in summer) on D to the same time on D+1, so a row
+-- from the hour (two in summer) after local midnight really belongs to D+1, and nothing left in
+-- the row says whether it came from that hour. The step before this file (storage/upgrades.py)
+-- puts each such day on the organisation's date of D 12:00 UTC: the local day that held most of
+-- D. Within twelve hours of UTC, all of Europe included, that is D itself, so no row moves and
+-- the rows from that hour keep the day before. Dates a person chose (an action's due date, a
+-- meeting), which were always the organisation's, are not touched. Figures of periods that were
+-- released before the upgrade stay as they were released.
+SELECT 1;
