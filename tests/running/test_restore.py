@@ -19,8 +19,10 @@ import pytest
 from flows import ask_for_conversation, join_as_member
 from operator_cli import ROOT, TOKEN, cli, install, one_line, snapshot
 
+from bot.cli import _restored
 from bot.foundations.crypto import read_key_files
 from bot.foundations.settings import load_settings
+from bot.foundations.storage.migrations import discover
 from bot.running import backups, restoring
 from bot.running.checks import FAIL, _restore, check
 from bot.running.key_rotation import rotate
@@ -35,8 +37,6 @@ def _people(db: Path) -> int:
 
 
 def _grow(env: Path, people: int) -> None:
-    from bot.foundations.settings import load_settings
-
     async def go():
         core = await open_core(load_settings(env))
         for n in range(people):
@@ -281,6 +281,40 @@ async def test_a_colleague_who_asked_to_be_forgotten_is_not_brought_back_by_a_re
 
     await running.start()
     assert await running.services.core.people.find(EMMA) is None
+
+
+def _as_before_the_erasure_log(copy: Path) -> None:
+    """The backup as schema 15 made it: migrations/016_erasure_log.sql undone."""
+    conn = sqlite3.connect(copy)
+    with conn:
+        conn.execute("DELETE FROM schema_version WHERE version >= 16")
+        conn.execute("DROP TABLE erasures")
+        conn.execute("ALTER TABLE people DROP COLUMN erasure_tag")
+    conn.close()
+
+
+async def test_a_backup_from_before_the_erasure_log_says_it_cannot_erase_again(running, people, services, settings,
+                                                                                tmp_path):
+    # _as_before_the_erasure_log undoes 016 only: a later migration must be undone there too.
+    assert restoring.erasure_log_schema() == 16 == len(discover())
+    emma, ref = await _emma_asks_and_the_network_answers(services, people)
+    vault = services.core.vault
+    (tmp_path / "b").mkdir()
+    copy = backups.make(settings.db_path, settings.key_file, vault, tmp_path / "b")
+    _as_before_the_erasure_log(copy.path)
+    await _forget(emma)
+    await _stop(running)
+
+    done = await restoring.restore(settings, copy.path, vault, force=True)
+    assert (done.schema_from, done.before_the_log, done.erasures_known, done.erased_again) == (15, True, False, 0)
+    # Migration 016 gave her row a new random tag: no entry of the log can find her. Said, not hidden.
+    assert _emma_in(settings.db_path, vault, ref)["people"] == 1
+    erasures = [line for line in _restored(settings, done) if line.startswith("Erasures:")]
+    assert erasures == ["Erasures: this backup was made before the erasure log existed (schema version 16; it is at "
+                        "15), so people who asked to be forgotten (/forget) after it was made cannot be found in it, "
+                        "and are NOT erased again. Content past the retention period is erased again at the first "
+                        "start."]
+    await running.start()
 
 
 async def test_an_erasure_after_a_key_rotation_is_found_in_a_backup_from_before(running, people, services, settings,
