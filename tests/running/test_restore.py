@@ -283,6 +283,32 @@ async def test_a_colleague_who_asked_to_be_forgotten_is_not_brought_back_by_a_re
     assert await running.services.core.people.find(EMMA) is None
 
 
+async def test_a_listener_who_asked_to_be_forgotten_is_erased_again_and_no_log_points_at_them(
+        running, people, services, settings, tmp_path):
+    anna, bert = people(201, "Anna"), people(202, "Bert")
+    await join_as_member(services, bert, "Bert", gender="man")
+    ref = await ask_for_conversation(anna, first_message=FIRST)
+    await bert.press(f"claim:{ref}")
+    await join_as_member(services, anna, "Anna")  # asked first, became a listener since
+    vault = services.core.vault
+    (tmp_path / "b").mkdir()
+    copy = backups.make(settings.db_path, settings.key_file, vault, tmp_path / "b")
+    await _forget(anna)
+    await _stop(running)
+
+    done = await restoring.restore(settings, copy.path, vault, force=True)
+    assert (done.erasures_since, done.erased_again) == (1, 1)
+    for db in (settings.db_path, done.kept_aside):  # the restored database, and the one it replaced
+        conn = sqlite3.connect(db)
+        assert conn.execute("SELECT requester_id FROM requests WHERE ref = ?", (ref,)).fetchone() == (None,)
+        assert conn.execute("SELECT COUNT(*) FROM people p JOIN erasures e ON e.tag = p.erasure_tag").fetchone() \
+            == (0,)
+        conn.close()
+    await running.start()
+    anna_now = await running.services.core.people.find(201)
+    assert (await running.services.core.members.by_person(anna_now.id)).active  # her role stays
+
+
 def _as_before_the_erasure_log(copy: Path) -> None:
     """The backup as schema 15 made it: migrations/016_erasure_log.sql undone."""
     conn = sqlite3.connect(copy)

@@ -71,6 +71,12 @@ class PeopleRepository:
         tag = await self.db.fetchval("SELECT erasure_tag FROM people WHERE id = ?", (person_id,))
         return None if tag is None else bytes(tag)
 
+    async def renew_erasure_tag(self, person_id: int) -> None:
+        """A new random tag for a row that stays after an erasure (a role holder's): the one in the
+        erasure log then matches only copies from before, never the live row."""
+        await self.db.execute("UPDATE people SET erasure_tag = ? WHERE id = ?",
+                              (secrets.token_bytes(ERASURE_TAG_BYTES), person_id))
+
     async def with_erasure_tags(self, tags: list[bytes]) -> list[int]:
         """The people whose tag is one of these."""
         if not tags:
