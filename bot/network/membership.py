@@ -153,6 +153,10 @@ class Membership:
     async def active_listeners(self) -> list[Member]:
         return await self.core.members.active()
 
+    async def other_coordinators(self, person: Person) -> int:
+        """How many coordinators besides this person: who may approve what they wrote."""
+        return sum(p != person.id for p in await self.core.people.with_role("coordinator"))
+
     # Joining ----------------------------------------------------------------------
 
     async def invite(self, person: Person, role: str) -> tuple[Result, str | None]:
