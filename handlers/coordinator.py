@@ -116,7 +116,7 @@ async def team(update: Update, context: Context) -> None:
             lines.append(t("{name}: {role}", name=name, role=t(ROLE[entry.role])))
         else:  # the number announcements name them by; since when (decisions that take two people wait)
             lines.append(t("{name} (#{number}): {role} since {day}", name=name, number=entry.person_id,
-                           role=t(ROLE[entry.role]), day=t.day(entry.since.astimezone(tz))))
+                           role=t(ROLE[entry.role]), day=t.day(services(context).calendar.date_of(entry.since))))
         rows.append([(t("Remove {name}", name=name)[:60], callbacks.REMOVE_ASK(entry.role, entry.person_id))])
     for invitation in found.invitations:
         lines.append(t("Open invitation #{number} for a {role}, until {when}", number=invitation.id,

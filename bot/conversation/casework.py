@@ -202,7 +202,7 @@ class Casework:
         t = await core.translator(member.person_id)
         colleague = pseudonym(t, request.ref)
         facts = await self.cases.facts(request.id)
-        since = t.day(request.created_at.astimezone(core.settings.timezone).date())
+        since = t.day(core.calendar.date_of(request.created_at))
         consent = request.history_consent
         if request.history_until is None and facts.notes_consent is None:
             await core.outbox.enqueue(member.person_id, Payload(t(
