@@ -13,6 +13,7 @@ from steering_flows import coordinator, steering
 
 from bot.foundations import prompts
 from bot.foundations.i18n import Translator
+from bot.foundations.storage.people import PeopleRepository
 from bot.steering.actions.news import NewsDesk
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -162,3 +163,34 @@ async def test_a_version_for_a_language_no_longer_offered_is_closed_with_a_word(
                                 "again from /news.")
     assert await services.prompts.current(me) is None
     assert await services.core.db.fetchval("SELECT COUNT(*) FROM news_versions") == 0
+
+
+async def test_publishing_renders_once_per_language_and_counts_readers_in_one_read(services, people, clock,
+                                                                                     monkeypatch):
+    await _readers(services, people)  # readers in Dutch, French and English
+    boss = await coordinator(services, people)
+    sofie = await steering(services, people, language="fr")
+    piet = await steering(services, people, user_id=801, name="Piet", language="nl")  # hears who wrote, who approved
+    clock.shift(timedelta(days=8))
+    preview = await _draft(boss)
+    await boss.press("Ask a second person", preview)
+    one_by_one = []
+    real_language = PeopleRepository.language
+
+    async def language(self, person_id):
+        one_by_one.append(person_id)
+        return await real_language(self, person_id)
+    monkeypatch.setattr(PeopleRepository, "language", language)
+    assert await services.news.readers() == {"nl": 1, "fr": 1, "en": 1}
+    assert one_by_one == []  # the audience's languages in one read, not one per reader
+
+    rendered = []
+    real_render = NewsDesk.render
+
+    async def render(self, t, news):
+        rendered.append(t.lang)
+        return await real_render(self, t, news)
+    monkeypatch.setattr(NewsDesk, "render", render)
+    await sofie.press("nwa:1:ok")
+    assert sorted(rendered) == ["en", "fr", "nl"]  # the announcement to staff reuses the readers' renderings
+    assert piet.last().text.startswith("📣") and "Jullie zeiden, wij deden" in piet.last().text
