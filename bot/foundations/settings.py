@@ -127,6 +127,11 @@ class Settings:
         return int(self.contact_deadline.total_seconds() // 3600)
 
     @property
+    def removal_hours(self) -> int:
+        """The wait before an agreed removal of a coordinator takes effect, in whole hours."""
+        return int(self.removal_delay.total_seconds() // 3600)
+
+    @property
     def trend_windows(self) -> int:
         """How many digest windows the trend shows (4 for 12 months of 13 weeks)."""
         return trend_windows(self.trend_months, self.window_weeks)
