@@ -303,7 +303,7 @@ async def decide(update: Update, context: Context) -> None:
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("news", news_command))
     app.add_handler(CallbackQueryHandler(follow, pattern=callbacks.NEWS_FOLLOW.pattern))
-    app.add_handler(CallbackQueryHandler(follow, pattern=callbacks.NEWS.pattern))  # welcomes sent before
+    app.add_handler(CallbackQueryHandler(follow, pattern=callbacks.NEWS.pattern))  # legacy: see callbacks.NEWS
     app.add_handler(CallbackQueryHandler(draft_button, pattern=callbacks.NEWS_DRAFT.pattern))
     app.add_handler(CallbackQueryHandler(tell_button, pattern=callbacks.ACTION_TELL.pattern))
     app.add_handler(CallbackQueryHandler(figures, pattern=callbacks.NEWS_FIGURES.pattern))

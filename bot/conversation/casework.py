@@ -246,6 +246,8 @@ class Casework:
             await self.core.outbox.enqueue(member.person_id, Payload(part, protect=True), request_id=request.id)
 
     async def answer_notes_consent(self, person: Person, ref: str, allow: bool) -> Result:
+        """The colleague's answer to the older question about the notes alone (callbacks.NOTES_CONSENT,
+        legacy: goes with it)."""
         async with self.core.db.transaction():
             request = await self._asked(person, ref)
             if request is None:
