@@ -6,6 +6,7 @@ import pytest
 
 from bot.foundations.calendar import Calendar
 from bot.foundations.crypto import Vault, new_master_key
+from bot.foundations.storage.casework import CaseworkRepository
 from bot.foundations.storage.database import Database
 from bot.foundations.storage.migrations import (
     MIGRATIONS_DIR,
@@ -154,3 +155,13 @@ async def test_days_kept_in_utc_before_schema_12_become_the_organisations(tmp_pa
         assert await db.fetchval("SELECT created_at FROM team_signals") == placed
     finally:
         await db.close()
+
+
+async def test_a_closed_case_is_dated_by_the_organisations_day(db):
+    """23:30 UTC on 6 December is 00:30 on the 7th in Brussels: the case closed on the 7th there."""
+    await migrate(db, VAULT)
+    await db.execute("INSERT INTO people (id, user_hash, chat_id_enc, language_enc, created_at)"
+                     " VALUES (1, x'01', x'', x'', '2026-12-01')")
+    await db.execute("INSERT INTO requests (ref, requester_id, state, created_at, deadline_at, closed_at)"
+                     " VALUES ('AAAAA', 1, 'closed', 'now', 'later', '2026-12-06T23:30:00+00:00')")
+    assert await CaseworkRepository(db, VAULT).closed_cases("2026-12-01", "2026-12-08") == [(1, "2026-12-07")]
