@@ -495,7 +495,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("note", note_command))
     app.add_handler(CallbackQueryHandler(show_notes, pattern=callbacks.NOTES.pattern))
     app.add_handler(CallbackQueryHandler(note_ask, pattern=callbacks.NOTE_ASK.pattern))
-    app.add_handler(CallbackQueryHandler(note_cancel, pattern=callbacks.NOTE_CANCEL.pattern))
+    app.add_handler(CallbackQueryHandler(note_cancel, pattern=callbacks.NOTE_CANCEL.pattern))  # legacy: see there
     app.add_handler(CallbackQueryHandler(note_cancel, pattern=callbacks.NOTE_QUIT.pattern))
     app.add_handler(CallbackQueryHandler(note_for, pattern=callbacks.NOTE_FOR.pattern))
     app.add_handler(CallbackQueryHandler(tags, pattern=callbacks.TAGS.pattern))

@@ -57,8 +57,8 @@ ANSWERS: dict[str, Callable[[Update, Context, str, prompts.Prompt], Awaitable[No
 }
 
 # Wizards answered with buttons only: a typed text is never taken as something else (a message for a
-# conversation), and the wizard stays where it was.
-BUTTONS_ONLY = (prompts.ASK, prompts.SIGNAL)
+# conversation, where the rest of a note would reach the colleague), and the wizard stays where it was.
+BUTTONS_ONLY = (prompts.ASK, prompts.SIGNAL, prompts.NOTE_FOR)
 
 
 async def on_text(update: Update, context: Context) -> None:
@@ -94,6 +94,10 @@ async def _too_long(update: Update, context: Context, text: str) -> bool:
 
 async def _use_the_buttons(update: Update, context: Context, kind: str) -> None:
     t, who = tr(context), person(context)
+    if kind == prompts.NOTE_FOR:
+        await say(update, t("Please choose above which conversation your note is for: this text was not sent to "
+                            "anyone, and not added to the note. To drop the note instead, send /start."))
+        return
     text = (t("Please use the buttons above: telling the network about your team takes no text, so nothing was "
               "sent.") if kind == prompts.SIGNAL else
             t("Please use the buttons above to ask for a conversation; you can write a first message at the last "

@@ -151,7 +151,7 @@ async def meeting_answer(update: Update, context: Context) -> None:
 def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(rate, pattern=callbacks.RATE.pattern))
     app.add_handler(CallbackQueryHandler(no_comment, pattern=callbacks.NO_COMMENT.pattern))
-    app.add_handler(CallbackQueryHandler(notes_consent, pattern=callbacks.NOTES_CONSENT.pattern))
+    app.add_handler(CallbackQueryHandler(notes_consent, pattern=callbacks.NOTES_CONSENT.pattern))  # legacy: see there
     app.add_handler(CallbackQueryHandler(handover_consent, pattern=callbacks.HANDOVER_CONSENT.pattern))
     app.add_handler(CallbackQueryHandler(referral_answer, pattern=callbacks.REFER_ANSWER.pattern))
     app.add_handler(CallbackQueryHandler(meeting_answer, pattern=callbacks.MEET_ANSWER.pattern))

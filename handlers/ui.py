@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, get_day_names
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.foundations import clock
+from bot.foundations.calendar import Calendar
 from bot.foundations.i18n import N_, Translator
 from bot.foundations.model import Button, Hours, Person, Result
 from bot.foundations.prompts import Prompt
@@ -217,18 +217,20 @@ PARTS_OF_DAY = {"morning": N_("morning"), "afternoon": N_("afternoon"), "evening
                 "night": N_("night")}
 
 
-def likely_when(t: Translator, moment: datetime, tz: ZoneInfo) -> str:
-    """'now', 'tomorrow (morning)', 'on Monday 30 November (afternoon)': how people say when."""
+def likely_when(t: Translator, moment: datetime, calendar: Calendar) -> str:
+    """'now', 'tomorrow (morning)', 'on Monday 30 November (afternoon)': how people say when, on the
+    organisation's calendar."""
     now = clock.now()
     if moment <= now + timedelta(minutes=10):
         return t("now")
-    part = t(PARTS_OF_DAY[coverage.part_of_day(moment, tz)])
-    days = (moment.astimezone(tz).date() - now.astimezone(tz).date()).days
+    part = t(PARTS_OF_DAY[coverage.part_of_day(moment, calendar.zone)])
+    day = calendar.date_of(moment)
+    days = (day - calendar.date_of(now)).days
     if days == 0:
         return t("today ({part})", part=part)
     if days == 1:
         return t("tomorrow ({part})", part=part)
-    return t("on {day} ({part})", day=format_date(moment.astimezone(tz), "EEEE d MMMM", locale=t.lang), part=part)
+    return t("on {day} ({part})", day=format_date(day, "EEEE d MMMM", locale=t.lang), part=part)
 
 
 def day_names(t: Translator) -> dict[int, str]:

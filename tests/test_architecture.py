@@ -225,3 +225,21 @@ def test_handlers_say_things_only_through_ui():
               for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
               if _SAYING.search(line)]
     assert saying == []
+
+
+# Left for their owners, who are rewriting them (review 1, C4): remove each as it moves to the calendar.
+HAND_ROLLED_DAYS_LEFT = {"bot.steering.digest.schedule"}
+
+
+def test_the_organisations_day_of_an_instant_is_taken_in_one_place():
+    """`calendar.date_of(moment)`, never `moment.astimezone(zone).date()` by hand (issue 19)."""
+    found = set()
+    for module, path in MODULES.items():
+        if module == "bot.foundations.calendar":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "date"
+                    and isinstance(node.func.value, ast.Call) and isinstance(node.func.value.func, ast.Attribute)
+                    and node.func.value.func.attr == "astimezone"):
+                found.add(module)
+    assert found == HAND_ROLLED_DAYS_LEFT

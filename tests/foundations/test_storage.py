@@ -6,6 +6,7 @@ import pytest
 
 from bot.foundations.calendar import Calendar
 from bot.foundations.crypto import Vault, new_master_key
+from bot.foundations.storage.casework import CaseworkRepository
 from bot.foundations.storage.database import Database, TransactionAborted
 from bot.foundations.storage.migrations import (
     MIGRATIONS_DIR,
@@ -127,12 +128,14 @@ async def test_an_older_database_is_upgraded_and_its_metadata_sealed(db, tmp_pat
     assert await db.fetchall("PRAGMA foreign_key_check") == []
 
 
-@pytest.mark.parametrize("zone,placed", [("Europe/Brussels", "2026-12-06"), ("America/New_York", "2026-12-06"),
-                                         ("Pacific/Kiritimati", "2026-12-07")])
-async def test_days_kept_in_utc_before_schema_12_become_the_organisations(tmp_path, zone, placed):
+@pytest.mark.parametrize("zone,placed,next_placed", [("Europe/Brussels", "2026-12-06", "2026-12-07"),
+                                                     ("America/New_York", "2026-12-06", "2026-12-07"),
+                                                     ("Pacific/Kiritimati", "2026-12-07", "2026-12-08")])
+async def test_days_kept_in_utc_before_schema_12_become_the_organisations(tmp_path, zone, placed, next_placed):
     """A UTC day D goes to the organisation's date of D 12:00 UTC: itself within twelve hours of UTC
-    (the hour after local midnight keeps the day before), the next day at UTC+14. An action's due
-    date, always the organisation's, stays."""
+    (the hour after local midnight keeps the day before), the next day at UTC+14, once: two days
+    in a row both move by one, not the first by two. An action's due date, always the
+    organisation's, stays."""
     first_eleven = tmp_path / "old"
     first_eleven.mkdir()
     for path in sorted(MIGRATIONS_DIR.glob("*.sql"))[:11]:
@@ -143,10 +146,12 @@ async def test_days_kept_in_utc_before_schema_12_become_the_organisations(tmp_pa
         await migrate(db, VAULT, first_eleven)
         await db.execute("INSERT INTO audit_log (actor_role, actor_id, action, request_ref, at)"
                          " VALUES ('coordinator', 1, 'invited', NULL, '2026-12-06')")
+        await db.execute("INSERT INTO audit_log (actor_role, actor_id, action, request_ref, at)"
+                         " VALUES ('coordinator', 1, 'invited', NULL, '2026-12-07')")
         await db.execute("INSERT INTO team_signals (dedupe, department, level, created_at)"
                          " VALUES (x'01', 'Logistics', 'team', '2026-12-06')")
         await migrate(db, VAULT)
-        assert await db.fetchval("SELECT at FROM audit_log") == placed
+        assert [r[0] for r in await db.fetchall("SELECT at FROM audit_log ORDER BY id")] == [placed, next_placed]
         assert await db.fetchval("SELECT created_at FROM team_signals") == placed
     finally:
         await db.close()
@@ -223,3 +228,13 @@ async def test_a_checkpoint_asked_inside_a_transaction_runs_after_its_commit(db)
         assert not any("checkpoint" in s for s in statements)
     await db.conn.set_trace_callback(None)
     assert statements[-2:] == ["COMMIT", "PRAGMA wal_checkpoint(TRUNCATE)"]
+
+
+async def test_a_closed_case_is_dated_by_the_organisations_day(db):
+    """23:30 UTC on 6 December is 00:30 on the 7th in Brussels: the case closed on the 7th there."""
+    await migrate(db, VAULT)
+    await db.execute("INSERT INTO people (id, user_hash, chat_id_enc, language_enc, created_at)"
+                     " VALUES (1, x'01', x'', x'', '2026-12-01')")
+    await db.execute("INSERT INTO requests (ref, requester_id, state, created_at, deadline_at, closed_at)"
+                     " VALUES ('AAAAA', 1, 'closed', 'now', 'later', '2026-12-06T23:30:00+00:00')")
+    assert await CaseworkRepository(db, VAULT).closed_cases("2026-12-01", "2026-12-08") == [(1, "2026-12-07")]
