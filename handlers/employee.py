@@ -137,9 +137,8 @@ async def urgent(update: Update, context: Context) -> None:
     opened = await services(context).desk.open_urgent(person(context), origin())
     request = opened.request
     deadline = t.when(request.deadline_at, services(context).settings.timezone)
-    if not request.unclaimed:
-        await say(update, t("Your request {ref} is marked urgent: your listener has been alerted to contact you "
-                            "now. The numbers above are there at any moment.", ref=request.ref))
+    if request.held:
+        await say(update, _held_urgent_text(t, opened, services(context).settings.timezone))
         return
     markup = buttons([(t("Withdraw my request"), callbacks.WITHDRAW(request.ref))])
     if opened.on_call:
@@ -153,6 +152,29 @@ async def urgent(update: Update, context: Context) -> None:
     else:
         text = _nobody_now(t, request.ref)
     await say(update, text, markup)
+
+
+def _held_urgent_text(t: Translator, opened, tz) -> str:
+    """"I am not safe" in a conversation a listener holds: who was alerted, truthfully."""
+    request = opened.request
+    by = t.when(request.contact_by, tz)
+    if opened.away is None:
+        text = t("Your request {ref} is marked urgent: your listener has been alerted to contact you now. If they "
+                 "have not written by {time}, the other listeners are alerted too.", ref=request.ref, time=by)
+    elif opened.on_call:
+        text = t("Your request {ref} is marked urgent. Your listener cannot answer right now, so the listener on "
+                 "call has been alerted as well; whoever can will write to you here before {time}.",
+                 ref=request.ref, time=by)
+    elif opened.offered:
+        text = t("Your request {ref} is marked urgent. Your listener cannot answer right now, so every available "
+                 "listener has been alerted as well; the first who can will write to you here before {time}.",
+                 ref=request.ref, time=by)
+    else:
+        return t("Your request {ref} is marked urgent, but your listener cannot answer right now and no other "
+                 "listener can either, nor anyone on call. Please call one of the numbers above now. Your listener "
+                 "and the coordinators have been told; a listener will write to you here as soon as one can.",
+                 ref=request.ref)
+    return text + " " + t("The numbers above are there at any moment.")
 
 
 def _nobody_now(t: Translator, ref: str) -> str:

@@ -31,6 +31,8 @@ from bot.foundations.model import (
 from bot.foundations.vocab import MEET_WAYS, OUTCOMES, pseudonym
 from bot.network.membership import news_button
 
+from . import offers
+
 MAX_NOTE = 2000      # a note is a reminder for the listener, not a report
 MAX_COMMENT = 1000
 
@@ -518,6 +520,8 @@ class Casework:
             closed_now = request.is_open
             if closed_now:
                 await core.requests.finish(request.id, "closed", "member")
+                await offers.retract(core, request, "withdrawn", lambda t: t(
+                    "Request {ref} was closed, so nothing is needed from you now. Thank you.", ref=request.ref))
                 await self._closing_words(request, member)
             elif facts.outcome is not None:
                 return Closing(Result.ALREADY)

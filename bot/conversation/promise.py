@@ -95,6 +95,11 @@ class ContactPromise:
                 await self._breach(request)
                 report.add("breach")
             return False  # late and still waiting: whoever becomes free gets it (the sweep's last pass)
+        if request.urgent_waiting and now >= request.urgent_contact_by:
+            # "I am not safe" in a held conversation, and no listener has written since: whatever their hours.
+            if await requests.record_event(request.id, "urgent_unanswered", clock.iso(request.urgent_contact_by)):
+                await self._urgent_unanswered(request)
+                report.add("urgent_unanswered")
         if request.unclaimed:
             if (request.allow_widening and request.widened_at is None
                     and now >= request.created_at + self.settings.widen_after
@@ -132,6 +137,8 @@ class ContactPromise:
         times, theirs = [], []
         if request.contacted_at is None:
             times.append(request.deadline_at)  # the promise runs whatever the hour
+        if request.urgent_waiting:
+            times.append(request.urgent_contact_by)  # so does the answer to "I am not safe"
         span = request.deadline_at - request.created_at
         if request.unclaimed:
             if request.allow_widening and request.widened_at is None:
@@ -223,6 +230,27 @@ class ContactPromise:
         lines.append(t("In an emergency: {numbers}", numbers=", ".join(
             f"{line.number} ({line.label(t.lang)})" for line in emergency)))
         await core.outbox.enqueue(request.requester_id, Payload("\n".join(lines)))
+
+    async def _urgent_unanswered(self, request: Request) -> None:
+        """Nobody wrote within the urgent deadline after "I am not safe" in a held conversation:
+        others may take it over, the coordinators are told (by the desk), and so is the colleague,
+        with the numbers again."""
+        offered, on_call = await self.desk.urgent_unanswered(request)
+        t = await self.core.translator(request.requester_id)
+        if on_call:
+            reached = t("The listener on call has now been alerted too; whoever can will write to you here.")
+        elif offered:
+            reached = t("Every available listener has now been alerted too; the first who can will write to you "
+                        "here.")
+        else:
+            reached = t("No other listener can answer right now. The coordinators have been told.")
+        emergency = self.core.charter.emergency_lines(self.settings.emergency_countries, t.lang)
+        await self.core.outbox.enqueue(request.requester_id, Payload("\n".join([
+            t("Your listener has not written to you yet since you said you are not safe (request {ref}).",
+              ref=request.ref) + " " + reached,
+            t("If you are in danger, call now: {numbers}", numbers=", ".join(
+                f"{line.number} ({line.label(t.lang)})" for line in emergency)),
+        ])), request_id=request.id)
 
     async def _remind_member(self, request: Request) -> None:
         member = await self.core.members.get(request.member_id)

@@ -19,6 +19,7 @@ from bot.foundations.vocab import LANGUAGE, preference_lines, pseudonym
 from bot.network import coverage, routing
 from bot.network.oncall import OnCall
 
+from . import offers
 from .talking import Talk
 
 
@@ -40,6 +41,11 @@ class Opened:
     request: Request
     offered: int  # how many members got an offer
     on_call: str | None = None  # urgent, and nobody within their hours: the listener on call alone got it
+    away: str | None = None  # urgent in a held conversation whose listener cannot answer now: AWAY's keys
+
+
+# Why the listener who holds a conversation cannot answer "I am not safe" now.
+AWAY = ("paused", "hours")
 
 
 ON_CALL_ALONE = "oncall_alone"  # request event: an urgent request went to the listener on call alone
@@ -120,6 +126,11 @@ class RequestDesk:
     async def open_urgent(self, person: Person, origin: int | None = None) -> Opened:
         """"I am not safe": the open request turns urgent, or an urgent one is made.
 
+        A request nobody holds goes to every available listener (or the one on call). In a
+        conversation a listener holds, that listener is alerted and must write within the urgent
+        deadline (a contact made before does not count); when they cannot answer now (paused, or
+        outside their hours and not on call), every available listener (or the one on call) may take
+        the conversation over at once, and the sweep does the same when nobody has written in time.
         The alarm goes out once per press: handled again after a crash, it is not repeated.
         """
         core = self.core
@@ -131,25 +142,75 @@ class RequestDesk:
                 return await self.open(person, Ask(urgent=True), origin)
             press = str(origin) if origin is not None else clock.iso(clock.now())
             if not await core.requests.record_event(request.id, "urgent", press):  # this press, handled again
-                return Opened(request, await core.requests.offer_count(request.id),
-                              await self._on_call_alone(request, press))
+                return await self._as_opened(request, press)
             await core.requests.make_urgent(request.id, clock.now() + core.settings.urgent_deadline)
             request = await core.requests.get(request.id)
-            offered, on_call = 0, None
-            if request.unclaimed:
-                offered = await self.offer_to_members(request, widened=True, remind=True)
-                if not offered:
-                    on_call = await self._offer_on_call(request, press)
-                    offered = int(on_call is not None)
-            else:
-                member = await core.members.get(request.member_id)
-                t = await self.core.translator(member.person_id)
-                await self._tell(member.person_id, t(
-                    "Urgent: {colleague} says they are not safe. Please make contact now.",
-                    colleague=pseudonym(t, request.ref)))
-            await self.alert_coordinators(request, urgent=True, reached=offered if request.unclaimed else 1,
-                                          on_call=on_call)
+            if request.held:
+                return await self._urgent_while_held(request, press)
+            offered = await self.offer_to_members(request, widened=True, remind=True)
+            on_call = None
+            if not offered:
+                on_call = await self._offer_on_call(request, press)
+                offered = int(on_call is not None)
+            await self.alert_coordinators(request, urgent=True, reached=offered, on_call=on_call)
         return Opened(request, offered, on_call)
+
+    async def _as_opened(self, request: Request, press: str) -> Opened:
+        """What a press found, said again when it is handled again."""
+        away = None
+        if request.held:
+            away = await self.away(await self.core.members.get(request.member_id))
+        return Opened(request, len(await self.core.requests.offers(request.id, "open")) if request.held
+                      else await self.core.requests.offer_count(request.id),
+                      await self._on_call_alone(request, press), away)
+
+    async def away(self, member: Member | None) -> str | None:
+        """Why this listener cannot answer an urgent word now ('paused', 'hours'); None: they can
+        (within their hours, or on call)."""
+        now = clock.now()
+        if member is None or not member.active or routing.is_paused(member, now):
+            return "paused"
+        if routing.in_hours(member, now, self.core.settings.timezone):
+            return None
+        on_duty = await self.oncall.on_duty(now) if self.oncall is not None else None
+        return None if on_duty is not None and on_duty.id == member.id else "hours"
+
+    async def _urgent_while_held(self, request: Request, press: str) -> Opened:
+        """"I am not safe" in a conversation a listener holds (inside the press's transaction)."""
+        core = self.core
+        await core.requests.await_urgent_contact(request.id, clock.now() + core.settings.urgent_deadline)
+        request = await core.requests.get(request.id)
+        holder = await core.members.get(request.member_id)
+        t = await core.translator(holder.person_id)
+        await self._tell(holder.person_id, t(
+            "Urgent: {colleague} says they are not safe. Please make contact now.",
+            colleague=pseudonym(t, request.ref)))
+        offered, on_call, away = 0, None, await self.away(holder)
+        if away is not None:
+            offered, on_call = await self._reach_others(request, press)
+        await self.alert_coordinators(request, urgent=True, reached=offered, on_call=on_call, holder=holder,
+                                      away=away)
+        return Opened(request, offered, on_call, away)
+
+    async def _reach_others(self, request: Request, press: str) -> tuple[int, str | None]:
+        """A held conversation whose colleague is not safe and gets no answer: every available
+        listener may take it over, or the one on call when nobody is. (How many got it, the name
+        of the listener on call when they alone did.)"""
+        offered = await self.offer_to_members(request, widened=True, remind=True)
+        if offered:
+            return offered, None
+        on_call = await self._offer_on_call(request, press)
+        return int(on_call is not None), on_call
+
+    async def urgent_unanswered(self, request: Request) -> tuple[int, str | None]:
+        """The sweep: nobody wrote within the urgent deadline after "I am not safe" in a held
+        conversation. Others may take it over; the coordinators are told (the caller tells the
+        colleague). Returns whom it reached, as _reach_others."""
+        holder = await self.core.members.get(request.member_id)
+        offered, on_call = await self._reach_others(request, "unanswered " + clock.iso(request.urgent_contact_by))
+        await self.alert_coordinators(request, urgent=True, reached=offered, on_call=on_call, holder=holder,
+                                      away=await self.away(holder), unanswered=True)
+        return offered, on_call
 
     async def offer_to_members(self, request: Request, *, widened: bool = False, remind: bool = False,
                                members: list[Member] | None = None) -> int:
@@ -162,7 +223,7 @@ class RequestDesk:
         members = routing.eligible(
             members if members is not None else await core.members.active(), request, clock.now(),
             network_cap=core.settings.max_open_cases, tz=core.settings.timezone, widened=widened,
-            excluded=await core.requests.excluded(request.id),
+            excluded=await self._not_for(request),
         )
         count = 0
         for member in members:
@@ -170,6 +231,12 @@ class RequestDesk:
         if count:
             await core.requests.mark_offered(request.id)
         return count
+
+    async def _not_for(self, request: Request) -> set[int]:
+        """The listeners who may not get an offer for this request: those who gave it back, and the
+        one who holds it (an urgent offer to others is to take it over)."""
+        excluded = await self.core.requests.excluded(request.id)
+        return excluded | {request.member_id} if request.held else excluded
 
     async def _offer_to(self, request: Request, member: Member, remind: bool = False) -> int:
         """One offer message; 0 when this listener has the offer already (and no reminder is due)."""
@@ -206,7 +273,7 @@ class RequestDesk:
             return None
         member = await self.oncall.on_duty()
         core = self.core
-        if (member is None or member.id in await core.requests.excluded(request.id)
+        if (member is None or member.id in await self._not_for(request)
                 or not routing.is_free(member, clock.now(), core.settings.max_open_cases)
                 or not routing.fits(member, request, widened=True)):
             return None
@@ -218,7 +285,7 @@ class RequestDesk:
 
     def offer_text(self, t: Translator, request: Request, member: Member) -> str:
         tz = self.core.settings.timezone
-        hours_left = max(0, int((request.deadline_at - clock.now()).total_seconds() // 3600))
+        hours_left = max(0, int((request.contact_by - clock.now()).total_seconds() // 3600))
         lines = []
         if request.urgent:
             lines.append(t("URGENT: this colleague says they need help now."))
@@ -232,25 +299,29 @@ class RequestDesk:
         wishes = preference_lines(t, request.preferences, personally=request.preferences.member_id == member.id)
         lines.append(t("Their wishes: {wishes}", wishes="; ".join(wishes)) if wishes else t("No special wishes."))
         lines.append(t("Their language: {language}", language=LANGUAGE.get(request.language, request.language)))
+        if request.held:
+            lines.append(t("Their listener cannot answer now: if you claim it, you take the conversation over."))
         lines.append(
-            t("Make contact before {deadline} ({hours} h left).", deadline=t.when(request.deadline_at, tz), hours=hours_left)
+            t("Make contact before {deadline} ({hours} h left).", deadline=t.when(request.contact_by, tz), hours=hours_left)
         )
         lines.append(t("You will see what they wrote, if anything, once you claim the request. You never see who "
                        "they are."))
         return "\n".join(lines)
 
     async def alert_coordinators(self, request: Request, *, urgent: bool = False, widened: bool = True,
-                                 reached: int = 1, on_call: str | None = None) -> None:
+                                 reached: int = 1, on_call: str | None = None, holder: Member | None = None,
+                                 away: str | None = None, unanswered: bool = False) -> None:
         """Coordinators get the reference, age and state: never content or identity. `on_call`: the
-        listener on call, when the urgent request went to them alone."""
+        listener on call, when the urgent request went to them alone. For a conversation a listener
+        holds (`holder`): whether they can answer now (`away`), whether nobody wrote within the
+        urgent deadline (`unanswered`), and who else it reached."""
         core = self.core
         age = int((clock.now() - request.created_at).total_seconds() // 3600)
         for person_id in await core.people.with_role("coordinator"):
             t = await self.core.translator(person_id)
             state = t("waiting for a listener") if request.unclaimed else t("taken, no contact yet")
-            if urgent and not request.unclaimed:
-                text = t("Urgent request {ref}: the colleague says they are not safe. Their listener has been "
-                         "alerted to make contact now.", ref=request.ref)
+            if urgent and holder is not None:
+                text = self._held_alert(t, request, holder, away, reached, on_call, unanswered)
             elif urgent and not reached:
                 text = t("Urgent request {ref}: the colleague says they are not safe, and no listener can take it "
                          "now (nobody available, and nobody on call who can). Can you reach a listener or act "
@@ -272,6 +343,38 @@ class RequestDesk:
                          "to those again.", ref=request.ref, hours=age, state=state)
             await self._tell(person_id, text)
 
+    def _held_alert(self, t: Translator, request: Request, holder: Member, away: str | None, reached: int,
+                    on_call: str | None, unanswered: bool) -> str:
+        """"I am not safe" in a conversation a listener holds, as coordinators read it: who was
+        alerted, and whether that listener can answer now."""
+        tz = self.core.settings.timezone
+        name = holder.display_name
+        lines = [t("Urgent request {ref}: the colleague said they are not safe, and no listener has written to "
+                   "them since.", ref=request.ref) if unanswered else
+                 t("Urgent request {ref}: the colleague, in a conversation with {name}, says they are not safe.",
+                   ref=request.ref, name=name)]
+        if away == "paused":
+            lines.append(t("{name}, their listener, is paused.", name=name))
+        elif away == "hours":
+            lines.append(t("{name}, their listener, is outside their hours.", name=name))
+        if away is None and not unanswered:
+            lines.append(t("{name} has been alerted to make contact now. If nobody has written to the colleague by "
+                           "{time}, the other listeners are alerted and you are told.", name=name,
+                           time=t.when(request.contact_by, tz)))
+        elif reached and on_call:
+            lines.append(t("{name} has been alerted, and the request has gone to {on_call}, on call, alone, to take "
+                           "the conversation over. Can you make sure one of them answers, or reach another "
+                           "listener?", name=name, on_call=on_call))
+        elif reached:
+            lines.append(t("{name} has been alerted, and the request has gone to every available listener, to take "
+                           "the conversation over.", name=name))
+        else:
+            lines.append(t("{name} has been alerted, but no other listener can take it now (nobody available, and "
+                           "nobody on call who can). Can you reach {name} or another listener, or act yourself?",
+                           name=name))
+        lines.append(t("The colleague has the emergency numbers."))
+        return " ".join(lines)
+
     async def withdraw(self, person: Person, ref: str) -> Result:
         core = self.core
         async with core.db.transaction():
@@ -286,18 +389,12 @@ class RequestDesk:
 
     async def _retract_offers(self, request: Request, state: str, keep: int | None = None) -> None:
         """Open offers are closed and their messages updated, so no one acts on them."""
-        changes = []
-        for closed in await self.core.requests.retract_offers(request.id, state, keep):
-            if closed.offer.outbox_id is None:
-                continue
-            t = Translator(closed.language)
-            text = (
-                t("Request {ref} has been taken by another listener. Thank you.", ref=request.ref)
-                if state == "taken"
-                else t("Request {ref} was withdrawn by the colleague.", ref=request.ref)
-            )
-            changes.append((closed.offer.outbox_id, closed.person_id, Payload(text)))
-        await self.core.outbox.replace_or_edit_many(changes)
+        if state == "taken":
+            await offers.retract(self.core, request, state, lambda t: t(
+                "Request {ref} has been taken by another listener. Thank you.", ref=request.ref), keep)
+        else:
+            await offers.retract(self.core, request, state, lambda t: t(
+                "Request {ref} was withdrawn by the colleague.", ref=request.ref), keep)
 
     # Claiming -----------------------------------------------------------------
 
@@ -317,12 +414,16 @@ class RequestDesk:
                 return Result.ALREADY, request
             if not request.is_open:
                 return Result.CLOSED, None
-            if not request.unclaimed or offer.state != "open":
+            # "I am not safe" in a conversation nobody answers: an urgent offer takes it over.
+            take_over = request.urgent_waiting and offer.state == "open"
+            if not (request.unclaimed or take_over) or offer.state != "open":
                 return Result.TAKEN, None
             if routing.is_paused(member, clock.now()):
                 return Result.PAUSED, None
             if member.open_cases >= routing.limit_of(member, core.settings.max_open_cases):
                 return Result.AT_CAP, None
+            if take_over:
+                await self._take_over(request, member)
             if not await core.requests.claim(request.id, member.id):
                 return Result.TAKEN, None
             await core.requests.set_offer_state(offer.id, "won")
@@ -336,6 +437,22 @@ class RequestDesk:
             await self._tell(request.requester_id, self._taken_text(t, request, member),
                              sending=True)  # it goes with the drain after this transaction, as the relays above do
         return Result.OK, request
+
+    async def _take_over(self, request: Request, member: Member) -> None:
+        """Inside a claim: the listener who holds a conversation whose colleague is not safe could not
+        answer, and `member` takes it over. As at any hand-over, the earlier conversation and the
+        notes wait for the colleague's word; the contact counts from the new listener, within the
+        urgent deadline."""
+        core = self.core
+        holder = await core.members.get(request.member_id)
+        await core.requests.release(request.id, holder.id, clock.now() + core.settings.urgent_deadline)
+        if self.follow_ups is not None:
+            await self.follow_ups.ask_handover_consent(await core.requests.get(request.id))
+        t = await core.translator(holder.person_id)
+        await self._tell(holder.person_id, t(
+            "{colleague} said they are not safe while you could not answer, so {name} has taken the conversation "
+            "over, to answer now. It is no longer among your conversations. Thank you.",
+            colleague=pseudonym(t, request.ref), name=member.display_name))
 
     @staticmethod
     def _taken_text(t: Translator, request: Request, member: Member) -> str:
@@ -518,7 +635,8 @@ class RequestDesk:
             return False
         request = await core.requests.get(offer.request_id)
         member = await core.members.get(offer.member_id)
-        if request is None or not request.unclaimed or member is None:
+        if request is None or member is None or not (request.unclaimed or request.urgent_waiting) \
+                or request.member_id == member.id:
             return False
         now = clock.now()
         if request.urgent and self.oncall is not None and (on_duty := await self.oncall.on_duty(now)) is not None \
@@ -554,6 +672,8 @@ class RequestDesk:
                 await self._retract_offers(request, "withdrawn")
                 return Result.OK, request
             await core.requests.finish(request.id, "closed", "requester")
+            await offers.retract(core, request, "withdrawn", lambda t: t(
+                "Request {ref} was closed, so nothing is needed from you now. Thank you.", ref=request.ref))
             member = await core.members.get(request.member_id)
             if self.follow_ups is not None:
                 # The member is told and asked for the outcome; the requester is asked for feedback.
