@@ -5,7 +5,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.conversation.requests import Ask, OpenRequestExists
-from bot.foundations import callbacks, prompts
+from bot.foundations import callbacks, clock, prompts
 from bot.foundations.i18n import LANGUAGES, Translator
 from bot.foundations.model import Preferences, Request, Result, ticked
 from bot.foundations.vocab import AGE_BAND, GENDER, LANGUAGE, STATUS
@@ -98,20 +98,30 @@ async def receive_volunteer_name(update: Update, context: Context, text: str, wa
 
 
 async def expectation(t: Translator, request: Request, context: Context) -> str:
-    """When a reply is likely, from the hours and pauses of the listeners who fit: never a promise
-    the hours make impossible."""
+    """When a reply is likely, from the hours and pauses of the listeners who fit (not those who gave
+    it back or declined it): never a promise the hours make impossible, never a passed deadline as
+    one ahead."""
     tz = services(context).settings.timezone
     likely = await services(context).desk.likely_reply(request)
     deadline = t.when(request.deadline_at, tz)
+    if request.deadline_at <= clock.now():
+        passed = t("We are sorry: no listener has contacted you by {deadline}, as was promised. The coordinators "
+                   "have been told.", deadline=deadline)
+        return passed + " " + (
+            t("A listener who fits your wishes can most likely take it {when}.", when=likely_when(t, likely, tz))
+            if likely is not None else t("No listener who fits your wishes can take requests in the coming week."))
     if likely is not None and likely <= request.deadline_at:
         return t("A listener will contact you here before {deadline}; most likely {when}.", deadline=deadline,
                  when=likely_when(t, likely, tz))
     later = (t("The listeners who fit your wishes can next take requests {when}: later than {deadline}.",
                when=likely_when(t, likely, tz), deadline=deadline) if likely is not None else
              t("No listener who fits your wishes can take requests in the coming week."))
-    if request.allow_widening:
+    if request.allow_widening and not request.widened:
         return later + " " + t("As you allowed, another listener will be asked if nobody who fits has taken it "
                                "in time.")
+    if likely is None:
+        return later + " " + t("The coordinators are told, so that they look for someone. You can also withdraw "
+                               "your request and ask again with other wishes.")
     return later + " " + t("You asked to wait for them; if nobody contacts you before {deadline}, the coordinators "
                            "are told.", deadline=deadline)
 

@@ -85,11 +85,21 @@ async def claim(update: Update, context: Context) -> None:
 async def decline(update: Update, context: Context) -> None:
     t = tr(context)
     (ref,) = callbacks.DECLINE.parse(data(update))
-    result = await services(context).desk.decline(person(context), ref)
+    result, following = await services(context).desk.decline(person(context), ref)
     if result is Result.OK:
-        await answer(update, t("You declined request {ref}. Another listener will take it.", ref=ref))
+        await answer(update, t("You declined request {ref}.", ref=ref) + " " + _next_one(t, following))
     else:
         await stale_button(update, context)
+
+
+def _next_one(t, following: str | None) -> str:
+    """Who takes a request a listener gave back or declined, as they are told: never a promise
+    that another listener takes it when nobody can."""
+    if following == "offered":
+        return t("It has gone to the other listeners who may take it.")
+    if following == "later":
+        return t("No other listener who may take it is free right now; it goes to the first who is.")
+    return t("No other listener who fits can take it in the coming week, so the coordinators have been told.")
 
 
 async def cases(update: Update, context: Context) -> None:
@@ -140,10 +150,10 @@ async def hand_back(update: Update, context: Context) -> None:
     if await _active_member(update, context) is None:
         return
     ref, reason = callbacks.HAND_BACK.parse(data(update))
-    result = await services(context).desk.hand_back(person(context), ref, reason)
+    result, following = await services(context).desk.hand_back(person(context), ref, reason)
     if result is Result.OK:
-        await answer(update, t("You handed back conversation {ref}. Another listener will take over. "
-                               "Thank you for saying so.", ref=ref))
+        await answer(update, t("You handed back conversation {ref}.", ref=ref) + " " + _next_one(t, following)
+                     + " " + t("Thank you for saying so."))
     elif result is Result.CLOSED:
         await reply(update, context, t("Conversation {ref} was already closed.", ref=ref))
     else:
@@ -176,9 +186,10 @@ async def release_claim(update: Update, context: Context) -> None:
     """The answer "release it" to "will you still make contact?"."""
     t = tr(context)
     (ref,) = callbacks.RELEASE_CLAIM.parse(data(update))
-    result = await services(context).desk.hand_back(person(context), ref, "released")
+    result, following = await services(context).desk.hand_back(person(context), ref, "released")
     if result is Result.OK:
-        await answer(update, t("Request {ref} went back to the other listeners. Thank you.", ref=ref))
+        await answer(update, t("You released request {ref}.", ref=ref) + " " + _next_one(t, following)
+                     + " " + t("Thank you."))
     elif result is Result.CLOSED:
         await reply(update, context, t("Request {ref} is no longer open.", ref=ref))
     else:

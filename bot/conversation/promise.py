@@ -106,7 +106,9 @@ class ContactPromise:
                     and (request.preferences.narrows or any(request.language not in m.languages for m in members))):
                 if await requests.record_event(request.id, "widen"):
                     await requests.mark(request.id, "widened_at")
-                    await self.desk.offer_to_members(await requests.get(request.id), widened=True, members=members)
+                    widened = await requests.get(request.id)
+                    if not await self.desk.offer_to_members(widened, widened=True, members=members):
+                        await self.desk.nobody_fits(widened)
                     report.add("widen")
             if checkpoint := await self._due_checkpoint(request, now, since=request.created_at):
                 await self.desk.offer_to_members(request, widened=request.widened, remind=True, members=members)
@@ -204,17 +206,23 @@ class ContactPromise:
 
     async def _breach(self, request: Request) -> None:
         """The promise was broken: say so to coordinators and requester, and widen to everyone
-        (when the requester allowed that; otherwise it goes again to those who fit)."""
+        (when the requester allowed that; otherwise it goes again to those who fit). Both are told
+        the truth when it reached nobody: when a listener may take it, or that nobody can."""
         core = self.core
         await core.requests.mark(request.id, "breached_at")
         request = await core.requests.get(request.id)
         if request.state == "claimed":
-            await self.desk.release_unconfirmed(request, tell_requester=False)  # the apology below says it
+            following = await self.desk.release_unconfirmed(request, tell_requester=False)  # the apology says it
+            reached = following == "offered"
         else:
-            await self.desk.offer_to_members(request, widened=request.widened, remind=True)
-        await self.desk.alert_coordinators(request, widened=request.widened)
+            reached = bool(await self.desk.offer_to_members(request, widened=request.widened, remind=True))
+        later = None if reached else await self.desk.next_listener(await core.requests.get(request.id))
+        await self.desk.alert_coordinators(request, widened=request.widened, reached=int(reached), later=later)
         t = await self.core.translator(request.requester_id)
-        if request.widened:
+        if not reached:
+            sorry = t("We are sorry: no listener has contacted you in time about your request {ref}. It stays open.",
+                      ref=request.ref) + " " + self.desk.outlook(t, later, other=False)
+        elif request.widened:
             sorry = t("We are sorry: no listener has contacted you in time about your request {ref}. It stays "
                       "open and has now gone to every available listener.", ref=request.ref)
         else:
@@ -297,7 +305,9 @@ class ContactPromise:
             return
         upcoming = coverage.next_available(members, now, settings.timezone, settings.max_open_cases)
         waiting = await self.core.requests.unclaimed()
-        stuck = [r for r in waiting if not r.urgent and (upcoming is None or upcoming > r.deadline_at)]
+        # A deadline already passed was said at its breach: "before the deadline" is about those ahead.
+        stuck = [r for r in waiting if not r.urgent and r.deadline_at > now
+                 and (upcoming is None or upcoming > r.deadline_at)]
         if not hours.is_within(settings.working_hours, now, settings.timezone) and not stuck:
             return
         async with self.core.db.transaction():

@@ -47,6 +47,10 @@ class Opened:
 # Why the listener who holds a conversation cannot answer "I am not safe" now.
 AWAY = ("paused", "hours")
 
+# Who takes a request next, after a listener handed it back or declined it: another listener got
+# it now ('offered'), one who may take it is free later ('later'), or nobody can in the coming week.
+NEXT = ("offered", "later", "nobody")
+
 
 ON_CALL_ALONE = "oncall_alone"  # request event: an urgent request went to the listener on call alone
 
@@ -105,6 +109,8 @@ class RequestDesk:
                 offered = int(on_call is not None)
             if urgent:
                 await self.alert_coordinators(request, urgent=True, reached=offered, on_call=on_call)
+            elif not offered:
+                await self.nobody_fits(request)
         return Opened(await core.requests.get(request.id), offered, on_call)
 
     async def opened_by(self, origin: int | None) -> Opened | None:
@@ -219,24 +225,33 @@ class RequestDesk:
         With remind, members whose offer is still open get it again, at the top of their chat.
         `members`: the active members, when the caller read them already.
         """
-        core = self.core
-        members = routing.eligible(
-            members if members is not None else await core.members.active(), request, clock.now(),
-            network_cap=core.settings.max_open_cases, tz=core.settings.timezone, widened=widened,
-            excluded=await self._not_for(request),
-        )
+        members = await self._eligible(request, widened, members)
         count = 0
         for member in members:
             count += await self._offer_to(request, member, remind)
         if count:
-            await core.requests.mark_offered(request.id)
+            await self.core.requests.mark_offered(request.id)
         return count
 
+    async def _eligible(self, request: Request, widened: bool, members: list[Member] | None = None) -> list[Member]:
+        """Who gets an offer for this request now (or a reminder of it)."""
+        core = self.core
+        return routing.eligible(
+            members if members is not None else await core.members.active(), request, clock.now(),
+            network_cap=core.settings.max_open_cases, tz=core.settings.timezone, widened=widened,
+            excluded=await self._not_for(request),
+        )
+
+    async def _gave_back(self, request: Request) -> set[int]:
+        """The listeners who handed this request back, released it, left, or declined it."""
+        declined = {offer.member_id for offer in await self.core.requests.offers(request.id, "declined")}
+        return await self.core.requests.excluded(request.id) | declined
+
     async def _not_for(self, request: Request) -> set[int]:
-        """The listeners who may not get an offer for this request: those who gave it back, and the
-        one who holds it (an urgent offer to others is to take it over)."""
-        excluded = await self.core.requests.excluded(request.id)
-        return excluded | {request.member_id} if request.held else excluded
+        """The listeners who will not get this request: those who gave it back or declined it, and
+        the one who holds it (an urgent offer to others is to take it over)."""
+        gave_back = await self._gave_back(request)
+        return gave_back | {request.member_id} if request.held else gave_back
 
     async def _offer_to(self, request: Request, member: Member, remind: bool = False) -> int:
         """One offer message; 0 when this listener has the offer already (and no reminder is due)."""
@@ -310,11 +325,13 @@ class RequestDesk:
 
     async def alert_coordinators(self, request: Request, *, urgent: bool = False, widened: bool = True,
                                  reached: int = 1, on_call: str | None = None, holder: Member | None = None,
-                                 away: str | None = None, unanswered: bool = False) -> None:
+                                 away: str | None = None, unanswered: bool = False,
+                                 later: datetime | None = None) -> None:
         """Coordinators get the reference, age and state: never content or identity. `on_call`: the
         listener on call, when the urgent request went to them alone. For a conversation a listener
         holds (`holder`): whether they can answer now (`away`), whether nobody wrote within the
-        urgent deadline (`unanswered`), and who else it reached."""
+        urgent deadline (`unanswered`), and who else it reached. A breach that reached nobody:
+        when a listener who may take it is most likely free (`later`; None: not in the coming week)."""
         core = self.core
         age = int((clock.now() - request.created_at).total_seconds() // 3600)
         for person_id in await core.people.with_role("coordinator"):
@@ -334,13 +351,19 @@ class RequestDesk:
             elif urgent:
                 text = t("Urgent request {ref}: the colleague says they are not safe. It has gone to every "
                          "available listener.", ref=request.ref)
-            elif widened:
+            elif widened and reached:
                 text = t("No contact within the deadline for request {ref}. Open for {hours} h. State: {state}. "
                          "It has now gone to every available listener.", ref=request.ref, hours=age, state=state)
-            else:
+            elif reached:
                 text = t("No contact within the deadline for request {ref}. Open for {hours} h. State: {state}. "
                          "The colleague asked to wait for a listener who fits their wishes; it has been offered "
                          "to those again.", ref=request.ref, hours=age, state=state)
+            else:
+                text = t("No contact within the deadline for request {ref}. Open for {hours} h. State: {state}.",
+                         ref=request.ref, hours=age, state=state) + " " + (
+                    t("No listener who may take it is available now; the first is most likely free from {when} and "
+                      "gets it then.", when=t.when(later, core.settings.timezone)) if later is not None else
+                    t("No listener who may take it can do so in the coming week. Can you find a listener for it?"))
             await self._tell(person_id, text)
 
     def _held_alert(self, t: Translator, request: Request, holder: Member, away: str | None, reached: int,
@@ -469,19 +492,24 @@ class RequestDesk:
         }.get(request.history_consent, t("{name} does not see your earlier conversation unless you say yes to the "
                                          "question above.", name=member.display_name))
 
-    async def decline(self, person: Person, ref: str) -> Result:
+    async def decline(self, person: Person, ref: str) -> tuple[Result, str | None]:
+        """The listener says no to an offer. With it, who takes the request next (NEXT): when
+        nobody else who may take it is free, the colleague hears it at once, and when nobody can in
+        the coming week, so do the coordinators."""
         core = self.core
         async with core.db.transaction():
             member = await core.members.by_person(person.id)
             if member is None:
-                return Result.NOT_MEMBER
+                return Result.NOT_MEMBER, None
             request = await core.requests.by_ref(ref)
             offer = request and await core.requests.offer(request.id, member.id)
             if not offer:
-                return Result.NOT_OFFERED
+                return Result.NOT_OFFERED, None
             if not await core.requests.set_offer_state(offer.id, "declined"):
-                return Result.CLOSED
-        return Result.OK
+                return Result.CLOSED, None
+            if not request.unclaimed or await core.requests.offers(request.id, "open"):
+                return Result.OK, "offered"
+            return Result.OK, await self._left_waiting(request)
 
     # Handing back, releasing, leaving -------------------------------------------------
 
@@ -496,16 +524,20 @@ class RequestDesk:
             return Result.CLOSED, member, request
         return Result.OK, member, request
 
-    async def hand_back(self, person: Person, ref: str, reason: str) -> Result:
-        """The member gives the case back; another listener takes over and the SLA goes on."""
+    async def hand_back(self, person: Person, ref: str, reason: str) -> tuple[Result, str | None]:
+        """The member gives the case back; another listener takes over and the SLA goes on. With
+        it, who takes it next (NEXT)."""
         async with self.core.db.transaction():
             outcome, member, request = await self._assigned(person, ref)
             if outcome is not Result.OK:
-                return outcome
-            await self._return_to_pool(request, member, reason)
-        return Result.OK
+                return outcome, None
+            following = await self._return_to_pool(request, member, reason)
+        return Result.OK, following
 
-    async def _return_to_pool(self, request: Request, member: Member, reason: str, *, tell: bool = True) -> None:
+    async def _return_to_pool(self, request: Request, member: Member, reason: str, *, tell: bool = True) -> str:
+        """Back to the others; who takes it next (NEXT). The colleague is told what is true: another
+        listener has it now, the first who may take it is free later, or nobody can (then the
+        coordinators are told too)."""
         core = self.core
         # Not contacted yet: the original deadline stands. Contacted: a fresh one for the next listener.
         fresh = None
@@ -514,22 +546,90 @@ class RequestDesk:
             fresh = clock.now() + span
         await core.requests.release(request.id, member.id, fresh)
         await core.requests.exclude(request.id, member.id, reason)
+        released = await core.requests.get(request.id)
+        # Who takes it next is known before the offers go: they follow the colleague's consent question.
+        if await self._eligible(released, released.widened):
+            following, later = "offered", None
+        else:
+            later = await self.next_listener(released)
+            following = "later" if later is not None else "nobody"
+            if following == "nobody":
+                await self._nobody_fits(released)
         t = await self.core.translator(request.requester_id)
         notice = None
         if not tell:
             pass  # the caller tells the requester what happens (a breach says it in its own words)
-        elif request.contacted_at is None:
+        elif following == "offered" and request.contacted_at is None:
             notice = t("The listener who took your request {ref} could not make contact. Another listener will be "
                        "asked and will write to you here.", ref=request.ref)
-        else:
+        elif following == "offered":
             notice = t("Your listener has handed over your conversation {ref}. Another listener will take over and "
                        "contact you here; you do not need to do anything.", ref=request.ref)
+        else:
+            notice = " ".join([
+                t("The listener who took your request {ref} could not make contact.", ref=request.ref)
+                if request.contacted_at is None else
+                t("Your listener has handed over your conversation {ref}.", ref=request.ref),
+                self.outlook(t, later)])
         # The earlier conversation and the notes wait for the colleague's word, asked with the notice.
-        asked = self.follow_ups is not None and await self.follow_ups.ask_handover_consent(request, notice)
+        asked = self.follow_ups is not None and await self.follow_ups.ask_handover_consent(released, notice)
         if notice and not asked:
             await self._tell(request.requester_id, notice)
-        request = await core.requests.get(request.id)
-        await self.offer_to_members(request, widened=request.widened, remind=True)
+        released = await core.requests.get(request.id)
+        await self.offer_to_members(released, widened=released.widened, remind=True)
+        return following
+
+    async def _left_waiting(self, request: Request) -> str:
+        """Nobody has an open offer for a waiting request any more (the last one declined it): the
+        colleague hears when a listener may take it, and the coordinators when nobody can."""
+        later = await self.next_listener(request)
+        if later is None:
+            await self._nobody_fits(request)
+        t = await self.core.translator(request.requester_id)
+        await self._tell(request.requester_id, t("An update on your request {ref}:", ref=request.ref) + " "
+                         + self.outlook(t, later, other=False))
+        return "nobody" if later is None else "later"
+
+    def outlook(self, t: Translator, later: datetime | None, *, other: bool = True) -> str:
+        """Truthfully, when no listener has the request now: when one may take it, or that nobody can.
+        `other`: after a listener gave it back."""
+        if later is not None:
+            return (t("No other listener who may take it is free right now; the first is most likely free from "
+                      "{when} and will write to you here. You do not need to do anything.",
+                      when=t.when(later, self.core.settings.timezone)) if other else
+                    t("No listener who may take it is free right now; the first is most likely free from {when} and "
+                      "will write to you here. You do not need to do anything.",
+                      when=t.when(later, self.core.settings.timezone)))
+        return (t("No other listener who fits your wishes can take it in the coming week, so the coordinators have "
+                  "been told and will look for someone. You can also withdraw it and ask again with other wishes; "
+                  "/help lists other places where you can find help.") if other else
+                t("No listener who fits your wishes can take it in the coming week, so the coordinators have been "
+                  "told and will look for someone. You can also withdraw it and ask again with other wishes; /help "
+                  "lists other places where you can find help."))
+
+    async def nobody_fits(self, request: Request) -> bool:
+        """No listener can take this waiting request in the coming week: the coordinators are told
+        (at once, as the colleague is). False when someone can."""
+        if await self.next_listener(request) is not None:
+            return False
+        await self._nobody_fits(request)
+        return True
+
+    async def _nobody_fits(self, request: Request) -> None:
+        """Coordinators hear at once that no listener can take a waiting request in the coming week
+        (once for each listener who gave it back or declined it)."""
+        core = self.core
+        gave_back = await self._gave_back(request)
+        if not await core.requests.record_event(request.id, "nobody_fits", str(len(gave_back))):
+            return
+        for person_id in await core.people.with_role("coordinator"):
+            t = await core.translator(person_id)
+            await self._tell(person_id, t(
+                "Request {ref} is waiting again, and no listener who fits the colleague's wishes can take it in the "
+                "coming week: the ones who fit gave it back or declined it ({n}), and nobody else fits. Can you find "
+                "a listener for it? The colleague has been told.", ref=request.ref, n=len(gave_back)) if gave_back
+                else t("Request {ref} is waiting, and no listener who fits the colleague's wishes can take it in the "
+                       "coming week. Can you find a listener for it? The colleague has been told.", ref=request.ref))
 
     async def keep_claim(self, person: Person, ref: str) -> Result:
         """The member confirms they will still make contact (answer to the sweep's question)."""
@@ -542,7 +642,7 @@ class RequestDesk:
             await self.core.requests.record_event(request.id, "kept", clock.iso(request.claimed_at))
         return Result.OK
 
-    async def release_unconfirmed(self, request: Request, *, tell_requester: bool = True) -> None:
+    async def release_unconfirmed(self, request: Request, *, tell_requester: bool = True) -> str:
         """The sweep releases a claim nobody confirmed; the member is told."""
         member = await self.core.members.get(request.member_id)
         t = await self.core.translator(member.person_id)
@@ -550,7 +650,7 @@ class RequestDesk:
             "Request {ref} went back to the other listeners because you did not confirm that you would "
             "make contact. Thank you.",
             ref=request.ref))
-        await self._return_to_pool(request, member, "released", tell=tell_requester)
+        return await self._return_to_pool(request, member, "released", tell=tell_requester)
 
     async def withdraw_offers_of(self, member: Member, reason: str = "paused") -> int:
         """A listener pauses or leaves: their open offers go, and the messages say so, so nobody
@@ -612,11 +712,24 @@ class RequestDesk:
 
     # Waiting ------------------------------------------------------------------
 
-    async def likely_reply(self, request: Request) -> datetime | None:
-        """When a listener who fits is most likely to take it, from their hours and pauses."""
+    async def likely_reply(self, request: Request, *, widened: bool | None = None) -> datetime | None:
+        """When a listener who fits is most likely to take it, from their hours and pauses; those
+        who gave it back or declined it, and the one who holds it, do not count. `widened`: with
+        the wishes set aside (default: as the request is now)."""
         core = self.core
         return coverage.likely_reply(await core.members.active(), request, clock.now(), core.settings.timezone,
-                                    core.settings.max_open_cases)
+                                    core.settings.max_open_cases, excluded=await self._not_for(request),
+                                    widened=request.widened if widened is None else widened)
+
+    async def next_listener(self, request: Request) -> datetime | None:
+        """When a listener who may take this request is most likely free: one who fits its wishes,
+        or, when the colleague allowed widening, anyone from the moment it widens. None: nobody
+        in the coming week."""
+        likely = await self.likely_reply(request)
+        if likely is None and request.allow_widening and not request.widened:
+            if (wide := await self.likely_reply(request, widened=True)) is not None:
+                likely = max(wide, request.created_at + self.core.settings.widen_after)
+        return likely
 
     async def own_request(self, person: Person) -> Request | None:
         """The open request this person asked, if any."""
