@@ -4,7 +4,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.conversation.requests import Ask, OpenRequestExists
+from bot.conversation.requests import Ask, OpenRequestExists, urgent_row
 from bot.foundations import callbacks, clock, prompts
 from bot.foundations.i18n import LANGUAGES, Translator
 from bot.foundations.model import Preferences, Request, Result, ticked
@@ -67,7 +67,7 @@ async def show_menu(update: Update, context: Context, intro: bool = False) -> No
             [(t("Ask for a conversation"), callbacks.ASK_START())],
             [(t("I am worried about a colleague"), callbacks.ASK_CONCERN())],
             [(t("Something is wrong in my team"), callbacks.SIGNAL_START())],
-            [(t("I need help now / I am not safe"), callbacks.URGENT())],
+            _way_out(t),
             [(t("I would like to be a listener"), callbacks.VOLUNTEER_WISH())],
             [news_button(t, follows)],  # changes only itself: the welcome keeps every button
         ),
@@ -127,16 +127,18 @@ async def expectation(t: Translator, request: Request, context: Context) -> str:
 
 
 async def status_of(t: Translator, request: Request, context: Context) -> tuple:
+    """What /start shows while a request is open: where it stands, and the way out of it, with the
+    urgent button kept in sight (issue 23: nobody loses a button they need, the urgent one above all)."""
     if request.unclaimed:
         text = "\n\n".join([
             t("Your request {ref} is waiting for a listener. Anything you write here now is kept and passed on.",
               ref=request.ref),
             await expectation(t, request, context)])
-        return text, buttons([(t("Withdraw my request"), callbacks.WITHDRAW(request.ref))])
+        return text, buttons(_way_out(t), [(t("Withdraw my request"), callbacks.WITHDRAW(request.ref))])
     text = t(
         "Your conversation {ref} is open. Write here and your listener receives it.", ref=request.ref
     )
-    return text, buttons([(t("End the conversation"), callbacks.END(request.ref))])
+    return text, buttons(_way_out(t), [(t("End the conversation"), callbacks.END(request.ref))])
 
 
 async def urgent(update: Update, context: Context) -> None:
@@ -280,8 +282,8 @@ async def ask_step(update: Update, context: Context) -> None:
 
 
 def _way_out(t: Translator) -> list:
-    """On every step of asking: the urgent way out stays one tap away."""
-    return [(t("I need help now / I am not safe"), callbacks.URGENT())]
+    """On every step of asking, and while a request is open: the urgent way out stays one tap away."""
+    return list(urgent_row(t))
 
 
 async def _show_preferences(update: Update, context: Context, draft: dict, new: bool = False) -> None:
@@ -424,7 +426,8 @@ async def _confirm(update: Update, context: Context, opened, named: bool = False
     if named:
         lines.append(t("Your message may name someone. There is no need: your listener can help without knowing "
                        "who it is, and will be asked not to note a name."))
-    markup = buttons([(t("Withdraw my request"), callbacks.WITHDRAW(request.ref))])
+    markup = buttons([] if request.urgent else _way_out(t),
+                     [(t("Withdraw my request"), callbacks.WITHDRAW(request.ref))])
     if update.callback_query:
         await answer(update, "\n\n".join(lines), markup)
     else:

@@ -32,6 +32,7 @@ from bot.foundations.vocab import MEET_WAYS, OUTCOMES, pseudonym
 from bot.network.membership import news_button
 
 from . import offers
+from .requests import urgent_row
 
 MAX_NOTE = 2000      # a note is a reminder for the listener, not a report
 MAX_COMMENT = 1000
@@ -161,7 +162,8 @@ class Casework:
         await self.core.outbox.enqueue(request.requester_id, Payload(
             "\n\n".join(filter(None, [notice, question])),
             (((t("Yes, they may read it"), callbacks.HANDOVER_CONSENT(request.ref, "y")),),
-             ((t("No, they start afresh"), callbacks.HANDOVER_CONSENT(request.ref, "n")),)),
+             ((t("No, they start afresh"), callbacks.HANDOVER_CONSENT(request.ref, "n")),),
+             urgent_row(t)),  # while they wait for the next listener, the urgent button stays in sight
         ), request_id=request.id)
         return True
 

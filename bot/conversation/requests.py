@@ -12,7 +12,7 @@ from typing import Protocol
 
 from bot.foundations import callbacks, clock
 from bot.foundations.core import Core
-from bot.foundations.i18n import Translator
+from bot.foundations.i18n import N_, Translator
 from bot.foundations.model import Member, Payload, Person, Preferences, Request, Result
 from bot.foundations.storage.requests import OpenRequestExists
 from bot.foundations.vocab import LANGUAGE, preference_lines, pseudonym
@@ -46,6 +46,15 @@ class Opened:
 
 # Why the listener who holds a conversation cannot answer "I am not safe" now.
 AWAY = ("paused", "hours")
+
+URGENT_LABEL = N_("I need help now / I am not safe")
+
+
+def urgent_row(t: Translator) -> tuple[tuple[str, str], ...]:
+    """The urgent button, as a row: wherever a colleague may need it (issue 23: nobody loses a
+    button they need, the urgent one above all)."""
+    return ((t(URGENT_LABEL), callbacks.URGENT()),)
+
 
 # Who takes a request next, after a listener handed it back or declined it: another listener got
 # it now ('offered'), one who may take it is free later ('later'), or nobody can in the coming week.
@@ -573,8 +582,8 @@ class RequestDesk:
                 self.outlook(t, later)])
         # The earlier conversation and the notes wait for the colleague's word, asked with the notice.
         asked = self.follow_ups is not None and await self.follow_ups.ask_handover_consent(released, notice)
-        if notice and not asked:
-            await self._tell(request.requester_id, notice)
+        if notice and not asked:  # the urgent button stays in sight while they wait (issue 23)
+            await core.outbox.enqueue(request.requester_id, Payload(notice, (urgent_row(t),)))
         released = await core.requests.get(request.id)
         await self.offer_to_members(released, widened=released.widened, remind=True)
         return following
@@ -794,4 +803,4 @@ class RequestDesk:
         return Result.OK, request
 
 
-__all__ = ["Ask", "Opened", "RequestDesk", "OpenRequestExists"]
+__all__ = ["Ask", "Opened", "RequestDesk", "OpenRequestExists", "URGENT_LABEL", "urgent_row"]
