@@ -142,8 +142,14 @@ async def status_of(t: Translator, request: Request, context: Context) -> tuple:
 
 
 async def urgent(update: Update, context: Context) -> None:
-    """Numbers first, at once; then every available listener and the coordinators are alerted."""
+    """Numbers first, at once; then every available listener and the coordinators are alerted.
+    Pressed again while that alarm stands, nothing is sent again: one alarm per request, not per tap."""
     t = tr(context)
+    if (standing := await services(context).desk.pressed_again(person(context), origin())) is not None:
+        await reply(update, context, t("Your request {ref} is marked urgent already: nothing more needs pressing. "
+                                       "If you are in danger, call one of the numbers above now.",
+                                       ref=standing.ref))
+        return
     await say(update, emergency_text(context, t))
     await services(context).prompts.clear(person(context), *prompts.WIZARD)
     opened = await services(context).desk.open_urgent(person(context), origin())

@@ -170,6 +170,23 @@ class RequestDesk:
             await self.alert_coordinators(request, urgent=True, reached=offered, on_call=on_call)
         return Opened(request, offered, on_call)
 
+    async def pressed_again(self, person: Person, origin: int | None = None) -> Request | None:
+        """"I am not safe" pressed again while the alarm it raised stands (nobody has answered, the
+        urgent deadline has not passed): the request, and nothing is sent again, not even the
+        numbers. None for a first press, or the same press handled again after a crash."""
+        core = self.core
+        if await core.requests.by_origin(origin) is not None:
+            return None
+        request = await core.requests.open_for_requester(person.id)
+        if request is None or not request.urgent:
+            return None
+        if origin is not None and await core.requests.event_at(request.id, "urgent", str(origin)) is not None:
+            return None
+        now = clock.now()
+        if request.held:
+            return request if request.urgent_waiting and now < request.urgent_contact_by else None
+        return request if now < request.deadline_at else None
+
     async def _as_opened(self, request: Request, press: str) -> Opened:
         """What a press found, said again when it is handled again."""
         away = None
@@ -276,6 +293,11 @@ class RequestDesk:
         else:
             return 0
         t = await self.core.translator(member.person_id)
+        if offer is not None and offer.state == "open" and offer.outbox_id is not None:
+            # One offer per listener and request: the earlier message loses its buttons, so only
+            # the newest can be claimed (a reminder, or the request turned urgent).
+            await core.outbox.replace_or_edit(offer.outbox_id, member.person_id, Payload(t(
+                "Request {ref} was offered to you again: see the newer message below.", ref=request.ref)))
         outbox_id = await core.outbox.enqueue(
             member.person_id,
             Payload(
