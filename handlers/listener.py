@@ -11,7 +11,7 @@ from bot.foundations.model import Result, ticked
 from bot.foundations.vocab import HAND_BACK_REASONS, pseudonym
 from bot.network.hours import PRESETS, build, preset
 
-from . import casework, joining
+from . import casework, employee, joining
 from .ui import (
     Context,
     alert,
@@ -30,30 +30,39 @@ from .ui import (
 
 
 async def listener_home(update: Update, context: Context) -> bool:
-    """/start for someone with a role; False when they are (only) an employee."""
+    """/start for someone with a role: a line for each role they hold, and, as for everyone, a way
+    to ask for a conversation for themselves (or where their own request stands). False when they
+    are (only) an employee."""
     t, who, membership = tr(context), person(context), services(context).membership
     member = await membership.listener(who)
+    if member is not None and not member.charter_accepted:
+        await joining.show_charter(update, context)
+        return True
+    if member is not None and not member.profile_complete:
+        await joining.ask_display_name(update, context)
+        return True
+    lines = []
     if member is not None:
-        if not member.charter_accepted:
-            await joining.show_charter(update, context)
-            return True
-        if not member.profile_complete:
-            await joining.ask_display_name(update, context)
-            return True
-        await say(update, t("You are a listener of the vigilance network. Open conversations: {n} of at most {cap}.\n"
-                            "/cases your conversations · /profile your profile · /limit how many at once · "
-                            "/pause no new requests for a while · /review the network's review of recurring "
-                            "problems · /leave leave the network",
-                            n=member.open_cases, cap=membership.cap_of(member)))
-        return True
+        lines.append(t("You are a listener of the vigilance network. Open conversations: {n} of at most {cap}.\n"
+                       "/cases your conversations · /profile your profile · /limit how many at once · "
+                       "/pause no new requests for a while · /review the network's review of recurring "
+                       "problems · /leave leave the network",
+                       n=member.open_cases, cap=membership.cap_of(member)))
     if who.is_coordinator:
-        await say(update, t("Coordinator: /invite to invite someone, /members to see who is available, /team to "
-                            "see or remove the network's people and open invitations."))
-        return True
+        lines.append(t("Coordinator: /invite to invite someone, /members to see who is available, /team to "
+                       "see or remove the network's people and open invitations."))
     if who.is_steering:
-        await say(update, t("You are in the steering group.") + " " + services(context).digests.home(t))
-        return True
-    return False
+        lines.append(t("You are in the steering group.") + " " + services(context).digests.home(t))
+    if not lines:
+        return False
+    own = await services(context).desk.own_request(who)
+    if own is None:
+        await say(update, "\n\n".join(lines), buttons(
+            [(t("Ask for a conversation for yourself"), callbacks.ASK_START())]))
+    else:  # their own request, as any colleague sees it
+        await say(update, "\n\n".join(lines))
+        await say(update, *await employee.status_of(t, own, context))
+    return True
 
 
 async def claim(update: Update, context: Context) -> None:
