@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.conversation.retention import Erasure
 from bot.foundations import callbacks
 
-from .ui import Context, answer, buttons, data, origin, person, say, services, tr
+from .ui import Context, alert, answer, buttons, data, origin, person, say, services, tr
 
 
 async def forget(update: Update, context: Context) -> None:
@@ -45,8 +46,17 @@ async def forget(update: Update, context: Context) -> None:
     elif done.erasure is Erasure.ROLE_KEPT and done.signal:
         lines.append(t("Your team signal has been erased. Your role in the network stays."))
     else:
-        lines.append(t("There was nothing to erase: the bot keeps nothing about you as a colleague who "
-                       "asked for a conversation."))
+        # Nothing to erase at a press: perhaps the second of a double tap, whose first erased it all
+        # (and made the bot forget who pressed). The confirmation above is never replaced: a pop-up
+        # says it, and only the buttons go (a message that has none already stays as it is).
+        await alert(update, context, t("There is nothing to erase: the bot keeps nothing about you as a colleague "
+                                       "who asked for a conversation."))
+        try:
+            await update.callback_query.edit_message_reply_markup(None)
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                raise
+        return
     await answer(update, "\n\n".join(lines))
 
 
