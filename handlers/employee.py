@@ -4,7 +4,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.conversation.requests import Ask, OpenRequestExists, urgent_row
+from bot.conversation.requests import URGENT_LABEL, Ask, OpenRequestExists, urgent_row
 from bot.foundations import callbacks, clock, prompts
 from bot.foundations.i18n import LANGUAGES, Translator
 from bot.foundations.model import Preferences, Request, Result, ticked
@@ -56,7 +56,8 @@ async def show_menu(update: Update, context: Context, intro: bool = False) -> No
         ))
         parts.append(t("Talking to the network is not a formal request under the law on well-being at work: it "
                        "starts no procedure. If you wish, a listener can tell you about the formal and informal routes."))
-        parts.append(t("In an emergency, call 112, or press “I need help now / I am not safe”."))
+        # The button's own label, so the words a colleague looks for are the words on the button.
+        parts.append(t("In an emergency, call 112, or press “{button}”.", button=t(URGENT_LABEL)))
     else:
         parts.append(t("What would you like to do?"))
     follows = await services(context).membership.follows_news(person(context))

@@ -46,3 +46,14 @@ async def test_start_keeps_the_urgent_button_while_waiting_and_while_talking(ser
     await zoe.press("urgent", talking)  # it works from there
     assert (await services.core.requests.by_ref(ref)).urgent
     assert ref in zoe.last().text
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "en"])
+async def test_the_welcome_names_the_urgent_button_by_its_label(people, clock, language):
+    """Walk 1, finding 7: someone in a hurry looks for the words they were told."""
+    emma = people(301, "Emma", language)
+    await emma.send("/start")
+    welcome = emma.last()
+    label = _labels(welcome)["urgent"]
+    assert label == Translator(language)(URGENT_LABEL)
+    assert f"“{label}”" in welcome.text or f"« {label} »" in welcome.text
