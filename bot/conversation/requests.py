@@ -347,9 +347,12 @@ class RequestDesk:
         lines.append(t("Their language: {language}", language=LANGUAGE.get(request.language, request.language)))
         if request.held:
             lines.append(t("Their listener cannot answer now: if you claim it, you take the conversation over."))
-        lines.append(
-            t("Make contact before {deadline} ({hours} h left).", deadline=t.when(request.contact_by, tz), hours=hours_left)
-        )
+        if request.contact_by > clock.now():
+            lines.append(t("Make contact before {deadline} ({hours} h left).", deadline=t.when(request.contact_by, tz),
+                           hours=hours_left))
+        else:  # offered again after a missed deadline: overdue, never a deadline ahead
+            lines.append(t("Overdue: contact should have been made by {deadline}. Please make contact as soon as you "
+                           "can.", deadline=t.when(request.contact_by, tz)))
         lines.append(t("You will see what they wrote, if anything, once you claim the request. You never see who "
                        "they are."))
         return "\n".join(lines)

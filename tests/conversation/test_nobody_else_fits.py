@@ -129,3 +129,20 @@ def test_likely_reply_leaves_out_who_gave_it_back(services):
     man = replace(anna, id=2, person_id=12, display_name="Bart", gender="man")
     assert coverage.likely_reply([man], request, T0, tz, 3) is None
     assert coverage.likely_reply([man], request, T0, tz, 3, widened=True) == T0
+
+
+async def test_an_offer_after_a_missed_deadline_says_it_is_overdue(services, people, clock):
+    """Walk 1, finding 8: never "make contact before <a time already past> (0 h left)"."""
+    boss, anna, bart = await _network(services, people)
+    await anna.send("/pause")
+    await bart.send("/pause")
+    emma = people(302, "Emma")
+    ref = await ask_for_conversation(emma)
+    clock.move_to(T0 + timedelta(hours=24))
+    assert (await sweep(services)).get("breach") == 1
+    clock.move_to(T0 + timedelta(hours=30))
+    await anna.send("/resume")
+    await sweep(services)
+    offer = _claimable(anna, ref)[-1].text
+    assert "Overdue: contact should have been made by" in offer
+    assert "Make contact before" not in offer and "h left" not in offer
