@@ -39,7 +39,7 @@ async def listener_home(update: Update, context: Context) -> bool:
         await joining.show_charter(update, context)
         return True
     if member is not None and not member.profile_complete:
-        await joining.ask_display_name(update, context)
+        await joining.resume_profile(update, context)
         return True
     lines = []
     if member is not None:
@@ -115,7 +115,8 @@ async def cases(update: Update, context: Context) -> None:
     t = tr(context)
     member = await services(context).membership.active_listener(person(context))
     if member is None:
-        await say(update, t("This command is for listeners of the vigilance network."))
+        joining_now = joining.still_joining(t, await services(context).membership.listener(person(context)))
+        await say(update, joining_now or t("This command is for listeners of the vigilance network."))
         return
     cards = await services(context).casework.open_cards(person(context))
     if not cards:
@@ -135,9 +136,12 @@ async def close(update: Update, context: Context) -> None:
 
 
 async def _active_member(update: Update, context: Context):
-    member = await services(context).membership.active_listener(person(context))
+    membership = services(context).membership
+    member = await membership.active_listener(person(context))
     if member is None:
-        await reply(update, context, tr(context)("This is for listeners of the vigilance network."))
+        t = tr(context)
+        joining_now = joining.still_joining(t, await membership.listener(person(context)))
+        await reply(update, context, joining_now or t("This is for listeners of the vigilance network."))
     return member
 
 
