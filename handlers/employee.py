@@ -450,8 +450,8 @@ async def withdraw(update: Update, context: Context) -> None:
     elif result is Result.TAKEN:
         await say(update, t("A listener has already taken your request. You can end the conversation instead."),
                   buttons([(t("End the conversation"), callbacks.END(ref))]))
-    elif result is Result.CLOSED:
-        await say(update, t("This request is already closed."))
+    elif result is Result.CLOSED:  # a double tap, or an old button: a pop-up, not one more message
+        await reply(update, context, t("This request is already closed."))
     else:
         await stale_button(update, context)
 
@@ -463,8 +463,8 @@ async def end(update: Update, context: Context) -> None:
     if result is Result.OK:
         await answer(update, t("The conversation {ref} has ended. Thank you for reaching out; you can ask "
                                "for a new conversation at any time with /start.", ref=ref))
-    elif result is Result.CLOSED:
-        await say(update, t("This conversation is already closed."))
+    elif result is Result.CLOSED:  # a double tap, or an old button: a pop-up, not one more message
+        await reply(update, context, t("This conversation is already closed."))
     else:
         await stale_button(update, context)
 
