@@ -52,6 +52,7 @@ class TeamEntry:
     name: str | None     # as they chose to be shown; None: not given
     member: Member | None = None
     since: datetime | None = None  # a coordinator or steering member: when they got the role
+    number: int | None = None  # a coordinator or steering member: their role number (#N)
 
 
 @dataclass(frozen=True)
@@ -418,8 +419,16 @@ class Membership:
             return Result.NOT_ALLOWED
         if not name or len(name) > MAX_NAME:
             return Result.INVALID
-        await self.core.people.set_name(person.id, name)
+        async with self.core.db.transaction():
+            before = await self.core.people.name(person.id)
+            if before != name:
+                await self.core.people.set_name(person.id, name)
+                await self.two.renamed(person.id, before)
         return Result.OK
+
+    async def role_numbers(self, person: Person) -> dict[int, int]:
+        """For coordinators: person id -> the role number (#N) the trail and announcements show."""
+        return await self.core.people.role_numbers() if person.is_coordinator else {}
 
     async def team(self, person: Person) -> tuple[Result, Team | None]:
         """Everyone with a role, and the invitations still open: for coordinators only."""
@@ -430,7 +439,8 @@ class Membership:
         for role in ("coordinator", "steering"):
             for person_id in await core.people.with_role(role):
                 entries.append(TeamEntry(person_id, role, await core.people.name(person_id),
-                                         since=await core.people.role_since(person_id, (role,))))
+                                         since=await core.people.role_since(person_id, (role,)),
+                                         number=await core.people.role_number(person_id)))
         return Result.OK, Team(entries, await core.invites.open_ones())
 
     async def _holds(self, person_id: int, role: str) -> TeamEntry | None:
