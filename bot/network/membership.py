@@ -572,7 +572,7 @@ class Membership:
                     await self._announce_lapsed(removal)
                     continue
                 await core.removals.settle(removal.id, "done")
-                await self._carry_out(target, removal.decided_by)
+                await self._carry_out(target, removal.decided_by, removal)
 
                 async def effect(t, _):
                     return Payload(t("{name} is no longer a coordinator: proposed by {proposer}, agreed by {second}; "
@@ -629,8 +629,9 @@ class Membership:
 
         await self.two.announce([proposal.proposed_by], compose)
 
-    async def _carry_out(self, target: TeamEntry, by: int) -> Removed:
-        """Inside the caller's transaction: the role ends, the person is told, the trail records it."""
+    async def _carry_out(self, target: TeamEntry, by: int, removal=None) -> Removed:
+        """Inside the caller's transaction: the role ends, the person is told, the trail records it.
+        `removal`: a coordinator's removal that two decided, as they are told."""
         core = self.core
         cases = 0
         if target.role == "member":
@@ -645,10 +646,14 @@ class Membership:
         await self.menus.refresh(target.person_id)  # their role's commands go at once
         await core.audit.record("coordinator", by, f"removed_{target.role}")
         t = await core.translator(target.person_id)
+        ended = (t("Your role as coordinator in the vigilance network has ended, as {proposer} and {second} decided "
+                   "and nobody stopped. Thank you for what you did.",
+                   proposer=await self.two.named(t, removal.proposed_by),
+                   second=await self.two.named(t, removal.decided_by)) if removal is not None else
+                 t("A coordinator has ended your role as {role} in the vigilance network. Thank you for what you did.",
+                   role=t(ROLE[target.role])))
         await core.outbox.enqueue(target.person_id, Payload(
-            t("A coordinator has ended your role as {role} in the vigilance network. Thank you for what you did.",
-              role=t(ROLE[target.role]))
-            + ("\n\n" + t("Your open conversations went to other listeners.") if cases else "")))
+            ended + ("\n\n" + t("Your open conversations went to other listeners.") if cases else "")))
         return Removed(Result.OK, target.role, target.name, cases)
 
     async def cancel_invitation(self, person: Person, invite_id: int) -> tuple[Result, str | None]:
