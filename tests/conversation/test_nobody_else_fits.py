@@ -3,12 +3,14 @@
 breach that reached nobody says so; a passed deadline is never quoted as one ahead."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from flows import ask_for_conversation, invite_code, join_as_member
 
+from bot.foundations.model import Member, Preferences, Request
 from bot.network import coverage
 
 T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Brussels
@@ -113,10 +115,6 @@ async def test_a_decline_with_others_still_offered_promises_nothing_new(services
 
 
 def test_likely_reply_leaves_out_who_gave_it_back(services):
-    from dataclasses import replace
-
-    from bot.foundations.model import Member, Preferences, Request
-
     anna = Member(id=1, person_id=11, handle="a", display_name="Anna", gender="woman", age_band=None, status=None,
                   department=None, languages=("en",), charter_accepted=True, profile_complete=True,
                   max_open_cases=3, paused_until=None, left=False)
