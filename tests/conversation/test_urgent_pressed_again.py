@@ -65,6 +65,9 @@ async def test_three_taps_raise_one_alarm(services, people, offline, clock):
     clock.move_to(T0 + timedelta(hours=1, minutes=1))  # the urgent deadline passed: a new press is a new alarm
     await finn.send("/urgent")
     assert len([m for m in finn.inbox() if m.text.startswith("If you are in danger or thinking")]) == 2
+    request = await services.core.requests.by_ref(request.ref)
+    assert request.deadline_at == T0 + timedelta(hours=2, minutes=1)  # a deadline ahead, which the sweep keeps
+    assert "before Mon 30 Nov 12:01" in finn.last().text
     assert len([m for m in boss.inbox() if f"Urgent request {request.ref}" in m.text]) == 2
     assert len(_claimable(anna, request.ref)) == 1  # offered again, and the earlier message lost its buttons
 

@@ -255,8 +255,11 @@ class RequestRepository:
             ("yes" if allow else "no", request_id))
 
     async def make_urgent(self, request_id: int, deadline_at: datetime) -> None:
+        """Urgent, with `deadline_at` as its deadline unless one ahead is sooner. A deadline that
+        passed gives way: a new alarm gets a deadline the sweep keeps."""
         await self.db.execute(
-            "UPDATE requests SET urgent = 1, deadline_at = MIN(deadline_at, ?), sweep_at = ? WHERE id = ?",
+            "UPDATE requests SET urgent = 1, deadline_at = CASE WHEN deadline_at > ?2"
+            " THEN MIN(deadline_at, ?1) ELSE ?1 END, sweep_at = ?2 WHERE id = ?3",
             (clock.iso(deadline_at), clock.iso(clock.now()), request_id),
         )
 
