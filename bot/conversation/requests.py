@@ -503,6 +503,9 @@ class RequestDesk:
         core = self.core
         holder = await core.members.get(request.member_id)
         await core.requests.release(request.id, holder.id, clock.now() + core.settings.urgent_deadline)
+        if (won := await core.requests.offer(request.id, holder.id)) is not None:
+            # Taken over, not given back: should it come back to the pool, they may get it again.
+            await core.requests.set_offer_state(won.id, "taken", only_if="won")
         if self.follow_ups is not None:
             await self.follow_ups.ask_handover_consent(await core.requests.get(request.id))
         t = await core.translator(holder.person_id)

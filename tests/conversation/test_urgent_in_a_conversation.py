@@ -81,6 +81,8 @@ async def test_at_night_the_listener_on_call_is_alerted_and_may_take_the_convers
     anna_member = await services.core.members.by_person((await services.core.people.find(anna.id)).id)
     assert request.member_id == anna_member.id and request.urgent_contact_by is None
     assert "Anna has taken the conversation over" in bart.last().text
+    bart_member = await services.core.members.by_person((await services.core.people.find(bart.id)).id)
+    assert (await services.core.requests.offer(request.id, bart_member.id)).state == "taken"  # may come back to him
     assert "Anna from the vigilance network takes over your conversation" in zoe.last().text
     assert "May the listener who takes over read your conversation so far?" in zoe.inbox()[-2].text
     await anna.send("Hello, I am Anna, I am here now.")
