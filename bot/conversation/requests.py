@@ -623,7 +623,7 @@ class RequestDesk:
         if later is None:
             await self._nobody_fits(request)
         t = await self.core.translator(request.requester_id)
-        await self._tell(request.requester_id, t("An update on your request {ref}:", ref=request.ref) + " "
+        await self._tell(request.requester_id, t("An update on your request {ref}.", ref=request.ref) + " "
                          + self.outlook(t, later, other=False))
         return "nobody" if later is None else "later"
 

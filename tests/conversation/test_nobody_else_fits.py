@@ -95,7 +95,7 @@ async def test_the_only_listener_who_fits_declines_and_the_colleague_and_coordin
     await bart.press(f"decline:{ref}")
     assert bart.last().text == (f"You declined request {ref}. No other listener who fits can take it in the coming "
                                 "week, so the coordinators have been told.")
-    assert emma.last().text.startswith(f"An update on your request {ref}: No listener who fits your wishes can take "
+    assert emma.last().text.startswith(f"An update on your request {ref}. No listener who fits your wishes can take "
                                        "it in the coming week")
     assert f"Request {ref} is waiting again" in boss.last().text and "(1)" in boss.last().text
     await emma.send("/start")
