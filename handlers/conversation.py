@@ -134,9 +134,10 @@ def _nothing_open(t, who, listener) -> str:
         return joining_now + " " + t("Nothing was sent.")  # halfway through joining: in joining's terms
     if listener is not None and listener.active:
         return t("You have no open conversation, so this message was not passed on. /cases shows your "
-                 "conversations.")
-    if who.roles:  # their /start opens their own role's home, not the request menu
-        return t("You have no open conversation, so this message was not passed on.")
+                 "conversations; to ask for a conversation for yourself, use /start.")
+    if who.roles:  # their /start opens their own role's home, with a button to ask for themselves
+        return t("You have no open conversation, so this message was not passed on. To ask for a conversation "
+                 "for yourself, use /start.")
     return t("You have no open conversation, so this message was not passed on. Use /start to ask for a "
              "conversation.")
 

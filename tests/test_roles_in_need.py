@@ -22,6 +22,8 @@ async def test_a_listener_asks_for_a_conversation_for_herself(services, people, 
     anna, bart = people(201, "Anna"), people(202, "Bart")
     await join_as_member(services, anna, "Anna")
     await join_as_member(services, bart, "Bart", gender="man")
+    await anna.send("I need someone to talk to myself.")
+    assert anna.last().text.endswith("to ask for a conversation for yourself, use /start.")
     await anna.send("/start")
     home = anna.last()
     assert "You are a listener of the vigilance network" in home.text
