@@ -28,6 +28,7 @@ from .running.checks import placeholder_referrals, placeholder_warning
 from .running.backups import prune_copies
 from .running.inbox import Inbox
 from .running.liveness import HEARTBEAT_SECONDS, JOB_LATE, Liveness, watchdog_interval
+from .running.replies import origin
 from .running.sender import Sender
 from .running.startup import open_core
 from .services import Services
@@ -186,10 +187,9 @@ async def _post_shutdown(app: Application) -> None:
 
 
 async def _drain_after(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """After every update, deliver what it queued right away rather than at the next tick (once:
-    when a handler delivered already, as a relay does to show whether it arrived, or the update
-    queued nothing, the outbox is not looked at again)."""
-    if "services" in context.application.bot_data:
+    """After an update processed outside the inbox, deliver what it queued right away rather than
+    at the next tick. (The inbox delivers what an update said once its handling is committed.)"""
+    if "services" in context.application.bot_data and origin() is None:
         await _flush(context, only_if_queued=True)
 
 

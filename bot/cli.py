@@ -319,14 +319,19 @@ def _restored(settings, done: restoring.Restored) -> list[str]:
     if done.kept_aside:
         lines.append(f"The database it replaced is kept as {done.kept_aside}; it is removed after {keep} days "
                      "(WAAKZAAM_BACKUP_KEEP_DAYS), or remove it yourself when you no longer need it.")
-    if not done.erasures_known:
+    if done.before_the_log:
+        lines.append(f"Erasures: this backup was made before the erasure log existed (schema version "
+                     f"{restoring.erasure_log_schema()}; it is at {done.schema_from}), so people who asked to be "
+                     "forgotten (/forget) after it was made cannot be found in it, and are NOT erased again. Content "
+                     "past the retention period is erased again at the first start.")
+    elif not done.erasures_known:
         lines.append("Erasures: there was no database to replace (or one too old to remember them), so people who "
                      "asked to be forgotten (/forget) after this backup was made cannot be known, and are NOT erased "
                      "again. Content past the retention period is erased again at the first start.")
     else:
         lines.append(f"Erasures: {done.erasures_since} made since this backup; {done.erased_again} person(s) in "
                      "it erased again. Content past the retention period is erased again at the first start.")
-    if done.older_than_keep:
+    if done.older_than_keep and not done.before_the_log:
         lines.append(f"This backup is older than {keep} days (WAAKZAAM_BACKUP_KEEP_DAYS): erasures made more than "
                      f"{keep} days ago are no longer remembered, and are not erased again.")
     if (newest := max(key_versions_on_disk(settings.key_file), default=done.key_version)) > done.key_version:

@@ -46,7 +46,8 @@ async def note_command(update: Update, context: Context) -> None:
     text = words[1].strip() if len(words) > 1 else ""
     target = None
     if update.message.reply_to_message is not None:
-        target = await talk.case_of_reply(who, update.message.reply_to_message.message_id)
+        replied = update.message.reply_to_message
+        target = await talk.case_of_reply(who, replied.message_id, replied.text or replied.caption)
     if target is None:
         cases = await casework.open_cases(who)
         if not cases:
@@ -168,8 +169,7 @@ async def show_notes(update: Update, context: Context) -> None:
     messages = split_message(entries)
     markup = buttons([(t("Add a note"), callbacks.NOTE_ASK(ref))]) if request.is_open else None
     for i, text in enumerate(messages):
-        await update.effective_chat.send_message(
-            text, protect_content=True, reply_markup=markup if i == len(messages) - 1 else None)
+        await say(update, text, markup if i == len(messages) - 1 else None, protect=True)
 
 
 # The case's card -------------------------------------------------------------------------
@@ -495,7 +495,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("note", note_command))
     app.add_handler(CallbackQueryHandler(show_notes, pattern=callbacks.NOTES.pattern))
     app.add_handler(CallbackQueryHandler(note_ask, pattern=callbacks.NOTE_ASK.pattern))
-    app.add_handler(CallbackQueryHandler(note_cancel, pattern=callbacks.NOTE_CANCEL.pattern))
+    app.add_handler(CallbackQueryHandler(note_cancel, pattern=callbacks.NOTE_CANCEL.pattern))  # legacy: see there
     app.add_handler(CallbackQueryHandler(note_cancel, pattern=callbacks.NOTE_QUIT.pattern))
     app.add_handler(CallbackQueryHandler(note_for, pattern=callbacks.NOTE_FOR.pattern))
     app.add_handler(CallbackQueryHandler(tags, pattern=callbacks.TAGS.pattern))

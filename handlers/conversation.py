@@ -57,8 +57,8 @@ ANSWERS: dict[str, Callable[[Update, Context, str, prompts.Prompt], Awaitable[No
 }
 
 # Wizards answered with buttons only: a typed text is never taken as something else (a message for a
-# conversation), and the wizard stays where it was.
-BUTTONS_ONLY = (prompts.ASK, prompts.SIGNAL)
+# conversation, where the rest of a note would reach the colleague), and the wizard stays where it was.
+BUTTONS_ONLY = (prompts.ASK, prompts.SIGNAL, prompts.NOTE_FOR)
 
 
 async def on_text(update: Update, context: Context) -> None:
@@ -94,6 +94,10 @@ async def _too_long(update: Update, context: Context, text: str) -> bool:
 
 async def _use_the_buttons(update: Update, context: Context, kind: str) -> None:
     t, who = tr(context), person(context)
+    if kind == prompts.NOTE_FOR:
+        await say(update, t("Please choose above which conversation your note is for: this text was not sent to "
+                            "anyone, and not added to the note. To drop the note instead, send /start."))
+        return
     text = (t("Please use the buttons above: telling the network about your team takes no text, so nothing was "
               "sent.") if kind == prompts.SIGNAL else
             t("Please use the buttons above to ask for a conversation; you can write a first message at the last "
@@ -109,7 +113,7 @@ async def relay(update: Update, context: Context, text: str) -> None:
     target: Request | None = None
     reply_to = update.message.reply_to_message
     if reply_to is not None:
-        target = await talk.case_of_reply(who, reply_to.message_id)
+        target = await talk.case_of_reply(who, reply_to.message_id, reply_to.text or reply_to.caption)
     if target is None:
         open_ones = await talk.conversations_of(who)
         if not open_ones:
@@ -166,14 +170,10 @@ def _age(t, day: date, today: date) -> str:
 
 
 async def _report(update: Update, context: Context, result: Result, request: Request | None) -> None:
-    """Delivery shows as a reaction on the author's own message; a line only when it is news."""
-    t, who = tr(context), person(context)
-    if result is Result.OK:
-        await services(context).sender.flush()  # deliver now: the reaction follows
-        if await services(context).talk.undelivered(who, request):
-            await say(update, t("⏳ Not delivered yet. Your message is kept and goes out as soon as "
-                                "Telegram accepts it."))
-    elif result is Result.PENDING:
+    """Delivery shows as a reaction on the author's own message (the sender adds it once the other
+    side has the text, or says it is not delivered yet); a line here only when it is news."""
+    t = tr(context)
+    if result is Result.PENDING:
         if await services(context).desk.waiting(request) <= 1:  # once; later ones get ✍ only
             await say(update, t("Saved. Your message will be passed on as soon as a listener takes your "
                                 "request {ref}.", ref=request.ref))

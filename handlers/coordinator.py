@@ -109,14 +109,14 @@ async def team(update: Update, context: Context) -> None:
     lines, rows = [t("The network's people. Removing a listener or a steering group member ends their role at once; "
                      "a listener's open conversations go to other listeners. Removing a coordinator takes a second "
                      "coordinator and {hours} hours.",
-                     hours=int(services(context).settings.removal_delay.total_seconds() // 3600))], []
+                     hours=services(context).settings.removal_hours)], []
     for entry in found.entries:
         name = entry.name or t("(no name given)")
         if entry.since is None:
             lines.append(t("{name}: {role}", name=name, role=t(ROLE[entry.role])))
         else:  # the number announcements name them by; since when (decisions that take two people wait)
             lines.append(t("{name} (#{number}): {role} since {day}", name=name, number=entry.number,
-                           role=t(ROLE[entry.role]), day=t.day(entry.since.astimezone(tz))))
+                           role=t(ROLE[entry.role]), day=t.day(services(context).calendar.date_of(entry.since))))
         rows.append([(t("Remove {name}", name=name)[:60], callbacks.REMOVE_ASK(entry.role, entry.person_id))])
     for invitation in found.invitations:
         lines.append(t("Open invitation #{number} for a {role}, until {when}", number=invitation.id,
@@ -138,7 +138,7 @@ async def remove_ask(update: Update, context: Context) -> None:
         "coordinator": t("Propose to remove this coordinator? A second coordinator must agree; then every "
                          "coordinator is told, and the removal takes effect {hours} hours later unless another "
                          "coordinator stops it. The last coordinator cannot be removed.",
-                         hours=int(services(context).settings.removal_delay.total_seconds() // 3600)),
+                         hours=services(context).settings.removal_hours),
         "steering": t("Remove this steering group member? They are told their role has ended."),
     }[role]
     await answer(update, question, buttons([(t("Yes, remove"), callbacks.REMOVE(role, person_id, "yes")),

@@ -113,9 +113,9 @@ async def expectation(t: Translator, request: Request, context: Context) -> str:
             if likely is not None else t("No listener who fits your wishes can take requests in the coming week."))
     if likely is not None and likely <= request.deadline_at:
         return t("A listener will contact you here before {deadline}; most likely {when}.", deadline=deadline,
-                 when=likely_when(t, likely, tz))
+                 when=likely_when(t, likely, services(context).calendar))
     later = (t("The listeners who fit your wishes can next take requests {when}: later than {deadline}.",
-               when=likely_when(t, likely, tz), deadline=deadline) if likely is not None else
+               when=likely_when(t, likely, services(context).calendar), deadline=deadline) if likely is not None else
              t("No listener who fits your wishes can take requests in the coming week."))
     if request.allow_widening and not request.widened:
         return later + " " + t("As you allowed, another listener will be asked if nobody who fits has taken it "

@@ -2,13 +2,26 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.conversation.retention import Erasure
 from bot.foundations import callbacks
 
-from .ui import Context, alert, answer, buttons, data, origin, person, say, services, tr
+from .ui import (
+    Context,
+    alert,
+    answer,
+    buttons,
+    data,
+    edit_buttons,
+    farewell,
+    farewell_alert,
+    origin,
+    person,
+    say,
+    services,
+    tr,
+)
 
 
 async def forget(update: Update, context: Context) -> None:
@@ -49,15 +62,18 @@ async def forget(update: Update, context: Context) -> None:
         # Nothing to erase at a press: perhaps the second of a double tap, whose first erased it all
         # (and made the bot forget who pressed). The confirmation above is never replaced: a pop-up
         # says it, and only the buttons go (a message that has none already stays as it is).
-        await alert(update, context, t("There is nothing to erase: the bot keeps nothing about you as a colleague "
-                                       "who asked for a conversation."))
-        try:
-            await update.callback_query.edit_message_reply_markup(None)
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                raise
+        nothing = t("There is nothing to erase: the bot keeps nothing about you as a colleague who asked "
+                    "for a conversation.")
+        if done.erasure is Erasure.NOTHING:  # the record the press made is gone again: said directly
+            await farewell_alert(update, nothing)
+        else:
+            await alert(update, context, nothing)
+            await edit_buttons(update, None)
         return
-    await answer(update, "\n\n".join(lines))
+    if done.erasure is not Erasure.ROLE_KEPT:  # their record is gone: nothing is kept for them, not even this
+        await farewell(update, "\n\n".join(lines))
+    else:
+        await answer(update, "\n\n".join(lines))
 
 
 def register(app: Application) -> None:

@@ -1,4 +1,5 @@
-"""What no other handler took, the end of every button press, and the one error handler."""
+"""What no other handler took, and the one error handler. (Every button press is answered by the
+gate's first reply: bot/running/replies.py.)"""
 from __future__ import annotations
 
 import logging
@@ -8,17 +9,16 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 
 from bot.foundations import prompts
-from bot.running import inbox
+from bot.running import replies
+from bot.running.faults import passing
 
-from .ui import Context, answer_press, person, say, services, stale_button, tr
+from .ui import Context, person, say, services, stale_button, tr
 
 log = logging.getLogger(__name__)
-SETTLE_GROUP = 99  # after every handler, before the outbox is drained
 
 
 async def unknown_command(update: Update, context: Context) -> None:
@@ -38,13 +38,6 @@ async def not_text(update: Update, context: Context) -> None:
         text = t("I can only pass on text messages. Please write what you want to say; what you sent was not "
                  "passed on or kept.")
     await say(update, text)
-
-
-async def settle_press(update: Update, context: Context) -> None:
-    """After the handlers: stop the button's spinner unless an alert already answered it."""
-    query = update.callback_query
-    if query is not None and context.answered != query.id:
-        await answer_press(query)
 
 
 async def edited(update: Update, context: Context) -> None:
@@ -67,10 +60,10 @@ async def edited(update: Update, context: Context) -> None:
 async def on_error(update: object, context: Context) -> None:
     """The one error handler: it logs the kind of failure, never content or ids. The inbox then
     tries the update again or tells the person, truthfully, whether what they sent was kept."""
-    handling = inbox.current.get()
-    if handling is not None:
+    handling = replies.current.get()
+    if handling is not None and handling.inbox_id is not None:
         handling.error = context.error
-        if inbox.may_pass(context.error):
+        if passing(context.error):
             log.warning("update #%d failed (%s); it will be tried again", handling.inbox_id,
                         context.error.__class__.__name__)
             return
@@ -89,5 +82,4 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
     app.add_handler(MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, not_text))
     app.add_handler(CallbackQueryHandler(stale_button))
-    app.add_handler(TypeHandler(Update, settle_press), group=SETTLE_GROUP)
     app.add_error_handler(on_error)

@@ -18,6 +18,7 @@ from .ui import (
     answer,
     buttons,
     data,
+    edit_buttons,
     person,
     refusal,
     say,
@@ -38,7 +39,7 @@ async def rate(update: Update, context: Context) -> None:
     if result is not Result.OK:
         await stale_button(update, context)
         return
-    await update.callback_query.edit_message_reply_markup(_without_stars(update))
+    await edit_buttons(update, _without_stars(update))
     await services(context).prompts.wait_for(person(context), prompts.COMMENT, ref=ref)
     await say(update, t("Thank you. Would you like to add a comment (at most {limit} characters)? Write it "
                         "now. It is kept encrypted, never with your name or your conversation, and deleted with "
@@ -124,7 +125,7 @@ async def referral_answer(update: Update, context: Context) -> None:
     else:
         name = referral.name(t.lang) if referral else ""
         # The contact stays readable; the question under it is answered.
-        await update.callback_query.edit_message_reply_markup(None)
+        await edit_buttons(update, None)
         await say(update, t("Thank you. Your listener may tell the contact “{name}” what they need to know, and "
                             "nothing more.", name=name) if choice == "y" else
                   t("Thank you. Nothing about you will be shared with the contact “{name}”. The contact is yours "
@@ -152,7 +153,7 @@ async def meeting_answer(update: Update, context: Context) -> None:
 def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(rate, pattern=callbacks.RATE.pattern))
     app.add_handler(CallbackQueryHandler(no_comment, pattern=callbacks.NO_COMMENT.pattern))
-    app.add_handler(CallbackQueryHandler(notes_consent, pattern=callbacks.NOTES_CONSENT.pattern))
+    app.add_handler(CallbackQueryHandler(notes_consent, pattern=callbacks.NOTES_CONSENT.pattern))  # legacy: see there
     app.add_handler(CallbackQueryHandler(handover_consent, pattern=callbacks.HANDOVER_CONSENT.pattern))
     app.add_handler(CallbackQueryHandler(referral_answer, pattern=callbacks.REFER_ANSWER.pattern))
     app.add_handler(CallbackQueryHandler(meeting_answer, pattern=callbacks.MEET_ANSWER.pattern))

@@ -6,12 +6,11 @@ news itself): only that button changes, the message stays as it is."""
 from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.foundations import callbacks, prompts
 from bot.foundations.i18n import LANGUAGES
-from bot.foundations.model import Result
+from bot.foundations.model import Result, ticked
 from bot.foundations.vocab import LANGUAGE
 from bot.network.membership import news_button
 from bot.running.sender import inline_keyboard
@@ -24,6 +23,7 @@ from .ui import (
     answer_refused,
     buttons,
     data,
+    edit_buttons,
     origin,
     person,
     reply,
@@ -78,11 +78,7 @@ async def follow(update: Update, context: Context) -> None:
             rows.append([news_button(t, wanted == "1")])
         else:
             rows.append([(b.text, b.callback_data) for b in row])
-    try:
-        await update.callback_query.edit_message_reply_markup(inline_keyboard(rows))
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():  # a double tap shows the same again: fine
-            raise
+    await edit_buttons(update, inline_keyboard(rows))  # a double tap that shows the same again is fine
     await toast(update, context, t("You will hear here what changes thanks to the network. Stop at any time with "
                                    "/news.") if wanted == "1" else t("You no longer hear about the network's news."))
 
@@ -112,9 +108,10 @@ async def tell_button(update: Update, context: Context) -> None:
 
 
 def _draft_rows(t, news, readers: dict[str, int]) -> list:
+    # Words of their own for each state (as vocab.FOLLOW_NEWS), so the mark is in the translation.
     figures = ((t("✓ With the network's figures"), callbacks.NEWS_FIGURES(news.id, "0")) if news.figures
                else (t("Add the network's figures"), callbacks.NEWS_FIGURES(news.id, "1")))
-    written = [(("✓ " if code == news.language else "") + LANGUAGE[code], callbacks.NEWS_LANGUAGE(news.id, code))
+    written = [(ticked(LANGUAGE[code], code == news.language), callbacks.NEWS_LANGUAGE(news.id, code))
                for code in LANGUAGES] if news.language else []
     return [[figures], written, *map(list, NewsDesk.version_buttons(t, news, readers)),
             [(t("Ask a second person to approve"), callbacks.NEWS_SUBMIT(news.id, "send"))],
@@ -178,31 +175,31 @@ async def ask_version(update: Update, context: Context) -> None:
 
 
 async def on_version_text(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
+    """A version in another language: kept, then the author's preview or the second person's
+    question, around the message rendered once."""
     t, who = tr(context), person(context)
     desk = services(context).news
-    ref, code = waiting.ref, waiting.data
-    if not ref or not ref.isdigit() or code not in LANGUAGES:
+    code = waiting.data
+    if code not in LANGUAGES:  # a language this version no longer offers: the question closes, with a word
         await services(context).prompts.clear(who, prompts.NEWS_VERSION)
+        await say(update, t("That language is no longer offered, so your text was not kept. Open the message again "
+                            "from /news."))
         return
-    written = await desk.write_version(who, int(ref), code, text)
-    if written.result is Result.TOO_LONG:
-        await say(update, t("That is longer than {limit} characters. Please write it shorter; nothing was kept.",
-                            limit=MAX_NEWS))
-        return
-    if written.result is Result.EMPTY:
-        await say(update, t("That was empty, so nothing was saved."))
+    written = await desk.write_version(who, waiting.number, code, text)
+    if await answer_refused(update, context, written.result, MAX_NEWS):
         return
     await services(context).prompts.clear(who, prompts.NEWS_VERSION)
     if written.result is not Result.OK:
         await say(update, t("This message was decided on already, so nothing was changed.")
                   if written.result is Result.ALREADY else t("This is for the coordinators and the steering group."))
         return
-    _, news, rendered = await desk.view(who, int(ref))
-    if news.author == who.id:
-        await _show_draft(update, context, news.id, flagged=written.flagged, edit=False)
+    _, news, rendered = await desk.view(who, waiting.number)
+    if news is None:  # sent back (or deleted) just after the version was kept
+        await say(update, t("This message was sent back or deleted meanwhile, and your version with it."))
+    elif news.author == who.id:
+        await say(update, *await _preview(t, context, news, rendered, written.flagged))
     else:
-        question, markup = await _approval(context, news, rendered)
-        await say(update, question, markup, protect=True)
+        await say(update, *await _approval(context, news, rendered), protect=True)
 
 
 async def on_news_text(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
@@ -302,7 +299,7 @@ async def decide(update: Update, context: Context) -> None:
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("news", news_command))
     app.add_handler(CallbackQueryHandler(follow, pattern=callbacks.NEWS_FOLLOW.pattern))
-    app.add_handler(CallbackQueryHandler(follow, pattern=callbacks.NEWS.pattern))  # welcomes sent before
+    app.add_handler(CallbackQueryHandler(follow, pattern=callbacks.NEWS.pattern))  # legacy: see callbacks.NEWS
     app.add_handler(CallbackQueryHandler(draft_button, pattern=callbacks.NEWS_DRAFT.pattern))
     app.add_handler(CallbackQueryHandler(tell_button, pattern=callbacks.ACTION_TELL.pattern))
     app.add_handler(CallbackQueryHandler(figures, pattern=callbacks.NEWS_FIGURES.pattern))

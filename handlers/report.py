@@ -8,7 +8,7 @@ from telegram.ext import Application, CommandHandler
 from bot.foundations.model import Result
 from bot.steering.report.document import period_name
 
-from .ui import Context, person, say, services, tr
+from .ui import Context, person, picture, say, services, tr
 
 
 async def report_command(update: Update, context: Context) -> None:
@@ -28,7 +28,7 @@ async def report_command(update: Update, context: Context) -> None:
     for part in table.parts:
         await say(update, part, protect=True)
     if table.chart is not None:
-        await update.effective_chat.send_photo(table.chart, caption=table.caption, protect_content=True)
+        await picture(update, table.chart, table.caption)
 
 
 def register(app: Application) -> None:

@@ -75,12 +75,33 @@ async def vote(update: Update, context: Context) -> None:
     await _show(update, context, *await review.candidate_view(person(context), candidate_id))
 
 
+async def _nobody_approves(update: Update, context: Context, *, written: bool) -> bool:
+    """A suggestion needs a coordinator other than its author: when there is none (the only
+    coordinator is the listener writing), said before anything is written, not left to wait unseen."""
+    who = person(context)
+    if await services(context).membership.other_coordinators(who):
+        return False
+    t = tr(context)
+    text = (t("You are the network's only coordinator, and nobody approves their own suggestion, so it could not "
+              "reach the steering group's digest. Please write it once a second coordinator has joined.")
+            if who.is_coordinator else
+            t("There is no coordinator yet to approve a suggestion, so it could not reach the steering group's "
+              "digest. Please write it once a coordinator has joined."))
+    if written:
+        await services(context).prompts.clear(who, prompts.SUGGESTION)
+        text += " " + t("Your text was not kept.")
+    await say(update, text)
+    return True
+
+
 async def suggest_ask(update: Update, context: Context) -> None:
     t = tr(context)
     (candidate_id,) = callbacks.REVIEW_SUGGEST.parse(data(update))
     result, label = await services(context).review.ask_suggestion(person(context), candidate_id)
     if result is not Result.OK:
         await _show(update, context, result, None, ())
+        return
+    if await _nobody_approves(update, context, written=False):
         return
     await services(context).prompts.wait_for(person(context), prompts.SUGGESTION, ref=str(candidate_id))
     await say(update, t("Write your suggestion on {signal}, in your own words, at most {limit} characters.\n\nPlease write "
@@ -92,6 +113,8 @@ async def suggest_ask(update: Update, context: Context) -> None:
 async def on_suggestion_text(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
     """The answer to "your suggestion on ...": kept, checked, and passed to a coordinator."""
     t, who = tr(context), person(context)
+    if await _nobody_approves(update, context, written=True):  # the other coordinator left meanwhile
+        return
     suggested = await services(context).review.suggest(who, waiting.number, text, origin())
     if await answer_refused(update, context, suggested.result, MAX_SUGGESTION):
         return

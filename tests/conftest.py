@@ -86,6 +86,7 @@ class Running:
 
     async def start(self):
         self.app = await _start(self.settings, self.offline)
+        self.offline.in_transaction = self.app.bot_data["services"].core.db.in_transaction
         for user in self.users:
             user.app = self.app
         return self.app
@@ -105,6 +106,7 @@ async def running(settings, offline):
     await bot.start()
     yield bot
     await _stop(bot.app)
+    assert offline.calls_in_transaction == [], "Telegram was called while an update's transaction was open"
 
 
 @pytest.fixture
@@ -121,6 +123,7 @@ async def bots(offline):
     yield start
     for bot in started:
         await _stop(bot.app)
+    assert offline.calls_in_transaction == [], "Telegram was called while an update's transaction was open"
 
 
 @pytest.fixture
@@ -143,15 +146,17 @@ def people(running, offline):
     return make
 
 
-# The order tests start in. With several workers (scripts/test runs pytest-xdist), the long ones
+# The order tests start in (an order only, no marker: which tests run is chosen by `-m` with the
+# markers in pyproject.toml). With several workers (scripts/test runs pytest-xdist), the long ones
 # go first and the many short ones fill in around them; otherwise the run waits at its end for
 # the kill test alone. Within a rank the collection order stays.
 _STARTS_FIRST = (
     ("crash/test_kill.py", 0),
-    ("e2e/", 1), ("crash/", 1),
+    ("e2e/", 1), ("crash/", 1), ("test_liveness.py", 1), ("test_restore.py", 1),
+    ("test_operator_lines.py", 1),
     ("test_report_browser.py", 2), ("test_digest_figures.py", 2), ("test_report_figures.py", 2),
     ("test_figures.py", 2), ("test_operations.py", 2), ("test_report_flow.py", 2), ("test_offload.py", 2),
-    ("test_digest_cli.py", 2), ("test_rotation.py", 2),
+    ("test_digest_cli.py", 2), ("test_rotation.py", 2), ("test_deploy.py", 2),
 )
 
 
@@ -163,6 +168,3 @@ def _rank(item: pytest.Item) -> int:
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     items.sort(key=_rank)
-    for item in items:
-        if _rank(item) <= 2:
-            item.add_marker(pytest.mark.slow)

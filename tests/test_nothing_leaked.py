@@ -18,6 +18,7 @@ from steering_flows import (
     sweep,
 )
 
+from bot.foundations import prompts
 from bot.foundations.crypto import DecryptionError
 from bot.foundations.storage.sealed import SEALED_COLUMNS
 
@@ -242,6 +243,41 @@ async def test_a_coordinator_who_is_also_a_listener_does_not_approve_their_own_s
         assert await services.core.db.fetchval("SELECT state FROM suggestions") == "pending"
         await chris.press("Approve", request)
         assert await services.core.db.fetchval("SELECT state FROM suggestions") == "approved"
+
+
+async def test_the_only_coordinator_who_is_also_a_listener_is_told_their_suggestion_has_no_approver(services,
+                                                                                                    people):
+    """Nobody approves their own suggestion: with no other coordinator it could only wait unseen, so
+    the listener is told before writing, and can write it once a second coordinator joined."""
+    with time_machine.travel(T0, tick=False) as clock:
+        (boss,) = await _coordinators(services, people, 901)
+        await join_as_member(services, boss, "Boss")
+        await listeners(services, people)
+        await history(services, end_of_window(services, SLOT_W46))
+        await sweep(services)
+        clock.move_to(SLOT_W46)
+        assert await sweep(services) == "2026-W46"
+        table = next(m for m in reversed(boss.inbox()) if any(d.startswith("rvc:") for d in m.button_data()))
+        first = next(d for d in table.button_data() if d.startswith("rvc:"))
+        await boss.press(first, table)
+        candidate = boss.last()
+        await boss.press(f"rvs:{first.split(':')[1]}", candidate)
+        alone = ("You are the network's only coordinator, and nobody approves their own suggestion, so it could not "
+                 "reach the steering group's digest. Please write it once a second coordinator has joined.")
+        assert boss.last().text == alone
+        me = await services.core.people.find(901)
+        assert await services.prompts.current(me) is None  # no question open: a text now is not a suggestion
+        # A question opened while a second coordinator was still there: the text is not kept either.
+        await services.prompts.wait_for(me, prompts.SUGGESTION, ref=first.split(":")[1])
+        await boss.send("Plan the peak weeks with the team leads.")
+        assert boss.last().text == alone + " Your text was not kept."
+        assert await services.core.db.fetchval("SELECT COUNT(*) FROM suggestions") == 0
+
+        (chris,) = await _coordinators(services, people, 902)
+        await boss.press(f"rvs:{first.split(':')[1]}", candidate)
+        assert boss.last().text.startswith("Write your suggestion on ")
+        await boss.send("Plan the peak weeks with the team leads.")
+        assert any("waits for your approval" in m.text for m in chris.inbox())
 
 
 async def test_a_new_account_that_stops_a_removal_is_too_new(services, people):

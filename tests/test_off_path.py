@@ -79,6 +79,26 @@ async def test_someone_in_a_conversation_and_a_wizard_is_not_relayed_by_mistake(
     assert emma.last().text.endswith("To write in your open conversation, first finish or cancel this above.")
 
 
+async def test_typing_while_a_note_waits_for_its_conversation_reaches_nobody(services, people, clock):
+    anna, emma, jan = people(201, "Anna"), people(301, "Emma"), people(302, "Jan")
+    await join_as_member(services, anna, "Anna")
+    for colleague in (emma, jan):
+        await anna.press(f"claim:{await ask_for_conversation(colleague, first_message='Het gaat niet goed')}")
+    from_jan = [m for m in anna.inbox() if m.protect_content][-1]  # his first message, as relayed
+    await anna.send("/note Lijkt moe, volgende week opvolgen")
+    choice = anna.last()
+    assert choice.text == "Which conversation is this note for?"
+    said = {colleague.id: len(colleague.inbox()) for colleague in (emma, jan)}
+    await anna.send("en vraag naar de planning", reply_to=from_jan)  # the rest of the note
+    assert anna.last().text == ("Please choose above which conversation your note is for: this text was not sent to "
+                                "anyone, and not added to the note. To drop the note instead, send /start.")
+    assert {colleague.id: len(colleague.inbox()) for colleague in (emma, jan)} == said
+    assert (await _prompt(services, anna)).kind == prompts.NOTE_FOR
+    await anna.press(choice.button_data()[0], choice)  # the note goes on where it was
+    assert await services.core.db.fetchval("SELECT COUNT(*) FROM case_notes") == 1
+    assert await _prompt(services, anna) is None
+
+
 # Edits --------------------------------------------------------------------------------------------
 
 async def test_an_edit_is_answered_by_what_the_message_was(services, people, clock):

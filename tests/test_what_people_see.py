@@ -8,6 +8,9 @@ import pytest
 import time_machine
 from flows import ask_for_conversation, invite_code, join_as_member
 
+from bot.foundations.model import Span
+from bot.foundations.settings import SettingsError, parse_working_hours
+
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday, 11:00 in Brussels
 
 
@@ -166,14 +169,23 @@ async def test_a_night_warning_when_a_request_cannot_be_taken_before_its_deadlin
 
 
 async def test_working_hours_are_a_setting():
-    from bot.foundations.model import Span
-    from bot.foundations.settings import SettingsError, parse_working_hours
     assert parse_working_hours("MON-FRI 08:00-18:00") == tuple(Span(d, 480, 1080) for d in range(5))
     assert parse_working_hours("sat,sun 22:00-06:00") == (Span(0, 0, 360), Span(5, 1320, 1440), Span(6, 0, 360),
                                                           Span(6, 1320, 1440))
     assert parse_working_hours("always") is None
     with pytest.raises(SettingsError, match="WAAKZAAM_WORKING_HOURS"):
         parse_working_hours("weekdays")
+
+
+def test_working_hours_may_run_across_sunday_and_never_start_where_they_end():
+    assert parse_working_hours("SUN-THU 08:00-17:00") == tuple(Span(d, 480, 1020) for d in (0, 1, 2, 3, 6))
+    assert parse_working_hours("fri-mon 09:00-10:00") == tuple(Span(d, 540, 600) for d in (0, 4, 5, 6))
+    assert parse_working_hours("SUN-SUN 00:00-24:00") == (Span(6, 0, 1440),)
+    for same in ("MON-FRI 18:00-18:00", "SAT 00:00-00:00"):
+        with pytest.raises(SettingsError) as refused:
+            parse_working_hours(same)
+        assert str(refused.value) == (f"WAAKZAAM_WORKING_HOURS: {same} starts and ends at the same time; for the "
+                                      "whole day write 00:00-24:00, or ALWAYS for every hour of the week.")
 
 
 # 4. Urgent, and only the listener on call reached -----------------------------------------------

@@ -206,7 +206,7 @@ class Casework:
         t = await core.translator(member.person_id)
         colleague = pseudonym(t, request.ref)
         facts = await self.cases.facts(request.id)
-        since = t.day(request.created_at.astimezone(core.settings.timezone).date())
+        since = t.day(core.calendar.date_of(request.created_at))
         consent = request.history_consent
         if request.history_until is None and facts.notes_consent is None:
             await core.outbox.enqueue(member.person_id, Payload(t(
@@ -250,6 +250,8 @@ class Casework:
             await self.core.outbox.enqueue(member.person_id, Payload(part, protect=True), request_id=request.id)
 
     async def answer_notes_consent(self, person: Person, ref: str, allow: bool) -> Result:
+        """The colleague's answer to the older question about the notes alone (callbacks.NOTES_CONSENT,
+        legacy: goes with it)."""
         async with self.core.db.transaction():
             request = await self._asked(person, ref)
             if request is None:

@@ -87,14 +87,16 @@ class Retention:
 
         A listener, coordinator or steering member keeps their people row, because their role
         hangs on it; only their data as a requester is erased (they are told so). The erasure log
-        keeps a keyed hash of their id, so a restore of an older copy erases them again.
+        keeps the random tag of their people row, so a restore of an older copy erases them again;
+        a row that stays gets a new tag at once, so the log links no role holder to it.
         """
         return await self._erase(person, origin)
 
     async def erase_again(self, entries: list[Erased]) -> ErasedAgain:
         """After a restore: everyone the replaced database had forgotten is erased again in the
         restored copy, quietly (they and their listener were told when they asked), and the log
-        remembers them for the next restore."""
+        remembers them for the next restore. A role holder's row, which stays, gets a new tag (as
+        at their /forget), so the restored log does not point at it."""
         core = self.core
         erased = 0
         for person_id in await core.people.with_erasure_tags(sorted({e.tag for e in entries})):
@@ -127,6 +129,7 @@ class Retention:
                 # After the content is gone, so this notice is not deleted with it.
                 await self._tell_member(closed)
             if keeps_role:
+                await core.people.renew_erasure_tag(person.id)  # the logged tag now names no live row
                 await self.cases.drop_drafts_of(person.id)
                 await core.prompts.clear(person.id)  # a half-typed request or comment goes too
                 await core.volunteers.forget(person.id)  # and a wish to volunteer, and what they follow

@@ -37,11 +37,6 @@ class Talk:
             await self._relay_to(member.person_id, t, pseudonym(t, request.ref), request, message.id, message.body,
                                  author=(request.requester_id, message.author_message_id))
 
-    async def undelivered(self, person: Person, request: Request) -> bool:
-        """Is any message this person wrote in the conversation still on its way?"""
-        author = "requester" if request.requester_id == person.id else "member"
-        return await self.core.conversations.any_undelivered(request.id, author)
-
     async def conversations_of(self, person: Person) -> list[Request]:
         """Open requests this person is a party to: their own, and the cases they hold."""
         return await self.core.requests.open_of_person(person.id)
@@ -62,8 +57,14 @@ class Talk:
         """A careful guess whether a text names someone (to warn, never to block), from the text alone."""
         return self.naming.seems_to_name(text)
 
-    async def case_of_reply(self, person: Person, telegram_message_id: int) -> Request | None:
+    async def case_of_reply(self, person: Person, telegram_message_id: int, text: str | None = None
+                            ) -> Request | None:
+        """The conversation of the message a person replied to (Telegram's reply). `text`: what
+        that message says, which finds it when it is a first copy whose id was never recorded
+        (it went out, and went again marked, when the bot was interrupted)."""
         request_id = await self.core.outbox.request_of_sent(person.id, telegram_message_id)
+        if request_id is None and text:
+            request_id = await self.core.outbox.request_of_copy(person.id, text)
         return None if request_id is None else await self.core.requests.get(request_id)
 
     async def relay(self, person: Person, request_id: int, text: str, origin: int | None = None,
@@ -155,6 +156,16 @@ class Talk:
             return request.requester_id, request
         member = await self.core.members.get(request.member_id) if request.member_id else None
         return (member.person_id if member else None), request
+
+    async def not_delivered_yet(self, message_id: int) -> None:
+        """A relayed text could not go at once (Telegram is slow or away): its author learns that it
+        is kept, rather than waiting for a reaction that does not come."""
+        author, request = await self._author_of(message_id)
+        if author is None:
+            return
+        t = await self.core.translator(author)
+        await self._tell(author, t("⏳ Not delivered yet. Your message is kept and goes out as soon as Telegram "
+                                   "accepts it."), request_id=request.id)
 
     async def undeliverable(self, message_id: int, *, blocked: bool = True) -> None:
         """Telegram will not take a relayed message: its author must not think it arrived."""

@@ -48,10 +48,6 @@ class Calendar:
         the gap, and a repeated time its first occurrence)."""
         return datetime.combine(day, at.replace(tzinfo=None)).replace(tzinfo=self.zone, fold=0).astimezone(UTC)
 
-    def start_of(self, day: date) -> datetime:
-        """The instant the organisation's `day` begins (its local midnight), in UTC."""
-        return self.at(day)
-
 
 @dataclass(frozen=True)
 class Period:

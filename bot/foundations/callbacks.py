@@ -111,14 +111,19 @@ WITHDRAW = Code("withdraw", (REF,))
 END = Code("end", (REF,))
 RATE = Code("fb", (REF, STARS))
 NO_COMMENT = Code("fb", (REF, choice("skip")))
-NOTES_CONSENT = Code("nc", (REF, choice("y", "n")))  # the notes alone, asked before HANDOVER_CONSENT (still answered)
+# Legacy (NOTES_CONSENT, NEWS, NOTE_CANCEL): built no more, still answered for messages sent before
+# the release of December 2026 that replaced them. Each can go (its handler too) once every
+# installation has run that release for WAAKZAAM_RETENTION_DAYS (90 by default): by then retention
+# has erased the cases those questions were about, and a press on an older welcome's news button
+# gets the stale-button answer (handlers/fallbacks.py), with /news a tap away.
+NOTES_CONSENT = Code("nc", (REF, choice("y", "n")))  # the notes alone, asked before HANDOVER_CONSENT (legacy)
 HANDOVER_CONSENT = Code("hc", (REF, choice("y", "n")))  # may the next listener read the conversation so far (and notes)
 FORGET = Code("forget", (choice("yes", "no"),))
 
 # Joining: the charter and the profile --------------------------------------------------
 CHARTER = Code("charter", (choice("yes", "no"),))
 VOLUNTEER_WISH = Code("vol")                                # an employee would like to become a listener
-NEWS = Code("news", (choice("0", "1"),))                    # the welcome's news button before NEWS_FOLLOW (still answered)
+NEWS = Code("news", (choice("0", "1"),))                    # the welcome's news button before NEWS_FOLLOW (legacy)
 PROFILE_GENDER = Code("prof:g", (choice(*GENDER),))
 PROFILE_AGE = Code("prof:a", (choice(*AGE_BAND),))
 PROFILE_STATUS = Code("prof:s", (choice(*STATUS),))
@@ -154,7 +159,7 @@ DROP_DRAFT = Code("to", (NUMBER, choice("drop")))    # the parked text goes nowh
 # Casework ----------------------------------------------------------------------------
 NOTES = Code("notes", (REF,))
 NOTE_ASK = Code("note", (REF,))
-NOTE_CANCEL = Code("note", (REF, choice("cancel")))  # prompts sent before NOTE_QUIT (still answered)
+NOTE_CANCEL = Code("note", (REF, choice("cancel")))  # prompts sent before NOTE_QUIT (legacy, see NOTES_CONSENT)
 NOTE_QUIT = Code("notex", (REF, NUMBER))  # cancel the note prompt; the listener's newest note id when asked
 NOTE_FOR = Code("notefor", (REF,))
 TAGS = Code("tags", (REF,))

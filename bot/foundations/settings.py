@@ -127,6 +127,11 @@ class Settings:
         return int(self.contact_deadline.total_seconds() // 3600)
 
     @property
+    def removal_hours(self) -> int:
+        """The wait before an agreed removal of a coordinator takes effect, in whole hours."""
+        return int(self.removal_delay.total_seconds() // 3600)
+
+    @property
     def trend_windows(self) -> int:
         """How many digest windows the trend shows (4 for 12 months of 13 weeks)."""
         return trend_windows(self.trend_months, self.window_weeks)
@@ -432,7 +437,7 @@ def _two_person_settings(source: dict[str, str | None], kwargs: dict) -> None:
         ("WAAKZAAM_REMOVAL_DELAY_HOURS", "removal_delay", 1, 336, "hours"),
     ):
         if raw := _env(source, name):
-            if not raw.isdigit() or not low <= int(raw) <= high:
+            if not _whole(raw) or not low <= int(raw) <= high:
                 raise SettingsError(f"{name} must be a whole number of {unit} from {low} to {high}.")
             kwargs[key] = timedelta(**{unit: int(raw)})
 
@@ -442,7 +447,8 @@ _FULL_DAYS = dict(zip(WEEKDAYS, ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "
 
 def parse_working_hours(raw: str) -> Hours | None:
     """'MON-FRI 08:00-18:00', several separated by ';' ('MON,WED 09:00-12:00'), or ALWAYS (None).
-    An end before the start runs past midnight into the next day."""
+    A range of days may run across Sunday ('SUN-THU', 'FRI-MON'). An end before the start runs
+    past midnight into the next day; an end equal to the start is refused (empty, or all day?)."""
     if raw.strip().upper() == "ALWAYS":
         return None
     spans: list[Span] = []
@@ -454,11 +460,15 @@ def parse_working_hours(raw: str) -> Hours | None:
                 or int(match[6]) > 24 or int(match[5]) > 59 or int(match[7]) > 59):
             raise SettingsError("WAAKZAAM_WORKING_HOURS must be days and hours in the organisation's time zone, "
                                 "e.g. MON-FRI 08:00-18:00 (several separated by ';'), or ALWAYS.")
+        start, end = int(match[4]) * 60 + int(match[5]), min(1440, int(match[6]) * 60 + int(match[7]))
+        if start == end:
+            raise SettingsError(f"WAAKZAAM_WORKING_HOURS: {part.strip()} starts and ends at the same time; for the "
+                                "whole day write 00:00-24:00, or ALWAYS for every hour of the week.")
         if match[2]:
-            chosen = list(range(WEEKDAYS.index(match[1]), WEEKDAYS.index(match[2]) + 1))
+            first, last = WEEKDAYS.index(match[1]), WEEKDAYS.index(match[2])
+            chosen = [(first + i) % 7 for i in range((last - first) % 7 + 1)]
         else:
             chosen = [WEEKDAYS.index(d) for d in named]
-        start, end = int(match[4]) * 60 + int(match[5]), min(1440, int(match[6]) * 60 + int(match[7]))
         for day in chosen:
             if end > start:
                 spans.append(Span(day, start, end))

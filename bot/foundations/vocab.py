@@ -154,6 +154,8 @@ AUDIT_ACTORS = {
 
 # The network's news ("you said, we did", calls for listeners): one label wherever it is offered
 # (the welcome, /news, the end of a conversation, a news message itself), by whether one follows it.
+# The two states have words of their own, so the mark is part of the chosen one's translation
+# rather than model.ticked's (which marks one label that reads the same chosen or not).
 FOLLOW_NEWS = {False: N_("Hear what changes thanks to the network"),
                True: N_("✓ You hear what changes (tap to stop)")}
 
@@ -161,6 +163,7 @@ FOLLOW_NEWS = {False: N_("Hear what changes thanks to the network"),
 # Reactions on a person's own message, instead of a second message (from Telegram's allowed set).
 DELIVERED = "👌"  # the other side has it
 KEPT = "✍"        # kept, passed on once a listener takes the request
+REPEAT_MARK = "🔁"  # before a message that may have reached the person already (sent again after an interruption)
 
 
 def label(t: Translator, field: str, value: str) -> str:

@@ -18,6 +18,7 @@ from bot.foundations.i18n import LANGUAGES, Translator
 from bot.foundations.menus import Menus
 from bot.foundations.model import Button, Hours, Member, Payload, Person, Result
 from bot.foundations.storage.invites import OpenInvitation, looks_like_invite
+from bot.foundations.storage.removals import Removal
 from bot.foundations.vocab import (
     FOLLOW_NEWS,
     INVITE_ROLES,
@@ -153,6 +154,10 @@ class Membership:
 
     async def active_listeners(self) -> list[Member]:
         return await self.core.members.active()
+
+    async def other_coordinators(self, person: Person) -> int:
+        """How many coordinators besides this person: who may approve what they wrote."""
+        return sum(p != person.id for p in await self.core.people.with_role("coordinator"))
 
     # Joining ----------------------------------------------------------------------
 
@@ -500,11 +505,10 @@ class Membership:
         if not person.is_coordinator:
             return Removed(Result.NOT_ALLOWED)
         async with core.db.transaction():
-            proposal = await core.removals.get(removal_id)
-            if proposal is None or proposal.state != "proposed":
-                return Removed(Result.ALREADY)
-            if person.id in (proposal.person_id, proposal.proposed_by):
-                return Removed(Result.NOT_ALLOWED)  # the second voice must be someone else
+            # The second voice must be someone else's than the person's or the proposer's.
+            refused, proposal = await self._removal_for(person, removal_id, "proposed", proposer_may=False)
+            if refused is not None:
+                return refused
             target = await self._holds(proposal.person_id, proposal.role)
             if target is None:
                 await core.removals.settle(removal_id, "withdrawn")
@@ -530,11 +534,10 @@ class Membership:
         if not person.is_coordinator:
             return Removed(Result.NOT_ALLOWED)
         async with core.db.transaction():
-            removal = await core.removals.get(removal_id)
-            if removal is None or removal.state != "agreed":
-                return Removed(Result.ALREADY)
-            if person.id == removal.person_id:
-                return Removed(Result.NOT_ALLOWED)  # stopped by someone else, or it would never take effect
+            # Stopped by someone else than the person removed, or it would never take effect.
+            refused, removal = await self._removal_for(person, removal_id, "agreed", proposer_may=True)
+            if refused is not None:
+                return refused
             name = await core.people.name(removal.person_id)
             if ready := await self.two.too_soon(person.id, COORDINATOR):
                 return Removed(Result.TOO_SOON, removal.role, name, when=ready)
@@ -551,6 +554,17 @@ class Membership:
 
             await self.two.announce([c for c in await self.two.staff() if c != person.id], stopped)
         return Removed(Result.OK, removal.role, name)
+
+    async def _removal_for(self, person: Person, removal_id: int, state: str, *,
+                           proposer_may: bool) -> tuple[Removed | None, Removal | None]:
+        """The removal in `state` that `person` may answer (never the one it removes, nor, unless
+        `proposer_may`, its proposer), in the caller's transaction; or the refusal."""
+        removal = await self.core.removals.get(removal_id)
+        if removal is None or removal.state != state:
+            return Removed(Result.ALREADY), None
+        if person.id == removal.person_id or (not proposer_may and person.id == removal.proposed_by):
+            return Removed(Result.NOT_ALLOWED), None
+        return None, removal
 
     async def carry_out_removals(self, now: datetime | None = None) -> int:
         """The sweep: agreed removals whose moment has come take effect, each in its own

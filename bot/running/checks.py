@@ -5,6 +5,7 @@ check is the CLI's (it speaks Telegram); everything here reads files only.
 """
 from __future__ import annotations
 
+import os
 import sqlite3
 import stat
 from dataclasses import dataclass
@@ -75,11 +76,27 @@ def check(settings: Settings, *, live: bool = False) -> list[Finding]:
 
 
 def _restore(settings: Settings) -> list[Finding]:
+    """An interrupted restore blocks nothing the bot's start cannot mend: `run` (and `restore
+    --resume`) finishes or undoes it under the lock before anything else, so under systemd the
+    start check must let that start through; only what the start could not mend is a FAIL."""
     journal = backups.pending_restore(settings.db_path)
     if journal is None:
         return []
-    return [Finding(FAIL, f"a restore of {journal.source} was interrupted (stage {journal.stage}): start the bot, "
-                          "or run `waakzaam restore --resume`, which finishes or undoes it")]
+    what = f"a restore of {journal.source} was interrupted"
+    mends = "the bot's next start (or `waakzaam restore --resume`)"
+    if not os.access(journal.db.parent, os.W_OK):
+        return [Finding(FAIL, f"{what}, and {mends} cannot finish or undo it: this user may not write in "
+                              f"{journal.db.parent}")]
+    if journal.stage != "ready":
+        return [Finding(WARN, f"{what} before it changed anything: {mends} undoes it, and the database stays as it "
+                              "was; then run the restore again")]
+    if journal.incoming.exists():
+        return [Finding(WARN, f"{what} after the backup was copied, brought up to date and checked: {mends} puts "
+                                   "it in place")]
+    if journal.db.exists():
+        return [Finding(WARN, f"{what} after it had put the backup in place: {mends} removes what it left")]
+    return [Finding(FAIL, f"{what}, and neither the database nor the backup's copy {journal.incoming} is there: "
+                          "run the restore again")]
 
 
 def _copies(settings: Settings) -> list[Finding]:

@@ -6,7 +6,8 @@ database had forgotten since the backup (its erasure log: each person's random t
 WAAKZAAM_BACKUP_KEEP_DAYS) is erased again in it. Content past the retention period needs no
 log: the bot's retention erases it again at its first start. What cannot be known is said: with
 no database to replace, or one too old to keep the log, erasures made after the backup are not
-re-applied.
+re-applied; nor are they for a backup made before the log existed (its people get new tags when
+it is brought up to date, which no entry of the log can match).
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from pathlib import Path
 from bot.foundations.crypto import Vault, key_versions_on_disk
 from bot.foundations.settings import Settings
 from bot.foundations.storage import files
-from bot.foundations.storage.migrations import current_version
+from bot.foundations.storage.migrations import current_version, discover
 from bot.services import Services
 
 from . import backups
@@ -38,6 +39,12 @@ class Restored:
     erasures_known: bool         # False: there was no log to take them from
     erasures_since: int          # erasures the replaced database made since the backup
     older_than_keep: bool = False  # made before the oldest erasure the log can still remember
+    before_the_log: bool = False   # made before the erasure log existed: nobody in it can be matched
+
+
+def erasure_log_schema() -> int:
+    """The schema version that brought the erasure log and everyone's random tag."""
+    return next(m.version for m in discover() if m.name == "erasure_log")
 
 
 def _retired(settings: Settings, version: int) -> int | None:
@@ -91,7 +98,8 @@ async def restore(settings: Settings, source: Path, vault: Vault, *, force: bool
                               "folder first (mode 700).")
         db.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     known = None
-    if keep:
+    before_the_log = found.schema_version < erasure_log_schema()
+    if keep and not before_the_log:
         try:
             known = files.erasure_log(db)
         except sqlite3.DatabaseError:
@@ -109,7 +117,8 @@ async def restore(settings: Settings, source: Path, vault: Vault, *, force: bool
     backups.finish(journal)
     made = backups.made_at(source)
     return replace(restored, source=source, db_path=db, kept_aside=journal.kept, schema_from=found.schema_version,
-                   older_than_keep=made < datetime.now(UTC) - timedelta(days=settings.backup_keep_days))
+                   older_than_keep=made < datetime.now(UTC) - timedelta(days=settings.backup_keep_days),
+                   before_the_log=before_the_log)
 
 
 async def _bring_up_to_date(settings: Settings, incoming: Path, known: list | None) -> Restored:

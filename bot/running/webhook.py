@@ -29,8 +29,9 @@ from tornado.httpserver import HTTPServer
 from tornado.web import Application as WebApplication
 from tornado.web import HTTPError, RequestHandler
 
+from .faults import storage_trouble
 from .health import health
-from .inbox import ALLOWED_UPDATES, Inbox, run, storage_trouble
+from .inbox import ALLOWED_UPDATES, Inbox, run
 from .liveness import Liveness, notify
 
 log = logging.getLogger(__name__)

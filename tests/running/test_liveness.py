@@ -85,8 +85,12 @@ def test_a_loop_that_never_beat_has_the_start_grace(tmp_path, systemd):
     assert liveness.heartbeat() is True and liveness.late() == []
 
 
+@pytest.mark.real_clock
 @pytest.mark.parametrize("mode", ["polling", "webhook"])
 def test_the_running_bot_says_ready_beats_and_check_live_sees_it_and_sees_it_stuck(tmp_path, systemd, mode):
+    """Runs on the real clock (marked real_clock, left out of scripts/test-at): `check --live`, a
+    process of its own, compares its wall time with the heartbeat file's time, and under
+    libfaketime the two do not move alike, so a stuck bot would look alive."""
     with TelegramDouble(token=TOKEN) as telegram:
         port = _free_port()
         webhook = {"WAAKZAAM_WEBHOOK_URL": "https://bot.example.org/tg", "WAAKZAAM_WEBHOOK_PORT": str(port)} \

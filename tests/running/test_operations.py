@@ -15,6 +15,7 @@ from pathlib import Path
 
 import hermetic
 import pytest
+import time_machine
 from flows import join_as_member
 from operator_cli import TOKEN, cli, install
 
@@ -289,8 +290,16 @@ def test_a_restore_refuses_a_newer_database_without_force_and_keeps_it_aside(tmp
     assert count == 5 and sqlite3.connect(db).execute("SELECT COUNT(*) FROM people").fetchone()[0] == 3
 
 
+@pytest.fixture
+def frozen():
+    """The clock the start-up reads to name its copy and to age the older ones, held still."""
+    now = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    with time_machine.travel(now, tick=False):
+        yield now
+
+
 async def test_a_backup_is_made_before_migrations_run_and_only_a_few_recent_ones_are_kept(settings, tmp_path,
-                                                                                           caplog):
+                                                                                           caplog, frozen):
     old = tmp_path / "old-migrations"
     old.mkdir()
     for path in sorted(MIGRATIONS_DIR.glob("*.sql"))[:4]:
@@ -303,8 +312,7 @@ async def test_a_backup_is_made_before_migrations_run_and_only_a_few_recent_ones
     await migrate(db, vault, old)
     await MetaRepository(db).add(KEY_CHECK_NAME, vault.seal("meta", "value", KEY_CHECK_NAME, KEY_CHECK))
     await db.close()
-    now = datetime.now(UTC)
-    stamps = [now - timedelta(days=d) for d in (40, 3, 2, 1)]  # one past WAAKZAAM_BACKUP_KEEP_DAYS (30)
+    stamps = [frozen - timedelta(days=d) for d in (40, 3, 2, 1)]  # one past WAAKZAAM_BACKUP_KEEP_DAYS (30)
     for when in stamps:  # earlier automatic copies
         stale = settings.db_path.with_name(f"waakzaam.db.before-schema-004-from-003-{when:%Y%m%d-%H%M%S}")
         stale.write_bytes(b"old")

@@ -5,6 +5,7 @@ A database is made only by `run` or `invite`, when its folder exists (or is the 
 is there yet and nothing else of an organisation is: a typo never serves an empty database."""
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import sqlite3
@@ -18,7 +19,10 @@ from operator_cli import AS_PLAIN_USER, TOKEN, cli, install, one_line, snapshot
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "crash"))
 from double import TelegramDouble  # noqa: E402
 
+from bot.cli import main  # noqa: E402
+from bot.foundations.settings import load_settings  # noqa: E402
 from bot.running.lock import DatabaseLock  # noqa: E402
+from bot.running.startup import open_core  # noqa: E402
 
 needs_plain_user = pytest.mark.skipif(os.geteuid() == 0 and not AS_PLAIN_USER,
                                       reason="as root, file modes stop nothing without setpriv")
@@ -38,6 +42,27 @@ def _installed(tmp_path: Path, **settings: str) -> Path:
     made = cli(env, "invite", "coordinator")
     assert made.returncode == 0, made.stderr
     return env
+
+
+def _made(tmp_path: Path) -> Path:
+    """An installation with its database and key, made in this process (quicker than `_installed`,
+    for tests whose commands are refused before the database is opened)."""
+    env = install(tmp_path)
+
+    async def make():
+        await (await open_core(load_settings(env))).close()
+    asyncio.run(make())
+    return env
+
+
+def _in_process(monkeypatch, capsys, env: Path, *args: str) -> subprocess.CompletedProcess:
+    """The command through `bot.cli.main` in this process, for a line that is said before anything
+    is opened or logged: the same code as the subprocess, without starting Python again."""
+    monkeypatch.setenv("WAAKZAAM_ENV_FILE", str(env))
+    capsys.readouterr()
+    code = main(list(args))
+    said = capsys.readouterr()
+    return subprocess.CompletedProcess(args, code, said.out, said.err)
 
 
 def _set(env: Path, name: str, value: str) -> None:
@@ -70,11 +95,13 @@ def test_a_database_in_a_folder_that_does_not_exist_is_never_made(tmp_path, tele
     env = install(tmp_path, TELEGRAM_API_BASE_URL=telegram.api_base_url,
                   WAAKZAAM_DB=str(tmp_path / "var" / "lib" / "acme" / "waakzaam.db"))
     before = snapshot(tmp_path)
-    for command in (["run"], ["invite", "coordinator"], ["restore", str(env)]):
+    problem = (f"there is no database at {tmp_path}/var/lib/acme/waakzaam.db, and its folder {tmp_path}/var/lib/acme "
+               "does not exist. Check WAAKZAAM_DB (a typo?); for a new installation, create the folder first (mode "
+               "700). Nothing was created.")
+    for command, code, said in ((["run"], 2, "cannot start: "), (["invite", "coordinator"], 2, ""),
+                                (["restore", str(env)], 1, "restore failed: ")):
         result = cli(env, *command)
-        assert result.returncode in (1, 2)
-        assert f"its folder {tmp_path}/var/lib/acme does not exist. Check WAAKZAAM_DB (a typo?)" in one_line(result) \
-            or f"folder {tmp_path}/var/lib/acme does not exist" in one_line(result)
+        assert (result.returncode, one_line(result)) == (code, f"waakzaam: {said}{problem}"), command
     assert snapshot(tmp_path) == before
 
 
@@ -150,10 +177,11 @@ def test_a_symlinked_path_to_the_database_takes_the_same_lock(tmp_path, telegram
                      WAAKZAAM_KEY_FILE=str(env.parent / "keys" / "master.key"))
     with DatabaseLock(db).acquire("the bot"):
         before = snapshot(tmp_path)
-        for command in (["rotate-key"], ["restore", "--resume"], ["run"]):
+        in_use = f"the database is in use by the bot (pid {os.getpid()}); wait for it to end, or stop it first"
+        for command, code, said in ((["rotate-key"], 1, "rotate-key refused: "),
+                                    (["restore", "--resume"], 1, "restore failed: "), (["run"], 2, "cannot start: ")):
             result = cli(second, *command)
-            assert result.returncode in (1, 2)
-            assert f"the database is in use by the bot (pid {os.getpid()})" in one_line(result)
+            assert (result.returncode, one_line(result)) == (code, f"waakzaam: {said}{in_use}"), command
         assert snapshot(tmp_path) == before
 
 
@@ -168,13 +196,15 @@ def test_a_symlinked_path_to_the_database_takes_the_same_lock(tmp_path, telegram
     ("WAAKZAAM_POLL_INTERVAL", "inf", "a number of seconds from 0 to 60, not 'inf'"),
     ("WAAKZAAM_POLL_INTERVAL", "nan", "a number of seconds from 0 to 60, not 'nan'"),
     ("WAAKZAAM_SMALL_CELL", "²", "a whole number from 2 to 100"),
+    ("WAAKZAAM_TWO_PERSON_WAIT_DAYS", "²", "a whole number of days from 1 to 90"),
+    ("WAAKZAAM_REMOVAL_DELAY_HOURS", "٣", "a whole number of hours from 1 to 336"),
 ])
-def test_a_number_setting_out_of_range_is_one_line_naming_it(tmp_path, name, value, line):
-    env = _installed(tmp_path)
+def test_a_number_setting_out_of_range_is_one_line_naming_it(tmp_path, monkeypatch, capsys, name, value, line):
+    env = _made(tmp_path)
     before = snapshot(env.parent / "data")
     _set(env, name, value)
-    for command in ("run", "invite"):
-        result = cli(env, command, *(["listener"] if command == "invite" else []))
+    # The command as the operator runs it, then the other one that needs the setting in this process.
+    for result in (cli(env, "run"), _in_process(monkeypatch, capsys, env, "invite", "listener")):
         assert result.returncode == 2
         assert one_line(result).startswith(f"waakzaam: {name} must be {line}")
     assert snapshot(env.parent / "data") == before
@@ -182,12 +212,14 @@ def test_a_number_setting_out_of_range_is_one_line_naming_it(tmp_path, name, val
 
 # --- 22.6: a typo in a setting's name ---------------------------------------------------------------
 
-def test_a_misspelled_setting_in_env_stops_every_command_but_check(tmp_path):
-    env = _installed(tmp_path)
+def test_a_misspelled_setting_in_env_stops_every_command_but_check(tmp_path, monkeypatch, capsys):
+    env = _made(tmp_path)
     _set(env, "WAKZAAM_ACCESS_CODE", "letmein1")  # one letter short: the bot would run without a code
     before = snapshot(env.parent / "data")
-    for command in (["run"], ["invite", "listener"], ["backup", str(tmp_path)], ["rotate-key"]):
-        result = cli(env, *command)
+    # `run` as the operator runs it; the other commands through the same main() in this process.
+    for result in (cli(env, "run"), *(_in_process(monkeypatch, capsys, env, *command)
+                                      for command in (["invite", "listener"], ["backup", str(tmp_path)],
+                                                      ["rotate-key"]))):
         assert result.returncode == 2
         assert one_line(result) == (f"waakzaam: WAKZAAM_ACCESS_CODE (in {env}) is not a Waakzaam setting: did you "
                                     "mean WAAKZAAM_ACCESS_CODE? Correct or remove it.")

@@ -11,7 +11,10 @@ import time_machine
 from flows import ask_for_conversation, join_as_member
 from steering_flows import coordinator, steering
 
+from bot.foundations import prompts
 from bot.foundations.i18n import Translator
+from bot.foundations.storage.people import PeopleRepository
+from bot.steering.actions.news import NewsDesk
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 BODY = "You said the peak weeks were too heavy. The team leads now plan them together."
@@ -131,3 +134,63 @@ def test_a_review_named_by_its_week_reads_as_the_digest_says_it():
     assert _round_name(Translator("en"), "2026-W50") == "week 50 of 2026"
     assert _round_name(Translator("nl"), "2026-W50") == "week 50 van 2026"
     assert _round_name(Translator("en"), "2026-12") == "December 2026"
+
+
+async def test_a_version_typed_is_previewed_from_one_rendering(services, people, clock, monkeypatch):
+    await _readers(services, people)
+    boss = await coordinator(services, people)
+    preview = await _draft(boss)
+    await boss.press("nwl:1:nl", preview)
+    rendered = []
+    real = NewsDesk.render
+
+    async def counted(self, t, news):
+        rendered.append(news.id)
+        return await real(self, t, news)
+    monkeypatch.setattr(NewsDesk, "render", counted)
+    await boss.send(DUTCH)
+    assert f"The version in Dutch:\n{DUTCH}" in boss.last().text
+    assert rendered == [1]
+
+
+async def test_a_version_for_a_language_no_longer_offered_is_closed_with_a_word(services, people, clock):
+    boss = await coordinator(services, people)
+    await _draft(boss)
+    me = await services.core.people.find(boss.id)
+    await services.prompts.wait_for(me, prompts.NEWS_VERSION, ref="1", data="de")  # left by another version
+    await boss.send("Ihr habt gesagt ...")
+    assert boss.last().text == ("That language is no longer offered, so your text was not kept. Open the message "
+                                "again from /news.")
+    assert await services.prompts.current(me) is None
+    assert await services.core.db.fetchval("SELECT COUNT(*) FROM news_versions") == 0
+
+
+async def test_publishing_renders_once_per_language_and_counts_readers_in_one_read(services, people, clock,
+                                                                                     monkeypatch):
+    await _readers(services, people)  # readers in Dutch, French and English
+    boss = await coordinator(services, people)
+    sofie = await steering(services, people, language="fr")
+    piet = await steering(services, people, user_id=801, name="Piet", language="nl")  # hears who wrote, who approved
+    clock.shift(timedelta(days=8))
+    preview = await _draft(boss)
+    await boss.press("Ask a second person", preview)
+    one_by_one = []
+    real_language = PeopleRepository.language
+
+    async def language(self, person_id):
+        one_by_one.append(person_id)
+        return await real_language(self, person_id)
+    monkeypatch.setattr(PeopleRepository, "language", language)
+    assert await services.news.readers() == {"nl": 1, "fr": 1, "en": 1}
+    assert one_by_one == []  # the audience's languages in one read, not one per reader
+
+    rendered = []
+    real_render = NewsDesk.render
+
+    async def render(self, t, news):
+        rendered.append(t.lang)
+        return await real_render(self, t, news)
+    monkeypatch.setattr(NewsDesk, "render", render)
+    await sofie.press("nwa:1:ok")
+    assert sorted(rendered) == ["en", "fr", "nl"]  # the announcement to staff reuses the readers' renderings
+    assert piet.last().text.startswith("📣") and "Jullie zeiden, wij deden" in piet.last().text

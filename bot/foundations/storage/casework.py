@@ -159,11 +159,12 @@ class CaseworkRepository:
         )
 
     async def closed_cases(self, start: str, end: str) -> list[tuple[int, str]]:
-        """(request id, day closed) of the cases closed between two moments (demonstrations only)."""
+        """(request id, the organisation's day it closed) of the cases closed between two moments
+        (demonstrations only)."""
         rows = await self.db.fetchall(
-            "SELECT id, substr(closed_at, 1, 10) FROM requests WHERE state = 'closed' AND closed_at >= ?"
+            "SELECT id, closed_at FROM requests WHERE state = 'closed' AND closed_at >= ?"
             " AND closed_at < ? ORDER BY id", (start, end))
-        return [(r[0], r[1]) for r in rows]
+        return [(r[0], self.db.calendar.day(clock.parse(r[1]))) for r in rows]
 
     async def add_comment(self, request_id: int, comment: str) -> bool:
         """The rating's comment, once; False without a rating or with a comment already."""

@@ -69,12 +69,6 @@ class ConversationRepository:
             " AND author_message_id = ?)", (*request_ids, *([author_message_id] if request_ids else []), person_id,
                                              author_message_id)))
 
-    async def any_undelivered(self, request_id: int, author: str) -> bool:
-        """Is any of this side's messages still on its way? (Read without opening them.)"""
-        return bool(await self.db.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM messages WHERE request_id = ? AND author = ? AND delivered = 0)",
-            (request_id, author)))
-
     async def undelivered(self, request_id: int, author: str) -> list[Message]:
         rows = await self.db.fetchall(
             "SELECT * FROM messages WHERE request_id = ? AND author = ? AND delivered = 0"

@@ -122,7 +122,7 @@ def inspect(path: Path, *, listeners: bool = False) -> Inspection:
 
 def erasure_log(path: Path) -> list[Erased] | None:
     """The erasures the database at `path` remembers (read-only); None when it is too old to keep
-    them (before schema 12)."""
+    them (before schema 16, migrations/016_erasure_log.sql)."""
     conn = _connect_read_only(path)
     try:
         if not _has_table(conn, "erasures"):

@@ -25,6 +25,7 @@ Each quarter the steering group is reminded when actions were closed and nothing
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, time
 
@@ -137,10 +138,11 @@ class NewsDesk:
         return message_text(t, body_for(t, news), figures)
 
     async def readers(self) -> dict[str, int]:
-        """How many of those it would go to read each language (every language, even at 0)."""
+        """How many of those it would go to read each language (every language, even at 0): one
+        read of the audience's languages, as every preview and approval question asks it."""
         counts = dict.fromkeys(LANGUAGES, 0)
-        for person_id in await self.audience():
-            counts[(await self.core.translator(person_id)).lang] += 1
+        for code in (await self.core.people.languages(await self.audience())).values():
+            counts[Translator(code).lang] += 1
         return counts
 
     @staticmethod
@@ -218,16 +220,21 @@ class NewsDesk:
             return Result.NOT_FOUND, None, ""
         return Result.OK, news, await self.render(Translator(person.language), news)
 
-    async def set_language(self, person: Person, news_id: int, language: str) -> Result:
-        """The author says which language they wrote it in."""
-        if language not in LANGUAGES:
-            return Result.UNKNOWN
+    async def _change_own_draft(self, person: Person, news_id: int,
+                                change: Callable[[int], Awaitable[object]]) -> Result:
+        """`change(news_id)` on the person's own draft, in one transaction; else why not."""
         async with self.core.db.transaction():
             result, news = await self._own_draft(person, news_id)
             if result is not Result.OK:
                 return result
-            await self.core.news.set_language(news.id, language)
+            await change(news.id)
         return Result.OK
+
+    async def set_language(self, person: Person, news_id: int, language: str) -> Result:
+        """The author says which language they wrote it in."""
+        if language not in LANGUAGES:
+            return Result.UNKNOWN
+        return await self._change_own_draft(person, news_id, lambda i: self.core.news.set_language(i, language))
 
     async def may_write_version(self, person: Person, news_id: int, language: str) -> tuple[Result, News | None]:
         """Its author while a draft, or a second person while it waits for approval, in a language
@@ -262,21 +269,14 @@ class NewsDesk:
         return Drafted(Result.OK, news_id, flagged)
 
     async def set_figures(self, person: Person, news_id: int, figures: bool) -> Result:
-        async with self.core.db.transaction():
-            result, news = await self._own_draft(person, news_id)
-            if result is not Result.OK:
-                return result
-            await self.core.news.set_figures(news.id, figures)
-        return Result.OK
+        return await self._change_own_draft(person, news_id, lambda i: self.core.news.set_figures(i, figures))
 
     async def drop(self, person: Person, news_id: int) -> Result:
-        async with self.core.db.transaction():
-            result, news = await self._own_draft(person, news_id)
-            if result is not Result.OK:
-                return result
-            await self.core.news.send_back(news.id, None, only_if=("draft",))
-        await self.core.db.checkpoint()
-        return Result.OK
+        result = await self._change_own_draft(person, news_id,
+                                              lambda i: self.core.news.send_back(i, None, only_if=("draft",)))
+        if result is Result.OK:
+            await self.core.db.checkpoint()  # deleted at its author's word: gone from the files at once
+        return result
 
     async def reviewers(self, author: int) -> list[int]:
         """Who may approve: every coordinator and steering member but the author who has held the
@@ -371,22 +371,26 @@ class NewsDesk:
             return None
         news = await self.core.news.get(news.id)
         texts: dict[str, str] = {}  # one rendering per language, not per recipient
+        languages = await self.core.people.languages(audience)
         for person_id in audience:
-            t = await self.core.translator(person_id)
+            t = Translator(languages[person_id])
             if t.lang not in texts:
                 texts[t.lang] = await self.render(t, news)
             buttons = () if person_id in listeners else ((news_button(t, True),),)
             await self.core.outbox.enqueue(person_id, Payload(texts[t.lang], buttons))
         await self._tell_author(news, approver, True, len(audience))
-        await self._announce(news, approver, len(audience))
+        await self._announce(news, approver, len(audience), texts)
         return len(audience)
 
-    async def _announce(self, news: News, approver: Person, recipients: int) -> None:
-        """Every coordinator and steering member but the two hears who wrote and who approved it."""
+    async def _announce(self, news: News, approver: Person, recipients: int, texts: dict[str, str]) -> None:
+        """Every coordinator and steering member but the two hears who wrote and who approved it,
+        around the message as published (`texts`: its rendering per language, added to as needed)."""
         async def compose(t, _):
+            if t.lang not in texts:
+                texts[t.lang] = await self.render(t, news)
             return Payload(t("📣 A “you said, we did” went to {n} people: written by {author}, approved by {approver}. "
                              "It reads:", n=recipients, author=await self.two.named(t, news.author),
-                             approver=await self.two.named(t, approver.id)) + "\n\n" + await self.render(t, news),
+                             approver=await self.two.named(t, approver.id)) + "\n\n" + texts[t.lang],
                            protect=True)
 
         await self.two.announce([p for p in await self.two.staff(STAFF) if p not in (news.author, approver.id)],

@@ -1,4 +1,4 @@
--- Schema 17: "I am not safe" from an open conversation is answered within the urgent deadline
+-- Schema 18: "I am not safe" from an open conversation is answered within the urgent deadline
 -- (walk 1, finding 1).
 --
 -- A conversation a listener holds may have had its first contact long ago; when the colleague then

@@ -1,4 +1,4 @@
--- Schema 18: coordinators and steering members are numbered among themselves (walk 1, finding 11).
+-- Schema 19: coordinators and steering members are numbered among themselves (walk 1, finding 11).
 --
 -- Announcements, /team and /audit named them "#N" by their people row, which counts everyone who
 -- ever wrote to the bot: between two role joins a coordinator could count how many colleagues
