@@ -117,7 +117,7 @@ async def relay(update: Update, context: Context, text: str) -> None:
     if target is None:
         open_ones = await talk.conversations_of(who)
         if not open_ones:
-            await say(update, _nothing_open(t, who, await services(context).membership.active_listener(who)))
+            await say(update, _nothing_open(t, who, await services(context).membership.listener(who)))
             return
         if len(open_ones) > 1:
             # Never guess between people: the author says where it goes.
@@ -134,11 +134,14 @@ async def relay(update: Update, context: Context, text: str) -> None:
 
 
 def _nothing_open(t, who, listener) -> str:
-    if listener is not None:
+    if (joining_now := joining.still_joining(t, listener)) is not None:
+        return joining_now + " " + t("Nothing was sent.")  # halfway through joining: in joining's terms
+    if listener is not None and listener.active:
         return t("You have no open conversation, so this message was not passed on. /cases shows your "
-                 "conversations.")
-    if who.roles:  # their /start opens their own role's home, not the request menu
-        return t("You have no open conversation, so this message was not passed on.")
+                 "conversations; to ask for a conversation for yourself, use /start.")
+    if who.roles:  # their /start opens their own role's home, with a button to ask for themselves
+        return t("You have no open conversation, so this message was not passed on. To ask for a conversation "
+                 "for yourself, use /start.")
     return t("You have no open conversation, so this message was not passed on. Use /start to ask for a "
              "conversation.")
 

@@ -115,7 +115,7 @@ async def team(update: Update, context: Context) -> None:
         if entry.since is None:
             lines.append(t("{name}: {role}", name=name, role=t(ROLE[entry.role])))
         else:  # the number announcements name them by; since when (decisions that take two people wait)
-            lines.append(t("{name} (#{number}): {role} since {day}", name=name, number=entry.person_id,
+            lines.append(t("{name} (#{number}): {role} since {day}", name=name, number=entry.number,
                            role=t(ROLE[entry.role]), day=t.day(services(context).calendar.date_of(entry.since))))
         rows.append([(t("Remove {name}", name=name)[:60], callbacks.REMOVE_ASK(entry.role, entry.person_id))])
     for invitation in found.invitations:
@@ -484,8 +484,10 @@ async def audit(update: Update, context: Context) -> None:
     if summary.recent:
         lines.append("")
         lines.append(t("Latest:"))
+    numbers = await services(context).membership.role_numbers(person(context))  # never a people row number
     for entry in summary.recent:
-        who = t(AUDIT_ACTORS[entry.actor_role], id=entry.actor_id)
+        who = t(AUDIT_ACTORS[entry.actor_role], id=numbers.get(entry.actor_id, "?")
+                if entry.actor_role == "coordinator" else entry.actor_id)
         what = t(AUDIT_ACTIONS.get(entry.action, entry.action))
         lines.append(" · ".join(filter(None, [t.day(entry.at), who, what, entry.request_ref])))
     await say(update, "\n".join(lines))

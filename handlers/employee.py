@@ -4,8 +4,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.conversation.requests import Ask, OpenRequestExists
-from bot.foundations import callbacks, prompts
+from bot.conversation.requests import URGENT_LABEL, Ask, OpenRequestExists, urgent_row
+from bot.foundations import callbacks, clock, prompts
 from bot.foundations.i18n import LANGUAGES, Translator
 from bot.foundations.model import Preferences, Request, Result, ticked
 from bot.foundations.vocab import AGE_BAND, GENDER, LANGUAGE, STATUS
@@ -56,7 +56,8 @@ async def show_menu(update: Update, context: Context, intro: bool = False) -> No
         ))
         parts.append(t("Talking to the network is not a formal request under the law on well-being at work: it "
                        "starts no procedure. If you wish, a listener can tell you about the formal and informal routes."))
-        parts.append(t("In an emergency, call 112, or press “I need help now / I am not safe”."))
+        # The button's own label, so the words a colleague looks for are the words on the button.
+        parts.append(t("In an emergency, call 112, or press “{button}”.", button=t(URGENT_LABEL)))
     else:
         parts.append(t("What would you like to do?"))
     follows = await services(context).membership.follows_news(person(context))
@@ -67,7 +68,7 @@ async def show_menu(update: Update, context: Context, intro: bool = False) -> No
             [(t("Ask for a conversation"), callbacks.ASK_START())],
             [(t("I am worried about a colleague"), callbacks.ASK_CONCERN())],
             [(t("Something is wrong in my team"), callbacks.SIGNAL_START())],
-            [(t("I need help now / I am not safe"), callbacks.URGENT())],
+            _way_out(t),
             [(t("I would like to be a listener"), callbacks.VOLUNTEER_WISH())],
             [news_button(t, follows)],  # changes only itself: the welcome keeps every button
         ),
@@ -98,48 +99,65 @@ async def receive_volunteer_name(update: Update, context: Context, text: str, wa
 
 
 async def expectation(t: Translator, request: Request, context: Context) -> str:
-    """When a reply is likely, from the hours and pauses of the listeners who fit: never a promise
-    the hours make impossible."""
+    """When a reply is likely, from the hours and pauses of the listeners who fit (not those who gave
+    it back or declined it): never a promise the hours make impossible, never a passed deadline as
+    one ahead."""
     tz = services(context).settings.timezone
     likely = await services(context).desk.likely_reply(request)
     deadline = t.when(request.deadline_at, tz)
+    if request.deadline_at <= clock.now():
+        passed = t("We are sorry: no listener has contacted you by {deadline}, as was promised. The coordinators "
+                   "have been told.", deadline=deadline)
+        return passed + " " + (
+            t("A listener who fits your wishes can most likely take it {when}.", when=likely_when(t, likely, tz))
+            if likely is not None else t("No listener who fits your wishes can take requests in the coming week."))
     if likely is not None and likely <= request.deadline_at:
         return t("A listener will contact you here before {deadline}; most likely {when}.", deadline=deadline,
                  when=likely_when(t, likely, services(context).calendar))
     later = (t("The listeners who fit your wishes can next take requests {when}: later than {deadline}.",
                when=likely_when(t, likely, services(context).calendar), deadline=deadline) if likely is not None else
              t("No listener who fits your wishes can take requests in the coming week."))
-    if request.allow_widening:
+    if request.allow_widening and not request.widened:
         return later + " " + t("As you allowed, another listener will be asked if nobody who fits has taken it "
                                "in time.")
+    if likely is None:
+        return later + " " + t("The coordinators are told, so that they look for someone. You can also withdraw "
+                               "your request and ask again with other wishes.")
     return later + " " + t("You asked to wait for them; if nobody contacts you before {deadline}, the coordinators "
                            "are told.", deadline=deadline)
 
 
 async def status_of(t: Translator, request: Request, context: Context) -> tuple:
+    """What /start shows while a request is open: where it stands, and the way out of it, with the
+    urgent button kept in sight (issue 23: nobody loses a button they need, the urgent one above all)."""
     if request.unclaimed:
         text = "\n\n".join([
             t("Your request {ref} is waiting for a listener. Anything you write here now is kept and passed on.",
               ref=request.ref),
             await expectation(t, request, context)])
-        return text, buttons([(t("Withdraw my request"), callbacks.WITHDRAW(request.ref))])
+        return text, buttons(_way_out(t), [(t("Withdraw my request"), callbacks.WITHDRAW(request.ref))])
     text = t(
         "Your conversation {ref} is open. Write here and your listener receives it.", ref=request.ref
     )
-    return text, buttons([(t("End the conversation"), callbacks.END(request.ref))])
+    return text, buttons(_way_out(t), [(t("End the conversation"), callbacks.END(request.ref))])
 
 
 async def urgent(update: Update, context: Context) -> None:
-    """Numbers first, at once; then every available listener and the coordinators are alerted."""
+    """Numbers first, at once; then every available listener and the coordinators are alerted.
+    Pressed again while that alarm stands, nothing is sent again: one alarm per request, not per tap."""
     t = tr(context)
+    if (standing := await services(context).desk.pressed_again(person(context), origin())) is not None:
+        await reply(update, context, t("Your request {ref} is marked urgent already: nothing more needs pressing. "
+                                       "If you are in danger, call one of the numbers above now.",
+                                       ref=standing.ref))
+        return
     await say(update, emergency_text(context, t))
     await services(context).prompts.clear(person(context), *prompts.WIZARD)
     opened = await services(context).desk.open_urgent(person(context), origin())
     request = opened.request
     deadline = t.when(request.deadline_at, services(context).settings.timezone)
-    if not request.unclaimed:
-        await say(update, t("Your request {ref} is marked urgent: your listener has been alerted to contact you "
-                            "now. The numbers above are there at any moment.", ref=request.ref))
+    if request.held:
+        await say(update, _held_urgent_text(t, opened, services(context).settings.timezone))
         return
     markup = buttons([(t("Withdraw my request"), callbacks.WITHDRAW(request.ref))])
     if opened.on_call:
@@ -153,6 +171,29 @@ async def urgent(update: Update, context: Context) -> None:
     else:
         text = _nobody_now(t, request.ref)
     await say(update, text, markup)
+
+
+def _held_urgent_text(t: Translator, opened, tz) -> str:
+    """"I am not safe" in a conversation a listener holds: who was alerted, truthfully."""
+    request = opened.request
+    by = t.when(request.contact_by, tz)
+    if opened.away is None:
+        text = t("Your request {ref} is marked urgent: your listener has been alerted to contact you now. If they "
+                 "have not written by {time}, the other listeners are alerted too.", ref=request.ref, time=by)
+    elif opened.on_call:
+        text = t("Your request {ref} is marked urgent. Your listener cannot answer right now, so the listener on "
+                 "call has been alerted as well; whoever can will write to you here before {time}.",
+                 ref=request.ref, time=by)
+    elif opened.offered:
+        text = t("Your request {ref} is marked urgent. Your listener cannot answer right now, so every available "
+                 "listener has been alerted as well; the first who can will write to you here before {time}.",
+                 ref=request.ref, time=by)
+    else:
+        return t("Your request {ref} is marked urgent, but your listener cannot answer right now and no other "
+                 "listener can either, nor anyone on call. Please call one of the numbers above now. Your listener "
+                 "and the coordinators have been told; a listener will write to you here as soon as one can.",
+                 ref=request.ref)
+    return text + " " + t("The numbers above are there at any moment.")
 
 
 def _nobody_now(t: Translator, ref: str) -> str:
@@ -248,8 +289,8 @@ async def ask_step(update: Update, context: Context) -> None:
 
 
 def _way_out(t: Translator) -> list:
-    """On every step of asking: the urgent way out stays one tap away."""
-    return [(t("I need help now / I am not safe"), callbacks.URGENT())]
+    """On every step of asking, and while a request is open: the urgent way out stays one tap away."""
+    return list(urgent_row(t))
 
 
 async def _show_preferences(update: Update, context: Context, draft: dict, new: bool = False) -> None:
@@ -392,7 +433,8 @@ async def _confirm(update: Update, context: Context, opened, named: bool = False
     if named:
         lines.append(t("Your message may name someone. There is no need: your listener can help without knowing "
                        "who it is, and will be asked not to note a name."))
-    markup = buttons([(t("Withdraw my request"), callbacks.WITHDRAW(request.ref))])
+    markup = buttons([] if request.urgent else _way_out(t),
+                     [(t("Withdraw my request"), callbacks.WITHDRAW(request.ref))])
     if update.callback_query:
         await answer(update, "\n\n".join(lines), markup)
     else:
@@ -408,8 +450,8 @@ async def withdraw(update: Update, context: Context) -> None:
     elif result is Result.TAKEN:
         await say(update, t("A listener has already taken your request. You can end the conversation instead."),
                   buttons([(t("End the conversation"), callbacks.END(ref))]))
-    elif result is Result.CLOSED:
-        await say(update, t("This request is already closed."))
+    elif result is Result.CLOSED:  # a double tap, or an old button: a pop-up, not one more message
+        await reply(update, context, t("This request is already closed."))
     else:
         await stale_button(update, context)
 
@@ -421,8 +463,8 @@ async def end(update: Update, context: Context) -> None:
     if result is Result.OK:
         await answer(update, t("The conversation {ref} has ended. Thank you for reaching out; you can ask "
                                "for a new conversation at any time with /start.", ref=ref))
-    elif result is Result.CLOSED:
-        await say(update, t("This conversation is already closed."))
+    elif result is Result.CLOSED:  # a double tap, or an old button: a pop-up, not one more message
+        await reply(update, context, t("This conversation is already closed."))
     else:
         await stale_button(update, context)
 

@@ -9,10 +9,13 @@ from bot.foundations import callbacks
 
 from .ui import (
     Context,
+    alert,
     answer,
     buttons,
     data,
+    edit_buttons,
     farewell,
+    farewell_alert,
     origin,
     person,
     say,
@@ -56,8 +59,17 @@ async def forget(update: Update, context: Context) -> None:
     elif done.erasure is Erasure.ROLE_KEPT and done.signal:
         lines.append(t("Your team signal has been erased. Your role in the network stays."))
     else:
-        lines.append(t("There was nothing to erase: the bot keeps nothing about you as a colleague who "
-                       "asked for a conversation."))
+        # Nothing to erase at a press: perhaps the second of a double tap, whose first erased it all
+        # (and made the bot forget who pressed). The confirmation above is never replaced: a pop-up
+        # says it, and only the buttons go (a message that has none already stays as it is).
+        nothing = t("There is nothing to erase: the bot keeps nothing about you as a colleague who asked "
+                    "for a conversation.")
+        if done.erasure is Erasure.NOTHING:  # the record the press made is gone again: said directly
+            await farewell_alert(update, nothing)
+        else:
+            await alert(update, context, nothing)
+            await edit_buttons(update, None)
+        return
     if done.erasure is not Erasure.ROLE_KEPT:  # their record is gone: nothing is kept for them, not even this
         await farewell(update, "\n\n".join(lines))
     else:

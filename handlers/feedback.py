@@ -7,6 +7,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.conversation.casework import MAX_COMMENT
+from bot.conversation.requests import urgent_row
 from bot.foundations import callbacks, prompts
 from bot.foundations.model import Result
 from bot.running.sender import inline_keyboard
@@ -105,7 +106,8 @@ async def handover_consent(update: Update, context: Context) -> None:
         said = (t("Your answer: yes. The listener who takes over may read what came before.") if choice == "y"
                 else t("Your answer: no. The listener who takes over starts afresh, without what came before."))
         asked = update.callback_query.message.text if update.callback_query.message else ""
-        await answer(update, f"{asked}\n\n✓ {said}" if asked else f"✓ {said}")
+        # Answered, the question keeps the urgent button: they still wait for the next listener.
+        await answer(update, f"{asked}\n\n✓ {said}" if asked else f"✓ {said}", buttons(urgent_row(t)))
 
 
 async def referral_answer(update: Update, context: Context) -> None:

@@ -104,6 +104,34 @@ async def charter_choice(update: Update, context: Context) -> None:
     await ask_display_name(update, context)
 
 
+def still_joining(t, member) -> str | None:
+    """What someone halfway through joining as a listener is told when they type or use a listener's
+    command: where they are in joining, in its own terms. None: not joining (or joined)."""
+    if member is None or member.profile_complete:
+        return None
+    if not member.charter_accepted:
+        return t("You are joining as a listener: please accept the charter with the buttons above first (/start "
+                 "shows them again).")
+    return t("You are joining as a listener: please finish your profile with the buttons above first (/start "
+             "shows where you were).")
+
+
+async def resume_profile(update: Update, context: Context) -> None:
+    """/start halfway through the profile: on from the first step not answered yet, never from the start."""
+    member = await services(context).membership.listener(person(context))
+    if member is None or not member.display_name:
+        await ask_display_name(update, context)
+        return
+    for index, (_, field, _) in enumerate(STEPS):
+        if getattr(member, field) is None:
+            await _ask_step(update, context, index, new_message=True)
+            return
+    if member.department is None:
+        await _ask_hr(update, context)  # asked just before the department: asked again, it changes nothing
+    else:
+        await _ask_languages(update, context)
+
+
 async def ask_display_name(update: Update, context: Context) -> None:
     await ask_name(update, context, prompts.DISPLAY_NAME, tr(context)(
         "How should colleagues who ask for a conversation see you? Send the name you want to show, "

@@ -11,7 +11,7 @@ from bot.foundations.model import Result, ticked
 from bot.foundations.vocab import HAND_BACK_REASONS, pseudonym
 from bot.network.hours import PRESETS, build, preset
 
-from . import casework, joining
+from . import casework, employee, joining
 from .ui import (
     Context,
     alert,
@@ -30,30 +30,39 @@ from .ui import (
 
 
 async def listener_home(update: Update, context: Context) -> bool:
-    """/start for someone with a role; False when they are (only) an employee."""
+    """/start for someone with a role: a line for each role they hold, and, as for everyone, a way
+    to ask for a conversation for themselves (or where their own request stands). False when they
+    are (only) an employee."""
     t, who, membership = tr(context), person(context), services(context).membership
     member = await membership.listener(who)
+    if member is not None and not member.charter_accepted:
+        await joining.show_charter(update, context)
+        return True
+    if member is not None and not member.profile_complete:
+        await joining.resume_profile(update, context)
+        return True
+    lines = []
     if member is not None:
-        if not member.charter_accepted:
-            await joining.show_charter(update, context)
-            return True
-        if not member.profile_complete:
-            await joining.ask_display_name(update, context)
-            return True
-        await say(update, t("You are a listener of the vigilance network. Open conversations: {n} of at most {cap}.\n"
-                            "/cases your conversations · /profile your profile · /limit how many at once · "
-                            "/pause no new requests for a while · /review the network's review of recurring "
-                            "problems · /leave leave the network",
-                            n=member.open_cases, cap=membership.cap_of(member)))
-        return True
+        lines.append(t("You are a listener of the vigilance network. Open conversations: {n} of at most {cap}.\n"
+                       "/cases your conversations · /profile your profile · /limit how many at once · "
+                       "/pause no new requests for a while · /review the network's review of recurring "
+                       "problems · /leave leave the network",
+                       n=member.open_cases, cap=membership.cap_of(member)))
     if who.is_coordinator:
-        await say(update, t("Coordinator: /invite to invite someone, /members to see who is available, /team to "
-                            "see or remove the network's people and open invitations."))
-        return True
+        lines.append(t("Coordinator: /invite to invite someone, /members to see who is available, /team to "
+                       "see or remove the network's people and open invitations."))
     if who.is_steering:
-        await say(update, t("You are in the steering group.") + " " + services(context).digests.home(t))
-        return True
-    return False
+        lines.append(t("You are in the steering group.") + " " + services(context).digests.home(t))
+    if not lines:
+        return False
+    own = await services(context).desk.own_request(who)
+    if own is None:
+        await say(update, "\n\n".join(lines), buttons(
+            [(t("Ask for a conversation for yourself"), callbacks.ASK_START())]))
+    else:  # their own request, as any colleague sees it
+        await say(update, "\n\n".join(lines))
+        await say(update, *await employee.status_of(t, own, context))
+    return True
 
 
 async def claim(update: Update, context: Context) -> None:
@@ -85,18 +94,29 @@ async def claim(update: Update, context: Context) -> None:
 async def decline(update: Update, context: Context) -> None:
     t = tr(context)
     (ref,) = callbacks.DECLINE.parse(data(update))
-    result = await services(context).desk.decline(person(context), ref)
+    result, following = await services(context).desk.decline(person(context), ref)
     if result is Result.OK:
-        await answer(update, t("You declined request {ref}. Another listener will take it.", ref=ref))
+        await answer(update, t("You declined request {ref}.", ref=ref) + " " + _next_one(t, following))
     else:
         await stale_button(update, context)
+
+
+def _next_one(t, following: str | None) -> str:
+    """Who takes a request a listener gave back or declined, as they are told: never a promise
+    that another listener takes it when nobody can."""
+    if following == "offered":
+        return t("It has gone to the other listeners who may take it.")
+    if following == "later":
+        return t("No other listener who may take it is free right now; it goes to the first who is.")
+    return t("No other listener who fits can take it in the coming week, so the coordinators have been told.")
 
 
 async def cases(update: Update, context: Context) -> None:
     t = tr(context)
     member = await services(context).membership.active_listener(person(context))
     if member is None:
-        await say(update, t("This command is for listeners of the vigilance network."))
+        joining_now = joining.still_joining(t, await services(context).membership.listener(person(context)))
+        await say(update, joining_now or t("This command is for listeners of the vigilance network."))
         return
     cards = await services(context).casework.open_cards(person(context))
     if not cards:
@@ -116,9 +136,12 @@ async def close(update: Update, context: Context) -> None:
 
 
 async def _active_member(update: Update, context: Context):
-    member = await services(context).membership.active_listener(person(context))
+    membership = services(context).membership
+    member = await membership.active_listener(person(context))
     if member is None:
-        await reply(update, context, tr(context)("This is for listeners of the vigilance network."))
+        t = tr(context)
+        joining_now = joining.still_joining(t, await membership.listener(person(context)))
+        await reply(update, context, joining_now or t("This is for listeners of the vigilance network."))
     return member
 
 
@@ -140,10 +163,10 @@ async def hand_back(update: Update, context: Context) -> None:
     if await _active_member(update, context) is None:
         return
     ref, reason = callbacks.HAND_BACK.parse(data(update))
-    result = await services(context).desk.hand_back(person(context), ref, reason)
+    result, following = await services(context).desk.hand_back(person(context), ref, reason)
     if result is Result.OK:
-        await answer(update, t("You handed back conversation {ref}. Another listener will take over. "
-                               "Thank you for saying so.", ref=ref))
+        await answer(update, t("You handed back conversation {ref}.", ref=ref) + " " + _next_one(t, following)
+                     + " " + t("Thank you for saying so."))
     elif result is Result.CLOSED:
         await reply(update, context, t("Conversation {ref} was already closed.", ref=ref))
     else:
@@ -176,9 +199,10 @@ async def release_claim(update: Update, context: Context) -> None:
     """The answer "release it" to "will you still make contact?"."""
     t = tr(context)
     (ref,) = callbacks.RELEASE_CLAIM.parse(data(update))
-    result = await services(context).desk.hand_back(person(context), ref, "released")
+    result, following = await services(context).desk.hand_back(person(context), ref, "released")
     if result is Result.OK:
-        await answer(update, t("Request {ref} went back to the other listeners. Thank you.", ref=ref))
+        await answer(update, t("You released request {ref}.", ref=ref) + " " + _next_one(t, following)
+                     + " " + t("Thank you."))
     elif result is Result.CLOSED:
         await reply(update, context, t("Request {ref} is no longer open.", ref=ref))
     else:

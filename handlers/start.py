@@ -53,7 +53,8 @@ async def help_command(update: Update, context: Context) -> None:
         t("This bot puts you in touch, confidentially, with a colleague from the vigilance network "
           "who listens. Listeners do not solve or decide anything and never tell anyone about you "
           "without your permission. They see a pseudonym, not your name."),
-        t("Use /start to see what you can do, /language to change the language.") if person(context).roles
+        t("Use /start to see what you can do, also to ask for a conversation for yourself; /language to change "
+          "the language.") if person(context).roles or await services(context).membership.listener(person(context))
         else t("Use /start to ask for a conversation, /language to change the language."),
         emergency_text(context, t),
     ])

@@ -121,6 +121,17 @@ async def farewell(update: Update, text: str) -> None:
                     erased=True)
 
 
+async def farewell_alert(update: Update, text: str) -> None:
+    """As farewell, when the pressed message must keep its words (say, a confirmation a double tap
+    would replace): a pop-up says it, and only the buttons of the pressed message go."""
+    query = update.callback_query
+    if query is None or query.message is None or not query.message.is_accessible:
+        await farewell(update, text)
+        return
+    await _directly(update, replies.Direct(update.effective_chat.id, "", query.message.message_id, query.id,
+                                           alert=text, drop_buttons=True), erased=True)
+
+
 async def _directly(update: Update, said: replies.Direct, *, erased: bool = False) -> None:
     if replies.origin() is None:  # outside the inbox nothing is held open: it may go now
         await say_directly(update.get_bot(), said)

@@ -87,7 +87,9 @@ async def test_removing_a_coordinator_takes_two_time_and_never_the_last(running,
         clock.shift(timedelta(minutes=1))
         assert await running.services.membership.carry_out_removals() == 1
         await running.services.sender.flush()
-        assert "ended your role as coordinator" in two.last().text
+        # Told that two decided it, by both names (walk 1, finding 12), not "a coordinator ended it".
+        assert two.last().text.startswith("Your role as coordinator in the vigilance network has ended, as "
+                                          "Coordinator 0 (#1) and Coordinator 2 (#3) decided and nobody stopped.")
         assert "coordinator" not in (await running.services.core.people.find(902)).roles
         assert "Coordinator 1 (#2) is no longer a coordinator" in one.last().text
 
@@ -143,9 +145,10 @@ async def test_a_coordinators_second_phone_is_not_a_second_coordinator(services,
         assert "you can take part in them from Wed 9 Dec 09:00" in phone.inbox()[-2].text
         await phone.send("Coordinator 2")  # the same name as a colleague
         for colleague in (chris, dana):
-            joined = colleague.last().text
-            assert "Someone joined the network as coordinator: #4 (no name given), with an invitation from " \
+            joined, named = colleague.inbox()[-2].text, colleague.last().text
+            assert "Someone joined the network as coordinator: #4 (no name chosen yet), with an invitation from " \
                    "Coordinator 0 (#1)" in joined
+            assert named.startswith("👤 #4, who joined recently, chose the name “Coordinator 2”.")
 
         await boss.send("/team")
         await boss.press("Remove Coordinator 1")
@@ -212,7 +215,8 @@ async def test_a_second_account_approving_its_owners_message_is_announced_with_b
         assert await services.core.db.fetchval("SELECT state FROM news") == "published"
         for colleague in (chris, sofie):
             told = next(m for m in reversed(colleague.inbox()) if "went to" in m.text).text
-            assert "written by Coordinator 0 (#1), approved by Kim (#5)" in told, colleague.user
+            # Kim is the fourth with a role (Anna, a listener, is not counted)
+            assert "written by Coordinator 0 (#1), approved by Kim (#4)" in told, colleague.user
             assert "The canteen opens earlier now." in told
         assert not any("written by" in m.text for m in phone.inbox())  # the two know already
 
@@ -677,3 +681,25 @@ async def test_a_team_signal_replaced_is_gone_from_the_files_at_once(services, p
             assert b"Logistics" in _files(settings)
     assert await services.core.db.fetchval("SELECT department FROM team_signals") == "Office"
     assert b"Logistics" not in _files(settings)  # the replaced signal's department, in the clear before
+
+
+async def test_role_numbers_count_role_holders_only(services, people):
+    """Walk 1, finding 11: the "#N" of announcements, /team and /audit numbers the people who got a
+    coordinator or steering role, so no coordinator can count how many colleagues opened the bot
+    between two role joins."""
+    with time_machine.travel(T0, tick=False):
+        boss = people(901, "Griet")
+        await boss.send(f"/start {await invite_code(services, 'coordinator')}")
+        await boss.send("Griet")
+        for user_id in (301, 302, 303):  # three colleagues only press Start
+            await people(user_id, "Colleague").send("/start")
+        sofie = people(701, "Sofie")
+        await sofie.send(f"/start {await invite_code(services, 'steering')}")
+        assert "Someone joined the network as steering group member: #2 (no name chosen yet)" in boss.last().text
+        await sofie.send("Sofie")
+        assert boss.last().text.startswith("👤 #2, who joined recently, chose the name “Sofie”.")
+        await boss.send("/team")
+        assert "Sofie (#2): steering group member since" in boss.last().text
+        assert "Griet (#1): coordinator since" in boss.last().text
+        person = await services.core.people.find(701)
+        assert person.id == 5 and await services.core.people.role_number(person.id) == 2  # not #5

@@ -182,3 +182,30 @@ async def test_coverage_says_each_gap_once_with_the_wishes_it_misses(services, p
     assert week.startswith("Wed 25 Nov 2026 to Fri 27 Nov 2026: no man listener, nobody who speaks Français, nobody "
                            "who speaks English")
     assert "nobody available" not in week
+
+
+# Joining as a listener, off the path (walk 1, finding 9) -------------------------------------------
+
+async def test_typing_while_joining_as_a_listener_is_answered_in_joining_terms(services, people, clock):
+    anna = people(201, "Anna")
+    await anna.send(f"/start {await invite_code(services, 'member')}")
+    await anna.send("hello?")
+    charter = ("You are joining as a listener: please accept the charter with the buttons above first (/start shows "
+               "them again).")
+    assert anna.last().text == charter + " Nothing was sent."
+    await anna.send("/cases")
+    assert anna.last().text == charter
+    await anna.press("charter:yes")
+    await anna.send("Anna")
+    await anna.press("prof:g:woman")
+    await anna.send("what now?")
+    assert anna.last().text.startswith("You are joining as a listener: please finish your profile")
+    await anna.send("/pause")
+    assert anna.last().text.startswith("You are joining as a listener: please finish your profile")
+
+    await anna.send("/start")  # on from where she was: her age, not her name again
+    assert anna.last().text == "Your age group:" and "prof:a:35to50" in anna.last().button_data()
+    for data in ("prof:a:35to50", "prof:s:employee", "prof:hr:0", "prof:d:0", "prof:l:en:1", "prof:l:done"):
+        await anna.press(data)
+    member = await services.core.members.by_person((await services.core.people.find(anna.id)).id)
+    assert member.active and member.display_name == "Anna"

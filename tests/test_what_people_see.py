@@ -262,3 +262,20 @@ async def test_a_double_tap_on_removing_a_listener_keeps_the_confirmation(servic
     await boss.press_data(yes, confirm)
     assert confirm.text == done
     assert _alerts(offline)[-1] == "This person no longer has that role, so nothing was changed."
+
+
+# Walk 1, finding 10: a double tap on End adds nothing ---------------------------------------------
+
+async def test_a_double_tap_on_end_adds_no_message(services, people, offline, clock):
+    anna, emma = people(201, "Anna"), people(301, "Emma")
+    await join_as_member(services, anna, "Anna")
+    ref = await ask_for_conversation(emma)
+    await anna.press(f"claim:{ref}")
+    await emma.send("/start")
+    status = emma.last()
+    await emma.press_data(f"end:{ref}", status)
+    ended, count = status.text, len(emma.inbox())
+    assert f"The conversation {ref} has ended" in ended
+    await emma.press_data(f"end:{ref}", status)
+    assert len(emma.inbox()) == count and status.text == ended
+    assert _alerts(offline)[-1] == "This conversation is already closed."

@@ -31,6 +31,9 @@ from bot.foundations.model import (
 from bot.foundations.vocab import MEET_WAYS, OUTCOMES, pseudonym
 from bot.network.membership import news_button
 
+from . import offers
+from .requests import urgent_row
+
 MAX_NOTE = 2000      # a note is a reminder for the listener, not a report
 MAX_COMMENT = 1000
 
@@ -159,7 +162,8 @@ class Casework:
         await self.core.outbox.enqueue(request.requester_id, Payload(
             "\n\n".join(filter(None, [notice, question])),
             (((t("Yes, they may read it"), callbacks.HANDOVER_CONSENT(request.ref, "y")),),
-             ((t("No, they start afresh"), callbacks.HANDOVER_CONSENT(request.ref, "n")),)),
+             ((t("No, they start afresh"), callbacks.HANDOVER_CONSENT(request.ref, "n")),),
+             urgent_row(t)),  # while they wait for the next listener, the urgent button stays in sight
         ), request_id=request.id)
         return True
 
@@ -520,6 +524,8 @@ class Casework:
             closed_now = request.is_open
             if closed_now:
                 await core.requests.finish(request.id, "closed", "member")
+                await offers.retract(core, request, "withdrawn", lambda t: t(
+                    "Request {ref} was closed, so nothing is needed from you now. Thank you.", ref=request.ref))
                 await self._closing_words(request, member)
             elif facts.outcome is not None:
                 return Closing(Result.ALREADY)

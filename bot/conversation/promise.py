@@ -95,13 +95,20 @@ class ContactPromise:
                 await self._breach(request)
                 report.add("breach")
             return False  # late and still waiting: whoever becomes free gets it (the sweep's last pass)
+        if request.urgent_waiting and now >= request.urgent_contact_by:
+            # "I am not safe" in a held conversation, and no listener has written since: whatever their hours.
+            if await requests.record_event(request.id, "urgent_unanswered", clock.iso(request.urgent_contact_by)):
+                await self._urgent_unanswered(request)
+                report.add("urgent_unanswered")
         if request.unclaimed:
             if (request.allow_widening and request.widened_at is None
                     and now >= request.created_at + self.settings.widen_after
                     and (request.preferences.narrows or any(request.language not in m.languages for m in members))):
                 if await requests.record_event(request.id, "widen"):
                     await requests.mark(request.id, "widened_at")
-                    await self.desk.offer_to_members(await requests.get(request.id), widened=True, members=members)
+                    widened = await requests.get(request.id)
+                    if not await self.desk.offer_to_members(widened, widened=True, members=members):
+                        await self.desk.nobody_fits(widened)
                     report.add("widen")
             if checkpoint := await self._due_checkpoint(request, now, since=request.created_at):
                 await self.desk.offer_to_members(request, widened=request.widened, remind=True, members=members)
@@ -132,6 +139,8 @@ class ContactPromise:
         times, theirs = [], []
         if request.contacted_at is None:
             times.append(request.deadline_at)  # the promise runs whatever the hour
+        if request.urgent_waiting:
+            times.append(request.urgent_contact_by)  # so does the answer to "I am not safe"
         span = request.deadline_at - request.created_at
         if request.unclaimed:
             if request.allow_widening and request.widened_at is None:
@@ -197,17 +206,23 @@ class ContactPromise:
 
     async def _breach(self, request: Request) -> None:
         """The promise was broken: say so to coordinators and requester, and widen to everyone
-        (when the requester allowed that; otherwise it goes again to those who fit)."""
+        (when the requester allowed that; otherwise it goes again to those who fit). Both are told
+        the truth when it reached nobody: when a listener may take it, or that nobody can."""
         core = self.core
         await core.requests.mark(request.id, "breached_at")
         request = await core.requests.get(request.id)
         if request.state == "claimed":
-            await self.desk.release_unconfirmed(request, tell_requester=False)  # the apology below says it
+            following = await self.desk.release_unconfirmed(request, tell_requester=False)  # the apology says it
+            reached = following == "offered"
         else:
-            await self.desk.offer_to_members(request, widened=request.widened, remind=True)
-        await self.desk.alert_coordinators(request, widened=request.widened)
+            reached = bool(await self.desk.offer_to_members(request, widened=request.widened, remind=True))
+        later = None if reached else await self.desk.next_listener(await core.requests.get(request.id))
+        await self.desk.alert_coordinators(request, widened=request.widened, reached=int(reached), later=later)
         t = await self.core.translator(request.requester_id)
-        if request.widened:
+        if not reached:
+            sorry = t("We are sorry: no listener has contacted you in time about your request {ref}. It stays open.",
+                      ref=request.ref) + " " + self.desk.outlook(t, later, other=False)
+        elif request.widened:
             sorry = t("We are sorry: no listener has contacted you in time about your request {ref}. It stays "
                       "open and has now gone to every available listener.", ref=request.ref)
         else:
@@ -223,6 +238,27 @@ class ContactPromise:
         lines.append(t("In an emergency: {numbers}", numbers=", ".join(
             f"{line.number} ({line.label(t.lang)})" for line in emergency)))
         await core.outbox.enqueue(request.requester_id, Payload("\n".join(lines)))
+
+    async def _urgent_unanswered(self, request: Request) -> None:
+        """Nobody wrote within the urgent deadline after "I am not safe" in a held conversation:
+        others may take it over, the coordinators are told (by the desk), and so is the colleague,
+        with the numbers again."""
+        offered, on_call = await self.desk.urgent_unanswered(request)
+        t = await self.core.translator(request.requester_id)
+        if on_call:
+            reached = t("The listener on call has now been alerted too; whoever can will write to you here.")
+        elif offered:
+            reached = t("Every available listener has now been alerted too; the first who can will write to you "
+                        "here.")
+        else:
+            reached = t("No other listener can answer right now. The coordinators have been told.")
+        emergency = self.core.charter.emergency_lines(self.settings.emergency_countries, t.lang)
+        await self.core.outbox.enqueue(request.requester_id, Payload("\n".join([
+            t("Your listener has not written to you yet since you said you are not safe (request {ref}).",
+              ref=request.ref) + " " + reached,
+            t("If you are in danger, call now: {numbers}", numbers=", ".join(
+                f"{line.number} ({line.label(t.lang)})" for line in emergency)),
+        ])), request_id=request.id)
 
     async def _remind_member(self, request: Request) -> None:
         member = await self.core.members.get(request.member_id)
@@ -269,7 +305,9 @@ class ContactPromise:
             return
         upcoming = coverage.next_available(members, now, settings.timezone, settings.max_open_cases)
         waiting = await self.core.requests.unclaimed()
-        stuck = [r for r in waiting if not r.urgent and (upcoming is None or upcoming > r.deadline_at)]
+        # A deadline already passed was said at its breach: "before the deadline" is about those ahead.
+        stuck = [r for r in waiting if not r.urgent and r.deadline_at > now
+                 and (upcoming is None or upcoming > r.deadline_at)]
         if not hours.is_within(settings.working_hours, now, settings.timezone) and not stuck:
             return
         async with self.core.db.transaction():

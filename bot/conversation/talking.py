@@ -17,6 +17,8 @@ from bot.foundations.model import Member, Message, Payload, Person, Request, Res
 from bot.foundations.naming import Naming
 from bot.foundations.vocab import DELIVERED, KEPT, pseudonym
 
+from . import offers
+
 MAX_TEXT = 4096 - 200  # room for the "Colleague K7QF2:" header Telegram counts too
 
 
@@ -105,6 +107,12 @@ class Talk:
                 message_id = await core.conversations.add(request.id, "member", text, origin, written)
                 if request.state == "claimed" and await core.requests.mark_contacted(request.id):
                     request = replace(request, state="contacted", contacted_at=clock.now())
+                if request.urgent_contact_by is not None and await core.requests.urgent_answered(request.id):
+                    # The answer to "I am not safe": nobody else need take the conversation over.
+                    request = replace(request, urgent_contact_by=None)
+                    await offers.retract(core, request, "withdrawn", lambda t: t(
+                        "Request {ref}: their listener has answered, so nothing is needed from you now. Thank you.",
+                        ref=request.ref))
                 t = Translator(parties.language(request.requester_id))
                 await self._relay_to(request.requester_id, t, parties.listener_name, request, message_id, text,
                                      author=(person.id, written))

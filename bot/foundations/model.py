@@ -143,6 +143,9 @@ class Request:
     handbacks: int = 0          # how often it went back from a listener to the others (handed over)
     history_consent: str | None = None  # may the next listener read the earlier conversation: 'asked', 'yes', 'no'
     history_until: int | None = None    # the last message of that earlier conversation
+    # "I am not safe" while a listener holds it: a listener must write by then (a contact made
+    # before does not count); None when nothing urgent waits for an answer.
+    urgent_contact_by: datetime | None = None
 
     @property
     def handed_over(self) -> bool:
@@ -152,6 +155,22 @@ class Request:
     @property
     def is_open(self) -> bool:
         return self.state in OPEN
+
+    @property
+    def held(self) -> bool:
+        """A listener holds it (claimed or in contact)."""
+        return self.is_open and not self.unclaimed
+
+    @property
+    def urgent_waiting(self) -> bool:
+        """Held, and the colleague said they are not safe with no listener's word since."""
+        return self.held and self.urgent_contact_by is not None
+
+    @property
+    def contact_by(self) -> datetime:
+        """The moment by which a listener must write: after "I am not safe" in a held
+        conversation, the urgent one; otherwise the contact deadline."""
+        return self.urgent_contact_by if self.urgent_waiting else self.deadline_at
 
     @property
     def unclaimed(self) -> bool:

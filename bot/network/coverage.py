@@ -5,7 +5,7 @@ Only listeners' own profiles, hours and pauses are used here: never a request's 
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -30,11 +30,14 @@ def free_from(member: Member, moment: datetime, tz: ZoneInfo) -> datetime | None
 
 
 def likely_reply(members: Iterable[Member], request: Request, now: datetime, tz: ZoneInfo,
-                 network_cap: int) -> datetime | None:
+                 network_cap: int, *, excluded: Collection[int] = frozenset(), widened: bool = False
+                 ) -> datetime | None:
     """The earliest moment a listener who fits the request can take it; None: not within a week.
+    `excluded`: listeners who will not get it (they gave it back or declined it); `widened`: the
+    wishes set aside, as routing does then.
 
     Load counts: someone at their cap is left out while anyone else fits."""
-    fitting = [m for m in members if routing.fits(m, request) and m.active]
+    fitting = [m for m in members if m.id not in excluded and routing.fits(m, request, widened) and m.active]
     roomy = [m for m in fitting if m.open_cases < routing.limit_of(m, network_cap)] or fitting
     starts = [s for m in roomy if (s := free_from(m, now, tz)) is not None and s - now <= HORIZON]
     return min(starts) if starts else None

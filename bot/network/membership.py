@@ -53,6 +53,7 @@ class TeamEntry:
     name: str | None     # as they chose to be shown; None: not given
     member: Member | None = None
     since: datetime | None = None  # a coordinator or steering member: when they got the role
+    number: int | None = None  # a coordinator or steering member: their role number (#N)
 
 
 @dataclass(frozen=True)
@@ -423,8 +424,16 @@ class Membership:
             return Result.NOT_ALLOWED
         if not name or len(name) > MAX_NAME:
             return Result.INVALID
-        await self.core.people.set_name(person.id, name)
+        async with self.core.db.transaction():
+            before = await self.core.people.name(person.id)
+            if before != name:
+                await self.core.people.set_name(person.id, name)
+                await self.two.renamed(person.id, before)
         return Result.OK
+
+    async def role_numbers(self, person: Person) -> dict[int, int]:
+        """For coordinators: person id -> the role number (#N) the trail and announcements show."""
+        return await self.core.people.role_numbers() if person.is_coordinator else {}
 
     async def team(self, person: Person) -> tuple[Result, Team | None]:
         """Everyone with a role, and the invitations still open: for coordinators only."""
@@ -435,7 +444,8 @@ class Membership:
         for role in ("coordinator", "steering"):
             for person_id in await core.people.with_role(role):
                 entries.append(TeamEntry(person_id, role, await core.people.name(person_id),
-                                         since=await core.people.role_since(person_id, (role,))))
+                                         since=await core.people.role_since(person_id, (role,)),
+                                         number=await core.people.role_number(person_id)))
         return Result.OK, Team(entries, await core.invites.open_ones())
 
     async def _holds(self, person_id: int, role: str) -> TeamEntry | None:
@@ -576,7 +586,7 @@ class Membership:
                     await self._announce_lapsed(removal)
                     continue
                 await core.removals.settle(removal.id, "done")
-                await self._carry_out(target, removal.decided_by)
+                await self._carry_out(target, removal.decided_by, removal)
 
                 async def effect(t, _):
                     return Payload(t("{name} is no longer a coordinator: proposed by {proposer}, agreed by {second}; "
@@ -633,8 +643,9 @@ class Membership:
 
         await self.two.announce([proposal.proposed_by], compose)
 
-    async def _carry_out(self, target: TeamEntry, by: int) -> Removed:
-        """Inside the caller's transaction: the role ends, the person is told, the trail records it."""
+    async def _carry_out(self, target: TeamEntry, by: int, removal=None) -> Removed:
+        """Inside the caller's transaction: the role ends, the person is told, the trail records it.
+        `removal`: a coordinator's removal that two decided, as they are told."""
         core = self.core
         cases = 0
         if target.role == "member":
@@ -649,10 +660,14 @@ class Membership:
         await self.menus.refresh(target.person_id)  # their role's commands go at once
         await core.audit.record("coordinator", by, f"removed_{target.role}")
         t = await core.translator(target.person_id)
+        ended = (t("Your role as coordinator in the vigilance network has ended, as {proposer} and {second} decided "
+                   "and nobody stopped. Thank you for what you did.",
+                   proposer=await self.two.named(t, removal.proposed_by),
+                   second=await self.two.named(t, removal.decided_by)) if removal is not None else
+                 t("A coordinator has ended your role as {role} in the vigilance network. Thank you for what you did.",
+                   role=t(ROLE[target.role])))
         await core.outbox.enqueue(target.person_id, Payload(
-            t("A coordinator has ended your role as {role} in the vigilance network. Thank you for what you did.",
-              role=t(ROLE[target.role]))
-            + ("\n\n" + t("Your open conversations went to other listeners.") if cases else "")))
+            ended + ("\n\n" + t("Your open conversations went to other listeners.") if cases else "")))
         return Removed(Result.OK, target.role, target.name, cases)
 
     async def cancel_invitation(self, person: Person, invite_id: int) -> tuple[Result, str | None]:

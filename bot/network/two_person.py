@@ -53,12 +53,13 @@ class TwoPeople:
 
     async def named(self, t: Translator, person_id: int | None) -> str:
         """A coordinator or steering member as announcements name them: the name they chose and
-        their number (the one /audit and /team show)."""
+        their role number (the one /audit and /team show; it counts only people with a role)."""
         if person_id is None:
             return t("the operator")
         name = await self.core.people.name(person_id)
-        return (t("{name} (#{number})", name=name, number=person_id) if name
-                else t("#{number} (no name given)", number=person_id))
+        number = await self.core.people.role_number(person_id)
+        return (t("{name} (#{number})", name=name, number=number) if name
+                else t("#{number} (no name chosen yet)", number=number))
 
     async def staff(self, roles: tuple[str, ...] = COORDINATOR) -> list[int]:
         found: set[int] = set()
@@ -93,6 +94,21 @@ class TwoPeople:
                              "everyone with a role.",
                              role=t(ROLE[role]), new=await self.named(t, person_id),
                              inviter=await self.named(t, inviter), when=t.when(ready, tz)))
+
+        await self.announce([p for p in await self.staff() if p != person_id], compose)
+
+    async def renamed(self, person_id: int, before: str | None) -> None:
+        """A coordinator or steering member chose the name they are shown by (or changed it): every
+        other coordinator hears it, so the name the join announcement could not give yet follows."""
+        number = await self.core.people.role_number(person_id)
+        name = await self.core.people.name(person_id)
+
+        async def compose(t: Translator, _: int) -> Payload:
+            if before is None:
+                return Payload(t("👤 #{number}, who joined recently, chose the name “{name}”. /team lists everyone "
+                                 "with a role.", number=number, name=name))
+            return Payload(t("👤 “{before}” (#{number}) is now called “{name}”. /team lists everyone with a role.",
+                             before=before, number=number, name=name))
 
         await self.announce([p for p in await self.staff() if p != person_id], compose)
 

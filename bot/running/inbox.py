@@ -314,10 +314,17 @@ async def say_directly(bot: Bot, said: Direct) -> None:
     try:
         if said.query is not None:
             try:
-                await bot.answer_callback_query(said.query)
+                await bot.answer_callback_query(said.query, text=said.alert or None, show_alert=bool(said.alert))
             except TelegramError as exc:
                 if classify(exc).fate is not Fate.QUERY_OLD:
                     raise
+        if said.edit_message is not None and said.drop_buttons:
+            try:
+                await bot.edit_message_reply_markup(chat_id=said.chat_id, message_id=said.edit_message, reply_markup=None)
+            except TelegramError as exc:
+                if classify(exc).fate not in (Fate.NOT_MODIFIED, Fate.EDIT_GONE):
+                    raise
+            return
         if said.edit_message is not None:
             try:
                 await bot.edit_message_text(said.text, chat_id=said.chat_id, message_id=said.edit_message)

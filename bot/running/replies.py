@@ -35,6 +35,8 @@ class Direct:
     text: str = ""
     edit_message: int | None = None  # edit this message (should it be gone: a new one)
     query: str | None = None         # answer this button press (stops its spinner)
+    alert: str = ""                  # the press's answer is this pop-up (with `query`)
+    drop_buttons: bool = False       # only the buttons of `edit_message` go; its words stay
 
 
 @dataclass

@@ -99,6 +99,7 @@ async def test_breach_escalates_without_content_and_is_honest(services, people, 
     ref = await ask_for_conversation(emma, choices=("ask:g:man",), allow_widening=False,
                                      first_message="Mijn chef pest mij")
     assert not any(ref in m.text for m in anna.inbox())  # nobody fits and widening was refused
+    assert f"Request {ref} is waiting, and no listener who fits the colleague's wishes can take it" in boss.last().text
     clock.move_to(T0 + timedelta(hours=4))
     assert "widen" not in await sweep(services)
     clock.move_to(T0 + timedelta(hours=24))
@@ -106,9 +107,12 @@ async def test_breach_escalates_without_content_and_is_honest(services, people, 
     escalation = boss.last().text
     assert ref in escalation and "24 h" in escalation and "Mijn chef" not in escalation
     assert "no listener has contacted you in time" in emma.last().text
-    assert "offered again to the listeners who fit your wishes" in emma.last().text  # as asked: no widening
+    # As asked, no widening; and nobody who fits: said so, not "offered again to those who fit".
+    assert "No listener who fits your wishes can take it in the coming week" in emma.last().text
+    assert "offered again" not in emma.last().text
     assert "112" in emma.last().text
-    assert "asked to wait for a listener who fits" in escalation
+    assert "No listener who may take it can do so in the coming week" in escalation
+    assert "offered to those again" not in escalation
     assert not any(f"claim:{ref}" in m.button_data() for m in anna.inbox())  # the refusal holds at breach too
     assert (await services.core.requests.by_ref(ref)).breached_at is not None
     assert await sweep(services) == {}  # once

@@ -58,14 +58,14 @@ async def test_the_colleague_says_yes_and_the_next_listener_reads_what_came_befo
     (question,) = emma.inbox()[before:]  # the notice and the question: one message
     assert question.text.startswith(f"Your listener has handed over your conversation {ref}.")
     assert "May the listener who takes over read your conversation so far, and the notes" in question.text
-    assert question.button_data() == [f"hc:{ref}:y", f"hc:{ref}:n"]
+    assert question.button_data() == [f"hc:{ref}:y", f"hc:{ref}:n", "urgent"]
     offer = next(m for m in reversed(bert.inbox()) if f"claim:{ref}" in m.button_data())
     assert FIRST not in offer.text and LINES[1] not in offer.text  # nothing moves before their word
     assert "Handed over: another listener talked with this colleague before." in offer.text
 
     await emma.press(f"hc:{ref}:y", question)
     assert question.text.endswith("✓ Your answer: yes. The listener who takes over may read what came before.")
-    assert not question.buttons
+    assert question.button_data() == ["urgent"]  # answered; the urgent button stays
     start = len(bert.inbox())
     await bert.press(f"claim:{ref}", offer)
     brief, transcript = bert.inbox()[start:]
@@ -147,7 +147,7 @@ async def test_a_listener_removed_by_a_coordinator_hands_over_the_same_way(servi
     await boss.press(next(d for d in boss.last().button_data() if d.endswith(":yes")))
     assert "Open conversations handed to other listeners: 1." in boss.last().text
     question = emma.last()
-    assert question.button_data() == [f"hc:{ref}:y", f"hc:{ref}:n"]
+    assert question.button_data() == [f"hc:{ref}:y", f"hc:{ref}:n", "urgent"]
     assert not any(FIRST in m.text or NOTE in m.text for m in boss.inbox())  # coordinators read nothing
 
 
@@ -161,7 +161,7 @@ async def test_a_request_released_before_any_word_has_nothing_to_ask(services, p
     await anna.press(f"back:{ref}")
     await anna.press(f"back:{ref}:overload")
     assert emma.last().text.startswith(f"The listener who took your request {ref} could not make contact.")
-    assert not emma.last().buttons
+    assert emma.last().button_data() == ["urgent"]  # nothing to answer; the urgent button stays
     start = len(bert.inbox())
     await bert.press(f"claim:{ref}")
     assert bert.inbox()[start].text == (f"The request of Colleague {ref} was handed over to you: another listener had "
@@ -179,7 +179,7 @@ async def test_handed_over_twice_the_colleague_is_asked_again_for_everything_bef
     await join_as_member(services, chris, "Chris")
     await _leave(bert)
     question = emma.last()
-    assert question.button_data() == [f"hc:{ref}:y", f"hc:{ref}:n"]  # a new listener: a new yes
+    assert question.button_data() == [f"hc:{ref}:y", f"hc:{ref}:n", "urgent"]  # a new listener: a new yes
     start = len(chris.inbox())
     await chris.press(f"claim:{ref}")
     assert not _transcripts(chris)

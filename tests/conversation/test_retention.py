@@ -185,9 +185,12 @@ async def test_forget_erases_at_once_and_the_member_is_told(services, people, se
     before = await state()
     await emma.send("/forget")
     await emma.press("forget:yes")
-    assert "nothing to erase" in emma.last().text
-    await emma.press_data("forget:yes", confirmation)  # the old confirmation, pressed again
-    assert "nothing to erase" in confirmation.text
+    nothing = [p["text"] for name, p in offline.calls if name == "answerCallbackQuery" and p.get("text")]
+    assert nothing[-1].startswith("There is nothing to erase")
+    assert emma.last().buttons == []  # the question keeps its words and loses its buttons
+    said = confirmation.text
+    await emma.press_data("forget:yes", confirmation)  # the old confirmation, pressed again (a double tap)
+    assert confirmation.text == said  # never replaced by "nothing to erase"
     assert await state() == before
     assert await services.core.people.find(EMMA_ID) is None
 
@@ -282,3 +285,20 @@ async def test_forget_by_a_former_listener_removes_them_completely(services, peo
     assert await services.core.db.fetchval("SELECT COUNT(*) FROM members") == 0
     request = await services.core.requests.by_ref(ref)
     assert request.is_open and request.requester_id is not None  # Emma's case goes on, with another listener
+
+
+async def test_a_double_tap_on_yes_erase_it_keeps_the_confirmation(services, people, offline):
+    """Walk 1, finding 6: the second tap of a double tap finds nothing (the first erased it all) and
+    never replaces the true confirmation."""
+    anna, emma = people(201, "Anna"), people(EMMA_ID, "Emma")
+    await join_as_member(services, anna, "Anna")
+    ref = await ask_for_conversation(emma, first_message="Wacht nog")
+    await emma.send("/forget")
+    question = emma.last()
+    await emma.press_data("forget:yes", question)
+    confirmation = question.text
+    assert f"Your request {ref} is closed." in confirmation
+    await emma.press_data("forget:yes", question)
+    assert question.text == confirmation and question.buttons == []
+    alerts = [p["text"] for name, p in offline.calls if name == "answerCallbackQuery" and p.get("text")]
+    assert alerts[-1].startswith("There is nothing to erase")

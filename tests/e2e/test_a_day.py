@@ -184,7 +184,8 @@ async def test_a_day_of_the_network_counted_message_by_message(emulator, bot_pro
               (("boss", boss), ("anna", anna), ("bea", bea), ("sam", sam), ("emma", emma), ("finn", finn),
                ("gus", gus))}
     # boss: welcome, name question, thanks, 3 invitation menus (each edited into its link), Sam joined
-    #       the steering group (every coordinator hears who gets a role, and by whose invitation).
+    #       the steering group (every coordinator hears who gets a role, and by whose invitation), and
+    #       the name Sam then chose (the announcement came before it).
     # anna: charter, accept, name question, profile (edited step by step), offer (edited into "you took"),
     #       Emma's first message, Emma's two lines, the end with the outcome question, the themes nudge.
     # bea: charter, accept, name question, profile, Gus's offer (edited when he withdrew).
@@ -193,7 +194,7 @@ async def test_a_day_of_the_network_counted_message_by_message(emulator, bot_pro
     #       /start status (edited into "ended"), the rating question. Her own lines got reactions.
     # finn: welcome, wizard, confirmation, one "Saved" for two lines. gus: welcome, wizard, confirmation,
     #       /start status (edited into "withdrawn").
-    assert counts == {"boss": 7, "anna": 10, "bea": 5, "sam": 3, "emma": 8, "finn": 4, "gus": 4}, counts
+    assert counts == {"boss": 8, "anna": 10, "bea": 5, "sam": 3, "emma": 8, "finn": 4, "gus": 4}, counts
     assert ref2 not in "".join(m.text for m in await anna.messages())
     assert bot.stop() == 0
     assert not bot.error_lines()

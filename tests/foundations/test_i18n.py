@@ -1,4 +1,7 @@
 """Every user-facing string is translated, and people get their own language."""
+import re
+
+from babel.messages.pofile import read_po
 from flows import ask_for_conversation, join_as_member
 
 from bot.foundations import catalogs
@@ -47,3 +50,15 @@ async def test_language_command_switches(services, people):
     await emma.send("/frobnicate")
     assert emma.last().text == Translator("nl")("I do not know that command. Use /start to see what you can do.")
     assert (await services.core.people.find(301)).language == "nl"
+
+
+def test_french_never_writes_que_or_de_before_a_name():
+    """Walk 1: "que Anna" must read "qu'Anna", "de Anna" "d'Anna"; a name may start with a vowel, so
+    French never puts an elidable word right before a placeholder that holds a person's name."""
+    names = "name|on_call|proposer|second|stopper|new|inviter|author|approver|before|owner"
+    elidable = re.compile(rf"(?:^|[\s(«’'])(que|de|le|la|ne|je|se|si|jusque|lorsque|puisque|me|te) \{{({names})\}}",
+                          re.IGNORECASE)
+    with open(catalogs._po_path("fr"), "rb") as handle:
+        catalog = read_po(handle)
+    found = [m.string for m in catalog if m.id and isinstance(m.string, str) and elidable.search(m.string)]
+    assert found == []

@@ -315,6 +315,8 @@ _UNDONE = {
     17: ("DROP INDEX outbox_said", "DROP INDEX outbox_person_pending", "DROP INDEX outbox_fingerprint",
          "DROP INDEX offers_outbox", *(f"ALTER TABLE outbox DROP COLUMN {c}"
                                        for c in ("origin", "seq", "edit_message", "fingerprint"))),
+    18: ("ALTER TABLE requests DROP COLUMN urgent_contact_by",),
+    19: ("DROP INDEX people_role_number", "ALTER TABLE people DROP COLUMN role_number"),
 }
 
 

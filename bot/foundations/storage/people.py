@@ -121,10 +121,24 @@ class PeopleRepository:
         await self.db.execute("UPDATE people SET access_granted = 1 WHERE id = ?", (person_id,))
 
     async def add_role(self, person_id: int, role: str) -> None:
+        """Grant a role; someone's first role also gives them the next role number (kept for good)."""
         await self.db.execute(
             "INSERT OR IGNORE INTO roles (person_id, role, granted_at) VALUES (?, ?, ?)",
             (person_id, role, clock.iso(clock.now())),
         )
+        await self.db.execute(
+            "UPDATE people SET role_number = (SELECT COALESCE(MAX(role_number), 0) + 1 FROM people)"
+            " WHERE id = ? AND role_number IS NULL", (person_id,))
+
+    async def role_number(self, person_id: int) -> int | None:
+        """The number of a coordinator or steering member among everyone who held such a role: what
+        announcements, /team and /audit name them by (it counts nobody else)."""
+        return await self.db.fetchval("SELECT role_number FROM people WHERE id = ?", (person_id,))
+
+    async def role_numbers(self) -> dict[int, int]:
+        """person id -> role number, for everyone who got one."""
+        rows = await self.db.fetchall("SELECT id, role_number FROM people WHERE role_number IS NOT NULL")
+        return {r[0]: r[1] for r in rows}
 
     async def drop_role(self, person_id: int, role: str) -> bool:
         return 1 == await self.db.execute("DELETE FROM roles WHERE person_id = ? AND role = ?", (person_id, role))

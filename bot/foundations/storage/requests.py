@@ -69,6 +69,7 @@ class RequestRepository:
             handbacks=row["handbacks"],
             history_consent=row["history_consent"],
             history_until=row["history_until"],
+            urgent_contact_by=_maybe(row["urgent_contact_by"]),
         )
 
     async def get(self, request_id: int) -> Request | None:
@@ -200,7 +201,7 @@ class RequestRepository:
     async def finish(self, request_id: int, state: str, closed_by: str) -> bool:
         """Close or withdraw an open request; False when it was no longer open."""
         changed = await self.db.execute(
-            "UPDATE requests SET state = ?, closed_at = ?, closed_by = ?, sweep_at = NULL"
+            "UPDATE requests SET state = ?, closed_at = ?, closed_by = ?, sweep_at = NULL, urgent_contact_by = NULL"
             " WHERE id = ? AND state IN ('new', 'offered', 'claimed', 'contacted')",
             (state, clock.iso(clock.now()), closed_by, request_id),
         )
@@ -235,7 +236,7 @@ class RequestRepository:
         changed = await self.db.execute(
             "UPDATE requests SET state = 'offered', member_id = NULL, claimed_at = NULL,"
             " contacted_at = CASE WHEN ? IS NULL THEN contacted_at ELSE NULL END,"
-            " deadline_at = COALESCE(?, deadline_at), handbacks = handbacks + 1, sweep_at = ?"
+            " deadline_at = COALESCE(?, deadline_at), handbacks = handbacks + 1, sweep_at = ?, urgent_contact_by = NULL"
             " WHERE id = ? AND member_id = ? AND state IN ('claimed', 'contacted')",
             (new_deadline and clock.iso(new_deadline), new_deadline and clock.iso(new_deadline),
              clock.iso(clock.now()), request_id, member_id),
@@ -254,10 +255,26 @@ class RequestRepository:
             ("yes" if allow else "no", request_id))
 
     async def make_urgent(self, request_id: int, deadline_at: datetime) -> None:
+        """Urgent, with `deadline_at` as its deadline unless one ahead is sooner. A deadline that
+        passed gives way: a new alarm gets a deadline the sweep keeps."""
         await self.db.execute(
-            "UPDATE requests SET urgent = 1, deadline_at = MIN(deadline_at, ?), sweep_at = ? WHERE id = ?",
+            "UPDATE requests SET urgent = 1, deadline_at = CASE WHEN deadline_at > ?2"
+            " THEN MIN(deadline_at, ?1) ELSE ?1 END, sweep_at = ?2 WHERE id = ?3",
             (clock.iso(deadline_at), clock.iso(clock.now()), request_id),
         )
+
+    async def await_urgent_contact(self, request_id: int, by: datetime) -> None:
+        """"I am not safe" in a conversation a listener holds: a listener must write by `by`; the
+        sweep looks then."""
+        await self.db.execute(
+            "UPDATE requests SET urgent = 1, urgent_contact_by = ?1, sweep_at = MIN(COALESCE(sweep_at, ?1), ?1)"
+            " WHERE id = ?2 AND state IN ('claimed', 'contacted')", (clock.iso(by), request_id))
+
+    async def urgent_answered(self, request_id: int) -> bool:
+        """A listener wrote after "I am not safe": True when an urgent contact was awaited."""
+        return 1 == await self.db.execute(
+            "UPDATE requests SET urgent_contact_by = NULL WHERE id = ? AND urgent_contact_by IS NOT NULL",
+            (request_id,))
 
     async def mark(self, request_id: int, column: str) -> None:
         """Stamp widened_at or breached_at (first time only)."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 
 from bot.foundations import callbacks, clock
 from bot.foundations.core import Core
@@ -34,6 +34,9 @@ from .schedule import LATE_AFTER, Slot, latest_slot, next_slot, slot_of_week, wi
 from .signals import collect, department_requests, dims_for, team_departments
 
 log = logging.getLogger(__name__)
+# A digest made late (and the network's review that goes with it) reaches phones between these
+# hours of the organisation's day only; at night it waits for the morning.
+MORNING, EVENING = time(7, 0), time(21, 0)
 EPOCH_KEY = "digest_epoch"
 
 
@@ -60,6 +63,8 @@ class SteeringDigests:
         slot = latest_slot(now, s.digest_weekday, s.digest_time, s.timezone)
         if slot.at < epoch or await self.core.digests.exists(slot.week):
             return None
+        if now - slot.at > LATE_AFTER and not MORNING <= now.astimezone(s.timezone).time() < EVENING:
+            return None  # late (the bot was down at its slot): it waits for the morning, not the night
         return slot.week if await self.make(slot, now) else None
 
     async def _epoch(self, now: datetime) -> datetime:
