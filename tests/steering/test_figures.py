@@ -69,6 +69,22 @@ def assert_hysteresis(previous: Release | None, current: Release, counts, k: int
                 assert abs(true[key] - anchor) >= k
 
 
+# ---------------------------------------------------------------- the auditor's hint
+
+
+def test_a_merged_column_gets_the_average_of_its_cells_as_witness_not_their_sum():
+    """Cells a and b sit in exactly the same rows, so the auditor merges them into one column that
+    stands for each of them. The true counts (1, 1, 10) used to become the point (2, 10), which is
+    not feasible, and it "settled" the hidden A = a + b although C = 10 and T = 12 pin it at 2:
+    release() then showed C and T, and its own audit flagged A."""
+    figs = [Figure("A", {"a", "b"}), Figure("C", {"c"}), Figure("T", {"a", "b", "c"})]
+    counts = {"a": 1, "b": 1, "c": 10}
+    rel = release(counts, figs, k=5, label="w1")
+    assert isinstance(rel.figures["A"], Hidden) and isinstance(rel.figures["T"], Shown)
+    assert isinstance(rel.figures["C"], Hidden)  # the complement the hint used to miss
+    assert audit(None, rel) == []
+
+
 # ---------------------------------------------------------------- classic attacks
 
 

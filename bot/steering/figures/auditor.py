@@ -127,6 +127,28 @@ class _Component:
     def loosen(self) -> None:
         self._lp = None
 
+    def point(self, values: Mapping[Hashable, float]) -> np.ndarray:
+        """A feasible point of the cells (say the true counts) as a point of the merged columns.
+        The matrix sums the coefficients of merged cells, so a column stands for *each* of its
+        cells: the point takes their average (their sum would be too large by the merge factor,
+        and then a "witness" outside the feasible set would settle a target that is pinned)."""
+        x = np.zeros(self.width)
+        size = np.zeros(self.width)
+        for v, value in ((self.problem.variables[name], value) for name, value in values.items()):
+            if v in self.column:
+                x[self.column[v]] += value
+                size[self.column[v]] += 1
+        return x / np.maximum(size, 1)
+
+    def feasible(self, x: np.ndarray) -> bool:
+        """Does the point satisfy every bound of the program (so that it may serve as a witness)?"""
+        a_ub, b_ub, _, a_eq, b_eq, _ = self._build()
+        if (x < -_EPS).any():
+            return False
+        if a_ub is not None and ((a_ub @ x) > b_ub + 1e-6).any():
+            return False
+        return a_eq is None or bool(np.allclose(a_eq @ x, b_eq, atol=1e-6))
+
     def _build(self):
         if self._lp is None:
             rows = [self.problem.rows[r] for r in self.rows if self.problem.rows[r].active()]
@@ -249,10 +271,11 @@ class Auditor:
             for r in rows:
                 self.home[problem.rows[r].owner] = comp
             if hint is not None:  # the true counts are one feasible point: a free witness
-                x = np.zeros(comp.width)
-                for v in variables:
-                    x[comp.column[v]] += hint.get(names[v], 0)
-                comp.witness(x)
+                x = comp.point({names[v]: hint.get(names[v], 0) for v in variables})
+                if comp.feasible(x):
+                    # (Only when it is one, checked in the program's own terms: a point outside
+                    # the feasible set would settle a target that is pinned.)
+                    comp.witness(x)
 
     def loosen(self, owner: Owner) -> None:
         """Forget every bound that `owner` contributed (it is now hidden to protect another)."""
