@@ -1,5 +1,6 @@
-"""/report: the latest quarterly table for a steering member, as text and one chart, protected
-from forwarding like the digest. The annual report and the PDF are `waakzaam report`."""
+"""/report: the latest released quarter's table for a steering member (never an open quarter), as
+text and one chart, protected from forwarding like the digest. The annual report and the PDF are
+`waakzaam report`."""
 from __future__ import annotations
 
 from telegram import Update
@@ -15,6 +16,10 @@ async def report_command(update: Update, context: Context) -> None:
     result, table = await services(context).quarterly.latest(person(context))
     if result is Result.NOT_ALLOWED:
         await say(update, t("This is for the steering group."))
+        return
+    if result is Result.NOT_FOUND:
+        await say(update, t("No quarter has been counted yet: a quarter's figures are counted a week after it ends, "
+                            "and come with that week's digest."))
         return
     for part in table.parts:
         await say(update, part, protect=True)

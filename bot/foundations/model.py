@@ -139,6 +139,7 @@ class Request:
     kind: str = "self"        # 'self', or 'concern': worried about someone else
     collective: bool = False  # the problem has a collective character
     meeting: str | None = None  # 'proposed', 'accepted', 'declined', 'unreachable': never where or when
+    conversed: bool = False     # the colleague wrote after contact: a conversation took place
 
     @property
     def is_open(self) -> bool:

@@ -32,6 +32,13 @@ class AuditRepository:
         )
         return {r[0]: r[1] for r in rows}
 
+    async def counts_between(self, first_day: str, end_day: str) -> dict[str, int]:
+        """action -> how many, on the days first_day <= day < end_day."""
+        rows = await self.db.fetchall(
+            "SELECT action, COUNT(*) FROM audit_log WHERE at >= ? AND at < ? GROUP BY action ORDER BY action",
+            (first_day, end_day))
+        return {r[0]: r[1] for r in rows}
+
     async def recent(self, limit: int = 20) -> list[AuditEntry]:
         rows = await self.db.fetchall(
             "SELECT actor_role, actor_id, action, request_ref, at FROM audit_log ORDER BY id DESC LIMIT ?",

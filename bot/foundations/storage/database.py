@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -162,7 +162,7 @@ class Database:
         count before deleting). Outside a transaction it commits on its own, durably."""
         async with self._access(write=True) as conn:
             before = conn.total_changes
-            await conn.execute_fetchall(sql, tuple(params))
+            await conn.execute_fetchall(sql, _params(params))
             return conn.total_changes - before
 
     async def insert(self, sql: str, params: Iterable[Any] = ()) -> int | None:
@@ -179,7 +179,7 @@ class Database:
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         async with self._access() as conn:
-            return list(await conn.execute_fetchall(sql, tuple(params)))
+            return list(await conn.execute_fetchall(sql, _params(params)))
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         """The first row (the queries asked this way yield one row at most)."""
@@ -197,3 +197,8 @@ class Database:
         """Fold the WAL back into the main file (used after deletions and on shutdown)."""
         async with self._access() as conn:
             await conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _params(params: Iterable[Any] | Mapping[str, Any]) -> tuple | Mapping[str, Any]:
+    """Positional parameters as a tuple; named ones (":cut") as they are."""
+    return params if isinstance(params, Mapping) else tuple(params)

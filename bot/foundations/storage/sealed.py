@@ -58,6 +58,8 @@ SEALED_COLUMNS = (
     SealedColumn("actions", "feedback"),
     SealedColumn("action_updates", "note"),
     SealedColumn("news", "body"),
+    SealedColumn("figure_periods", "cells", "label"),
+    SealedColumn("releases", "body", "label"),
 )
 
 

@@ -1,9 +1,11 @@
 """The network reviews before anything leaves (004:3465-3468).
 
 With the first digest of each month (or every WAAKZAAM_REVIEW_EVERY days) every listener gets
-the candidate signals of that digest: department x theme cells that came back in at least
-WAAKZAAM_SIGNAL_MIN requests, with the counts of that digest's release (so a listener sees
-the same numbers the steering group may see, never more). The listeners say, each for
+the candidate signals: department x theme cells that came back in at least WAAKZAAM_SIGNAL_MIN
+conversations of the closed months of a quarter, from different colleagues (digest/signals.py).
+No count is shown: the steering group gets the counts with the quarter's release, and what the
+round tells (that a cell reached WAAKZAAM_SIGNAL_MIN) is itself a release, a flag the figures
+engine holds with everything else (review/<round>). The listeners say, each for
 themselves, whether to report a candidate; it is reported when more of them want it reported
 than not. They may add a suggestion in their own words (at most 500 characters): the bot asks,
 every time, not to write anything that points at a person, warns when the text looks like it
@@ -15,11 +17,9 @@ that announce it. Its buttons work until the next round opens.
 """
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass
-
-from babel.dates import get_month_names
+from datetime import date
+from typing import TYPE_CHECKING
 
 from bot.foundations import callbacks
 from bot.foundations.core import Core
@@ -28,10 +28,12 @@ from bot.foundations.model import Button, Member, Payload, Person, Result
 from bot.foundations.naming import Naming
 from bot.foundations.storage.review import Candidate, Round, Suggestion
 
-from .digest import Built, Reported
-from .model import Num, Published
-from .render import Words, candidate_label, candidate_text, review_text
+from .model import Published
+from .render import Words, candidate_label, candidate_text, period, review_text, round_name
 from .schedule import Slot, review_label
+
+if TYPE_CHECKING:
+    from .service import Built
 
 MAX_SUGGESTION = 500
 
@@ -70,7 +72,8 @@ class NetworkReview:
 
     async def open_round(self, label: str, built: Built, slot: Slot) -> int | None:
         """Record the round and tell every listener. Called in the digest's transaction."""
-        round_id = await self.core.reviews.open_round(label, slot.week, built.candidates)
+        round_id = await self.core.reviews.open_round(label, slot.week, built.candidates,
+                                                      built.published["review"]["quarter"])
         if round_id is None:
             return None
         review, pub = await self.core.reviews.round(round_id), Published(built.published)
@@ -85,11 +88,11 @@ class NetworkReview:
 
     # What the digest reports -------------------------------------------------------------------
 
-    async def reported_before(self, week: str) -> list[Reported]:
+    async def reported_before(self, week: str) -> list[dict]:
         """The signals of the latest round opened before this week's digest that the network
-        reported, each with its approved suggestions."""
+        reported, each with its approved suggestions, its round and the quarter it looked at."""
         review = await self.core.reviews.latest_round(before_week=week)
-        if review is None:
+        if review is None or review.quarter is None:
             return []
         chosen = []
         tallies = await self.core.reviews.tallies(review.id)
@@ -98,7 +101,9 @@ class NetworkReview:
             if yes > no:
                 chosen.append(c)
         approved = await self.core.reviews.approved(c.id for c in chosen)
-        return [Reported(c.dep, c.theme, c.span, tuple(approved.get(c.id, ()))) for c in chosen]
+        return [{"dep": c.dep, "dep_name": c.dep if not c.dep.startswith("~") else None, "theme": c.theme,
+                 "basis": c.basis, "suggestions": list(approved.get(c.id, ())), "round": review.label,
+                 "quarter": review.quarter} for c in chosen]
 
     # The listener's side ----------------------------------------------------------------------
 
@@ -115,18 +120,16 @@ class NetworkReview:
         stored = await self.core.digests.get(latest.digest_week)
         return Result.OK, latest, Published(stored.published)
 
-    @staticmethod
-    def _counts(pub: Published, candidates: Sequence[Candidate]) -> dict[int, Num]:
-        """Each candidate's count as its digest released it (hidden stays hidden)."""
-        return {c.id: pub.signal_count({"span": c.span, "dep": c.dep, "theme": c.theme}) for c in candidates}
-
     async def _round_message(self, t: Translator, review: Round, pub: Published
                              ) -> tuple[str, tuple[tuple[Button, ...], ...]]:
         words = self.words(t)
         candidates = await self.core.reviews.candidates(review.id)
-        text = review_text(words, pub, _round_name(t, review.label), candidates, self._counts(pub, candidates),
+        looked = pub.review or {}
+        months = period(t, date.fromisoformat(looked["first_day"]), date.fromisoformat(looked["last_day"])) \
+            if looked.get("first_day") else ""
+        text = review_text(words, pub, round_name(t, review.label), months, candidates,
                            await self.core.reviews.tallies(review.id))
-        rows = tuple(((_short(f"{c.position}. {words.dep(c.dep, pub)} · {words.theme(c.theme)}"),
+        rows = tuple(((_short(f"{c.position}. {candidate_label(words, pub, c.dep, c.theme)}"),
                        callbacks.REVIEW_SHOW(c.id)),) for c in candidates)
         return text, rows
 
@@ -162,8 +165,7 @@ class NetworkReview:
         tally = (await self.core.reviews.tallies(candidate.round_id)).get(candidate.id, (0, 0))
         mine = await self.core.reviews.vote_of(candidate.id, member.id)
         suggestion = await self.core.reviews.suggestion_of(candidate.id, member.id)
-        text = candidate_text(self.words(t), pub, candidate, self._counts(pub, [candidate])[candidate.id], mine,
-                              tally, _shown_state(suggestion))
+        text = candidate_text(self.words(t), pub, candidate, mine, tally, _shown_state(suggestion))
         rows = (
             ((("✓ " if mine is True else "") + t("Report it"), callbacks.REVIEW_VOTE(candidate.id, "y")),
              (("✓ " if mine is False else "") + t("Do not report"), callbacks.REVIEW_VOTE(candidate.id, "n"))),
@@ -186,7 +188,7 @@ class NetworkReview:
         if result is not Result.OK:
             return result, ""
         words = self.words(Translator(person.language))
-        return Result.OK, candidate_label(words, pub, candidate.dep, candidate.theme, candidate.span)
+        return Result.OK, candidate_label(words, pub, candidate.dep, candidate.theme)
 
     async def suggest(self, person: Person, candidate_id: int, text: str, origin: int | None = None) -> Suggested:
         """Keep a suggestion. When it may point at a person, its author is asked first (FLAGGED
@@ -205,8 +207,7 @@ class NetworkReview:
             flagged = await self.suspicious(text)
             suggestion_id = await self.core.reviews.add_suggestion(candidate.id, member.id, text,
                                                                    flagged=bool(flagged), origin=origin)
-            label = candidate_label(self.words(Translator(person.language)), pub, candidate.dep, candidate.theme,
-                                    candidate.span)
+            label = candidate_label(self.words(Translator(person.language)), pub, candidate.dep, candidate.theme)
             if flagged:
                 return Suggested(Result.PENDING, suggestion_id, tuple(flagged), label)
             await self._ask_coordinators(suggestion_id, candidate, pub, flagged=False)
@@ -239,7 +240,7 @@ class NetworkReview:
         suggestion = await self.core.reviews.suggestion(suggestion_id)
         for person_id in await self.core.people.with_role("coordinator"):
             t = await self.core.translator(person_id)
-            label = candidate_label(self.words(t), pub, candidate.dep, candidate.theme, candidate.span)
+            label = candidate_label(self.words(t), pub, candidate.dep, candidate.theme)
             lines = [t("A suggestion from the network waits for your approval ({signal}):", signal=label),
                      f"“{suggestion.text}”"]
             if flagged:
@@ -276,7 +277,7 @@ class NetworkReview:
         review = await self.core.reviews.round(candidate.round_id)
         pub = Published((await self.core.digests.get(review.digest_week)).published)
         t = await self.core.translator(member.person_id)
-        label = candidate_label(self.words(t), pub, candidate.dep, candidate.theme, candidate.span)
+        label = candidate_label(self.words(t), pub, candidate.dep, candidate.theme)
         if approved:
             text = t("Your suggestion on {signal} is approved. It appears in the digest with the signal, when the "
                      "network reports it and its count can be shown.", signal=label)
@@ -300,11 +301,3 @@ def _shown_state(suggestion: Suggestion | None) -> str | None:
 def _short(label: str, limit: int = 48) -> str:
     """A button label that fits a phone's width."""
     return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
-
-
-def _round_name(t: Translator, label: str) -> str:
-    """'2026-12' reads as the month, a week label as itself."""
-    if re.fullmatch(r"\d{4}-\d{2}", label):
-        year, month = label.split("-")
-        return f"{get_month_names('wide', locale=t.lang)[int(month)]} {year}"
-    return label
