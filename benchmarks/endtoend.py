@@ -77,7 +77,7 @@ async def endtoend(quick: bool) -> list[dict]:
 async def _waakzaam(emulator, folder: Path, env: dict, command: list[str], count: int, user: int) -> float:
     """Start Waakzaam (`command`) on its own token and database, join a listener, ask, claim, and
     time a burst from the colleague to the listener."""
-    folder.mkdir(parents=True)
+    (folder / "data").mkdir(parents=True, mode=0o700)  # a database is made only in a folder that is there
     token = emulator.new_token()
     full = {**os.environ, **env, "WAAKZAAM_DB": str(folder / "data" / "w.db"),
             "WAAKZAAM_KEY_FILE": str(folder / "keys" / "m.key"),

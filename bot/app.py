@@ -1,6 +1,7 @@
 """The application factory: one place that wires Telegram to the core."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import time, timedelta
 
@@ -24,7 +25,10 @@ from .foundations.i18n import LANGUAGES, Translator
 from .foundations.offload import Offload
 from .foundations.settings import Settings
 from .running.checks import placeholder_referrals, placeholder_warning
+from .running.backups import prune_copies
 from .running.inbox import Inbox
+from .running.liveness import HEARTBEAT_SECONDS, JOB_LATE, Liveness, watchdog_interval
+from .running.replies import origin
 from .running.sender import Sender
 from .running.startup import open_core
 from .services import Services
@@ -33,6 +37,7 @@ log = logging.getLogger(__name__)
 OUTBOX_INTERVAL = timedelta(seconds=5)
 SWEEP_INTERVAL = timedelta(seconds=30)
 DIGEST_INTERVAL = timedelta(minutes=1)  # is a digest due? (bot/steering/digest/service.py)
+REMOVALS_INTERVAL = timedelta(minutes=1)  # has an agreed removal of a coordinator come due? (bot/network/two_person.py)
 RETENTION_AT = time(3, 30)  # daily, at night in the organisation's time zone
 
 DRAIN_GROUP = 100  # after every handler group
@@ -90,12 +95,18 @@ async def _post_init(app: Application) -> None:
         log.warning("%s", placeholder_warning(placeholders))
     app.bot_data["services"] = services
     app.bot_data["inbox"] = Inbox(app, services)
+    liveness = app.bot_data["liveness"] = Liveness(settings.db_path, watchdog_interval() or HEARTBEAT_SECONDS)
+    liveness.expect("work", "sweep", "send")
     if app.job_queue is not None:
+        app.job_queue.run_repeating(_heartbeat, interval=liveness.every, first=1, name="heartbeat")
         app.job_queue.run_repeating(_drain_outbox, interval=OUTBOX_INTERVAL, first=1, name="outbox")
-        # first=0: work that fell due while the bot was stopped is done right away.
-        app.job_queue.run_repeating(_sweep, interval=SWEEP_INTERVAL, first=0, name="sweep")
+        # first=1: work that fell due while the bot was stopped is done right away. (Not 0: a start
+        # already past when the scheduler starts, a moment later, moves the first run a whole
+        # interval on, so a restarted bot did nothing due for 30 s.)
+        app.job_queue.run_repeating(_sweep, interval=SWEEP_INTERVAL, first=1, name="sweep")
         app.job_queue.run_repeating(_digest, interval=DIGEST_INTERVAL, first=2, name="digest")
         app.job_queue.run_repeating(_follow_up, interval=DIGEST_INTERVAL, first=3, name="follow-up")
+        app.job_queue.run_repeating(_removals, interval=REMOVALS_INTERVAL, first=4, name="removals")
         # Once at start (the bot may have been off at night), then daily.
         app.job_queue.run_once(_retention, when=0, name="retention-at-start")
         app.job_queue.run_daily(_retention, RETENTION_AT.replace(tzinfo=settings.timezone), name="retention")
@@ -103,7 +114,16 @@ async def _post_init(app: Application) -> None:
 
 
 async def _drain_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _flush(context)
+    try:
+        await _flush(context)
+    finally:  # a run that ended, even in an error (logged), is a loop that moves; one that hangs is not
+        context.application.bot_data["liveness"].beat("send", OUTBOX_INTERVAL.total_seconds() + JOB_LATE)
+
+
+async def _heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Tell systemd (and the file `check --live` reads) that the bot is alive, only while its
+    loops keep moving (bot/running/liveness.py)."""
+    context.application.bot_data["liveness"].heartbeat()
 
 
 async def _flush(context: ContextTypes.DEFAULT_TYPE, *, only_if_queued: bool = False) -> None:
@@ -112,9 +132,12 @@ async def _flush(context: ContextTypes.DEFAULT_TYPE, *, only_if_queued: bool = F
 
 
 async def _sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await services(context).promise.sweep()
-    context.application.bot_data["last_sweep"] = clock.now()
-    await _flush(context)
+    try:
+        await services(context).promise.sweep()
+        context.application.bot_data["last_sweep"] = clock.now()
+        await _flush(context)
+    finally:  # as the outbox: an error is logged and shown by /health; only a hang stops the watchdog
+        context.application.bot_data["liveness"].beat("sweep", SWEEP_INTERVAL.total_seconds() + JOB_LATE)
 
 
 async def _digest(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -129,10 +152,21 @@ async def _follow_up(context: ContextTypes.DEFAULT_TYPE) -> None:
         await _flush(context)
 
 
+async def _removals(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Removals of coordinators whose delay is over take effect (their moment is in the database)."""
+    if await services(context).membership.carry_out_removals():
+        await _flush(context)
+
+
 async def _retention(context: ContextTypes.DEFAULT_TYPE) -> None:
     report = await services(context).retention.run()
     forgotten = await context.application.bot_data["inbox"].forget_handled()
     log.info("retention job: %d cases erased, %d handled updates forgotten", report.cases, forgotten)
+    settings: Settings = context.application.bot_data["settings"]
+    # The copies made before an upgrade or a restore expire like the nightly backups.
+    for copy in await asyncio.to_thread(prune_copies, settings.db_path, settings.backup_keep_days):
+        log.info("retention job: removed %s (older than %d days, WAAKZAAM_BACKUP_KEEP_DAYS)", copy.name,
+                 settings.backup_keep_days)
 
 
 async def _publish_commands(app: Application) -> None:
@@ -153,10 +187,9 @@ async def _post_shutdown(app: Application) -> None:
 
 
 async def _drain_after(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """After every update, deliver what it queued right away rather than at the next tick (once:
-    when a handler delivered already, as a relay does to show whether it arrived, or the update
-    queued nothing, the outbox is not looked at again)."""
-    if "services" in context.application.bot_data:
+    """After an update processed outside the inbox, deliver what it queued right away rather than
+    at the next tick. (The inbox delivers what an update said once its handling is committed.)"""
+    if "services" in context.application.bot_data and origin() is None:
         await _flush(context, only_if_queued=True)
 
 

@@ -2,9 +2,9 @@
 
     waakzaam run [--webhook URL]      the bot (polling unless a webhook URL is given)
     waakzaam invite coordinator|listener|steering
-    waakzaam check [--offline]        is everything ready? one line per finding
+    waakzaam check [--offline] [--live]  is everything ready? one line per finding
     waakzaam backup PATH              a verified, encrypted copy while the bot runs
-    waakzaam restore PATH [--force]   put a backup in place (the bot stopped)
+    waakzaam restore PATH [--force]   put a backup in place (the bot stopped); --resume
     waakzaam rotate-key               a new key version; every sealed value re-sealed
     waakzaam digest --preview [--demo] [--week W] [--out DIR] [--lang L]
                                       the steering group's digest, rendered locally, sent nowhere
@@ -13,9 +13,10 @@
 
 Settings come from the environment and the `.env` file of the repository folder (or the file
 WAAKZAAM_ENV_FILE names), whatever the current folder. Output for operators is English, one
-line per problem. Exit codes: 0 done, 1 a check or an operation failed, 2 usage, settings or
-start-up. It speaks to Telegram for the start-up check (is the token right, is the Bot API
-there) and to build invitation links with the bot's name.
+line per problem. Exit codes: 0 done, 1 a check or an operation failed (or the Bot API could not
+be reached: trying again may help), 2 usage, settings or start-up refused (trying again will
+not help until something is changed). It speaks to Telegram for the start-up check (is the token
+right, is the Bot API there) and to build invitation links with the bot's name.
 """
 from __future__ import annotations
 
@@ -32,9 +33,10 @@ from .app import build_application
 from .foundations import calendar
 from .foundations.charter import Charter
 from .foundations.core import Core
-from .foundations.crypto import KeyFileError, Vault, read_key_files
+from .foundations.crypto import KeyFileError, Vault, key_versions_on_disk, read_key_files
 from .foundations.i18n import LANGUAGES
 from .foundations.offload import Offload
+from .foundations.storage import files
 from .foundations.settings import (
     LOG_FORMATS,
     PROJECT_DIR,
@@ -45,13 +47,13 @@ from .foundations.settings import (
     env_file_warning,
     load_settings,
 )
-from .running import backups, checks, logs
+from .running import backups, checks, logs, restoring
 from .running.demo_digest import demo
 from .running.demo_report import run_demo
 from .running.inbox import serve
 from .running.key_rotation import RotationError, rotate
-from .running.lock import Busy, DatabaseLock
-from .running.startup import StartupError, open_core
+from .running.lock import Busy, DatabaseLock, LockError
+from .running.startup import StartupError, creation_refused, folder_refused, open_core
 from .running.webhook import WebhookError, serve_webhook
 from .services import Services
 from .steering.digest.schedule import parse_week
@@ -70,22 +72,76 @@ def _say(problem: str) -> None:
     print(f"waakzaam: {problem}", file=sys.stderr)
 
 
-async def _preflight(settings) -> str | None:
-    """Check the key, the database and the Bot API before PTB starts; a problem as one line."""
+class _Refused(Exception):
+    """A command cannot go on: one line, and the exit code."""
+
+    def __init__(self, line: str, code: int = 2) -> None:
+        super().__init__(line)
+        self.code = code
+
+
+async def _ask_telegram(settings) -> str | None:
+    """The bot's username; None when the Bot API cannot be reached. Raises _Refused when Telegram
+    refuses the token (exit 2: trying again will not help)."""
     try:
-        core = await open_core(settings)
-    except StartupError as exc:
-        return f"cannot start: {exc}"
-    await core.close()
-    try:
-        async with Bot(settings.token, base_url=settings.api_base_url):
-            pass
+        async with Bot(settings.token, base_url=settings.api_base_url) as bot:
+            return bot.username
     except InvalidToken:
-        return "Telegram refused TELEGRAM_BOT_TOKEN. Check it with @BotFather (/mybots)."
-    except (NetworkError, TelegramError) as exc:
-        return (f"cannot reach the Bot API at {settings.api_base_url} ({exc.__class__.__name__}). "
-                "Check the network or TELEGRAM_API_BASE_URL.")
-    return None
+        raise _Refused("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather (/mybots). Nothing was "
+                       "created.") from None
+    except (NetworkError, TelegramError):
+        return None
+
+
+def _unreachable(settings) -> str:
+    return (f"cannot reach the Bot API at {settings.api_base_url}. Check the network or TELEGRAM_API_BASE_URL; "
+            "nothing was created.")
+
+
+def _may_create(settings) -> None:
+    """A database that is not there (and no restore of one under way) may be made only on purpose:
+    checked before anything, so a refusal leaves no folder and no lock file behind."""
+    if not settings.db_path.exists() and backups.pending_restore(settings.db_path) is None:
+        if problem := creation_refused(settings):
+            raise _Refused(problem)
+
+
+def _lock(settings, what: str) -> tuple[DatabaseLock, str | None]:
+    """The database's folder (made only where a database may be made), the lock, and a restore
+    that was interrupted finished or undone (the line saying so, logged too); _Refused otherwise."""
+    if problem := folder_refused(settings):
+        raise _Refused(problem)
+    try:
+        lock = DatabaseLock(settings.db_path).acquire(what)
+    except (Busy, LockError) as exc:
+        raise _Refused(str(exc)) from None
+    try:
+        if done := backups.recover(settings.db_path):
+            log.warning("%s", done)
+    except OSError as exc:
+        lock.release()
+        raise _Refused(f"cannot finish or undo an interrupted restore ({files.trouble(exc, settings.db_path)}); "
+                       "see `waakzaam check`") from None
+    return lock, done
+
+
+async def _preflight(settings) -> None:
+    """With the lock held, before PTB starts: the database may be made, or is there and opens with
+    its key (pending migrations run now, after their copy)."""
+    if problem := creation_refused(settings):
+        raise _Refused(problem)
+    if settings.db_path.exists():
+        try:
+            core = await open_core(settings)
+        except StartupError as exc:
+            raise _Refused(str(exc)) from None
+        await core.close()
+
+
+def _telegram_knows(settings) -> None:
+    """The Bot API is there and takes the token; else _Refused (1: unreachable, may pass; 2: refused)."""
+    if asyncio.run(_ask_telegram(settings)) is None:
+        raise _Refused(f"{_unreachable(settings)} Under systemd the bot is started again.", code=1)
 
 
 def _run(settings, args) -> int:
@@ -97,14 +153,18 @@ def _run(settings, args) -> int:
         _say(str(exc))
         return 2
     try:
-        lock = DatabaseLock(settings.db_path).acquire("the bot")
-    except (Busy, OSError) as exc:
+        _may_create(settings)     # a typo is refused before anything is made
+        _telegram_knows(settings)  # as is a token Telegram refuses, or no Bot API
+        lock, _ = _lock(settings, "the bot")
+    except _Refused as exc:
         _say(f"cannot start: {exc}")
-        return 2
+        return exc.code
     with lock:
-        if problem := asyncio.run(_preflight(settings)):
-            _say(problem)
-            return 2
+        try:
+            asyncio.run(_preflight(settings))
+        except _Refused as exc:
+            _say(f"cannot start: {exc}")
+            return exc.code
         app = build_application(settings, offload=Offload(child=True))
         if url:
             log.info("starting in webhook mode")
@@ -119,28 +179,49 @@ def _run(settings, args) -> int:
     return 0
 
 
-async def _invite(settings, role: str) -> int:
+def _invite(settings, role: str) -> int:
+    """A one-time invitation; the database is made here on a first installation. Telegram is asked
+    first: a refused token changes nothing; an unreachable Bot API gives the code without a link."""
     try:
-        core = await open_core(settings)
-    except StartupError as exc:
+        username = asyncio.run(_ask_telegram(settings))
+    except _Refused as exc:
         _say(str(exc))
-        return 2
+        return exc.code
     try:
-        code = await core.invites.create(role, settings.invite_ttl)
+        _may_create(settings)
+        lock = _lock(settings, "an invitation")[0] if not settings.db_path.exists() else None
+    except _Refused as exc:
+        _say(str(exc))
+        return exc.code
+    try:
+        if problem := creation_refused(settings):
+            _say(problem)
+            return 2
+        try:
+            code = asyncio.run(_create_invite(settings, role))
+        except StartupError as exc:
+            _say(str(exc))
+            return 2
     finally:
-        await core.close()
+        if lock is not None:
+            lock.release()
     days = int(settings.invite_ttl.total_seconds() // 86400)
     who = ROLE_WORDS[role]
-    try:
-        async with Bot(settings.token, base_url=settings.api_base_url) as bot:
-            username = bot.username
-    except TelegramError:
+    if username is None:
         print(f"One-time invitation for {who}, valid {days} days. The bot could not be reached to "
               f"build the link; in Telegram, send this to your bot:\n/start {code}")
         return 0
     print(f"One-time invitation for {who}, valid {days} days. Send it to one person only:")
     print(f"https://t.me/{username}?start={code}")
     return 0
+
+
+async def _create_invite(settings, role: str) -> str:
+    core = await open_core(settings)
+    try:
+        return await core.invites.create(role, settings.invite_ttl)
+    finally:
+        await core.close()
 
 
 async def _bot_api_finding(settings) -> checks.Finding:
@@ -154,8 +235,8 @@ async def _bot_api_finding(settings) -> checks.Finding:
                                            f"({exc.__class__.__name__})")
 
 
-def _check(settings, offline: bool) -> int:
-    findings = checks.check(settings)
+def _check(settings, offline: bool, live: bool) -> int:
+    findings = checks.check(settings, live=live)
     if settings.token and not offline:
         findings.append(asyncio.run(_bot_api_finding(settings)))
     for finding in findings:
@@ -176,8 +257,18 @@ def _keyring(settings) -> Vault:
 
 
 def _backup(settings, target: str) -> int:
+    db = settings.db_path
+    if not db.exists():
+        key = "though a key file is" if key_versions_on_disk(settings.key_file) else "and no key file is"
+        _say(f"backup failed: there is no database at {db} (WAAKZAAM_DB), {key} at {settings.key_file} "
+             "(WAAKZAAM_KEY_FILE): nothing to back up. Check these settings (and WAAKZAAM_ENV_FILE).")
+        return 1
+    if (journal := backups.pending_restore(db)) is not None:
+        _say(f"backup failed: a restore of {journal.source} was interrupted; start the bot or run "
+             "`waakzaam restore --resume` first, which finishes or undoes it.")
+        return 1
     try:
-        copy = backups.make(settings.db_path, settings.key_file, _keyring(settings), Path(target))
+        copy = backups.make(db, settings.key_file, _keyring(settings), Path(target))
     except (KeyFileError, backups.BackupError) as exc:
         _say(f"backup failed: {exc}")
         return 1
@@ -186,21 +277,69 @@ def _backup(settings, target: str) -> int:
     print(f"Backup written and verified: {copy.path} ({copy.size} bytes, schema version {copy.schema_version}, "
           f"key version {copy.key_version}, mode 600).")
     print(f"It is encrypted and holds no key: keep a copy of the key file(s) ({keys}) apart from it.")
+    if Path(target).expanduser().is_dir():
+        gone = backups.prune_backups(copy.path.parent, settings.backup_keep_days)
+        if gone:
+            print(f"Removed {len(gone)} backup(s) older than {settings.backup_keep_days} days "
+                  f"(WAAKZAAM_BACKUP_KEEP_DAYS) or left half written: " + ", ".join(p.name for p in gone) + ".")
     return 0
 
 
-def _restore(settings, source: str, force: bool) -> int:
+def _restore(settings, source: str | None, force: bool, resume: bool) -> int:
+    if not resume and source is None:
+        _say("restore: name the backup file (waakzaam restore PATH), or --resume to finish an interrupted one.")
+        return 2
     try:
-        with DatabaseLock(settings.db_path).acquire("a restore"):
-            done = backups.restore(Path(source), settings.db_path, _keyring(settings), force=force)
-    except (Busy, KeyFileError, backups.BackupError, OSError) as exc:
+        lock, recovered = _lock(settings, "a restore")
+    except _Refused as exc:
         _say(f"restore failed: {exc}")
         return 1
-    print(f"Restored {done.source} into {done.db_path} (schema version {done.schema_version}).")
-    if done.kept_aside:
-        print(f"The database it replaced is kept as {done.kept_aside}; remove it when you no longer need it.")
-    print("Start the bot as usual; migrations, if any are pending, run then (after an automatic backup).")
+    with lock:
+        if resume:
+            print("Nothing to finish: no restore was interrupted." if recovered is None else
+                  f"{recovered[0].upper()}{recovered[1:]}.")
+            return 0
+        try:
+            done = asyncio.run(restoring.restore(settings, Path(source), _keyring(settings), force=force))
+        except (KeyFileError, backups.BackupError) as exc:
+            _say(f"restore failed: {exc}")
+            return 1
+        except OSError as exc:
+            _say(f"restore failed: {files.trouble(exc, settings.db_path)}; the database was not changed.")
+            return 1
+    for line in _restored(settings, done):
+        print(line)
     return 0
+
+
+def _restored(settings, done: restoring.Restored) -> list[str]:
+    keep = settings.backup_keep_days
+    lines = [f"Restored {done.source} into {done.db_path} (schema version {done.schema_version}"
+             + (f", brought from {done.schema_from}" if done.schema_from != done.schema_version else "")
+             + f", key version {done.key_version})."]
+    if done.kept_aside:
+        lines.append(f"The database it replaced is kept as {done.kept_aside}; it is removed after {keep} days "
+                     "(WAAKZAAM_BACKUP_KEEP_DAYS), or remove it yourself when you no longer need it.")
+    if done.before_the_log:
+        lines.append(f"Erasures: this backup was made before the erasure log existed (schema version "
+                     f"{restoring.erasure_log_schema()}; it is at {done.schema_from}), so people who asked to be "
+                     "forgotten (/forget) after it was made cannot be found in it, and are NOT erased again. Content "
+                     "past the retention period is erased again at the first start.")
+    elif not done.erasures_known:
+        lines.append("Erasures: there was no database to replace (or one too old to remember them), so people who "
+                     "asked to be forgotten (/forget) after this backup was made cannot be known, and are NOT erased "
+                     "again. Content past the retention period is erased again at the first start.")
+    else:
+        lines.append(f"Erasures: {done.erasures_since} made since this backup; {done.erased_again} person(s) in "
+                     "it erased again. Content past the retention period is erased again at the first start.")
+    if done.older_than_keep and not done.before_the_log:
+        lines.append(f"This backup is older than {keep} days (WAAKZAAM_BACKUP_KEEP_DAYS): erasures made more than "
+                     f"{keep} days ago are no longer remembered, and are not erased again.")
+    if (newest := max(key_versions_on_disk(settings.key_file), default=done.key_version)) > done.key_version:
+        lines.append(f"This database uses key version {done.key_version}, retired by a rotation (key version "
+                     f"{newest} exists): run `waakzaam rotate-key` now, before the bot starts.")
+    lines.append("Start the bot as usual.")
+    return lines
 
 
 class _Progress:
@@ -249,16 +388,35 @@ async def _rotate(settings, batch: int) -> int:
 
 
 def _rotate_locked(settings, batch: int) -> int:
+    nothing = f"rotate-key refused: there is no database at {settings.db_path} (WAAKZAAM_DB); nothing was changed."
+    if not settings.db_path.exists() and backups.pending_restore(settings.db_path) is None:
+        _say(nothing)  # before the lock: a refused rotation leaves no folder and no lock file behind
+        return 1
     try:
-        lock = DatabaseLock(settings.db_path).acquire("a key rotation")
-    except (Busy, OSError) as exc:
+        lock, _ = _lock(settings, "a key rotation")
+    except _Refused as exc:
         _say(f"rotate-key refused: {exc}")
         return 1
     with lock:
         if not settings.db_path.exists():
-            _say(f"rotate-key refused: there is no database at {settings.db_path} (WAAKZAAM_DB).")
+            _say(nothing)
             return 1
         return asyncio.run(_rotate(settings, batch))
+
+
+EPILOG = """\
+settings:
+  Every setting comes from the environment or from the .env file in the repository folder, whatever
+  the current folder; WAAKZAAM_ENV_FILE (in the environment) names another file, such as
+  /etc/waakzaam/acme.env. Relative paths in it are taken from its folder. .env.example lists every
+  setting; a name that is none (a typo such as WAKZAAM_ACCESS_CODE) stops every command but check.
+
+exit codes:
+  0  done
+  1  a check or an operation failed, or the Bot API could not be reached (trying again may help)
+  2  usage, settings or start-up refused (trying again will not help until something is changed)
+ 130 interrupted (Ctrl+C); nothing is half done
+"""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -266,24 +424,58 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--log-format", choices=LOG_FORMATS, default=argparse.SUPPRESS,
                         help="text (default) or json: one JSON object per line, for log collectors")
     parser = argparse.ArgumentParser(prog="waakzaam", parents=[common],
-                                     description="Confidential bot for a vigilance network.")
+                                     description="Confidential bot for a vigilance network: a Telegram bot that puts "
+                                                 "colleagues in touch with a listener within 24 hours. Without a "
+                                                 "COMMAND it runs the bot.",
+                                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    run = commands.add_parser("run", parents=[common], help="run the bot (polling unless --webhook); the default")
+    run = commands.add_parser(
+        "run", parents=[common], help="run the bot (polling unless --webhook); the default",
+        description="Run the bot until SIGTERM or Ctrl+C. Polling by default: it fetches updates from Telegram and "
+                    "stores each before confirming it. With --webhook (or WAAKZAAM_WEBHOOK_URL) Telegram posts "
+                    "them to this process instead. The first run on a new installation creates the database and "
+                    "the key (then back the key up apart); under systemd it reports READY and a watchdog "
+                    "heartbeat while its loops work.")
     run.add_argument("--webhook", metavar="URL", help="webhook mode: the public https URL Telegram posts to")
     run.add_argument("--listen", metavar="ADDRESS", help="webhook mode: address to listen on (default 127.0.0.1)")
     run.add_argument("--port", metavar="PORT", help="webhook mode: port to listen on (default 8443)")
-    invite = commands.add_parser("invite", parents=[common], help="print a one-time invitation link")
+    invite = commands.add_parser(
+        "invite", parents=[common], help="print a one-time invitation link",
+        description="Print a one-time invitation link for one person (valid WAAKZAAM_INVITE_TTL_DAYS days). On a "
+                    "new installation the first `invite coordinator` creates the database and the key.")
     invite.add_argument("role", choices=tuple(INVITE_ROLES), metavar="ROLE",
                         help="coordinator, listener or steering (a steering group member); member = listener")
-    check = commands.add_parser("check", parents=[common], help="check settings, key, database, charter")
+    check = commands.add_parser(
+        "check", parents=[common], help="check settings, key, database, charter",
+        description="Check that this installation is ready, changing nothing: one line per finding, OK, WARN or "
+                    "FAIL. Exit code 1 when a line says FAIL.")
     check.add_argument("--offline", action="store_true", help="do not ask Telegram whether the token works")
-    backup = commands.add_parser("backup", parents=[common], help="write a verified backup (the bot may run)")
+    check.add_argument("--live", action="store_true",
+                       help="also whether the running bot is working: its heartbeat (both modes)")
+    backup = commands.add_parser(
+        "backup", parents=[common], help="write a verified backup (the bot may run)",
+        description="Copy the database into a new file of mode 600 while the bot runs, and verify the copy "
+                    "(integrity, references, the key opens it). It stays encrypted and holds no key: back the key "
+                    "file(s) up apart. Given a folder, the file is waakzaam-<date>-<time>.db, and backups there older "
+                    "than WAAKZAAM_BACKUP_KEEP_DAYS (30) are removed.")
     backup.add_argument("path", metavar="PATH", help="a new file, or a folder for a dated file")
-    restore = commands.add_parser("restore", parents=[common], help="put a backup in place (stop the bot first)")
-    restore.add_argument("path", metavar="PATH", help="the backup file")
-    restore.add_argument("--force", action="store_true", help="replace a database that is newer than the backup")
-    rotate_key = commands.add_parser("rotate-key", parents=[common],
-                                     help="make a new key version and re-seal everything (stop the bot first)")
+    restore = commands.add_parser(
+        "restore", parents=[common], help="put a backup in place (stop the bot first)",
+        description="Replace the database with a backup, all or nothing (the bot stopped). It refuses, changing "
+                    "nothing, a backup that is damaged, that the key files here do not open, that is older than "
+                    "the database, or that is sealed under a key version a rotation retired, unless --force. "
+                    "People who asked to be forgotten since the backup are erased in it again. The replaced "
+                    "database is kept beside it as <name>.before-restore-<time>.")
+    restore.add_argument("path", metavar="PATH", nargs="?", help="the backup file")
+    restore.add_argument("--force", action="store_true",
+                         help="replace a database that is newer than the backup, or restore a retired key version")
+    restore.add_argument("--resume", action="store_true",
+                         help="only finish (or undo) a restore that was interrupted, as the next start would")
+    rotate_key = commands.add_parser(
+        "rotate-key", parents=[common], help="make a new key version and re-seal everything (stop the bot first)",
+        description="Make a new key version (master.vN.key beside the key file) and re-seal every sealed value "
+                    "with it (the bot stopped). Interrupted, run it again: it goes on where it stopped. Back the "
+                    "new key file up; keep the old one while backups made before may be restored.")
     rotate_key.add_argument("--batch", type=int, default=500, metavar="N", help=argparse.SUPPRESS)
     _add_digest_command(commands, common)
     _add_report_command(commands, common)
@@ -428,7 +620,7 @@ def main(argv: list[str] | None = None) -> int:
              "(pip install -e .), as scripts/start does.")
         return 2
     try:
-        settings = load_settings(require_token=command in ("run", "invite"))
+        settings = load_settings(require_token=command in ("run", "invite"), strict=command != "check")
     except SettingsError as exc:
         if command == "check":
             print(f"FAIL {exc}")
@@ -441,20 +633,24 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _dispatch(command, settings, args)
     except KeyboardInterrupt:
-        _say(f"{command} interrupted; nothing is half done"
-             + (": run it again to finish the rotation." if command == "rotate-key" else "."))
+        if command == "restore":
+            _say("restore interrupted: the database is the old one or the restored one, never none; the next start, "
+                 "or `waakzaam restore --resume`, finishes or undoes it.")
+        else:
+            _say(f"{command} interrupted; nothing is half done"
+                 + (": run it again to finish the rotation." if command == "rotate-key" else "."))
         return 130
 
 
 def _dispatch(command: str, settings, args) -> int:
     if command == "invite":
-        return asyncio.run(_invite(settings, INVITE_ROLES[args.role]))
+        return _invite(settings, INVITE_ROLES[args.role])
     if command == "check":
-        return _check(settings, args.offline)
+        return _check(settings, args.offline, args.live)
     if command == "backup":
         return _backup(settings, args.path)
     if command == "restore":
-        return _restore(settings, args.path, args.force)
+        return _restore(settings, args.path, args.force, args.resume)
     if command == "rotate-key":
         return _rotate_locked(settings, max(1, args.batch))
     if command == "digest":

@@ -21,6 +21,7 @@ from .ui import (
     Context,
     alert,
     answer,
+    answer_refused,
     buttons,
     data,
     origin,
@@ -100,7 +101,8 @@ async def show_action(update: Update, context: Context) -> None:
 # Signals -----------------------------------------------------------------------------------------
 
 async def signals_of_week(update: Update, context: Context) -> None:
-    """From the digest: its signals, each with its answer so far (the digest's text comes back with "Back")."""
+    """From the digest: its signals, each with its answer so far, in a message of their own below it:
+    the digest stays in the chat as it came (protected, like the digest)."""
     t, tracker = tr(context), services(context).actions
     (week,) = callbacks.SIGNALS_OF.parse(data(update))
     result, found = await tracker.week_signals(person(context), week)
@@ -108,7 +110,7 @@ async def signals_of_week(update: Update, context: Context) -> None:
         await _refuse(update, context, result)
         return
     text, rows = cards.week_signals(tracker.words(t), week, found)
-    await answer(update, text, buttons(*rows))
+    await say(update, text, buttons(*rows), protect=True)
 
 
 async def open_signals(update: Update, context: Context) -> None:
@@ -161,23 +163,15 @@ async def answer_signal(update: Update, context: Context) -> None:
     await _ask(update, context, {"signal": signal_id})
 
 
-async def on_reason_text(update: Update, context: Context, text: str, ref: str | None) -> None:
-    t, who = tr(context), person(context)
-    if not ref or not ref.isdigit():
-        await services(context).prompts.clear(who, prompts.SIGNAL_REASON)
-        return
-    result = await services(context).actions.answer_signal(who, int(ref), "not_now", text)
-    if result is Result.TOO_LONG:
-        await say(update, t("That is longer than {limit} characters. Please write it shorter; nothing was kept.",
-                            limit=MAX_REASON))
-        return
-    if result is Result.EMPTY:
-        await say(update, _refusal(context, result))
+async def on_reason_text(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
+    t, who, signal_id = tr(context), person(context), waiting.number
+    result = await services(context).actions.answer_signal(who, signal_id, "not_now", text)
+    if await answer_refused(update, context, result, MAX_REASON):
         return
     await services(context).prompts.clear(who, prompts.SIGNAL_REASON)
     if result is Result.OK:
         await say(update, t("Noted: not now, with your reason. It stays in /actions with the signal."),
-                  buttons([(t("The signal"), callbacks.SIGNAL_SHOW(int(ref)))]))
+                  buttons([(t("The signal"), callbacks.SIGNAL_SHOW(signal_id))]))
     else:
         await say(update, _refusal(context, result))
 
@@ -202,19 +196,17 @@ async def _draft(context: Context) -> dict | None:
     return waiting.data if waiting is not None and waiting.kind == prompts.ACTION else None
 
 
-async def on_action_text(update: Update, context: Context, text: str, draft: dict) -> None:
-    t, tracker = tr(context), services(context).actions
+async def on_action_text(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
+    t, tracker, draft = tr(context), services(context).actions, waiting.data or {}
     step = tracker.wizard_text(draft, text)
     if step.result is Result.OK:
         await services(context).prompts.wait_for(person(context), prompts.ACTION, data=step.draft)
         await _ask(update, context, step.draft)
         return
-    expected = next_step(draft)
-    if step.result is Result.TOO_LONG:
-        limit = {"title": MAX_TITLE, "owner": MAX_OWNER}.get(expected, MAX_TEXT)
-        await say(update, t("That is longer than {limit} characters. Please write it shorter; nothing was kept.",
-                            limit=limit))
-    elif step.result is Result.UNKNOWN:
+    limit = {"title": MAX_TITLE, "owner": MAX_OWNER}.get(next_step(draft), MAX_TEXT)
+    if await answer_refused(update, context, step.result, limit):
+        return
+    if step.result is Result.UNKNOWN:
         await say(update, t("Please answer with the buttons of the last question."))
     else:
         await say(update, _refusal(context, step.result))
@@ -315,20 +307,15 @@ async def ask_note(update: Update, context: Context) -> None:
                         "as the action's latest update.", limit=MAX_TEXT))
 
 
-async def on_note_text(update: Update, context: Context, text: str, ref: str | None) -> None:
-    t, who = tr(context), person(context)
-    if not ref or not ref.isdigit():
-        await services(context).prompts.clear(who, prompts.ACTION_NOTE)
-        return
-    result = await services(context).actions.add_note(who, int(ref), text, origin())
-    if result is Result.TOO_LONG:
-        await say(update, t("That is longer than {limit} characters. Please write it shorter; nothing was kept.",
-                            limit=MAX_TEXT))
+async def on_note_text(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
+    t, who, action_id = tr(context), person(context), waiting.number
+    result = await services(context).actions.add_note(who, action_id, text, origin())
+    if await answer_refused(update, context, result, MAX_TEXT):
         return
     await services(context).prompts.clear(who, prompts.ACTION_NOTE)
     if result is Result.OK:
         await say(update, t("The update is kept, dated today."),
-                  buttons([(t("Open the action"), callbacks.ACTION_SHOW(int(ref)))]))
+                  buttons([(t("Open the action"), callbacks.ACTION_SHOW(action_id))]))
     else:
         await say(update, _refusal(context, result))
 
@@ -344,19 +331,16 @@ async def ask_due(update: Update, context: Context) -> None:
     await say(update, t("The new due date? For example 31/12/2026."))
 
 
-async def on_due_text(update: Update, context: Context, text: str, ref: str | None) -> None:
-    t, who = tr(context), person(context)
-    if not ref or not ref.isdigit():
-        await services(context).prompts.clear(who, prompts.ACTION_DUE)
-        return
-    result = await services(context).actions.set_due(who, int(ref), text)
+async def on_due_text(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
+    t, who, action_id = tr(context), person(context), waiting.number
+    result = await services(context).actions.set_due(who, action_id, text)
     if result in (Result.INVALID, Result.PAST):
         await say(update, _refusal(context, result))  # the question stays open: try again
         return
     await services(context).prompts.clear(who, prompts.ACTION_DUE)
     if result is Result.OK:
         await say(update, t("The due date is changed; the reminder follows it."),
-                  buttons([(t("Open the action"), callbacks.ACTION_SHOW(int(ref)))]))
+                  buttons([(t("Open the action"), callbacks.ACTION_SHOW(action_id))]))
     else:
         await say(update, _refusal(context, result))
 

@@ -14,7 +14,7 @@ from bot.conversation.casework import MAX_NOTE, outcome_buttons
 from bot.foundations import callbacks, prompts
 from bot.foundations.charter import THEME_GROUPS
 from bot.foundations.i18n import N_, Translator
-from bot.foundations.model import Result, split_message
+from bot.foundations.model import Result, split_message, ticked
 from bot.foundations.vocab import MEET_WAYS, OUTCOMES, THEME_GROUP_NAMES, pseudonym
 
 from .ui import (
@@ -46,7 +46,8 @@ async def note_command(update: Update, context: Context) -> None:
     text = words[1].strip() if len(words) > 1 else ""
     target = None
     if update.message.reply_to_message is not None:
-        target = await talk.case_of_reply(who, update.message.reply_to_message.message_id)
+        replied = update.message.reply_to_message
+        target = await talk.case_of_reply(who, replied.message_id, replied.text or replied.caption)
     if target is None:
         cases = await casework.open_cases(who)
         if not cases:
@@ -74,8 +75,26 @@ async def note_ask(update: Update, context: Context) -> None:
 
 
 async def note_cancel(update: Update, context: Context) -> None:
-    await services(context).prompts.clear(person(context), prompts.NOTE)
-    await answer(update, tr(context)("No note was saved."))
+    """Cancel under the note prompt, told truthfully: pressed after the note was sent, the note is
+    kept and Cancel changes nothing; before, the question closes and nothing is saved."""
+    t, who = tr(context), person(context)
+    pressed = data(update)
+    if (quit_ := callbacks.NOTE_QUIT.parse(pressed)) is not None:
+        ref, before = quit_
+        saved = await services(context).casework.latest_note(who, ref) > before
+    else:  # a prompt sent before the prompt remembered the newest note: what came after is unknown
+        (ref, _), saved = callbacks.NOTE_CANCEL.parse(pressed), None
+    closed = await services(context).prompts.clear(who, prompts.NOTE)
+    if saved:
+        text = t("Your note on {colleague} is saved already, so Cancel changes nothing. Only you can read it.",
+                 colleague=pseudonym(t, ref))
+    elif closed:
+        text = t("No note was saved.")
+    elif saved is None:
+        text = t("This question was closed already, so Cancel changes nothing.")
+    else:
+        text = t("This question was closed already; no note was saved with it.")
+    await answer(update, text)
 
 
 async def note_for(update: Update, context: Context) -> None:
@@ -100,11 +119,12 @@ async def _await_note(update: Update, context: Context, ref: str) -> None:
         await reply(update, context, refusal(t, result))
         return
     await services(context).prompts.wait_for(person(context), prompts.NOTE, ref=ref)
+    newest = await services(context).casework.latest_note(person(context), ref)
     text = t("Write your note on {colleague} now (at most {limit} characters). It is not sent to anyone; "
              "only you can read it, and it is deleted with the case's content.",
              colleague=pseudonym(t, ref), limit=MAX_NOTE)
     # A new message: the list of notes or of cases the button was under stays readable.
-    await say(update, text, buttons([(t("Cancel"), callbacks.NOTE_CANCEL(ref, "cancel"))]))
+    await say(update, text, buttons([(t("Cancel"), callbacks.NOTE_QUIT(ref, newest))]))
 
 
 async def save_note(update: Update, context: Context, ref: str, text: str) -> Result:
@@ -124,9 +144,9 @@ async def save_note(update: Update, context: Context, ref: str, text: str) -> Re
     return result
 
 
-async def on_note_text(update: Update, context: Context, text: str, ref: str) -> None:
+async def on_note_text(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
     """The note the bot asked for: kept, never passed on."""
-    if await save_note(update, context, ref, text) is not Result.TOO_LONG:  # too long: a shorter one may follow
+    if await save_note(update, context, waiting.ref, text) is not Result.TOO_LONG:  # too long: a shorter one may follow
         await services(context).prompts.clear(person(context), prompts.NOTE)
 
 
@@ -149,8 +169,7 @@ async def show_notes(update: Update, context: Context) -> None:
     messages = split_message(entries)
     markup = buttons([(t("Add a note"), callbacks.NOTE_ASK(ref))]) if request.is_open else None
     for i, text in enumerate(messages):
-        await update.effective_chat.send_message(
-            text, protect_content=True, reply_markup=markup if i == len(messages) - 1 else None)
+        await say(update, text, markup if i == len(messages) - 1 else None, protect=True)
 
 
 # The case's card -------------------------------------------------------------------------
@@ -188,7 +207,7 @@ async def show_card(update: Update, context: Context, request, facts, *, new: bo
         [(t("Notes"), callbacks.NOTES(ref)), (t("Themes"), callbacks.TAGS(ref))],
         [(t("Send a contact"), callbacks.REFER_PICK(ref))],
         [(t("What the law offers"), callbacks.ROUTES(ref))] if routes else [],
-        [(_mark(request.collective, t("Collective character")), callbacks.COLLECTIVE(ref, "0" if request.collective
+        [(ticked(t("Collective character"), request.collective), callbacks.COLLECTIVE(ref, "0" if request.collective
                                                                                       else "1")),
          (t("Propose to meet"), callbacks.MEET_ASK(ref))],
         [(t("Close this conversation"), callbacks.CLOSE(ref))],
@@ -229,13 +248,13 @@ async def _show_tags(update: Update, context: Context, ref: str, page: str | Non
     if page in THEME_GROUPS:
         await answer(update, t("{group} for {colleague}: tap to add or remove.", group=t(THEME_GROUP_NAMES[page]),
                                colleague=pseudonym(t, ref)),
-                     buttons(*[[(_mark(th.key in facts.themes, th.label(t.lang)),
+                     buttons(*[[(ticked(th.label(t.lang), th.key in facts.themes),
                                  callbacks.TAG(ref, th.key, "0" if th.key in facts.themes else "1"))]
                                for th in charter.themes_in(page)],
                              [(t("Back"), callbacks.TAGS(ref))]))
     elif page == "level":
         await answer(update, t("Where does the problem of {colleague} sit?", colleague=pseudonym(t, ref)),
-                     buttons(*[[(_mark(lv.key == facts.level, lv.label(t.lang)), callbacks.LEVEL(ref, lv.key))]
+                     buttons(*[[(ticked(lv.label(t.lang), lv.key == facts.level), callbacks.LEVEL(ref, lv.key))]
                                for lv in charter.levels],
                              [(t("Back"), callbacks.TAGS(ref))]))
     elif page == "done":
@@ -252,9 +271,6 @@ async def _show_tags(update: Update, context: Context, ref: str, page: str | Non
     else:
         await stale_button(update, context)
 
-
-def _mark(selected: bool, label: str) -> str:
-    return f"✓ {label}" if selected else label
 
 
 def _summary(t: Translator, charter, ref: str, facts, *, named: bool = True) -> str:
@@ -410,7 +426,7 @@ async def refer(update: Update, context: Context) -> None:
         await reply(update, context, gone)
         return
     if ask is None:
-        await answer(update, t("Send the contact {name} to {colleague}. Would you also like to tell this contact "
+        await answer(update, t("Send the contact “{name}” to {colleague}. Would you also like to tell this contact "
                                "what they need to know? Then the colleague is asked first, and only their own yes "
                                "lets you share anything. Only that a referral happened is recorded, never what was "
                                "said.",
@@ -424,11 +440,12 @@ async def refer(update: Update, context: Context) -> None:
         await reply(update, context, refusal(t, result, gone))
         return
     if ask == "1":
-        sent = t("{name} was sent to {colleague}, with the question whether you may share what is needed. You will "
-                 "hear their answer here; until then, share nothing.", name=referral.name(t.lang),
+        sent = t("The contact “{name}” was sent to {colleague}, with the question whether you may share what is "
+                 "needed. You will hear their answer here; until then, share nothing.", name=referral.name(t.lang),
                  colleague=pseudonym(t, ref))
     else:
-        sent = t("{name} was sent to {colleague}. Recorded: that a referral happened, not what was said.",
+        sent = t("The contact “{name}” was sent to {colleague}. Recorded: that a referral happened, not what was "
+                 "said.",
                  name=referral.name(t.lang), colleague=pseudonym(t, ref))
     if not await back_to_card(update, context, ref, status=sent):
         await answer(update, sent)
@@ -441,7 +458,7 @@ async def ask_outcome(update: Update, context: Context, ref: str) -> None:
     t = tr(context)
     result = await services(context).casework.check(person(context), ref)
     if result is Result.CLOSED:
-        await answer(update, t("Conversation {ref} was already closed.", ref=ref))
+        await reply(update, context, t("Conversation {ref} was already closed.", ref=ref))
         return
     if result is not Result.OK:
         await stale_button(update, context)
@@ -478,7 +495,8 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("note", note_command))
     app.add_handler(CallbackQueryHandler(show_notes, pattern=callbacks.NOTES.pattern))
     app.add_handler(CallbackQueryHandler(note_ask, pattern=callbacks.NOTE_ASK.pattern))
-    app.add_handler(CallbackQueryHandler(note_cancel, pattern=callbacks.NOTE_CANCEL.pattern))
+    app.add_handler(CallbackQueryHandler(note_cancel, pattern=callbacks.NOTE_CANCEL.pattern))  # legacy: see there
+    app.add_handler(CallbackQueryHandler(note_cancel, pattern=callbacks.NOTE_QUIT.pattern))
     app.add_handler(CallbackQueryHandler(note_for, pattern=callbacks.NOTE_FOR.pattern))
     app.add_handler(CallbackQueryHandler(tags, pattern=callbacks.TAGS.pattern))
     app.add_handler(CallbackQueryHandler(tags_page, pattern=callbacks.TAGS_PAGE.pattern))

@@ -5,6 +5,7 @@ turn a private note into a relayed message.
 """
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 
 from telegram import Update
@@ -30,58 +31,80 @@ from .ui import (
 )
 
 
-async def on_text(update: Update, context: Context) -> None:
-    text = update.message.text
-    t = tr(context)
-    waiting = await services(context).prompts.current(person(context))
-    kind = waiting.kind if waiting is not None else None
-    # A note or a feedback comment: kept (with its own limit), never passed on.
-    if kind == prompts.NOTE:
-        await casework.on_note_text(update, context, text, waiting.ref)
-        return
-    if kind == prompts.COMMENT:
-        await feedback.on_comment_text(update, context, text, waiting.ref)
-        return
-    if kind == prompts.DISPLAY_NAME:
-        await joining.receive_name(update, context, text)
-        return
-    if kind == prompts.ROLE_NAME:
-        await joining.receive_role_name(update, context, text)
-        return
-    if kind == prompts.VOLUNTEER_NAME:
-        await employee.receive_volunteer_name(update, context, text)
-        return
-    if kind == prompts.MEETING_AT:
-        await coordinator.receive_meeting_at(update, context, text, waiting.data)
-        return
-    if kind == prompts.SUGGESTION:
-        await review.on_suggestion_text(update, context, text, waiting.ref)
-        return
-    if kind in _STEERING_ANSWERS:
-        await _STEERING_ANSWERS[kind](update, context, text, waiting)
-        return
-    if len(text) > MAX_TEXT:
-        await say(update, t("Your message is too long to pass on (at most {limit} characters). "
-                            "Please split it into shorter messages. Nothing was sent.", limit=MAX_TEXT))
-        return
-    if kind == prompts.FIRST_MESSAGE:
+async def _first_message(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
+    """The request wizard's last step: the first message, within what a relayed message may be."""
+    if not await _too_long(update, context, text):
         await employee.submit(update, context, first_message=text)
-        return
-    await relay(update, context, text)
 
 
-# What the steering group and the coordinators type for the follow-up: kept, never relayed.
-_STEERING_ANSWERS = {
-    prompts.ACTION: lambda update, context, text, waiting: actions.on_action_text(update, context, text,
-                                                                                  waiting.data or {}),
-    prompts.SIGNAL_REASON: lambda update, context, text, waiting: actions.on_reason_text(update, context, text,
-                                                                                         waiting.ref),
-    prompts.ACTION_NOTE: lambda update, context, text, waiting: actions.on_note_text(update, context, text,
-                                                                                     waiting.ref),
-    prompts.ACTION_DUE: lambda update, context, text, waiting: actions.on_due_text(update, context, text,
-                                                                                   waiting.ref),
-    prompts.NEWS: lambda update, context, text, waiting: news.on_news_text(update, context, text, waiting.ref),
+# A typed text while a question is open is its answer, kept where it belongs and never relayed: one
+# handler per question that a typed text answers (prompts.TYPED), each taking (update, context, text, prompt).
+ANSWERS: dict[str, Callable[[Update, Context, str, prompts.Prompt], Awaitable[None]]] = {
+    prompts.FIRST_MESSAGE: _first_message,
+    prompts.DISPLAY_NAME: joining.receive_name,
+    prompts.ROLE_NAME: joining.receive_role_name,
+    prompts.VOLUNTEER_NAME: employee.receive_volunteer_name,
+    prompts.MEETING_AT: coordinator.receive_meeting_at,
+    prompts.NOTE: casework.on_note_text,
+    prompts.COMMENT: feedback.on_comment_text,
+    prompts.SUGGESTION: review.on_suggestion_text,
+    prompts.ACTION: actions.on_action_text,
+    prompts.SIGNAL_REASON: actions.on_reason_text,
+    prompts.ACTION_NOTE: actions.on_note_text,
+    prompts.ACTION_DUE: actions.on_due_text,
+    prompts.NEWS: news.on_news_text,
+    prompts.NEWS_VERSION: news.on_version_text,
 }
+
+# Wizards answered with buttons only: a typed text is never taken as something else (a message for a
+# conversation, where the rest of a note would reach the colleague), and the wizard stays where it was.
+BUTTONS_ONLY = (prompts.ASK, prompts.SIGNAL, prompts.NOTE_FOR)
+
+
+async def on_text(update: Update, context: Context) -> None:
+    """The answer to the open question, or else a message for the other side of a conversation."""
+    text = update.message.text
+    waiting = await services(context).prompts.current(person(context))
+    if waiting is not None and not waiting.known:
+        await _question_gone(update, context)
+    elif waiting is not None and waiting.kind in ANSWERS:
+        await ANSWERS[waiting.kind](update, context, text, waiting)
+    elif waiting is not None and waiting.kind in BUTTONS_ONLY:
+        await _use_the_buttons(update, context, waiting.kind)
+    elif not await _too_long(update, context, text):
+        await relay(update, context, text)
+
+
+async def _question_gone(update: Update, context: Context) -> None:
+    """A question this version does not ask (left by another version): closed, and the text neither
+    kept nor passed on, since it may be a note or a name meant for the bot alone."""
+    await services(context).prompts.clear(person(context))
+    await say(update, tr(context)("The question you were answering is no longer open, so your message was not "
+                                  "kept and not passed on. Please start again from the menu (/start)."))
+
+
+async def _too_long(update: Update, context: Context, text: str) -> bool:
+    """Refused, and said so, when longer than a relayed message may be."""
+    if len(text) <= MAX_TEXT:
+        return False
+    await say(update, tr(context)("Your message is too long to pass on (at most {limit} characters). "
+                                  "Please split it into shorter messages. Nothing was sent.", limit=MAX_TEXT))
+    return True
+
+
+async def _use_the_buttons(update: Update, context: Context, kind: str) -> None:
+    t, who = tr(context), person(context)
+    if kind == prompts.NOTE_FOR:
+        await say(update, t("Please choose above which conversation your note is for: this text was not sent to "
+                            "anyone, and not added to the note. To drop the note instead, send /start."))
+        return
+    text = (t("Please use the buttons above: telling the network about your team takes no text, so nothing was "
+              "sent.") if kind == prompts.SIGNAL else
+            t("Please use the buttons above to ask for a conversation; you can write a first message at the last "
+              "step. Nothing was sent."))
+    if await services(context).talk.conversations_of(who):
+        text += " " + t("To write in your open conversation, first finish or cancel this above.")
+    await say(update, text)
 
 
 async def relay(update: Update, context: Context, text: str) -> None:
@@ -90,7 +113,7 @@ async def relay(update: Update, context: Context, text: str) -> None:
     target: Request | None = None
     reply_to = update.message.reply_to_message
     if reply_to is not None:
-        target = await talk.case_of_reply(who, reply_to.message_id)
+        target = await talk.case_of_reply(who, reply_to.message_id, reply_to.text or reply_to.caption)
     if target is None:
         open_ones = await talk.conversations_of(who)
         if not open_ones:
@@ -102,6 +125,7 @@ async def relay(update: Update, context: Context, text: str) -> None:
             today = services(context).calendar.today()
             rows = [[(await _label(t, talk, who, r, today), callbacks.SEND_DRAFT(draft_id, r.ref))]
                     for r in open_ones]
+            rows.append([(t("Do not send it"), callbacks.DROP_DRAFT(draft_id, "drop"))])
             await say(update, t("Which conversation is this message for?"), buttons(*rows))
             return
         target = open_ones[0]
@@ -143,14 +167,10 @@ def _age(t, day: date, today: date) -> str:
 
 
 async def _report(update: Update, context: Context, result: Result, request: Request | None) -> None:
-    """Delivery shows as a reaction on the author's own message; a line only when it is news."""
-    t, who = tr(context), person(context)
-    if result is Result.OK:
-        await services(context).sender.flush()  # deliver now: the reaction follows
-        if await services(context).talk.undelivered(who, request):
-            await say(update, t("⏳ Not delivered yet. Your message is kept and goes out as soon as "
-                                "Telegram accepts it."))
-    elif result is Result.PENDING:
+    """Delivery shows as a reaction on the author's own message (the sender adds it once the other
+    side has the text, or says it is not delivered yet); a line here only when it is news."""
+    t = tr(context)
+    if result is Result.PENDING:
         if await services(context).desk.waiting(request) <= 1:  # once; later ones get ✍ only
             await say(update, t("Saved. Your message will be passed on as soon as a listener takes your "
                                 "request {ref}.", ref=request.ref))
@@ -174,6 +194,17 @@ async def send_draft(update: Update, context: Context) -> None:
     await _report(update, context, result, request)
 
 
+async def drop_draft(update: Update, context: Context) -> None:
+    """The author sends the parked text nowhere: the question says so."""
+    t = tr(context)
+    draft, _ = callbacks.DROP_DRAFT.parse(data(update))
+    if await services(context).talk.drop_draft(person(context), draft) is not Result.OK:
+        await stale_button(update, context)
+        return
+    await answer(update, t("Not sent: the bot no longer keeps it."))
+
+
 def register(app: Application) -> None:
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, on_text))
     app.add_handler(CallbackQueryHandler(send_draft, pattern=callbacks.SEND_DRAFT.pattern))
+    app.add_handler(CallbackQueryHandler(drop_draft, pattern=callbacks.DROP_DRAFT.pattern))

@@ -27,6 +27,7 @@ from bot.steering.figures import Statement
 
 from .ui import (
     Context,
+    alert,
     answer,
     buttons,
     data,
@@ -36,6 +37,7 @@ from .ui import (
     say,
     services,
     stale_button,
+    too_soon,
     tr,
 )
 
@@ -107,11 +109,17 @@ async def team(update: Update, context: Context) -> None:
     if result is not Result.OK:
         await _refuse(update, context)
         return
-    lines, rows = [t("The network's people. Removing someone ends their role at once; a listener's open "
-                     "conversations go to other listeners.")], []
+    lines, rows = [t("The network's people. Removing a listener or a steering group member ends their role at once; "
+                     "a listener's open conversations go to other listeners. Removing a coordinator takes a second "
+                     "coordinator and {hours} hours.",
+                     hours=services(context).settings.removal_hours)], []
     for entry in found.entries:
         name = entry.name or t("(no name given)")
-        lines.append(t("{name}: {role}", name=name, role=t(ROLE[entry.role])))
+        if entry.since is None:
+            lines.append(t("{name}: {role}", name=name, role=t(ROLE[entry.role])))
+        else:  # the number announcements name them by; since when (decisions that take two people wait)
+            lines.append(t("{name} (#{number}): {role} since {day}", name=name, number=entry.person_id,
+                           role=t(ROLE[entry.role]), day=t.day(services(context).calendar.date_of(entry.since))))
         rows.append([(t("Remove {name}", name=name)[:60], callbacks.REMOVE_ASK(entry.role, entry.person_id))])
     for invitation in found.invitations:
         lines.append(t("Open invitation #{number} for a {role}, until {when}", number=invitation.id,
@@ -130,8 +138,10 @@ async def remove_ask(update: Update, context: Context) -> None:
         "member": t("Remove this listener? Their open conversations go to other listeners; each colleague is "
                     "only told that another listener takes over and, if there are notes, asked whether the next "
                     "listener may read them. They are told their role has ended."),
-        "coordinator": t("Remove this coordinator? A second coordinator must agree; the last coordinator "
-                         "cannot be removed."),
+        "coordinator": t("Propose to remove this coordinator? A second coordinator must agree; then every "
+                         "coordinator is told, and the removal takes effect {hours} hours later unless another "
+                         "coordinator stops it. The last coordinator cannot be removed.",
+                         hours=services(context).settings.removal_hours),
         "steering": t("Remove this steering group member? They are told their role has ended."),
     }[role]
     await answer(update, question, buttons([(t("Yes, remove"), callbacks.REMOVE(role, person_id, "yes")),
@@ -154,30 +164,50 @@ async def decide_removal(update: Update, context: Context) -> None:
     await _report_removal(update, context, removed)
 
 
+async def stop_removal(update: Update, context: Context) -> None:
+    t = tr(context)
+    (removal_id,) = callbacks.REMOVAL_STOP.parse(data(update))
+    removed = await services(context).membership.stop_removal(person(context), removal_id)
+    if removed.result is Result.OK:
+        await answer(update, t("You stopped it: {name} stays a coordinator. Every coordinator has been told.",
+                               name=removed.name or t("(no name given)")))
+    elif removed.result is Result.NOT_ALLOWED and person(context).is_coordinator:
+        await alert(update, context, t("Another coordinator can stop it; the one it is about cannot."))
+    else:
+        await _report_removal(update, context, removed)
+
+
 async def _report_removal(update: Update, context: Context, removed) -> None:
     t = tr(context)
     name = removed.name or t("(no name given)")
+    tz = services(context).settings.timezone
     if removed.result is Result.OK:
         text = t("{name} is no longer a {role}. They have been told.", name=name, role=t(ROLE[removed.role]))
         if removed.cases:
             text += " " + t("Open conversations handed to other listeners: {count}.", count=removed.cases)
         await answer(update, text)
+    elif removed.result is Result.PENDING and removed.when is not None:
+        await answer(update, t("Agreed: {name} stops being a coordinator on {when}, unless another coordinator stops "
+                               "it before then. {name} and every coordinator have been told.", name=name,
+                               when=t.when(removed.when, tz)))
     elif removed.result is Result.PENDING:
         await answer(update, t("The other coordinators have been asked to agree. {name} stays a coordinator until "
                                "one of them does.", name=name))
+    elif removed.result is Result.TOO_SOON:
+        await alert(update, context, too_soon(t, context, removed.when))
     elif removed.result is Result.LAST:
         await answer(update, t("{name} cannot be removed: a coordinator can only be removed when another "
                                "coordinator agrees, and the network always keeps one.", name=name))
     elif removed.result is Result.CLOSED:
         await answer(update, t("You said no: {name} stays a coordinator.", name=name))
     elif removed.result is Result.ALREADY:
-        await answer(update, t("This was already decided, so nothing was changed."))
+        await reply(update, context, t("This was already decided, so nothing was changed."))
     elif removed.result is Result.NOT_ALLOWED:
         await reply(update, context, t("This needs another coordinator than the one who proposed it or the "
                                        "one it is about.") if person(context).is_coordinator
                     else t("This is for coordinators only."))
     else:
-        await answer(update, t("This person no longer has that role, so nothing was changed."))
+        await reply(update, context, t("This person no longer has that role, so nothing was changed."))
 
 
 async def cancel_invitation(update: Update, context: Context) -> None:
@@ -190,7 +220,7 @@ async def cancel_invitation(update: Update, context: Context) -> None:
     elif result is Result.NOT_ALLOWED:
         await _refuse(update, context)
     else:
-        await answer(update, t("That invitation was already used, cancelled or expired."))
+        await reply(update, context, t("That invitation was already used, cancelled or expired."))
 
 
 async def oncall(update: Update, context: Context) -> None:
@@ -240,9 +270,9 @@ async def oncall_ask(update: Update, context: Context) -> None:
     elif result is Result.OK:
         await answer(update, t("Asked. You will hear the answer here."))
     elif result is Result.TAKEN:
-        await answer(update, t("Someone is on call that week already."))
+        await reply(update, context, t("Someone is on call that week already."))
     elif result is Result.ALREADY:
-        await answer(update, t("That listener was asked for that week already."))
+        await reply(update, context, t("That listener was asked for that week already."))
     else:
         await stale_button(update, context)
 
@@ -295,10 +325,10 @@ async def coverage(update: Update, context: Context) -> None:
                             "or a man listener and in every language."))
         return
     lines = [t("Gaps in the coming two weeks (whole days):")]
-    for gap in gaps:
+    for gap in gaps:  # each stretch once, with every wish it misses
         span = t.day(gap.first) if gap.first == gap.last else t("{first} to {last}", first=t.day(gap.first),
                                                                   last=t.day(gap.last))
-        what = t("nobody available") if gap.wish is None else wish_text(t, gap.wish)
+        what = t("nobody available") if gap.nobody else ", ".join(wish_text(t, wish) for wish in gap.wishes)
         line = t("{span}: {what}", span=span, what=what)
         if gap.could_ask:
             line += " · " + t("could be asked: {names}", names=", ".join(m.display_name for m in gap.could_ask))
@@ -383,7 +413,7 @@ async def volunteer(update: Update, context: Context) -> None:
     elif result is Result.OK:
         await answer(update, t("{name} has been thanked; no invitation was sent.", name=name))
     elif result is Result.ALREADY:
-        await answer(update, t("Another coordinator answered {name} already.", name=name))
+        await reply(update, context, t("{name} was answered already, so nothing was changed.", name=name))
     else:
         await answer(update, t("This wish is no longer there (the colleague may have erased their data)."))
 
@@ -415,8 +445,8 @@ async def meeting_plan(update: Update, context: Context) -> None:
                            "reminded the day before.", kind=t(MEETING_KINDS[kind])))
 
 
-async def receive_meeting_at(update: Update, context: Context, text: str, kind: str) -> None:
-    t = tr(context)
+async def receive_meeting_at(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
+    t, kind = tr(context), waiting.data
     planned = await services(context).meetings.plan(person(context), kind, text)
     if planned.result is Result.INVALID:
         await say(update, t("I do not understand that date and time. Send for example 2026-12-03 14:00."))
@@ -438,9 +468,10 @@ async def meeting_cancel(update: Update, context: Context) -> None:
     result = await services(context).meetings.cancel(person(context), meeting_id)
     if result is Result.NOT_ALLOWED:
         await _refuse(update, context)
+    elif result is Result.OK:
+        await answer(update, t("The meeting is cancelled."))
     else:
-        await answer(update, t("The meeting is cancelled.") if result is Result.OK
-                     else t("That meeting was cancelled already."))
+        await reply(update, context, t("That meeting was cancelled already."))
 
 
 async def audit(update: Update, context: Context) -> None:
@@ -450,8 +481,9 @@ async def audit(update: Update, context: Context) -> None:
         await say(update, refusal(t, result))
         return
     first, last = summary.weeks[0][0], summary.weeks[-1][0]
-    lines = [t("Audit trail: who did what to which case, never any content. Per closed week (W{first} – W{last}):",
-               first=first, last=last)]
+    lines = [t("Audit trail: who did what to which case, never any content. Per closed week (W{first} – W{last}), "
+               "and the latest entries up to yesterday ({day}). Today's entries appear tomorrow.",
+               first=first, last=last, day=t.day(summary.last_day))]
     lines += ["• " + t("{label}: {value}", label=_audit_label(t, action), value=" · ".join(str(n) for n in counts))
               for action, counts in summary.counts.items()]
     if summary.recent:
@@ -524,4 +556,5 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(remove_ask, pattern=callbacks.REMOVE_ASK.pattern))
     app.add_handler(CallbackQueryHandler(remove, pattern=callbacks.REMOVE.pattern))
     app.add_handler(CallbackQueryHandler(decide_removal, pattern=callbacks.REMOVAL_DECIDE.pattern))
+    app.add_handler(CallbackQueryHandler(stop_removal, pattern=callbacks.REMOVAL_STOP.pattern))
     app.add_handler(CallbackQueryHandler(cancel_invitation, pattern=callbacks.INVITE_CANCEL.pattern))

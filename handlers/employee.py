@@ -7,13 +7,14 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.conversation.requests import Ask, OpenRequestExists
 from bot.foundations import callbacks, prompts
 from bot.foundations.i18n import LANGUAGES, Translator
-from bot.foundations.model import Preferences, Request, Result
+from bot.foundations.model import Preferences, Request, Result, ticked
 from bot.foundations.vocab import AGE_BAND, GENDER, LANGUAGE, STATUS
-from bot.network.membership import MAX_NAME
+from bot.network.membership import news_button
 
 from .ui import (
     Context,
     answer,
+    ask_name,
     buttons,
     data,
     emergency_text,
@@ -24,6 +25,7 @@ from .ui import (
     say,
     services,
     stale_button,
+    took_name,
     tr,
 )
 
@@ -67,8 +69,7 @@ async def show_menu(update: Update, context: Context, intro: bool = False) -> No
             [(t("Something is wrong in my team"), callbacks.SIGNAL_START())],
             [(t("I need help now / I am not safe"), callbacks.URGENT())],
             [(t("I would like to be a listener"), callbacks.VOLUNTEER_WISH())],
-            [(t("✓ I hear about the network's news") if follows else t("Tell me about the network's news"),
-              callbacks.NEWS("0" if follows else "1"))],
+            [news_button(t, follows)],  # changes only itself: the welcome keeps every button
         ),
     )
 
@@ -79,33 +80,21 @@ async def volunteer_wish(update: Update, context: Context) -> None:
     if await services(context).membership.listener(person(context)) is not None:
         await reply(update, context, t("You are a listener already. Thank you!"))
         return
-    await services(context).prompts.wait_for(person(context), prompts.VOLUNTEER_NAME)
-    await say(update, t("Thank you! Listeners lend an ear to colleagues, in confidence, beside their job. What name "
-                        "may the coordinators know you by? Send it; they can then send you an invitation. Nothing "
-                        "of any conversation you had is shared with them."))
+    await ask_name(update, context, prompts.VOLUNTEER_NAME, t(
+        "Thank you! Listeners lend an ear to colleagues, in confidence, beside their job. What name may the "
+        "coordinators know you by? Send it; they can then send you an invitation. Nothing of any conversation you "
+        "had is shared with them."))
 
 
-async def receive_volunteer_name(update: Update, context: Context, text: str) -> None:
+async def receive_volunteer_name(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
     t = tr(context)
     result = await services(context).membership.volunteer(person(context), text)
-    if result is Result.INVALID:
-        await say(update, t("Please send a name of 1 to {limit} characters.", limit=MAX_NAME))
+    if not await took_name(update, context, waiting, result):
         return
-    await services(context).prompts.clear(person(context), prompts.VOLUNTEER_NAME)
     if result is Result.ALREADY:
         await say(update, t("You are a listener already. Thank you!"))
     else:
         await say(update, t("Thank you. The coordinators have your wish and will get back to you here."))
-
-
-async def news(update: Update, context: Context) -> None:
-    """Follow the network's news (calls for volunteers, what changed), or stop: the button says which."""
-    t = tr(context)
-    (wanted,) = callbacks.NEWS.parse(data(update))
-    await services(context).membership.follow_news(person(context), wanted == "1")
-    await answer(update, t("You will hear here what the network does and when it looks for listeners. Tap the "
-                           "button again in the menu to stop.") if wanted == "1"
-                 else t("You no longer hear about the network's news."))
 
 
 async def expectation(t: Translator, request: Request, context: Context) -> str:
@@ -116,9 +105,9 @@ async def expectation(t: Translator, request: Request, context: Context) -> str:
     deadline = t.when(request.deadline_at, tz)
     if likely is not None and likely <= request.deadline_at:
         return t("A listener will contact you here before {deadline}; most likely {when}.", deadline=deadline,
-                 when=likely_when(t, likely, tz))
+                 when=likely_when(t, likely, services(context).calendar))
     later = (t("The listeners who fit your wishes can next take requests {when}: later than {deadline}.",
-               when=likely_when(t, likely, tz), deadline=deadline) if likely is not None else
+               when=likely_when(t, likely, services(context).calendar), deadline=deadline) if likely is not None else
              t("No listener who fits your wishes can take requests in the coming week."))
     if request.allow_widening:
         return later + " " + t("As you allowed, another listener will be asked if nobody who fits has taken it "
@@ -153,7 +142,11 @@ async def urgent(update: Update, context: Context) -> None:
                             "now. The numbers above are there at any moment.", ref=request.ref))
         return
     markup = buttons([(t("Withdraw my request"), callbacks.WITHDRAW(request.ref))])
-    if opened.offered:
+    if opened.on_call:
+        text = t("Your request {ref} is marked urgent. No listener is within their hours right now, so the "
+                 "listener on call has been alerted; they will write to you here before {deadline}. The numbers "
+                 "above are there at any moment.", ref=request.ref, deadline=deadline)
+    elif opened.offered:
         text = t("Your request {ref} is marked urgent. Every available listener has been alerted; one will write "
                  "to you here before {deadline}. The numbers above are there at any moment.", ref=request.ref,
                  deadline=deadline)
@@ -216,6 +209,8 @@ async def ask_step(update: Update, context: Context) -> None:
         await _show_preferences(update, context, draft)
     elif callbacks.ASK_LISTENERS.parse(pressed) is not None:
         await _show_members(update, context, draft)
+    elif callbacks.ASK_BACK.parse(pressed) is not None:
+        await _show_preferences(update, context, draft)  # the same message: no live list left above
     elif (chosen := callbacks.ASK_LISTENER.parse(pressed)) is not None:
         member = await services(context).membership.chosen_listener(chosen[0])
         if member is None:
@@ -251,9 +246,6 @@ async def ask_step(update: Update, context: Context) -> None:
         await stale_button(update, context)
 
 
-def _mark(selected: bool, label: str) -> str:
-    return f"✓ {label}" if selected else label
-
 
 def _way_out(t: Translator) -> list:
     """On every step of asking: the urgent way out stays one tap away."""
@@ -265,16 +257,16 @@ async def _show_preferences(update: Update, context: Context, draft: dict, new: 
     rows = []
     for code, field, values, labels in CHOICES:
         rows.append([
-            (_mark(draft.get(field) == v, t(labels[v])), code(callbacks.NONE if draft.get(field) == v else v))
+            (ticked(t(labels[v]), draft.get(field) == v), code(callbacks.NONE if draft.get(field) == v else v))
             for v in values
         ])
     # The conversation's language: the person's own unless they choose another; never none.
     spoken = draft.get("language") or person(context).language
-    rows.append([(_mark(spoken == code, LANGUAGE[code]), callbacks.ASK_LANGUAGE(code)) for code in LANGUAGES])
+    rows.append([(ticked(LANGUAGE[code], spoken == code), callbacks.ASK_LANGUAGE(code)) for code in LANGUAGES])
     other = bool(draft.get("other_department"))
-    rows.append([(_mark(other, t("Not from my department")), callbacks.ASK_OTHER_DEPARTMENT("0" if other else "1"))])
+    rows.append([(ticked(t("Not from my department"), other), callbacks.ASK_OTHER_DEPARTMENT("0" if other else "1"))])
     side = bool(draft.get("not_employer_side"))
-    rows.append([(_mark(side, t("Neither HR nor management")), callbacks.ASK_EMPLOYER_SIDE("0" if side else "1"))])
+    rows.append([(ticked(t("Neither HR nor management"), side), callbacks.ASK_EMPLOYER_SIDE("0" if side else "1"))])
     rows.append([(t("A specific listener…"), callbacks.ASK_LISTENERS())])
     rows.append([(t("Next"), callbacks.ASK_NEXT()), (t("Cancel"), callbacks.ASK_CANCEL())])
     rows.append(_way_out(t))
@@ -290,12 +282,12 @@ async def _show_preferences(update: Update, context: Context, draft: dict, new: 
 
 async def _show_members(update: Update, context: Context, draft: dict) -> None:
     t = tr(context)
-    # Back to the start of the same wizard: a concern stays a concern.
-    back = callbacks.ASK_CONCERN() if draft.get("kind") == "concern" else callbacks.ASK_START()
+    # Back to the wishes in this same message, as they were chosen (a concern stays a concern).
+    back = callbacks.ASK_BACK()
     members = await services(context).membership.listeners_to_choose(person(context))
     if not members:
         await answer(update, t("There are no listeners to choose from yet."),
-                     buttons([(t("Back"), callbacks.ASK_NEXT())], _way_out(t)))
+                     buttons([(t("Back"), back)], _way_out(t)))
         return
     rows = []
     for m in members:
@@ -378,7 +370,7 @@ async def submit(update: Update, context: Context, first_message: str | None) ->
         return
     await waiting.clear(person(context), *prompts.WIZARD)
     await _confirm(update, context, opened, named=bool(first_message) and draft.get("kind") == "concern"
-                   and await services(context).talk.seems_to_name(first_message))
+                   and services(context).talk.seems_to_name(first_message))
 
 
 async def _confirm(update: Update, context: Context, opened, named: bool = False) -> None:
@@ -389,8 +381,12 @@ async def _confirm(update: Update, context: Context, opened, named: bool = False
     if request.urgent:
         # Urgency words in the first message: the numbers come first, at once.
         lines.insert(0, emergency_text(context, t))
-        lines.append(t("Your request is marked urgent: every available listener has been alerted.") if opened.offered
-                     else _nobody_now(t, request.ref))
+        if opened.on_call:
+            lines.append(t("Your request is marked urgent. No listener is within their hours right now, so the "
+                           "listener on call has been alerted."))
+        else:
+            lines.append(t("Your request is marked urgent: every available listener has been alerted.")
+                         if opened.offered else _nobody_now(t, request.ref))
     else:
         lines.append(await expectation(t, request, context))
     if named:
@@ -434,7 +430,6 @@ async def end(update: Update, context: Context) -> None:
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("urgent", urgent))
     app.add_handler(CallbackQueryHandler(volunteer_wish, pattern=callbacks.VOLUNTEER_WISH.pattern))
-    app.add_handler(CallbackQueryHandler(news, pattern=callbacks.NEWS.pattern))
     app.add_handler(CallbackQueryHandler(ask_start, pattern=callbacks.ASK_START.pattern))
     app.add_handler(CallbackQueryHandler(ask_start, pattern=callbacks.ASK_CONCERN.pattern))
     app.add_handler(CallbackQueryHandler(ask_step, pattern=callbacks.ASK_WIZARD))

@@ -7,7 +7,18 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.conversation.retention import Erasure
 from bot.foundations import callbacks
 
-from .ui import Context, answer, buttons, data, origin, person, say, services, tr
+from .ui import (
+    Context,
+    answer,
+    buttons,
+    data,
+    farewell,
+    origin,
+    person,
+    say,
+    services,
+    tr,
+)
 
 
 async def forget(update: Update, context: Context) -> None:
@@ -47,7 +58,10 @@ async def forget(update: Update, context: Context) -> None:
     else:
         lines.append(t("There was nothing to erase: the bot keeps nothing about you as a colleague who "
                        "asked for a conversation."))
-    await answer(update, "\n\n".join(lines))
+    if done.erasure is not Erasure.ROLE_KEPT:  # their record is gone: nothing is kept for them, not even this
+        await farewell(update, "\n\n".join(lines))
+    else:
+        await answer(update, "\n\n".join(lines))
 
 
 def register(app: Application) -> None:

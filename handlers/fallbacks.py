@@ -1,24 +1,24 @@
-"""What no other handler took, the end of every button press, and the one error handler."""
+"""What no other handler took, and the one error handler. (Every button press is answered by the
+gate's first reply: bot/running/replies.py.)"""
 from __future__ import annotations
 
 import logging
 
 from telegram import Update
-from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 
-from bot.running import inbox
+from bot.foundations import prompts
+from bot.running import replies
+from bot.running.faults import passing
 
-from .ui import Context, say, stale_button, tr
+from .ui import Context, person, say, services, stale_button, tr
 
 log = logging.getLogger(__name__)
-SETTLE_GROUP = 99  # after every handler, before the outbox is drained
 
 
 async def unknown_command(update: Update, context: Context) -> None:
@@ -40,30 +40,30 @@ async def not_text(update: Update, context: Context) -> None:
     await say(update, text)
 
 
-async def settle_press(update: Update, context: Context) -> None:
-    """After the handlers: stop the button's spinner unless an alert already answered it."""
-    query = update.callback_query
-    if query is not None and context.answered != query.id:
-        try:
-            await query.answer()
-        except BadRequest as exc:
-            if "query is too old" not in str(exc).lower():  # a press answered before a restart
-                raise
-
-
 async def edited(update: Update, context: Context) -> None:
-    """Edits are not passed on: the other side keeps the message as it was first sent."""
-    await say(update, tr(context)("Edits are not passed on: the other person still sees your message as you "
-                                  "first sent it. To correct something, send a new message."))
+    """Edits are not read. Said in the terms of what the message was: one passed on in a conversation
+    (the other side keeps it as it was first sent), an answer in the new-action wizard (the action
+    keeps it; there is no other person), or anything else (nothing changed)."""
+    t, who = tr(context), person(context)
+    found = services(context)
+    if await found.talk.was_passed_on(who, update.edited_message.message_id):
+        text = t("Edits are not passed on: the other person still sees your message as you first sent it. To "
+                 "correct something, send a new message.")
+    elif (waiting := await found.prompts.current(who)) is not None and waiting.kind == prompts.ACTION:
+        text = t("The bot does not read edits, so the new action keeps what you first sent. You see all of it "
+                 "before you save, and can cancel there.")
+    else:
+        text = t("The bot does not read edits, so nothing changed: it keeps your message as you first sent it.")
+    await say(update, text)
 
 
 async def on_error(update: object, context: Context) -> None:
     """The one error handler: it logs the kind of failure, never content or ids. The inbox then
     tries the update again or tells the person, truthfully, whether what they sent was kept."""
-    handling = inbox.current.get()
-    if handling is not None:
+    handling = replies.current.get()
+    if handling is not None and handling.inbox_id is not None:
         handling.error = context.error
-        if inbox.may_pass(context.error):
+        if passing(context.error):
             log.warning("update #%d failed (%s); it will be tried again", handling.inbox_id,
                         context.error.__class__.__name__)
             return
@@ -82,5 +82,4 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
     app.add_handler(MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, not_text))
     app.add_handler(CallbackQueryHandler(stale_button))
-    app.add_handler(TypeHandler(Update, settle_press), group=SETTLE_GROUP)
     app.add_error_handler(on_error)

@@ -17,6 +17,7 @@ from .ui import (
     answer,
     buttons,
     data,
+    edit_buttons,
     person,
     refusal,
     say,
@@ -37,7 +38,7 @@ async def rate(update: Update, context: Context) -> None:
     if result is not Result.OK:
         await stale_button(update, context)
         return
-    await update.callback_query.edit_message_reply_markup(_without_stars(update))
+    await edit_buttons(update, _without_stars(update))
     await services(context).prompts.wait_for(person(context), prompts.COMMENT, ref=ref)
     await say(update, t("Thank you. Would you like to add a comment (at most {limit} characters)? Write it "
                         "now. It is kept encrypted, never with your name or your conversation, and deleted with "
@@ -59,9 +60,9 @@ async def no_comment(update: Update, context: Context) -> None:
     await answer(update, tr(context)("Thank you for your rating."))
 
 
-async def on_comment_text(update: Update, context: Context, text: str, ref: str) -> None:
+async def on_comment_text(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
     t = tr(context)
-    result = await services(context).casework.comment(person(context), ref, text)
+    result = await services(context).casework.comment(person(context), waiting.ref, text)
     if result is Result.TOO_LONG:
         await say(update, t("This comment is too long: at most {limit} characters. Nothing was saved; please "
                             "send a shorter one.", limit=MAX_COMMENT))
@@ -88,6 +89,25 @@ async def notes_consent(update: Update, context: Context) -> None:
         await answer(update, t("The notes have been deleted. The listener who takes over starts afresh."))
 
 
+async def handover_consent(update: Update, context: Context) -> None:
+    """May the listener who takes over read the conversation so far (and the notes)? The colleague's
+    own word; the question stays readable, with their answer under it."""
+    t = tr(context)
+    ref, choice = callbacks.HANDOVER_CONSENT.parse(data(update))
+    result = await services(context).casework.answer_handover(person(context), ref, choice == "y")
+    if result is Result.ALREADY:
+        await alert(update, context, t("You have already answered this question."))
+    elif result is Result.CLOSED:
+        await alert(update, context, t("This conversation is closed, so nothing was shared."))
+    elif result is not Result.OK:
+        await stale_button(update, context)
+    else:
+        said = (t("Your answer: yes. The listener who takes over may read what came before.") if choice == "y"
+                else t("Your answer: no. The listener who takes over starts afresh, without what came before."))
+        asked = update.callback_query.message.text if update.callback_query.message else ""
+        await answer(update, f"{asked}\n\n✓ {said}" if asked else f"✓ {said}")
+
+
 async def referral_answer(update: Update, context: Context) -> None:
     """The colleague's own consent for a referral: their word, not their listener's."""
     t = tr(context)
@@ -103,11 +123,11 @@ async def referral_answer(update: Update, context: Context) -> None:
     else:
         name = referral.name(t.lang) if referral else ""
         # The contact stays readable; the question under it is answered.
-        await update.callback_query.edit_message_reply_markup(None)
-        await say(update, t("Thank you. Your listener may pass on to {name} what they need to know, and nothing "
-                            "more.", name=name) if choice == "y" else
-                  t("Thank you. Nothing about you will be shared with {name}. The contact is yours to use if "
-                    "you wish.", name=name))
+        await edit_buttons(update, None)
+        await say(update, t("Thank you. Your listener may tell the contact “{name}” what they need to know, and "
+                            "nothing more.", name=name) if choice == "y" else
+                  t("Thank you. Nothing about you will be shared with the contact “{name}”. The contact is yours "
+                    "to use if you wish.", name=name))
 
 
 async def meeting_answer(update: Update, context: Context) -> None:
@@ -131,6 +151,7 @@ async def meeting_answer(update: Update, context: Context) -> None:
 def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(rate, pattern=callbacks.RATE.pattern))
     app.add_handler(CallbackQueryHandler(no_comment, pattern=callbacks.NO_COMMENT.pattern))
-    app.add_handler(CallbackQueryHandler(notes_consent, pattern=callbacks.NOTES_CONSENT.pattern))
+    app.add_handler(CallbackQueryHandler(notes_consent, pattern=callbacks.NOTES_CONSENT.pattern))  # legacy: see there
+    app.add_handler(CallbackQueryHandler(handover_consent, pattern=callbacks.HANDOVER_CONSENT.pattern))
     app.add_handler(CallbackQueryHandler(referral_answer, pattern=callbacks.REFER_ANSWER.pattern))
     app.add_handler(CallbackQueryHandler(meeting_answer, pattern=callbacks.MEET_ANSWER.pattern))

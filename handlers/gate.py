@@ -11,7 +11,7 @@ from bot.foundations.model import Person, Result
 from bot.network.membership import looks_like_invite
 
 from . import employee
-from .ui import Context, say, services
+from .ui import Context, begin, say, services, to_group
 
 GATE_GROUP = -10
 
@@ -26,7 +26,7 @@ async def gatekeeper(update: Update, context: Context) -> None:
         message = update.message
         if message and message.text and message.text.startswith("/"):
             t = Translator(pick_language(user.language_code, services(context).settings.default_language))
-            await chat.send_message(t("I only talk in private chats. Please write to me directly."))
+            await to_group(update, t("I only talk in private chats. Please write to me directly."))
         raise ApplicationHandlerStop
     access = services(context).access
     if update.my_chat_member is not None:
@@ -38,6 +38,7 @@ async def gatekeeper(update: Update, context: Context) -> None:
     language = pick_language(user.language_code, services(context).settings.default_language)
     who = await access.identify(user.id, chat.id, language)
     context.person = who
+    await begin(update, context, who)  # what this update says goes to them; a press is answered first
     await services(context).talk.reachable_again(who)  # what was kept for them while they blocked the bot
     await _access_gate(update, context, who)
 
@@ -67,12 +68,10 @@ async def _access_gate(update: Update, context: Context, who: Person) -> None:
     if await access.give_code(who, text) is Result.OK:
         await waiting.clear(who, prompts.ACCESS_CODE)
         context.person = await access.refresh(who)
-        await update.effective_chat.send_message(t("Thank you, the code is right."))
+        await say(update, t("Thank you, the code is right."))
         await employee.show_menu(update, context, intro=True)  # the first time they read what the network is
     else:
-        await update.effective_chat.send_message(
-            t("That access code is not right. Please check it and send it again.")
-        )
+        await say(update, t("That access code is not right. Please check it and send it again."))
     raise ApplicationHandlerStop
 
 

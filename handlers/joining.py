@@ -6,7 +6,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.foundations import callbacks, prompts
 from bot.foundations.i18n import LANGUAGES
-from bot.foundations.model import Result
+from bot.foundations.model import Result, ticked
 from bot.foundations.vocab import AGE_BAND, GENDER, LANGUAGE, STATUS
 from bot.network.membership import MAX_NAME
 
@@ -14,13 +14,16 @@ from .ui import (
     Context,
     alert,
     answer,
+    ask_name,
     buttons,
     data,
     hours_text,
     person,
+    reply,
     say,
     services,
     stale_button,
+    took_name,
     tr,
 )
 
@@ -46,28 +49,26 @@ async def redeem(update: Update, context: Context, code: str) -> None:
         await show_charter(update, context)
         return
     context.person = await services(context).access.refresh(person(context))
+    wait = t("Decisions that take two people (removing a coordinator, approving a “you said, we did”) need two "
+             "people the bot has known for a while: you can take part in them from {when}. Every coordinator hears "
+             "when someone joins with a role.", when=t.when(joined.ready_at, services(context).settings.timezone))
     if joined.role == "coordinator":
         await say(update, t("Welcome, you are now a coordinator of the vigilance network. Use /invite to "
                             "invite listeners, coordinators or steering group members, and /members to "
-                            "see who is available. You never see conversations or notes."))
+                            "see who is available. You never see conversations or notes.") + "\n\n" + wait)
     else:
         await say(update, t("Welcome to the steering group. You will receive figures about recurring "
                             "issues: counts only, never names, messages or anything below the privacy "
-                            "threshold.") + "\n\n" + services(context).digests.home(t))
-    await services(context).prompts.wait_for(person(context), prompts.ROLE_NAME)
-    await say(update, t("How should the coordinators see you in the list of the network's people? Send a "
-                        "name, for example your first name (at most {limit} characters).", limit=MAX_NAME))
+                            "threshold.") + "\n\n" + services(context).digests.home(t) + "\n\n" + wait)
+    await ask_name(update, context, prompts.ROLE_NAME, t(
+        "How should the coordinators see you in the list of the network's people? Send a name, for example your "
+        "first name (at most {limit} characters).", limit=MAX_NAME))
 
 
-async def receive_role_name(update: Update, context: Context, text: str) -> None:
-    t = tr(context)
+async def receive_role_name(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
     result = await services(context).membership.set_role_name(person(context), text)
-    if result is Result.INVALID:
-        await say(update, t("Please send a name of 1 to {limit} characters.", limit=MAX_NAME))
-        return
-    await services(context).prompts.clear(person(context), prompts.ROLE_NAME)
-    if result is Result.OK:
-        await say(update, t("Thank you. Use /start to see what you can do."))
+    if await took_name(update, context, waiting, result) and result is Result.OK:
+        await say(update, tr(context)("Thank you. Use /start to see what you can do."))
 
 
 async def show_charter(update: Update, context: Context) -> None:
@@ -91,33 +92,27 @@ async def charter_choice(update: Update, context: Context) -> None:
         return
     result = await membership.accept_charter(person(context))
     if result is Result.ALREADY:
-        await answer(update, t("You have already accepted the charter."))
+        await reply(update, context, t("You have already accepted the charter."))
         member = await membership.listener(person(context))
         if member is not None and not member.profile_complete:
-            await ask_name(update, context)
+            await ask_display_name(update, context)
         return
     if result is not Result.OK:
         await stale_button(update, context)
         return
     await answer(update, t("Thank you for joining the vigilance network."))
-    await ask_name(update, context)
+    await ask_display_name(update, context)
 
 
-async def ask_name(update: Update, context: Context) -> None:
-    await services(context).prompts.wait_for(person(context), prompts.DISPLAY_NAME)
-    await say(update, tr(context)(
+async def ask_display_name(update: Update, context: Context) -> None:
+    await ask_name(update, context, prompts.DISPLAY_NAME, tr(context)(
         "How should colleagues who ask for a conversation see you? Send the name you want to show, "
         "for example your first name (at most {limit} characters).", limit=MAX_NAME))
 
 
-async def receive_name(update: Update, context: Context, text: str) -> None:
-    t = tr(context)
+async def receive_name(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
     result = await services(context).membership.set_display_name(person(context), text)
-    if result is Result.INVALID:
-        await say(update, t("Please send a name of 1 to {limit} characters.", limit=MAX_NAME))
-        return
-    await services(context).prompts.clear(person(context), prompts.DISPLAY_NAME)
-    if result is Result.OK:
+    if await took_name(update, context, waiting, result) and result is Result.OK:
         await _ask_step(update, context, 0, new_message=True)
 
 
@@ -150,7 +145,7 @@ async def _ask_department(update: Update, context: Context) -> None:
 async def _ask_languages(update: Update, context: Context) -> None:
     t = tr(context)
     member = await services(context).membership.listener(person(context))
-    row = [(("✓ " if c in member.languages else "") + LANGUAGE[c],
+    row = [(ticked(LANGUAGE[c], c in member.languages),
             callbacks.PROFILE_LANGUAGE(c, "0" if c in member.languages else "1")) for c in LANGUAGES]
     await answer(update, t("The languages you can listen in (tap to choose, then Done):"),
                  buttons(row, [(t("Done"), callbacks.PROFILE_DONE())]))
@@ -163,7 +158,7 @@ async def profile_step(update: Update, context: Context) -> None:
         if await membership.listener(who) is None:
             await stale_button(update, context)
         else:
-            await ask_name(update, context)
+            await ask_display_name(update, context)
         return
     for index, (code, field, _) in enumerate(STEPS):
         if (value := code.parse(pressed)) is not None:

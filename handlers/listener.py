@@ -7,7 +7,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.foundations import callbacks
 from bot.foundations.i18n import N_
-from bot.foundations.model import Result
+from bot.foundations.model import Result, ticked
 from bot.foundations.vocab import HAND_BACK_REASONS, pseudonym
 from bot.network.hours import PRESETS, build, preset
 
@@ -38,7 +38,7 @@ async def listener_home(update: Update, context: Context) -> bool:
             await joining.show_charter(update, context)
             return True
         if not member.profile_complete:
-            await joining.ask_name(update, context)
+            await joining.ask_display_name(update, context)
             return True
         await say(update, t("You are a listener of the vigilance network. Open conversations: {n} of at most {cap}.\n"
                             "/cases your conversations · /profile your profile · /limit how many at once · "
@@ -71,7 +71,7 @@ async def claim(update: Update, context: Context) -> None:
     elif result is Result.TAKEN:
         await answer(update, t("Another listener took request {ref} first. Thank you.", ref=ref))
     elif result is Result.CLOSED:
-        await answer(update, t("Request {ref} is no longer open.", ref=ref))
+        await reply(update, context, t("Request {ref} is no longer open.", ref=ref))
     elif result is Result.PAUSED:
         await alert(update, context, t("You are paused, so you cannot take requests now. Send /resume first."))
     elif result is Result.AT_CAP:
@@ -98,16 +98,15 @@ async def cases(update: Update, context: Context) -> None:
     if member is None:
         await say(update, t("This command is for listeners of the vigilance network."))
         return
-    open_cases = await services(context).casework.open_cases(person(context))
-    if not open_cases:
+    cards = await services(context).casework.open_cards(person(context))
+    if not cards:
         await say(update, t("You have no open conversations."))
         return
     # The hint comes once, above the cards, not under each of them.
     await say(update, t("Your open conversations: {count}. After a heavy conversation you can ask a coordinator "
-                        "for a debrief.", count=len(open_cases)),
+                        "for a debrief.", count=len(cards)),
               buttons([(t("Ask for a debrief"), callbacks.DEBRIEF())]))
-    for request in open_cases:
-        _, _, facts = await services(context).casework.tags(person(context), request.ref, open_only=True)
+    for request, facts in cards:
         await casework.show_card(update, context, request, facts, new=True)
 
 
@@ -146,7 +145,7 @@ async def hand_back(update: Update, context: Context) -> None:
         await answer(update, t("You handed back conversation {ref}. Another listener will take over. "
                                "Thank you for saying so.", ref=ref))
     elif result is Result.CLOSED:
-        await answer(update, t("Conversation {ref} was already closed.", ref=ref))
+        await reply(update, context, t("Conversation {ref} was already closed.", ref=ref))
     else:
         await stale_button(update, context)
 
@@ -166,9 +165,9 @@ async def keep_claim(update: Update, context: Context) -> None:
     if result is Result.OK:
         await answer(update, t("Thank you. Please write to {colleague} soon.", colleague=pseudonym(t, ref)))
     elif result is Result.ALREADY:
-        await answer(update, t("You have already made contact. Thank you."))
+        await reply(update, context, t("You have already made contact. Thank you."))
     elif result is Result.CLOSED:
-        await answer(update, t("Request {ref} is no longer open.", ref=ref))
+        await reply(update, context, t("Request {ref} is no longer open.", ref=ref))
     else:
         await stale_button(update, context)
 
@@ -181,7 +180,7 @@ async def release_claim(update: Update, context: Context) -> None:
     if result is Result.OK:
         await answer(update, t("Request {ref} went back to the other listeners. Thank you.", ref=ref))
     elif result is Result.CLOSED:
-        await answer(update, t("Request {ref} is no longer open.", ref=ref))
+        await reply(update, context, t("Request {ref} is no longer open.", ref=ref))
     else:
         await stale_button(update, context)
 
@@ -274,7 +273,7 @@ async def oncall_answer(update: Update, context: Context) -> None:
     elif result is Result.TAKEN:
         await answer(update, t("Someone else is on call that week already. Thank you."))
     elif result is Result.ALREADY:
-        await answer(update, t("You answered this already."))
+        await reply(update, context, t("You answered this already."))
     else:
         await stale_button(update, context)
 
@@ -321,7 +320,7 @@ async def hours_days(update: Update, context: Context) -> None:
         await stale_button(update, context)
         return
     names = day_names(t)
-    row = [(("✓ " if mask >> d & 1 else "") + names[d], callbacks.HOURS_DAYS(mask ^ (1 << d))) for d in range(7)]
+    row = [(ticked(names[d], bool(mask >> d & 1)), callbacks.HOURS_DAYS(mask ^ (1 << d))) for d in range(7)]
     done = [(t("Next"), callbacks.HOURS_FROM(mask))] if mask else []
     await answer(update, t("On which days do you take offers?"), buttons(row[:4], row[4:], done))
 

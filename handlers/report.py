@@ -8,7 +8,7 @@ from telegram.ext import Application, CommandHandler
 
 from bot.foundations.model import Result
 
-from .ui import Context, person, say, services, tr
+from .ui import Context, person, picture, say, services, tr
 
 
 async def report_command(update: Update, context: Context) -> None:
@@ -19,12 +19,12 @@ async def report_command(update: Update, context: Context) -> None:
         return
     if result is Result.NOT_FOUND:
         await say(update, t("No quarter has been counted yet: a quarter's figures are counted a week after it ends, "
-                            "and come with that week's digest."))
+                            "and come with that week's digest."), protect=True)
         return
     for part in table.parts:
         await say(update, part, protect=True)
     if table.chart is not None:
-        await update.effective_chat.send_photo(table.chart, caption=table.caption, protect_content=True)
+        await picture(update, table.chart, table.caption)
 
 
 def register(app: Application) -> None:

@@ -13,6 +13,7 @@ from .ui import (
     Context,
     alert,
     answer,
+    answer_refused,
     buttons,
     data,
     origin,
@@ -74,12 +75,33 @@ async def vote(update: Update, context: Context) -> None:
     await _show(update, context, *await review.candidate_view(person(context), candidate_id))
 
 
+async def _nobody_approves(update: Update, context: Context, *, written: bool) -> bool:
+    """A suggestion needs a coordinator other than its author: when there is none (the only
+    coordinator is the listener writing), said before anything is written, not left to wait unseen."""
+    who = person(context)
+    if await services(context).membership.other_coordinators(who):
+        return False
+    t = tr(context)
+    text = (t("You are the network's only coordinator, and nobody approves their own suggestion, so it could not "
+              "reach the steering group's digest. Please write it once a second coordinator has joined.")
+            if who.is_coordinator else
+            t("There is no coordinator yet to approve a suggestion, so it could not reach the steering group's "
+              "digest. Please write it once a coordinator has joined."))
+    if written:
+        await services(context).prompts.clear(who, prompts.SUGGESTION)
+        text += " " + t("Your text was not kept.")
+    await say(update, text)
+    return True
+
+
 async def suggest_ask(update: Update, context: Context) -> None:
     t = tr(context)
     (candidate_id,) = callbacks.REVIEW_SUGGEST.parse(data(update))
     result, label = await services(context).review.ask_suggestion(person(context), candidate_id)
     if result is not Result.OK:
         await _show(update, context, result, None, ())
+        return
+    if await _nobody_approves(update, context, written=False):
         return
     await services(context).prompts.wait_for(person(context), prompts.SUGGESTION, ref=str(candidate_id))
     await say(update, t("Write your suggestion on {signal}, in your own words, at most {limit} characters.\n\nPlease write "
@@ -88,21 +110,15 @@ async def suggest_ask(update: Update, context: Context) -> None:
                         signal=label, limit=MAX_SUGGESTION))
 
 
-async def on_suggestion_text(update: Update, context: Context, text: str, ref: str | None) -> None:
+async def on_suggestion_text(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
     """The answer to "your suggestion on ...": kept, checked, and passed to a coordinator."""
-    t, who, waiting = tr(context), person(context), services(context).prompts
-    if not ref or not ref.isdigit():
-        await waiting.clear(who, prompts.SUGGESTION)
+    t, who = tr(context), person(context)
+    if await _nobody_approves(update, context, written=True):  # the other coordinator left meanwhile
         return
-    suggested = await services(context).review.suggest(who, int(ref), text, origin())
-    if suggested.result is Result.TOO_LONG:
-        await say(update, t("That is longer than {limit} characters. Please write it shorter; nothing was kept.",
-                            limit=MAX_SUGGESTION))
+    suggested = await services(context).review.suggest(who, waiting.number, text, origin())
+    if await answer_refused(update, context, suggested.result, MAX_SUGGESTION):
         return
-    if suggested.result is Result.EMPTY:
-        await say(update, t("That was empty, so nothing was saved."))
-        return
-    await waiting.clear(who, prompts.SUGGESTION)
+    await services(context).prompts.clear(who, prompts.SUGGESTION)
     if suggested.result is Result.OK:
         await say(update, t("Thank you. A coordinator reads your suggestion before it can appear in a digest."))
     elif suggested.result is Result.PENDING:
@@ -142,7 +158,9 @@ async def decide(update: Update, context: Context) -> None:
         await answer(update, t("You approved the suggestion: it may appear in the digest with its signal.")
                      if choice == "ok" else t("You sent the suggestion back. Its author has been told."))
     elif result is Result.ALREADY:
-        await answer(update, t("This suggestion was already decided on, so nothing was changed."))
+        await reply(update, context, t("This suggestion was already decided on, so nothing was changed."))
+    elif result is Result.NOT_ALLOWED and person(context).is_coordinator:
+        await alert(update, context, t("This is your own suggestion: another coordinator decides on it."))
     elif result is Result.NOT_ALLOWED:
         await reply(update, context, t("This is for coordinators only."))
     else:

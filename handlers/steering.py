@@ -16,6 +16,7 @@ from .ui import (
     buttons,
     data,
     person,
+    picture,
     say,
     services,
     stale_button,
@@ -38,8 +39,7 @@ async def digest_command(update: Update, context: Context) -> None:
         last = number == len(rendered.parts) - 1
         await say(update, part, buttons(*digests.buttons(t, pub)) if last else None, protect=True)
     if rendered.chart is not None:
-        await update.effective_chat.send_photo(rendered.chart, caption=caption(pub, digests.words(t)),
-                                               protect_content=True)
+        await picture(update, rendered.chart, caption(pub, digests.words(t)))
 
 
 async def _digest_of(update: Update, context: Context, week: str):

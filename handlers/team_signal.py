@@ -8,7 +8,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.foundations import callbacks, prompts
 from bot.foundations.i18n import Translator
-from bot.foundations.model import Result
+from bot.foundations.model import Result, ticked
 
 from .ui import (
     Context,
@@ -22,10 +22,6 @@ from .ui import (
     stale_button,
     tr,
 )
-
-
-def _mark(selected: bool, label: str) -> str:
-    return f"✓ {label}" if selected else label
 
 
 async def start(update: Update, context: Context) -> None:
@@ -104,7 +100,7 @@ async def _show(update: Update, context: Context, draft: dict) -> None:
                              cancel))
     elif draft.get("page") != "level":
         chosen = set(draft.get("themes", []))
-        rows = [[(_mark(th.key in chosen, th.label(t.lang)), callbacks.SIGNAL_THEME(th.key, "0" if th.key in chosen
+        rows = [[(ticked(th.label(t.lang), th.key in chosen), callbacks.SIGNAL_THEME(th.key, "0" if th.key in chosen
                                                                                      else "1"))]
                 for th in services(context).team_signals.themes()]
         rows.append([(t("Next"), callbacks.SIGNAL_NEXT()), *cancel])

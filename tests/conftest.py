@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +18,7 @@ hermetic.isolate()
 from telegram_double import OfflineRequest, SimUser  # noqa: E402
 
 from bot.app import build_application  # noqa: E402
+from bot.running.startup import open_core  # noqa: E402
 from bot.foundations.settings import Settings  # noqa: E402
 
 TOKEN = "123456789:AAHtestTokenForOfflineTestsOnly_0123456"
@@ -36,7 +40,30 @@ def offline() -> OfflineRequest:
     return OfflineRequest()
 
 
+_TEMPLATE: dict[str, bytes] = {}
+
+
+async def _fresh_store(settings: Settings) -> None:
+    """A new bot's empty database and key, copied from one made once per test process: opening
+    it still checks the key and the schema, as every restart does, but the migrations run once,
+    not once per test (the first start of a new install has tests of its own)."""
+    if settings.db_path.exists() or settings.key_file.exists():
+        return
+    if not _TEMPLATE:
+        folder = Path(tempfile.mkdtemp(prefix="waakzaam-template-"))
+        made = replace(settings, db_path=folder / "data" / "t.db", key_file=folder / "keys" / "t.key")
+        core = await open_core(made)
+        await core.close()
+        _TEMPLATE["db"], _TEMPLATE["key"] = made.db_path.read_bytes(), made.key_file.read_bytes()
+        shutil.rmtree(folder)
+    for path, content in ((settings.db_path, _TEMPLATE["db"]), (settings.key_file, _TEMPLATE["key"])):
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.touch(mode=0o600)
+        path.write_bytes(content)
+
+
 async def _start(settings, offline):
+    await _fresh_store(settings)
     application = build_application(settings, request=offline, rate_limit=False)
     await application.initialize()
     await application.post_init(application)
@@ -59,6 +86,7 @@ class Running:
 
     async def start(self):
         self.app = await _start(self.settings, self.offline)
+        self.offline.in_transaction = self.app.bot_data["services"].core.db.in_transaction
         for user in self.users:
             user.app = self.app
         return self.app
@@ -78,6 +106,7 @@ async def running(settings, offline):
     await bot.start()
     yield bot
     await _stop(bot.app)
+    assert offline.calls_in_transaction == [], "Telegram was called while an update's transaction was open"
 
 
 @pytest.fixture
@@ -94,6 +123,7 @@ async def bots(offline):
     yield start
     for bot in started:
         await _stop(bot.app)
+    assert offline.calls_in_transaction == [], "Telegram was called while an update's transaction was open"
 
 
 @pytest.fixture
@@ -114,3 +144,27 @@ def people(running, offline):
         running.users.append(user)
         return user
     return make
+
+
+# The order tests start in (an order only, no marker: which tests run is chosen by `-m` with the
+# markers in pyproject.toml). With several workers (scripts/test runs pytest-xdist), the long ones
+# go first and the many short ones fill in around them; otherwise the run waits at its end for
+# the kill test alone. Within a rank the collection order stays.
+_STARTS_FIRST = (
+    ("crash/test_kill.py", 0),
+    ("e2e/", 1), ("crash/", 1), ("test_liveness.py", 1), ("test_restore.py", 1),
+    ("test_operator_lines.py", 1),
+    ("test_report_browser.py", 2), ("test_digest_figures.py", 2), ("test_report_figures.py", 2),
+    ("test_figures.py", 2), ("test_operations.py", 2), ("test_report_flow.py", 2), ("test_offload.py", 2),
+    ("test_digest_cli.py", 2), ("test_rotation.py", 2), ("test_deploy.py", 2),
+)
+
+
+def _rank(item: pytest.Item) -> int:
+    path = Path(item.path).as_posix()
+    return next((rank for part, rank in _STARTS_FIRST if part in path), len(_STARTS_FIRST))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=_rank)

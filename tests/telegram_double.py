@@ -44,12 +44,21 @@ class OfflineRequest(BaseRequest):
         self.messages: dict[tuple[int, int], Sent] = {}
         self.order: list[Sent] = []
         self._ids = itertools.count(1000)
-        # endpoint -> an exception to raise, or (HTTP status, description) to answer, once
-        self.fail_next: dict[str, Exception | tuple[int, str]] = {}
+        # endpoint -> an exception to raise, or (HTTP status, description) to answer, once; a third
+        # item True: Telegram did what was asked first (a message sent, then a 502 or a reset)
+        self.fail_next: dict[str, Exception | tuple[int, str] | tuple[int, str, bool] | tuple[Exception, bool]] = {}
         self.answered: set[str] = set()
         # Awaited with (endpoint, params) while a call is in flight: lets a test act in that window.
         self.during_call = None
+        # Nothing is said while an update's transaction is open (it is said once committed): each
+        # call made while `in_transaction()` says one is open is noted here, for the fixture to fail.
+        self.in_transaction = None
+        self.calls_in_transaction: list[str] = []
         self.reactions: dict[tuple[int, int], str] = {}  # (chat, message) -> the bot's reaction
+        # Updates Telegram holds for getUpdates, by its rule: handed out on every call until a later
+        # call's offset confirms them (offset > update_id); `confirmed` lists those it let go of.
+        self.updates: list[dict] = []
+        self.confirmed: list[int] = []
         self.menus: dict[tuple[str, int | None, str | None], list[str]] = {}  # (scope, chat, language) -> names
 
     async def initialize(self) -> None:
@@ -68,10 +77,15 @@ class OfflineRequest(BaseRequest):
         endpoint = url.rsplit("/", 1)[-1]
         params: dict[str, Any] = dict(request_data.parameters) if request_data else {}
         self.calls.append((endpoint, params))
+        if self.in_transaction is not None and endpoint != "getUpdates" and self.in_transaction():
+            self.calls_in_transaction.append(endpoint)
         if self.during_call is not None:
             await self.during_call(endpoint, params)
         if endpoint in self.fail_next:
             failure = self.fail_next.pop(endpoint)
+            if isinstance(failure, tuple) and failure[-1] is True:  # processed, then the answer is lost
+                failure = failure[:-1] if len(failure) > 2 else failure[0]
+                self._answer(endpoint, params)
             if isinstance(failure, Exception):
                 raise failure
             status, description = failure
@@ -85,14 +99,20 @@ class OfflineRequest(BaseRequest):
         if endpoint == "sendPhoto":
             files = request_data.multipart_data if request_data else {}
             params["photo"] = next(iter(files.values()))[1] if files else params.get("photo")
-        result = self._answer(endpoint, params)
+        try:
+            result = self._answer(endpoint, params)
+        except _Refused as refused:
+            return 400, json.dumps({"ok": False, "error_code": 400, "description": str(refused)}).encode()
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
     def _answer(self, endpoint: str, params: dict) -> Any:
         if endpoint == "getMe":
             return BOT
         if endpoint == "getUpdates":
-            return []
+            offset = int(params.get("offset") or 0)
+            self.confirmed += [u["update_id"] for u in self.updates if u["update_id"] < offset]
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            return self.updates[: int(params.get("limit") or 100)]
         if endpoint == "sendMessage":
             chat_id = int(params["chat_id"])
             sent = Sent(chat_id, next(self._ids), params["text"],
@@ -128,10 +148,18 @@ class OfflineRequest(BaseRequest):
             return sent.raw
         if endpoint in ("editMessageText", "editMessageReplyMarkup"):
             key = (int(params["chat_id"]), int(params["message_id"]))
-            sent = self.messages[key]
+            sent = self.messages.get(key)
+            if sent is None:
+                raise _Refused("Bad Request: message to edit not found")
+            if "text" in params and sent.photo is not None:
+                raise _Refused("Bad Request: there is no text in the message to edit")
+            buttons = _buttons(params.get("reply_markup"))
+            if params.get("text", sent.text) == sent.text and buttons == sent.buttons:
+                raise _Refused("Bad Request: message is not modified: specified new message content and reply "
+                               "markup are exactly the same as a current content and reply markup of the message")
             if "text" in params:
                 sent.text = params["text"]
-            sent.buttons = _buttons(params.get("reply_markup"))
+            sent.buttons = buttons
             sent.edits += 1
             sent.raw = self._message_json(sent)
             return sent.raw
@@ -158,6 +186,10 @@ class OfflineRequest(BaseRequest):
 
     def methods(self) -> list[str]:
         return [name for name, _ in self.calls]
+
+
+class _Refused(Exception):
+    """Telegram answers 400 with this description."""
 
 
 def _buttons(markup: Any) -> list[list[dict]]:

@@ -14,7 +14,8 @@ from bot.foundations.i18n import LANGUAGES, LOCALES_DIR
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("bot", "handlers")
 # Where Telegram may be spoken: the factory, the sender, the shell command, the handlers.
-TELEGRAM_EDGE = {"bot.app", "bot.running.sender", "bot.cli", "bot.running.inbox", "bot.running.webhook"}
+TELEGRAM_EDGE = {"bot.app", "bot.running.sender", "bot.cli", "bot.running.inbox", "bot.running.webhook",
+                 "bot.running.faults"}
 SQL = re.compile(r"^\s*(SELECT\b.*\bFROM\b|INSERT\s+(OR\s+\w+\s+)?INTO\b|UPDATE\s+\w+\s+SET\b|DELETE\s+FROM\b"
                  r"|CREATE\s+(UNIQUE\s+)?(TABLE|INDEX)\b|ALTER\s+TABLE\b|PRAGMA\s+\w+|BEGIN\b|COMMIT\b)", re.S)
 
@@ -209,3 +210,36 @@ def test_every_test_security_md_names_exists():
     for file, rest in re.findall(r"`((?:e2e/)?test_\w+\.py)::\w+`((?:, `::\w+`)+)", text):
         for test in re.findall(r"`::(\w+)`", rest):
             assert re.search(rf"def {test}\(", find(file).read_text(encoding="utf-8")), test
+
+
+_SAYING = re.compile(r"\.(send_message|send_photo|send_document|edit_message_text|edit_message_reply_markup"
+                     r"|edit_message_caption|reply_text|reply_html|reply_markdown|answer_callback_query"
+                     r"|delete_message|set_message_reaction)\(|query\.answer\(")
+
+
+def test_handlers_say_things_only_through_ui():
+    """One way out: a handler never calls Telegram to say something. What it says goes through
+    handlers/ui.py into the outbox, keyed by the update, and leaves once the handling is committed."""
+    saying = [f"{module}:{number}" for module, path in MODULES.items()
+              if module.startswith("handlers") and module != "handlers.ui"
+              for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+              if _SAYING.search(line)]
+    assert saying == []
+
+
+# Left for their owners, who are rewriting them (review 1, C4): remove each as it moves to the calendar.
+HAND_ROLLED_DAYS_LEFT = {"bot.steering.digest.schedule"}
+
+
+def test_the_organisations_day_of_an_instant_is_taken_in_one_place():
+    """`calendar.date_of(moment)`, never `moment.astimezone(zone).date()` by hand (issue 19)."""
+    found = set()
+    for module, path in MODULES.items():
+        if module == "bot.foundations.calendar":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "date"
+                    and isinstance(node.func.value, ast.Call) and isinstance(node.func.value.func, ast.Attribute)
+                    and node.func.value.func.attr == "astimezone"):
+                found.add(module)
+    assert found == HAND_ROLLED_DAYS_LEFT

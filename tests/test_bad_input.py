@@ -4,6 +4,8 @@ from datetime import timedelta
 import time_machine
 from flows import ask_for_conversation, invite_code, join_as_member
 
+from bot.network.membership import MAX_NAME
+
 
 async def _state(services):
     db = services.core.db
@@ -149,3 +151,21 @@ async def test_wrong_access_code(settings, offline):
     finally:
         await app.shutdown()
         await app.post_shutdown(app)
+
+
+async def test_a_name_too_long_is_asked_again_by_each_name_question(services, people):
+    """A listener's name, a coordinator's, a volunteer's: the same answer to a bad one, the question
+    still open, and the next good name closes it."""
+    anna, boss, emma = people(201, "Anna"), people(900, "Boss"), people(301, "Emma")
+    await anna.send(f"/start {await invite_code(services, 'member')}")
+    await anna.press("charter:yes")
+    await boss.send(f"/start {await invite_code(services, 'coordinator')}")
+    await emma.send("/start")
+    await emma.press("vol")
+    for user, good, after in ((anna, "Anna", "Your gender"), (boss, "Boss", "Use /start to see what you can do"),
+                              (emma, "Emma", "The coordinators have your wish")):
+        await user.send("x" * (MAX_NAME + 1))
+        assert user.last().text == f"Please send a name of 1 to {MAX_NAME} characters."
+        await user.send(good)
+        assert after in user.last().text, user.texts()
+        assert await services.prompts.current(await services.core.people.find(user.id)) is None

@@ -26,8 +26,10 @@ from bot.foundations.model import (
     Person,
     Request,
     Result,
+    split_message,
 )
 from bot.foundations.vocab import MEET_WAYS, OUTCOMES, pseudonym
+from bot.network.membership import news_button
 
 MAX_NOTE = 2000      # a note is a reminder for the listener, not a report
 MAX_COMMENT = 1000
@@ -79,6 +81,12 @@ class Casework:
             return []
         return await self.core.requests.open_for_member(member.id)
 
+    async def open_cards(self, person: Person) -> list[tuple[Request, CaseFacts]]:
+        """The open cases with their tags, as /cases shows them: read together, not case by case."""
+        cases = await self.open_cases(person)
+        facts = await self.cases.facts_of([request.id for request in cases])
+        return [(request, facts[request.id]) for request in cases]
+
     async def _asked(self, person: Person, ref: str) -> Request | None:
         """The request if this person asked it (requester side)."""
         request = await self.core.requests.by_ref(ref)
@@ -102,6 +110,15 @@ class Casework:
                 await self.audit.record("member", member.id, "note_added", request.ref)
         return Result.OK
 
+    async def latest_note(self, person: Person, ref: str) -> int:
+        """The id of this listener's newest note on the case (0: none, or not theirs): a note prompt
+        remembers it, so its Cancel can tell whether a note came after the question."""
+        member = await self.core.members.by_person(person.id)
+        request = await self.core.requests.by_ref(ref)
+        if member is None or request is None or request.member_id != member.id:
+            return 0
+        return await self.cases.latest_note_of(request.id, member.id)
+
     async def notes(self, person: Person, ref: str) -> tuple[Result, Request | None, list[Note]]:
         """The notes the holder of the case may read; nobody else reads any."""
         async with self.core.db.transaction():
@@ -112,22 +129,125 @@ class Casework:
             await self.audit.record("member", member.id, "notes_read", request.ref)
         return Result.OK, request, notes
 
-    async def ask_notes_consent(self, request: Request) -> None:
-        """At a hand-over: the notes wait, hidden, until the requester says whether the next
-        listener may read them. Called inside the hand-over's transaction."""
-        if request.requester_id is None or not await self.cases.has_notes(request.id):
-            return
-        await self.cases.unshare_notes(request.id)
-        await self.cases.set_notes_consent(request.id, "asked")
+    async def ask_handover_consent(self, request: Request, notice: str | None = None) -> bool:
+        """At a hand-over (inside its transaction): nothing confidential moves without the colleague's
+        word. The earlier conversation and the notes wait, hidden, until they say whether the next
+        listener may read them. `notice`: what they are told about the hand-over, sent with the
+        question as one message. False when there was nothing to ask about (nothing was sent)."""
+        if request.requester_id is None:
+            return False
+        until = await self.core.conversations.last_seen(request.id)
+        notes = await self.cases.has_notes(request.id)
+        if until is None and not notes:
+            return False
+        if until is not None:
+            await self.core.requests.ask_history_consent(request.id, until)
+        if notes:
+            await self.cases.unshare_notes(request.id)
+            await self.cases.set_notes_consent(request.id, "asked")
         t = await self.core.translator(request.requester_id)
+        if until is not None and notes:
+            question = t("May the listener who takes over read your conversation so far, and the notes your "
+                         "listener kept to remember it? Then you need not tell it all again. If you say no, they "
+                         "start afresh: they do not see the conversation, and the notes are deleted.")
+        elif until is not None:
+            question = t("May the listener who takes over read your conversation so far? Then you need not tell it "
+                         "all again. If you say no, they start afresh without it.")
+        else:
+            question = t("Your listener kept notes about your conversation {ref}, to remember what you talked about. "
+                         "May the listener who takes over read them? If you say no, they are deleted.", ref=request.ref)
         await self.core.outbox.enqueue(request.requester_id, Payload(
-            t("Your listener kept notes about your conversation {ref}, to remember what you talked about. "
-              "May the listener who takes over read them? If you say no, they are deleted.", ref=request.ref),
-            (((t("Yes, they may read them"), callbacks.NOTES_CONSENT(request.ref, "y")),),
-             ((t("No, delete them"), callbacks.NOTES_CONSENT(request.ref, "n")),)),
-        ))
+            "\n\n".join(filter(None, [notice, question])),
+            (((t("Yes, they may read it"), callbacks.HANDOVER_CONSENT(request.ref, "y")),),
+             ((t("No, they start afresh"), callbacks.HANDOVER_CONSENT(request.ref, "n")),)),
+        ), request_id=request.id)
+        return True
+
+    async def answer_handover(self, person: Person, ref: str, allow: bool) -> Result:
+        """The colleague's own answer: the next listener may read the conversation so far (and the
+        notes), or starts afresh (the notes are deleted). A listener who holds it already hears it
+        at once, with the conversation when the answer is yes."""
+        core = self.core
+        async with core.db.transaction():
+            request = await self._asked(person, ref)
+            if request is None:
+                return Result.NOT_FOUND
+            if not request.is_open:
+                return Result.CLOSED
+            history = await core.requests.answer_history_consent(request.id, allow)
+            notes = await self.cases.set_notes_consent(request.id, "yes" if allow else "no", only_if="asked")
+            if not history and not notes:
+                return Result.ALREADY
+            if notes and allow:
+                await self.cases.share_notes(request.id, request.member_id)
+            elif notes:
+                await self.cases.drop_notes(request.id, request.member_id)
+            await self.audit.record("requester", None, "history_shared" if allow else "history_withheld", request.ref)
+            if request.member_id is not None:
+                request = await core.requests.get(request.id)
+                await self._brief(request, await core.members.get(request.member_id), answered=True)
+        if not allow:
+            await core.db.checkpoint()  # deleted at their word: gone from the files now, not tonight
+        return Result.OK
+
+    async def brief_new_listener(self, request: Request, member: Member) -> None:
+        """A listener takes a handed-over request (inside the claim's transaction): told plainly that
+        it is handed over, since when, and what they may read; the earlier conversation follows,
+        protected, when the colleague said yes."""
+        if request.handed_over:
+            await self._brief(request, member)
+
+    async def _brief(self, request: Request, member: Member, answered: bool = False) -> None:
+        core = self.core
+        t = await core.translator(member.person_id)
+        colleague = pseudonym(t, request.ref)
+        facts = await self.cases.facts(request.id)
+        since = t.day(core.calendar.date_of(request.created_at))
+        consent = request.history_consent
+        if request.history_until is None and facts.notes_consent is None:
+            await core.outbox.enqueue(member.person_id, Payload(t(
+                "The request of {colleague} was handed over to you: another listener had it before you, but they "
+                "had not talked yet.", colleague=colleague)), request_id=request.id)
+            return
+        lines = []
+        if not answered:
+            lines.append(t("A handed-over conversation: {colleague} asked the network on {day} and talked with "
+                           "another listener before you.", colleague=colleague, day=since))
+        if request.history_until is not None:
+            lines.append({
+                "yes": t("{colleague} agreed that you read the earlier conversation: it follows, protected. Pick up "
+                         "where it was; they need not tell it all again.", colleague=colleague),
+                "no": t("{colleague} chose that you start afresh: you do not see the earlier conversation. Let them "
+                        "tell you what they want to.", colleague=colleague),
+            }.get(consent, t("{colleague} has been asked whether you may read the earlier conversation. Until they "
+                             "say yes you do not see it; if they do, it comes here. Meanwhile, do not ask them to "
+                             "tell it all again.", colleague=colleague)))
+        if facts.notes_consent == "yes":
+            lines.append(t("The earlier listener's notes are yours to read too: /cases, then Notes."))
+        elif facts.notes_consent == "no":
+            lines.append(t("The earlier listener's notes were deleted at their word."))
+        elif facts.notes_consent == "asked" and request.history_until is None:
+            lines.append(t("{colleague} has been asked whether you may read the earlier listener's notes; until "
+                           "they say yes you do not see them.", colleague=colleague))
+        await core.outbox.enqueue(member.person_id, Payload("\n\n".join(lines)), request_id=request.id)
+        if consent == "yes" and request.history_until is not None:
+            await self._transcript(t, request, member)
+
+    async def _transcript(self, t: Translator, request: Request, member: Member) -> None:
+        """The earlier conversation, as new protected messages tied to the case (deleted with its
+        content), never forwards."""
+        colleague = pseudonym(t, request.ref)
+        lines = [t("📜 The earlier conversation with {colleague}, for you alone to read:", colleague=colleague)]
+        for message in await self.core.conversations.up_to(request.id, request.history_until):
+            who = colleague if message.author == "requester" else t("the earlier listener")
+            day = t.day(message.written_on, short=True) if message.written_on else ""
+            lines.append(t("{label}:", label=f"{day} · {who}" if day else who) + "\n" + message.body)
+        for part in split_message(lines):
+            await self.core.outbox.enqueue(member.person_id, Payload(part, protect=True), request_id=request.id)
 
     async def answer_notes_consent(self, person: Person, ref: str, allow: bool) -> Result:
+        """The colleague's answer to the older question about the notes alone (callbacks.NOTES_CONSENT,
+        legacy: goes with it)."""
         async with self.core.db.transaction():
             request = await self._asked(person, ref)
             if request is None:
@@ -248,11 +368,11 @@ class Casework:
             t = await core.translator(member.person_id)
             name = referral.name(t.lang) if referral else found[1]
             await core.outbox.enqueue(member.person_id, Payload(
-                t("{colleague} agreed that you pass on to {name} what they need to know, and nothing more. Only "
-                  "their yes is recorded, never what you share.", colleague=pseudonym(t, request.ref), name=name)
+                t("{colleague} agreed that you tell the contact “{name}” what they need to know, and nothing more. "
+                  "Only their yes is recorded, never what you share.", colleague=pseudonym(t, request.ref), name=name)
                 if allow else
-                t("{colleague} does not want anything shared with {name}: please share nothing. The contact is "
-                  "theirs to use.", colleague=pseudonym(t, request.ref), name=name)), request_id=request.id)
+                t("{colleague} does not want anything shared with the contact “{name}”: please share nothing. The "
+                  "contact is theirs to use.", colleague=pseudonym(t, request.ref), name=name)), request_id=request.id)
             await self.audit.record("requester", None, "referral_answered", request.ref)
         return Result.OK, referral
 
@@ -274,8 +394,8 @@ class Casework:
                         names.append(referral.name(t.lang) if referral else key)
                 if not names:
                     return
-                text = t("The bot could not ask {colleague} whether you may pass anything on to {name}: they cannot "
-                         "be reached through the bot now. So nothing may be shared.",
+                text = t("The bot could not ask {colleague} whether you may pass anything on (contact: {name}): they "
+                         "cannot be reached through the bot now. So nothing may be shared.",
                          colleague=pseudonym(t, request.ref), name=", ".join(names))
             elif kind == "meeting":
                 if not await core.requests.set_meeting(request.id, "unreachable", only_if="proposed"):
@@ -425,7 +545,7 @@ class Casework:
         offered on the closing message itself, not in a message of its own."""
         rows = rating_buttons(request.ref)
         if not await self.core.volunteers.subscribed(request.requester_id, "news"):
-            rows += (((t("Tell me what changes thanks to the network"), callbacks.NEWS_FOLLOW("1")),),)
+            rows += ((news_button(t, False),),)
         return rows
 
     def _feedback_question(self, t: Translator) -> str:

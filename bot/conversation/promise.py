@@ -16,7 +16,7 @@ from bot.foundations import callbacks, clock
 from bot.foundations.core import Core
 from bot.foundations.model import Payload, Request
 from bot.foundations.vocab import pseudonym
-from bot.network import routing
+from bot.network import coverage, hours, routing
 from bot.network.meetings import Meetings
 
 from .requests import RequestDesk
@@ -61,9 +61,9 @@ class ContactPromise:
                 request = await self.core.requests.get(request_id)
                 later = None
                 if request is not None and request.is_open:
-                    deferred = await self._step(request, now, report, members)
+                    waiting = await self._step(request, now, report, members)
                     request = await self.core.requests.get(request_id)
-                    later = now if deferred else await self._next_look(request, now)
+                    later = await self._next_look(request, now, waiting=waiting)
                 await self.core.requests.sweep_again(request_id, later)
         if report.steps:
             members = await self.core.members.active()
@@ -82,7 +82,7 @@ class ContactPromise:
             report.add("oncall_asked")
         if self.meetings is not None and (reminded := await self.meetings.sweep(now)):
             report.add("meeting_reminded", reminded)
-        await self._check_availability(now, report, available)
+        await self._check_availability(now, report, available, members)
         if report.steps:
             log.info("sweep: %s", ", ".join(f"{k}={v}" for k, v in sorted(report.steps.items())))
         return report
@@ -121,28 +121,37 @@ class ContactPromise:
                     report.add("checkin")
         return False
 
-    async def _next_look(self, request: Request, now: datetime) -> datetime | None:
+    async def _next_look(self, request: Request, now: datetime, *, waiting: bool = False) -> datetime | None:
         """The earliest moment after `now` at which a step of this request may fall due (a lower
-        bound: looking early does nothing). None: nothing by time alone; a change brings it back."""
+        bound: looking early does nothing). None: nothing by time alone; a change brings it back.
+        A step for the listener (a reminder, the question whether they still make contact, the
+        check-in) falls due when their hours next begin, from its own time on; `waiting`: one is due
+        already and waits for them. So a case is not looked at through the night, and a listener
+        who changes their hours has their cases looked at again (Membership.set_hours)."""
         s = self.settings
-        times = []
+        times, theirs = [], []
         if request.contacted_at is None:
-            times.append(request.deadline_at)
+            times.append(request.deadline_at)  # the promise runs whatever the hour
         span = request.deadline_at - request.created_at
         if request.unclaimed:
             if request.allow_widening and request.widened_at is None:
                 times.append(request.created_at + s.widen_after)
             times += [request.created_at + span * p for p in s.reminder_checkpoints]
         elif request.state == "claimed":
-            times += [request.created_at + span * p for p in s.reminder_checkpoints
-                      if request.created_at + span * p >= request.claimed_at]
-            times.append(request.claimed_at + s.confirm_claim_after)
+            theirs += [request.created_at + span * p for p in s.reminder_checkpoints
+                       if request.created_at + span * p >= request.claimed_at]
+            theirs.append(request.claimed_at + s.confirm_claim_after)
             asked = await self.core.requests.event_at(request.id, "confirm", clock.iso(request.claimed_at))
             if asked is not None:
-                times.append(asked + s.release_after)
+                theirs.append(asked + s.release_after)
         elif request.state == "contacted":
-            times.append(request.contacted_at + s.checkin_after)
+            theirs.append(request.contacted_at + s.checkin_after)
         later = [moment for moment in times if moment > now]
+        theirs = [moment for moment in theirs if moment > now] + ([now] if waiting else [])
+        if theirs:
+            member = await self.core.members.get(request.member_id)
+            if member is not None and (begins := hours.next_start(member.hours, min(theirs), s.timezone)):
+                later.append(begins)
         return min(later) if later else None
 
     async def _in_hours(self, request: Request, now: datetime) -> bool:
@@ -242,13 +251,26 @@ class ContactPromise:
                     resumed = True
         return resumed
 
-    async def _check_availability(self, now: datetime, report: SweepReport, available: list) -> None:
-        """Warn coordinators, at most once a day, when too few listeners are available."""
+    async def _check_availability(self, now: datetime, report: SweepReport, available: list, members: list
+                                  ) -> None:
+        """Warn coordinators, at most once a day, when too few listeners are available, and only
+        when that is true and useful: within the organisation's working hours, or when a request
+        waits that no listener's hours reach before its deadline. At 04:00, with the first
+        listener's hours at 09:00, nobody available is how the night is, not news."""
         free = len(available)
-        if free >= self.settings.min_available:
+        settings = self.settings
+        if free >= settings.min_available:
+            return
+        last = await self.core.meta.get(LOW_AVAILABILITY_KEY)
+        if last is not None and now - clock.parse(last.decode()) < _DAY:
             return
         coordinators = await self.core.people.with_role("coordinator")
         if not coordinators:
+            return
+        upcoming = coverage.next_available(members, now, settings.timezone, settings.max_open_cases)
+        waiting = await self.core.requests.unclaimed()
+        stuck = [r for r in waiting if not r.urgent and (upcoming is None or upcoming > r.deadline_at)]
+        if not hours.is_within(settings.working_hours, now, settings.timezone) and not stuck:
             return
         async with self.core.db.transaction():
             last = await self.core.meta.get(LOW_AVAILABILITY_KEY)
@@ -257,12 +279,19 @@ class ContactPromise:
             await self.core.meta.put(LOW_AVAILABILITY_KEY, clock.iso(now).encode())
             for person_id in coordinators:
                 t = await self.core.translator(person_id)
-                await self.core.outbox.enqueue(person_id, Payload(t(
-                    "Listeners available right now: {free}, below the warning level of {minimum}. "
-                    "Requests may wait longer than {hours} hours.", free=free, minimum=self.settings.min_available,
-                    hours=self.settings.contact_hours)))
+                lines = [t("Listeners available right now: {free}, below the warning level of {minimum}.",
+                           free=free, minimum=settings.min_available)]
+                if waiting:
+                    lines.append(t("Requests waiting for a listener: {n}.", n=len(waiting)))
+                if stuck:
+                    lines.append(t("No listener's hours begin before the deadline of {refs}.",
+                                   refs=", ".join(r.ref for r in stuck)))
+                if free == 0:
+                    lines.append(t("Next listener available: {when}.", when=t.when(upcoming, settings.timezone))
+                                 if upcoming is not None else t("No listener's hours begin in the coming week."))
+                lines.append(t("/coverage shows the coming two weeks."))
+                await self.core.outbox.enqueue(person_id, Payload(" ".join(lines)))
             report.add("low_availability")
-
 
 
 def _hours(delta) -> int:

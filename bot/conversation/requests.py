@@ -39,12 +39,18 @@ class Ask:
 class Opened:
     request: Request
     offered: int  # how many members got an offer
+    on_call: str | None = None  # urgent, and nobody within their hours: the listener on call alone got it
+
+
+ON_CALL_ALONE = "oncall_alone"  # request event: an urgent request went to the listener on call alone
 
 
 class CaseFollowUps(Protocol):
     """What casework adds to a request's turns (implemented by bot.conversation.casework.Casework)."""
 
-    async def ask_notes_consent(self, request: Request) -> None: ...
+    async def ask_handover_consent(self, request: Request, notice: str | None = None) -> bool: ...
+
+    async def brief_new_listener(self, request: Request, member: Member) -> None: ...
 
     async def after_requester_end(self, request: Request, member: Member) -> None: ...
 
@@ -72,8 +78,8 @@ class RequestDesk:
         urgent = ask.urgent or bool(ask.first_message and core.charter.looks_urgent(ask.first_message))
         deadline = clock.now() + (core.settings.urgent_deadline if urgent else core.settings.contact_deadline)
         async with core.db.transaction():
-            if (made := await core.requests.by_origin(origin)) is not None:
-                return Opened(made, await core.requests.offer_count(made.id))
+            if (made := await self.opened_by(origin)) is not None:
+                return made
             request = await core.requests.create(
                 person.id,
                 ask.language or person.language,
@@ -87,17 +93,29 @@ class RequestDesk:
             )
             if ask.first_message:
                 await core.conversations.add(request.id, "requester", ask.first_message, origin)
-            offered = await self.offer_to_members(request, widened=urgent)
+            offered, on_call = await self.offer_to_members(request, widened=urgent), None
             if urgent and not offered:
-                offered = await self._offer_on_call(request)
+                on_call = await self._offer_on_call(request, "" if origin is None else str(origin))
+                offered = int(on_call is not None)
             if urgent:
-                await self.alert_coordinators(request, urgent=True, reached=offered)
-        return Opened(await core.requests.get(request.id), offered)
+                await self.alert_coordinators(request, urgent=True, reached=offered, on_call=on_call)
+        return Opened(await core.requests.get(request.id), offered, on_call)
 
     async def opened_by(self, origin: int | None) -> Opened | None:
         """The request an update made, when that update is handled again."""
         request = await self.core.requests.by_origin(origin)
-        return None if request is None else Opened(request, await self.core.requests.offer_count(request.id))
+        if request is None:
+            return None
+        return Opened(request, await self.core.requests.offer_count(request.id),
+                      await self._on_call_alone(request, str(origin)))
+
+    async def _on_call_alone(self, request: Request, press: str) -> str | None:
+        """The name of the listener on call, when this press sent the urgent request to them alone."""
+        if await self.core.requests.event_at(request.id, ON_CALL_ALONE, press) is None:
+            return None
+        offers = await self.core.requests.offers(request.id)
+        member = offers and await self.core.members.get(offers[-1].member_id)
+        return member.display_name if member else None
 
     async def open_urgent(self, person: Person, origin: int | None = None) -> Opened:
         """"I am not safe": the open request turns urgent, or an urgent one is made.
@@ -112,22 +130,26 @@ class RequestDesk:
             if request is None:
                 return await self.open(person, Ask(urgent=True), origin)
             press = str(origin) if origin is not None else clock.iso(clock.now())
-            if not await core.requests.record_event(request.id, "urgent", press):
-                return Opened(request, 0)
+            if not await core.requests.record_event(request.id, "urgent", press):  # this press, handled again
+                return Opened(request, await core.requests.offer_count(request.id),
+                              await self._on_call_alone(request, press))
             await core.requests.make_urgent(request.id, clock.now() + core.settings.urgent_deadline)
             request = await core.requests.get(request.id)
-            offered = 0
+            offered, on_call = 0, None
             if request.unclaimed:
                 offered = await self.offer_to_members(request, widened=True, remind=True)
-                offered = offered or await self._offer_on_call(request)
+                if not offered:
+                    on_call = await self._offer_on_call(request, press)
+                    offered = int(on_call is not None)
             else:
                 member = await core.members.get(request.member_id)
                 t = await self.core.translator(member.person_id)
                 await self._tell(member.person_id, t(
                     "Urgent: {colleague} says they are not safe. Please make contact now.",
                     colleague=pseudonym(t, request.ref)))
-            await self.alert_coordinators(request, urgent=True, reached=offered if request.unclaimed else 1)
-        return Opened(request, offered)
+            await self.alert_coordinators(request, urgent=True, reached=offered if request.unclaimed else 1,
+                                          on_call=on_call)
+        return Opened(request, offered, on_call)
 
     async def offer_to_members(self, request: Request, *, widened: bool = False, remind: bool = False,
                                members: list[Member] | None = None) -> int:
@@ -177,20 +199,22 @@ class RequestDesk:
         await core.requests.set_offer_outbox(offer_id, outbox_id)
         return 1
 
-    async def _offer_on_call(self, request: Request) -> int:
-        """Urgent, and nobody within their hours: the listener on call gets it, hours or not."""
+    async def _offer_on_call(self, request: Request, press: str) -> str | None:
+        """Urgent, and nobody within their hours: the listener on call gets it, hours or not. Their
+        name when they did (recorded for this press, so a replay says the same); None: nobody."""
         if self.oncall is None:
-            return 0
+            return None
         member = await self.oncall.on_duty()
         core = self.core
         if (member is None or member.id in await core.requests.excluded(request.id)
                 or not routing.is_free(member, clock.now(), core.settings.max_open_cases)
                 or not routing.fits(member, request, widened=True)):
-            return 0
-        count = await self._offer_to(request, member, remind=True)
-        if count:
-            await core.requests.mark_offered(request.id)
-        return count
+            return None
+        if not await self._offer_to(request, member, remind=True):
+            return None
+        await core.requests.mark_offered(request.id)
+        await core.requests.record_event(request.id, ON_CALL_ALONE, press)
+        return member.display_name
 
     def offer_text(self, t: Translator, request: Request, member: Member) -> str:
         tz = self.core.settings.timezone
@@ -198,6 +222,8 @@ class RequestDesk:
         lines = []
         if request.urgent:
             lines.append(t("URGENT: this colleague says they need help now."))
+        if request.handed_over and request.history_until is not None:
+            lines.append(t("Handed over: another listener talked with this colleague before."))
         if request.kind == "concern":
             lines.append(t("A colleague who is worried about someone else asks for a conversation (request {ref}). "
                            "Help them see what they can do and where to point that person.", ref=request.ref))
@@ -214,8 +240,9 @@ class RequestDesk:
         return "\n".join(lines)
 
     async def alert_coordinators(self, request: Request, *, urgent: bool = False, widened: bool = True,
-                                 reached: int = 1) -> None:
-        """Coordinators get the reference, age and state: never content or identity."""
+                                 reached: int = 1, on_call: str | None = None) -> None:
+        """Coordinators get the reference, age and state: never content or identity. `on_call`: the
+        listener on call, when the urgent request went to them alone."""
         core = self.core
         age = int((clock.now() - request.created_at).total_seconds() // 3600)
         for person_id in await core.people.with_role("coordinator"):
@@ -228,6 +255,11 @@ class RequestDesk:
                 text = t("Urgent request {ref}: the colleague says they are not safe, and no listener can take it "
                          "now (nobody available, and nobody on call who can). Can you reach a listener or act "
                          "yourself? The colleague has the emergency numbers.", ref=request.ref)
+            elif urgent and on_call:
+                text = t("Urgent request {ref}: the colleague says they are not safe. No listener was available "
+                         "within their hours, so it has gone to {name}, on call, alone. Can you make sure they "
+                         "answer, or reach another listener? The colleague has the emergency numbers.",
+                         ref=request.ref, name=on_call)
             elif urgent:
                 text = t("Urgent request {ref}: the colleague says they are not safe. It has gone to every "
                          "available listener.", ref=request.ref)
@@ -297,19 +329,28 @@ class RequestDesk:
             await core.outbox.cancel_offer_edits(offer.id)  # the winner's message says it was taken
             await self._retract_offers(request, "taken", keep=member.id)
             request = await core.requests.get(request.id)
+            if self.follow_ups is not None:
+                await self.follow_ups.brief_new_listener(request, member)  # handed over: said first
             await self.talk.deliver_pending(request, member)
             t = await self.core.translator(request.requester_id)
-            await self._tell(
-                request.requester_id,
-                t(
-                    "Good news: {name} from the vigilance network has taken your request {ref} "
-                    "and will write to you here. Anything you write here goes only to {name}.",
-                    name=member.display_name,
-                    ref=request.ref,
-                ),
-                sending=True,  # it goes with the drain after this transaction, as the relays above do
-            )
+            await self._tell(request.requester_id, self._taken_text(t, request, member),
+                             sending=True)  # it goes with the drain after this transaction, as the relays above do
         return Result.OK, request
+
+    @staticmethod
+    def _taken_text(t: Translator, request: Request, member: Member) -> str:
+        """What the colleague hears when a listener takes their request: after a hand-over, also
+        what the new listener may read."""
+        if not request.handed_over or request.history_until is None:
+            return t("Good news: {name} from the vigilance network has taken your request {ref} and will write to "
+                     "you here. Anything you write here goes only to {name}.", name=member.display_name,
+                     ref=request.ref)
+        return t("{name} from the vigilance network takes over your conversation {ref} and will write to you here. "
+                 "Anything you write here goes only to {name}.", name=member.display_name, ref=request.ref) + " " + {
+            "yes": t("As you allowed, {name} can read your conversation so far.", name=member.display_name),
+            "no": t("As you chose, {name} has not seen your earlier conversation.", name=member.display_name),
+        }.get(request.history_consent, t("{name} does not see your earlier conversation unless you say yes to the "
+                                         "question above.", name=member.display_name))
 
     async def decline(self, person: Person, ref: str) -> Result:
         core = self.core
@@ -357,18 +398,19 @@ class RequestDesk:
         await core.requests.release(request.id, member.id, fresh)
         await core.requests.exclude(request.id, member.id, reason)
         t = await self.core.translator(request.requester_id)
+        notice = None
         if not tell:
             pass  # the caller tells the requester what happens (a breach says it in its own words)
         elif request.contacted_at is None:
-            await self._tell(request.requester_id, t(
-                "The listener who took your request {ref} could not make contact. Another listener will be asked "
-                "and will write to you here.", ref=request.ref))
+            notice = t("The listener who took your request {ref} could not make contact. Another listener will be "
+                       "asked and will write to you here.", ref=request.ref)
         else:
-            await self._tell(request.requester_id, t(
-                "Your listener has handed over your conversation {ref}. Another listener will take over and "
-                "contact you here; you do not need to do anything.", ref=request.ref))
-        if self.follow_ups is not None:
-            await self.follow_ups.ask_notes_consent(request)  # notes wait for the requester's yes
+            notice = t("Your listener has handed over your conversation {ref}. Another listener will take over and "
+                       "contact you here; you do not need to do anything.", ref=request.ref)
+        # The earlier conversation and the notes wait for the colleague's word, asked with the notice.
+        asked = self.follow_ups is not None and await self.follow_ups.ask_handover_consent(request, notice)
+        if notice and not asked:
+            await self._tell(request.requester_id, notice)
         request = await core.requests.get(request.id)
         await self.offer_to_members(request, widened=request.widened, remind=True)
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import enum
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.foundations import clock
 from bot.foundations.core import Core
 from bot.foundations.model import Payload, Person, Request
+from bot.foundations.storage.erasures import Erased
 from bot.foundations.vocab import pseudonym
 
 from .casework import outcome_buttons
@@ -36,6 +37,12 @@ class Erasure(enum.Enum):
     ERASED = "erased"        # everything that linked to the person is gone, their people row too
     ROLE_KEPT = "role_kept"  # their data as a requester is gone; the row stays for their role
     NOTHING = "nothing"      # there was nothing to erase
+
+
+@dataclass(frozen=True)
+class ErasedAgain:
+    people: int = 0    # people of the restored copy erased again
+    entries: int = 0   # erasures the replaced database made since the backup
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,9 @@ class Retention:
             leftovers = await self.cases.drop_old_free_text(cutoff)
             leftovers += await TeamSignals(self.core).forget_old()
             people = await self.cases.drop_idle_people(cutoff)
+            # Who asked to be forgotten is remembered only as long as a copy from before may exist.
+            await self.core.erasures.forget_before(
+                self.core.calendar.day((now or clock.now()) - timedelta(days=self.core.settings.backup_keep_days)))
         await self.core.db.checkpoint()
         report = RetentionReport(cases, leftovers, people)
         if cases or leftovers or people:
@@ -76,13 +86,35 @@ class Retention:
         """Erasure on request: close the open request, delete all that links to the person.
 
         A listener, coordinator or steering member keeps their people row, because their role
-        hangs on it; only their data as a requester is erased (they are told so).
+        hangs on it; only their data as a requester is erased (they are told so). The erasure log
+        keeps the random tag of their people row, so a restore of an older copy erases them again;
+        a row that stays gets a new tag at once, so the log links no role holder to it.
         """
+        return await self._erase(person, origin)
+
+    async def erase_again(self, entries: list[Erased]) -> ErasedAgain:
+        """After a restore: everyone the replaced database had forgotten is erased again in the
+        restored copy, quietly (they and their listener were told when they asked), and the log
+        remembers them for the next restore. A role holder's row, which stays, gets a new tag (as
+        at their /forget), so the restored log does not point at it."""
+        core = self.core
+        erased = 0
+        for person_id in await core.people.with_erasure_tags(sorted({e.tag for e in entries})):
+            if (person := await core.people.get(person_id)) is not None:
+                await self._erase(person, None, quiet=True)
+                erased += 1
+        async with core.db.transaction():
+            await core.erasures.add_missing(entries)
+        return ErasedAgain(erased, len(entries))
+
+    async def _erase(self, person: Person, origin: int | None, *, quiet: bool = False) -> Forgotten:
         core = self.core
         async with core.db.transaction():
             fresh = await core.people.get(person.id)
             if fresh is None:
                 return Forgotten(Erasure.NOTHING)
+            if not quiet and (tag := await core.people.erasure_tag(person.id)) is not None:
+                await core.erasures.record(Erased(tag, core.calendar.day()))
             member = await core.members.by_person(person.id)
             keeps_role = bool(fresh.roles) or (member is not None and not member.left)
             closed: Request | None = None
@@ -93,10 +125,11 @@ class Retention:
                 request = await core.requests.get(request_id)
                 await self.cases.erase_case_content(request_id)
                 await self.audit.record("system", None, "erased", request.ref)
-            if closed is not None and closed.member_id is not None:
+            if closed is not None and closed.member_id is not None and not quiet:
                 # After the content is gone, so this notice is not deleted with it.
                 await self._tell_member(closed)
             if keeps_role:
+                await core.people.renew_erasure_tag(person.id)  # the logged tag now names no live row
                 await self.cases.drop_drafts_of(person.id)
                 await core.prompts.clear(person.id)  # a half-typed request or comment goes too
                 await core.volunteers.forget(person.id)  # and a wish to volunteer, and what they follow
@@ -132,4 +165,4 @@ class Retention:
         ))
 
 
-__all__ = ["Retention", "RetentionReport", "Erasure", "Forgotten"]
+__all__ = ["Retention", "RetentionReport", "Erasure", "ErasedAgain", "Forgotten"]

@@ -23,7 +23,7 @@ MAX_TEXT = 4096 - 200  # room for the "Colleague K7QF2:" header Telegram counts 
 class Talk:
     def __init__(self, core: Core) -> None:
         self.core = core
-        self.naming = Naming(core)
+        self.naming = Naming(core.settings.departments, core.charter)
 
     async def _tell(self, person_id: int, text: str, **kwargs) -> int:
         return await self.core.outbox.enqueue(person_id, Payload(text), **kwargs)
@@ -35,26 +35,34 @@ class Talk:
             await self._relay_to(member.person_id, t, pseudonym(t, request.ref), request, message.id, message.body,
                                  author=(request.requester_id, message.author_message_id))
 
-    async def undelivered(self, person: Person, request: Request) -> bool:
-        """Is any message this person wrote in the conversation still on its way?"""
-        author = "requester" if request.requester_id == person.id else "member"
-        return await self.core.conversations.any_undelivered(request.id, author)
-
     async def conversations_of(self, person: Person) -> list[Request]:
         """Open requests this person is a party to: their own, and the cases they hold."""
         return await self.core.requests.open_of_person(person.id)
+
+    async def was_passed_on(self, person: Person, telegram_message_id: int) -> bool:
+        """Is this message of the person's own chat one the bot passed on in an open conversation (or
+        keeps to pass on)? An edit of it cannot reach the other side."""
+        requests = await self.core.requests.open_of_person(person.id)
+        return await self.core.conversations.holds_author_message([r.id for r in requests], person.id,
+                                                                  telegram_message_id)
 
     async def last_words(self, person: Person, request: Request) -> Message | None:
         """The other side's latest message: what a listener recognises a conversation by."""
         other = "member" if request.requester_id == person.id else "requester"
         return await self.core.conversations.last_from(request.id, other)
 
-    async def seems_to_name(self, text: str) -> bool:
-        """A careful guess whether a text names someone (to warn, never to block)."""
-        return await self.naming.seems_to_name(text)
+    def seems_to_name(self, text: str) -> bool:
+        """A careful guess whether a text names someone (to warn, never to block), from the text alone."""
+        return self.naming.seems_to_name(text)
 
-    async def case_of_reply(self, person: Person, telegram_message_id: int) -> Request | None:
+    async def case_of_reply(self, person: Person, telegram_message_id: int, text: str | None = None
+                            ) -> Request | None:
+        """The conversation of the message a person replied to (Telegram's reply). `text`: what
+        that message says, which finds it when it is a first copy whose id was never recorded
+        (it went out, and went again marked, when the bot was interrupted)."""
         request_id = await self.core.outbox.request_of_sent(person.id, telegram_message_id)
+        if request_id is None and text:
+            request_id = await self.core.outbox.request_of_copy(person.id, text)
         return None if request_id is None else await self.core.requests.get(request_id)
 
     async def relay(self, person: Person, request_id: int, text: str, origin: int | None = None,
@@ -112,7 +120,7 @@ class Talk:
         # A new message, never a forward, and protected from forwarding and saving. It goes out
         # right after this transaction, so it is marked in flight already.
         shown = "💬 " + t("{label}:", label=shown_as) + "\n" + text  # French puts a space before the colon
-        if request.kind == "concern" and person_id != request.requester_id and await self.seems_to_name(text):
+        if request.kind == "concern" and person_id != request.requester_id and self.seems_to_name(text):
             # The colleague was asked not to name the person they worry about; the listener keeps no name.
             shown += "\n\n" + t("ℹ This message may name the person they worry about. Please do not note the name.")
         relayed = await self.core.outbox.enqueue(
@@ -142,6 +150,16 @@ class Talk:
             return request.requester_id, request
         member = await self.core.members.get(request.member_id) if request.member_id else None
         return (member.person_id if member else None), request
+
+    async def not_delivered_yet(self, message_id: int) -> None:
+        """A relayed text could not go at once (Telegram is slow or away): its author learns that it
+        is kept, rather than waiting for a reaction that does not come."""
+        author, request = await self._author_of(message_id)
+        if author is None:
+            return
+        t = await self.core.translator(author)
+        await self._tell(author, t("⏳ Not delivered yet. Your message is kept and goes out as soon as Telegram "
+                                   "accepts it."), request_id=request.id)
 
     async def undeliverable(self, message_id: int, *, blocked: bool = True) -> None:
         """Telegram will not take a relayed message: its author must not think it arrived."""
@@ -203,6 +221,13 @@ class Talk:
             return stop.outcome, None
         await self.core.db.checkpoint()  # the taken draft is gone from the files at once
         return outcome, request
+
+    async def drop_draft(self, person: Person, draft_id: int) -> Result:
+        """The author sends a parked text nowhere: it is deleted, and gone from the files at once."""
+        if not await self.core.conversations.drop_draft(draft_id, person.id):
+            return Result.NOT_FOUND
+        await self.core.db.checkpoint()
+        return Result.OK
 
 
 class _Rollback(Exception):

@@ -59,6 +59,8 @@ class TeamSignals:
         quarter = quarter_of(core.calendar.today()).label
         new = await core.team_signals.put(dedupe_keys(core.vault, person.id, quarter), departments[department_index],
                                           themes, level)
+        if not new:
+            await core.db.checkpoint()  # the signal it replaced is gone from the files at once
         return Result.OK, not new
 
     async def sent(self, person: Person) -> bool:

@@ -48,13 +48,9 @@ class Calendar:
         the gap, and a repeated time its first occurrence)."""
         return datetime.combine(day, at.replace(tzinfo=None)).replace(tzinfo=self.zone, fold=0).astimezone(UTC)
 
-    def start_of(self, day: date) -> datetime:
-        """The instant the organisation's `day` begins (its local midnight), in UTC."""
-        return self.at(day)
-
     def bounds(self, period: Period | WeekPart) -> tuple[str, str]:
         """The UTC instants (stored ISO text) that bound a period: start <= moment < end."""
-        return clock.iso(self.start_of(period.start)), clock.iso(self.start_of(period.end))
+        return clock.iso(self.at(period.start)), clock.iso(self.at(period.end))
 
 
 @dataclass(frozen=True)

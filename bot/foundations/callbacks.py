@@ -92,6 +92,7 @@ ASK_OTHER_DEPARTMENT = Code("ask:d", (choice("0", "1"),))
 ASK_EMPLOYER_SIDE = Code("ask:e", (choice("0", "1"),))  # 1: neither HR nor management
 ASK_LISTENERS = Code("ask:m")
 ASK_LISTENER = Code("ask:m", (HANDLE,))
+ASK_BACK = Code("ask:back")  # from the list of listeners back to the wishes, as they were chosen
 ASK_NEXT = Code("ask:next")
 ASK_WIDENING = Code("ask:w", (choice("0", "1"),))
 ASK_DEPARTMENT = Code("ask:dep", (Field(r"-|\d{1,3}"),))
@@ -110,13 +111,19 @@ WITHDRAW = Code("withdraw", (REF,))
 END = Code("end", (REF,))
 RATE = Code("fb", (REF, STARS))
 NO_COMMENT = Code("fb", (REF, choice("skip")))
-NOTES_CONSENT = Code("nc", (REF, choice("y", "n")))
+# Legacy (NOTES_CONSENT, NEWS, NOTE_CANCEL): built no more, still answered for messages sent before
+# the release of December 2026 that replaced them. Each can go (its handler too) once every
+# installation has run that release for WAAKZAAM_RETENTION_DAYS (90 by default): by then retention
+# has erased the cases those questions were about, and a press on an older welcome's news button
+# gets the stale-button answer (handlers/fallbacks.py), with /news a tap away.
+NOTES_CONSENT = Code("nc", (REF, choice("y", "n")))  # the notes alone, asked before HANDOVER_CONSENT (legacy)
+HANDOVER_CONSENT = Code("hc", (REF, choice("y", "n")))  # may the next listener read the conversation so far (and notes)
 FORGET = Code("forget", (choice("yes", "no"),))
 
 # Joining: the charter and the profile --------------------------------------------------
 CHARTER = Code("charter", (choice("yes", "no"),))
 VOLUNTEER_WISH = Code("vol")                                # an employee would like to become a listener
-NEWS = Code("news", (choice("0", "1"),))                    # follow the network's news, or stop
+NEWS = Code("news", (choice("0", "1"),))                    # the welcome's news button before NEWS_FOLLOW (legacy)
 PROFILE_GENDER = Code("prof:g", (choice(*GENDER),))
 PROFILE_AGE = Code("prof:a", (choice(*AGE_BAND),))
 PROFILE_STATUS = Code("prof:s", (choice(*STATUS),))
@@ -147,11 +154,13 @@ HOURS_FROM = Code("hrs:f", (NUMBER,))                 # ...then the first hour, 
 HOURS_UNTIL = Code("hrs:u", (NUMBER, NUMBER))         # ...then the last, from this first hour
 HOURS_SET = Code("hrs:s", (NUMBER, NUMBER, NUMBER))   # days, from, until: saved
 SEND_DRAFT = Code("to", (NUMBER, REF))
+DROP_DRAFT = Code("to", (NUMBER, choice("drop")))    # the parked text goes nowhere: deleted at once
 
 # Casework ----------------------------------------------------------------------------
 NOTES = Code("notes", (REF,))
 NOTE_ASK = Code("note", (REF,))
-NOTE_CANCEL = Code("note", (REF, choice("cancel")))
+NOTE_CANCEL = Code("note", (REF, choice("cancel")))  # prompts sent before NOTE_QUIT (legacy, see NOTES_CONSENT)
+NOTE_QUIT = Code("notex", (REF, NUMBER))  # cancel the note prompt; the listener's newest note id when asked
 NOTE_FOR = Code("notefor", (REF,))
 TAGS = Code("tags", (REF,))
 TAGS_PAGE = Code("tags", (REF, KEY))  # a theme group, 'level' or 'done'
@@ -174,6 +183,7 @@ INVITE = Code("inv", (choice(*INVITE_ROLES),))
 REMOVE_ASK = Code("rm", (choice(*INVITE_ROLES), NUMBER))      # which role, whose person id
 REMOVE = Code("rm", (choice(*INVITE_ROLES), NUMBER, choice("yes", "no")))
 REMOVAL_DECIDE = Code("rmd", (NUMBER, choice("yes", "no")))   # a second coordinator's answer
+REMOVAL_STOP = Code("rms", (NUMBER,))                         # another coordinator stops an agreed removal
 INVITE_CANCEL = Code("invx", (NUMBER,))
 ONCALL_WEEK = Code("oncw", (Field(r"\d{4}-W\d{2}"),))                     # who should be on call this week?
 ONCALL_ASK = Code("onca", (Field(r"\d{4}-W\d{2}"), NUMBER))               # ask this listener
@@ -221,3 +231,5 @@ NEWS_SUBMIT = Code("nws", (NUMBER, choice("send", "drop")))   # ask a second per
 NEWS_DECIDE = Code("nwa", (NUMBER, choice("ok", "back")))     # the second person publishes it or sends it back
 NEWS_SHOW = Code("nwv", (NUMBER,))                            # a draft waiting for approval
 NEWS_FOLLOW = Code("nwe", (choice("0", "1"),))                # follow the news (or stop) and keep the message
+NEWS_LANGUAGE = Code("nwo", (NUMBER, choice(*LANGUAGES)))      # the language its author wrote it in
+NEWS_VERSION = Code("nwl", (NUMBER, choice(*LANGUAGES)))       # write (or rewrite) the version in a language

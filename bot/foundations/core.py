@@ -18,6 +18,7 @@ from .storage.casework import CaseworkRepository
 from .storage.conversations import ConversationRepository
 from .storage.database import Database
 from .storage.digests import DigestRepository
+from .storage.erasures import ErasureLog
 from .storage.figures import FiguresRepository
 from .storage.inbox import InboxRepository
 from .storage.invites import InviteRepository
@@ -65,6 +66,7 @@ class Core:
     reviews: ReviewRepository = field(init=False)
     actions: ActionRepository = field(init=False)
     news: NewsRepository = field(init=False)
+    erasures: ErasureLog = field(init=False)
     offload: Offload = field(default_factory=Offload)  # numpy, scipy, matplotlib: in a child when serving
 
     def __post_init__(self) -> None:
@@ -90,6 +92,7 @@ class Core:
         self.reviews = ReviewRepository(self.db, self.vault)
         self.actions = ActionRepository(self.db, self.vault)
         self.news = NewsRepository(self.db, self.vault)
+        self.erasures = ErasureLog(self.db)
 
     @property
     def calendar(self) -> Calendar:

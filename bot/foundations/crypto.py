@@ -52,18 +52,19 @@ def _associated_data(table: str, column: str, row_id: int | str) -> bytes:
 
 @dataclass(frozen=True)
 class _KeySet:
-    """What one master key version gives: the sealing key and the two hashing keys."""
+    """What one master key version gives: the sealing key and the three hashing keys."""
 
     aead: AESGCM
     user_key: bytes
     code_key: bytes
+    copy_key: bytes
 
     @classmethod
     def derive(cls, master: bytes) -> "_KeySet":
         if len(master) != KEY_BYTES:
             raise KeyFileError(f"the master key must be {KEY_BYTES} bytes")
         return cls(AESGCM(_subkey(master, "aead/v1")), _subkey(master, "user-id-hash/v1"),
-                   _subkey(master, "code-hash/v1"))
+                   _subkey(master, "code-hash/v1"), _subkey(master, "copy-hash/v1"))
 
 
 class Vault:
@@ -135,6 +136,16 @@ class Vault:
         key = self._keys[version or self.key_version].code_key
         return hmac.new(key, code.encode(), hashlib.sha256).digest()
 
+    def copy_hash(self, person_id: int, text: str, version: int | None = None) -> bytes:
+        """Keyed hash of a text the bot may have shown a person twice: recognises a copy they reply
+        to (16 bytes; without the key it confirms no guess)."""
+        key = self._keys[version or self.key_version].copy_key
+        return hmac.new(key, f"{person_id}\x1f{text}".encode(), hashlib.sha256).digest()[:16]
+
+    def copy_hashes(self, person_id: int, text: str) -> list[bytes]:
+        """Under every key version held: a copy hashed before a key rotation is still recognised."""
+        return [self.copy_hash(person_id, text, v) for v in self.versions]
+
     def code_hashes(self, code: str) -> list[bytes]:
         """An invitation made before a key rotation still works while its key version is held."""
         return [self.code_hash(code, v) for v in self.versions]
@@ -166,17 +177,21 @@ def read_key_file(path: Path) -> bytes | None:
         return None
     check_key_file_access(path)
     try:
-        raw = path.read_text(encoding="ascii").strip()
+        data = path.read_bytes()
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KeyFileError(f"cannot read the key file {path}: {exc.__class__.__name__}") from None
+    except OSError as exc:
+        raise KeyFileError(f"cannot read the key file {path}: {exc.strerror or exc.__class__.__name__}") from None
     try:
-        key = bytes.fromhex(raw)
-    except ValueError:
+        key = bytes.fromhex(data.decode("ascii").strip())
+    except (UnicodeDecodeError, ValueError):
         key = b""
     if len(key) != KEY_BYTES:
-        raise KeyFileError(f"the key file {path} does not hold a {KEY_BYTES}-byte hex key")
+        held = (f"{len(data)} raw bytes" if len(data) == KEY_BYTES
+                else f"{len(data)} bytes that are not {KEY_BYTES * 2} hex digits")
+        raise KeyFileError(f"the key file {path} holds {held}: a Waakzaam key file holds the {KEY_BYTES}-byte key as "
+                           f"{KEY_BYTES * 2} hex digits on one line, as the bot writes it (xxd -p -c {KEY_BYTES} "
+                           "turns raw bytes into that)")
     return key
 
 

@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
@@ -54,6 +55,10 @@ class Translator:
     def when(self, moment: datetime, tz: ZoneInfo) -> str:
         """A deadline as people read it, in the organisation's time zone."""
         return format_datetime(moment, "EEE d MMM HH:mm", tzinfo=tz, locale=self.lang)
+
+    def language_name(self, code: str) -> str:
+        """A language as this reader names it in running text: 'Dutch', 'néerlandais', 'Nederlands'."""
+        return Locale.parse(self.lang).languages.get(code, code)
 
     def day(self, moment: date | datetime, *, short: bool = False) -> str:
         """A day as people read it (what is kept of times that must not be exact); `short` for a

@@ -39,6 +39,7 @@ class Result(enum.Enum):
     USED = "used"                 # an invitation used before
     CANCELLED = "cancelled"       # an invitation a coordinator cancelled
     LAST = "last"                 # the last of its kind (the last coordinator cannot be removed)
+    TOO_SOON = "too_soon"         # a decision that takes two people, before the person held their role long enough
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,14 @@ class Request:
     collective: bool = False  # the problem has a collective character
     meeting: str | None = None  # 'proposed', 'accepted', 'declined', 'unreachable': never where or when
     conversed: bool = False     # the colleague wrote after contact: a conversation took place
+    handbacks: int = 0          # how often it went back from a listener to the others (handed over)
+    history_consent: str | None = None  # may the next listener read the earlier conversation: 'asked', 'yes', 'no'
+    history_until: int | None = None    # the last message of that earlier conversation
+
+    @property
+    def handed_over(self) -> bool:
+        """Another listener had it before the one who holds it (or will take it) now."""
+        return self.handbacks > 0
 
     @property
     def is_open(self) -> bool:
@@ -190,12 +199,19 @@ class Retracted:
 Button = tuple[str, str]  # (label, callback data)
 
 
+def ticked(label: str, chosen: bool) -> str:
+    """A button's label with the mark that says it is chosen (a theme, a day, a language, a vote)."""
+    return f"✓ {label}" if chosen else label
+
+
 @dataclass(frozen=True)
 class Payload:
     """A message the bot must deliver: its text, buttons, and whether it is protected.
 
     With `photo` (PNG bytes) it is a picture and the text its caption. The bytes are sealed
-    with the rest of the payload, like any text.
+    with the rest of the payload, like any text. With `query` it is the answer to a button
+    press (the text, if any, a pop-up when `alert`, else a note that fades); with `markup_only`
+    an edit of a message's buttons alone.
     """
 
     text: str
@@ -204,6 +220,9 @@ class Payload:
     reaction: str | None = None   # instead of a message: this emoji on the person's own message...
     react_to: int | None = None   # ...with this id in their chat
     photo: bytes | None = field(default=None, repr=False)  # a chart: sent as a photo with the text as caption
+    query: str | None = None      # the button press this answers (Telegram's callback query id)
+    alert: bool = False           # that answer is a pop-up the person must close
+    markup_only: bool = False     # an edit of the buttons alone; the text stays
 
     def dumps(self) -> str:
         data = {"t": self.text, "b": self.buttons, "p": self.protect}
@@ -211,6 +230,10 @@ class Payload:
             data.update(r=self.reaction, m=self.react_to)
         if self.photo is not None:
             data["ph"] = base64.b64encode(self.photo).decode()
+        if self.query is not None:
+            data.update(q=self.query, a=self.alert)
+        if self.markup_only:
+            data["mk"] = True
         return json.dumps(data)
 
     @classmethod
@@ -218,7 +241,8 @@ class Payload:
         data = json.loads(raw)
         rows = tuple(tuple((label, token) for label, token in row) for row in data["b"])
         photo = base64.b64decode(data["ph"]) if "ph" in data else None
-        return cls(data["t"], rows, data["p"], data.get("r"), data.get("m"), photo)
+        return cls(data["t"], rows, data["p"], data.get("r"), data.get("m"), photo, data.get("q"),
+                   bool(data.get("a")), bool(data.get("mk")))
 
 
 MAX_MESSAGE = 3800  # Telegram takes 4096 characters; a repeat marker and a header need room too

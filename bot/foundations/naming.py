@@ -1,19 +1,26 @@
 """Does a text seem to name someone? A careful guess, to warn before a name is kept.
 
 Used wherever the bot asks people not to name anyone: a concern about a colleague (the
-colleague is warned, the listener reminded not to note the name) and a listener's suggestion
-to the steering group (warned before a coordinator sees it). It looks for a case reference, a
-name of someone in the network, and a capitalised word in the middle of a sentence that is not
-a department, a theme, a level, a day or a month. It can miss a name and flag a word that is
-none: it warns, it never blocks.
+colleague is warned, the listener reminded not to note the name), a listener's suggestion to
+the steering group and a "you said, we did" (their authors are warned before anyone else sees
+them). It looks at the text alone: something shaped like a case reference, and a capitalised
+word in the middle of a sentence that is not a department, a theme, a level, a day or a month.
+
+It never asks who exists. A guess that consulted the names of listeners, coordinators or
+steering members (or the case references in use) would answer a question: whoever writes
+"Sofie" and sees the warning, or not, would learn whether a Sofie holds a role. So every
+capitalised name is treated alike, known or not, and a name written in lower case or at the
+start of a sentence is missed alike. It can miss a name and flag a word that is none: it
+warns, it never blocks.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from babel.dates import get_day_names, get_month_names
 
-from .core import Core
+from .charter import Charter
 from .i18n import LANGUAGES
 from .storage.members import CODE_ALPHABET
 
@@ -24,64 +31,44 @@ _SENTENCE_START = re.compile(r"(^|[.!?:;\n•\-–“\"(]\s*)$")
 _PRONOUNS = {"i", "ik", "je", "jij", "u", "il", "elle", "on", "hr", "rh", "ict", "it"}
 
 
-class Naming:
-    def __init__(self, core: Core) -> None:
-        self.core = core
-        self._ordinary: set[str] | None = None
+def looks_like_reference(token: str) -> bool:
+    """Five characters of the reference alphabet, with a digit or written in capitals (K7QF2, ABCDE):
+    what a case reference looks like, whether or not one exists."""
+    upper = token.upper()
+    return all(c in CODE_ALPHABET for c in upper) and (any(c.isdigit() for c in upper) or token == upper)
 
-    async def suspicious(self, text: str) -> list[str]:
+
+class Naming:
+    def __init__(self, departments: Iterable[str], charter: Charter) -> None:
+        self._ordinary = _ordinary_words(departments, charter)
+
+    def suspicious(self, text: str) -> list[str]:
         """The words that look like a case reference or a name, each once, in order."""
-        found: list[str] = []
-        for token in _REF_LIKE.findall(text):
-            upper = token.upper()
-            if all(c in CODE_ALPHABET for c in upper) and (
-                    any(c.isdigit() for c in upper) or await self.core.requests.by_ref(upper) is not None):
-                found.append(token)
-        lowered = text.casefold()
-        for name in await self._known_names():
-            if re.search(rf"(?<!\w){re.escape(name.casefold())}(?!\w)", lowered):
-                found.append(name)
-        ordinary = self._ordinary_words()
+        found = [token for token in _REF_LIKE.findall(text) if looks_like_reference(token)]
         for match in _CAPITALISED.finditer(text):
             word = match.group(1)
-            if word.casefold() in ordinary or _SENTENCE_START.search(text[:match.start()]):
+            if word.casefold() in self._ordinary or _SENTENCE_START.search(text[:match.start()]):
                 continue
             found.append(word)
         return list(dict.fromkeys(found))
 
-    async def seems_to_name(self, text: str) -> bool:
-        return bool(await self.suspicious(text))
-
-    async def _known_names(self) -> set[str]:
-        """Listeners' display names and the names coordinators and steering members gave."""
-        names: set[str] = set()
-        core = self.core
-        for member in await core.members.active():
-            if member.display_name:
-                names.add(member.display_name)
-                names.update(part for part in member.display_name.split() if len(part) >= 3)
-        for role in ("coordinator", "steering"):
-            for person_id in await core.people.with_role(role):
-                if name := await core.people.name(person_id):
-                    names.add(name)
-                    names.update(part for part in name.split() if len(part) >= 3)
-        return names
-
-    def _ordinary_words(self) -> set[str]:
-        """Departments, themes, levels, days and months in every language: capitalised, no name."""
-        if self._ordinary is None:
-            texts = list(self.core.settings.departments)
-            for theme in self.core.charter.themes:
-                texts += [theme.label(lang) for lang in LANGUAGES]
-            for level in self.core.charter.levels:
-                texts += [level.label(lang) for lang in LANGUAGES]
-            for lang in LANGUAGES:
-                texts += [*get_day_names("wide", locale=lang).values(), *get_month_names("wide", locale=lang).values()]
-            words = set(_PRONOUNS)
-            for text in texts:
-                words.update(w.casefold() for w in re.findall(r"\w[\w'’-]*", text))
-            self._ordinary = words
-        return self._ordinary
+    def seems_to_name(self, text: str) -> bool:
+        return bool(self.suspicious(text))
 
 
-__all__ = ["Naming"]
+def _ordinary_words(departments: Iterable[str], charter: Charter) -> frozenset[str]:
+    """Departments, themes, levels, days and months in every language: capitalised, no name."""
+    texts = list(departments)
+    for theme in charter.themes:
+        texts += [theme.label(lang) for lang in LANGUAGES]
+    for level in charter.levels:
+        texts += [level.label(lang) for lang in LANGUAGES]
+    for lang in LANGUAGES:
+        texts += [*get_day_names("wide", locale=lang).values(), *get_month_names("wide", locale=lang).values()]
+    words = set(_PRONOUNS)
+    for text in texts:
+        words.update(w.casefold() for w in re.findall(r"\w[\w'’-]*", text))
+    return frozenset(words)
+
+
+__all__ = ["Naming", "looks_like_reference"]

@@ -15,7 +15,7 @@ from .core import Core
 from .model import Person
 
 # The questions, one vocabulary.
-ACCESS_CODE = "access_code"        # the employee access code
+ACCESS_CODE = "access_code"        # the employee access code (the gate reads the answer, before anything else)
 ASK = "ask"                        # the request wizard, choices so far in data
 FIRST_MESSAGE = "first_message"    # the wizard's last step: an optional first message
 DISPLAY_NAME = "display_name"      # a listener's name as colleagues see it
@@ -32,9 +32,15 @@ SIGNAL_REASON = "signal_reason"    # why "not now" for the signal `ref`
 ACTION_NOTE = "action_note"        # a dated update in words on the action `ref`
 ACTION_DUE = "action_due"          # a new due date for the action `ref`
 NEWS = "news"                      # a "you said, we did" message (about the action `ref`, if any)
-KINDS = (ACCESS_CODE, ASK, FIRST_MESSAGE, DISPLAY_NAME, ROLE_NAME, VOLUNTEER_NAME, MEETING_AT, SIGNAL, NOTE,
-         NOTE_FOR, COMMENT, SUGGESTION, ACTION, SIGNAL_REASON, ACTION_NOTE, ACTION_DUE, NEWS)
+NEWS_VERSION = "news_version"      # the message `ref` in another language (the language in data)
+
+# What a typed text is while the question is open: for these, its answer (each has its handler in
+# handlers/conversation.py:ANSWERS); for the others, answered with buttons or by the gate, a message.
+TYPED = (FIRST_MESSAGE, DISPLAY_NAME, ROLE_NAME, VOLUNTEER_NAME, MEETING_AT, NOTE, COMMENT, SUGGESTION, ACTION,
+         SIGNAL_REASON, ACTION_NOTE, ACTION_DUE, NEWS, NEWS_VERSION)
+KINDS = (ACCESS_CODE, ASK, SIGNAL, NOTE_FOR, *TYPED)
 WIZARD = (ASK, FIRST_MESSAGE)
+NUMBERED = (SUGGESTION, SIGNAL_REASON, ACTION_NOTE, ACTION_DUE, NEWS_VERSION)  # `ref` is a row's number, always given
 
 
 @dataclass(frozen=True)
@@ -43,13 +49,24 @@ class Prompt:
     ref: str | None = None
     data: Any = None  # the wizard's choices (a dict) or a waiting text
 
+    @property
+    def number(self) -> int | None:
+        """The row `ref` names, for the kinds whose ref is a number."""
+        return int(self.ref) if self.ref is not None and self.ref.isdigit() else None
+
+    @property
+    def known(self) -> bool:
+        """A question this version asks, in the shape it asks it. Another version's (an upgrade or a
+        rollback between question and answer) is neither answered nor passed on."""
+        return self.kind in KINDS and (self.kind not in NUMBERED or self.number is not None)
+
 
 class Prompts:
     def __init__(self, core: Core) -> None:
         self.repo = core.prompts
 
     async def wait_for(self, person: Person, kind: str, *, ref: str | None = None, data: Any = None) -> None:
-        if kind not in KINDS:
+        if not Prompt(kind, ref).known:
             raise ValueError(kind)
         await self.repo.put(person.id, kind, ref, None if data is None else json.dumps(data))
 
@@ -68,7 +85,3 @@ class Prompts:
         prompt = await self.current(person)
         return prompt.data if prompt is not None and prompt.kind in WIZARD else None
 
-
-__all__ = ["Prompts", "Prompt", "KINDS", "WIZARD", "ACCESS_CODE", "ASK", "FIRST_MESSAGE", "DISPLAY_NAME",
-           "ROLE_NAME", "VOLUNTEER_NAME", "MEETING_AT", "SIGNAL", "NOTE", "NOTE_FOR", "COMMENT", "SUGGESTION",
-           "ACTION", "SIGNAL_REASON", "ACTION_NOTE", "ACTION_DUE", "NEWS"]

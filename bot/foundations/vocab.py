@@ -123,6 +123,8 @@ AUDIT_ACTIONS = {
     "outcome_recorded": N_("recorded the outcome"),
     "notes_shared": N_("let the next listener read the notes"),
     "notes_withheld": N_("did not let the next listener read the notes"),
+    "history_shared": N_("let the next listener read what came before"),
+    "history_withheld": N_("let the next listener start afresh"),
     "erased": N_("erased the requester's data on request"),
     "retention": N_("deleted the content after the retention period"),
     "audit_read": N_("read the audit summary"),
@@ -132,6 +134,9 @@ AUDIT_ACTIONS = {
     "invited_steering": N_("invited a steering group member"),
     "invitation_cancelled": N_("cancelled an invitation"),
     "removal_proposed": N_("proposed to remove a coordinator"),
+    "removal_agreed": N_("agreed to remove a coordinator"),
+    "removal_declined": N_("said no to removing a coordinator"),
+    "removal_stopped": N_("stopped the removal of a coordinator"),
     "removed_member": N_("removed a listener"),
     "removed_coordinator": N_("removed a coordinator"),
     "removed_steering": N_("removed a steering group member"),
@@ -166,9 +171,18 @@ AUDIT_ACTORS = {
 }
 
 
+# The network's news ("you said, we did", calls for listeners): one label wherever it is offered
+# (the welcome, /news, the end of a conversation, a news message itself), by whether one follows it.
+# The two states have words of their own, so the mark is part of the chosen one's translation
+# rather than model.ticked's (which marks one label that reads the same chosen or not).
+FOLLOW_NEWS = {False: N_("Hear what changes thanks to the network"),
+               True: N_("✓ You hear what changes (tap to stop)")}
+
+
 # Reactions on a person's own message, instead of a second message (from Telegram's allowed set).
 DELIVERED = "👌"  # the other side has it
 KEPT = "✍"        # kept, passed on once a listener takes the request
+REPEAT_MARK = "🔁"  # before a message that may have reached the person already (sent again after an interruption)
 
 
 def label(t: Translator, field: str, value: str) -> str:

@@ -40,6 +40,14 @@ def likely_reply(members: Iterable[Member], request: Request, now: datetime, tz:
     return min(starts) if starts else None
 
 
+def next_available(members: Iterable[Member], now: datetime, tz: ZoneInfo, network_cap: int) -> datetime | None:
+    """The earliest moment (now, or later) a listener below their cap can take an offer, whoever
+    they fit; None: not within a week."""
+    starts = [s for m in members if m.open_cases < routing.limit_of(m, network_cap)
+              and (s := free_from(m, now, tz)) is not None and s - now <= HORIZON]
+    return min(starts) if starts else None
+
+
 def part_of_day(moment: datetime, tz: ZoneInfo) -> str:
     hour = moment.astimezone(tz).hour
     return "morning" if hour < 12 else "afternoon" if hour < 18 else "evening" if hour < 23 else "night"
@@ -49,10 +57,17 @@ def part_of_day(moment: datetime, tz: ZoneInfo) -> str:
 
 @dataclass(frozen=True)
 class Gap:
+    """A stretch of whole days with the same gap, said once: nobody available (no wishes), or
+    nobody who fits each of these common wishes."""
+
     first: date
     last: date
-    wish: tuple[str, str] | None      # None: nobody at all; else ("gender", "woman"), ("language", "en")
-    could_ask: tuple[Member, ...]     # who fits but is paused or outside their hours then
+    wishes: tuple[tuple[str, str], ...]  # () : nobody at all; else ("gender", "woman"), ("language", "en"), ...
+    could_ask: tuple[Member, ...]        # who would fill it but is paused or outside their hours then
+
+    @property
+    def nobody(self) -> bool:
+        return not self.wishes
 
 
 def _available_on(member: Member, day: date, tz: ZoneInfo) -> bool:
@@ -78,30 +93,32 @@ def common_wishes(languages: Sequence[str]) -> dict[tuple[str, str], Callable[[M
 
 def forecast(members: Sequence[Member], today: date, tz: ZoneInfo, languages: Sequence[str],
              days: int = 14) -> list[Gap]:
-    """Stretches of whole days in the coming two weeks with nobody available, or nobody who fits a
-    common wish, with who could be asked (they fit, but are paused or outside their hours)."""
+    """Stretches of whole days in the coming two weeks with nobody available, or nobody who fits
+    common wishes, each said once with every wish it misses (a day with nobody misses them all and
+    says only that), and who could be asked (they would fill it, but are paused or outside their
+    hours then)."""
     active = [m for m in members if m.active]
     dates = [today + timedelta(days=n) for n in range(days)]
     available = {m.id: {d for d in dates if _available_on(m, d, tz)} for m in active}
-    checks: dict[tuple[str, str] | None, Callable[[Member], bool]] = {None: lambda m: True,
-                                                                      **common_wishes(languages)}
-    gaps = []
-    for wish, fitting in checks.items():
-        fit = [m for m in active if fitting(m)]
-        empty = [d for d in dates if not any(d in available[m.id] for m in fit)]
-        for first, last in _runs(empty):
-            gaps.append(Gap(first, last, wish, tuple(fit)))
+    checks = common_wishes(languages)
+    missed: list[tuple[date, tuple[tuple[str, str], ...] | None]] = []
+    for day in dates:
+        here = [m for m in active if day in available[m.id]]
+        if not here:
+            missed.append((day, ()))
+            continue
+        lacking = tuple(wish for wish, fits in checks.items() if not any(fits(m) for m in here))
+        missed.append((day, lacking or None))
+    gaps: list[Gap] = []
+    for day, lacking in missed:
+        if lacking is None:
+            continue
+        if gaps and gaps[-1].wishes == lacking and gaps[-1].last + timedelta(days=1) == day:
+            gaps[-1] = Gap(gaps[-1].first, day, lacking, gaps[-1].could_ask)
+            continue
+        fill = active if not lacking else [m for m in active if any(checks[w](m) for w in lacking)]
+        gaps.append(Gap(day, day, lacking, tuple(fill)))
     return gaps
-
-
-def _runs(days: list[date]) -> list[tuple[date, date]]:
-    runs: list[tuple[date, date]] = []
-    for day in days:
-        if runs and runs[-1][1] + timedelta(days=1) == day:
-            runs[-1] = (runs[-1][0], day)
-        else:
-            runs.append((day, day))
-    return runs
 
 
 # Make-up -------------------------------------------------------------------------------------

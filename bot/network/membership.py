@@ -14,14 +14,22 @@ from zoneinfo import ZoneInfo
 
 from bot.foundations import callbacks, clock
 from bot.foundations.core import Core
-from bot.foundations.i18n import LANGUAGES
+from bot.foundations.i18n import LANGUAGES, Translator
 from bot.foundations.menus import Menus
-from bot.foundations.model import Hours, Member, Payload, Person, Result
+from bot.foundations.model import Button, Hours, Member, Payload, Person, Result
 from bot.foundations.storage.invites import OpenInvitation, looks_like_invite
-from bot.foundations.vocab import INVITE_ROLES, PROFILE_CHOICES, ROLE, WANTED
+from bot.foundations.storage.removals import Removal
+from bot.foundations.vocab import (
+    FOLLOW_NEWS,
+    INVITE_ROLES,
+    PROFILE_CHOICES,
+    ROLE,
+    WANTED,
+)
 
 from . import routing
 from .oncall import OnCall
+from .two_person import COORDINATOR, TwoPeople
 
 MAX_NAME = 40
 MAX_PAUSE = timedelta(days=366)  # a longer break is a /pause without a date
@@ -35,6 +43,7 @@ _DATE_FORMS = (
 class Joined:
     result: Result
     role: str | None = None  # 'member' (a listener), 'coordinator' or 'steering'
+    ready_at: datetime | None = None  # a coordinator or steering member: from when they take part in two-person decisions
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,7 @@ class TeamEntry:
     role: str            # 'member' (a listener), 'coordinator' or 'steering'
     name: str | None     # as they chose to be shown; None: not given
     member: Member | None = None
+    since: datetime | None = None  # a coordinator or steering member: when they got the role
 
 
 @dataclass(frozen=True)
@@ -57,12 +67,19 @@ class Removed:
     role: str | None = None
     name: str | None = None
     cases: int = 0  # a listener's open conversations that went back to the pool
+    when: datetime | None = None  # TOO_SOON: from when the person may take part; PENDING after agreeing: when it takes effect
 
 
 @dataclass(frozen=True)
 class Paused:
     result: Result
     until: datetime | None = None  # None with OK: until /resume
+
+
+def news_button(t: Translator, follows: bool) -> Button:
+    """The one way to follow the network's news, or stop: the same button in the menu, /news, the end
+    of a conversation and the news itself; pressed, only this button changes (handlers/news.py)."""
+    return t(FOLLOW_NEWS[follows]), callbacks.NEWS_FOLLOW("0" if follows else "1")
 
 
 def gap_text(t, gap: str, departments) -> str | None:
@@ -115,6 +132,7 @@ class Membership:
         self.cases = cases
         self.menus = menus
         self.oncall = oncall
+        self.two = TwoPeople(core)
 
     async def listener(self, person: Person) -> Member | None:
         """The person's listener record, unless they never joined or left."""
@@ -135,6 +153,10 @@ class Membership:
 
     async def active_listeners(self) -> list[Member]:
         return await self.core.members.active()
+
+    async def other_coordinators(self, person: Person) -> int:
+        """How many coordinators besides this person: who may approve what they wrote."""
+        return sum(p != person.id for p in await self.core.people.with_role("coordinator"))
 
     # Joining ----------------------------------------------------------------------
 
@@ -160,10 +182,13 @@ class Membership:
                               .get(reason, Result.NOT_FOUND))
             if role == "member":
                 await core.members.enrol(person.id)
-            else:
+                return Joined(Result.OK, role)
+            if role not in person.roles:  # handled again after a crash, it was announced the first time
                 await core.people.add_role(person.id, role)
                 await self.menus.refresh(person.id)
-        return Joined(Result.OK, role)
+                await self.two.joined(person.id, role)
+            ready = await self.two.ready_at(person.id, (role,))
+        return Joined(Result.OK, role, ready)
 
     async def accept_charter(self, person: Person) -> Result:
         async with self.core.db.transaction():
@@ -261,6 +286,7 @@ class Membership:
             if member is None:
                 return Result.NOT_MEMBER
             await self.core.members.set_hours(member.id, hours)
+            await self.core.requests.sweep_held_by(member.id)  # a reminder that waited may be due now
         return Result.OK
 
     async def set_limit(self, person: Person, limit: int) -> Result:
@@ -408,7 +434,8 @@ class Membership:
         entries = [TeamEntry(m.person_id, "member", m.display_name, m) for m in await core.members.active()]
         for role in ("coordinator", "steering"):
             for person_id in await core.people.with_role(role):
-                entries.append(TeamEntry(person_id, role, await core.people.name(person_id)))
+                entries.append(TeamEntry(person_id, role, await core.people.name(person_id),
+                                         since=await core.people.role_since(person_id, (role,))))
         return Result.OK, Team(entries, await core.invites.open_ones())
 
     async def _holds(self, person_id: int, role: str) -> TeamEntry | None:
@@ -424,8 +451,9 @@ class Membership:
         return TeamEntry(person_id, role, await core.people.name(person_id))
 
     async def remove(self, person: Person, role: str, person_id: int) -> Removed:
-        """A coordinator removes a listener or a steering member at once; a coordinator only with
-        a second coordinator's agreement (Result.PENDING), and never the last one."""
+        """A coordinator removes a listener or a steering member at once. A coordinator is only
+        proposed for removal: a second coordinator must agree, both must have held the role for
+        WAAKZAAM_TWO_PERSON_WAIT_DAYS, and the last coordinator is never removed (two_person.py)."""
         core = self.core
         if not person.is_coordinator:
             return Removed(Result.NOT_ALLOWED)
@@ -437,50 +465,173 @@ class Membership:
                 return Removed(Result.NOT_FOUND)
             if role != "coordinator":
                 return await self._carry_out(target, person.id)
+            if ready := await self.two.too_soon(person.id, COORDINATOR):
+                return Removed(Result.TOO_SOON, role, target.name, when=ready)
             coordinators = await core.people.with_role("coordinator")
-            if len(coordinators) <= 1:
-                return Removed(Result.LAST, role, target.name)
             others = [c for c in coordinators if c not in (person.id, person_id)]
-            if not others:
-                return Removed(Result.LAST, role, target.name)  # nobody left to agree
+            if len(coordinators) <= 1 or not others:
+                return Removed(Result.LAST, role, target.name)  # the last one, or nobody left to agree
             proposal = await core.removals.propose(person_id, role, person.id)
             if proposal is None:
                 return Removed(Result.ALREADY, role, target.name)
             await core.audit.record("coordinator", person.id, "removal_proposed")
-            proposer = await core.people.name(person.id)
-            for other in others:
-                t = await core.translator(other)
-                await core.outbox.enqueue(other, Payload(
+
+            async def ask(t, _):
+                return Payload(
                     t("{proposer} proposes to remove {name} as coordinator. Removing a coordinator takes two "
-                      "coordinators. Do you agree?",
-                      proposer=proposer or t("A coordinator"), name=target.name or t("a coordinator")),
+                      "coordinators. Do you agree?", proposer=await self.two.named(t, person.id),
+                      name=await self.two.named(t, person_id)),
                     (((t("Yes, remove"), callbacks.REMOVAL_DECIDE(proposal.id, "yes")),
-                      (t("No"), callbacks.REMOVAL_DECIDE(proposal.id, "no"))),),
-                ))
+                      (t("No"), callbacks.REMOVAL_DECIDE(proposal.id, "no"))),))
+
+            await self.two.announce(others, ask)
         return Removed(Result.PENDING, role, target.name)
 
     async def decide_removal(self, person: Person, removal_id: int, agree: bool) -> Removed:
-        """A second coordinator answers a proposal to remove a coordinator."""
+        """A second coordinator answers a proposal to remove a coordinator. Agreed, the removal takes
+        effect after WAAKZAAM_REMOVAL_DELAY_HOURS: the person is told at once, every coordinator hears
+        who proposed and who agreed, and any other coordinator can stop it until then."""
         core = self.core
         if not person.is_coordinator:
             return Removed(Result.NOT_ALLOWED)
         async with core.db.transaction():
-            proposal = await core.removals.get(removal_id)
-            if proposal is None or proposal.state != "proposed":
-                return Removed(Result.ALREADY)
-            if person.id in (proposal.person_id, proposal.proposed_by):
-                return Removed(Result.NOT_ALLOWED)  # the second voice must be someone else
+            # The second voice must be someone else's than the person's or the proposer's.
+            refused, proposal = await self._removal_for(person, removal_id, "proposed", proposer_may=False)
+            if refused is not None:
+                return refused
             target = await self._holds(proposal.person_id, proposal.role)
             if target is None:
                 await core.removals.settle(removal_id, "withdrawn")
                 return Removed(Result.NOT_FOUND)
+            if ready := await self.two.too_soon(person.id, COORDINATOR):
+                return Removed(Result.TOO_SOON, proposal.role, target.name, when=ready)
             if not agree:
-                await core.removals.settle(removal_id, "declined")
+                await core.removals.decline(removal_id, person.id)
+                await core.audit.record("coordinator", person.id, "removal_declined")
+                await self._tell_declined(proposal, person.id)
                 return Removed(Result.CLOSED, proposal.role, target.name)
             if len(await core.people.with_role("coordinator")) <= 1:
                 return Removed(Result.LAST, proposal.role, target.name)
-            await core.removals.settle(removal_id, "done")
-            return await self._carry_out(target, person.id)
+            when = clock.now() + core.settings.removal_delay
+            await core.removals.agree(removal_id, person.id, when)
+            await core.audit.record("coordinator", person.id, "removal_agreed")
+            await self._announce_agreed(await core.removals.get(removal_id))
+        return Removed(Result.PENDING, proposal.role, target.name, when=when)
+
+    async def stop_removal(self, person: Person, removal_id: int) -> Removed:
+        """Another coordinator stops an agreed removal before it takes effect: every coordinator hears who."""
+        core = self.core
+        if not person.is_coordinator:
+            return Removed(Result.NOT_ALLOWED)
+        async with core.db.transaction():
+            # Stopped by someone else than the person removed, or it would never take effect.
+            refused, removal = await self._removal_for(person, removal_id, "agreed", proposer_may=True)
+            if refused is not None:
+                return refused
+            name = await core.people.name(removal.person_id)
+            if ready := await self.two.too_soon(person.id, COORDINATOR):
+                return Removed(Result.TOO_SOON, removal.role, name, when=ready)
+            await core.removals.stop(removal_id, person.id)
+            await core.audit.record("coordinator", person.id, "removal_stopped")
+
+            async def stopped(t, _):
+                return Payload(t("✋ {stopper} stopped the removal of {name} as coordinator (proposed by {proposer}, "
+                                 "agreed by {second}). {name} stays a coordinator.",
+                                 stopper=await self.two.named(t, person.id),
+                                 name=await self.two.named(t, removal.person_id),
+                                 proposer=await self.two.named(t, removal.proposed_by),
+                                 second=await self.two.named(t, removal.decided_by)))
+
+            await self.two.announce([c for c in await self.two.staff() if c != person.id], stopped)
+        return Removed(Result.OK, removal.role, name)
+
+    async def _removal_for(self, person: Person, removal_id: int, state: str, *,
+                           proposer_may: bool) -> tuple[Removed | None, Removal | None]:
+        """The removal in `state` that `person` may answer (never the one it removes, nor, unless
+        `proposer_may`, its proposer), in the caller's transaction; or the refusal."""
+        removal = await self.core.removals.get(removal_id)
+        if removal is None or removal.state != state:
+            return Removed(Result.ALREADY), None
+        if person.id == removal.person_id or (not proposer_may and person.id == removal.proposed_by):
+            return Removed(Result.NOT_ALLOWED), None
+        return None, removal
+
+    async def carry_out_removals(self, now: datetime | None = None) -> int:
+        """The sweep: agreed removals whose moment has come take effect, each in its own
+        transaction with its messages; one that can no longer (the person is the last coordinator,
+        or one of the two lost their role) lapses, and the coordinators are told."""
+        core = self.core
+        now = now or clock.now()
+        done = 0
+        for due in await core.removals.due(now):
+            async with core.db.transaction():
+                removal = await core.removals.get(due.id)
+                if removal is None or removal.state != "agreed":
+                    continue
+                target = await self._holds(removal.person_id, removal.role)
+                coordinators = await core.people.with_role("coordinator")
+                if (target is None or len(coordinators) <= 1
+                        or removal.proposed_by not in coordinators or removal.decided_by not in coordinators):
+                    await core.removals.settle(removal.id, "withdrawn")
+                    await self._announce_lapsed(removal)
+                    continue
+                await core.removals.settle(removal.id, "done")
+                await self._carry_out(target, removal.decided_by)
+
+                async def effect(t, _):
+                    return Payload(t("{name} is no longer a coordinator: proposed by {proposer}, agreed by {second}; "
+                                     "nobody stopped it.", name=await self.two.named(t, removal.person_id),
+                                     proposer=await self.two.named(t, removal.proposed_by),
+                                     second=await self.two.named(t, removal.decided_by)))
+
+                await self.two.announce(await core.people.with_role("coordinator"), effect)
+            done += 1
+        return done
+
+    async def _announce_agreed(self, removal) -> None:
+        """Inside the decision's transaction: the person is told, and every other coordinator gets
+        both names, the moment it takes effect and a button to stop it."""
+        tz = self.core.settings.timezone
+
+        async def compose(t, person_id):
+            names = dict(name=await self.two.named(t, removal.person_id),
+                         proposer=await self.two.named(t, removal.proposed_by),
+                         second=await self.two.named(t, removal.decided_by),
+                         when=t.when(removal.takes_effect_at, tz))
+            if person_id == removal.person_id:
+                return Payload(t("⚠ {proposer} and {second} decided to end your role as coordinator. It takes effect "
+                                 "on {when} unless another coordinator stops it before then. If you think this is "
+                                 "wrong, talk to the other coordinators now.", **names))
+            if person_id == removal.decided_by:
+                return None  # they read it on the button they pressed
+            return Payload(
+                t("⚠ {name} stops being a coordinator on {when}: {proposer} proposed it and {second} agreed. If that "
+                  "is not right, any coordinator but {name} can stop it until then.", **names),
+                (((t("Stop this removal"), callbacks.REMOVAL_STOP(removal.id)),),))
+
+        await self.two.announce(await self.two.staff(), compose)
+
+    async def _announce_lapsed(self, removal) -> None:
+        async def compose(t, _):
+            return Payload(t("The removal of {name} as coordinator (proposed by {proposer}, agreed by {second}) did not "
+                             "take effect: one of them no longer has the role, or {name} is the last coordinator.",
+                             name=await self.two.named(t, removal.person_id),
+                             proposer=await self.two.named(t, removal.proposed_by),
+                             second=await self.two.named(t, removal.decided_by)))
+
+        await self.two.announce(await self.two.staff(), compose)
+
+    async def _tell_declined(self, proposal, decider: int) -> None:
+        """The proposer hears the answer; nothing changes for anyone else."""
+        if proposal.proposed_by is None:
+            return
+
+        async def compose(t, _):
+            return Payload(t("{second} said no to your proposal to remove {name} as coordinator: {name} stays a "
+                             "coordinator.", second=await self.two.named(t, decider),
+                             name=await self.two.named(t, proposal.person_id)))
+
+        await self.two.announce([proposal.proposed_by], compose)
 
     async def _carry_out(self, target: TeamEntry, by: int) -> Removed:
         """Inside the caller's transaction: the role ends, the person is told, the trail records it."""
@@ -492,7 +643,8 @@ class Membership:
                 await self.oncall.left_their_week(target.member, clock.now())
         else:
             await core.people.drop_role(target.person_id, target.role)
-        await core.removals.withdraw_for(target.person_id)
+        for lapsed in await core.removals.withdraw_for(target.person_id, target.role):
+            await self._announce_lapsed(lapsed)
         await core.prompts.clear(target.person_id)
         await self.menus.refresh(target.person_id)  # their role's commands go at once
         await core.audit.record("coordinator", by, f"removed_{target.role}")

@@ -34,7 +34,8 @@ class QualityFigures:
 class AuditSummary:
     weeks: list[tuple[int, date]]     # the closed ISO weeks counted (number, Monday), oldest first
     counts: dict[str, list[int]]      # action or coarse class -> how many in each of those weeks
-    recent: list[AuditEntry]          # the latest entries, actions shown in their coarse class
+    recent: list[AuditEntry]          # the latest entries up to yesterday, actions in their coarse class
+    last_day: date                    # the latest day shown: yesterday, in the organisation's time zone
 
 
 class Oversight:
@@ -60,28 +61,31 @@ class Oversight:
         return Result.OK, found
 
     async def audit_summary(self, person: Person) -> tuple[Result, AuditSummary | None]:
-        """Who did what to which case, per closed ISO week (fixed weeks, never a window sliding by
-        the day), in coarse classes that name no figure: a tag, a level, the collective character
-        or a meeting is "updated the case's details"; a referral or the routes, "passed on a contact
-        or a route"; closing and the outcome, "closed the case" (vocab.AUDIT_CLASS_OF). So neither
-        the counts nor an entry bound a figure the steering group gets; the fine action stays in
-        the trail of record."""
+        """Who did what to which case: counts per closed ISO week (fixed weeks, never a window
+        sliding by the day), and the latest entries of the days before today (today's appear
+        tomorrow: a coordinator who reads the trail every few minutes would otherwise time what
+        happens in a case to within minutes, although the trail keeps only days). Actions are shown
+        in coarse classes that name no figure: a tag, a level, the collective character or a
+        meeting is "updated the case's details"; a referral or the routes, "passed on a contact or a
+        route"; closing and the outcome, "closed the case" (vocab.AUDIT_CLASS_OF). So neither the
+        counts nor an entry bound a figure the steering group gets; the fine action stays in the
+        trail of record."""
         if not person.is_coordinator:
             return Result.NOT_ALLOWED, None
-        monday = self.core.calendar.today()
-        monday -= timedelta(days=monday.weekday())
+        today = self.core.calendar.today()
+        monday = today - timedelta(days=today.weekday())
         weeks = [monday - timedelta(weeks=n) for n in range(AUDIT_WEEKS, 0, -1)]
         async with self.core.db.transaction():
             await self.core.audit.record("coordinator", person.id, "audit_read")
             found: dict[str, list[int]] = {}
             for i, start in enumerate(weeks):
-                for action, n in (await self.core.audit.counts_between(
+                for action, n in (await self.core.audit.counts(
                         start.isoformat(), (start + timedelta(days=7)).isoformat())).items():
                     found.setdefault(AUDIT_CLASS_OF.get(action, action), [0] * len(weeks))[i] += n
             recent = [replace(entry, action=AUDIT_CLASS_OF.get(entry.action, entry.action))
-                      for entry in await self.core.audit.recent()]
+                      for entry in await self.core.audit.recent(today.isoformat())]
         return Result.OK, AuditSummary([(start.isocalendar()[1], start) for start in weeks], dict(sorted(found.items())),
-                                       recent)
+                                       recent, today - timedelta(days=1))
 
     async def quality(self, person: Person) -> tuple[Result, QualityFigures | None]:
         """The ratings of the latest released quarter, as released with the quarter's figures: never

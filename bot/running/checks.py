@@ -5,6 +5,7 @@ check is the CLI's (it speaks Telegram); everything here reads files only.
 """
 from __future__ import annotations
 
+import os
 import sqlite3
 import stat
 from dataclasses import dataclass
@@ -25,7 +26,10 @@ from bot.foundations.storage import files
 from bot.foundations.storage.meta import KEY_CHECK_NAME
 from bot.foundations.storage.migrations import MigrationError, discover
 
+from . import backups
+from .liveness import read_alive
 from .lock import DatabaseLock
+from .startup import creation_refused
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
 # The referrals the charter's people rely on: employees must not be told about the bot before
@@ -57,14 +61,79 @@ def placeholder_warning(keys: list[str]) -> str:
     return text
 
 
-def check(settings: Settings) -> list[Finding]:
+def check(settings: Settings, *, live: bool = False) -> list[Finding]:
     found: list[Finding] = []
     found += _settings(settings)
     keys, key_problem = _keys(settings, found)
+    found += _restore(settings)
     found += _database(settings, keys, key_problem)
+    found += _copies(settings)
     found += _charter()
     found += _mode(settings)
+    if live:
+        found += _live(settings)
     return found
+
+
+def _restore(settings: Settings) -> list[Finding]:
+    """An interrupted restore blocks nothing the bot's start cannot mend: `run` (and `restore
+    --resume`) finishes or undoes it under the lock before anything else, so under systemd the
+    start check must let that start through; only what the start could not mend is a FAIL."""
+    journal = backups.pending_restore(settings.db_path)
+    if journal is None:
+        return []
+    what = f"a restore of {journal.source} was interrupted"
+    mends = "the bot's next start (or `waakzaam restore --resume`)"
+    if not os.access(journal.db.parent, os.W_OK):
+        return [Finding(FAIL, f"{what}, and {mends} cannot finish or undo it: this user may not write in "
+                              f"{journal.db.parent}")]
+    if journal.stage != "ready":
+        return [Finding(WARN, f"{what} before it changed anything: {mends} undoes it, and the database stays as it "
+                              "was; then run the restore again")]
+    if journal.incoming.exists():
+        return [Finding(WARN, f"{what} after the backup was copied, brought up to date and checked: {mends} puts "
+                                   "it in place")]
+    if journal.db.exists():
+        return [Finding(WARN, f"{what} after it had put the backup in place: {mends} removes what it left")]
+    return [Finding(FAIL, f"{what}, and neither the database nor the backup's copy {journal.incoming} is there: "
+                          "run the restore again")]
+
+
+def _copies(settings: Settings) -> list[Finding]:
+    """The copies beside the database (before an upgrade, before a restore): they hold what was
+    erased since, until they expire."""
+    found = []
+    now = datetime.now(UTC)
+    for copy in backups.copies_beside(settings.db_path):
+        age = (now - backups.made_at(copy)).days
+        left = settings.backup_keep_days - age
+        found.append(Finding(OK, f"copy {copy} ({age} days old): removed in {max(left, 0)} days "
+                                 "(WAAKZAAM_BACKUP_KEEP_DAYS); until then it holds what was erased since it was made"))
+    if partials := [p for p in settings.db_path.parent.glob(f"{settings.db_path.name}*.partial")] \
+            if settings.db_path.parent.is_dir() else []:
+        found.append(Finding(WARN, f"{len(partials)} half-written copy file(s) beside the database "
+                                   f"({partials[0].name}); the next start removes them"))
+    return found
+
+
+def _live(settings: Settings) -> list[Finding]:
+    """Is the running bot working? Its heartbeat file (bot/running/liveness.py), in either mode."""
+    holder = DatabaseLock(settings.db_path).held_elsewhere()
+    if holder is None:
+        return [Finding(FAIL, "live: the bot is not running")]
+    alive = read_alive(settings.db_path)
+    if alive is None or f"pid {alive.pid})" not in holder:
+        return [Finding(FAIL, f"live: {holder} holds the database but writes no heartbeat: still starting, "
+                              "stuck at start, or an older release")]
+    loops = ", ".join(f"{loop} {'not yet' if ago is None else f'{ago:.0f} s ago'}"
+                      for loop, ago in alive.seconds_since.items())
+    if alive.stale:
+        return [Finding(FAIL, f"live: the bot (pid {alive.pid}) is stuck: its heartbeat is {alive.age:.0f} s old "
+                              f"(last: {loops})")]
+    if alive.late:
+        return [Finding(FAIL, f"live: the bot (pid {alive.pid}, {alive.mode}) runs, but {', '.join(alive.late)} "
+                              f"stopped moving ({loops}); under systemd the watchdog restarts it")]
+    return [Finding(OK, f"live: the bot (pid {alive.pid}, {alive.mode}) is working: {loops}")]
 
 
 def _settings(settings: Settings) -> list[Finding]:
@@ -75,6 +144,7 @@ def _settings(settings: Settings) -> list[Finding]:
             found.append(Finding(WARN, warning))
     else:
         found.append(Finding(OK, "settings from the environment only (no .env file)"))
+    found += [Finding(FAIL, line) for line in settings.unknown]
     if not settings.token:
         found.append(Finding(FAIL, "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather (/newbot) and put its "
                                    "token in .env"))
@@ -104,10 +174,12 @@ def _keys(settings: Settings, found: list[Finding]) -> tuple[dict[int, bytes], b
 def _database(settings: Settings, keys: dict[int, bytes], key_problem: bool) -> list[Finding]:
     path = settings.db_path
     if not path.exists():
-        if keys:
-            return [Finding(WARN, f"no database at {path}, but a key file exists: the first start makes a new, empty "
-                                  "database (restore a backup first if one should be there)")]
-        return [Finding(WARN, f"no database yet at {path}; the first start creates it")]
+        if backups.pending_restore(path) is not None:
+            return []  # the interrupted restore is the finding
+        if problem := creation_refused(settings):
+            return [Finding(FAIL, problem)]
+        return [Finding(WARN, f"no database yet at {path}; the first start (or `waakzaam invite coordinator`) creates "
+                              "it")]
     found = []
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
@@ -115,7 +187,7 @@ def _database(settings: Settings, keys: dict[int, bytes], key_problem: bool) -> 
     try:
         inspection = files.inspect(path, listeners=True)
     except sqlite3.DatabaseError as exc:
-        return found + [Finding(FAIL, f"{path} cannot be read as a database ({exc})")]
+        return found + [Finding(FAIL, f"{path} cannot be read as a database: {files.trouble(exc, path)}")]
     if inspection.integrity == ["ok"]:
         found.append(Finding(OK, f"database {path}: integrity check ok"))
     else:
@@ -151,11 +223,17 @@ def _key_fits(settings: Settings, inspection: files.Inspection, keys: dict[int, 
     except DecryptionError:
         return [Finding(FAIL, f"the key in {key_path(settings.key_file, active)} does not open this database; use "
                               "the key file that was made with it")]
-    found = [Finding(OK, f"key version {active} opens this database")]
-    if older := sorted(v for v in keys if v != active):
+    newer = sorted(v for v in keys if v > active)
+    if newer:
+        found = [Finding(WARN, f"key version {active} opens this database, but it is retired: key version "
+                               f"{newer[-1]} ({key_path(settings.key_file, newer[-1])}) was made by a later rotation "
+                               "(a restore of an older backup?); run `waakzaam rotate-key` with the bot stopped")]
+    else:
+        found = [Finding(OK, f"key version {active} opens this database; it is the key version in use, the newest")]
+    if older := sorted(v for v in keys if v < active):
         found.append(Finding(OK, "older key file(s) " + ", ".join(str(key_path(settings.key_file, v)) for v in older)
-                             + " are not used by this database; keep them while backups made before the last key "
-                               "rotation may be restored, then remove them"))
+                             + " are retired: not used by this database; keep them while backups made before the "
+                               "last key rotation may be restored, then remove them"))
     return found
 
 

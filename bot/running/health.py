@@ -10,11 +10,13 @@ from bot.foundations import clock
 from bot.foundations.core import Core
 from bot.foundations.storage.migrations import current_version, discover
 
+from .liveness import Liveness
+
 STUCK_AFTER_SECONDS = 600   # a due delivery or update waiting this long: the bot is not working them off
 SWEEP_LATE_SECONDS = 300    # the deadline sweep runs every 30 s
 
 
-async def health(core: Core, last_sweep: datetime | None) -> dict:
+async def health(core: Core, last_sweep: datetime | None, liveness: Liveness | None = None) -> dict:
     report: dict = {"healthy": False, "database": "ok"}
     try:
         version = await current_version(core.db)
@@ -26,10 +28,15 @@ async def health(core: Core, last_sweep: datetime | None) -> dict:
         return report
     since = None if last_sweep is None else int((clock.now() - last_sweep).total_seconds())
     report["last_sweep_seconds_ago"] = since
+    late = liveness.late() if liveness is not None else []
+    if liveness is not None:  # the same loops systemd's watchdog hears about: seconds since each moved
+        report["loops"] = liveness.report()["seconds_since"]
+        report["loops_late"] = len(late)
     report["healthy"] = (
         report["schema"]["version"] == report["schema"]["expected"]
         and report["inbox"]["oldest_due_seconds"] < STUCK_AFTER_SECONDS
         and report["outbox"]["oldest_due_seconds"] < STUCK_AFTER_SECONDS
         and (since is None or since < SWEEP_LATE_SECONDS)
+        and not late
     )
     return report

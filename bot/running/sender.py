@@ -1,13 +1,22 @@
 """Delivers the outbox through Telegram, honestly.
 
+- Everything the bot says goes this way: relays, notices, offers, and the direct answers of a
+  handled update (bot/running/replies.py). The sender is the only place that calls Telegram to
+  say something, and it does so only after what it says was committed.
 - A delivery is marked in flight before Telegram is called; one found in flight after a crash
-  (or after a time-out, when Telegram may have taken it) goes again with a short marker that
-  it may be a repeat. Telegram has no idempotency key, so the reader is told rather than
-  left to wonder.
+  (or after a failure that may have come after Telegram took it: a read time-out, a reset, a
+  5xx) goes again with a short marker that it may be a repeat. Telegram has no idempotency key,
+  so the reader is told rather than left to wonder. An edit goes again as it is: made twice, it
+  shows the same.
+- A person's new messages go in the order they were said: one that waits holds back the later
+  ones.
 - Time alone never ends a delivery: through an outage it is retried with back-off capped at
-  a few minutes. Only Telegram saying the chat is gone or the bot blocked ends it (the author
-  of a relayed message is told, and it goes after all when that person writes again), or a
-  refusal of the message itself.
+  a few minutes. Only a final answer of Telegram ends it (bot/running/faults.py), handled where
+  it happens: a blocked person or a gone chat is recorded (the author of a relayed message is
+  told, and it goes after all when that person writes again); an edit of a message that is gone
+  or takes no text becomes a new message (the pressed message) or is dropped (an old offer); a
+  double tap that changes nothing is done; an alert Telegram no longer takes comes as a message;
+  a refusal of the message itself is logged by kind.
 - An offer or reminder that waited is re-checked when it goes: an offer that was taken,
   withdrawn or no longer fits, or a reminder about contact already made, is not sent stale.
 """
@@ -27,14 +36,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
 )
-from telegram.error import (
-    BadRequest,
-    Forbidden,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-    TimedOut,
-)
+from telegram.error import TelegramError
 
 from bot.conversation.casework import Casework
 from bot.conversation.requests import RequestDesk
@@ -43,13 +45,13 @@ from bot.foundations.core import Core
 from bot.foundations.menus import Menus
 from bot.foundations.model import Button
 from bot.foundations.storage.outbox import Delivery
-from bot.foundations.vocab import QUESTION_KINDS
+from bot.foundations.vocab import QUESTION_KINDS, REPEAT_MARK
+
+from .faults import Fate, Verdict, classify
+from .replies import CALLBACK
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=5)
-REPEAT_MARK = "🔁"
-# Telegram's words for a chat that is gone for good.
-_GONE = ("chat not found", "user is deactivated", "bot was blocked", "peer_id_invalid")
 
 
 def inline_keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
@@ -80,9 +82,12 @@ class Sender:
 
     async def flush(self, *, only_if_queued: bool = False) -> int:
         """Send everything due now; returns how many went out. only_if_queued: do not even look
-        when nothing was queued since the last flush looked (the drain after each update)."""
+        when nothing was queued since the last flush looked (the drain after each update).
+
+        Never inside a transaction: what it would send is not committed yet (and the outbox tick
+        waiting for the database would wait for this task). The inbox flushes after each commit."""
         outbox = self.core.outbox
-        if only_if_queued and outbox.queued == self._looked_at:
+        if self.core.db.in_transaction() or (only_if_queued and outbox.queued == self._looked_at):
             return 0
         sent = 0
         async with self._lock:
@@ -93,18 +98,24 @@ class Sender:
                 # happens meanwhile: a delivery left in flight here would go again unmarked.
                 went: list[tuple[Delivery, int | None]] = []
                 sent_ids: set[int] = set()
+                held: set[int] = set()  # people whose earlier message waits: their later ones wait too
                 waiting = tried = False
                 try:
                     for delivery in due.deliveries:
                         if not delivery.after_sent and delivery.after_id not in sent_ids:
                             waiting = True  # what it waits for did not go (yet): the next batch decides
                             continue
+                        if delivery.new_message and delivery.person_id in held:
+                            waiting = True
+                            continue
                         tried = True
                         result = await self._deliver(delivery)
-                        if result is not None:
+                        if isinstance(result, _Sent):
                             went.append((delivery, result.message_id))
                             sent_ids.add(delivery.id)
                             sent += result.counts
+                        elif result is _AGAIN and delivery.new_message:
+                            held.add(delivery.person_id)
                 finally:
                     await outbox.record_sent(went)
                 # Done when nothing was due, or only deliveries waiting for others that did not go,
@@ -114,7 +125,7 @@ class Sender:
                     break
         return sent
 
-    async def _deliver(self, delivery: Delivery) -> "_Sent | None":
+    async def _deliver(self, delivery: Delivery) -> "_Sent | _Again | None":
         """Send one delivery; what Telegram took is returned, to be recorded with its batch.
         Anything else (a refusal, a retry, a cancellation) is recorded here and then."""
         outbox = self.core.outbox
@@ -123,13 +134,9 @@ class Sender:
             await outbox.finish(delivery.id, "cancelled")
             log.debug("outbox %s: cancelled (no longer current)", delivery.id)
             return None
-        payload = delivery.payload
-        text = payload.text
-        if delivery.possible_repeat:
-            t = await self.core.translator(delivery.person_id)
-            text = f"{REPEAT_MARK} {t('Possibly a repeat: sent again after an interruption.')}\n{text}"
         if not delivery.claimed:
             await outbox.mark_sending(delivery.id)
+        payload = delivery.payload
         started = time.monotonic()
         try:
             if payload.reaction:
@@ -138,60 +145,98 @@ class Sender:
             elif delivery.kind == "menu":
                 await self._set_menu(delivery.person_id, chat_id)
                 message_id = None
+            elif delivery.kind == CALLBACK:
+                await self.bot.answer_callback_query(payload.query, text=payload.text or None,
+                                                     show_alert=payload.alert)
+                message_id = None
+            elif payload.markup_only:
+                await self.bot.edit_message_reply_markup(chat_id=chat_id, message_id=delivery.edit_of_message,
+                                                         reply_markup=inline_keyboard(payload.buttons))
+                message_id = delivery.edit_of_message
             elif delivery.edit_of_message is not None:
                 await self.bot.edit_message_text(
                     payload.text, chat_id=chat_id, message_id=delivery.edit_of_message,
                     reply_markup=inline_keyboard(payload.buttons),
                 )
                 message_id = delivery.edit_of_message
-            elif payload.photo is not None:
-                message = await self.bot.send_photo(
-                    chat_id, payload.photo, caption=text or None, reply_markup=inline_keyboard(payload.buttons),
-                    protect_content=payload.protect,
-                )
-                message_id = message.message_id
             else:
-                message = await self.bot.send_message(
-                    chat_id, text, reply_markup=inline_keyboard(payload.buttons), protect_content=payload.protect
-                )
-                message_id = message.message_id
-        except RetryAfter as exc:
-            await outbox.retry_later(delivery.id, _as_delta(exc.retry_after))
-            log.info("outbox %s: Telegram asks to wait %s s", delivery.id, exc.retry_after)
-            return None
-        except Forbidden:
-            # The person blocked the bot or deleted their account: stop until they write again.
-            log.warning("outbox %s: recipient blocked the bot", delivery.id)
-            await self._give_up(delivery, "blocked")
-            return None
-        except BadRequest as exc:
-            reason = str(exc).lower()
-            if delivery.edit_of_message is not None and "not modified" in reason:
-                return _Sent(delivery.edit_of_message, counts=0)
-            if payload.reaction or delivery.kind == "menu":
-                # A reaction on a message the person deleted, a menu Telegram refuses: nothing lost.
-                log.info("outbox %s: %s not accepted (%s)", delivery.id, delivery.kind, exc.__class__.__name__)
-                await outbox.finish(delivery.id, "cancelled")
-                return None
-            if any(gone in reason for gone in _GONE):
-                log.warning("outbox %s: the chat is gone", delivery.id)
-                await self._give_up(delivery, "blocked")
-                return None
-            log.error("outbox %s: rejected by Telegram (%s)", delivery.id, exc.__class__.__name__)
-            await self._give_up(delivery, "failed")
-            return None
-        except TimedOut:
-            # Telegram may have taken it: the next attempt says it may be a repeat.
-            log.info("outbox %s: timed out; will retry", delivery.id)
-            await outbox.retry_later(delivery.id, backoff(delivery.attempts), maybe_sent=True)
-            return None
-        except (NetworkError, TelegramError) as exc:
-            log.info("outbox %s: will retry (%s)", delivery.id, exc.__class__.__name__)
-            await outbox.retry_later(delivery.id, backoff(delivery.attempts))
-            return None
+                message_id = await self._send_new(delivery, chat_id)
+        except TelegramError as exc:
+            verdict = classify(exc)
+            if not self._as_message_instead(delivery, verdict):
+                return await self._failed(delivery, verdict, exc)
+            # The pressed message is gone or takes no text, or Telegram no longer takes the
+            # alert: what it had to say comes as a new message.
+            try:
+                message_id = await self._send_new(delivery, chat_id)
+            except TelegramError as again:
+                return await self._failed(delivery, classify(again), again, as_message=True)
         log.debug("outbox %s: %s in %.0f ms", delivery.id, "edited" if delivery.edit_of_message else "sent",
                   (time.monotonic() - started) * 1000)
         return _Sent(message_id)
+
+    async def _send_new(self, delivery: Delivery, chat_id: int) -> int:
+        payload = delivery.payload
+        text = payload.text
+        if delivery.possible_repeat:
+            t = await self.core.translator(delivery.person_id)
+            text = f"{REPEAT_MARK} {t('Possibly a repeat: sent again after an interruption.')}\n{text}"
+        markup = None if delivery.kind == CALLBACK else inline_keyboard(payload.buttons)
+        if payload.photo is not None:
+            message = await self.bot.send_photo(chat_id, payload.photo, caption=text or None, reply_markup=markup,
+                                                protect_content=payload.protect)
+        else:
+            message = await self.bot.send_message(chat_id, text, reply_markup=markup, protect_content=payload.protect)
+        return message.message_id
+
+    @staticmethod
+    def _as_message_instead(delivery: Delivery, verdict: Verdict) -> bool:
+        if verdict.fate is Fate.EDIT_GONE:
+            return delivery.pressed and not delivery.payload.markup_only
+        if verdict.fate is Fate.QUERY_OLD:
+            return delivery.payload.alert and bool(delivery.payload.text)
+        return False
+
+    async def _failed(self, delivery: Delivery, verdict: Verdict, error: TelegramError, *,
+                      as_message: bool = False) -> "_Sent | _Again | None":
+        """Act on a failed call where it failed: a passing failure is tried again (marked when
+        Telegram may have it), a final one ends the delivery, each in its own way."""
+        outbox, fate = self.core.outbox, verdict.fate
+        shown = as_message or delivery.new_message
+        if fate is Fate.WAIT:
+            log.info("outbox %s: Telegram asks to wait %.0f s", delivery.id, verdict.wait.total_seconds())
+            await outbox.retry_later(delivery.id, verdict.wait)
+        elif verdict.passing:
+            if fate is Fate.TOKEN:
+                log.error("outbox %s: Telegram refused the bot's token or address (%s); will retry",
+                          delivery.id, error.__class__.__name__)
+            else:
+                log.info("outbox %s: %s (%s); will retry", delivery.id, fate.value, error.__class__.__name__)
+            # What Telegram may have shown goes again marked; an edit or a reaction made twice shows the
+            # same. (A press's answer: should it come as a message after all, that one is marked.)
+            maybe = fate is Fate.MAYBE_SENT and (shown or delivery.kind == CALLBACK)
+            first_copy = (delivery.person_id, delivery.payload.text) if maybe and delivery.request_id else None
+            await outbox.retry_later(delivery.id, backoff(delivery.attempts), maybe_sent=maybe, shown=first_copy)
+        elif fate is Fate.NOT_MODIFIED and delivery.edit_of_message is not None:
+            return _Sent(delivery.edit_of_message, counts=0)  # a double tap shows the same again
+        elif fate is Fate.GONE:
+            # The person blocked the bot or deleted their account: stop until they write again.
+            log.warning("outbox %s: recipient blocked the bot (or the chat is gone)", delivery.id)
+            await self._give_up(delivery, "blocked")
+            return None
+        elif not shown:
+            # An edit of a message the person deleted, a reaction on one, a press Telegram no longer
+            # takes an answer for, a menu it refuses: nothing is lost.
+            log.info("outbox %s: %s not accepted (%s)", delivery.id, delivery.kind or "edit", fate.value)
+            await outbox.finish(delivery.id, "cancelled")
+            return None
+        else:
+            log.error("outbox %s: rejected by Telegram (%s, %s)", delivery.id, error.__class__.__name__, fate.value)
+            await self._give_up(delivery, "failed")
+            return None
+        if delivery.message_id is not None and delivery.attempts == 0:
+            await self.talk.not_delivered_yet(delivery.message_id)  # its author sees it is kept, not lost
+        return _AGAIN
 
     async def _set_menu(self, person_id: int, chat_id: int) -> None:
         """The commands this person's phone offers, for their roles, in their language."""
@@ -230,5 +275,10 @@ class _Sent:
     counts: int = 1  # 0: an edit that changed nothing
 
 
-def _as_delta(value) -> timedelta:
-    return value if isinstance(value, timedelta) else timedelta(seconds=float(value))
+class _Again:
+    """The delivery is tried again later (a passing failure)."""
+
+
+_AGAIN = _Again()
+
+__all__ = ["REPEAT_MARK", "Sender", "backoff", "inline_keyboard"]

@@ -1,13 +1,12 @@
 """Casework: notes only for the member who holds the case, themes from the taxonomy, referrals
 without content, closing with an outcome, feedback, the notes question at a hand-over, audit."""
 import shutil
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from flows import ask_for_conversation, invite_code, join_as_member
 
-from bot.foundations import calendar
 from bot.foundations.charter import Charter
 from bot.foundations.crypto import DecryptionError
 
@@ -335,7 +334,7 @@ async def test_notes_after_a_hand_over_need_the_requesters_yes(services, people,
     await anna.press("Hand it back")
     await anna.press(f"back:{ref}:overload")
     question = emma.last()
-    assert "May the listener who takes over read them?" in question.text
+    assert "May the listener who takes over read your conversation so far, and the notes" in question.text
     await bert.press(f"claim:{ref}")
     await bert.send("/note Eigen notitie van Bert")
     await bert.send("/cases")
@@ -346,8 +345,8 @@ async def test_notes_after_a_hand_over_need_the_requesters_yes(services, people,
     await anna.press_data(f"notes:{ref}", anna.inbox()[-3])
     assert not any(NOTE in m.text for m in anna.inbox()[-3:])
 
-    await emma.press(f"nc:{ref}:{'y' if agree else 'n'}", question)
-    await emma.press_data(f"nc:{ref}:y", question)  # a second answer changes nothing
+    await emma.press(f"hc:{ref}:{'y' if agree else 'n'}", question)
+    await emma.press_data(f"hc:{ref}:y", question)  # a second answer changes nothing
     await bert.send("/cases")
     await bert.press("Notes")
     assert (NOTE in bert.last().text) is agree
@@ -358,14 +357,16 @@ async def test_notes_after_a_hand_over_need_the_requesters_yes(services, people,
 # Audit ----------------------------------------------------------------------------------------
 
 async def test_audit_names_who_what_which_case_and_never_content(services, people):
-    anna, emma, ref = await _claimed(services, people)
-    boss = await _coordinator(services, people)
-    await anna.send(f"/note {NOTE}")
-    await anna.send("/cases")
-    await anna.press("Notes")
-    await anna.press(f"close:{ref}")
-    await anna.press(f"out:{ref}:listened")
-    await boss.send("/audit")
+    with time_machine.travel(datetime(2026, 12, 1, 10, 0, tzinfo=UTC), tick=False) as clock:
+        anna, emma, ref = await _claimed(services, people)
+        boss = await _coordinator(services, people)
+        await anna.send(f"/note {NOTE}")
+        await anna.send("/cases")
+        await anna.press("Notes")
+        await anna.press(f"close:{ref}")
+        await anna.press(f"out:{ref}:listened")
+        clock.shift(timedelta(days=1))  # the trail shows closed days only
+        await boss.send("/audit")
     summary = boss.last().text
     member = await services.core.members.by_person((await services.core.people.find(201)).id)
     assert f"listener #{member.id} · added a note · {ref}" in summary
@@ -390,7 +391,12 @@ async def test_audit_counts_closed_weeks_in_classes_that_name_no_figure(services
         await boss.send("/audit")
         text = boss.last().text
         assert text.startswith("Audit trail: who did what to which case, never any content. Per closed week "
-                               "(W41 – W44):")
+                           "(W41 – W44), and the latest entries up to yesterday (Tue 3 Nov 2026). Today's entries "
+                           "appear tomorrow.")
+        assert "collective" not in text and ref not in text  # today's entries appear tomorrow
+        clock.move_to(datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
+        await boss.send("/audit")
+        text = boss.last().text
         assert "collective" not in text and f"updated the case's details · {ref}" in text
         assert "updated the case's details:" not in text  # this week is not closed: not counted yet
         clock.move_to(datetime(2026, 11, 9, 9, 0, tzinfo=UTC))

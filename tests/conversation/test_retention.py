@@ -220,6 +220,10 @@ async def test_forget_by_a_listener_keeps_the_role(services, people):
     assert tuple(row) == ("closed", None)
     assert await services.core.db.fetchval("SELECT COUNT(*) FROM messages") == 0
     assert "asked for their data to be erased" in bert.last().text
+    # The erasure log keeps a tag that names no row here: not "this listener asked for help".
+    (logged,) = await services.core.db.fetchall("SELECT tag FROM erasures")
+    assert await services.core.db.fetchval("SELECT COUNT(*) FROM people WHERE erasure_tag = ?", (logged[0],)) == 0
+    assert await services.core.db.fetchval("SELECT COUNT(*) FROM people WHERE erasure_tag IS NULL") == 0
 
 
 def test_retention_setting(tmp_path, monkeypatch):

@@ -20,7 +20,8 @@ async def test_plain_text_asks_which_case(services, people):
     question = anna.last()
     assert "Which conversation" in question.text
     labels = [b["text"] for row in question.buttons for b in row]
-    assert labels == [f"Colleague {ref_e} · «from emma» · today", f"Colleague {ref_f} · «from finn» · today"]
+    assert labels == [f"Colleague {ref_e} · «from emma» · today", f"Colleague {ref_f} · «from finn» · today",
+                      "Do not send it"]
     assert len(emma.inbox()) == emma_before and len(finn.inbox()) == finn_before  # nothing sent yet
     choices = question.button_data()
     await anna.press(f"Colleague {ref_f}", question)

@@ -290,8 +290,8 @@ async def test_the_employee_answers_for_themselves_and_the_listener_is_told(serv
     assert "Anna would like to tell this contact" in question.text
     assert await _referrals(services) == [("psychologist", 0, "asked")]
     await emma.press("Yes, Anna may")
-    assert "may pass on to Psychologist what they need to know" in emma.last().text
-    assert "agreed that you pass on to Psychologist" in anna.last().text
+    assert "may tell the contact “Psychologist” what they need to know" in emma.last().text
+    assert "agreed that you tell the contact “Psychologist”" in anna.last().text
     assert await _referrals(services) == [("psychologist", 1, "yes")]
     await emma.press_data(no, question)  # changing it later: refused
     assert _alerts(offline)[-1] == "You have already answered this question."

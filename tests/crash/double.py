@@ -132,7 +132,9 @@ def make_token(bot_id: int | None = None) -> str:
 class Fault:
     """What the next ``count`` calls (of ``method``, or of any method) get instead of an answer.
 
-    kind: "status"  answer ``status`` (429 with retry_after, 500 JSON, 502 nginx HTML), not processed;
+    kind: "status"  answer ``status`` (429 with retry_after, 500 JSON, 502 nginx HTML, 400 or 403 with
+                    ``description``); processed first when ``processed`` (Telegram did it, then a
+                    502 came back: the bot cannot know);
           "drop"    close the connection without an answer; processed first when ``processed``;
           "delay"   answer after ``seconds`` (longer than the client's timeout, typically);
                     processed at once when ``processed`` (Telegram did it, the answer is late),
@@ -146,6 +148,8 @@ class Fault:
     retry_after: int = 1
     seconds: float = 0.0
     processed: bool = False
+    description: str | None = None
+    skip: int = 0  # let this many matching calls pass first (a fault for the third message, say)
 
 
 @dataclass
@@ -422,9 +426,15 @@ class TelegramDouble:
             self.faults.append(fault)
         return fault
 
-    def fail_next(self, method: str | None = None, *, status: int = 429, count: int = 1, retry_after: int = 1) -> Fault:
-        """The next ``count`` calls answer ``status`` (429 carries retry_after; 502 is nginx HTML)."""
-        return self.inject(Fault("status", method, count, status=status, retry_after=retry_after))
+    def fail_next(self, method: str | None = None, *, status: int = 429, count: int = 1, retry_after: int = 1,
+                  processed: bool = False, description: str | None = None) -> Fault:
+        """The next ``count`` calls answer ``status`` (429 carries retry_after; 502 is nginx HTML).
+
+        processed=True: the double does what was asked first (a sent message exists), then answers
+        the error: a 5xx after Telegram took the request. ``description``: the error's words (a 400's).
+        """
+        return self.inject(Fault("status", method, count, status=status, retry_after=retry_after,
+                                 processed=processed, description=description))
 
     def drop_next(self, method: str | None = None, *, count: int = 1, processed: bool = False) -> Fault:
         """The next ``count`` calls get their connection closed without an answer.
@@ -468,6 +478,9 @@ class TelegramDouble:
         with self._cond:
             for fault in self.faults:
                 if fault.method is None or fault.method.lower() == method.lower():
+                    if fault.skip > 0:  # this call still passes: the fault is for a later one
+                        fault.skip -= 1
+                        return None
                     fault.count -= 1
                     if fault.count <= 0:
                         self.faults.remove(fault)
@@ -1450,6 +1463,8 @@ class _ApiHandler(tornado.web.RequestHandler):
         if fault is not None:
             call.fault = f"{fault.kind}:{fault.status if fault.kind == 'status' else fault.seconds}"
             if fault.kind == "status":
+                if fault.processed:
+                    await self._process(canonical, params, files, call)
                 await self._sleep(call.latency)
                 self._status_fault(call, fault)
                 return
@@ -1477,7 +1492,8 @@ class _ApiHandler(tornado.web.RequestHandler):
         elif fault.status == 502:
             self._answer(call, 502, BAD_GATEWAY_HTML, "text/html")
         else:
-            self._error(call, ApiError(fault.status, {500: "Internal Server Error"}.get(fault.status, "Error")))
+            default = {500: "Internal Server Error", 400: "Bad Request", 403: "Forbidden"}.get(fault.status, "Error")
+            self._error(call, ApiError(fault.status, fault.description or default))
 
     async def _process(self, method: str, params: dict[str, Any], files: dict[str, bytes],
                        call: Call) -> tuple[str, Any]:

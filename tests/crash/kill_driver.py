@@ -15,6 +15,12 @@ with SIGINT.
 
 Copies of a relayed text are counted in the other person's chat. A copy whose text
 starts with ``🔁`` is *marked* as a possible repeat; at most one copy may be unmarked.
+
+The listener holds two conversations, so each text of theirs is a Telegram reply to the
+employee's latest message they see (the bot must find the conversation from it, also when that
+message is a first copy whose id it never recorded), and now and then they open /cases, whose
+direct answers (a header and a card per conversation) are counted the same way: each one
+arrives, at most one copy unmarked.
 """
 from __future__ import annotations
 
@@ -58,6 +64,7 @@ def _stop_leftovers() -> None:
 
 def bot_env(double: TelegramDouble, tmp_path: Path, **extra: str) -> dict[str, str]:
     """The environment the bot runs with: our settings only, nothing from the caller's shell."""
+    (tmp_path / "data").mkdir(mode=0o700, parents=True, exist_ok=True)  # a database is made only in a folder that is there
     env = hermetic.environ()
     env.update({
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
@@ -254,6 +261,107 @@ def copies_of(inbox: Iterable[BotMessage], text: str) -> list[BotMessage]:
     return [m for m in inbox if "💬 " in m.text and m.text.endswith("\n" + text)]
 
 
+HEADER = "Your open conversations"
+ABOUT = "This bot puts you in touch"
+PLACES = "Other places where you can find help"
+WHICH = "Which conversation is this message for?"
+COMMANDS = ("/cases", "/help")  # the listener's commands that answer several times, typed in turn
+
+
+def _unmarked(text: str) -> str:
+    return text.partition("\n")[2] if text.startswith(MARK) else text
+
+
+def relayed_from(inbox: Iterable[BotMessage], ref: str) -> list[BotMessage]:
+    """Copies of what the other side of conversation ``ref`` wrote ("💬 Colleague <ref>:")."""
+    return [m for m in inbox if _unmarked(m.text).startswith("💬 ") and ref in _unmarked(m.text).split("\n")[0]]
+
+
+def _answer_part(text: str, buttons: Iterable[str]) -> tuple[str, str] | None:
+    """(command, part) when a message is one of the answers of /cases (its header, a card by its
+    conversation) or of /help (its two parts); None for anything else."""
+    text = _unmarked(text)
+    if text.startswith(HEADER):
+        return "/cases", "header"
+    if cards := [d.partition(":")[2] for d in buttons if d.startswith("close:")]:
+        return "/cases", cards[0]
+    if text.startswith(ABOUT):
+        return "/help", "about"
+    if text.startswith(PLACES):
+        return "/help", "places"
+    return None
+
+
+def _direct_answer(call: Call) -> bool:
+    """A sendMessage that is one of the direct answers counted here."""
+    return "close:" in str(call.params.get("reply_markup", "")) or _answer_part(str(call.params.get("text", "")), ()) \
+        is not None
+
+
+@dataclass
+class DirectAnswer:
+    """What the listener read of one command's answers: copies of each part [unmarked, marked]."""
+
+    command: str
+    parts: dict[str, list[int]] = field(default_factory=dict)
+
+    def add(self, part: str, marked: bool) -> None:
+        self.parts.setdefault(part, [0, 0])[marked] += 1
+
+    def missing(self, refs: Iterable[str]) -> list[str]:
+        expected = ("header", *refs) if self.command == "/cases" else ("about", "places")
+        return [part for part in expected if part not in self.parts]
+
+    @property
+    def unmarked_repeats(self) -> int:
+        return sum(max(0, unmarked - 1) for unmarked, _ in self.parts.values())
+
+    @property
+    def marked(self) -> int:
+        return sum(marked for _, marked in self.parts.values())
+
+    def __str__(self) -> str:
+        return f"{self.command} " + ", ".join(f"{part} {u}+{m}🔁" for part, (u, m) in self.parts.items())
+
+
+FIRST_PART = {"/cases": "header", "/help": "about"}
+
+
+def direct_answers(inbox: Iterable[BotMessage]) -> list[DirectAnswer]:
+    """The listener's chat read as the answers of their commands, in order. The commands are typed
+    in turn (/cases, /help, /cases...) and the bot keeps a person's messages in the order they were
+    said, copies sent again after a restart before anything said later: so each run of one
+    command's parts is the whole answer to one of them, however often a part went again.
+
+    One thing may come out of step: a request the killed bot had written just before it died can
+    reach Telegram after its next incarnation's first messages (as it can on a real network).
+    So a part that is not an answer's first part, read after another command's answer began, is
+    counted with the latest answer of its command; and an unmarked copy is counted with an
+    earlier answer of its command whose copies of that part were all marked, rather than as a
+    second unmarked copy (that was its original, which arrived late). A late first part shows as
+    an answer too many, and the verdict then falls back to counting (Verdict.direct_in_step)."""
+    answers: list[DirectAnswer] = []
+    for message in inbox:
+        found = _answer_part(message.text, message.button_data)
+        if found is None:
+            continue
+        command, part = found
+        marked = message.text.startswith(MARK)
+        if answers and answers[-1].command == command:
+            target = answers[-1]
+        elif part == FIRST_PART[command] or not any(a.command == command for a in answers):
+            target = DirectAnswer(command)
+            answers.append(target)
+        else:  # a late copy of an earlier answer: it reached Telegram after later ones
+            target = next(a for a in reversed(answers) if a.command == command)
+        if not marked and target.parts.get(part, [0, 0])[0]:
+            late = [a for a in answers if a.command == command and a is not target
+                    and a.parts.get(part, [0, 0]) != [0, 0] and not a.parts[part][0]]
+            target = late[-1] if late else target
+        target.add(part, marked)
+    return answers
+
+
 # ---------------------------------------------------------------------------------------
 # The kill test
 
@@ -280,12 +388,13 @@ class KillConfig:
     latency: tuple[float, float] = (0.03, 0.12)
     quiet: float = 4.0  # the bot is done when it made no call but getUpdates for this long
     drain_timeout: float = 120.0
+    cases_every: float = 5.0  # the listener opens /cases this often, and /help in between (seconds; 0: never)
 
     @classmethod
     def from_env(cls) -> KillConfig:
         """CRASH_MESSAGES, CRASH_KILLS, CRASH_SEED, CRASH_KILL_MIN, CRASH_KILL_MAX, CRASH_AIMED,
         CRASH_POLL_INTERVALS (comma-separated), CRASH_LATENCY_MIN, CRASH_LATENCY_MAX, CRASH_QUIET,
-        CRASH_DRAIN_TIMEOUT."""
+        CRASH_DRAIN_TIMEOUT, CRASH_CASES_EVERY."""
         base = cls()
         raw_polls = os.environ.get("CRASH_POLL_INTERVALS", "").strip()
         return cls(
@@ -299,6 +408,7 @@ class KillConfig:
             latency=(_env_number("CRASH_LATENCY_MIN", base.latency[0]), _env_number("CRASH_LATENCY_MAX", base.latency[1])),
             quiet=_env_number("CRASH_QUIET", base.quiet),
             drain_timeout=_env_number("CRASH_DRAIN_TIMEOUT", base.drain_timeout),
+            cases_every=_env_number("CRASH_CASES_EVERY", base.cases_every),
         )
 
     @property
@@ -310,7 +420,7 @@ class KillConfig:
 @dataclass(frozen=True)
 class Send:
     at: float  # seconds from the start of the exchange
-    side: str  # "E" employee, "L" listener
+    side: str  # "E" employee, "L" listener (a reply to the employee's latest message), "C" a listener's command
     text: str
 
 
@@ -338,8 +448,9 @@ def schedule(config: KillConfig) -> tuple[list[Send], list[Kill]]:
       them (confirmed before handled: lost; handled before confirmed: handed out again);
     * "confirm": within 20 ms after a getUpdates call confirmed updates, so that Telegram
       has forgotten them and only the bot has them;
-    * "send": between the moment Telegram took a relayed message and a few ms after the
-      answer reached the bot (the bot cannot know it was sent: it may send it again).
+    * "send": between the moment Telegram took a relayed message (or an answer of /cases) and a
+      few ms after the answer reached the bot (the bot cannot know it was sent: it may send it
+      again).
     """
     rng = random.Random(config.seed)
     sends: list[Send] = []
@@ -355,6 +466,11 @@ def schedule(config: KillConfig) -> tuple[list[Send], list[Kill]]:
                 n += 1
                 sends.append(Send(at, side, f"{side}{n:03d} {rng.getrandbits(32):08x}"))
                 at += rng.uniform(0.15, 0.6)
+    if config.cases_every > 0:  # /cases and /help in turn
+        at, n = 1.0, 0
+        while at < config.duration:
+            sends.append(Send(at, "C", COMMANDS[n % len(COMMANDS)]))
+            at, n = at + config.cases_every / len(COMMANDS), n + 1
     kills = []
     for _ in range(config.kills):
         after = rng.uniform(config.kill_min, config.kill_max)
@@ -411,10 +527,56 @@ class Verdict:
     double_errors: list[str]
     seconds: float
     calls: dict[str, int] = field(default_factory=dict)
+    commands: list[str] = field(default_factory=list)  # the listener's /cases and /help, in order
+    answers: list[DirectAnswer] = field(default_factory=list)  # what they read of them, in order
+    refs: tuple[str, ...] = ()
+    asked_which: int = 0                  # "Which conversation is this message for?" asked of the listener
+    direct_sequence: list[str] = field(default_factory=list)  # every direct answer's copy as read, in order
 
     @property
     def lost(self) -> list[TextFate]:
         return [f for f in self.fates if f.lost]
+
+    @property
+    def direct_in_step(self) -> bool:
+        """Each command's answers read apart (else they are judged by counting, per part)."""
+        return [a.command for a in self.answers] == self.commands
+
+    def _per_part(self) -> dict[tuple[str, str], list[int]]:
+        """Per (command, part): [copies read unmarked, all copies read]."""
+        totals: dict[tuple[str, str], list[int]] = {}
+        for answer in self.answers:
+            for part, (unmarked, marked) in answer.parts.items():
+                counted = totals.setdefault((answer.command, part), [0, 0])
+                counted[0] += unmarked
+                counted[1] += unmarked + marked
+        return totals
+
+    @property
+    def direct_lost(self) -> list[str]:
+        """Direct answers nobody read: "2 /help: places" (or, out of step, a part read fewer times
+        than its command was typed)."""
+        if self.direct_in_step:
+            return [f"{n} {answer.command}: {part}" for n, answer in enumerate(self.answers, 1)
+                    for part in answer.missing(self.refs)]
+        totals = self._per_part()
+        expected = [(command, part) for command in dict.fromkeys(self.commands)
+                    for part in (("header", *self.refs) if command == "/cases" else ("about", "places"))]
+        return [f"{command}: {part} read {totals.get((command, part), [0, 0])[1]}x for {self.commands.count(command)}"
+                for command, part in expected if totals.get((command, part), [0, 0])[1] < self.commands.count(command)]
+
+    @property
+    def direct_unmarked(self) -> int:
+        """Copies of a direct answer beyond the first unmarked one that are unmarked (out of step:
+        unmarked copies of a part beyond one per time its command was typed)."""
+        if self.direct_in_step:
+            return sum(answer.unmarked_repeats for answer in self.answers)
+        return sum(max(0, unmarked - self.commands.count(command))
+                   for (command, _), (unmarked, _) in self._per_part().items())
+
+    @property
+    def direct_read(self) -> int:
+        return sum(sum(copies) for answer in self.answers for copies in answer.parts.values())
 
     @property
     def unmarked_duplicates(self) -> list[TextFate]:
@@ -423,7 +585,8 @@ class Verdict:
     @property
     def ok(self) -> bool:
         return (not self.lost and not self.unmarked_duplicates and not self.errors and not self.unexpected_exits
-                and self.final_exit == 0 and not self.double_errors)
+                and self.final_exit == 0 and not self.double_errors and not self.direct_lost
+                and not self.direct_unmarked and not self.asked_which)
 
     def summary(self) -> str:
         sent = len(self.fates)
@@ -432,7 +595,11 @@ class Verdict:
         unmarked_extra = sum(max(0, f.unmarked - 1) for f in self.fates)
         return (f"kill test: sent {sent}, delivered {delivered}, lost {len(self.lost)} "
                 f"({100 * len(self.lost) / max(1, sent):.1f}%), duplicates marked {marked} / unmarked "
-                f"{unmarked_extra} (in {len(self.unmarked_duplicates)} texts), kills {self.kills} "
+                f"{unmarked_extra} (in {len(self.unmarked_duplicates)} texts); direct answers of "
+                f"{len(self.commands)} /cases and /help: {self.direct_read} read"
+                f"{'' if self.direct_in_step else ' (out of step: counted)'}, lost {len(self.direct_lost)}, "
+                f"marked {sum(a.marked for a in self.answers)} / unmarked {self.direct_unmarked}; "
+                f"'which conversation?' {self.asked_which}; kills {self.kills} "
                 f"({', '.join(f'{k} {v}' for k, v in sorted(self.kill_modes.items()))}), "
                 f"error lines {len(self.errors)}, {self.seconds:.0f}s, seed {self.config.seed}")
 
@@ -446,6 +613,15 @@ class Verdict:
             lines.append(f"  lost {f.text!r} ({'employee' if f.side == 'E' else 'listener'}): {f.cause()}")
         for f in self.unmarked_duplicates:
             lines.append(f"  {f.unmarked} unmarked copies of {f.text!r}: {f.cause()}")
+        for lost in self.direct_lost:
+            lines.append(f"  direct answer never read: {lost}")
+        if self.direct_lost or self.direct_unmarked:
+            lines.append(f"  direct answers as read: {' '.join(self.direct_sequence)}")
+        for n, answer in enumerate(self.answers, 1):
+            if answer.unmarked_repeats or (self.direct_lost and answer.missing(self.refs)):
+                lines.append(f"  direct answer {n} as read: {answer}")
+        if self.asked_which:
+            lines.append(f"  the listener was asked {self.asked_which}x which conversation a reply was for")
         for n, line in self.errors[:30]:
             lines.append(f"  log of incarnation {n}: {line[:200]}")
         if len(self.errors) > 30:
@@ -471,7 +647,8 @@ class Setup:
         self.listener = double.user(6_100_000_000 + rng.randrange(10**6), first_name="Jozef", language_code="en")
         self.employee = double.user(6_200_000_000 + rng.randrange(10**6), first_name="Ilse", last_name="Wouters",
                                     username="ilse_w", language_code="en")
-        self.ref = ""
+        self.other = double.user(6_300_000_000 + rng.randrange(10**6), first_name="Ruben", language_code="en")
+        self.ref = self.other_ref = ""
 
     def start_bot(self, timeout: float = 60.0) -> None:
         since = time.monotonic()
@@ -485,6 +662,14 @@ class Setup:
         self.ref = ask_for_conversation(self.employee, first_message)
         claim(self.listener, self.employee, self.ref)
         return self.ref
+
+    def open_second_conversation(self, first_message: str) -> str:
+        """A second colleague's request, claimed by the same listener: from now on the bot must
+        find which conversation a listener's text is for."""
+        self.other_ref = ask_for_conversation(self.other, first_message)
+        claim(self.listener, self.other, self.other_ref)
+        self.listener.wait_for("\n" + first_message)
+        return self.other_ref
 
 
 class _Killer(threading.Thread):
@@ -534,7 +719,7 @@ class _Killer(threading.Thread):
             elif kill.mode == "confirm" and event == "confirmed":
                 when.append(now + kill.fraction * 0.02)
             elif (kill.mode == "send" and event == "processed" and call.method == "sendMessage"
-                  and "💬" in str(call.params.get("text", ""))):
+                  and ("💬" in str(call.params.get("text", "")) or _direct_answer(call))):
                 when.append(now + kill.fraction * (call.latency + 0.005))
             else:
                 return
@@ -562,8 +747,9 @@ def run_kill_test(tmp_path: Path, config: KillConfig, *, log=print) -> Verdict:
         first = "Ik wil graag eens praten"
         setup.open_conversation(first)
         setup.listener.wait_for("\n" + first)
+        setup.open_second_conversation("Mag ik iets vragen")
         sends, kills = schedule(config)
-        sides = {"E": setup.employee, "L": setup.listener}
+        sides = {"E": setup.employee, "L": setup.listener, "C": setup.listener}
         double.latency = config.latency  # the set-up ran without, to be quick
         killer = _Killer(double, bot, kills)
         t0 = time.monotonic()
@@ -572,7 +758,11 @@ def run_kill_test(tmp_path: Path, config: KillConfig, *, log=print) -> Verdict:
             delay = t0 + send.at - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-            sides[send.side].send(send.text)
+            if send.side == "L":  # a Telegram reply to the employee's latest message they see
+                latest = relayed_from(setup.listener.inbox(), setup.ref)
+                setup.listener.send(send.text, reply_to=latest[-1] if latest else None)
+            else:
+                sides[send.side].send(send.text)
         killer.join()
         if killer.failure is not None:
             raise killer.failure
@@ -618,6 +808,8 @@ def _judge(config: KillConfig, double: TelegramDouble, setup: Setup, sends: list
             relays[body] = relays.get(body, 0) + 1
     fates = []
     for send in sends:
+        if send.side == "C":
+            continue
         author, inbox = ((setup.employee, listener_inbox) if send.side == "E" else (setup.listener, employee_inbox))
         copies = copies_of(inbox, send.text)
         record = updates_by_text.get((author.id, send.text))
@@ -628,10 +820,15 @@ def _judge(config: KillConfig, double: TelegramDouble, setup: Setup, sends: list
         ))
     modes = Counter(k.mode if aimed else f"{k.mode}-missed" for k, aimed in kills)
     return Verdict(config, fates, len(kills), dict(modes), bot.incarnation, bot.error_lines(), unexpected,
-                   final, list(double.internal_errors), seconds, dict(double.calls))
+                   final, list(double.internal_errors), seconds, dict(double.calls),
+                   commands=[send.text for send in sends if send.side == "C"],
+                   answers=direct_answers(listener_inbox), refs=(setup.ref, setup.other_ref),
+                   asked_which=sum(1 for m in listener_inbox if WHICH in m.text),
+                   direct_sequence=[f"{'🔁' if m.text.startswith(MARK) else ''}{part[0]}:{part[1]}#{m.message_id}"
+                                    for m in listener_inbox if (part := _answer_part(m.text, m.button_data))])
 
 
-if __name__ == "__main__":  # a harsh run without pytest: CRASH_KILLS=150 python tests/crash/kill_driver.py
+if __name__ == "__main__":  # a harsh run without pytest: PYTHONPATH=tests CRASH_KILLS=150 python tests/crash/kill_driver.py
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="waakzaam-kill-") as folder:

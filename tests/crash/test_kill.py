@@ -32,11 +32,15 @@ def test_no_message_is_lost_or_silently_repeated_when_the_bot_is_killed(
     # The test equipment must be sound, and the bot must really have died that often.
     assert not verdict.double_errors, verdict.report()
     assert verdict.kills >= config.kills * 0.8, verdict.report()
-    # Every text arrives; at most one copy unmarked; no error in any log; only our SIGKILLs
-    # end an incarnation; the last one stops cleanly on SIGINT.
+    # Every text arrives, and every direct answer of /cases and /help; at most one copy unmarked; every
+    # reply finds its conversation; no error in any log; only our SIGKILLs end an incarnation;
+    # the last one stops cleanly on SIGINT.
     problems = [name for name, bad in (
         ("lost messages", verdict.lost),
         ("unmarked repeats", verdict.unmarked_duplicates),
+        ("lost direct answers (/cases, /help)", verdict.direct_lost),
+        ("unmarked repeats of direct answers", verdict.direct_unmarked),
+        ("replies that did not find their conversation", verdict.asked_which),
         ("errors in the logs", verdict.errors),
         ("incarnations that exited by themselves", verdict.unexpected_exits),
         ("an unclean final stop", verdict.final_exit != 0),

@@ -44,6 +44,9 @@ async def _seed(settings: Settings) -> None:
         services = Services(core)
         people = await populate(core, clock.now(), with_steering=False)
         await core.meta.put(EPOCH_KEY, clock.iso(clock.now() - timedelta(days=30)).encode())
+        # The coordinator and the steering member got their roles a month ago, so they may take
+        # part in a decision that takes two people (WAAKZAAM_TWO_PERSON_WAIT_DAYS).
+        await core.db.execute("UPDATE roles SET granted_at = ?", (clock.iso(clock.now() - timedelta(days=30)),))
         today = clock.now().astimezone(settings.timezone).date()
         # Figures counted from the first of the month three months back, as after an upgrade: the
         # earlier year is history the digests of those weeks would have shown.
@@ -88,9 +91,15 @@ async def test_an_action_from_a_digest_signal_and_a_you_said_we_did_reaching_lis
     digest = await sofie.wait_for(_button(f"asw:{week}"), timeout=40)
     assert digest.protect_content and "Reported by the network" in digest.text
 
-    # The digest's signals, one signal, and an action on it.
+    # The digest's signals come below it, and the digest stays as it came; one signal, and an action on it.
     await sofie.press(digest, f"asw:{week}")
-    listing = await sofie.wait_for_edit(digest, re.compile("The signals of the digest"))
+    listing = await sofie.wait_for(re.compile("The signals of the digest"))
+    assert listing.protect_content and listing.message_id != digest.message_id
+    kept = await sofie.message(digest.message_id)
+    assert kept.text == digest.text and kept.edit_count == 0 and f"asw:{week}" in [
+        b["callback_data"] for row in kept.buttons for b in row]
+    assert not [c for c in emulator.bot_calls(bot.token, "editMessageText")
+                if int(c["params"]["message_id"]) == digest.message_id]
     signal = next(b["callback_data"] for row in listing.buttons for b in row if b["callback_data"].startswith("asg:"))
     await sofie.press(listing, signal)
     card = await sofie.wait_for_edit(listing, re.compile("^🔔"))

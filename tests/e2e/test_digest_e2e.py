@@ -24,6 +24,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _env(tmp_path: Path, digest_at: str = "MON 08:30") -> dict[str, str]:
+    (tmp_path / "data").mkdir(mode=0o700, parents=True, exist_ok=True)  # a database is made only in a folder that is there
     return {"WAAKZAAM_DB": str(tmp_path / "data" / "waakzaam.db"),
             "WAAKZAAM_KEY_FILE": str(tmp_path / "keys" / "master.key"),
             "WAAKZAAM_DIGEST_AT": digest_at}

@@ -24,6 +24,7 @@ TEXTS = [
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
+    (tmp_path / "data").mkdir(mode=0o700, parents=True, exist_ok=True)  # a database is made only in a folder that is there
     return {
         "WAAKZAAM_DB": str(tmp_path / "data" / "waakzaam.db"),
         "WAAKZAAM_KEY_FILE": str(tmp_path / "keys" / "master.key"),

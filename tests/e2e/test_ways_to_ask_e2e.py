@@ -74,7 +74,7 @@ async def test_more_ways_to_ask_through_the_emulator(emulator, bot_process, sim_
     question = await finn.wait_for(re.compile("Anna would like to tell this contact"))
     yes = next(b["callback_data"] for r in question.buttons for b in r if b["callback_data"].endswith(":y"))
     await finn.press(question, yes)
-    await anna.wait_for(re.compile("agreed that you pass on to Psychologist"))
+    await anna.wait_for(re.compile("agreed that you tell the contact “Psychologist”"))
 
     # Bullying: the routes, in the flow, then to Finn.
     await anna.send("/cases")

@@ -28,6 +28,7 @@ def _update(update_id: int, user, text: str) -> dict:
 
 async def test_a_webhook_run_answers_only_the_right_secret(bot_process, emulator, sim_user, tmp_path: Path):
     port = _free_port()
+    (tmp_path / "data").mkdir(mode=0o700, parents=True, exist_ok=True)
     env = {"WAAKZAAM_DB": str(tmp_path / "data" / "waakzaam.db"), "WAAKZAAM_KEY_FILE": str(tmp_path / "keys" / "m.key"),
            "WAAKZAAM_WEBHOOK_SECRET": SECRET, "WAAKZAAM_LOG_FORMAT": "json"}
     url = f"http://127.0.0.1:{port}/telegram"

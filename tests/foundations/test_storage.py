@@ -6,7 +6,8 @@ import pytest
 
 from bot.foundations.calendar import Calendar
 from bot.foundations.crypto import Vault, new_master_key
-from bot.foundations.storage.database import Database
+from bot.foundations.storage.casework import CaseworkRepository
+from bot.foundations.storage.database import Database, TransactionAborted
 from bot.foundations.storage.migrations import (
     MIGRATIONS_DIR,
     MigrationError,
@@ -127,12 +128,14 @@ async def test_an_older_database_is_upgraded_and_its_metadata_sealed(db, tmp_pat
     assert await db.fetchall("PRAGMA foreign_key_check") == []
 
 
-@pytest.mark.parametrize("zone,placed", [("Europe/Brussels", "2026-12-06"), ("America/New_York", "2026-12-06"),
-                                         ("Pacific/Kiritimati", "2026-12-07")])
-async def test_days_kept_in_utc_before_schema_12_become_the_organisations(tmp_path, zone, placed):
+@pytest.mark.parametrize("zone,placed,next_placed", [("Europe/Brussels", "2026-12-06", "2026-12-07"),
+                                                     ("America/New_York", "2026-12-06", "2026-12-07"),
+                                                     ("Pacific/Kiritimati", "2026-12-07", "2026-12-08")])
+async def test_days_kept_in_utc_before_schema_12_become_the_organisations(tmp_path, zone, placed, next_placed):
     """A UTC day D goes to the organisation's date of D 12:00 UTC: itself within twelve hours of UTC
-    (the hour after local midnight keeps the day before), the next day at UTC+14. An action's due
-    date, always the organisation's, stays."""
+    (the hour after local midnight keeps the day before), the next day at UTC+14, once: two days
+    in a row both move by one, not the first by two. An action's due date, always the
+    organisation's, stays."""
     first_eleven = tmp_path / "old"
     first_eleven.mkdir()
     for path in sorted(MIGRATIONS_DIR.glob("*.sql"))[:11]:
@@ -143,22 +146,24 @@ async def test_days_kept_in_utc_before_schema_12_become_the_organisations(tmp_pa
         await migrate(db, VAULT, first_eleven)
         await db.execute("INSERT INTO audit_log (actor_role, actor_id, action, request_ref, at)"
                          " VALUES ('coordinator', 1, 'invited', NULL, '2026-12-06')")
+        await db.execute("INSERT INTO audit_log (actor_role, actor_id, action, request_ref, at)"
+                         " VALUES ('coordinator', 1, 'invited', NULL, '2026-12-07')")
         await db.execute("INSERT INTO team_signals (dedupe, department, level, created_at)"
                          " VALUES (x'01', 'Logistics', 'team', '2026-12-06')")
         await migrate(db, VAULT)
-        assert await db.fetchval("SELECT at FROM audit_log") == placed
+        assert [r[0] for r in await db.fetchall("SELECT at FROM audit_log ORDER BY id")] == [placed, next_placed]
         assert await db.fetchval("SELECT created_at FROM team_signals") == placed
     finally:
         await db.close()
 
 
-async def test_schema_13_sets_the_epoch_after_old_digests_rekeys_team_signals_and_marks_conversations(db, tmp_path):
+async def test_schema_18_sets_the_epoch_after_old_digests_rekeys_team_signals_and_marks_conversations(db, tmp_path):
     """A database that had digests of 13-week windows: figures start with the first whole month after
     the last one; each live team signal gets its account's key for its quarter; a request with a
     recorded outcome of a conversation, or a message from the colleague after contact, conversed."""
-    old = tmp_path / "upto12"
+    old = tmp_path / "upto17"
     old.mkdir()
-    for path in sorted(MIGRATIONS_DIR.glob("*.sql"))[:12]:
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql"))[:17]:
         (old / path.name).write_text(path.read_text())
     await migrate(db, VAULT, old)
     await db.execute("INSERT INTO people (id, user_hash, chat_id_enc, language_enc, created_at)"
@@ -179,3 +184,86 @@ async def test_schema_13_sets_the_epoch_after_old_digests_rekeys_team_signals_an
     assert bytes(await db.fetchval("SELECT dedupe FROM team_signals WHERE id = 1")) == \
         VAULT.code_hash("team-signal:7:2026-Q3")
     assert [r[0] for r in await db.fetchall("SELECT conversed FROM requests ORDER BY id")] == [1, 0, 1]
+
+
+# Transactions inside transactions: savepoints ------------------------------------------------
+
+async def test_a_nested_transaction_that_fails_undoes_only_its_own_writes(db):
+    await db.execute("CREATE TABLE t (x)")
+    async with db.transaction():
+        await db.execute("INSERT INTO t VALUES (1)")
+        with pytest.raises(ValueError):
+            async with db.transaction():
+                await db.execute("INSERT INTO t VALUES (2)")
+                async with db.transaction():
+                    await db.execute("INSERT INTO t VALUES (3)")
+                raise ValueError("a service refuses after writing")
+        async with db.transaction():
+            await db.execute("INSERT INTO t VALUES (4)")
+        with pytest.raises(ValueError):
+            async with db.transaction():  # nothing ran inside: nothing to undo, no savepoint made
+                raise ValueError
+    assert [r[0] for r in await db.fetchall("SELECT x FROM t ORDER BY x")] == [1, 4]
+
+
+async def test_a_savepoint_costs_no_trip_of_its_own(db):
+    await db.execute("CREATE TABLE t (x)")
+    statements, trips = [], 0
+    passing = db.conn._execute
+
+    async def counted(fn, *args, **kwargs):
+        nonlocal trips
+        trips += 1
+        return await passing(fn, *args, **kwargs)
+
+    await db.conn.set_trace_callback(statements.append)
+    db.conn._execute = counted
+    try:
+        async with db.transaction():
+            async with db.transaction():
+                async with db.transaction():
+                    await db.execute("INSERT INTO t VALUES (1)")
+    finally:
+        del db.conn._execute
+        await db.conn.set_trace_callback(None)
+    assert statements == ["BEGIN IMMEDIATE", "SAVEPOINT s1", "SAVEPOINT s2", "INSERT INTO t VALUES (1)", "COMMIT"]
+    assert trips == 3
+
+
+async def test_a_transaction_sqlite_rolled_back_itself_refuses_further_writes(db, monkeypatch):
+    await db.execute("CREATE TABLE t (x)")
+    with pytest.raises(TransactionAborted):
+        async with db.transaction():
+            await db.execute("INSERT INTO t VALUES (1)")
+            await db.conn.execute_fetchall("ROLLBACK")  # what SQLite does on SQLITE_FULL or an I/O error
+            with pytest.raises(sqlite3.OperationalError):
+                await db.execute("RELEASE nothing")  # the next statement fails and finds no transaction
+            await db.execute("INSERT INTO t VALUES (2)")  # would commit on its own, outside any transaction
+    assert await db.fetchval("SELECT COUNT(*) FROM t") == 0
+    async with db.transaction():  # the next transaction is a transaction again
+        await db.execute("INSERT INTO t VALUES (3)")
+    assert await db.fetchval("SELECT COUNT(*) FROM t") == 1
+
+
+async def test_a_checkpoint_asked_inside_a_transaction_runs_after_its_commit(db):
+    await db.execute("CREATE TABLE t (x)")
+    async with db.transaction():
+        await db.execute("INSERT INTO t VALUES ('gone soon')")
+    statements = []
+    await db.conn.set_trace_callback(statements.append)
+    async with db.transaction():
+        await db.execute("DELETE FROM t")
+        await db.checkpoint()
+        assert not any("checkpoint" in s for s in statements)
+    await db.conn.set_trace_callback(None)
+    assert statements[-2:] == ["COMMIT", "PRAGMA wal_checkpoint(TRUNCATE)"]
+
+
+async def test_a_closed_case_is_dated_by_the_organisations_day(db):
+    """23:30 UTC on 6 December is 00:30 on the 7th in Brussels: the case closed on the 7th there."""
+    await migrate(db, VAULT)
+    await db.execute("INSERT INTO people (id, user_hash, chat_id_enc, language_enc, created_at)"
+                     " VALUES (1, x'01', x'', x'', '2026-12-01')")
+    await db.execute("INSERT INTO requests (ref, requester_id, state, created_at, deadline_at, closed_at)"
+                     " VALUES ('AAAAA', 1, 'closed', 'now', 'later', '2026-12-06T23:30:00+00:00')")
+    assert await CaseworkRepository(db, VAULT).closed_cases("2026-12-01", "2026-12-08") == [(1, "2026-12-07")]

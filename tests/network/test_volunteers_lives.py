@@ -95,6 +95,69 @@ async def test_reminders_wait_for_the_listeners_hours(services, people, clock):
     assert len(reminders) == 2 and "Reminder" in reminders[0] and "Will you still make contact" in reminders[1]
 
 
+SPRING_SATURDAY = datetime(2026, 3, 28, 16, 0, tzinfo=UTC)  # 17:00 in Brussels; clocks go forward that night
+SPRING_SUNDAY_0800 = datetime(2026, 3, 29, 6, 0, tzinfo=UTC)  # 08:00 summer time (07:00 UTC in winter time)
+
+
+async def _claimed_before_the_night(services, people, clock):
+    """Anna takes offers every day from 08:00 to 20:00, claims a request at 17:10 on the Saturday
+    before the spring clock change, and makes no contact: the question whether she still will
+    (01:10) and the 50% reminder (06:00) fall due in the night."""
+    clock.move_to(SPRING_SATURDAY)
+    anna = await _listener(services, people, 201, "Anna", "every_day_8_20")
+    ref = await ask_for_conversation(people(301, "Emma"))
+    clock.move_to(SPRING_SATURDAY + timedelta(minutes=10))
+    await anna.press(f"claim:{ref}")
+    await sweep(services)
+    request = await services.core.requests.by_ref(ref)
+    return anna, ref, request.id
+
+
+async def _sweep_at(services, request_id):
+    return await services.core.db.fetchval("SELECT sweep_at FROM requests WHERE id = ?", (request_id,))
+
+
+async def test_a_case_outside_its_listeners_hours_is_not_looked_at_through_the_night(services, people, clock,
+                                                                                      monkeypatch):
+    anna, ref, request_id = await _claimed_before_the_night(services, people, clock)
+    # Next looked at when her hours begin, in summer time: not at 01:10, nor every sweep after.
+    assert await _sweep_at(services, request_id) == SPRING_SUNDAY_0800.isoformat()
+    read = []
+    get = services.core.requests.get
+
+    async def counted(request_id):
+        read.append(request_id)
+        return await get(request_id)
+
+    monkeypatch.setattr(services.core.requests, "get", counted)
+    before = len(anna.inbox())
+    moment = SPRING_SATURDAY + timedelta(minutes=30)
+    while moment < SPRING_SUNDAY_0800:  # every half hour through the night of the change
+        clock.move_to(moment)
+        assert await sweep(services) == {}
+        moment += timedelta(minutes=30)
+    clock.move_to(SPRING_SUNDAY_0800 - timedelta(seconds=1))
+    assert await sweep(services) == {}
+    assert read == [] and len(anna.inbox()) == before  # never read, nobody woken
+
+    clock.move_to(SPRING_SUNDAY_0800)
+    assert await sweep(services) == {"remind50": 1, "confirm": 1}
+    reminders = [m.text for m in anna.inbox()[before:]]
+    assert len(reminders) == 2 and "Reminder" in reminders[0] and "Will you still make contact" in reminders[1]
+    assert set(read) == {request_id}  # looked at when her hours begin
+
+
+async def test_a_listener_who_changes_her_hours_at_night_gets_what_waited_at_once(services, people, clock):
+    anna, ref, request_id = await _claimed_before_the_night(services, people, clock)
+    clock.move_to(SPRING_SATURDAY + timedelta(hours=9))  # 02:10 winter time: past the question's time
+    assert await sweep(services) == {}
+    before = len(anna.inbox())
+    await anna.send("/hours")
+    await anna.press("hrs:p:any")
+    assert await sweep(services) == {"confirm": 1}
+    assert "Will you still make contact" in anna.inbox()[before + 1].text
+
+
 def test_hours_that_cross_midnight_and_a_start_the_clock_change_skips():
     night = hours.build([4], 22 * 60, 2 * 60)  # Friday 22:00 to Saturday 02:00
     assert hours.is_within(night, datetime(2026, 11, 28, 0, 30, tzinfo=UTC), TZ)  # Saturday 01:30
@@ -146,8 +209,10 @@ async def test_an_urgent_request_at_night_reaches_the_listener_on_call_at_once(s
     await emma.press("urgent")
     urgent = [m for m in anna.inbox() if "URGENT" in m.text]
     assert len(urgent) == 1 and any(d.startswith("claim:") for d in urgent[0].button_data())
-    assert "Every available listener has been alerted" in emma.last().text
-    assert "Urgent request" in boss.last().text
+    assert "Every available listener" not in emma.last().text  # only one listener was reached: said so
+    assert "No listener is within their hours right now, so the listener on call has been alerted" \
+        in emma.last().text
+    assert "so it has gone to Anna, on call, alone" in boss.last().text
 
 
 async def test_an_urgent_request_with_nobody_on_call_is_told_so_at_once(services, people, clock):
@@ -225,7 +290,7 @@ async def test_the_coverage_forecast_names_a_gap_and_who_could_be_asked(services
     assert "no woman listener" in text and "could be asked: Anna" in text
     assert "nobody who speaks Français" in text
     gaps = forecast(await services.core.members.active(), datetime(2026, 11, 29).date(), TZ, ("nl",))
-    woman = [g for g in gaps if g.wish == ("gender", "woman")]
+    woman = [g for g in gaps if ("gender", "woman") in g.wishes]
     assert [(g.first.isoformat(), g.last.isoformat()) for g in woman] == [("2026-11-29", "2026-12-02")]
 
 
@@ -260,8 +325,10 @@ async def test_an_employee_volunteers_and_is_invited_through_the_bot(services, p
     code = link.rsplit("start=", 1)[1]
     await gus.send(f"/start {code}")
     assert "charter:yes" in gus.last().button_data()
-    await boss.press_data(send, wish)  # a second answer changes nothing
-    assert "answered" in boss.last().text
+    await boss.press_data(send, wish)  # a second answer changes nothing, and the confirmation stays
+    assert wish.text == "Gus from Logistics has been sent an invitation to join as a listener."
+    assert [p.get("text") for n, p in boss.request.calls if n == "answerCallbackQuery"][-1] == \
+        "Gus from Logistics was answered already, so nothing was changed."
 
 
 async def test_a_call_for_volunteers_reaches_only_those_who_follow_the_news(services, people, clock):
@@ -269,7 +336,7 @@ async def test_a_call_for_volunteers_reaches_only_those_who_follow_the_news(serv
     await _listener(services, people, 201, "Anna", department=0)
     fan, other = people(311, "Fan"), people(312, "Other")
     await fan.send("/start")
-    await fan.press("news:1")
+    await fan.press("nwe:1")
     await other.send("/start")
     await boss.send("/makeup")
     await boss.press("Call for people from Logistics")

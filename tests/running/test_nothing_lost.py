@@ -2,8 +2,10 @@
 sends cut off by a crash, outages, blocked people, and errors that tell the truth."""
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
+import time
 from dataclasses import replace
 from datetime import timedelta
 
@@ -354,16 +356,17 @@ async def test_double_taps_are_harmless(running, people, offline):
 async def test_a_failing_handler_tells_the_truth_about_what_was_kept(running, people, monkeypatch):
     anna, emma, ref = await _claimed(running, people)
     talk = running.services.talk
-    original = talk.undelivered
+    original = talk.relay
 
     async def broken(*args, **kwargs):
+        await original(*args, **kwargs)
         raise RuntimeError("a bug after the relay was stored")
 
-    monkeypatch.setattr(talk, "undelivered", broken)
+    monkeypatch.setattr(talk, "relay", broken)
     await emma.send("please answer")
     assert emma.last().text.startswith("Sorry, something went wrong on our side. What you sent was kept")
     assert any(m.text.endswith("please answer") for m in anna.inbox())
-    monkeypatch.setattr(talk, "undelivered", original)
+    monkeypatch.setattr(talk, "relay", original)
 
     async def broken_relay(*args, **kwargs):
         raise RuntimeError("a bug before anything was stored")
@@ -373,27 +376,72 @@ async def test_a_failing_handler_tells_the_truth_about_what_was_kept(running, pe
     assert "it was not kept. Please send it again" in emma.last().text
 
 
-async def test_a_full_disk_is_said_plainly_and_nothing_is_pretended(running, people, offline, monkeypatch):
+def _update(update_id: int, chat: int, text: str, date: int) -> dict:
+    return {"update_id": update_id, "message": {
+        "message_id": update_id, "date": date, "chat": {"id": chat, "type": "private"},
+        "from": {"id": chat, "is_bot": False, "first_name": "Emma", "language_code": "en"}, "text": text}}
+
+
+async def _poll_until(inbox, condition, *, limit: int = 40) -> None:
+    """Run the polling loop until `condition()` holds (each call to getUpdates is one step)."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(inbox.poll(stop, timeout=0, interval=0.001))
+    try:
+        for _ in range(limit * 10):
+            await asyncio.sleep(0.01)
+            if condition():
+                break
+        assert condition()
+    finally:
+        stop.set()
+        await task
+
+
+async def test_a_full_disk_while_polling_confirms_nothing_and_tells_nobody(running, people, offline, monkeypatch):
+    """Issue 25.3: what cannot be stored stays with Telegram (the offset does not move), as in
+    webhook mode; nobody is told anything while Telegram still holds what they sent."""
     anna, emma, ref = await _claimed(running, people)
     inbox = running.app.bot_data["inbox"]
+    monkeypatch.setattr("bot.running.inbox._sleep", lambda stop, seconds: asyncio.sleep(0))
+    stored = inbox.receive
+    full = [sqlite3.OperationalError("database or disk is full")] * 3
+
+    async def receive(updates):
+        if full:
+            raise full.pop()
+        return await stored(updates)
+
+    monkeypatch.setattr(inbox, "receive", receive)
+    before = len(emma.inbox())
+    offline.updates.append(_update(700_001, 301, "kept by Telegram", int(time.time())))
+    offline.calls.clear()
+    await _poll_until(inbox, lambda: offline.confirmed == [700_001])
+    offsets = [params.get("offset") for name, params in offline.calls if name == "getUpdates"]
+    assert offsets[:4] == [None, None, None, None]  # asked again and again: confirmed only once stored
+    assert offsets[4] == 700_002
+    assert emma.inbox()[before:] == []  # nothing said while Telegram held it
+    await inbox.handle_pending()
+    assert anna.last().text.endswith("kept by Telegram")
+
+
+async def test_an_update_telegram_is_about_to_drop_is_let_go_and_its_person_told(running, people, offline,
+                                                                                  monkeypatch):
+    anna, emma, ref = await _claimed(running, people)
+    inbox = running.app.bot_data["inbox"]
+    monkeypatch.setattr("bot.running.inbox._sleep", lambda stop, seconds: asyncio.sleep(0))
 
     async def full(updates):
         raise sqlite3.OperationalError("database or disk is full")
 
     monkeypatch.setattr(inbox, "receive", full)
-
-    class FakeUpdate:
-        update_id = 5
-        my_chat_member = None
-
-        class effective_chat:  # noqa: N801
-            id = 301
-
-        class effective_user:  # noqa: N801
-            language_code = "en"
-
-    await inbox._refuse([FakeUpdate()])
-    assert "was not kept: please send it again later" in emma.last().text
+    now = int(time.time())
+    offline.updates += [_update(700_011, 301, "sent a day ago", now - 23 * 3600 - 60),
+                        _update(700_012, 301, "sent just now", now)]
+    await _poll_until(inbox, lambda: 700_011 in offline.confirmed)
+    told = [m.text for m in emma.inbox() if "was not kept" in m.text]
+    assert told == ["Sorry, the bot cannot store anything right now. What you just sent was not kept: please send "
+                    "it again later."]
+    assert 700_012 not in offline.confirmed  # the fresh one stays with Telegram
 
 
 async def test_storage_trouble_during_handling_is_retried_then_told(running, people, monkeypatch):

@@ -5,19 +5,19 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import resource
 import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import hermetic
 import pytest
+import time_machine
 from flows import join_as_member
+from operator_cli import TOKEN, cli, install
 
 from bot.foundations.crypto import Vault, new_master_key, write_key_file
 from bot.foundations.settings import (
@@ -34,29 +34,7 @@ from bot.running.checks import check
 from bot.running.lock import DatabaseLock
 from bot.running.startup import open_core
 
-ROOT = Path(__file__).resolve().parents[2]
-TOKEN = "123456789:AAHtestTokenForOfflineTestsOnly_0123456"
-
-
-def _install(tmp_path: Path, name: str = "site", **settings: str) -> Path:
-    """An installation folder with its own env file (relative paths, as an operator writes them)."""
-    folder = tmp_path / name
-    (folder / "keys").mkdir(parents=True)
-    (folder / "keys").chmod(0o700)
-    lines = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot",
-             "WAAKZAAM_DB": "data/waakzaam.db", "WAAKZAAM_KEY_FILE": "keys/master.key", **settings}
-    env = folder / "waakzaam.env"
-    env.write_text("".join(f"{k}={v}\n" for k, v in lines.items()))
-    env.chmod(0o600)
-    return env
-
-
-def cli(env_file: Path, *args: str, cwd: Path | str = "/", extra: dict | None = None, timeout: float = 60,
-        **kwargs) -> subprocess.CompletedProcess:
-    env = hermetic.environ()
-    env.update({"PYTHONPATH": str(ROOT), "WAAKZAAM_ENV_FILE": str(env_file), **(extra or {})})
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=timeout, **kwargs)
+_install = install
 
 
 def _settings(env_file: Path):
@@ -312,7 +290,16 @@ def test_a_restore_refuses_a_newer_database_without_force_and_keeps_it_aside(tmp
     assert count == 5 and sqlite3.connect(db).execute("SELECT COUNT(*) FROM people").fetchone()[0] == 3
 
 
-async def test_a_backup_is_made_before_migrations_run_and_only_a_few_are_kept(settings, tmp_path):
+@pytest.fixture
+def frozen():
+    """The clock the start-up reads to name its copy and to age the older ones, held still."""
+    now = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    with time_machine.travel(now, tick=False):
+        yield now
+
+
+async def test_a_backup_is_made_before_migrations_run_and_only_a_few_recent_ones_are_kept(settings, tmp_path,
+                                                                                           caplog, frozen):
     old = tmp_path / "old-migrations"
     old.mkdir()
     for path in sorted(MIGRATIONS_DIR.glob("*.sql"))[:4]:
@@ -325,18 +312,23 @@ async def test_a_backup_is_made_before_migrations_run_and_only_a_few_are_kept(se
     await migrate(db, vault, old)
     await MetaRepository(db).add(KEY_CHECK_NAME, vault.seal("meta", "value", KEY_CHECK_NAME, KEY_CHECK))
     await db.close()
-    for n in range(3):  # earlier automatic copies
-        stale = settings.db_path.with_name(f"waakzaam.db.before-schema-004-from-003-2025010{n}-000000")
+    stamps = [frozen - timedelta(days=d) for d in (40, 3, 2, 1)]  # one past WAAKZAAM_BACKUP_KEEP_DAYS (30)
+    for when in stamps:  # earlier automatic copies
+        stale = settings.db_path.with_name(f"waakzaam.db.before-schema-004-from-003-{when:%Y%m%d-%H%M%S}")
         stale.write_bytes(b"old")
-        os.utime(stale, (1_700_000_000 + n, 1_700_000_000 + n))
+    (settings.db_path.parent / "waakzaam.db.before-restore-20200101-000000").write_bytes(b"old")
 
+    caplog.set_level(logging.INFO, logger="bot.running.startup")
     core = await open_core(settings)
     await core.close()
-    copies = sorted(settings.db_path.parent.glob("waakzaam.db.before-schema-*"))
-    assert len(copies) == 3
+    copies = sorted(p.name for p in settings.db_path.parent.glob("waakzaam.db.before-*"))
     latest = len(discover())
-    (made,) = [c for c in copies if f"before-schema-{latest:03d}-from-004" in c.name]
+    (made,) = [c for c in copies if f"before-schema-{latest:03d}-from-004" in c]
+    assert copies == sorted([made, *(f"waakzaam.db.before-schema-004-from-003-{w:%Y%m%d-%H%M%S}" for w in stamps[2:])])
+    made = settings.db_path.with_name(made)
     assert made.stat().st_mode & 0o777 == 0o600
     conn = sqlite3.connect(made)
     assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone() == (4,)
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert [r.getMessage() for r in caplog.records if r.name == "bot.running.startup"] == [
+        f"database upgraded from schema version 4 to {latest}; the copy made before is {made} (kept 30 days)"]

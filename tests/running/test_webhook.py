@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import socket
 import sqlite3
 import time
@@ -10,7 +12,8 @@ import httpx
 import pytest
 
 from bot.app import build_application
-from bot.running.webhook import serve_webhook
+from bot.running.inbox import serve
+from bot.running.webhook import WebhookError, serve_webhook
 
 SECRET = "s3cret-token-for-tests_0123456789"
 
@@ -102,7 +105,8 @@ async def test_health_says_ages_and_no_counts(webhook):
         else:
             leaves.append(value)
     walk(report)
-    assert all(isinstance(v, (int, bool, type(None))) or v in ("ok",) for v in leaves), report
+    assert all(isinstance(v, (int, float, bool, type(None))) or v in ("ok",) for v in leaves), report
+    assert set(report["loops"]) == {"work", "sweep", "send"} and report["loops_late"] == 0
 
 
 async def test_storage_trouble_answers_503_so_telegram_sends_it_again(webhook, monkeypatch):
@@ -114,3 +118,83 @@ async def test_storage_trouble_answers_503_so_telegram_sends_it_again(webhook, m
     monkeypatch.setattr(inbox, "receive", full)
     answer = await client.post("/tg", json=_update(44, 8104, "/start"), headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
     assert answer.status_code == 503
+
+
+# One start-up and shutdown for both ways of taking updates (inbox.run) -----------------------------
+
+async def _until_running(app) -> None:
+    for _ in range(500):
+        if app.running and "services" in app.bot_data:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the bot did not start")
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_both_ways_of_taking_updates_start_and_stop_alike(settings, offline, mode):
+    app = build_application(settings, request=offline, rate_limit=False)
+    stop = asyncio.Event()
+    if mode == "polling":
+        running = serve(app, interval=0.01, stop=stop)
+    else:
+        running = serve_webhook(app, url="https://bot.example.org/tg", listen="127.0.0.1", port=_free_port(),
+                                secret=SECRET, stop=stop)
+    task = asyncio.create_task(running)
+    await _until_running(app)
+    stop.set()
+    await asyncio.wait_for(task, timeout=30)
+    assert not app.running and "services" not in app.bot_data  # stopped, and the store closed
+    endpoints = [name for name, _ in offline.calls]
+    if mode == "polling":  # a webhook left from webhook mode is removed first, then updates are polled
+        assert "getUpdates" in endpoints[endpoints.index("deleteWebhook"):] and "setWebhook" not in endpoints
+    else:
+        assert "setWebhook" in endpoints and "getUpdates" not in endpoints
+
+
+async def test_a_bot_that_cannot_take_updates_stops_and_closes_its_store(settings, offline):
+    app = build_application(settings, request=offline, rate_limit=False)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(WebhookError, match="cannot listen"):
+            await serve_webhook(app, url="https://bot.example.org/tg", listen="127.0.0.1",
+                                port=taken.getsockname()[1], secret=SECRET, stop=asyncio.Event())
+    assert not app.running and "services" not in app.bot_data
+
+
+async def test_what_a_scanner_or_a_monitor_gets_is_quiet_and_names_no_software(webhook, caplog):
+    app, client = webhook
+    caplog.set_level(logging.DEBUG)
+    answers = [await client.get("/tg"), await client.get("/wp-login.php"), await client.get("/health"),
+               await client.post("/tg", json=_update(45, 8105, "/start"))]
+    assert [a.status_code for a in answers] == [405, 404, 200, 401]
+    for answer in answers:
+        assert "server" not in answer.headers, answer.headers
+    assert answers[0].content == answers[1].content == b""
+    records = [r for r in caplog.records if r.name.startswith(("bot", "tornado"))]
+    assert not [r for r in records if r.levelno >= logging.ERROR], [r.getMessage() for r in records]
+    access = [(r.levelno, r.getMessage().split(" ms")[0].rsplit(" ", 1)[0]) for r in records
+              if r.name == "bot.running.webhook.access"]
+    assert access == [(logging.INFO, "405 GET /tg"), (logging.INFO, "404 GET /wp-login.php"),
+                      (logging.DEBUG, "200 GET /health"), (logging.INFO, "401 POST /tg")]
+
+
+async def test_deeply_nested_json_with_the_right_secret_is_a_400_and_nothing_is_stored(webhook, caplog):
+    app, client = webhook
+    caplog.set_level(logging.INFO)
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    deep = b'{"update_id": 46, "message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    nested = json.dumps({"update_id": 47, "message": _nest(60)}).encode()
+    for body in (deep, nested):
+        answer = await client.post("/tg", content=body, headers=headers)
+        assert answer.status_code == 400 and answer.content == b""
+    assert await _inbox_rows(app) == 0
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "RecursionError" not in caplog.text
+
+
+def _nest(depth: int) -> dict:
+    value: dict = {}
+    for _ in range(depth):
+        value = {"reply_to_message": value}
+    return value

@@ -35,20 +35,23 @@ def _alerts(offline) -> list[str]:
 
 
 async def _to_signal_card(sofie, digest):
-    """From the digest message (wherever its buttons led it) to the card of its signal."""
-    await sofie.press_data("dgm:2026-W47", digest)
+    """From the digest message to the card of its signal: the list comes below the digest, which stays."""
     await sofie.press("asw:2026-W47", digest)
-    assert "The signals of the digest of week 47 of 2026" in digest.text
-    await sofie.press(_signal_button(digest), digest)
-    return digest
+    listing = sofie.last()
+    assert "The signals of the digest of week 47 of 2026" in listing.text and listing is not digest
+    await sofie.press(_signal_button(listing), listing)
+    return listing
 
 
 async def test_from_a_signal_in_the_digest_to_an_action_and_its_effect(running, services, people, offline, clock):
     sofie, boss, _ = await digest_with_a_signal(services, people, clock)
     digest = last_digest(sofie)
     assert "asw:2026-W47" in digest.button_data()  # the digest itself offers to answer its signals
+    text, edits = digest.text, digest.edits
     await sofie.press("asw:2026-W47", digest)
-    assert "Production · High workload: no answer yet" in digest.text
+    listing = sofie.last()
+    assert "Production · High workload: no answer yet" in listing.text and listing.protect_content
+    assert (digest.text, digest.edits) == (text, edits) and "asw:2026-W47" in digest.button_data()  # it stays
     card = await _to_signal_card(sofie, digest)
     assert card.text.startswith("🔔 Production · High workload")
     assert "Reported by the network in the digest of week 47 of 2026." in card.text and "No answer yet." in card.text
@@ -89,7 +92,7 @@ async def test_from_a_signal_in_the_digest_to_an_action_and_its_effect(running, 
 
     # The digest's signal list now says it has an action.
     await sofie.press_data("asw:2026-W47", digest)
-    assert "Production · High workload: action: planned" in digest.text
+    assert "Production · High workload: action: planned" in sofie.last().text
 
     action = summary
     await sofie.press("In progress", action)
@@ -261,9 +264,10 @@ async def test_an_action_on_a_signal_the_newest_digest_no_longer_reports(service
     assert await sweep(services) == "2026-W51"
     assert "asw:" not in " ".join(last_digest(sofie).button_data())
     await sofie.press("asw:2026-W47", old)  # the old digest's button still answers its signals
-    await sofie.press(_signal_button(old), old)
-    assert "The latest digest no longer reports it; you can still answer it." in old.text
-    await sofie.press("Open an action", old)
+    listing = sofie.last()
+    await sofie.press(_signal_button(listing), listing)
+    assert "The latest digest no longer reports it; you can still answer it." in listing.text
+    await sofie.press("Open an action", listing)
     await open_action(sofie)
     assert sofie.last().text.startswith("📌 “Plan the peak weeks") and "Signal: Production · High workload" in \
         sofie.last().text

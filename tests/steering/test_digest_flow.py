@@ -249,8 +249,10 @@ async def test_the_network_reviews_and_a_coordinator_approves_before_anything_re
     await boss.press_data(approve, decision)
     assert "You approved the suggestion" in decision.text
     assert "is approved" in chris.last().text
-    await boss.press_data(approve, decision)  # a double tap (or a replay) changes nothing
-    assert "already decided on" in decision.text
+    await boss.press_data(approve, decision)  # a double tap (or a replay) changes nothing, the answer stays
+    assert "You approved the suggestion" in decision.text
+    assert [p.get("text") for n, p in boss.request.calls if n == "answerCallbackQuery"][-1] == \
+        "This suggestion was already decided on, so nothing was changed."
     assert await services.core.db.fetchval("SELECT COUNT(*) FROM suggestions WHERE state = 'approved'") == 1
 
     clock.move_to(SLOT_W46 + timedelta(weeks=1))

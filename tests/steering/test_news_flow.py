@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from flows import ask_for_conversation, join_as_member
 from steering_flows import T0, coordinator, digest_with_a_signal, last_digest, steering
+
+from bot.steering.actions.news import NewsDesk
 
 BODY = ("You said the peak weeks in production were too heavy. We now plan them with the team leads, "
         "and two temporary colleagues help out in November.")
@@ -83,8 +85,9 @@ async def test_a_coordinator_drafts_a_steering_member_approves_and_it_reaches_li
     assert team[0].last().button_data() == []     # listeners hear it as listeners
     assert not any(BODY in m.text for m in finn.inbox())
     assert "Sofie approved your “you said, we did” message: it went to 4 people." in boss.last().text
-    await sofie.press_data(approve, request)  # a double tap, or a replay
-    assert "Someone decided on this message already" in request.text
+    await sofie.press_data(approve, request)  # a double tap, or a replay: the confirmation stays
+    assert request.text == "Published: it went to 4 people."
+    assert _alerts(offline)[-1] == "This message was decided on already, so nothing was changed."
     files = b"".join(p.read_bytes() for p in services.settings.db_path.parent.iterdir())
     assert b"peak weeks in production" not in files  # sealed
 
@@ -120,6 +123,7 @@ async def test_a_draft_with_a_name_is_flagged_and_one_sent_back_is_deleted(servi
     sofie = await steering(services, people)
     await join_as_member(services, people(200, "Anna"), "Anna")
     boss = await coordinator(services, people)
+    clock.shift(timedelta(days=7))  # both may take part in a decision that takes two people by now
     preview = await _draft(sofie, "You told us about the Monday peaks, and now Jan plans them with the team.",
                            figures=False)
     assert "⚠ This may point at a person: it contains “Jan”" in preview.text
@@ -134,12 +138,43 @@ async def test_a_draft_with_a_name_is_flagged_and_one_sent_back_is_deleted(servi
     assert b"Monday peaks" not in files
 
 
+async def test_a_draft_is_rendered_once_for_each_who_reviews_it(services, people, monkeypatch, clock):
+    """The author's preview, the approval asked of two people who read the same language, and the
+    draft opened from /news: each renders the message (and reads the digest's figures) once."""
+    sofie = await steering(services, people)
+    boss = await coordinator(services, people)
+    await coordinator(services, people, user_id=901, name="Second")
+    clock.shift(timedelta(days=8))  # every one of them may take part in a decision that takes two
+    rendered = []
+    render = NewsDesk.render
+
+    async def counted(self, t, news):
+        rendered.append(t.lang)
+        return await render(self, t, news)
+
+    monkeypatch.setattr(NewsDesk, "render", counted)
+    preview = await _draft(sofie)  # typed, then "Add the network's figures"
+    assert rendered == ["en", "en"] and "📣 You said, we did" in preview.text
+    await sofie.press("Ask a second person", preview)
+    assert rendered[2:] == ["en"] and BODY in preview.text and "Sent to 2 people" in preview.text
+    await boss.send("/news")
+    await boss.press("To approve:")
+    assert rendered[3:] == ["en"]
+    assert boss.last().text.startswith("📝 A “you said, we did” message waits") and BODY in boss.last().text
+
+
 async def test_without_a_second_person_a_draft_stays_a_draft_and_strangers_cannot_write(services, people, offline,
                                                                                          clock):
     sofie = await steering(services, people)
     preview = await _draft(sofie, figures=False)
     await sofie.press("Ask a second person", preview)
-    assert "there is no other coordinator or steering member yet" in _alerts(offline)[-1]
+    assert "you can take part from Mon 9 Nov 09:00" in _alerts(offline)[-1]  # got her role today
+    clock.shift(timedelta(days=7))
+    await sofie.press("Ask a second person", preview)
+    assert "nobody else may yet: there is no other coordinator or steering member" in _alerts(offline)[-1]
+    await coordinator(services, people)
+    await sofie.press("Ask a second person", preview)
+    assert "or they got their role less than 7 days ago" in _alerts(offline)[-1]  # a new coordinator may not yet
     assert await services.core.db.fetchval("SELECT state FROM news") == "draft"
     emma = people(301, "Emma")
     await emma.send("/news")
@@ -153,6 +188,28 @@ async def test_without_a_second_person_a_draft_stays_a_draft_and_strangers_canno
     await sofie.press("nwd")
     await sofie.send("x" * 701)
     assert "longer than 700 characters" in sofie.last().text
+
+
+async def test_following_the_news_is_one_button_wherever_it_is_offered(services, people, offline, clock):
+    """The menu, /news and the end of a conversation offer the same button; pressed in the menu, only
+    that button changes: the menu keeps its text and its other buttons, the urgent one among them."""
+    emma = people(301, "Emma")
+    await emma.send("/start")
+    menu = emma.last()
+    text, rows = menu.text, [list(row) for row in menu.buttons]
+    offered = [b for row in menu.buttons for b in row if b["callback_data"].startswith("nwe:")]
+    assert [(b["text"], b["callback_data"]) for b in offered] == [("Hear what changes thanks to the network", "nwe:1")]
+    await emma.press("nwe:1", menu)
+    assert "You will hear here what changes" in _alerts(offline)[-1]
+    assert await services.core.volunteers.subscribed((await services.core.people.find(301)).id, "news")
+    assert menu.text == text and "urgent" in menu.button_data()
+    assert [[b["callback_data"] for b in row] for row in menu.buttons] == [
+        [b["callback_data"] if b not in offered else "nwe:0" for b in row] for row in rows]
+    await emma.send("/news")
+    assert emma.last().buttons[0] == [b for row in menu.buttons for b in row if b["callback_data"] == "nwe:0"]
+    await emma.press("nwe:0", menu)
+    assert not await services.core.volunteers.subscribed((await services.core.people.find(301)).id, "news")
+    assert menu.text == text and "nwe:1" in menu.button_data() and "urgent" in menu.button_data()
 
 
 async def test_an_employee_opts_in_at_the_end_of_a_conversation_and_forget_drops_it(services, people, offline, clock):

@@ -2,10 +2,17 @@
 the digest made that way is the digest made in-process, and the child is a fresh interpreter."""
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import hermetic
 import pytest
+from children import sleep_after_saying_who
 from steering_flows import SLOT_W46, steering
 from steering_flows import history as _history
 from steering_flows import steering as _steering
@@ -81,3 +88,65 @@ async def test_the_quarterly_table_drawn_in_a_child_is_the_one_made_here(service
     there = sofie.inbox()[-2:]
     assert child.children == 1  # the chart, in one child
     assert there[0].text == here[0].text and there[1].photo == here[1].photo
+
+
+# --- children die with the bot (issue 24.5) -------------------------------------------------------
+
+_PARENT = """
+import asyncio, sys
+sys.path.insert(0, sys.argv[1])
+from children import {function}
+from bot.foundations.offload import Offload
+asyncio.run(Offload(child=True, guards=tuple(sys.argv[3].split(","))).run({function}, sys.argv[2], 60))
+"""
+
+
+def _alive(pid: int) -> bool:
+    """A process that runs (a zombie waiting for a reaper has ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
+
+
+@pytest.mark.parametrize("function,guards", [("sleep_after_saying_who", "pdeathsig,watcher"),
+                                             ("sleep_after_saying_who", "pdeathsig"),
+                                             ("sleep_after_saying_who", "watcher"),
+                                             ("spin_after_saying_who", "watcher")])
+def test_a_child_ends_within_a_second_when_the_bot_is_killed(tmp_path, function, guards):
+    tests = Path(__file__).resolve().parents[1]
+    said = tmp_path / "child.pid"
+    env = hermetic.environ({"PYTHONPATH": str(tests.parent)})
+    parent = subprocess.Popen([sys.executable, "-c", _PARENT.format(function=function), str(tests), str(said), guards],
+                              env=env)
+    try:
+        for _ in range(600):
+            if said.exists() and said.read_text():
+                break
+            time.sleep(0.05)
+        child = int(said.read_text())
+        assert _alive(child)
+        time.sleep(0.3)  # the child's guards are set before it runs the call; give the watcher its start
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        deadline = time.monotonic() + 1.5
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not _alive(child), f"the child {child} outlived the killed bot ({guards})"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+
+
+async def test_a_cancelled_call_kills_its_child(tmp_path):
+    said = tmp_path / "child.pid"
+    call = asyncio.create_task(Offload(child=True).run(sleep_after_saying_who, str(said), 60))
+    for _ in range(600):
+        if said.exists() and said.read_text():
+            break
+        await asyncio.sleep(0.05)
+    child = int(said.read_text())
+    call.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await call
+    assert not _alive(child)

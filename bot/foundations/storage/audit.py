@@ -1,8 +1,6 @@
 """The audit trail: who did what to which case, and when. Never text, never a requester."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from bot.foundations import clock
 from bot.foundations.model import AuditEntry
 
@@ -25,23 +23,18 @@ class AuditRepository:
             (actor_role, actor_id, action, ref, self.db.calendar.day()),
         )
 
-    async def counts(self, since: datetime) -> dict[str, int]:
+    async def counts(self, first_day: str, end_day: str) -> dict[str, int]:
+        """Actions per kind on the days first_day <= day < end_day."""
         rows = await self.db.fetchall(
-            "SELECT action, COUNT(*) FROM audit_log WHERE at >= ? GROUP BY action ORDER BY action",
-            (self.db.calendar.day(since),),
+            "SELECT action, COUNT(*) FROM audit_log WHERE at >= ? AND at < ? GROUP BY action ORDER BY action",
+            (first_day, end_day),
         )
         return {r[0]: r[1] for r in rows}
 
-    async def counts_between(self, first_day: str, end_day: str) -> dict[str, int]:
-        """action -> how many, on the days first_day <= day < end_day."""
+    async def recent(self, end_day: str, limit: int = 20) -> list[AuditEntry]:
+        """The latest entries of the days before end_day, newest first."""
         rows = await self.db.fetchall(
-            "SELECT action, COUNT(*) FROM audit_log WHERE at >= ? AND at < ? GROUP BY action ORDER BY action",
-            (first_day, end_day))
-        return {r[0]: r[1] for r in rows}
-
-    async def recent(self, limit: int = 20) -> list[AuditEntry]:
-        rows = await self.db.fetchall(
-            "SELECT actor_role, actor_id, action, request_ref, at FROM audit_log ORDER BY id DESC LIMIT ?",
-            (limit,),
+            "SELECT actor_role, actor_id, action, request_ref, at FROM audit_log WHERE at < ? ORDER BY id DESC LIMIT ?",
+            (end_day, limit),
         )
         return [AuditEntry(r[0], r[1], r[2], r[3], clock.parse(r[4])) for r in rows]

@@ -2,6 +2,7 @@
 and the deletions that retention and erasure make."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.foundations import clock
@@ -58,6 +59,12 @@ class CaseworkRepository:
             (request_id, keeper, keeper),
         )
 
+    async def latest_note_of(self, request_id: int, member_id: int) -> int:
+        """The id of this member's newest note on the case (0: none); ids only grow."""
+        return await self.db.fetchval(
+            "SELECT COALESCE(MAX(id), 0) FROM case_notes WHERE request_id = ? AND member_id = ?",
+            (request_id, member_id))
+
     async def has_notes(self, request_id: int) -> bool:
         return bool(await self.db.fetchval("SELECT 1 FROM case_notes WHERE request_id = ? LIMIT 1", (request_id,)))
 
@@ -76,16 +83,24 @@ class CaseworkRepository:
     # Themes, level, outcome ------------------------------------------------------------
 
     async def facts(self, request_id: int) -> CaseFacts | None:
-        row = await self.db.fetchone(
-            "SELECT outcome, level, notes_consent, closed_at, content_erased_at FROM requests WHERE id = ?",
-            (request_id,),
-        )
-        if row is None:
-            return None
-        themes = await self.db.fetchall("SELECT theme FROM case_themes WHERE request_id = ?", (request_id,))
-        closed_at = None if row["closed_at"] is None else clock.parse(row["closed_at"])
-        return CaseFacts(row["outcome"], row["level"], row["notes_consent"], closed_at,
-                         row["content_erased_at"] is not None, frozenset(r[0] for r in themes))
+        return (await self.facts_of([request_id])).get(request_id)
+
+    async def facts_of(self, request_ids: Sequence[int]) -> dict[int, CaseFacts]:
+        """The casework fields of these requests, in two statements however many there are."""
+        if not request_ids:
+            return {}
+        marks = ", ".join("?" * len(request_ids))
+        rows = await self.db.fetchall(
+            "SELECT id, outcome, level, notes_consent, closed_at, content_erased_at FROM requests"
+            f" WHERE id IN ({marks})", tuple(request_ids))
+        themes: dict[int, set[str]] = {}
+        for request_id, theme in await self.db.fetchall(
+                f"SELECT request_id, theme FROM case_themes WHERE request_id IN ({marks})", tuple(request_ids)):
+            themes.setdefault(request_id, set()).add(theme)
+        return {r["id"]: CaseFacts(r["outcome"], r["level"], r["notes_consent"],
+                                   None if r["closed_at"] is None else clock.parse(r["closed_at"]),
+                                   r["content_erased_at"] is not None, frozenset(themes.get(r["id"], ())))
+                for r in rows}
 
     async def set_theme(self, request_id: int, theme: str, tagged: bool) -> bool:
         """Add or remove a theme; True when that changed anything."""
@@ -144,11 +159,12 @@ class CaseworkRepository:
         )
 
     async def closed_cases(self, start: str, end: str) -> list[tuple[int, str]]:
-        """(request id, day closed) of the cases closed between two moments (demonstrations only)."""
+        """(request id, the organisation's day it closed) of the cases closed between two moments
+        (demonstrations only)."""
         rows = await self.db.fetchall(
-            "SELECT id, substr(closed_at, 1, 10) FROM requests WHERE state = 'closed' AND closed_at >= ?"
+            "SELECT id, closed_at FROM requests WHERE state = 'closed' AND closed_at >= ?"
             " AND closed_at < ? ORDER BY id", (start, end))
-        return [(r[0], r[1]) for r in rows]
+        return [(r[0], self.db.calendar.day(clock.parse(r[1]))) for r in rows]
 
     async def add_comment(self, request_id: int, comment: str) -> bool:
         """The rating's comment, once; False without a rating or with a comment already."""
@@ -203,7 +219,8 @@ class CaseworkRepository:
             await self.db.execute("DELETE FROM case_notes WHERE request_id = ?", (request_id,))
             await self.db.execute("UPDATE feedback SET comment_enc = NULL WHERE request_id = ?", (request_id,))
             await self.db.execute(
-                "UPDATE requests SET requester_id = NULL, wishes_enc = NULL, content_erased_at = ? WHERE id = ?",
+                "UPDATE requests SET requester_id = NULL, wishes_enc = NULL, history_consent = NULL,"
+                " history_until = NULL, content_erased_at = ? WHERE id = ?",
                 (clock.iso(clock.now()), request_id),
             )
 

@@ -45,11 +45,29 @@ class ConversationRepository:
         row = await self.db.fetchone("SELECT * FROM messages WHERE id = ?", (message_id,))
         return None if row is None else self._message(row)
 
-    async def any_undelivered(self, request_id: int, author: str) -> bool:
-        """Is any of this side's messages still on its way? (Read without opening them.)"""
+    async def last_seen(self, request_id: int) -> int | None:
+        """The last message a listener has seen in the conversation (one they wrote, or the colleague's
+        that reached them); None when there is none. Read without opening anything."""
+        return await self.db.fetchval(
+            "SELECT MAX(id) FROM messages WHERE request_id = ? AND (author = 'member' OR delivered = 1)",
+            (request_id,))
+
+    async def up_to(self, request_id: int, until: int) -> list[Message]:
+        """The conversation up to message `until`, in order: what a listener who takes over may read."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM messages WHERE request_id = ? AND id <= ? ORDER BY id", (request_id, until))
+        return [self._message(r) for r in rows]
+
+    async def holds_author_message(self, request_ids: list[int], person_id: int, author_message_id: int) -> bool:
+        """Was this message of the person's own chat passed on in one of these conversations, or is
+        it kept as a draft waiting for its conversation?"""
+        marks = ", ".join("?" * len(request_ids))
+        in_conversation = (f"SELECT 1 FROM messages WHERE request_id IN ({marks}) AND author_message_id = ?"
+                           if request_ids else "SELECT 1 WHERE 0")
         return bool(await self.db.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM messages WHERE request_id = ? AND author = ? AND delivered = 0)",
-            (request_id, author)))
+            f"SELECT EXISTS ({in_conversation}) OR EXISTS (SELECT 1 FROM drafts WHERE person_id = ?"
+            " AND author_message_id = ?)", (*request_ids, *([author_message_id] if request_ids else []), person_id,
+                                             author_message_id)))
 
     async def undelivered(self, request_id: int, author: str) -> list[Message]:
         rows = await self.db.fetchall(
@@ -91,3 +109,7 @@ class ConversationRepository:
                 return None
             await self.db.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
             return self.vault.open("drafts", "body", draft_id, row["body_enc"]), row["author_message_id"]
+
+    async def drop_draft(self, draft_id: int, person_id: int) -> bool:
+        """Delete a draft of this person's unsent; False if there is none."""
+        return 1 == await self.db.execute("DELETE FROM drafts WHERE id = ? AND person_id = ?", (draft_id, person_id))

@@ -2,7 +2,13 @@
 
 All access goes through one lock: with a single connection, a read from one coroutine must
 not see another coroutine's uncommitted transaction. Inside `transaction()` the same task may
-nest freely (re-entrant via a ContextVar).
+nest freely (re-entrant via a ContextVar): a nested transaction is a savepoint, so a service
+that fails inside a larger transaction (the handling of an update) undoes only its own writes.
+Its SAVEPOINT travels with its first statement, in the same trip; it is never released (the
+COMMIT of the outer transaction releases them all).
+
+Should SQLite roll a transaction back by itself (a full disk, an I/O error), every later
+statement of it raises TransactionAborted instead of running outside any transaction.
 
 One hop per statement. The connection is aiosqlite's: every statement runs on its thread, so
 the event loop never waits for the disk, and each trip there and back costs more than an
@@ -34,9 +40,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Iterable, Mapping
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +63,38 @@ PRAGMAS = (
 
 Row = aiosqlite.Row
 
-_in_transaction: ContextVar[bool] = ContextVar("waakzaam_in_transaction", default=False)
+
+class TransactionAborted(sqlite3.OperationalError):
+    """SQLite rolled the transaction back by itself (a full disk, an I/O error): nothing of it
+    was kept, and nothing more may be written as if it were still open."""
+
+
+@dataclass(eq=False)
+class _Frame:
+    """A transaction, or a transaction nested in one (a savepoint), as seen by the task in it."""
+
+    root: _Frame | None = None        # the outermost transaction (None: this is it)
+    parent: _Frame | None = None
+    savepoint: str | None = None      # a nested one's savepoint, once made (at its first statement)
+    # Kept on the outermost frame only:
+    made: int = 0                     # savepoints made so far (their names)
+    aborted: bool = False             # SQLite rolled it all back by itself
+    checkpoint: bool = False          # a checkpoint was asked for inside: it runs after the COMMIT
+
+    @property
+    def top(self) -> _Frame:
+        return self.root or self
+
+    def unmade(self) -> list[_Frame]:
+        """The nested frames, outermost first, whose savepoint a statement here must make first."""
+        frames, frame = [], self
+        while frame.root is not None and frame.savepoint is None:
+            frames.append(frame)
+            frame = frame.parent
+        return frames[::-1]
+
+
+_frame: ContextVar[_Frame | None] = ContextVar("waakzaam_transaction", default=None)
 
 
 class Database:
@@ -103,25 +142,47 @@ class Database:
             raise RuntimeError("database is not connected")
         return self._conn
 
+    def in_transaction(self) -> bool:
+        """Is this task inside a transaction (what it writes is not committed yet)?"""
+        return _frame.get() is not None
+
     @asynccontextmanager
     async def transaction(self, *, durable: bool = True) -> AsyncIterator[None]:
-        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception; nests within a task (a nested
-        transaction is part of the outer one, and so as durable as that one)."""
-        if _in_transaction.get():
-            yield
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception. Nested within a task it is a
+        savepoint of the outer one: rolled back alone on an exception (what it wrote is undone,
+        what the outer one wrote stays), committed with the outer one, and so as durable as that
+        one. The savepoint is made by its first statement, in the same trip."""
+        outer = _frame.get()
+        if outer is not None:
+            frame = _Frame(root=outer.top, parent=outer)
+            token = _frame.set(frame)
+            try:
+                yield
+            except BaseException:
+                if frame.savepoint is not None and not outer.top.aborted and self.conn.in_transaction:
+                    await self.conn.execute_fetchall(f"ROLLBACK TO {frame.savepoint}")
+                raise
+            finally:
+                _frame.reset(token)
             return
         async with self._lock:
-            token = _in_transaction.set(True)
+            frame = _Frame()
+            token = _frame.set(frame)
             try:
                 await self._begin("FULL" if durable else "NORMAL")
                 try:
                     yield
                 except BaseException:
-                    await self.conn.execute_fetchall("ROLLBACK")
+                    if self.conn.in_transaction:  # SQLite may have rolled it back itself (disk full)
+                        await self.conn.execute_fetchall("ROLLBACK")
                     raise
+                if frame.aborted:
+                    raise TransactionAborted("the transaction was rolled back by the database")
                 await self._commit(durable)
             finally:
-                _in_transaction.reset(token)
+                _frame.reset(token)
+            if frame.checkpoint:
+                await self.conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def _begin(self, level: str) -> None:
         """BEGIN IMMEDIATE at this durability: one trip, the level set with it when it changes."""
@@ -146,8 +207,16 @@ class Database:
     async def _access(self, *, write: bool = False) -> AsyncIterator[aiosqlite.Connection]:
         """The connection, for one statement: inside the task's transaction as it is, else under
         the lock; a write outside a transaction commits on its own, so durably (FULL)."""
-        if _in_transaction.get():
-            yield self.conn
+        frame = _frame.get()
+        if frame is not None:
+            if frame.top.aborted:
+                raise TransactionAborted("the transaction was rolled back by the database")
+            try:
+                yield self.conn
+            except sqlite3.Error:
+                if not self.conn.in_transaction:  # a full disk or an I/O error: SQLite rolled it all back
+                    frame.top.aborted = True
+                raise
             return
         async with self._lock:
             if write and self._synchronous != "FULL":
@@ -156,30 +225,54 @@ class Database:
                 self._synchronous = "FULL"
             yield self.conn
 
+    async def _run(self, conn: aiosqlite.Connection, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run one of aiosqlite's statement functions on its thread: one trip, which first makes
+        the savepoints of the nested transactions this statement is the first of."""
+        frame = _frame.get()
+        unmade = frame.unmade() if frame is not None else []
+        if not unmade:
+            return await conn._execute(fn, *args)
+        for nested in unmade:
+            nested.top.made += 1
+            nested.savepoint = f"s{nested.top.made}"
+        names = [nested.savepoint for nested in unmade]
+
+        def with_savepoints() -> Any:
+            for name in names:
+                conn._conn.execute(f"SAVEPOINT {name}")
+            return fn(*args)
+
+        try:
+            return await conn._execute(with_savepoints)
+        except BaseException:
+            for nested in unmade:  # whether they were made is not known: none is relied on
+                nested.savepoint = None
+            raise
+
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one statement; returns how many rows it changed, those its foreign-key actions
         changed included (the rows a DELETE cascades to; where only one table's count will do,
         count before deleting). Outside a transaction it commits on its own, durably."""
         async with self._access(write=True) as conn:
             before = conn.total_changes
-            await conn.execute_fetchall(sql, _params(params))
+            await self._run(conn, conn._execute_fetchall, sql, _params(params))
             return conn.total_changes - before
 
     async def insert(self, sql: str, params: Iterable[Any] = ()) -> int | None:
         """Run one INSERT; returns the new row's id, or None when it inserted nothing."""
         async with self._access(write=True) as conn:
             before = conn.total_changes
-            row = await conn.execute_insert(sql, tuple(params))
+            row = await self._run(conn, conn._execute_insert, sql, tuple(params))
             return row[0] if conn.total_changes - before == 1 else None
 
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
         """One statement over many rows (bulk loads), in one trip."""
         async with self._access(write=True) as conn:
-            await conn.executemany(sql, rows)
+            await self._run(conn, lambda: conn._conn.executemany(sql, rows).close())
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         async with self._access() as conn:
-            return list(await conn.execute_fetchall(sql, _params(params)))
+            return list(await self._run(conn, conn._execute_fetchall, sql, _params(params)))
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         """The first row (the queries asked this way yield one row at most)."""
@@ -194,7 +287,11 @@ class Database:
         return bool(await self.fetchval("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"))
 
     async def checkpoint(self) -> None:
-        """Fold the WAL back into the main file (used after deletions and on shutdown)."""
+        """Fold the WAL back into the main file (used after deletions and on shutdown). Inside a
+        transaction it is done right after the COMMIT, when what was deleted is gone for good."""
+        if (frame := _frame.get()) is not None:
+            frame.top.checkpoint = True
+            return
         async with self._access() as conn:
             await conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
 

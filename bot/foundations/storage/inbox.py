@@ -43,37 +43,34 @@ class InboxRepository:
              self.vault.seal("inbox", "payload", update_id, payload), now, now),
         )
 
-    async def take_next(self, handled: int | None = None) -> Received | None:
-        """Mark `handled` done, then take the oldest update that is due and has no earlier one from
-        the same person still waiting (each person's updates keep their order; nobody waits behind
-        someone else's retry), counting the attempt: in one commit.
+    async def take_next(self) -> Received | None:
+        """Take the oldest update that is due and has no earlier one from the same person still
+        waiting (each person's updates keep their order; nobody waits behind someone else's
+        retry), counting the attempt: one statement, committed before the update is handled.
 
         The commit needs no fsync of its own (storage/database.py): lost in a power cut, the
-        update is handled again and finds what it made by its origin; the attempt count guards
-        against an update that kills the process, which loses nothing of it."""
+        attempt is counted again; the count guards against an update that kills the process,
+        which loses nothing of it."""
         async with self.db.transaction(durable=False):
-            if handled is not None:
-                await self.done(handled)
             row = await self.db.fetchone(
-                "SELECT id, update_id, payload_enc, attempts FROM inbox i"
+                "UPDATE inbox SET attempts = attempts + 1 WHERE id = (SELECT id FROM inbox i"
                 " WHERE state = 'pending' AND not_before <= ? AND NOT EXISTS (SELECT 1 FROM inbox e"
                 "  WHERE e.state = 'pending' AND e.sender IS i.sender AND e.id < i.id)"
-                " ORDER BY id LIMIT 1",
+                " ORDER BY id LIMIT 1) RETURNING id, update_id, payload_enc, attempts",
                 (clock.iso(clock.now()),),
             )
-            if row is None:
-                return None
-            await self.db.execute("UPDATE inbox SET attempts = attempts + 1 WHERE id = ?", (row["id"],))
+        if row is None:
+            return None
         payload = self.vault.open("inbox", "payload", row["update_id"], row["payload_enc"])
-        return Received(row["id"], row["update_id"], payload, row["attempts"])
+        return Received(row["id"], row["update_id"], payload, row["attempts"] - 1)
 
     async def done(self, inbox_id: int, state: str = "done") -> None:
-        """Handled (or given up on): the content goes, the update id stays to recognise a resend."""
+        """Handled (or given up on), in the transaction of its handling: the content goes, the
+        update id stays to recognise a resend."""
         day = self.db.calendar.day()
-        async with self.db.transaction(durable=False):
-            await self.db.execute(
-                "UPDATE inbox SET state = ?, payload_enc = NULL, sender = NULL, received_at = ?, not_before = ?"
-                " WHERE id = ?", (state, day, day, inbox_id))
+        await self.db.execute(
+            "UPDATE inbox SET state = ?, payload_enc = NULL, sender = NULL, received_at = ?, not_before = ?"
+            " WHERE id = ?", (state, day, day, inbox_id))
 
     async def unlink(self, sender: bytes) -> int:
         """A person is erased: nothing in the inbox points to them any more."""

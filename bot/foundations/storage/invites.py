@@ -62,6 +62,12 @@ class InviteRepository:
             return row["role"], "ok"
 
 
+    async def inviter_of(self, person_id: int, role: str) -> int | None:
+        """Who made the invitation this person used for this role (None: the operator, with
+        `waakzaam invite`, or nobody known)."""
+        return await self.db.fetchval(
+            "SELECT created_by FROM invites WHERE used_by = ? AND role = ? ORDER BY id DESC LIMIT 1", (person_id, role))
+
     async def open_ones(self) -> list[OpenInvitation]:
         """Invitations not used, cancelled or expired: what a coordinator may still cancel."""
         rows = await self.db.fetchall(

@@ -6,7 +6,7 @@ person sends it back.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from bot.foundations import clock
@@ -32,6 +32,14 @@ class News:
     published_at: date | None
     digest_week: str | None
     recipients: int | None
+    language: str | None = None  # the language its author wrote it in (None: written before that was kept)
+    versions: dict[str, str] = field(default_factory=dict)  # the same message in other languages
+
+    def text_in(self, lang: str) -> str | None:
+        """The message in this language, when it was written in it or given a version in it."""
+        if self.language in (None, lang):
+            return self.text
+        return self.versions.get(lang)
 
 
 class NewsRepository:
@@ -39,30 +47,69 @@ class NewsRepository:
         self.db = db
         self.vault = vault
 
-    def _news(self, row) -> News:
+    def _news(self, row, versions: dict[str, str] | None = None) -> News:
         text = open_or_empty(self.vault, "news", "body", row["id"], row["body_enc"])
         return News(row["id"], row["author"], row["action_id"], text, bool(row["figures"]), bool(row["flagged"]),
                     row["state"], row["decided_by"], date.fromisoformat(row["created_at"]),
                     date.fromisoformat(row["published_at"]) if row["published_at"] else None, row["digest_week"],
-                    row["recipients"])
+                    row["recipients"], row["language"], versions or {})
+
+    async def _with_versions(self, rows) -> list[News]:
+        """The messages of these rows with their versions, read in one query."""
+        if not rows:
+            return []
+        ids = [r["id"] for r in rows]
+        versions: dict[int, dict[str, str]] = {}
+        for v in await self.db.fetchall(
+                f"SELECT id, news_id, language, body_enc FROM news_versions WHERE news_id IN ({', '.join('?' * len(ids))})",
+                ids):
+            versions.setdefault(v["news_id"], {})[v["language"]] = open_or_empty(
+                self.vault, "news_versions", "body", v["id"], v["body_enc"])
+        return [self._news(r, versions.get(r["id"])) for r in rows]
 
     async def add(self, author: int, text: str, *, action_id: int | None, flagged: bool,
-                  origin: int | None = None, day: str | None = None) -> int:
+                  origin: int | None = None, day: str | None = None, language: str | None = None) -> int:
         return await insert_sealed(
             self.db, self.vault, "news",
             {"author": author, "action_id": action_id, "flagged": int(flagged), "state": "draft",
-             "created_at": day or self.db.calendar.day(), "origin": origin},
+             "created_at": day or self.db.calendar.day(), "origin": origin, "language": language},
             {"body": text})
+
+    async def set_language(self, news_id: int, language: str) -> bool:
+        """The language the author wrote it in, while a draft; a version in that language goes."""
+        async with self.db.transaction():
+            changed = 1 == await self.db.execute(
+                "UPDATE news SET language = ? WHERE id = ? AND state = 'draft'", (language, news_id))
+            if changed:
+                await self.db.execute("DELETE FROM news_versions WHERE news_id = ? AND language = ?",
+                                      (news_id, language))
+            return changed
+
+    async def set_version(self, news_id: int, language: str, text: str) -> None:
+        """The message in another language, new or rewritten (sealed, bound to its own row)."""
+        async with self.db.transaction():
+            version_id = await self.db.fetchval(
+                "SELECT id FROM news_versions WHERE news_id = ? AND language = ?", (news_id, language))
+            if version_id is None:
+                await insert_sealed(self.db, self.vault, "news_versions", {"news_id": news_id, "language": language},
+                                    {"body": text})
+            else:
+                await self.db.execute("UPDATE news_versions SET body_enc = ? WHERE id = ?",
+                                      (self.vault.seal("news_versions", "body", version_id, text), version_id))
+
+    async def flag(self, news_id: int) -> None:
+        """A version may point at a person: the second person sees the warning."""
+        await self.db.execute("UPDATE news SET flagged = 1 WHERE id = ?", (news_id,))
 
     async def by_origin(self, origin: int | None) -> News | None:
         if origin is None:
             return None
         row = await self.db.fetchone("SELECT * FROM news WHERE origin = ?", (origin,))
-        return None if row is None else self._news(row)
+        return None if row is None else (await self._with_versions([row]))[0]
 
     async def get(self, news_id: int) -> News | None:
         row = await self.db.fetchone("SELECT * FROM news WHERE id = ?", (news_id,))
-        return None if row is None else self._news(row)
+        return None if row is None else (await self._with_versions([row]))[0]
 
     async def set_figures(self, news_id: int, figures: bool) -> bool:
         return 1 == await self.db.execute("UPDATE news SET figures = ? WHERE id = ? AND state = 'draft'",
@@ -80,20 +127,24 @@ class NewsRepository:
             " WHERE id = ? AND state = 'pending'", (by, day or self.db.calendar.day(), digest_week, recipients, news_id))
 
     async def send_back(self, news_id: int, by: int | None, *, only_if: tuple[str, ...] = ("pending",)) -> bool:
-        """Returned: its text is deleted at once."""
+        """Returned: its text, in every language, is deleted at once."""
         marks = ", ".join("?" * len(only_if))
-        return 1 == await self.db.execute(
-            f"UPDATE news SET state = 'returned', decided_by = ?, body_enc = x'' WHERE id = ? AND state IN ({marks})",
-            (by, news_id, *only_if))
+        async with self.db.transaction():
+            returned = 1 == await self.db.execute(
+                f"UPDATE news SET state = 'returned', decided_by = ?, body_enc = x'' WHERE id = ? AND state IN ({marks})",
+                (by, news_id, *only_if))
+            if returned:
+                await self.db.execute("DELETE FROM news_versions WHERE news_id = ?", (news_id,))
+            return returned
 
     async def drafts_of(self, author: int) -> list[News]:
         rows = await self.db.fetchall("SELECT * FROM news WHERE author = ? AND state = 'draft' ORDER BY id",
                                       (author,))
-        return [self._news(r) for r in rows]
+        return await self._with_versions(rows)
 
     async def pending(self) -> list[News]:
         rows = await self.db.fetchall("SELECT * FROM news WHERE state = 'pending' ORDER BY id")
-        return [self._news(r) for r in rows]
+        return await self._with_versions(rows)
 
     async def published(self, first_day: str | None = None, end_day: str | None = None, limit: int = 50
                         ) -> list[News]:
@@ -101,7 +152,7 @@ class NewsRepository:
         rows = await self.db.fetchall(
             "SELECT * FROM news WHERE state = 'published' AND published_at >= ? AND published_at < ?"
             " ORDER BY published_at DESC, id DESC LIMIT ?", (first_day or "0000", end_day or "9999", limit))
-        return [self._news(r) for r in rows]
+        return await self._with_versions(rows)
 
     async def told_about(self, action_id: int, closed_day: str) -> bool:
         """Was something told after the action closed: a message about it, or any message since?"""

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from bot.foundations import clock
 from bot.foundations.crypto import Vault
 from bot.foundations.model import Payload
+from bot.foundations.vocab import REPEAT_MARK
 
 from .database import Database
 from .sealed import insert_sealed, insert_sealed_many
@@ -31,21 +32,42 @@ class Delivery:
     sealed: bytes  # as read: lets record_sent notice a rewrite made while this was in flight
     kind: str | None = None      # 'offer', 'reminder' or None: what to re-check before a late send
     offer_id: int | None = None
-    possible_repeat: bool = False  # it was in flight before: Telegram may have it already
+    possible_repeat: bool = False  # Telegram may have it already: a new message goes marked (an edit as it is)
     claimed: bool = False          # marked in flight already (when it was queued for sending at once)
     after_id: int | None = None    # goes only once this delivery was sent (a reaction after its message)
     after_sent: bool = True        # whether that one was sent (False: it is due in the same batch)
     chat_id: int | None = None     # where it goes (None: the person is gone)
+    pressed: bool = False          # an edit of the message the person pressed (a direct answer)
+
+    @property
+    def new_message(self) -> bool:
+        """It shows as a new message in the chat (not an edit, a reaction, a press's answer, a menu)."""
+        return self.edit_of_message is None and self.kind not in _NOT_MESSAGES
+
+
+# Kinds that never show as a new message in the chat, so never hold back a later one.
+_NOT_MESSAGES = ("reaction", "callback", "menu")
 
 
 def _row(person_id: int, *, request_id: int | None = None, message_id: int | None = None,
          edit_of: int | None = None, kind: str | None = None, offer_id: int | None = None, sending: bool = False,
-         after: int | None = None) -> dict:
+         after: int | None = None, origin: int | None = None, seq: int | None = None,
+         edit_message: int | None = None) -> dict:
     """A new delivery's columns (its payload is sealed apart, bound to its id)."""
     now = clock.iso(clock.now())
     return {"person_id": person_id, "request_id": request_id, "message_id": message_id, "edit_of": edit_of,
             "not_before": now, "created_at": now, "kind": kind, "offer_id": offer_id,
-            "sending_at": now if sending else None, "after_id": after}
+            "sending_at": now if sending else None, "after_id": after, "origin": origin, "seq": seq,
+            "edit_message": edit_message}
+
+
+def _as_shown(text: str) -> str:
+    """A text as the person's Telegram shows it, without a repeat marker's line: what a copy of
+    the same message has in common with every other."""
+    text = text.strip()
+    if text.startswith(REPEAT_MARK):
+        text = text.partition("\n")[2].strip()
+    return text
 
 
 @dataclass(frozen=True)
@@ -57,6 +79,9 @@ class Due:
 
 
 BATCH = 50
+_DIRECT = "'callback', 'answer'"  # the kinds of replies.py: said to the person acting
+# The same, in SQL, for a table alias.
+_NOT_A_MESSAGE = "COALESCE({0}.kind, '') IN (" + ", ".join(f"'{kind}'" for kind in _NOT_MESSAGES) + ")"
 
 
 class OutboxRepository:
@@ -79,17 +104,41 @@ class OutboxRepository:
         offer_id: int | None = None,
         sending: bool = False,
         after: int | None = None,
+        origin: int | None = None,
+        seq: int | None = None,
+        edit_message: int | None = None,
     ) -> int:
         """Queue a delivery. `sending`: it goes out right after this transaction, so it is marked
         in flight now (a crash before the send then shows it as a possible repeat: honest, and
-        one commit fewer)."""
+        one commit fewer). `origin` and `seq`: said on behalf of that update (its inbox row), as
+        the seq-th thing it said; the pair is unique. `edit_message`: edit this message of the
+        person's chat (the one they pressed) rather than send a new one."""
         self.queued += 1
         return await insert_sealed(
             self.db, self.vault, "outbox",
             _row(person_id, request_id=request_id, message_id=message_id, edit_of=edit_of, kind=kind,
-                 offer_id=offer_id, sending=sending, after=after),
+                 offer_id=offer_id, sending=sending, after=after, origin=origin, seq=seq,
+                 edit_message=edit_message),
             {"payload": payload.dumps()},
         )
+
+    async def enqueue_said(self, origin: int, said: Sequence[tuple[int, Payload, str, int | None, int | None]]) -> None:
+        """What an update said (person, payload, kind, message to edit, request), in order: keyed by
+        the update's inbox row and that order, marked in flight (it goes right after this
+        transaction). Two statements, however much was said. Should the same update be handled
+        again after all, what it said under a key that is there already is not said again."""
+        await insert_sealed_many(self.db, self.vault, "outbox", [
+            (_row(person_id, request_id=request_id, kind=kind, sending=True, origin=origin, seq=seq,
+                  edit_message=edit_message), {"payload": payload.dumps()})
+            for seq, (person_id, payload, kind, edit_message, request_id) in enumerate(said)],
+            on_conflict="ON CONFLICT (origin, seq) WHERE origin IS NOT NULL DO NOTHING")
+        self.queued += len(said)
+
+    async def rewrite(self, outbox_id: int, payload: Payload) -> bool:
+        """Change what an unsent delivery says (False: it went, or is no longer pending)."""
+        return 1 == await self.db.execute(
+            "UPDATE outbox SET payload_enc = ? WHERE id = ? AND state = 'pending'",
+            (self.vault.seal("outbox", "payload", outbox_id, payload.dumps()), outbox_id))
 
     async def replace_or_edit_many(self, changes: Sequence[tuple[int, int, Payload]]) -> None:
         """`replace_or_edit` for many messages (outbox id, person, new payload) at once, as when a
@@ -128,14 +177,22 @@ class OutboxRepository:
     async def due(self, limit: int = BATCH) -> Due:
         """What may go now, oldest first. A delivery that waits for another (`after_id`) is due
         once that one was sent, or in the same batch when that one is due too (it comes first,
-        and the sender sends this one only if that one went)."""
+        and the sender sends this one only if that one went). A person's new messages go in the
+        order they were said: one that waits to be tried again holds back the later ones (a card
+        never arrives before its header, a relayed text never before the one written earlier).
+        What answers the person acting goes before what their update queued besides (the answer to
+        a press first, so its spinner stops first; "welcome back" before the offers that wait)."""
         rows = await self.db.fetchall(
-            "SELECT o.*, e.telegram_message_id AS edit_target, e.state AS edit_state, a.state AS after_state,"
-            " p.chat_id_enc FROM outbox o LEFT JOIN outbox e ON e.id = o.edit_of LEFT JOIN outbox a ON a.id = o.after_id"
-            " LEFT JOIN people p ON p.id = o.person_id"
+            "SELECT o.*, COALESCE(o.edit_message, e.telegram_message_id) AS edit_target, e.state AS edit_state,"
+            " a.state AS after_state, p.chat_id_enc FROM outbox o LEFT JOIN outbox e ON e.id = o.edit_of"
+            " LEFT JOIN outbox a ON a.id = o.after_id LEFT JOIN people p ON p.id = o.person_id"
             " WHERE o.state = 'pending' AND o.not_before <= ?1"
             " AND (a.id IS NULL OR a.state != 'pending' OR a.not_before <= ?1)"
-            " ORDER BY o.id LIMIT ?2",
+            f" AND (o.edit_of IS NOT NULL OR o.edit_message IS NOT NULL OR {_NOT_A_MESSAGE.format('o')}"
+            "  OR NOT EXISTS (SELECT 1 FROM outbox w WHERE w.state = 'pending' AND w.person_id = o.person_id"
+            f"  AND w.id < o.id AND w.not_before > ?1 AND w.edit_of IS NULL AND w.edit_message IS NULL"
+            f"  AND NOT {_NOT_A_MESSAGE.format('w')}))"
+            f" ORDER BY COALESCE(o.kind, '') NOT IN ({_DIRECT}), o.id LIMIT ?2",
             (clock.iso(clock.now()), limit),
         )
         deliveries = []
@@ -155,16 +212,28 @@ class OutboxRepository:
                 Delivery(
                     row["id"], row["person_id"], row["request_id"], row["message_id"],
                     row["edit_target"], row["attempts"], payload, row["payload_enc"],
-                    row["kind"], row["offer_id"], bool(row["maybe_sent"]) and row["edit_of"] is None,
+                    row["kind"], row["offer_id"], bool(row["maybe_sent"]),
                     row["sending_at"] is not None, row["after_id"], row["after_state"] in (None, "sent"), chat_id,
+                    row["edit_message"] is not None,
                 )
             )
         return Due(deliveries, more=len(rows) == limit)
 
     async def after_restart(self) -> int:
-        """Deliveries in flight when the process stopped may have reached Telegram."""
-        return await self.db.execute(
-            "UPDATE outbox SET maybe_sent = 1, sending_at = NULL WHERE state = 'pending' AND sending_at IS NOT NULL")
+        """Deliveries in flight when the process stopped may have reached Telegram: they go again
+        marked, and a message of a conversation keeps the fingerprint of what the person may have
+        read already, so that a reply to that first copy still finds its conversation."""
+        async with self.db.transaction():
+            rows = await self.db.fetchall(
+                "SELECT id, person_id, payload_enc FROM outbox WHERE state = 'pending' AND sending_at IS NOT NULL"
+                " AND request_id IS NOT NULL AND edit_of IS NULL AND edit_message IS NULL"
+                f" AND NOT {_NOT_A_MESSAGE.format('outbox')}")
+            for row in rows:
+                text = Payload.loads(self.vault.open("outbox", "payload", row["id"], row["payload_enc"])).text
+                await self.db.execute("UPDATE outbox SET fingerprint = ? WHERE id = ?",
+                                      (self.vault.copy_hash(row["person_id"], _as_shown(text)), row["id"]))
+            return await self.db.execute(
+                "UPDATE outbox SET maybe_sent = 1, sending_at = NULL WHERE state = 'pending' AND sending_at IS NOT NULL")
 
     async def mark_sending(self, outbox_id: int) -> None:
         """In flight from now: committed before Telegram is called."""
@@ -204,14 +273,19 @@ class OutboxRepository:
                     payload = Payload.loads(self.vault.open("outbox", "payload", delivery.id, newer))
                     await self.enqueue(delivery.person_id, payload, edit_of=delivery.id)
 
-    async def retry_later(self, outbox_id: int, delay: timedelta, *, maybe_sent: bool = False) -> None:
-        """Try again after `delay`. maybe_sent: the call may have reached Telegram (a time-out),
-        so the next attempt is marked as a possible repeat. (The next attempt is marked in flight
-        durably before it goes, so this record needs no fsync of its own.)"""
+    async def retry_later(self, outbox_id: int, delay: timedelta, *, maybe_sent: bool = False,
+                          shown: tuple[int, str] | None = None) -> None:
+        """Try again after `delay`. maybe_sent: the call may have reached Telegram (a time-out, a
+        reset, a 5xx), so the next attempt is marked as a possible repeat; `shown` (the person and
+        the text they may have read) keeps that first copy's fingerprint, for a reply to it. (The
+        next attempt is marked in flight durably before it goes, so this record needs no fsync of
+        its own.)"""
+        fingerprint = None if shown is None else self.vault.copy_hash(shown[0], _as_shown(shown[1]))
         async with self.db.transaction(durable=False):
             await self.db.execute(
-                "UPDATE outbox SET not_before = ?, sending_at = NULL, maybe_sent = MAX(maybe_sent, ?) WHERE id = ?",
-                (clock.iso(clock.now() + delay), int(maybe_sent), outbox_id),
+                "UPDATE outbox SET not_before = ?, sending_at = NULL, maybe_sent = MAX(maybe_sent, ?),"
+                " fingerprint = COALESCE(?, fingerprint) WHERE id = ?",
+                (clock.iso(clock.now() + delay), int(maybe_sent), fingerprint, outbox_id),
             )
 
     async def finish(self, outbox_id: int, state: str) -> None:
@@ -267,6 +341,16 @@ class OutboxRepository:
             "SELECT request_id FROM outbox WHERE person_id = ? AND telegram_message_id = ?"
             " AND request_id IS NOT NULL",
             (person_id, telegram_message_id),
+        )
+
+    async def request_of_copy(self, person_id: int, text: str) -> int | None:
+        """The request of a message that went out twice, found by the text of a copy whose Telegram
+        id was never recorded (the bot stopped, or lost Telegram's answer, after it went)."""
+        hashes = self.vault.copy_hashes(person_id, _as_shown(text))
+        return await self.db.fetchval(
+            f"SELECT request_id FROM outbox WHERE person_id = ? AND fingerprint IN ({', '.join('?' * len(hashes))})"
+            " AND request_id IS NOT NULL ORDER BY id DESC LIMIT 1",
+            (person_id, *hashes),
         )
 
     async def oldest_due_seconds(self) -> int:

@@ -1,4 +1,4 @@
-"""Counted periods and releases: written once, never changed, never removed (migration 13's
+"""Counted periods and releases: written once, never changed, never removed (migration 18's
 triggers refuse it).
 
 A counted period holds the base cells of a month, a quarter or a year as they were on its counting

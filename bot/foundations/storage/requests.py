@@ -67,6 +67,9 @@ class RequestRepository:
             collective=bool(row["collective"]),
             conversed=bool(row["conversed"]),
             meeting=row["meeting"],
+            handbacks=row["handbacks"],
+            history_consent=row["history_consent"],
+            history_until=row["history_until"],
         )
 
     async def get(self, request_id: int) -> Request | None:
@@ -229,6 +232,12 @@ class RequestRepository:
         await self.db.execute("UPDATE requests SET sweep_at = ? WHERE id = ?",
                               (None if at is None else clock.iso(at), request_id))
 
+    async def sweep_held_by(self, member_id: int) -> None:
+        """Look again at once at the cases a listener holds: what waits for their hours moved."""
+        await self.db.execute(
+            "UPDATE requests SET sweep_at = ? WHERE member_id = ? AND state IN ('claimed', 'contacted')",
+            (clock.iso(clock.now()), member_id))
+
     async def release(self, request_id: int, member_id: int, new_deadline: datetime | None) -> bool:
         """Back to the pool from this member; a fresh contact deadline when given."""
         changed = await self.db.execute(
@@ -240,6 +249,17 @@ class RequestRepository:
              clock.iso(clock.now()), request_id, member_id),
         )
         return changed == 1
+
+    async def ask_history_consent(self, request_id: int, until: int) -> None:
+        """At a hand-over: the earlier conversation, up to message `until`, waits for the colleague's word."""
+        await self.db.execute("UPDATE requests SET history_consent = 'asked', history_until = ? WHERE id = ?",
+                              (until, request_id))
+
+    async def answer_history_consent(self, request_id: int, allow: bool) -> bool:
+        """The colleague's answer, once, to a question still asked."""
+        return 1 == await self.db.execute(
+            "UPDATE requests SET history_consent = ? WHERE id = ? AND history_consent = 'asked'",
+            ("yes" if allow else "no", request_id))
 
     async def make_urgent(self, request_id: int, deadline_at: datetime) -> None:
         await self.db.execute(

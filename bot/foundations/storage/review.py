@@ -26,7 +26,7 @@ class Round:
     label: str
     digest_week: str
     opened_at: datetime
-    quarter: str | None = None  # the quarter whose closed months it looked at (None: before schema 13)
+    quarter: str | None = None  # the quarter whose closed months it looked at (None: before schema 18)
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,7 @@ SEALED_COLUMNS = (
     SealedColumn("actions", "feedback"),
     SealedColumn("action_updates", "note"),
     SealedColumn("news", "body"),
+    SealedColumn("news_versions", "body"),
     SealedColumn("figure_periods", "cells", "label"),
     SealedColumn("releases", "body", "label"),
 )
@@ -72,11 +73,13 @@ async def insert_sealed(
 
 
 async def insert_sealed_many(
-    db: Database, vault: Vault, table: str, rows: Sequence[tuple[Mapping[str, Any], Mapping[str, str | bytes]]]
+    db: Database, vault: Vault, table: str, rows: Sequence[tuple[Mapping[str, Any], Mapping[str, str | bytes]]],
+    *, on_conflict: str = "",
 ) -> list[int]:
     """`insert_sealed` for many rows with the same columns, in two statements whatever their
-    number: the ids are taken in a row inside the write transaction, so each seal is bound to its
-    row before the insert."""
+    number (one INSERT with a row of values each): the ids are taken in a row inside the write
+    transaction, so each seal is bound to its row before the insert. `on_conflict`: a clause for rows a unique key already holds (an id
+    then stays unused)."""
     if not rows:
         return []
     async with db.transaction():
@@ -89,9 +92,10 @@ async def insert_sealed_many(
                 columns[f"{column}_enc"] = vault.seal(table, column, row_id, plain)
             records.append(columns)
         names = list(records[0])
-        await db.executemany(
-            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-            [tuple(record[name] for name in names) for record in records],
+        row_marks = f"({', '.join('?' * len(names))})"
+        await db.execute(  # one statement, all rows: one execution, one trip
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES {', '.join([row_marks] * len(records))} {on_conflict}",
+            [record[name] for record in records for name in names],
         )
     return ids
 

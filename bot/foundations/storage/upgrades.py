@@ -53,23 +53,30 @@ _BARE_DAY = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
 
 async def _organisation_days(db: Database, vault: Vault) -> None:
     """Schema 12: a UTC day D becomes the organisation's date of D 12:00 UTC (see the migration
-    file for why). Only bare days move; a column holding instants keeps them."""
+    file for why). Only bare days move; a column holding instants keeps them. Each column moves in
+    one statement, from a map of its days: moved one by one, a day D moved to D+1 would move again
+    at D+1's turn (at UTC+12 and beyond, where every day moves)."""
     tables = {r[0] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    await db.execute("CREATE TEMP TABLE stage_days (utc TEXT PRIMARY KEY, placed TEXT NOT NULL)")
     for table, column in UTC_DAYS:
         if table not in tables:
             continue
+        await db.execute("DELETE FROM stage_days")
         for (day,) in await db.fetchall(
                 f"SELECT DISTINCT {column} FROM {table} WHERE {column} GLOB '{_BARE_DAY}'"):  # noqa: S608
             placed = db.calendar.date_of(datetime.fromisoformat(f"{day}T12:00:00+00:00")).isoformat()
             if placed != day:
-                await db.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", (placed, day))
+                await db.execute("INSERT INTO stage_days VALUES (?, ?)", (day, placed))
+        await db.execute(f"UPDATE {table} SET {column} = (SELECT placed FROM stage_days WHERE utc = {column})"  # noqa: S608
+                         f" WHERE {column} IN (SELECT utc FROM stage_days)")
+    await db.execute("DROP TABLE stage_days")
 
 
 FIGURES_EPOCH = "figures_epoch"
 
 
 async def _closed_periods(db: Database, vault: Vault) -> None:
-    """Schema 13. Two things SQL cannot do:
+    """Schema 18. Two things SQL cannot do:
 
     - Digests made before this version released 13-week windows, up to their slot day. Figures of
       closed periods must not overlap them without an audit of both together, which the old
@@ -100,4 +107,4 @@ async def _closed_periods(db: Database, vault: Vault) -> None:
 
 
 BEFORE: dict[int, Callable[[Database, Vault], Awaitable[None]]] = {
-    5: _seal_metadata, 12: _organisation_days, 13: _closed_periods}
+    5: _seal_metadata, 12: _organisation_days, 18: _closed_periods}

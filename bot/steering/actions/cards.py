@@ -72,8 +72,7 @@ def week_signals(words: Words, week: str, signals: Sequence[tuple[Signal, Sequen
         rows.append(((short(f"{number}. {signal_name(words, signal)}"), callbacks.SIGNAL_SHOW(signal.id)),))
     if not signals:
         lines.append(t("This digest reported no signal."))
-    rows.append(((t("Back to the digest"), callbacks.DIGEST_MAIN(week)),))
-    return "\n".join(lines), tuple(rows)
+    return "\n".join(lines), tuple(rows)  # below the digest, which stays: no way "back" to it needed
 
 
 def open_signals(words: Words, signals: Sequence[Signal]) -> tuple[str, Rows]:

@@ -190,7 +190,7 @@ class ActionTracker:
         moment = parse_date(text, self.settings.timezone)
         if moment is None:
             return Result.INVALID, None
-        due = moment.astimezone(self.settings.timezone).date()
+        due = self.core.calendar.date_of(moment)
         if due < self.today():
             return Result.PAST, None
         if due > self.today() + timedelta(days=3 * 366):

@@ -6,7 +6,7 @@ beside them (the signals reported by the network, the follow-up of actions, the 
 The releases never change, so /digest shows a week exactly as it was sent. The renderers get only
 this view and the releases' views, so they cannot print a number no release stated.
 
-Digests made before schema 13 (`v` 1: 13-week windows, "≈" values) are not shown again; /digest
+Digests made before schema 18 (`v` 1: 13-week windows, "≈" values) are not shown again; /digest
 says so in one line.
 """
 from __future__ import annotations

@@ -24,6 +24,7 @@ from bot.steering.releases.cells import NOT_GIVEN, OTHER
 from bot.steering.releases.view import PeriodView
 
 from .model import Published
+from .schedule import parse_week
 
 DASH = "–"
 SHOWN_THEMES = 8  # themes a digest names for its quarter; the others: "n other themes"
@@ -193,10 +194,12 @@ def _join_or(t: Translator, items: Sequence[str]) -> str:
 
 
 def round_name(t: Translator, label: str) -> str:
-    """'2026-12' reads as the month, a week label as itself."""
+    """'2026-12' reads as the month; '2026-W50' as the digest says it: "week 50 of 2026"."""
     if len(label) == 7 and label[4] == "-" and label[5:].isdigit():
         year, month = label.split("-")
         return f"{get_month_names('wide', locale=t.lang)[int(month)]} {year}"
+    if parsed := parse_week(label):
+        return t("week {week} of {year}", week=parsed[1], year=parsed[0])
     return label
 
 

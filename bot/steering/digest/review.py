@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from bot.foundations import callbacks
 from bot.foundations.core import Core
 from bot.foundations.i18n import Translator
-from bot.foundations.model import Button, Member, Payload, Person, Result
+from bot.foundations.model import Button, Member, Payload, Person, Result, ticked
 from bot.foundations.naming import Naming
 from bot.foundations.storage.review import Candidate, Round, Suggestion
 
@@ -50,7 +50,7 @@ class NetworkReview:
     def __init__(self, core: Core) -> None:
         self.core = core
         self.settings = core.settings
-        self.naming = Naming(core)
+        self.naming = Naming(core.settings.departments, core.charter)
 
     def words(self, t: Translator) -> Words:
         return Words(t, self.core.charter, self.settings.departments)
@@ -167,8 +167,8 @@ class NetworkReview:
         suggestion = await self.core.reviews.suggestion_of(candidate.id, member.id)
         text = candidate_text(self.words(t), pub, candidate, mine, tally, _shown_state(suggestion))
         rows = (
-            ((("✓ " if mine is True else "") + t("Report it"), callbacks.REVIEW_VOTE(candidate.id, "y")),
-             (("✓ " if mine is False else "") + t("Do not report"), callbacks.REVIEW_VOTE(candidate.id, "n"))),
+            ((ticked(t("Report it"), mine is True), callbacks.REVIEW_VOTE(candidate.id, "y")),
+             (ticked(t("Do not report"), mine is False), callbacks.REVIEW_VOTE(candidate.id, "n"))),
             ((t("Write a suggestion"), callbacks.REVIEW_SUGGEST(candidate.id)),),
             ((t("Back to the list"), callbacks.REVIEW_LIST(candidate.round_id)),),
         )
@@ -204,13 +204,17 @@ class NetworkReview:
                 return Suggested(Result.EMPTY)
             if len(text) > MAX_SUGGESTION:
                 return Suggested(Result.TOO_LONG)
-            flagged = await self.suspicious(text)
+            flagged = self.naming.suspicious(text)
+            replaced = await self.core.reviews.suggestion_of(candidate.id, member.id) is not None
             suggestion_id = await self.core.reviews.add_suggestion(candidate.id, member.id, text,
                                                                    flagged=bool(flagged), origin=origin)
             label = candidate_label(self.words(Translator(person.language)), pub, candidate.dep, candidate.theme)
-            if flagged:
-                return Suggested(Result.PENDING, suggestion_id, tuple(flagged), label)
-            await self._ask_coordinators(suggestion_id, candidate, pub, flagged=False)
+            if not flagged:
+                await self._ask_coordinators(suggestion_id, candidate, pub, flagged=False)
+        if replaced:
+            await self.core.db.checkpoint()  # the earlier text, replaced at its author's word, is gone from the files
+        if flagged:
+            return Suggested(Result.PENDING, suggestion_id, tuple(flagged), label)
         return Suggested(Result.OK, suggestion_id, (), label)
 
     async def send_flagged(self, person: Person, suggestion_id: int, send: bool) -> tuple[Result, int | None]:
@@ -228,17 +232,23 @@ class NetworkReview:
                 return result, None
             if suggestion.state != "flagged":
                 return Result.ALREADY, candidate.id
-            if not send:
+            if send:
+                await self.core.reviews.set_state(suggestion.id, "pending", only_if="flagged")
+                await self._ask_coordinators(suggestion.id, candidate, pub, flagged=True)
+            else:
                 await self.core.reviews.set_state(suggestion.id, "returned", only_if="flagged")
-                return Result.CANCELLED, candidate.id
-            await self.core.reviews.set_state(suggestion.id, "pending", only_if="flagged")
-            await self._ask_coordinators(suggestion.id, candidate, pub, flagged=True)
+        if not send:
+            await self.core.db.checkpoint()  # taken back by its author: gone from the files at once
+            return Result.CANCELLED, candidate.id
         return Result.OK, candidate.id
 
     async def _ask_coordinators(self, suggestion_id: int, candidate: Candidate, pub: Published, *,
                                 flagged: bool) -> None:
         suggestion = await self.core.reviews.suggestion(suggestion_id)
+        author = await self.core.members.get(suggestion.member_id)
         for person_id in await self.core.people.with_role("coordinator"):
+            if author is not None and person_id == author.person_id:
+                continue  # a listener who is also a coordinator does not approve their own words
             t = await self.core.translator(person_id)
             label = candidate_label(self.words(t), pub, candidate.dep, candidate.theme)
             lines = [t("A suggestion from the network waits for your approval ({signal}):", signal=label),
@@ -262,11 +272,16 @@ class NetworkReview:
                 return Result.NOT_FOUND
             if suggestion.state != "pending":
                 return Result.ALREADY
+            author = await self.core.members.get(suggestion.member_id)
+            if author is not None and author.person_id == person.id:
+                return Result.NOT_ALLOWED  # their own suggestion: another coordinator decides
             await self.core.reviews.set_state(suggestion.id, "approved" if approve else "returned",
                                               only_if="pending", decided_by=person.id)
             await self.core.audit.record("coordinator", person.id,
                                          "suggestion_approved" if approve else "suggestion_returned")
             await self._tell_author(suggestion, approve)
+        if not approve:
+            await self.core.db.checkpoint()  # sent back: its text is gone from the files now, not at night
         return Result.OK
 
     async def _tell_author(self, suggestion: Suggestion, approved: bool) -> None:
@@ -285,10 +300,6 @@ class NetworkReview:
             text = t("A coordinator sent your suggestion on {signal} back, so it is not used. You may write a new "
                      "one with /review.", signal=label)
         await self.core.outbox.enqueue(member.person_id, Payload(text))
-
-    async def suspicious(self, text: str) -> list[str]:
-        """Words of a suggestion that look like a case reference or a name (bot/foundations/naming.py)."""
-        return await self.naming.suspicious(text)
 
 
 def _shown_state(suggestion: Suggestion | None) -> str | None:

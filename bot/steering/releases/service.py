@@ -9,7 +9,7 @@ exactly once, whatever restarts happen around it. Every page reprints releases; 
 closed period again.
 
 Which periods exist:
-- a database that had digests before schema 13 starts at meta 'figures_epoch' (the first whole
+- a database that had digests before schema 18 starts at meta 'figures_epoch' (the first whole
   month after its last digest of 13-week windows: those windows are never mixed with these
   figures); a quarter or a year is released only when it begins on or after it;
 - otherwise (a new installation) at the quarter of the first request or team signal: there was

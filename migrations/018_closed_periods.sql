@@ -1,4 +1,4 @@
--- Schema 13: figures of closed periods, counted once and released once (issue 21).
+-- Schema 18: figures of closed periods, counted once and released once (issue 21).
 --
 -- A month, a quarter and a year are counted once, a few days after they end (WAAKZAAM_SETTLE_DAYS),
 -- and their figures are released once, with the digest of that week. Neither ever changes: what
