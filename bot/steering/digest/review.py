@@ -190,9 +190,14 @@ class NetworkReview:
         words = self.words(Translator(person.language))
         return Result.OK, candidate_label(words, pub, candidate.dep, candidate.theme)
 
+    async def _approvers(self, author: int) -> list[int]:
+        """The coordinators who may approve what this person wrote: every one but the author."""
+        return [p for p in await self.core.people.with_role("coordinator") if p != author]
+
     async def suggest(self, person: Person, candidate_id: int, text: str, origin: int | None = None) -> Suggested:
         """Keep a suggestion. When it may point at a person, its author is asked first (FLAGGED
-        words returned); otherwise the coordinators are asked to approve it."""
+        words returned); otherwise the coordinators are asked to approve it. Result.LAST, and
+        nothing kept, when no coordinator but the author could approve it: it would wait unseen."""
         text = " ".join(text.split())
         async with self.core.db.transaction():
             if (done := await self.core.reviews.suggestion_by_origin(origin)) is not None:
@@ -200,6 +205,9 @@ class NetworkReview:
             result, member, candidate, pub = await self._candidate(person, candidate_id)
             if result is not Result.OK:
                 return Suggested(result)
+            approvers = await self._approvers(person.id)
+            if not approvers:
+                return Suggested(Result.LAST)
             if not text:
                 return Suggested(Result.EMPTY)
             if len(text) > MAX_SUGGESTION:
@@ -210,7 +218,7 @@ class NetworkReview:
                                                                    flagged=bool(flagged), origin=origin)
             label = candidate_label(self.words(Translator(person.language)), pub, candidate.dep, candidate.theme)
             if not flagged:
-                await self._ask_coordinators(suggestion_id, candidate, pub, flagged=False)
+                await self._ask_coordinators(suggestion_id, candidate, pub, approvers, flagged=False)
         if replaced:
             await self.core.db.checkpoint()  # the earlier text, replaced at its author's word, is gone from the files
         if flagged:
@@ -219,7 +227,8 @@ class NetworkReview:
 
     async def send_flagged(self, person: Person, suggestion_id: int, send: bool) -> tuple[Result, int | None]:
         """The author, warned, sends the suggestion anyway, or drops it to write it again.
-        Returns the candidate it belongs to."""
+        Returns the candidate it belongs to. Result.LAST when nobody but the author could approve
+        it now (the other coordinator left meanwhile): it is dropped, not left to wait unseen."""
         async with self.core.db.transaction():
             suggestion = await self.core.reviews.suggestion(suggestion_id)
             member = await self._listener(person)
@@ -232,23 +241,22 @@ class NetworkReview:
                 return result, None
             if suggestion.state != "flagged":
                 return Result.ALREADY, candidate.id
-            if send:
+            approvers = await self._approvers(person.id) if send else []
+            if approvers:
                 await self.core.reviews.set_state(suggestion.id, "pending", only_if="flagged")
-                await self._ask_coordinators(suggestion.id, candidate, pub, flagged=True)
+                await self._ask_coordinators(suggestion.id, candidate, pub, approvers, flagged=True)
             else:
                 await self.core.reviews.set_state(suggestion.id, "returned", only_if="flagged")
-        if not send:
-            await self.core.db.checkpoint()  # taken back by its author: gone from the files at once
-            return Result.CANCELLED, candidate.id
+        if not approvers:
+            await self.core.db.checkpoint()  # taken back, or nobody to read it: gone from the files at once
+            return (Result.LAST if send else Result.CANCELLED), candidate.id
         return Result.OK, candidate.id
 
-    async def _ask_coordinators(self, suggestion_id: int, candidate: Candidate, pub: Published, *,
-                                flagged: bool) -> None:
+    async def _ask_coordinators(self, suggestion_id: int, candidate: Candidate, pub: Published,
+                                approvers: list[int], *, flagged: bool) -> None:
+        """Ask each approver (a listener who is also a coordinator does not approve their own words)."""
         suggestion = await self.core.reviews.suggestion(suggestion_id)
-        author = await self.core.members.get(suggestion.member_id)
-        for person_id in await self.core.people.with_role("coordinator"):
-            if author is not None and person_id == author.person_id:
-                continue  # a listener who is also a coordinator does not approve their own words
+        for person_id in approvers:
             t = await self.core.translator(person_id)
             label = candidate_label(self.words(t), pub, candidate.dep, candidate.theme)
             lines = [t("A suggestion from the network waits for your approval ({signal}):", signal=label),
