@@ -104,6 +104,33 @@ async def test_report_on_the_phone_gives_the_latest_released_quarter_never_an_op
     assert chart.photo.startswith(b"\x89PNG") and chart.protect_content and "Q3 2026" in chart.text
 
 
+async def test_a_report_made_just_after_midnight_is_dated_by_the_organisations_day(services, clock):
+    """00:30 in Brussels on 11 November is still 10 November in UTC: the footer says 11 November."""
+    await _released(services, clock)
+    clock.move_to(datetime(2026, 11, 10, 23, 30, tzinfo=UTC))
+    report = await services.reports.build(calendar.parse_period("2026-Q3"))
+    doc = render.document(report, "en", services.core.charter, services.core.settings.departments)
+    assert doc.footer.startswith("Waakzaam · made on 11 November 2026 · ")
+
+
+async def test_report_on_the_phone_reads_the_released_quarter_once(services, people, clock, monkeypatch):
+    """/report builds the quarter once: no second reading of its releases for one answer."""
+    sofie = await steering(services, people)
+    await _released(services, clock)
+    built = []
+    build = services.reports.build
+
+    async def counted(period, *args, **kwargs):
+        built.append(period.label)
+        return await build(period, *args, **kwargs)
+
+    monkeypatch.setattr(services.reports, "build", counted)
+    before = len(sofie.inbox())
+    await sofie.send("/report")
+    assert sofie.inbox()[before].text.startswith("📋 The vigilance network: report Q3 2026")
+    assert built == ["2026-Q3"]
+
+
 def test_a_year_in_which_departments_changed_names_the_former_ones():
     """The year was counted with Maintenance; since then it was removed and Quality added."""
     now = demo_report("2025", "en", ("Production", "Logistics", "Office", "Sales", "Quality"))

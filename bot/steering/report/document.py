@@ -176,7 +176,7 @@ class Writer:
         doc.sections = [self.about(), self.volumes(doc), self.promise(), self.themes(doc), self.who(),
                         self.concerns(), self.team(), self.signals(), self.feedback(), self.network()]
         doc.sections.append(self.hidden())
-        made = format_date(report.made_at.date(), "d MMMM y", locale=t.lang)
+        made = format_date(report.made_on, "d MMMM y", locale=t.lang)
         doc.footer = t("Waakzaam · made on {day} · anonymous figures of closed periods only, never below {k} · for the "
                        "steering group and the works council", day=made, k=report.k)
         if report.demo:

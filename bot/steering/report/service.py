@@ -53,7 +53,7 @@ class Report:
     view: PeriodView                     # the period itself
     columns: list[PeriodView]            # the tables' columns, oldest first (the period last)
     months: list[PeriodView]             # its released months
-    made_at: datetime
+    made_on: date                        # the organisation's day it was made (WAAKZAAM_TIMEZONE)
     before: PeriodView | None = None     # a quarter's report: the quarter before (in the columns too)
     answers: list[tuple[Signal | None, dict, list[Action]]] = field(default_factory=list)
     actions: list[ActionAtEnd] = field(default_factory=list)
@@ -100,7 +100,7 @@ class Reports:
         else:
             quarters = [v for q in period.quarters() if (v := await self._view(q.label)) is not None]
             columns = [*quarters, view]
-        report = Report(period, view, columns, months, now, before, stall_days=self.settings.action_stall_days,
+        report = Report(period, view, columns, months, self.core.calendar.date_of(now), before, stall_days=self.settings.action_stall_days,
                         first=start if start is not None and start > period.start else None, demo=demo)
         report.answers = await self._answers(view)
         report.actions = await self._actions(period)
