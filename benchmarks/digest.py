@@ -4,7 +4,7 @@
 
 Writes `cases` closed cases spread over ten years into a throw-away database (themes, levels,
 outcomes, referrals, contact times), then times the counting (the GROUP BY queries of
-bot/steering/digest/signals.py over the newest windows), the release with its audits, and the text
+bot/steering/releases/service.py over the periods due), the releases with their audits, and the text
 and chart, for a first digest and for the next week's.
 """
 from __future__ import annotations
@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.foundations import clock  # noqa: E402
 from bot.foundations.settings import Settings  # noqa: E402
+from bot.foundations.storage.upgrades import FIGURES_EPOCH  # noqa: E402
 from bot.running.startup import open_core  # noqa: E402
 from bot.services import Services  # noqa: E402
 from bot.steering.digest.schedule import slot_of_week, week_label  # noqa: E402
@@ -73,16 +74,19 @@ async def main(cases: int) -> None:
         slot = slot_of_week(week_label(clock.now().date()), s.digest_weekday, s.digest_time, s.timezone)
         started = time.perf_counter()
         await fill(core, cases, slot.at, random.Random(1))
+        # Counting starts two months back (as after an upgrade): the first digest releases those months.
+        epoch = (slot.day.replace(day=1) - timedelta(days=40)).replace(day=1)
+        await core.meta.put(FIGURES_EPOCH, epoch.isoformat().encode())
         print(json.dumps({"step": "fill", "cases": cases, "s": round(time.perf_counter() - started, 1)}))
         for week in (slot, slot_of_week(week_label(slot.day + timedelta(days=7)), s.digest_weekday,
                                         s.digest_time, s.timezone)):
             started = time.perf_counter()
-            built = await services.digests.build(week)
+            built = await services.digests.build(week, week.at)
             built_at = time.perf_counter()
             await services.digests.make(week, week.at)
             print(json.dumps({"step": "digest", "week": week.week, "build_s": round(built_at - started, 2),
                               "build_record_render_s": round(time.perf_counter() - built_at, 2),
-                              "figures": len(built.release.figures)}))
+                              "releases": [b["label"] for b in built.bodies]}))
         await core.close()
 
 

@@ -58,7 +58,8 @@ from .running.webhook import WebhookError, serve_webhook
 from .services import Services
 from .steering.digest.schedule import parse_week
 from .steering.report import render as report_render
-from .steering.report.service import NotOver, Reports
+from .steering.releases.service import PeriodReleases
+from .steering.report.service import NotReleased, Reports
 
 log = logging.getLogger("waakzaam")
 
@@ -511,7 +512,7 @@ def _add_report_command(commands, common) -> None:
 def _write_report(settings, report, lang: str, html_path: Path) -> tuple[Path, Path]:
     doc = report_render.document(report, lang, Charter.load(), settings.departments,
                                  settings.contact_hours)
-    html, pdf = report_render.files(doc, report)
+    html, pdf = report_render.files(doc)
     pdf_path = html_path.with_suffix(".pdf")
     html_path.parent.mkdir(parents=True, exist_ok=True)
     html_path.write_text(html, encoding="utf-8")
@@ -522,7 +523,7 @@ def _write_report(settings, report, lang: str, html_path: Path) -> tuple[Path, P
 async def _report(settings, args) -> int:
     """`waakzaam report --period P --out FILE [--lang L] [--demo]`: the HTML and its PDF."""
     period = calendar.parse_period(args.period)
-    if period is None:
+    if period is None or period.kind == "month":
         _say(f"--period {args.period!r} is not a year (2026) or a quarter (2026-Q3).")
         return 2
     out = Path(args.out).expanduser()
@@ -543,18 +544,28 @@ async def _report(settings, args) -> int:
         if (core := await _open_existing(settings, "report", "a report")) is None:
             return 2
         try:
-            report = await Reports(core).build(period)
+            report = await Reports(core, PeriodReleases(core)).build(period)
             written = await write(report)
-        except NotOver as exc:
-            when = exc.ready.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M")
-            _say(f"the period {period.label} is not over yet: its report can be made once the digest of {when} "
-                 "is out.")
+        except NotReleased as exc:
+            _say(_not_released(exc, core.calendar.today()))
             return 2
         finally:
             await core.close()
     print(f"waakzaam: wrote {written[0]}")
     print(f"waakzaam: wrote {written[1]}")
     return 0
+
+
+def _not_released(exc: NotReleased, today) -> str:
+    """One line: why a period has no report (yet)."""
+    label = exc.period.label
+    if exc.due is None:
+        start = f" (they start on {exc.start.isoformat()})" if exc.start else ""
+        return f"{label} has no released figures{start}, so there is no report of it."
+    if not exc.period.closed(today):
+        return (f"{label} is not closed yet: its figures are counted on {exc.due.isoformat()} and released with the "
+                "first digest on or after that day.")
+    return f"{label} is closed but not released yet: its figures come with the first digest on or after {exc.due.isoformat()}."
 
 
 async def _open_existing(settings: Settings, verb: str, demo: str) -> Core | None:

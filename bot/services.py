@@ -26,6 +26,7 @@ from .steering.actions.tracker import ActionTracker
 from .steering.digest.review import NetworkReview
 from .steering.digest.service import SteeringDigests
 from .steering.report.phone import QuarterlyTable
+from .steering.releases.service import PeriodReleases
 from .steering.report.service import Reports
 
 
@@ -56,8 +57,9 @@ class Services:
         self.review = NetworkReview(core)
         self.actions = ActionTracker(core)
         self.news = NewsDesk(core)
-        self.digests = SteeringDigests(core, self.review, self.actions)
-        self.reports = Reports(core)
+        self.releases = PeriodReleases(core)
+        self.digests = SteeringDigests(core, self.review, self.actions, self.releases)
+        self.reports = Reports(core, self.releases)
         self.quarterly = QuarterlyTable(core, self.reports)
         self.sender: Outbound | None = None  # set by the application factory
         self.bot_username = ""               # likewise: for the t.me links the bot sends

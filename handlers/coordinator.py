@@ -10,6 +10,7 @@ from bot.foundations import callbacks, clock, prompts
 from bot.foundations.model import Result
 from bot.foundations.vocab import (
     AUDIT_ACTIONS,
+    AUDIT_CLASSES,
     AUDIT_ACTORS,
     FIELD_NAMES,
     GENDER,
@@ -21,6 +22,8 @@ from bot.foundations.vocab import (
 )
 from bot.network import routing
 from bot.network.membership import gap_text
+from bot.steering.digest.render import days_of, fmt, period_label
+from bot.steering.figures import Statement
 
 from .ui import (
     Context,
@@ -477,10 +480,12 @@ async def audit(update: Update, context: Context) -> None:
     if result is not Result.OK:
         await say(update, refusal(t, result))
         return
-    lines = [t("Audit trail of the last {days} days, up to yesterday ({day}): who did what to which case, never "
-               "any content. Today's entries appear tomorrow.", days=summary.days, day=t.day(summary.last_day))]
-    lines += ["• " + t("{label}: {value}", label=t(AUDIT_ACTIONS.get(action, action)), value=count)
-              for action, count in summary.counts.items()]
+    first, last = summary.weeks[0][0], summary.weeks[-1][0]
+    lines = [t("Audit trail: who did what to which case, never any content. Per closed week (W{first} – W{last}), "
+               "and the latest entries up to yesterday ({day}). Today's entries appear tomorrow.",
+               first=first, last=last, day=t.day(summary.last_day))]
+    lines += ["• " + t("{label}: {value}", label=_audit_label(t, action), value=" · ".join(str(n) for n in counts))
+              for action, counts in summary.counts.items()]
     if summary.recent:
         lines.append("")
         lines.append(t("Latest:"))
@@ -488,9 +493,14 @@ async def audit(update: Update, context: Context) -> None:
     for entry in summary.recent:
         who = t(AUDIT_ACTORS[entry.actor_role], id=numbers.get(entry.actor_id, "?")
                 if entry.actor_role == "coordinator" else entry.actor_id)
-        what = t(AUDIT_ACTIONS.get(entry.action, entry.action))
+        what = _audit_label(t, entry.action)
         lines.append(" · ".join(filter(None, [t.day(entry.at), who, what, entry.request_ref])))
     await say(update, "\n".join(lines))
+
+
+def _audit_label(t, action: str) -> str:
+    """An action of the trail, or its coarse class, in words."""
+    return t(AUDIT_CLASSES.get(action) or AUDIT_ACTIONS.get(action, action))
 
 
 async def quality(update: Update, context: Context) -> None:
@@ -500,18 +510,29 @@ async def quality(update: Update, context: Context) -> None:
         await say(update, refusal(t, result))
         return
     k = services(context).settings.small_cell
-    quality = figures.quality
-    if quality is None:
-        # Few ratings could point to one person's opinion: figures only from k on.
-        await say(update, t("Fewer than {k} ratings in {period}: no figures for that quarter. Figures cover "
-                            "closed quarters only, so that no single rating can be read from them.",
-                            k=k, period=figures.period.label))
+    lines = []
+    if figures.waiting is not None:
+        lines.append(t("{period} is counted on {day}.", period=period_label(t, figures.waiting[0]),
+                       day=t.day(figures.waiting[1])))
+    if figures.period is None:
+        lines.append(t("No quarter has been counted yet. The ratings of a quarter are counted once, a week after it "
+                       "ends, and do not change afterwards."))
+        await say(update, "\n".join(lines))
         return
-    await say(update, t(
-        "Ratings in {period}: {count}, on average {average} out of 5. Written comments: "
-        "{comments} (kept encrypted; they are not shown to anyone here). Figures cover closed quarters only.",
-        period=figures.period.label, count=quality.count, comments=quality.comments,
-        average=format_decimal(round(quality.average, 1), locale=t.lang)))
+    ratings = fmt(t, _statement(figures.ratings))
+    if figures.average is not None:
+        ratings = t("{count}, on average {average} out of 5", count=ratings,
+                    average=format_decimal(figures.average, format="0.0", locale=t.lang))
+    lines.append(t("Ratings in {period} ({days}, counted on {day}; it does not change): {ratings}. Written comments: "
+                   "{comments} (kept encrypted; shown to nobody here). The average is given from {twice} ratings.",
+                   period=period_label(t, figures.period), days=days_of(t, figures.period),
+                   day=t.day(figures.counted_on), ratings=ratings, comments=fmt(t, _statement(figures.comments)),
+                   twice=2 * k))
+    await say(update, "\n".join(lines))
+
+
+def _statement(found) -> Statement | None:
+    return None if found is None else Statement(*found)
 
 
 def register(app: Application) -> None:

@@ -75,23 +75,19 @@ async def vote(update: Update, context: Context) -> None:
     await _show(update, context, *await review.candidate_view(person(context), candidate_id))
 
 
-async def _nobody_approves(update: Update, context: Context, *, written: bool) -> bool:
-    """A suggestion needs a coordinator other than its author: when there is none (the only
-    coordinator is the listener writing), said before anything is written, not left to wait unseen."""
-    who = person(context)
-    if await services(context).membership.other_coordinators(who):
-        return False
+def _nobody_approves(context: Context) -> str:
+    """A suggestion needs a coordinator other than its author; said when there is none (the only
+    coordinator is the listener writing), rather than letting it wait unseen."""
     t = tr(context)
-    text = (t("You are the network's only coordinator, and nobody approves their own suggestion, so it could not "
+    return (t("You are the network's only coordinator, and nobody approves their own suggestion, so it could not "
               "reach the steering group's digest. Please write it once a second coordinator has joined.")
-            if who.is_coordinator else
+            if person(context).is_coordinator else
             t("There is no coordinator yet to approve a suggestion, so it could not reach the steering group's "
               "digest. Please write it once a coordinator has joined."))
-    if written:
-        await services(context).prompts.clear(who, prompts.SUGGESTION)
-        text += " " + t("Your text was not kept.")
-    await say(update, text)
-    return True
+
+
+def _not_kept(context: Context) -> str:
+    return _nobody_approves(context) + " " + tr(context)("Your text was not kept.")
 
 
 async def suggest_ask(update: Update, context: Context) -> None:
@@ -101,7 +97,8 @@ async def suggest_ask(update: Update, context: Context) -> None:
     if result is not Result.OK:
         await _show(update, context, result, None, ())
         return
-    if await _nobody_approves(update, context, written=False):
+    if not await services(context).membership.other_coordinators(person(context)):
+        await say(update, _nobody_approves(context))  # before anything is written
         return
     await services(context).prompts.wait_for(person(context), prompts.SUGGESTION, ref=str(candidate_id))
     await say(update, t("Write your suggestion on {signal}, in your own words, at most {limit} characters.\n\nPlease write "
@@ -113,8 +110,6 @@ async def suggest_ask(update: Update, context: Context) -> None:
 async def on_suggestion_text(update: Update, context: Context, text: str, waiting: prompts.Prompt) -> None:
     """The answer to "your suggestion on ...": kept, checked, and passed to a coordinator."""
     t, who = tr(context), person(context)
-    if await _nobody_approves(update, context, written=True):  # the other coordinator left meanwhile
-        return
     suggested = await services(context).review.suggest(who, waiting.number, text, origin())
     if await answer_refused(update, context, suggested.result, MAX_SUGGESTION):
         return
@@ -128,6 +123,8 @@ async def on_suggestion_text(update: Update, context: Context, text: str, waitin
                             found=found),
                   buttons([(t("Send it anyway"), callbacks.SUGGESTION_SEND(suggested.suggestion_id, "send"))],
                           [(t("Write it again"), callbacks.SUGGESTION_SEND(suggested.suggestion_id, "redo"))]))
+    elif suggested.result is Result.LAST:  # the other coordinator left meanwhile
+        await say(update, _not_kept(context))
     elif suggested.result is Result.CLOSED:
         await say(update, _closed(context))
     else:
@@ -144,6 +141,8 @@ async def send_flagged(update: Update, context: Context) -> None:
         await services(context).prompts.wait_for(who, prompts.SUGGESTION, ref=str(candidate_id))
         await answer(update, t("It was deleted. Write your suggestion again, at most {limit} characters, without "
                                "names or case references.", limit=MAX_SUGGESTION))
+    elif result is Result.LAST:
+        await answer(update, _not_kept(context))
     elif result is Result.CLOSED:
         await alert(update, context, _closed(context))
     else:

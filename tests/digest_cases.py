@@ -1,148 +1,126 @@
-"""Random case sets for the digest's tests: counted in memory the way the SQL counts them, or
-written to a database through the real repository.
+"""Cases for the steering group's tests: written to a database through the real repository, and
+counted in memory, apart from the bot's SQL, for the tests' own oracles.
 
-A case's `age` is how many whole weeks before the end of the digest's newest window it was
-made; window 0 holds ages 0..12, window 1 ages 13..25, and so on (13-week windows).
+A case has its creation instant and the facts the figures read (contact, breach, closure,
+outcome, whether a conversation took place, department, level, themes, referrals, kind).
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.foundations import clock
-from bot.foundations.storage.figures import SignalCount
-from bot.steering.digest.digest import (
-    OPEN,
-    OTHER,
-    OUTCOME_KEYS,
-    UNSET,
-    Counts,
-    Departments,
-)
 
-WEEKS = 13
-WINDOWS = ("now", "prev", "p2", "p3")
+CONVERSED = ("listened", "referred", "signposted")
 
 
 @dataclass(frozen=True)
 class Case:
-    age: int                      # weeks before the end of the newest window
+    created: datetime
     dep: str | None
     themes: tuple[str, ...] = ()
     level: str | None = None
     urgent: bool = False
-    outcome: str | None = None    # recorded outcome; None: open or withdrawn before anyone took it
-    withdrawn: bool = False       # withdrawn before anyone took it
-    breached: bool = False
-    wait: int | None = None       # minutes to first contact; None: no contact
+    outcome: str | None = "listened"  # recorded outcome; None: open (or closed without one)
+    withdrawn: bool = False           # withdrawn before anyone took it
+    breached: bool = False            # the deadline passed without contact
+    wait: int | None = 60             # minutes to first contact; None: no contact
     referrals: tuple[str, ...] = ()
-    requester: int | None = None  # None: the link is gone (retention)
-    open: bool = False            # still held by a listener
-    concern: bool = False         # worried about a colleague
-    collective: bool = False      # marked as having a collective character
+    requester: int | None = None      # None: the link is gone (retention)
+    open: bool = False                # still held by a listener
+    concern: bool = False
+    collective: bool = False
+    conversed: bool | None = None     # None: as add_past_case decides (contact and a conversation's outcome)
 
-    def created(self, end: datetime) -> datetime:
-        return end - timedelta(weeks=self.age, days=2, hours=3)
+    @property
+    def contacted(self) -> datetime | None:
+        return None if self.wait is None else self.created + timedelta(minutes=self.wait)
 
-    def window(self) -> str | None:
-        index = self.age // WEEKS
-        return WINDOWS[index] if index < len(WINDOWS) else None
+    @property
+    def closed(self) -> datetime | None:
+        if self.open:
+            return None
+        return (self.contacted or self.created) + timedelta(days=1)
+
+    @property
+    def counted(self) -> bool:
+        """A conversation took place (the figures of what requests are about count only these)."""
+        conversed = self.conversed
+        if conversed is None:
+            conversed = self.wait is not None and (self.outcome in CONVERSED or (self.outcome is None and not
+                                                                                 self.withdrawn))
+        return (self.wait is not None and conversed and not self.withdrawn
+                and self.outcome not in ("no_reply", "withdrawn"))
 
 
-def team_departments(signals) -> list[str]:
-    return sorted({s.dep for s in signals if s.age < WEEKS})
+async def insert(core, cases, person_ids: dict[int, int] | None = None) -> list[int]:
+    """Write the cases through FiguresRepository.add_past_case (`person_ids`: requester -> people.id),
+    in one transaction."""
+    async with core.db.transaction():
+        return await _insert(core, cases, person_ids)
 
 
-def department_requests(cases) -> dict[str | None, int]:
-    found: dict[str | None, int] = {}
+async def _insert(core, cases, person_ids: dict[int, int] | None) -> list[int]:
+    ids = []
     for case in cases:
-        if case.window() == "now":
-            found[case.dep] = found.get(case.dep, 0) + 1
+        deadline = case.created + timedelta(hours=1 if case.urgent else 24)
+        contacted = case.contacted
+        state = "contacted" if case.open else "withdrawn" if case.withdrawn else "closed"
+        ids.append(await core.figures.add_past_case(
+            created_at=clock.iso(case.created), deadline_at=clock.iso(deadline), department=case.dep,
+            requester_id=None if case.requester is None else (person_ids or {})[case.requester], member_id=None,
+            state=state, urgent=case.urgent, claimed_at=clock.iso(contacted) if contacted else None,
+            contacted_at=clock.iso(contacted) if contacted else None,
+            closed_at=clock.iso(case.closed) if case.closed else None,
+            breached_at=clock.iso(deadline) if case.breached else None,
+            outcome=None if case.withdrawn else case.outcome, level=case.level, themes=case.themes,
+            referrals=[(kind, True) for kind in case.referrals], kind="concern" if case.concern else "self",
+            collective=case.collective, conversed=case.conversed))
+    return ids
+
+
+async def people_for(core, count: int, first: int = 5_000_000) -> dict[int, int]:
+    async with core.db.transaction():
+        return {i: (await core.people.ensure(first + i, first + i, "en")).id for i in range(count)}
+
+
+def in_period(cases, start: datetime, end: datetime) -> list[Case]:
+    return [c for c in cases if start <= c.created < end]
+
+
+def themes_of(cases, work: set[str]) -> Counter:
+    """theme -> conversations with it (each conversation once per theme)."""
+    found: Counter = Counter()
+    for case in cases:
+        if case.counted:
+            for theme in set(case.themes) & work:
+                found[theme] += 1
     return found
+
+
+def departments_of(cases) -> Counter:
+    return Counter(case.dep for case in cases if case.counted)
 
 
 @dataclass(frozen=True)
 class TeamSignal:
-    """An employee's signal without a conversation, `age` weeks before the end of the window."""
-    age: int
+    """An employee's signal without a conversation, on a day."""
+    day: str
     dep: str
     themes: tuple[str, ...]
     level: str = "team"
+    account: int = 0
 
 
-def counts_of(cases, departments: Departments, work, private, levels, team_signals=()) -> Counts:
-    """What bot/steering/digest/signals.collect returns for these cases, counted in memory."""
-    usage: dict = {}
-    tags: dict = {}
-    referrals: dict = {}
-    promise: dict = {}
-    waits: dict = {}
-    signal_sets: dict = {}
-    private_count = 0
-    concerns: dict = {}
-    collective: dict = {}
-    for case in cases:
-        win = case.window()
-        if win is None:
-            continue
-        group = departments.groups.get(case.dep, OTHER)
-        outcome = case.outcome or ("withdrawn" if case.withdrawn else OPEN)
-        key = (win, int(case.urgent), outcome if outcome in OUTCOME_KEYS else OPEN, int(case.breached))
-        usage[key] = usage.get(key, 0) + 1
-        part = "recent" if win == "now" else "older"
-        level = case.level if case.level in levels else UNSET
-        for theme in dict.fromkeys(case.themes):
-            if theme in work:
-                tags[(part, group, theme, level)] = tags.get((part, group, theme, level), 0) + 1
-                for span in (("recent", "year") if win == "now" else ("year",)):
-                    signal_sets.setdefault((span, group, theme), []).append(case.requester)
-        if win == "now" and any(t in private for t in case.themes):
-            private_count += 1
-        if win in ("now", "prev"):
-            if case.concern:
-                concerns[win] = concerns.get(win, 0) + 1
-            if case.collective:
-                collective[win] = collective.get(win, 0) + 1
-            for kind in dict.fromkeys(case.referrals):
-                referrals[(win, kind)] = referrals.get((win, kind), 0) + 1
-            kept, decided = promise.get(win, (0, 0))
-            contacted = case.wait is not None
-            promise[win] = (kept + (contacted and not case.breached), decided + (contacted or case.breached))
-            if contacted:
-                waits.setdefault(win, []).append(case.wait)
-    signals = {key: SignalCount(len(who), len({w for w in who if w is not None}), sum(w is None for w in who))
-               for key, who in signal_sets.items()}
-    team: dict = {}
-    for signal in team_signals:
-        if signal.age < WEEKS:
-            for theme in dict.fromkeys(signal.themes):
-                if theme in work:
-                    key = (signal.dep, theme, signal.level if signal.level in levels else UNSET)
-                    team[key] = team.get(key, 0) + 1
-    return Counts(usage, tags, private_count, referrals, promise, {w: tuple(sorted(v)) for w, v in waits.items()},
-                  signals, sum(c.open for c in cases), concerns, collective, team)
+async def insert_team_signals(core, signals) -> None:
+    """Write team signals as the bot stores them: one per account and quarter."""
+    async with core.db.transaction():
+        await _insert_signals(core, signals)
 
 
-async def insert(core, cases, end: datetime, person_ids: dict[int, int]) -> None:
-    """Write the cases through FiguresRepository.add_past_case (`person_ids`: requester -> people.id)."""
-    for case in cases:
-        created = case.created(end)
-        deadline = created + timedelta(hours=24)
-        contacted = created + timedelta(minutes=case.wait) if case.wait is not None else None
-        state = "contacted" if case.open else "withdrawn" if case.withdrawn else "closed"
-        await core.figures.add_past_case(
-            created_at=clock.iso(created), deadline_at=clock.iso(deadline), department=case.dep,
-            requester_id=None if case.requester is None else person_ids[case.requester], member_id=None,
-            state=state, urgent=case.urgent, contacted_at=clock.iso(contacted) if contacted else None,
-            closed_at=None if case.open else clock.iso(created + timedelta(days=1)),
-            breached_at=clock.iso(deadline) if case.breached else None,
-            outcome=None if case.withdrawn else case.outcome, level=case.level, themes=case.themes,
-            referrals=[(kind, True) for kind in case.referrals], kind="concern" if case.concern else "self",
-            collective=case.collective)
-
-
-async def insert_team_signals(core, signals, end: datetime) -> None:
-    """Write team signals as the bot stores them (each under its own dedupe key)."""
-    for number, signal in enumerate(signals):
-        day = (end - timedelta(weeks=signal.age, days=2)).date().isoformat()
-        await core.team_signals.put([f"test-{number}".encode()], signal.dep, list(signal.themes), signal.level, day)
+async def _insert_signals(core, signals) -> None:
+    for signal in signals:
+        quarter = f"{signal.day[:4]}-Q{(int(signal.day[5:7]) - 1) // 3 + 1}"
+        await core.team_signals.put([f"test-{signal.account}-{quarter}".encode()], signal.dep, list(signal.themes),
+                                    signal.level, signal.day)

@@ -6,10 +6,8 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from digest_cases import Case, insert
+from digest_cases import Case, insert, people_for
 from flows import invite_code, join_as_member
-
-from bot.steering.digest.schedule import latest_slot, windows
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)        # Monday 09:00 in Brussels: after that week's slot
 SLOT_W46 = datetime(2026, 11, 9, 7, 30, tzinfo=UTC)  # Monday 9 November, 08:30 in Brussels
@@ -37,24 +35,30 @@ async def listeners(services, people, names=("Anna", "Bert", "Chris"), first_id=
     return found
 
 
-def end_of_window(services, when: datetime) -> datetime:
-    s = services.settings
-    return windows(latest_slot(when, s.digest_weekday, s.digest_time, s.timezone), s.timezone, 13, 4)[0].end
+JULY = datetime(2026, 7, 1, 6, 0, tzinfo=UTC)        # 08:00 in Brussels
+OCTOBER = datetime(2026, 10, 1, 6, 0, tzinfo=UTC)
 
 
-async def history(services, end: datetime, *, seed: int = 5, extra=()) -> None:
-    """About forty past cases; Production x workload recurs across different colleagues."""
+def cases(*, seed: int = 5) -> list[Case]:
+    """About fifty cases from July to October 2026; in October, Production x workload recurs across
+    nine different colleagues (the network's November review finds it)."""
     rng = random.Random(seed)
-    core = services.core
-    ids = {i: (await core.people.ensure(5_000_000 + i, 5_000_000 + i, "en")).id for i in range(40)}
-    cases = [Case(age=rng.randrange(12), dep="Production", themes=("workload",), level="team", requester=i,
-                  outcome="listened", wait=rng.randrange(30, 400)) for i in range(9)]
-    cases += [Case(age=rng.randrange(50), dep=rng.choice(("Production", "Logistics", "Office", None)),
-                   themes=(rng.choice(("stress", "conflict_colleague_mgr", "workload")),),
-                   level=rng.choice(("individual", "team")), requester=10 + i % 25,
+    found = [Case(OCTOBER + timedelta(days=rng.randrange(25), hours=rng.randrange(9)), "Production", ("workload",),
+                  "team", requester=i, wait=rng.randrange(30, 400)) for i in range(9)]
+    found += [Case(JULY + timedelta(days=rng.randrange(120), hours=rng.randrange(9)),
+                   rng.choice(("Production", "Logistics", "Office", None)),
+                   (rng.choice(("stress", "conflict_colleague_mgr", "workload")),),
+                   rng.choice(("individual", "team")), requester=10 + i % 25,
                    outcome=rng.choice(("listened", "referred")), wait=rng.randrange(20, 1500),
-                   referrals=("psychologist",) if i % 3 == 0 else ()) for i in range(32)]
-    await insert(core, [*cases, *extra], end, ids)
+                   referrals=("psychologist",) if i % 3 == 0 else ()) for i in range(42)]
+    return [c for c in found if c.created < datetime(2026, 11, 1, tzinfo=UTC)]
+
+
+async def history(services, *, seed: int = 5, extra=()) -> list[Case]:
+    """Write `cases()` (and `extra`) through the real repository; returns them."""
+    written = [*cases(seed=seed), *extra]
+    await insert(services.core, written, await people_for(services.core, 40))
+    return written
 
 
 async def sweep(services):
@@ -69,7 +73,7 @@ async def digest_with_a_signal(services, people, clock):
     boss = await coordinator(services, people)
     team = await listeners(services, people)
     sofie = await steering(services, people)
-    await history(services, end_of_window(services, SLOT_W46))
+    await history(services)
     await sweep(services)  # the first sweep notes when the bot started
     clock.move_to(SLOT_W46)
     assert await sweep(services) == "2026-W46"

@@ -11,7 +11,6 @@ from flows import ask_for_conversation, invite_code, join_as_member
 from steering_flows import (
     SLOT_W46,
     T0,
-    end_of_window,
     history,
     listeners,
     steering,
@@ -20,6 +19,7 @@ from steering_flows import (
 
 from bot.foundations import prompts
 from bot.foundations.crypto import DecryptionError
+from bot.foundations.model import Result
 from bot.foundations.storage.sealed import SEALED_COLUMNS
 
 
@@ -227,7 +227,7 @@ async def test_a_coordinator_who_is_also_a_listener_does_not_approve_their_own_s
         boss, chris = await _coordinators(services, people, 901, 902)
         await join_as_member(services, boss, "Boss")
         await listeners(services, people)
-        await history(services, end_of_window(services, SLOT_W46))
+        await history(services)
         await sweep(services)
         clock.move_to(SLOT_W46)
         assert await sweep(services) == "2026-W46"
@@ -253,7 +253,7 @@ async def test_the_only_coordinator_who_is_also_a_listener_is_told_their_suggest
         (boss,) = await _coordinators(services, people, 901)
         await join_as_member(services, boss, "Boss")
         await listeners(services, people)
-        await history(services, end_of_window(services, SLOT_W46))
+        await history(services)
         await sweep(services)
         clock.move_to(SLOT_W46)
         assert await sweep(services) == "2026-W46"
@@ -278,6 +278,41 @@ async def test_the_only_coordinator_who_is_also_a_listener_is_told_their_suggest
         assert boss.last().text.startswith("Write your suggestion on ")
         await boss.send("Plan the peak weeks with the team leads.")
         assert any("waits for your approval" in m.text for m in chris.inbox())
+
+
+async def test_a_warned_suggestion_sent_after_the_other_coordinator_left_is_not_left_waiting(services, people):
+    """The coordinator-listener is warned (a name), the only other coordinator leaves, then "Send it
+    anyway": nobody could approve it, so it is not sent to wait unseen; its author is told so, and
+    the text is gone. The service says so too when asked directly."""
+    with time_machine.travel(T0, tick=False) as clock:
+        boss, chris = await _coordinators(services, people, 901, 902)
+        await join_as_member(services, boss, "Boss")
+        await listeners(services, people)
+        await history(services)
+        await sweep(services)
+        clock.move_to(SLOT_W46)
+        assert await sweep(services) == "2026-W46"
+        table = next(m for m in reversed(boss.inbox()) if any(d.startswith("rvc:") for d in m.button_data()))
+        candidate = int(next(d for d in table.button_data() if d.startswith("rvc:")).split(":")[1])
+        await boss.press(f"rvc:{candidate}", table)
+        await boss.press(f"rvs:{candidate}", boss.last())
+        await boss.send("Talk with Jan about the Monday peaks")
+        assert "it contains “Jan”" in boss.last().text
+        warned = boss.last()
+        heard = len(chris.inbox())
+        assert await services.core.people.drop_role((await services.core.people.find(902)).id, "coordinator")
+
+        await boss.press("Send it anyway", warned)
+        assert boss.last().text == ("You are the network's only coordinator, and nobody approves their own suggestion, "
+                                    "so it could not reach the steering group's digest. Please write it once a second "
+                                    "coordinator has joined. Your text was not kept.")
+        assert await services.core.db.fetchval("SELECT state FROM suggestions") == "returned"
+        assert len(chris.inbox()) == heard
+
+        me = await services.core.people.find(901)
+        asked = await services.review.suggest(me, candidate, "Plan the peak weeks with the team leads.")
+        assert asked.result is Result.LAST
+        assert await services.core.db.fetchval("SELECT COUNT(*) FROM suggestions WHERE state != 'returned'") == 0
 
 
 async def test_a_new_account_that_stops_a_removal_is_too_new(services, people):
@@ -589,7 +624,7 @@ async def _review_round(services, people, clock):
     await boss.send(f"/start {await invite_code(services, 'coordinator')}")
     await boss.send("Boss")
     team = await listeners(services, people)
-    await history(services, end_of_window(services, SLOT_W46))
+    await history(services)
     await sweep(services)
     clock.move_to(SLOT_W46)
     assert await sweep(services) == "2026-W46"

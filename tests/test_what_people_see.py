@@ -210,19 +210,19 @@ async def test_urgent_words_at_night_that_reach_only_the_listener_on_call_are_sa
     assert any(f"claim:{ref}" in m.button_data() for m in anna.inbox())
 
 
-# 5. /report for a quarter no digest covers --------------------------------------------------------
+# 5. /report before any quarter is counted ----------------------------------------------------------
 
-async def test_report_for_a_quarter_without_a_digest_is_one_true_statement(services, people, clock):
+async def test_report_before_any_quarter_is_counted_is_one_true_statement(services, people, clock):
+    """No table of dashes and zeros that would read as "0 listeners": /report offers only a
+    released quarter, and before the first one it says so, in one line."""
     from steering_flows import steering
     sofie = await steering(services, people)
     await join_as_member(services, people(201, "Anna"), "Anna")  # the network has a listener: never "0 listeners"
     before = len(sofie.inbox())
     await sofie.send("/report")
     (said,) = sofie.inbox()[before:]
-    assert said.text == ("There are no figures for Q3 2026: no digest with figures covers that quarter (the bot was "
-                         "not running yet, or too few colleagues asked to say anything without pointing at someone). "
-                         "The steering group's actions are in /actions; the next quarter's table comes with its "
-                         "digests.")
+    assert said.text == ("No quarter has been counted yet: a quarter's figures are counted a week after it ends, and "
+                         "come with that week's digest.")
     assert said.protect_content and "listeners" not in said.text
 
 

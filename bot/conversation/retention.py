@@ -21,7 +21,7 @@ from bot.foundations.vocab import pseudonym
 
 from .casework import outcome_buttons
 from .requests import RequestDesk
-from .team_signals import TeamSignals, dedupe_keys
+from .team_signals import TeamSignals
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ class Retention:
                 await core.inbox.unlink(await core.people.user_hash_of(person.id))
                 await self.cases.drop_person(person.id)
             # Their team signal too: the keyed hash that links it to them, and so the signal.
-            signal_gone = await core.team_signals.delete(dedupe_keys(core.vault, person.id))
+            signal_gone = await TeamSignals(core).forget(person.id)
             if origin is not None:
                 await core.inbox.done(origin)  # the /forget itself leaves nothing behind either
         await core.db.checkpoint()

@@ -94,6 +94,8 @@ class Talk:
                 if not request.is_open:
                     return Result.CLOSED, request
                 message_id = await core.conversations.add(request.id, "requester", text, origin, written)
+                if request.state == "contacted" and not request.conversed:
+                    await core.requests.mark_conversed(request.id)  # a conversation took place
                 if parties.listener is None:
                     await self._react(person.id, written, KEPT)
                     return Result.PENDING, request

@@ -1,13 +1,18 @@
 """"Something is wrong in my team": a signal without a conversation (department, themes, a level;
-never free text). It counts, never alone, in the steering group's digest beside the signals from
-conversations, with the same suppression. Each account counts once: a new signal replaces its
-earlier one, so a burst is one signal.
+never free text). It counts, never alone, in the figures of each closed quarter beside the
+conversations, shown from k+1 so that one person's own signal is taken off first. Each account
+counts once per quarter: a new signal replaces its earlier one of the same quarter, so a burst is
+one signal, and one account moves a figure by at most one per quarter. A signal in a new quarter
+leaves last quarter's as it was; once a quarter is counted, its signals are deleted (the counted
+figures keep what was released).
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import date, timedelta
 
 from bot.foundations import clock
+from bot.foundations.calendar import parse_period, quarter_of
 from bot.foundations.charter import Theme
 from bot.foundations.core import Core
 from bot.foundations.crypto import Vault
@@ -16,12 +21,18 @@ from bot.foundations.model import Person, Result
 THEME_GROUPS = ("manifestation", "theme")  # what people see and bring; the legal domains are for listeners
 
 
-def dedupe_keys(vault: Vault, person_id: int) -> list[bytes]:
-    """Keyed hashes that find this account's signal, under every key version held (the active one
-    first), so a key rotation does not reopen the door. Without the key they link nothing."""
-    seed = f"team-signal:{person_id}"
+def dedupe_keys(vault: Vault, person_id: int, quarter: str) -> list[bytes]:
+    """Keyed hashes that find this account's signal of one quarter ('2026-Q3'), under every key
+    version held (the active one first), so a key rotation does not reopen the door. Without the
+    key they link nothing."""
+    seed = f"team-signal:{person_id}:{quarter}"
     active = vault.code_hash(seed)
     return [active, *(h for h in vault.code_hashes(seed) if h != active)]
+
+
+def every_key(vault: Vault, person_id: int, quarters: Iterable[str]) -> list[bytes]:
+    """This account's keys for each of the quarters (to erase all its signals)."""
+    return [key for quarter in quarters for key in dedupe_keys(vault, person_id, quarter)]
 
 
 class TeamSignals:
@@ -45,7 +56,8 @@ class TeamSignals:
             return Result.EMPTY, False
         if any(key not in allowed for key in themes) or level is None or core.charter.level(level) is None:
             return Result.UNKNOWN, False
-        new = await core.team_signals.put(dedupe_keys(core.vault, person.id), departments[department_index],
+        quarter = quarter_of(core.calendar.today()).label
+        new = await core.team_signals.put(dedupe_keys(core.vault, person.id, quarter), departments[department_index],
                                           themes, level)
         if not new:
             await core.db.checkpoint()  # the signal it replaced is gone from the files at once
@@ -53,12 +65,28 @@ class TeamSignals:
 
     async def sent(self, person: Person) -> bool:
         """Has this account a signal (a send handled again after a crash)?"""
-        return await self.core.team_signals.exists(dedupe_keys(self.core.vault, person.id))
+        quarter = quarter_of(self.core.calendar.today()).label
+        return await self.core.team_signals.exists(dedupe_keys(self.core.vault, person.id, quarter))
+
+    async def forget(self, person_id: int) -> bool:
+        """Delete every signal of this account, whatever its quarter (/forget)."""
+        core = self.core
+        first = await core.team_signals.first_day()
+        if first is None:
+            return False
+        quarters, day = [], quarter_of(date.fromisoformat(first))
+        while day.start <= core.calendar.today():
+            quarters.append(day.label)
+            day = day.next()
+        return await core.team_signals.delete(every_key(core.vault, person_id, quarters))
 
     async def forget_old(self) -> int:
-        """Signals older than the trend (12 months by default) count nowhere: they go."""
-        months = self.core.settings.trend_months
-        return await self.core.team_signals.delete_before(self.core.calendar.day(clock.now() - timedelta(days=31 * months)))
+        """Signals of a counted quarter count nowhere any more (the quarter's figures keep what was
+        released): they go. Without any counted quarter, those older than 400 days."""
+        counted = await self.core.releases.counted_at("quarter")
+        ends = [parse_period(label).end for label in counted]
+        cutoff = max(ends) if ends else self.core.calendar.date_of(clock.now() - timedelta(days=400))
+        return await self.core.team_signals.delete_before(cutoff.isoformat())
 
 
-__all__ = ["TeamSignals", "dedupe_keys"]
+__all__ = ["TeamSignals", "dedupe_keys", "every_key"]

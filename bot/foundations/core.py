@@ -30,6 +30,7 @@ from .storage.oncall import OnCallRepository
 from .storage.outbox import OutboxRepository
 from .storage.people import PeopleRepository
 from .storage.prompts import PromptRepository
+from .storage.releases import ReleaseRepository
 from .storage.removals import RemovalRepository
 from .storage.requests import RequestRepository
 from .storage.review import ReviewRepository
@@ -61,6 +62,7 @@ class Core:
     team_signals: TeamSignalRepository = field(init=False)
     figures: FiguresRepository = field(init=False)
     digests: DigestRepository = field(init=False)
+    releases: ReleaseRepository = field(init=False)
     reviews: ReviewRepository = field(init=False)
     actions: ActionRepository = field(init=False)
     news: NewsRepository = field(init=False)
@@ -86,6 +88,7 @@ class Core:
         self.team_signals = TeamSignalRepository(self.db)
         self.figures = FiguresRepository(self.db)
         self.digests = DigestRepository(self.db, self.vault)
+        self.releases = ReleaseRepository(self.db, self.vault)
         self.reviews = ReviewRepository(self.db, self.vault)
         self.actions = ActionRepository(self.db, self.vault)
         self.news = NewsRepository(self.db, self.vault)

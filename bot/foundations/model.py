@@ -140,6 +140,7 @@ class Request:
     kind: str = "self"        # 'self', or 'concern': worried about someone else
     collective: bool = False  # the problem has a collective character
     meeting: str | None = None  # 'proposed', 'accepted', 'declined', 'unreachable': never where or when
+    conversed: bool = False     # the colleague wrote after contact: a conversation took place
     handbacks: int = 0          # how often it went back from a listener to the others (handed over)
     history_consent: str | None = None  # may the next listener read the earlier conversation: 'asked', 'yes', 'no'
     history_until: int | None = None    # the last message of that earlier conversation

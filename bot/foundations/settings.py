@@ -32,7 +32,6 @@ _SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 _SPAN = re.compile(r"^([A-Z]{3})(?:-([A-Z]{3}))?((?:,[A-Z]{3})*)\s+(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 _DIGEST_AT = re.compile(r"^(MON|TUE|WED|THU|FRI|SAT|SUN)[A-Z]*\s+(\d{1,2}):(\d{2})$")
-MAX_TREND_WINDOWS = 12  # bars on the chart
 
 
 class SettingsError(Exception):
@@ -97,11 +96,12 @@ class Settings:
     # The network's review of candidate signals: None is monthly (with the first digest of each
     # month), else every this many days (with the first digest after that).
     review_every_days: int | None = None
-    # A signal: a department and a theme in at least this many requests of a window.
+    # A signal: a department and a theme in at least this many conversations of a quarter's
+    # closed months, from different colleagues (at most WAAKZAAM_SMALL_CELL - 2).
     signal_min: int = 3
-    # The digest's window, and how far back the trend goes (in whole windows).
-    window_weeks: int = 13
-    trend_months: int = 12
+    # A closed month, quarter or year is counted (and its figures released, with that week's
+    # digest) this many days after it ends: the last promises and tags of its requests settle.
+    settle_days: int = 7
     # The steering group's follow-up: an open action without an update this long is flagged as
     # stalled in the digest; a reported signal without an answer this many weeks is listed; the
     # steering member who follows an action up is reminded this many days before its due date.
@@ -132,21 +132,12 @@ class Settings:
         return int(self.removal_delay.total_seconds() // 3600)
 
     @property
-    def trend_windows(self) -> int:
-        """How many digest windows the trend shows (4 for 12 months of 13 weeks)."""
-        return trend_windows(self.trend_months, self.window_weeks)
-
-    @property
     def key_is_beside_db(self) -> bool:
         """The key in the database's folder (or below it), or the database in the key's folder:
         either way one copy of a folder would carry both."""
         db_dir = self.db_path.resolve().parent
         key_dir = self.key_file.resolve().parent
         return key_dir == db_dir or db_dir in key_dir.parents or key_dir in db_dir.parents
-
-
-def trend_windows(months: int, weeks: int) -> int:
-    return round(months * 52 / 12 / weeks)
 
 
 class _Source(dict):
@@ -293,7 +284,7 @@ def load_settings(env_file: Path | str | None = None, *, require_token: bool = T
     for name, key, low, high in (
         ("WAAKZAAM_MIN_AVAILABLE", "min_available", 0, 1000),
         ("WAAKZAAM_MAX_OPEN_CASES", "max_open_cases", 1, 10),
-        ("WAAKZAAM_SMALL_CELL", "small_cell", 2, 100),
+        ("WAAKZAAM_SMALL_CELL", "small_cell", 4, 100),
     ):
         if raw := _env(source, name):
             if not _whole(raw) or not low <= int(raw) <= high:
@@ -385,7 +376,7 @@ def check_port(name: str, raw: str) -> int:
 
 
 def _digest_settings(source: dict[str, str | None], kwargs: dict) -> None:
-    """The digest's schedule, the review's rhythm, the signal threshold and the windows."""
+    """The digest's schedule, the review's rhythm, the signal threshold and the settle days."""
     if raw := _env(source, "WAAKZAAM_DIGEST_AT"):
         match = _DIGEST_AT.match(raw.upper())
         if (not match or match[0].split()[0] not in (match[1], _FULL_DAYS[match[1]])
@@ -402,18 +393,18 @@ def _digest_settings(source: dict[str, str | None], kwargs: dict) -> None:
         else:
             raise SettingsError("WAAKZAAM_REVIEW_EVERY must be monthly or a number of days from 7 to 365.")
     for name, key, low, high in (
-        ("WAAKZAAM_SIGNAL_MIN", "signal_min", 2, 100),
-        ("WAAKZAAM_WINDOW_WEEKS", "window_weeks", 4, 26),
-        ("WAAKZAAM_TREND_MONTHS", "trend_months", 3, 36),
+        ("WAAKZAAM_SIGNAL_MIN", "signal_min", 2, 98),
+        ("WAAKZAAM_SETTLE_DAYS", "settle_days", 0, 28),
     ):
         if raw := _env(source, name):
             if not _whole(raw) or not low <= int(raw) <= high:
                 raise SettingsError(f"{name} must be a whole number from {low} to {high}.")
             kwargs[key] = int(raw)
-    windows = trend_windows(kwargs.get("trend_months", 12), kwargs.get("window_weeks", 13))
-    if not 2 <= windows <= MAX_TREND_WINDOWS:
-        raise SettingsError(f"WAAKZAAM_TREND_MONTHS must cover 2 to {MAX_TREND_WINDOWS} windows of "
-                            "WAAKZAAM_WINDOW_WEEKS weeks (the default: 12 months of 13-week windows).")
+    small_cell = kwargs.get("small_cell", 5)
+    if kwargs.get("signal_min", 3) > small_cell - 2:
+        # A review flag "at least s" beside a later "fewer than k" must leave two values: s <= k-2.
+        raise SettingsError(f"WAAKZAAM_SIGNAL_MIN must be at most WAAKZAAM_SMALL_CELL - 2 ({small_cell - 2}), so that "
+                            "a signal reported by the network never pins a hidden count.")
 
 
 def _action_settings(source: dict[str, str | None], kwargs: dict) -> None:

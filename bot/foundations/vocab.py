@@ -144,6 +144,25 @@ AUDIT_ACTIONS = {
     "suggestion_approved": N_("approved a suggestion for the digest"),
     "suggestion_returned": N_("sent a suggestion back"),
 }
+# What /audit shows of the fine actions above: coarse classes, so that neither their counts nor a
+# case's entries bound any figure the steering group gets (a theme, a level, the collective
+# character, a referral's kind, an outcome). The fine action stays in the trail of record.
+AUDIT_CLASSES = {
+    "details_updated": N_("updated the case's details"),
+    "contact_passed": N_("passed on a contact or a route"),
+    "case_closed": N_("closed the case"),
+}
+AUDIT_CLASS_OF = {
+    "theme_added": "details_updated", "theme_removed": "details_updated", "level_set": "details_updated",
+    "collective_set": "details_updated", "meeting_proposed": "details_updated", "meeting_answered": "details_updated",
+    "referral_sent": "contact_passed", "referral_asked": "contact_passed", "referral_answered": "contact_passed",
+    "routes_sent": "contact_passed",
+    "closed": "case_closed", "outcome_recorded": "case_closed",
+}
+# The dimensions of the released figures, which no coarse class may name.
+FIGURE_DIMENSIONS = frozenset({"theme", "level", "collective", "referral", "outcome", "concern", "department",
+                               "urgent", "missed", "conversation", "signal", "rating", "comment"})
+
 AUDIT_ACTORS = {
     "member": N_("listener #{id}"),
     "coordinator": N_("coordinator #{id}"),

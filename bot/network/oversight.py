@@ -2,33 +2,40 @@
 figures. Never content, never a requester, never a rating tied to a case or a listener."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from bot.foundations import calendar
+from bot.foundations import calendar, clock
 from bot.foundations.calendar import Period
 from bot.foundations.core import Core
 from bot.foundations.i18n import LANGUAGES
-from bot.foundations.model import AuditEntry, Person, Quality, Result
-from bot.foundations.vocab import PROFILE_CHOICES
+from bot.foundations.model import AuditEntry, Person, Result
+from bot.foundations.vocab import AUDIT_CLASS_OF, PROFILE_CHOICES
 
 from . import coverage
 
-AUDIT_DAYS = 30
+AUDIT_WEEKS = 4  # closed ISO weeks counted in /audit
 
 
 @dataclass(frozen=True)
 class QualityFigures:
-    period: Period
-    quality: Quality | None  # None: fewer than k ratings in that period, so no figures
+    """The ratings of the latest released quarter, as its release stated them, and a quarter that
+    has ended and is not counted yet (with the day it will be)."""
+
+    period: Period | None                                 # None: no quarter released yet
+    counted_on: date | None = None
+    ratings: tuple[str, int, int | None] | None = None    # a statement: (kind, low, high)
+    comments: tuple[str, int, int | None] | None = None
+    average: float | None = None                          # only from 2k ratings
+    waiting: tuple[Period, date] | None = None
 
 
 @dataclass(frozen=True)
 class AuditSummary:
-    days: int
-    counts: dict[str, int]
-    recent: list[AuditEntry]
-    last_day: date  # the latest day shown: yesterday, in the organisation's time zone
+    weeks: list[tuple[int, date]]     # the closed ISO weeks counted (number, Monday), oldest first
+    counts: dict[str, list[int]]      # action or coarse class -> how many in each of those weeks
+    recent: list[AuditEntry]          # the latest entries up to yesterday, actions in their coarse class
+    last_day: date                    # the latest day shown: yesterday, in the organisation's time zone
 
 
 class Oversight:
@@ -54,27 +61,54 @@ class Oversight:
         return Result.OK, found
 
     async def audit_summary(self, person: Person) -> tuple[Result, AuditSummary | None]:
-        """The trail of the last AUDIT_DAYS closed days. Today is left out until it is over: a
-        coordinator who reads the trail every few minutes would otherwise time what happens in a
-        case (a colleague's answer, a note) to within minutes, although the trail keeps only days."""
+        """Who did what to which case: counts per closed ISO week (fixed weeks, never a window
+        sliding by the day), and the latest entries of the days before today (today's appear
+        tomorrow: a coordinator who reads the trail every few minutes would otherwise time what
+        happens in a case to within minutes, although the trail keeps only days). Actions are shown
+        in coarse classes that name no figure: a tag, a level, the collective character or a
+        meeting is "updated the case's details"; a referral or the routes, "passed on a contact or a
+        route"; closing and the outcome, "closed the case" (vocab.AUDIT_CLASS_OF). So neither the
+        counts nor an entry bound a figure the steering group gets; the fine action stays in the
+        trail of record."""
         if not person.is_coordinator:
             return Result.NOT_ALLOWED, None
         today = self.core.calendar.today()
-        first = today - timedelta(days=AUDIT_DAYS)
+        monday = today - timedelta(days=today.weekday())
+        weeks = [monday - timedelta(weeks=n) for n in range(AUDIT_WEEKS, 0, -1)]
         async with self.core.db.transaction():
             await self.core.audit.record("coordinator", person.id, "audit_read")
-            counts = await self.core.audit.counts(first.isoformat(), today.isoformat())
-            recent = await self.core.audit.recent(today.isoformat())
-        return Result.OK, AuditSummary(AUDIT_DAYS, counts, recent, today - timedelta(days=1))
+            found: dict[str, list[int]] = {}
+            for i, start in enumerate(weeks):
+                for action, n in (await self.core.audit.counts(
+                        start.isoformat(), (start + timedelta(days=7)).isoformat())).items():
+                    found.setdefault(AUDIT_CLASS_OF.get(action, action), [0] * len(weeks))[i] += n
+            recent = [replace(entry, action=AUDIT_CLASS_OF.get(entry.action, entry.action))
+                      for entry in await self.core.audit.recent(today.isoformat())]
+        return Result.OK, AuditSummary([(start.isocalendar()[1], start) for start in weeks], dict(sorted(found.items())),
+                                       recent, today - timedelta(days=1))
 
     async def quality(self, person: Person) -> tuple[Result, QualityFigures | None]:
-        """The ratings of the last closed quarter, from k ratings on. A closed period does not
-        change, so reading it before and after a rating tells nothing about that rating."""
+        """The ratings of the latest released quarter, as released with the quarter's figures: never
+        counted anew, so /forget or retention cannot change them, and reading them before and after
+        a rating tells nothing about it (it falls in a quarter not released yet)."""
         if not person.is_coordinator:
             return Result.NOT_ALLOWED, None
-        period = calendar.previous_quarter(self.core.calendar.today())
+        ended = calendar.previous_quarter(self.core.calendar.today())
         async with self.core.db.transaction():
             await self.core.audit.record("coordinator", person.id, "quality_read")
-            figures = await self.core.cases.quality(*period.days())
-        shown = figures if figures.count >= self.core.settings.small_cell else None
-        return Result.OK, QualityFigures(period, shown)
+            label = await self.core.releases.newest("%-Q_")
+            found, extra = await self.core.releases.statements(label, [f"{label}|rat", f"{label}|com"]) \
+                if label else ({}, {})
+            made = (await self.core.releases.get(label)).made_at if label else None
+        waiting = None
+        first = await self.core.figures.first_request()
+        counted_from = calendar.quarter_of(self.core.calendar.date_of(clock.parse(first))).start if first else None
+        if label != ended.label and counted_from is not None and counted_from <= ended.start:
+            # counted with the first digest on or after its settle days
+            due = ended.end + timedelta(days=self.core.settings.settle_days)
+            waiting = (ended, due + timedelta(days=(self.core.settings.digest_weekday - due.weekday()) % 7))
+        if not label:
+            return Result.OK, QualityFigures(None, waiting=waiting)
+        return Result.OK, QualityFigures(calendar.parse_period(label), self.core.calendar.date_of(made),
+                                         found.get(f"{label}|rat"), found.get(f"{label}|com"),
+                                         extra.get("average"), waiting)

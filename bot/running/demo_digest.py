@@ -3,34 +3,35 @@
 `waakzaam digest --preview --demo` runs this: a new database and key in a temporary folder
 (never the configured ones), a network of seven listeners with a coordinator and a steering
 member, about six requests a week for a year in a 250-person company (themes, levels,
-outcomes, referrals, contact times, a few urgent ones and missed promises; older cases
-stripped as retention leaves them), and then the digests of the last weeks made in order by
-the real service, with a review round in which the listeners report two signals and a
-coordinator approves a suggestion. Everything goes through the real repositories and
-services; the temporary folder is deleted afterwards.
+outcomes, referrals, contact times, a few urgent ones and missed promises, team signals and
+ratings; older cases stripped as retention leaves them), and then a digest every week, made in
+order by the real service at its own slot, as production makes them: each releases the months
+and quarters due, and each monthly review round is answered by the listeners (they report the
+first candidates, and a coordinator approves a suggestion). Everything goes through the real
+repositories and services; the temporary folder is deleted afterwards.
 """
 from __future__ import annotations
 
 import random
 import tempfile
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from bot.conversation.team_signals import TeamSignals, dedupe_keys
 from bot.foundations import clock
+from bot.foundations.calendar import quarter_of
 from bot.foundations.charter import Charter
 from bot.foundations.core import Core
 from bot.foundations.settings import Settings
 from bot.network import routing
 from bot.services import Services
 from bot.steering.digest.model import Published
-from bot.steering.digest.schedule import latest_slot, slot_of_week, week_label
+from bot.steering.digest.schedule import Slot, latest_slot, slot_of_week, week_label
 
 from .startup import open_core
 
-HISTORY_WEEKS = 62     # the trend (52 weeks) and the weeks of digests made before the one shown
-DIGESTS_BEFORE = 3     # digests made before the one shown, so that "≈" and reviews are real
+HISTORY_WEEKS = 62     # a year of released months and quarters before the digest shown
 RETENTION_DAYS = 90
 PER_WEEK = 6           # requests in an ordinary week
 LISTENERS = (  # name, gender, age band, status, department (index into the departments), languages
@@ -73,8 +74,11 @@ async def _person(core: Core, user_id: int, language: str = "nl") -> int:
     return (await core.people.ensure(user_id, user_id, language)).id
 
 
-async def populate(core: Core, end: datetime, *, seed: int = 2026, weeks: int = HISTORY_WEEKS) -> dict:
-    """Fill an empty database with a network and `weeks` weeks of cases up to `end`."""
+async def populate(core: Core, end: datetime, *, seed: int = 2026, weeks: int = HISTORY_WEEKS,
+                   with_steering: bool = True) -> dict:
+    """Fill an empty database with a network and `weeks` weeks of cases, team signals and ratings
+    up to `end`. `with_steering`: the steering member has the role already (else the caller gives
+    it, say after making the past digests, which then need no text or chart)."""
     rng = random.Random(seed)
     departments = core.settings.departments
     listeners = []
@@ -94,7 +98,8 @@ async def populate(core: Core, end: datetime, *, seed: int = 2026, weeks: int = 
         coordinator = await _person(core, 9_100_000_100, "nl")
         await core.people.add_role(coordinator, "coordinator")
         steering = await _person(core, 9_100_000_200, "nl")
-        await core.people.add_role(steering, "steering")
+        if with_steering:
+            await core.people.add_role(steering, "steering")
         employees = [await _person(core, 9_200_000_000 + i) for i in range(220)]
 
     start = end - timedelta(weeks=weeks)
@@ -113,20 +118,37 @@ async def populate(core: Core, end: datetime, *, seed: int = 2026, weeks: int = 
                 if request_id is not None:
                     await core.figures.mark_kind(request_id, concern=more.random() < 0.12,
                                                  collective=more.random() < 0.1)
-        await _team_signals(core, more, end, departments, employees)
+        await _team_signals(core, more, start, end, departments, employees)
+        await _ratings(core, random.Random(seed + 2), clock.iso(start), clock.iso(end))
     return {"coordinator": coordinator, "steering": steering, "listeners": listeners}
 
 
-async def _team_signals(core: Core, rng: random.Random, end: datetime, departments, employees: list[int]) -> None:
-    """Employees' signals without a conversation over the last 13 weeks: workload in the first
-    department in autumn, and a scatter elsewhere."""
+async def _team_signals(core: Core, rng: random.Random, start: datetime, end: datetime, departments,
+                        employees: list[int]) -> None:
+    """Employees' signals without a conversation, each quarter (one per account and quarter):
+    workload in the first department, and a scatter elsewhere."""
     themes = [t.key for t in TeamSignals(core).themes()]
-    for person_id in rng.sample(employees, 45):
-        place = 0 if rng.random() < 0.4 else rng.randrange(len(departments))
-        chosen = ["workload"] if place == 0 else rng.sample(themes, rng.choice((1, 2)))
-        day = core.calendar.day(end - timedelta(days=rng.randrange(1, 13 * 7)))
-        level = rng.choices(("individual", "team", "organisation"), (20, 60, 20))[0]
-        await core.team_signals.put(dedupe_keys(core.vault, person_id), departments[place], chosen, level, day)
+    quarter = quarter_of(core.calendar.date_of(start))
+    while quarter.start < core.calendar.date_of(end):
+        for person_id in rng.sample(employees, 30):
+            place = 0 if rng.random() < 0.4 else rng.randrange(len(departments))
+            chosen = ["workload"] if place == 0 else rng.sample(themes, rng.choice((1, 2)))
+            day = quarter.start + timedelta(days=rng.randrange((quarter.end - quarter.start).days))
+            if not core.calendar.date_of(start) <= day < core.calendar.date_of(end):
+                continue
+            level = rng.choices(("individual", "team", "organisation"), (20, 60, 20))[0]
+            await core.team_signals.put(dedupe_keys(core.vault, person_id, quarter.label), departments[place], chosen,
+                                        level, day.isoformat())
+        quarter = quarter.next()
+
+
+async def _ratings(core: Core, rng: random.Random, start: str, end: str) -> None:
+    """About half the closed cases rated, a few days after closing."""
+    for request_id, closed in await core.cases.closed_cases(start, end):
+        if rng.random() < 0.5:
+            rating = rng.choices((1, 2, 3, 4, 5), (2, 3, 10, 40, 45))[0]
+            day = date.fromisoformat(closed) + timedelta(days=rng.randrange(1, 4))
+            await core.cases.add_rating(request_id, rating, day.isoformat())
 
 
 async def _case(core: Core, rng: random.Random, monday: datetime, end: datetime, departments, place_weights,
@@ -195,6 +217,23 @@ async def review_as_the_network(services, people: dict, language: str) -> None:
             await services.review.decide(await core.people.get(people["coordinator"]), suggested.suggestion_id, True)
 
 
+async def weekly_digests(services: Services, people: dict, first: Slot, last: Slot, language: str,
+                         after=None) -> None:
+    """A digest every week from the slot `first` to `last`, made by the real service at its own
+    slot (a minute after it), each review round answered by the network. `after(slot)` runs after
+    each digest (the steering group's work)."""
+    s = services.settings
+    slot = first
+    while slot.day <= last.day:
+        await services.digests.make(slot, slot.at + timedelta(minutes=1))
+        opened = await services.core.reviews.latest_round()
+        if opened is not None and opened.digest_week == slot.week:
+            await review_as_the_network(services, people, language)
+        if after is not None:
+            await after(slot)
+        slot = slot_of_week(week_label(slot.day + timedelta(weeks=1)), s.digest_weekday, s.digest_time, s.timezone)
+
+
 async def demo(settings: Settings, charter: Charter | None = None, *, week: str | None = None,
                lang: str | None = None) -> tuple[Published, str, bytes | None]:
     """The digest of `week` (default: the newest due) on a generated year, rendered in `lang`."""
@@ -208,18 +247,18 @@ async def demo(settings: Settings, charter: Charter | None = None, *, week: str 
             s = demo_settings
             last = (slot_of_week(week, s.digest_weekday, s.digest_time, s.timezone) if week
                     else latest_slot(clock.now(), s.digest_weekday, s.digest_time, s.timezone))
-            people = await populate(core, last.at)
+            people = await populate(core, last.at, with_steering=False)
+            first = slot_of_week(week_label(last.day - timedelta(weeks=HISTORY_WEEKS - 1)), s.digest_weekday,
+                                 s.digest_time, s.timezone)
+            before = slot_of_week(week_label(last.day - timedelta(weeks=1)), s.digest_weekday, s.digest_time,
+                                  s.timezone)
+            await weekly_digests(services, people, first, before, lang)
+            await core.people.add_role(people["steering"], "steering")
             await core.people.set_language(people["steering"], lang)
-            for before in range(DIGESTS_BEFORE, -1, -1):
-                day = last.day - timedelta(weeks=before)
-                slot = slot_of_week(week_label(day), s.digest_weekday, s.digest_time, s.timezone)
-                await services.digests.make(slot, slot.at + timedelta(minutes=1))
-                opened = await core.reviews.latest_round()
-                if opened is not None and opened.digest_week == slot.week and before:
-                    await review_as_the_network(services, people, lang)
+            await services.digests.make(last, last.at + timedelta(minutes=1))
             return await services.digests.preview(last.week, lang)
         finally:
             await core.close()
 
 
-__all__ = ["demo", "populate", "review_as_the_network"]
+__all__ = ["demo", "populate", "review_as_the_network", "weekly_digests"]

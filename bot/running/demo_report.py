@@ -9,22 +9,18 @@ dates through the repositories, as `add_past_case` does for cases. The folder is
 """
 from __future__ import annotations
 
-import random
 import tempfile
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from bot.foundations import clock
 from bot.foundations.calendar import Period
 from bot.foundations.charter import Charter
-from bot.foundations.core import Core
 from bot.foundations.settings import Settings
 from bot.services import Services
 from bot.steering.digest.schedule import slot_of_week, week_label
-from bot.steering.report.service import Reports
 
-from .demo_digest import populate, review_as_the_network
+from .demo_digest import populate, weekly_digests
 from .startup import open_core
 
 WORDS = {
@@ -70,14 +66,6 @@ def _day(moment: datetime | date, days: int = 0) -> str:
     return (day + timedelta(days=days)).isoformat()
 
 
-async def _ratings(core: Core, start: str, end: str, rng: random.Random) -> None:
-    """About half the closed cases rated, a few days after closing."""
-    for request_id, closed in await core.cases.closed_cases(start, end):
-        if rng.random() < 0.5:
-            rating = rng.choices((1, 2, 3, 4, 5), (2, 3, 10, 40, 45))[0]
-            await core.cases.add_rating(request_id, rating, _day(date.fromisoformat(closed), rng.randrange(1, 4)))
-
-
 async def _steering_answers(services: Services, people: dict, lang: str, week: str, slot_at: datetime,
                             number: int, end: datetime) -> None:
     """What the steering group does after the digest of `week` (the `number`th of the demo)."""
@@ -118,38 +106,43 @@ async def _steering_answers(services: Services, people: dict, lang: str, week: s
 
 
 async def run_demo(settings: Settings, period: Period, charter: Charter | None = None, *, lang: str | None = None,
-                   render=None):
-    """Generate a year, build the report of `period`, and hand it to `render(report)` while the
-    throw-away database is still open; returns what `render` returns (else the report)."""
+                   render=None, lead_weeks: int = 10, inspect=None):
+    """Generate the period (and `lead_weeks` before it), make a digest every week until the one that
+    releases it, build its report, and hand it to `render(report)` while the throw-away database is
+    still open; returns what `render` returns (else the report). `inspect(core, report)` (tests):
+    awaited while the database is open too; then (rendered, inspected) is returned."""
     lang = lang or settings.default_language
-    rng = random.Random(11)
     with tempfile.TemporaryDirectory(prefix="waakzaam-report-demo-") as folder:
         base = Path(folder)
         demo_settings = replace(settings, db_path=base / "data" / "demo.db", key_file=base / "key" / "demo.key")
         core = await open_core(demo_settings, charter)
         try:
             services = Services(core)
-            reports = Reports(core)
-            windows = reports.windows(period)
-            end = windows[-1].slot.at
-            weeks = demo_settings.window_weeks * (len(windows) + 1) + 2
-            people = await populate(core, end, weeks=weeks)
-            await core.people.set_language(people["steering"], lang)
             s = demo_settings
-            first = windows[0].slot
-            # A digest a week before the first window opens a review, so the first window has signals too.
-            slots = [slot_of_week(week_label(first.day - timedelta(weeks=1)), s.digest_weekday, s.digest_time,
-                                  s.timezone), *(w.slot for w in windows)]
-            for number, slot in enumerate(slots):
-                await services.digests.make(slot, slot.at + timedelta(minutes=1))
-                opened = await core.reviews.latest_round()
-                if opened is not None and opened.digest_week == slot.week:
-                    await review_as_the_network(services, people, lang)
-                if number:
-                    await _steering_answers(services, people, lang, slot.week, slot.at, number - 1, end)
-            await _ratings(core, clock.iso(end - timedelta(weeks=weeks)), clock.iso(end), rng)
-            report = await reports.build(period, end + timedelta(minutes=5), demo=True)
-            return await render(report) if render else report
+            due = services.releases.due_on(period)
+            last = slot_of_week(week_label(due), s.digest_weekday, s.digest_time, s.timezone)
+            if last.day < due:
+                last = slot_of_week(week_label(due + timedelta(weeks=1)), s.digest_weekday, s.digest_time, s.timezone)
+            first = slot_of_week(week_label(period.start - timedelta(weeks=lead_weeks)), s.digest_weekday,
+                                 s.digest_time, s.timezone)
+            weeks = (last.day - first.day).days // 7 + 2
+            people = await populate(core, last.at, weeks=weeks, with_steering=False)
+            await core.people.set_language(people["steering"], lang)  # the steering role comes after the
+            # past digests: they need no text or chart (the digest made last is the one people read)
+            done: list[str] = []
+
+            async def answer(slot) -> None:
+                stored = await core.digests.get(slot.week)
+                if stored.published.get("signals") and len(done) < len(WORDS["en"]["actions"]) \
+                        and period.start <= slot.day < period.end:
+                    await _steering_answers(services, people, lang, slot.week, slot.at, len(done), last.at)
+                    done.append(slot.week)
+
+            await weekly_digests(services, people, first, last, lang, after=answer)
+            await core.people.add_role(people["steering"], "steering")
+            report = await services.reports.build(period, last.at + timedelta(minutes=5), demo=True)
+            rendered = await render(report) if render else report
+            return (rendered, await inspect(core, report)) if inspect else rendered
         finally:
             await core.close()
 

@@ -1,13 +1,12 @@
 """Casework: notes only for the member who holds the case, themes from the taxonomy, referrals
 without content, closing with an outcome, feedback, the notes question at a hand-over, audit."""
 import shutil
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from flows import ask_for_conversation, invite_code, join_as_member
 
-from bot.foundations import calendar
 from bot.foundations.charter import Charter
 from bot.foundations.crypto import DecryptionError
 
@@ -299,8 +298,9 @@ async def test_close_with_outcome_then_feedback(services, people, offline):
     await anna.press_data(f"out:{ref}:listened", picker)
     assert "already recorded" in _alerts(offline)[-1]
     await boss.send("/quality")
-    # One rating is below the small-cell threshold; and no comment text ever reaches a coordinator.
-    assert "Fewer than 5 ratings" in boss.last().text and COMMENT not in boss.last().text
+    # The rating's quarter is not counted yet (one rating would be below the small-cell threshold
+    # anyway); and no comment text ever reaches a coordinator.
+    assert "No quarter has been counted yet" in boss.last().text and COMMENT not in boss.last().text
     await anna.send("/quality")
     assert "coordinators only" in anna.last().text
     # A stranger cannot rate someone else's conversation.
@@ -380,6 +380,30 @@ async def test_audit_names_who_what_which_case_and_never_content(services, peopl
     assert "coordinators only" in emma.last().text
 
 
+async def test_audit_counts_closed_weeks_in_classes_that_name_no_figure(services, people):
+    """Issue 21, attack 4: one person who is a coordinator and a steering member must not learn
+    from /audit what the digest holds back (a collective character, a theme, a referral's kind)."""
+    with time_machine.travel(datetime(2026, 11, 4, 9, 0, tzinfo=UTC), tick=False) as clock:
+        anna, emma, ref = await _claimed(services, people)
+        boss = await _coordinator(services, people)
+        await anna.press_data(f"coll:{ref}:1", anna.last())
+        assert await services.core.db.fetchval("SELECT COUNT(*) FROM audit_log WHERE action = 'collective_set'") == 1
+        await boss.send("/audit")
+        text = boss.last().text
+        assert text.startswith("Audit trail: who did what to which case, never any content. Per closed week "
+                           "(W41 – W44), and the latest entries up to yesterday (Tue 3 Nov 2026). Today's entries "
+                           "appear tomorrow.")
+        assert "collective" not in text and ref not in text  # today's entries appear tomorrow
+        clock.move_to(datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
+        await boss.send("/audit")
+        text = boss.last().text
+        assert "collective" not in text and f"updated the case's details · {ref}" in text
+        assert "updated the case's details:" not in text  # this week is not closed: not counted yet
+        clock.move_to(datetime(2026, 11, 9, 9, 0, tzinfo=UTC))
+        await boss.send("/audit")
+        assert "• updated the case's details: 0 · 0 · 0 · 1" in boss.last().text
+
+
 async def test_note_with_several_cases_asks_which_and_long_lists_are_split(services, people):
     anna = people(201, "Anna")
     await join_as_member(services, anna, "Anna")
@@ -425,47 +449,48 @@ async def test_overlong_feedback_comment_is_refused(services, people):
 
 
 @time_machine.travel(datetime(2026, 8, 14, 9, 0, tzinfo=UTC), tick=False)
-async def test_quality_figures_from_five_ratings_show_no_comment_text(services, people):
-    boss = people(900, "Boss")
-    await boss.send(f"/start {await invite_code(services, 'coordinator')}")
+async def test_quality_figures_are_the_released_quarter_s_and_show_no_comment_text(services, people):
+    """/quality reads the ratings of the latest released quarter: counted once, so a rating given
+    later, even at 00:30 on the next quarter's first day, changes nothing a coordinator reads."""
     db = services.core.db
-    for i in range(5):
-        await db.execute(
-            "INSERT INTO people (id, user_hash, chat_id_enc, language_enc, created_at) VALUES (?, ?, x'', x'', '2026-01-01')",
-            (5000 + i, bytes([i]) * 32))
-        await db.execute(
-            "INSERT INTO requests (id, ref, requester_id, state, created_at, deadline_at)"
-            " VALUES (?, ?, ?, 'closed', '2026-01-01', '2026-01-02')", (5000 + i, f"QQQQ{i + 2}", 5000 + i))
-        assert await services.casework.cases.add_rating(5000 + i, 5 if i else 2)
-    assert await db.fetchval("SELECT COUNT(*) FROM feedback") == 5
-    for i in range(1, 3):
-        assert await services.casework.cases.add_comment(5000 + i, f"secret remark {i}")
-    await boss.send("/quality")
-    live = boss.last().text
-    assert "no figures for that quarter" in live  # the ratings are in the running quarter
-    quarter = calendar.quarter_of(services.core.calendar.today())
-    with time_machine.travel(datetime.combine(quarter.end, time(12), UTC)):
+    with time_machine.travel(datetime(2026, 8, 10, 9, 0, tzinfo=UTC), tick=False) as clock:
+        boss = people(900, "Boss")
+        await boss.send(f"/start {await invite_code(services, 'coordinator')}")
+        for i in range(10):
+            await db.execute(
+                "INSERT INTO people (id, user_hash, chat_id_enc, language_enc, created_at) VALUES (?, ?, x'', x'',"
+                " '2026-01-01')", (5000 + i, bytes([i]) * 32))
+            await db.execute(
+                "INSERT INTO requests (id, ref, requester_id, state, created_at, deadline_at) VALUES"
+                " (?, ?, ?, 'closed', '2026-08-01T08:00:00+00:00', '2026-08-02T08:00:00+00:00')",
+                (5000 + i, f"QQQQ{i + 2}", 5000 + i))
+            assert await services.casework.cases.add_rating(5000 + i, 5 if i % 3 else 2)
+        for i in range(1, 3):
+            assert await services.casework.cases.add_comment(5000 + i, f"secret remark {i}")
+        await services.digests.sweep()  # the bot's first sweep
+        await boss.send("/quality")
+        assert boss.last().text == ("No quarter has been counted yet. The ratings of a quarter are counted once, a "
+                                    "week after it ends, and do not change afterwards.")
+        clock.move_to(datetime(2026, 10, 2, 9, 0, tzinfo=UTC))
+        await boss.send("/quality")
+        assert boss.last().text.startswith("Q3 2026 is counted on Mon 12 Oct 2026.\nNo quarter has been counted yet.")
+        clock.move_to(datetime(2026, 10, 12, 7, 0, tzinfo=UTC))  # 09:00 in Brussels: the digest is due
+        assert await services.digests.sweep() == "2026-W42"
         await boss.send("/quality")
         text = boss.last().text
-        assert f"Ratings in {quarter.label}: 5, on average 4.4 out of 5" in text
-        assert "Written comments: 2" in text and "secret remark" not in text
-        # A rating that arrives now changes nothing a coordinator can read.
+        assert text == ("Ratings in Q3 2026 (1 Jul – 30 Sep 2026, counted on Mon 12 Oct 2026; it does not change): 10, "
+                        "on average 3.8 out of 5. Written comments: fewer than 5 (kept encrypted; shown to nobody "
+                        "here). The average is given from 10 ratings.")
+        assert "secret remark" not in text
+        # A rating given at 00:30 on 1 October in Brussels (still the 30th in UTC) is a Q4 rating.
         await db.execute("INSERT INTO people (id, user_hash, chat_id_enc, language_enc, created_at)"
-                         " VALUES (6000, ?, x'', x'', '2026-01-01')", (b"z" * 32,))
+                         " VALUES (6001, ?, x'', x'', '2026-01-01')", (b"y" * 32,))
         await db.execute("INSERT INTO requests (id, ref, requester_id, state, created_at, deadline_at)"
-                         " VALUES (6000, 'QQQQZ', 6000, 'closed', '2026-01-01', '2026-01-02')")
-        assert await services.casework.cases.add_rating(6000, 1)
-        await boss.send("/quality")
-        assert boss.last().text == text
-    # Nor does one given at 00:30 on the next quarter's first day in Brussels (still the 30th in UTC):
-    # it is counted on the organisation's day, in the quarter that has just begun.
-    await db.execute("INSERT INTO people (id, user_hash, chat_id_enc, language_enc, created_at)"
-                     " VALUES (6001, ?, x'', x'', '2026-01-01')", (b"y" * 32,))
-    await db.execute("INSERT INTO requests (id, ref, requester_id, state, created_at, deadline_at)"
-                     " VALUES (6001, 'QQQQY', 6001, 'closed', '2026-01-01', '2026-01-02')")
+                         " VALUES (6001, 'QQQQY', 6001, 'closed', '2026-09-29T08:00:00+00:00',"
+                         " '2026-09-30T08:00:00+00:00')")
     with time_machine.travel(datetime(2026, 9, 30, 22, 30, tzinfo=UTC), tick=False):
         assert await services.casework.cases.add_rating(6001, 1)
     assert await db.fetchval("SELECT created_at FROM feedback WHERE request_id = 6001") == "2026-10-01"
-    with time_machine.travel(datetime(2026, 10, 2, 9, 0, tzinfo=UTC), tick=False):
+    with time_machine.travel(datetime(2026, 10, 13, 9, 0, tzinfo=UTC), tick=False):
         await boss.send("/quality")
         assert boss.last().text == text

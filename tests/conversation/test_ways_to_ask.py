@@ -8,6 +8,8 @@ import pytest
 import time_machine
 from flows import ask_for_conversation, join_as_member
 
+from bot.foundations import calendar
+
 
 @pytest.fixture
 def moving_clock():
@@ -412,14 +414,14 @@ async def test_the_profile_asks_about_hr(services, people):
 @pytest.mark.parametrize("now", [
     datetime(2026, 12, 5, 12, 0, tzinfo=UTC),    # Saturday
     datetime(2026, 12, 6, 0, 30, tzinfo=UTC),    # Sunday 01:30 in Brussels
-    datetime(2026, 12, 6, 21, 30, tzinfo=UTC),   # Sunday 22:30 in Brussels: the next digest's window ends at midnight
     datetime(2026, 12, 6, 23, 30, tzinfo=UTC),   # still Sunday in UTC, Monday 00:30 in Brussels
     datetime(2026, 7, 12, 21, 30, tzinfo=UTC),   # a summer Sunday, 23:30 in Brussels
-    datetime(2026, 12, 7, 12, 0, tzinfo=UTC),    # Monday
-], ids=["sat", "sun-early", "sun-late", "mon-0030-local", "july-sun", "mon"])
-async def test_team_signals_reach_the_digest_once_per_account_and_only_from_k(services, people, now):
-    """A signal counts in the first digest whose window holds its day, the organisation's day:
-    one given on Sunday evening in Brussels is in Monday's digest, whatever the UTC date."""
+    datetime(2026, 9, 30, 22, 30, tzinfo=UTC),   # 30 September in UTC, 00:30 on 1 October in Brussels: Q4
+], ids=["sat", "sun-early", "mon-0030-local", "july-sun", "q4-0030-local"])
+async def test_team_signals_count_once_per_account_in_their_quarter_and_only_from_k_plus_one(services, people, now):
+    """A signal counts in the quarter of its day, the organisation's day, whatever the UTC date;
+    one account counts once a quarter (a burst is one signal); a figure shows from k + 1, so that
+    one person's own signal never shows the others."""
     traveller = time_machine.travel(now, tick=False)
     traveller.start()
     employees = [people(400 + i, f"E{i}") for i in range(6)]
@@ -429,17 +431,21 @@ async def test_team_signals_reach_the_digest_once_per_account_and_only_from_k(se
             await _signal(emma, department=1, themes=("workload",), level="team")
             await _signal(emma, department=1, themes=("workload",), level="team")
     await _signal(people(450, "Oona"), department=2, themes=("workload", "stress"), level="organisation")
-    # The first digest after today: its window ends at the start of its own day (a Monday), so
-    # it holds today, the organisation's today.
-    today = services.calendar.today()
-    monday = today + timedelta(days=7 - today.weekday())
+    quarter = calendar.quarter_of(services.calendar.today())
+    assert await services.core.db.fetchval("SELECT MIN(created_at) FROM team_signals") == \
+        services.calendar.today().isoformat()
+    await services.digests.sweep()  # the bot's first sweep
     traveller.stop()
-    _, text, _ = await services.digests.preview(monday.strftime("%G-W%V"), "en")
-    section = text.split("Signals without a conversation (from employees, last 13 weeks)\n")[1].split("\n\n")[0]
-    assert section.splitlines() == ["• High workload: Logistics 6 (team 6)"]  # Office: one, never shown
+    release = services.releases.release_day(quarter)  # the digest that counts and releases the quarter
+    with time_machine.travel(datetime.combine(release, datetime.min.time(), UTC) + timedelta(hours=9), tick=False):
+        assert await services.digests.sweep() == release.strftime("%G-W%V")
+        _, text, _ = await services.digests.preview(release.strftime("%G-W%V"), "en")
+    assert ("• Signals without a conversation (from employees): Logistics · High workload 6 (team 6); every other "
+            "department and theme: fewer than 6") in text  # Office: one, never shown
 
 
-async def test_forget_takes_the_team_signal_and_old_signals_go_at_night(services, people, moving_clock):
+async def test_forget_takes_the_team_signal_and_a_counted_quarter_s_signals_go_at_night(
+        services, people, moving_clock):
     emma, lars = people(301, "Emma"), people(302, "Lars")
     await _signal(emma)
     await _signal(lars)
@@ -447,6 +453,10 @@ async def test_forget_takes_the_team_signal_and_old_signals_go_at_night(services
     await emma.press("forget:yes")
     rows, _ = await _signals(services)
     assert len(rows) == 1
-    moving_clock.shift(timedelta(days=31 * 12 + 1))
+    await services.digests.sweep()  # the bot's first sweep
+    await services.retention.run()
+    assert len((await _signals(services))[0]) == 1  # its quarter is not counted yet: it stays
+    moving_clock.move_to(datetime(2027, 1, 11, 8, 0, tzinfo=UTC))  # the digest that counts Q4 2026
+    assert await services.digests.sweep() == "2027-W02"
     await services.retention.run()
     assert await _signals(services) == ([], [])

@@ -13,7 +13,8 @@ from test_a_day import _button, _env, _invite, _join_listener
 
 from bot.foundations import clock
 from bot.foundations.settings import WEEKDAYS, Settings
-from bot.running.demo_digest import populate, review_as_the_network
+from bot.foundations.storage.upgrades import FIGURES_EPOCH
+from bot.running.demo_digest import populate, weekly_digests
 from bot.running.startup import open_core
 from bot.services import Services
 from bot.steering.digest.schedule import slot_of_week, week_label
@@ -32,26 +33,30 @@ def _digest_at(env: dict[str, str]) -> tuple[str, str, Settings]:
                         digest_time=just_now.time().replace(second=0, microsecond=0))
     return at, week_label(just_now.date()), settings
 
+WEEKS = 14  # the weeks of digests before this one, made by the seed as earlier runs would have
+
 
 async def _seed(settings: Settings) -> None:
-    """A year of cases, and the two digests before this week's, in whose review the listeners
+    """A year of cases, and a digest every week before this week's, in whose reviews the listeners
     reported the recurring problems (as earlier runs would have left them)."""
     core = await open_core(settings)
     try:
         services = Services(core)
-        people = await populate(core, clock.now())
+        people = await populate(core, clock.now(), with_steering=False)
         await core.meta.put(EPOCH_KEY, clock.iso(clock.now() - timedelta(days=30)).encode())
         # The coordinator and the steering member got their roles a month ago, so they may take
         # part in a decision that takes two people (WAAKZAAM_TWO_PERSON_WAIT_DAYS).
         await core.db.execute("UPDATE roles SET granted_at = ?", (clock.iso(clock.now() - timedelta(days=30)),))
         today = clock.now().astimezone(settings.timezone).date()
-        for weeks in (2, 1):
-            slot = slot_of_week(week_label(today - timedelta(weeks=weeks)), settings.digest_weekday,
-                                settings.digest_time, settings.timezone)
-            await services.digests.make(slot, slot.at + timedelta(minutes=1))
-            opened = await core.reviews.latest_round()
-            if opened is not None and opened.digest_week == slot.week:
-                await review_as_the_network(services, people, "en")
+        # Figures counted from the first of the month three months back, as after an upgrade: the
+        # earlier year is history the digests of those weeks would have shown.
+        epoch = (today.replace(day=1) - timedelta(days=62)).replace(day=1)
+        await core.meta.put(FIGURES_EPOCH, epoch.isoformat().encode())
+        first, last = (slot_of_week(week_label(today - timedelta(weeks=weeks)), settings.digest_weekday,
+                                    settings.digest_time, settings.timezone) for weeks in (WEEKS, 1))
+        await weekly_digests(services, people, first, last, "en")
+        # Those earlier runs delivered what they queued (past digests, review rounds).
+        await core.db.execute("UPDATE outbox SET state = 'sent' WHERE state = 'pending'")
     finally:
         await core.close()
 

@@ -7,13 +7,17 @@ import os
 import re
 import subprocess
 import sys
+from datetime import time as dt_time
 from datetime import timedelta
 from pathlib import Path
 
 from bot.foundations import clock
 from bot.foundations.settings import WEEKDAYS, Settings
-from bot.running.demo_digest import populate
+from bot.foundations.storage.upgrades import FIGURES_EPOCH
+from bot.running.demo_digest import populate, weekly_digests
 from bot.running.startup import open_core
+from bot.services import Services
+from bot.steering.digest.schedule import slot_of_week, week_label
 from bot.steering.digest.service import EPOCH_KEY
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -33,14 +37,30 @@ def _invite(emulator, token: str, env: dict[str, str], role: str) -> str:
     assert out.returncode == 0, out.stderr
     return re.search(r"\?start=(\S+)", out.stdout)[1]
 
+WEEKS = 14  # the weeks of digests before this one, made by the seed as earlier runs would have
 
-async def _seed(env: dict[str, str]) -> None:
-    """A year of cases, as an earlier run would have left them (the bot is stopped meanwhile)."""
-    settings = Settings(token="", db_path=Path(env["WAAKZAAM_DB"]), key_file=Path(env["WAAKZAAM_KEY_FILE"]))
+
+async def _seed(env: dict[str, str], at: str) -> None:
+    """A year of cases and a digest every week before this one, as an earlier run would have left
+    them (the bot is stopped meanwhile)."""
+    weekday, time_ = at.split()
+    settings = Settings(token="", db_path=Path(env["WAAKZAAM_DB"]), key_file=Path(env["WAAKZAAM_KEY_FILE"]),
+                        digest_weekday=WEEKDAYS.index(weekday), digest_time=dt_time.fromisoformat(time_))
     core = await open_core(settings)
     try:
-        await populate(core, clock.now())
+        services = Services(core)
+        people = await populate(core, clock.now(), with_steering=False)
         await core.meta.put(EPOCH_KEY, clock.iso(clock.now() - timedelta(days=30)).encode())
+        today = clock.now().astimezone(settings.timezone).date()
+        # Figures counted from the first of the month three months back, as after an upgrade: the
+        # earlier year is history the digests of those weeks would have shown.
+        epoch = (today.replace(day=1) - timedelta(days=62)).replace(day=1)
+        await core.meta.put(FIGURES_EPOCH, epoch.isoformat().encode())
+        first, last = (slot_of_week(week_label(today - timedelta(weeks=weeks)), settings.digest_weekday,
+                                    settings.digest_time, settings.timezone) for weeks in (WEEKS, 1))
+        await weekly_digests(services, people, first, last, "en")
+        # Those earlier runs delivered what they queued (past digests, review rounds).
+        await core.db.execute("UPDATE outbox SET state = 'sent' WHERE state = 'pending'")
     finally:
         await core.close()
 
@@ -58,9 +78,9 @@ async def test_a_steering_member_receives_the_digest_text_and_chart(emulator, bo
     await sofie.wait_for(re.compile("Thank you"))
     assert bot.stop() == 0
 
-    await _seed(env)
     just_now = clock.now().astimezone(Settings(token="").timezone) - timedelta(minutes=1)
     env["WAAKZAAM_DIGEST_AT"] = f"{WEEKDAYS[just_now.weekday()]} {just_now:%H:%M}"
+    await _seed(env, env["WAAKZAAM_DIGEST_AT"])
     bot = bot_process([sys.executable, "-m", "bot", "run"], token=token, env=env)
 
     text = await sofie.wait_for(re.compile("Digest for the steering group"), timeout=30)

@@ -118,10 +118,10 @@ async def test_at_night_nothing_false_and_no_button_lost(emulator, bot_process, 
     assert cancelled.text == f"Your note on Colleague {ref} is saved already, so Cancel changes nothing. Only you " \
                              "can read it."
 
-    # 5. /report for a quarter no digest covers: one true statement, no "0 listeners".
+    # 5. /report before any quarter is counted: one true statement, no "0 listeners".
     await _named(sofie, codes["steering"], "Sofie", "How should the coordinators see you")
     await sofie.send("/report")
-    said = await sofie.wait_for(re.compile("There are no figures for"))
+    said = await sofie.wait_for(re.compile("No quarter has been counted yet"))
     assert said.protect_content and "listeners" not in said.text
     await sofie.assert_no_message(within=1.0)
 

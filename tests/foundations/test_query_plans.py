@@ -121,12 +121,14 @@ async def test_a_relay_reads_through_indexes_in_one_commit_before_the_send_and_o
     assert relay.commits() == 4
     assert relay.fsyncs() == 1  # the handling: nothing else waits for the disk
     assert db.durable_commits == durable_before + 2  # and the store, before
-    # What went out is marked sent in one statement for the batch, whatever its size. (The relay's
-    # own transaction is a savepoint of the handling's now: its SAVEPOINT is no query and no trip.)
-    assert len(relay.queries) == 19, "\n".join(relay.queries)
+    # What went out is marked sent in one statement for the batch, whatever its size; the
+    # colleague's first message after contact also marks that a conversation took place. (The
+    # relay's own transaction is a savepoint of the handling's now: its SAVEPOINT is no query and
+    # no trip.)
+    assert len(relay.queries) == 20, "\n".join(relay.queries)
     # One trip to aiosqlite's thread per statement, BEGIN and COMMIT included (the durability
     # of a transaction travels with its BEGIN), and nothing else.
-    assert relay.trips == 19 + 2 * 4, relay.statements
+    assert relay.trips == 20 + 2 * 4, relay.statements
 
 
 async def test_a_claim_reads_through_indexes_and_waits_for_the_disk_twice(running, people):
@@ -200,8 +202,9 @@ async def test_a_digest_counts_through_indexes(running, people):
     slot = slot_of_week(week_label(clock.now().date() + timedelta(days=7)), s.digest_weekday, s.digest_time, s.timezone)
     # One row per week or per month, or per department and theme the digests reported (signals,
     # read as s), never per case: these may be read whole.
-    async with Recorder(services.core.db, small_tables=("digests", "review_rounds", "s")) as digest:
-        await services.digests.build(slot)
+    async with Recorder(services.core.db, small_tables=("digests", "review_rounds", "s", "figure_periods",
+                                                         "releases")) as digest:
+        await services.digests.build(slot, slot.at)
     assert await digest.whole_table_reads() == {}
 
 

@@ -157,6 +157,35 @@ async def test_days_kept_in_utc_before_schema_12_become_the_organisations(tmp_pa
         await db.close()
 
 
+async def test_schema_20_sets_the_epoch_after_old_digests_rekeys_team_signals_and_marks_conversations(db, tmp_path):
+    """A database that had digests of 13-week windows: figures start with the first whole month after
+    the last one; each live team signal gets its account's key for its quarter; a request with a
+    recorded outcome of a conversation, or a message from the colleague after contact, conversed."""
+    old = tmp_path / "upto19"
+    old.mkdir()
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql"))[:19]:
+        (old / path.name).write_text(path.read_text())
+    await migrate(db, VAULT, old)
+    await db.execute("INSERT INTO people (id, user_hash, chat_id_enc, language_enc, created_at)"
+                     " VALUES (7, x'01', x'', x'', '2026-01-01')")
+    await db.execute("INSERT INTO digests (week, slot_at, made_at, ledger, separate, published_enc)"
+                     " VALUES ('2026-W34', '2026-08-17T06:30:00+00:00', '2026-08-17T06:31:00+00:00', '{}', '[]', x'')")
+    await db.execute("INSERT INTO team_signals (id, dedupe, department, level, created_at) VALUES (1, ?, 'Office',"
+                     " 'team', '2026-08-03')", (VAULT.code_hash("team-signal:7"),))
+    for rid, outcome, contacted in ((1, "listened", "2026-08-01T09:00:00+00:00"), (2, "no_reply", None),
+                                    (3, None, "2026-08-02T09:00:00+00:00")):
+        await db.execute(
+            "INSERT INTO requests (id, ref, requester_id, state, created_at, deadline_at, contacted_at, outcome)"
+            " VALUES (?, ?, NULL, ?, '2026-08-01T08:00:00+00:00', '2026-08-02T08:00:00+00:00', ?, ?)",
+            (rid, f"REF{rid}", "closed" if outcome else "contacted", contacted, outcome))
+    await db.execute("INSERT INTO messages (request_id, author, body_enc) VALUES (3, 'requester', x'00')")
+    assert await migrate(db, VAULT) == len(discover())
+    assert bytes(await db.fetchval("SELECT value FROM meta WHERE key = 'figures_epoch'")) == b"2026-09-01"
+    assert bytes(await db.fetchval("SELECT dedupe FROM team_signals WHERE id = 1")) == \
+        VAULT.code_hash("team-signal:7:2026-Q3")
+    assert [r[0] for r in await db.fetchall("SELECT conversed FROM requests ORDER BY id")] == [1, 0, 1]
+
+
 # Transactions inside transactions: savepoints ------------------------------------------------
 
 async def test_a_nested_transaction_that_fails_undoes_only_its_own_writes(db):

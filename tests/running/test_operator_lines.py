@@ -195,7 +195,7 @@ def test_a_symlinked_path_to_the_database_takes_the_same_lock(tmp_path, telegram
     ("WAAKZAAM_CHECKIN_DAYS", "-inf", "a number of days from more than 0 to 365, not '-inf'"),
     ("WAAKZAAM_POLL_INTERVAL", "inf", "a number of seconds from 0 to 60, not 'inf'"),
     ("WAAKZAAM_POLL_INTERVAL", "nan", "a number of seconds from 0 to 60, not 'nan'"),
-    ("WAAKZAAM_SMALL_CELL", "²", "a whole number from 2 to 100"),
+    ("WAAKZAAM_SMALL_CELL", "²", "a whole number from 4 to 100"),
     ("WAAKZAAM_TWO_PERSON_WAIT_DAYS", "²", "a whole number of days from 1 to 90"),
     ("WAAKZAAM_REMOVAL_DELAY_HOURS", "٣", "a whole number of hours from 1 to 336"),
 ])

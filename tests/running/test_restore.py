@@ -317,6 +317,11 @@ _UNDONE = {
                                        for c in ("origin", "seq", "edit_message", "fingerprint"))),
     18: ("ALTER TABLE requests DROP COLUMN urgent_contact_by",),
     19: ("DROP INDEX people_role_number", "ALTER TABLE people DROP COLUMN role_number"),
+    20: ("DROP TABLE releases", "DROP TABLE figure_periods", "DROP INDEX requests_figures",
+         "ALTER TABLE requests DROP COLUMN conversed", "ALTER TABLE review_rounds DROP COLUMN quarter",
+         "DELETE FROM meta WHERE key = 'figures_epoch'",
+         "CREATE INDEX requests_figures ON requests (created_at, department, level, requester_id, urgent, outcome, "
+         "state, breached_at, contacted_at)"),
 }
 
 

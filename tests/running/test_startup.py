@@ -37,8 +37,8 @@ def test_missing_token_explains_botfather(clean_env, tmp_path):
     ("WAAKZAAM_REVIEW_EVERY", "weekly", "WAAKZAAM_REVIEW_EVERY"),
     ("WAAKZAAM_REVIEW_EVERY", "3", "WAAKZAAM_REVIEW_EVERY"),
     ("WAAKZAAM_SIGNAL_MIN", "1", "WAAKZAAM_SIGNAL_MIN"),
-    ("WAAKZAAM_WINDOW_WEEKS", "52", "WAAKZAAM_WINDOW_WEEKS"),
-    ("WAAKZAAM_TREND_MONTHS", "3", "WAAKZAAM_TREND_MONTHS"),
+    ("WAAKZAAM_SETTLE_DAYS", "29", "WAAKZAAM_SETTLE_DAYS"),
+    ("WAAKZAAM_SMALL_CELL", "3", "WAAKZAAM_SMALL_CELL"),
 ])
 def test_malformed_setting_is_named(clean_env, tmp_path, name, value, needle):
     clean_env.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
@@ -59,13 +59,16 @@ def test_env_file_is_read_and_environment_wins(clean_env, tmp_path):
 def test_digest_settings_are_read(clean_env, tmp_path):
     clean_env.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     for name, value in (("WAAKZAAM_DIGEST_AT", "sun 2:30"), ("WAAKZAAM_REVIEW_EVERY", "14"),
-                        ("WAAKZAAM_SIGNAL_MIN", "4"), ("WAAKZAAM_WINDOW_WEEKS", "13"),
-                        ("WAAKZAAM_TREND_MONTHS", "6")):
+                        ("WAAKZAAM_SIGNAL_MIN", "4"), ("WAAKZAAM_SMALL_CELL", "6"), ("WAAKZAAM_SETTLE_DAYS", "0")):
         clean_env.setenv(name, value)
     settings = load_settings(tmp_path / "absent.env")
     assert (settings.digest_weekday, settings.digest_time.isoformat()) == (6, "02:30:00")
-    assert settings.review_every_days == 14 and settings.signal_min == 4
-    assert settings.trend_windows == 2
+    assert settings.review_every_days == 14 and settings.signal_min == 4 and settings.settle_days == 0
+    # A review flag "at least 5" beside "fewer than 6" would pin a count at 5: refused, saying why.
+    clean_env.setenv("WAAKZAAM_SIGNAL_MIN", "5")
+    with pytest.raises(SettingsError, match="WAAKZAAM_SIGNAL_MIN must be at most WAAKZAAM_SMALL_CELL - 2"):
+        load_settings(tmp_path / "absent.env")
+    clean_env.setenv("WAAKZAAM_SIGNAL_MIN", "4")
     clean_env.setenv("WAAKZAAM_REVIEW_EVERY", "monthly")
     assert load_settings(tmp_path / "absent.env").review_every_days is None
 

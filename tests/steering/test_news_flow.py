@@ -58,10 +58,11 @@ async def test_a_coordinator_drafts_a_steering_member_approves_and_it_reaches_li
     assert preview.text.startswith("Your draft, as the listeners and employees will read it:")
     assert "📣 You said, we did" in preview.text and BODY in preview.text
     digest = last_digest(sofie).text
-    requests = re.search(r"Requests: (≈?\d+)", digest)[1]
-    figures = re.search(r"colleagues asked the network for a conversation (about \d+|\d+) times", preview.text)
+    requests = re.search(r"Q3 2026 \(final\): (\d+) requests", digest)[1]
+    figures = re.search(r"In Q3 2026 \(1 Jul – 30 Sep 2026\), colleagues asked the network for a conversation "
+                        r"(\d+) times", preview.text)
     assert figures, preview.text
-    assert figures[1].replace("about ", "≈") == requests  # the digest's released figure, never a new count
+    assert figures[1] == requests  # the quarter's released figure, never a new count
     assert "The network has 3 listeners." in preview.text
     await boss.press("Ask a second person", preview)
     assert "Sent to 1 people who may approve it" in preview.text

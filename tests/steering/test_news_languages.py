@@ -130,10 +130,10 @@ async def test_a_contact_reads_naturally_in_french(services, people, clock):
 
 
 def test_a_review_named_by_its_week_reads_as_the_digest_says_it():
-    from bot.steering.digest.review import _round_name
-    assert _round_name(Translator("en"), "2026-W50") == "week 50 of 2026"
-    assert _round_name(Translator("nl"), "2026-W50") == "week 50 van 2026"
-    assert _round_name(Translator("en"), "2026-12") == "December 2026"
+    from bot.steering.digest.render import round_name
+    assert round_name(Translator("en"), "2026-W50") == "week 50 of 2026"
+    assert round_name(Translator("nl"), "2026-W50") == "week 50 van 2026"
+    assert round_name(Translator("en"), "2026-12") == "December 2026"
 
 
 async def test_a_version_typed_is_previewed_from_one_rendering(services, people, clock, monkeypatch):

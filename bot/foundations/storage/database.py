@@ -41,7 +41,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -255,7 +255,7 @@ class Database:
         count before deleting). Outside a transaction it commits on its own, durably."""
         async with self._access(write=True) as conn:
             before = conn.total_changes
-            await self._run(conn, conn._execute_fetchall, sql, tuple(params))
+            await self._run(conn, conn._execute_fetchall, sql, _params(params))
             return conn.total_changes - before
 
     async def insert(self, sql: str, params: Iterable[Any] = ()) -> int | None:
@@ -272,7 +272,7 @@ class Database:
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         async with self._access() as conn:
-            return list(await self._run(conn, conn._execute_fetchall, sql, tuple(params)))
+            return list(await self._run(conn, conn._execute_fetchall, sql, _params(params)))
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         """The first row (the queries asked this way yield one row at most)."""
@@ -294,3 +294,8 @@ class Database:
             return
         async with self._access() as conn:
             await conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _params(params: Iterable[Any] | Mapping[str, Any]) -> tuple | Mapping[str, Any]:
+    """Positional parameters as a tuple; named ones (":cut") as they are."""
+    return params if isinstance(params, Mapping) else tuple(params)

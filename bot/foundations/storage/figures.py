@@ -1,54 +1,53 @@
-"""Counts for the steering group's figures: GROUP BY queries over a window of requests.
+"""Counts for the figures of closed periods: GROUP BY queries, taken once per period.
 
-Nothing here loads cases into Python: every method returns counts per group (or, for the
-median, minutes per value), computed by SQLite over `requests.created_at` (indexed) and the
-structured case fields. A window is a (name, first moment, end moment) in UTC ISO text;
-several windows are contiguous and given newest first.
+Nothing here loads cases into Python: every method returns counts per group (or, for the median,
+minutes per value), computed by SQLite over `requests.created_at` (indexed) and the structured
+case fields. Bounds are UTC instants (ISO text) of the organisation's local midnights, or the
+organisation's days for what is kept only to the day (team signals, ratings).
 
-`add_past_case` writes a closed case as retention leaves it, for demonstrations and
-benchmarks that need a year of history in a throw-away database.
+Every count is "as of" a counting instant `cut`, from facts that are set once (contact, breach,
+closure), so that counting the same requests again with the same cut gives the same answer:
+
+- fate (of the contact promise): 'missed' (the deadline passed without contact), 'kept' (contact
+  first), 'unanswered' (closed or withdrawn first), 'pending' (none of these yet);
+- a conversation took place (`counted`): contact made, the colleague wrote after it, and it did
+  not end as withdrawn or without a reply. Only such requests are counted by what they are about.
+
+`add_past_case` writes a closed case as retention leaves it, for demonstrations and benchmarks
+that need a year of history in a throw-away database.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .database import Database
 from .members import random_code
 
-Span = tuple[str, str, str]  # (name, start, end): start <= created_at < end
+Bounds = tuple[str, str, str]  # (name, start, end): start <= created_at < end, UTC ISO instants
+
+FATE = ("CASE WHEN r.breached_at IS NOT NULL AND r.breached_at < :cut THEN 'missed'"
+        " WHEN r.contacted_at IS NOT NULL AND r.contacted_at < :cut THEN 'kept'"
+        " WHEN r.closed_at IS NOT NULL AND r.closed_at < :cut THEN 'unanswered' ELSE 'pending' END")
+COUNTED = ("(r.contacted_at IS NOT NULL AND r.contacted_at < :cut AND r.conversed = 1 AND r.state <> 'withdrawn'"
+           " AND COALESCE(r.outcome, '') NOT IN ('no_reply', 'withdrawn'))")
+CONVERSED_OUTCOMES = ("listened", "referred", "signposted")
 
 
-def _windows(spans: Sequence[Span]) -> tuple[str, list, str, list]:
-    """CASE expression naming each request's window, and the WHERE bounds around all of them."""
-    if not spans:
-        raise ValueError("no window")
-    for newer, older in zip(spans, spans[1:]):
-        if older[2] != newer[1]:
-            raise ValueError("windows must be contiguous, newest first")
-    case = "CASE " + " ".join("WHEN r.created_at >= ? THEN ?" for _ in spans) + " END"
-    params: list = []
-    for name, start, _ in spans:
-        params += [start, name]
-    return case, params, "r.created_at >= ? AND r.created_at < ?", [spans[-1][1], spans[0][2]]
-
-
-def _grouping(groups: Mapping[str | None, str], other: str) -> tuple[str, list]:
-    """CASE expression mapping a stored department to its group (NULL: not given)."""
-    parts, params = [], []
-    for department, group in groups.items():
-        if department is None:
-            parts.insert(0, "WHEN r.department IS NULL THEN ?")
-            params.insert(0, group)
-        else:
-            parts.append("WHEN r.department = ? THEN ?")
-            params += [department, group]
-    return "CASE " + " ".join(parts + ["ELSE ?"]) + " END", params + [other]
+def _named(parts: Sequence[Bounds]) -> tuple[str, dict]:
+    """CASE expression naming each request's part, and its parameters (parts are contiguous, oldest first)."""
+    params: dict = {}
+    whens = []
+    for i, (name, _start, end) in enumerate(parts):
+        params[f"e{i}"], params[f"n{i}"] = end, name
+        whens.append(f"WHEN r.created_at < :e{i} THEN :n{i}")
+    params["first"], params["last"] = parts[0][1], parts[-1][2]
+    return "CASE " + " ".join(whens) + " END", params
 
 
 @dataclass(frozen=True)
 class SignalCount:
-    requests: int   # requests in the cell
+    requests: int   # counted requests in the cell
     people: int     # different requesters among those still linked to who asked
     unlinked: int   # requests whose link to who asked is gone (retention, erasure)
 
@@ -57,115 +56,119 @@ class FiguresRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def departments(self, span: Span) -> dict[str | None, int]:
-        """Requests per stored department (None: not given) in one window."""
+    # A month: how often colleagues asked, and the contact promise --------------------------------
+
+    async def use(self, parts: Sequence[Bounds], cut: str) -> dict[tuple[str, int, str], int]:
+        """(week-part, urgent, fate) -> requests made in that part (parts: a month's week-parts)."""
+        case, params = _named(parts)
         rows = await self.db.fetchall(
-            "SELECT r.department, COUNT(*) FROM requests r WHERE r.created_at >= ? AND r.created_at < ?"
-            " GROUP BY r.department", (span[1], span[2]))
+            f"SELECT {case} AS part, r.urgent, {FATE} AS fate, COUNT(*) FROM requests r"
+            " WHERE r.created_at >= :first AND r.created_at < :last GROUP BY part, r.urgent, fate",
+            {**params, "cut": cut})
+        return {(r[0], int(r[1]), r[2]): r[3] for r in rows}
+
+    async def waits(self, start: str, end: str, cut: str) -> list[int]:
+        """Minutes from each request to its first contact (contact before the cut), sorted."""
+        rows = await self.db.fetchall(
+            "SELECT MAX(0, CAST(ROUND((julianday(r.contacted_at) - julianday(r.created_at)) * 1440) AS INTEGER))"
+            " AS m, COUNT(*) FROM requests r WHERE r.created_at >= :start AND r.created_at < :end"
+            " AND r.contacted_at IS NOT NULL AND r.contacted_at < :cut GROUP BY m ORDER BY m",
+            {"start": start, "end": end, "cut": cut})
+        return [m for m, n in rows for _ in range(n)]
+
+    async def so_far(self, parts: Sequence[Bounds]) -> dict[str, int]:
+        """week-part -> requests made in it (rows are never deleted: a closed part never changes)."""
+        case, params = _named(parts)
+        rows = await self.db.fetchall(
+            f"SELECT {case} AS part, COUNT(*) FROM requests r WHERE r.created_at >= :first AND r.created_at < :last"
+            " GROUP BY part", params)
         return {r[0]: r[1] for r in rows}
 
-    async def usage(self, spans: Sequence[Span]) -> dict[tuple[str, int, str, int], int]:
-        """(window, urgent, outcome, breached) -> requests. The outcome is the one recorded, else
-        'withdrawn' for a request withdrawn before anyone took it, else 'open'."""
-        case, params, where, bounds = _windows(spans)
-        rows = await self.db.fetchall(
-            f"SELECT {case} AS win, r.urgent, COALESCE(r.outcome, CASE WHEN r.state = 'withdrawn'"
-            " THEN 'withdrawn' ELSE 'open' END) AS out, r.breached_at IS NOT NULL AS br, COUNT(*)"
-            f" FROM requests r WHERE {where} GROUP BY win, r.urgent, out, br", params + bounds)
-        return {(r[0], int(r[1]), r[2], int(r[3])): r[4] for r in rows}
+    # A quarter: how requests ended, and what the conversations were about --------------------------
 
-    async def themes(self, spans: Sequence[Span]) -> dict[tuple[str, str | None, str, str], int]:
-        """(window, stored department, theme, level or '') -> requests tagged with that theme."""
-        case, params, where, bounds = _windows(spans)
+    async def endings(self, start: str, end: str, month_cut: str, cut: str) -> dict[tuple[str, str], int]:
+        """(fate at the month's count, how it ended at the quarter's count) -> requests of one month.
+        Ended: listened, referred or signposted; 'unrecorded' (a conversation, no outcome yet);
+        'none' (no conversation: withdrew, no reply, or still waiting)."""
         rows = await self.db.fetchall(
-            f"SELECT {case} AS win, r.department, t.theme, COALESCE(r.level, '') AS lvl, COUNT(*)"
-            f" FROM requests r JOIN case_themes t ON t.request_id = r.id WHERE {where}"
-            " GROUP BY win, r.department, t.theme, lvl", params + bounds)
-        return {(r[0], r[1], r[2], r[3]): r[4] for r in rows}
-
-    async def with_any_theme(self, spans: Sequence[Span], themes: Iterable[str]) -> dict[str, int]:
-        """window -> requests tagged with at least one of `themes` (each request once)."""
-        themes = list(themes)
-        if not themes:
-            return {}
-        case, params, where, bounds = _windows(spans)
-        marks = ", ".join("?" * len(themes))
-        rows = await self.db.fetchall(
-            f"SELECT {case} AS win, COUNT(*) FROM requests r WHERE {where} AND EXISTS (SELECT 1 FROM"
-            f" case_themes t WHERE t.request_id = r.id AND t.theme IN ({marks})) GROUP BY win",
-            params + bounds + themes)
-        return {r[0]: r[1] for r in rows}
-
-    async def referrals(self, spans: Sequence[Span]) -> dict[tuple[str, str], int]:
-        """(window, kind of contact) -> requests referred to that kind (each request once per kind)."""
-        case, params, where, bounds = _windows(spans)
-        rows = await self.db.fetchall(
-            f"SELECT {case} AS win, c.kind, COUNT(DISTINCT r.id) FROM requests r"
-            f" JOIN case_referrals c ON c.request_id = r.id WHERE {where} GROUP BY win, c.kind", params + bounds)
+            f"SELECT {FATE.replace(':cut', ':month_cut')} AS fate, CASE WHEN {COUNTED} THEN"
+            " CASE WHEN r.outcome IN ('listened', 'referred', 'signposted') THEN r.outcome ELSE 'unrecorded' END"
+            " ELSE 'none' END AS ended, COUNT(*) FROM requests r"
+            " WHERE r.created_at >= :start AND r.created_at < :end GROUP BY fate, ended",
+            {"start": start, "end": end, "month_cut": month_cut, "cut": cut})
         return {(r[0], r[1]): r[2] for r in rows}
 
-    async def promise(self, spans: Sequence[Span]) -> dict[str, tuple[int, int]]:
-        """window -> (kept, decided): requests contacted without a breach, and requests where the
-        promise was put to the test (contacted, or the deadline passed without contact)."""
-        case, params, where, bounds = _windows(spans)
+    async def conversations(self, start: str, end: str, cut: str
+                            ) -> dict[tuple[str | None, str | None, str, int], int]:
+        """(stored department, level, kind, collective) -> requests where a conversation took place."""
         rows = await self.db.fetchall(
-            f"SELECT {case} AS win,"
-            " SUM(r.contacted_at IS NOT NULL AND r.breached_at IS NULL),"
-            " SUM(r.contacted_at IS NOT NULL OR r.breached_at IS NOT NULL)"
-            f" FROM requests r WHERE {where} GROUP BY win", params + bounds)
-        return {r[0]: (int(r[1] or 0), int(r[2] or 0)) for r in rows}
+            "SELECT r.department, r.level, r.kind, r.collective, COUNT(*) FROM requests r"
+            f" WHERE r.created_at >= :start AND r.created_at < :end AND {COUNTED}"
+            " GROUP BY r.department, r.level, r.kind, r.collective", {"start": start, "end": end, "cut": cut})
+        return {(r[0], r[1], r[2], int(r[3])): r[4] for r in rows}
 
-    async def waits(self, spans: Sequence[Span]) -> dict[str, dict[int, int]]:
-        """window -> {minutes from the request to the first message: how many requests}."""
-        case, params, where, bounds = _windows(spans)
+    async def themes(self, start: str, end: str, cut: str) -> dict[tuple[str | None, str, str | None], int]:
+        """(stored department, theme, level) -> conversations tagged with that theme."""
         rows = await self.db.fetchall(
-            f"SELECT {case} AS win,"
-            " MAX(0, CAST(ROUND((julianday(r.contacted_at) - julianday(r.created_at)) * 1440) AS INTEGER)) AS m,"
-            f" COUNT(*) FROM requests r WHERE {where} AND r.contacted_at IS NOT NULL GROUP BY win, m",
-            params + bounds)
-        found: dict[str, dict[int, int]] = {}
-        for row in rows:
-            found.setdefault(row[0], {})[row[1]] = row[2]
-        return found
+            "SELECT r.department, t.theme, r.level, COUNT(*) FROM requests r JOIN case_themes t ON t.request_id = r.id"
+            f" WHERE r.created_at >= :start AND r.created_at < :end AND {COUNTED}"
+            " GROUP BY r.department, t.theme, r.level", {"start": start, "end": end, "cut": cut})
+        return {(r[0], r[1], r[2]): r[3] for r in rows}
 
-    async def signals(self, span: Span, groups: Mapping[str | None, str], other: str
-                      ) -> dict[tuple[str, str], SignalCount]:
-        """(department group, theme) -> requests, different requesters still linked, and unlinked."""
-        grouping, params = _grouping(groups, other)
+    async def with_any_theme(self, start: str, end: str, cut: str, themes: Iterable[str]) -> int:
+        """Conversations tagged with at least one of `themes` (each once)."""
+        themes = list(themes)
+        if not themes:
+            return 0
+        marks = ", ".join(f":t{i}" for i in range(len(themes)))
+        return await self.db.fetchval(
+            f"SELECT COUNT(*) FROM requests r WHERE r.created_at >= :start AND r.created_at < :end AND {COUNTED}"
+            f" AND EXISTS (SELECT 1 FROM case_themes t WHERE t.request_id = r.id AND t.theme IN ({marks}))",
+            {"start": start, "end": end, "cut": cut, **{f"t{i}": t for i, t in enumerate(themes)}})
+
+    async def referrals(self, start: str, end: str, cut: str) -> dict[str, int]:
+        """kind of contact -> conversations referred to that kind (each request once per kind)."""
         rows = await self.db.fetchall(
-            f"SELECT {grouping} AS grp, t.theme, COUNT(*), COUNT(DISTINCT r.requester_id),"
-            " SUM(r.requester_id IS NULL) FROM requests r JOIN case_themes t ON t.request_id = r.id"
-            " WHERE r.created_at >= ? AND r.created_at < ? GROUP BY grp, t.theme",
-            params + [span[1], span[2]])
+            "SELECT c.kind, COUNT(DISTINCT r.id) FROM requests r JOIN case_referrals c ON c.request_id = r.id"
+            f" WHERE r.created_at >= :start AND r.created_at < :end AND {COUNTED} GROUP BY c.kind",
+            {"start": start, "end": end, "cut": cut})
+        return {r[0]: r[1] for r in rows}
+
+    async def signals(self, start: str, end: str, cut: str) -> dict[tuple[str | None, str], SignalCount]:
+        """(stored department, theme) -> conversations, different requesters still linked, unlinked:
+        what the network's review looks for (a theme coming back across different colleagues)."""
+        rows = await self.db.fetchall(
+            "SELECT r.department, t.theme, COUNT(*), COUNT(DISTINCT r.requester_id), SUM(r.requester_id IS NULL)"
+            " FROM requests r JOIN case_themes t ON t.request_id = r.id"
+            f" WHERE r.created_at >= :start AND r.created_at < :end AND {COUNTED} GROUP BY r.department, t.theme",
+            {"start": start, "end": end, "cut": cut})
         return {(r[0], r[1]): SignalCount(r[2], r[3], int(r[4] or 0)) for r in rows}
 
-    async def kinds(self, spans: Sequence[Span]) -> dict[str, tuple[int, int]]:
-        """window -> (concerns about a colleague, requests marked as having a collective character)."""
-        case, params, where, bounds = _windows(spans)
+    async def team_signals(self, first_day: str, end_day: str) -> dict[tuple[str, str, str | None], int]:
+        """(department, theme, level) -> team signals of the days first_day <= day < end_day (one per
+        account and quarter: the dedupe key says so)."""
         rows = await self.db.fetchall(
-            f"SELECT {case} AS win, SUM(r.kind = 'concern'), SUM(r.collective) FROM requests r WHERE {where}"
-            " GROUP BY win", params + bounds)
-        return {r[0]: (int(r[1] or 0), int(r[2] or 0)) for r in rows}
-
-    async def team_signals(self, first_day: str, end_day: str) -> dict[tuple[str, str, str], int]:
-        """(department, theme, level) -> team signals of the days first_day <= day < end_day."""
-        rows = await self.db.fetchall(
-            "SELECT s.department, t.theme, COALESCE(s.level, ''), COUNT(*) FROM team_signals s"
+            "SELECT s.department, t.theme, s.level, COUNT(*) FROM team_signals s"
             " JOIN team_signal_themes t ON t.signal_id = s.id WHERE s.created_at >= ? AND s.created_at < ?"
             " GROUP BY s.department, t.theme, s.level", (first_day, end_day))
         return {(r[0], r[1], r[2]): r[3] for r in rows}
 
-    async def team_departments(self, first_day: str, end_day: str) -> list[str]:
-        """The departments named by team signals of those days."""
+    async def ratings(self, first_day: str, end_day: str) -> dict[tuple[int, int], int]:
+        """(stars, with a written comment) -> ratings of the days first_day <= day < end_day."""
         rows = await self.db.fetchall(
-            "SELECT DISTINCT department FROM team_signals WHERE created_at >= ? AND created_at < ?"
-            " ORDER BY department", (first_day, end_day))
-        return [r[0] for r in rows]
+            "SELECT rating, comment_enc IS NOT NULL AS c, COUNT(*) FROM feedback"
+            " WHERE created_at >= ? AND created_at < ? GROUP BY rating, c", (first_day, end_day))
+        return {(int(r[0]), int(r[1])): r[2] for r in rows}
 
-    async def open_conversations(self) -> int:
-        """Conversations a listener holds right now."""
+    async def first_request(self) -> str | None:
+        """When the first request was made (UTC instant), or None."""
+        return await self.db.fetchval("SELECT MIN(created_at) FROM requests")
+
+    async def open_conversations(self, at: str) -> int:
+        """Conversations a listener holds now, claimed by the instant `at` (a digest made for its
+        slot; a generated history holds requests claimed after it)."""
         return await self.db.fetchval(
-            "SELECT COUNT(*) FROM requests WHERE state IN ('claimed', 'contacted')")
+            "SELECT COUNT(*) FROM requests WHERE state IN ('claimed', 'contacted') AND claimed_at <= ?", (at,))
 
     # History for demonstrations and benchmarks ----------------------------------------------------
 
@@ -179,18 +182,25 @@ class FiguresRepository:
                             closed_at: str | None = None, breached_at: str | None = None,
                             outcome: str | None = None, level: str | None = None,
                             themes: Iterable[str] = (), referrals: Iterable[tuple[str, bool]] = (),
-                            erased_at: str | None = None, kind: str = "self", collective: bool = False) -> int:
-        """A case as the figures see it after retention: no messages, no notes, no wishes."""
+                            erased_at: str | None = None, kind: str = "self", collective: bool = False,
+                            conversed: bool | None = None) -> int:
+        """A case as the figures see it after retention: no messages, no notes, no wishes.
+        `conversed` (the colleague wrote after contact): by default, when contact was made and the
+        outcome is one of a conversation, or the request is still open after contact."""
+        if conversed is None:
+            conversed = contacted_at is not None and (outcome in CONVERSED_OUTCOMES or (
+                outcome is None and state in ("contacted", "closed")))
         async with self.db.transaction():
             while await self.db.fetchval("SELECT 1 FROM requests WHERE ref = ?", (ref := random_code(5),)):
                 pass
             request_id = await self.db.insert(
                 "INSERT INTO requests (ref, requester_id, state, department, urgent, member_id, created_at,"
                 " deadline_at, claimed_at, contacted_at, closed_at, closed_by, breached_at, outcome, level,"
-                " content_erased_at, kind, collective) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " content_erased_at, kind, collective, conversed)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (ref, requester_id, state, department, int(urgent), member_id, created_at, deadline_at,
                  claimed_at, contacted_at, closed_at, "member" if closed_at else None, breached_at, outcome,
-                 level, erased_at, kind, int(collective)))
+                 level, erased_at, kind, int(collective), int(conversed)))
             for theme in dict.fromkeys(themes):
                 await self.db.execute("INSERT INTO case_themes (request_id, theme) VALUES (?, ?)",
                                       (request_id, theme))

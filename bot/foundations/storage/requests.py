@@ -65,6 +65,7 @@ class RequestRepository:
             breached_at=_maybe(row["breached_at"]),
             kind=row["kind"],
             collective=bool(row["collective"]),
+            conversed=bool(row["conversed"]),
             meeting=row["meeting"],
             handbacks=row["handbacks"],
             history_consent=row["history_consent"],
@@ -197,6 +198,13 @@ class RequestRepository:
             (clock.iso(clock.now()), request_id),
         )
         return changed == 1
+
+    async def mark_conversed(self, request_id: int) -> None:
+        """The colleague wrote after contact: a conversation took place (it moves the figures of
+        what requests are about; asking and withdrawing moves none)."""
+        await self.db.execute(
+            "UPDATE requests SET conversed = 1 WHERE id = ? AND contacted_at IS NOT NULL AND conversed = 0",
+            (request_id,))
 
     async def finish(self, request_id: int, state: str, closed_by: str) -> bool:
         """Close or withdraw an open request; False when it was no longer open."""

@@ -26,6 +26,7 @@ class Round:
     label: str
     digest_week: str
     opened_at: datetime
+    quarter: str | None = None  # the quarter whose closed months it looked at (None: before schema 20)
 
 
 @dataclass(frozen=True)
@@ -59,15 +60,15 @@ class ReviewRepository:
 
     @staticmethod
     def _round(row) -> Round:
-        return Round(row["id"], row["label"], row["digest_week"], clock.parse(row["opened_at"]))
+        return Round(row["id"], row["label"], row["digest_week"], clock.parse(row["opened_at"]), row["quarter"])
 
-    async def open_round(self, label: str, digest_week: str,
-                         candidates: Iterable[tuple[str, str, str, str]]) -> int | None:
+    async def open_round(self, label: str, digest_week: str, candidates: Iterable[tuple[str, str, str, str]],
+                         quarter: str | None = None) -> int | None:
         """A new round with its candidates (dep, theme, span, basis); None when the label exists."""
         async with self.db.transaction():
             round_id = await self.db.insert(
-                "INSERT INTO review_rounds (label, digest_week, opened_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (label) DO NOTHING", (label, digest_week, clock.iso(clock.now())))
+                "INSERT INTO review_rounds (label, digest_week, opened_at, quarter) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (label) DO NOTHING", (label, digest_week, clock.iso(clock.now()), quarter))
             if round_id is None:
                 return None
             for position, (dep, theme, span, basis) in enumerate(candidates, 1):
@@ -91,6 +92,18 @@ class ReviewRepository:
                 "SELECT * FROM review_rounds WHERE digest_week < ? ORDER BY digest_week DESC, id DESC LIMIT 1",
                 (before_week,))
         return None if row is None else self._round(row)
+
+    async def reported_in(self, quarter: str) -> list[dict]:
+        """The candidates the network reported (more listeners for than against) in the rounds about
+        a quarter, each with its round's label and the approved suggestions' texts."""
+        rows = await self.db.fetchall(
+            "SELECT c.id, c.dep, c.theme, c.basis, r.label FROM review_candidates c"
+            " JOIN review_rounds r ON r.id = c.round_id WHERE r.quarter = ?"
+            " AND (SELECT COALESCE(SUM(v.report), 0) - COALESCE(SUM(1 - v.report), 0) FROM review_votes v"
+            " WHERE v.candidate_id = c.id) > 0 ORDER BY r.digest_week, c.position", (quarter,))
+        texts = await self.approved(r["id"] for r in rows)
+        return [{"dep": r["dep"], "theme": r["theme"], "basis": r["basis"], "round": r["label"],
+                 "suggestions": texts.get(r["id"], [])} for r in rows]
 
     async def has_label(self, label: str) -> bool:
         return bool(await self.db.fetchval("SELECT 1 FROM review_rounds WHERE label = ?", (label,)))

@@ -59,6 +59,8 @@ SEALED_COLUMNS = (
     SealedColumn("action_updates", "note"),
     SealedColumn("news", "body"),
     SealedColumn("news_versions", "body"),
+    SealedColumn("figure_periods", "cells", "label"),
+    SealedColumn("releases", "body", "label"),
 )
 
 

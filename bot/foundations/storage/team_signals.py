@@ -32,6 +32,9 @@ class TeamSignalRepository:
         marks = ", ".join("?" * len(dedupe))
         return bool(await self.db.execute(f"DELETE FROM team_signals WHERE dedupe IN ({marks})", dedupe))
 
+    async def first_day(self) -> str | None:
+        return await self.db.fetchval("SELECT MIN(created_at) FROM team_signals")
+
     async def delete_before(self, day: str) -> int:
         async with self.db.transaction():  # counted first: the DELETE's own count includes their themes
             signals = await self.db.fetchval("SELECT COUNT(*) FROM team_signals WHERE created_at < ?", (day,))

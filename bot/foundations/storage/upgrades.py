@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
+from bot.foundations.calendar import quarter_of
 from bot.foundations.crypto import Vault
 
 from .database import Database
@@ -71,4 +72,39 @@ async def _organisation_days(db: Database, vault: Vault) -> None:
     await db.execute("DROP TABLE stage_days")
 
 
-BEFORE: dict[int, Callable[[Database, Vault], Awaitable[None]]] = {5: _seal_metadata, 12: _organisation_days}
+FIGURES_EPOCH = "figures_epoch"
+
+
+async def _closed_periods(db: Database, vault: Vault) -> None:
+    """Schema 20. Two things SQL cannot do:
+
+    - Digests made before this version released 13-week windows, up to their slot day. Figures of
+      closed periods must not overlap them without an audit of both together, which the old
+      windows cannot be part of. So when such digests exist, the first period ever counted is the
+      first whole month that begins on or after the last old digest's day (meta 'figures_epoch');
+      its quarter is released only when it begins on or after that day too.
+    - A team signal now counts once per account and quarter: each live signal gets the dedupe key
+      of its account and the quarter of its day (the account is found by trying every person's
+      old key; the hash links nothing without the key)."""
+    last = await db.fetchval("SELECT MAX(slot_at) FROM digests")
+    if last is not None:
+        day = db.calendar.date_of(datetime.fromisoformat(last))
+        epoch = day.replace(day=1) if day.day == 1 else \
+            (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+        await db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                         (FIGURES_EPOCH, epoch.isoformat().encode()))
+    signals = {bytes(r["dedupe"]): (r["id"], r["created_at"])
+               for r in await db.fetchall("SELECT id, dedupe, created_at FROM team_signals")}
+    if not signals:
+        return
+    for (person_id,) in await db.fetchall("SELECT id FROM people"):
+        for old in vault.code_hashes(f"team-signal:{person_id}"):
+            if old in signals:
+                signal_id, day = signals.pop(old)
+                quarter = quarter_of(date.fromisoformat(day)).label
+                await db.execute("UPDATE team_signals SET dedupe = ? WHERE id = ?",
+                                 (vault.code_hash(f"team-signal:{person_id}:{quarter}"), signal_id))
+
+
+BEFORE: dict[int, Callable[[Database, Vault], Awaitable[None]]] = {
+    5: _seal_metadata, 12: _organisation_days, 20: _closed_periods}

@@ -15,10 +15,10 @@ preview counts the readers by language and asks the author (or, before publishin
 person) for a version in each other language. A reader whose language has no version gets the
 author's text, marked "(in Dutch)" in their own language.
 
-A message may carry the network's use figures. They are read from the newest digest's release
-(requests in its window, contact within the promise, listeners), never counted anew: the same
-numbers the steering group saw, suppressed and audited the same way, so a message cannot tell
-anything a digest did not (see docs/steering.md, "How small numbers are protected").
+A message may carry the network's use figures. They are read from the latest closed quarter the
+newest digest showed (requests, contact within the promise, listeners on its counting day), never
+counted anew: the same released statements the steering group saw, so a message cannot tell
+anything a release did not (see docs/steering.md, "How small numbers are protected").
 
 Each quarter the steering group is reminded when actions were closed and nothing was told.
 """
@@ -29,7 +29,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from babel.dates import format_date
 
 from bot.foundations import calendar, callbacks, clock
 from bot.foundations.core import Core
@@ -39,7 +38,8 @@ from bot.foundations.naming import Naming
 from bot.foundations.storage.news import News
 from bot.network.membership import news_button
 from bot.network.two_person import STAFF, TwoPeople
-from bot.steering.digest.model import Published
+from bot.steering.digest.model import Published, published_with
+from bot.steering.digest.render import days_of, period_label
 
 log = logging.getLogger(__name__)
 
@@ -75,22 +75,21 @@ def may_write(person: Person) -> bool:
 
 
 def figures_line(t: Translator, pub: Published | None, contact_hours: int = 24) -> str | None:
-    """The network's use, from a digest's release only: "–" stays unsaid, "≈" reads "about"."""
-    if pub is None or pub.empty or not pub.windows:
+    """The network's use in the latest closed quarter a digest showed, from its release only: an
+    exact number as it is, a bound as a bound ("at least 94 %"); a number held back stays unsaid."""
+    view = pub.quarter if pub is not None and pub.current else None
+    if view is None:
         return None
-    window = pub.windows[0]
-    until = format_date(window.last_day, "d MMMM y", locale=t.lang)
-    requests = pub.figure("req|win:now")
+    requests = view.st("req")
     parts = []
-    if not requests.hidden:
-        count = t("about {n}", n=requests.value) if requests.stale else str(requests.value)
-        parts.append(t("In the last {weeks} weeks (up to {day}), colleagues asked the network for a conversation "
-                       "{count} times.", weeks=pub.weeks, day=until, count=count))
-    share = pub.share("prom|win:now")
-    if not share.hidden:
-        value = t("about {n}%", n=share.value) if share.stale else t("{value}%", value=share.value)
-        parts.append(t("{share} of them heard from a listener within {hours} hours.", share=value,
-                       hours=contact_hours))
+    if requests is not None and requests.is_exact:
+        parts.append(t("In {period} ({days}), colleagues asked the network for a conversation {count} times.",
+                       period=period_label(t, view.period), days=days_of(t, view.period), count=requests.value))
+        found = view.promise
+        if found is not None and found.kind in ("share", "at_least"):
+            share = t("{value}%", value=found.low) if found.kind == "share" else t("at least {value}%", value=found.low)
+            parts.append(t("{share} of them heard from a listener within {hours} hours.", share=share,
+                           hours=contact_hours))
     listeners = pub.health.get("listeners") if pub.health else None
     if listeners:
         parts.append(t("The network has {n} listeners.", n=listeners))
@@ -124,7 +123,15 @@ class NewsDesk:
 
     async def latest_digest(self) -> tuple[str | None, Published | None]:
         stored = await self.core.digests.latest()
-        return (stored.week, Published(stored.published)) if stored else (None, None)
+        return (stored.week, await self._load(stored.published)) if stored else (None, None)
+
+    async def _load(self, published: dict) -> Published:
+        """A digest with the quarter it showed (the only release the news line reads)."""
+        bodies = {}
+        if label := published.get("quarter"):
+            if (found := await self.core.releases.get(label)) is not None:
+                bodies[label] = (found.body, clock.iso(found.made_at))
+        return published_with(published, bodies)
 
     async def render(self, t: Translator, news: News) -> str:
         """The message as its recipients will read it, with the figures of the newest digest."""
@@ -133,7 +140,7 @@ class NewsDesk:
             week, pub = await self.latest_digest()
             if news.state == "published" and news.digest_week and news.digest_week != week:
                 stored = await self.core.digests.get(news.digest_week)
-                pub = Published(stored.published) if stored else None
+                pub = await self._load(stored.published) if stored else None
             figures = figures_line(t, pub, self.settings.contact_hours)
         return message_text(t, body_for(t, news), figures)
 

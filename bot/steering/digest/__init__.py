@@ -1,12 +1,12 @@
 """The steering group learns what recurs, and no figure points at a colleague.
 
-- signals.py   counts from the database (GROUP BY only, through storage/figures.py)
-- digest.py    those counts as one release of bot/steering/figures, audited with the week before
-- model.py     what a digest published, as the renderers read it
-- render.py    the digest and the review in the reader's language
-- chart.py     the one chart (matplotlib, Agg), drawn from the release only
-- schedule.py  slots and windows in the organisation's time zone, clock changes included
-- service.py   the weekly sweep: made once, recorded with its messages, late when it must be
+- schedule.py  slots in the organisation's time zone, clock changes included
+- service.py   the weekly sweep: the periods due are counted and released with the digest (through
+               bot/steering/releases), made once, recorded with its messages, late when it must be
+- model.py     what a digest published (the releases it shows and what it says beside them)
+- render.py    the digest and the review in words, in the reader's language
+- chart.py     the one chart (matplotlib, Agg), drawn from releases only
+- signals.py   which department x theme came back across different colleagues, for the review
 - review.py    the network's review of candidate signals, suggestions and their approval
 
 The generated year for `waakzaam digest --preview --demo` is bot/running/demo_digest.py.

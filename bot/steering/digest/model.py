@@ -1,81 +1,44 @@
 """What a digest published, as the text and the chart read it.
 
-The stored snapshot (JSON, sealed in `digests.published`) holds the release's outcomes and
-nothing else about the counts: a value that was shown, or that it was hidden. The renderers
-get only this view, so they cannot show a number the release did not: a hidden figure has no
-value here, and it reads the same whether it was small or held back to protect another.
+The stored snapshot (JSON, sealed in `digests.published`) names the releases the digest shows (the
+latest closed month and quarter, those released with it, the month so far) and holds what it says
+beside them (the signals reported by the network, the follow-up of actions, the network itself).
+The releases never change, so /digest shows a week exactly as it was sent. The renderers get only
+this view and the releases' views, so they cannot print a number no release stated.
+
+Digests made before schema 20 (`v` 1: 13-week windows, "≈" values) are not shown again; /digest
+says so in one line.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.foundations import clock
+from bot.steering.releases.view import OpenView, PeriodView
 
-from .digest import COMPARED, Dims, signal_key
-
-
-@dataclass(frozen=True)
-class Num:
-    """A published number: `value` None when hidden; `fresh` False when repeated from `since`."""
-
-    value: int | None
-    fresh: bool = True
-    since: str | None = None
-
-    @property
-    def hidden(self) -> bool:
-        return self.value is None
-
-    @property
-    def stale(self) -> bool:
-        return self.value is not None and not self.fresh
+VERSION = 2
 
 
-HIDDEN = Num(None)
-
-
-@dataclass(frozen=True)
-class WindowDates:
-    name: str
-    first_day: date
-    last_day: date
-
-
+@dataclass
 class Published:
-    def __init__(self, data: Mapping) -> None:
-        self.data = data
-        self.week: str = data["week"]
-        self.k: int = data["k"]
-        self.weeks: int = data.get("weeks", 13)
-        self.late: bool = bool(data.get("late"))
-        self.due: datetime | None = clock.parse(data["due"]) if data.get("due") else None
-        self.dims = Dims.from_json(data["dims"])
-        self.withheld: list[str] = list(data.get("withheld", []))
-        self.signal_min: int = data.get("signal_min", 3)
-        self.windows = [WindowDates(n, date.fromisoformat(a), date.fromisoformat(b))
-                        for n, a, b in data.get("windows", [])]
-        self.health: Mapping = data.get("health", {})
-        self.signals: list[Mapping] = list(data.get("signals", []))
+    data: Mapping
+    views: dict[str, PeriodView | OpenView] = field(default_factory=dict)
+    bodies: dict[str, tuple[Mapping, str | None]] = field(default_factory=dict)  # the views as plain data
 
-    @staticmethod
-    def _num(entry) -> Num:
-        if entry is None or entry[0] is None:
-            return HIDDEN
-        return Num(entry[0], bool(entry[1]), entry[2])
+    @property
+    def current(self) -> bool:
+        """Made by this method (closed periods), not with the earlier 13-week windows."""
+        return self.data.get("v") == VERSION
 
-    def figure(self, key: str) -> Num:
-        return self._num(self.data["figures"].get(key))
+    @property
+    def week(self) -> str:
+        return self.data["week"]
 
-    def share(self, key: str) -> Num:
-        return self._num(self.data.get("shares", {}).get(key))
-
-    def median(self, key: str) -> Num:
-        return self._num(self.data.get("medians", {}).get(key))
-
-    def dep_name(self, key: str) -> str | None:
-        return self.data.get("deps", {}).get(key)
+    @property
+    def k(self) -> int:
+        return self.data["k"]
 
     @property
     def year(self) -> int:
@@ -86,54 +49,97 @@ class Published:
         return int(self.week[-2:])
 
     @property
-    def empty(self) -> bool:
-        """Nothing about the window may be said: its requests are hidden (fewer than k, or held back)."""
-        return "use" in self.withheld or self.figure("req|win:now").hidden
-
-    def requests(self, window: str) -> Num:
-        return self.figure(f"req|win:{window}")
-
-    def trend(self) -> list[tuple[WindowDates, Num]]:
-        """Requests per window, oldest first."""
-        return [(w, self.requests(w.name)) for w in reversed(self.windows)]
-
-    def themes(self) -> list[tuple[str, Num]]:
-        """Work-related themes whose count is shown, largest first (ties by key)."""
-        if "themes" in self.withheld:
-            return []
-        found = [(t, self.figure(f"th|theme:{t}")) for t in self.dims.themes]
-        return sorted((x for x in found if not x[1].hidden), key=lambda x: (-x[1].value, x[0]))
-
-    def themes_hidden(self) -> bool:
-        return "themes" not in self.withheld and any(
-            self.figure(f"th|theme:{t}").hidden for t in self.dims.themes)
-
-    def team(self) -> list[tuple[str, list[tuple[str, Num]]]]:
-        """Themes of the employees' team signals with the departments whose count is shown, the
-        theme with the largest shown number first (never ordered by a hidden one)."""
-        found = []
-        for theme in self.dims.themes:
-            deps = [(d, n) for d in self.dims.team_deps if not (n := self.figure(f"ts|dep:{d}|theme:{theme}")).hidden]
-            if deps:
-                deps.sort(key=lambda x: -x[1].value)
-                found.append((theme, deps))
-        return sorted(found, key=lambda x: (-x[1][0][1].value, x[0]))
+    def late(self) -> bool:
+        return bool(self.data.get("late"))
 
     @property
-    def counts_team_signals(self) -> bool:
-        """Digests made before team signals existed have no such section."""
-        return bool(self.data.get("team_signals"))
+    def due(self) -> datetime | None:
+        return clock.parse(self.data["due"]) if self.data.get("due") else None
 
-    def signal_count(self, signal: Mapping) -> Num:
-        """A signal's count, for a signal of the window only. A 12-month count is never shown:
-        it is the window plus the three windows before, which digests 13, 26 and 39 weeks
-        earlier showed as their own windows; subtracted, it would give this window's count, the
-        one the signal did not reach. Such a signal is said to recur over 12 months, no number."""
-        if signal["span"] != "recent":
-            return HIDDEN
-        return self.figure(signal_key(signal["span"], signal["dep"], signal["theme"]))
+    @property
+    def day(self) -> date | None:
+        return date.fromisoformat(self.data["day"]) if self.data.get("day") else None
 
-    def compared(self, head: str, dimension: str | None = None, value: str | None = None) -> tuple[Num, Num]:
-        """A use figure for this window and the one before (of one outcome, one kind...)."""
-        tail = "" if dimension is None else "|" + dimension + ":" + value
-        return tuple(self.figure(f"{head}|win:{w}{tail}") for w in COMPARED)
+    @property
+    def signal_min(self) -> int:
+        return self.data.get("signal_min", 3)
+
+    @property
+    def health(self) -> Mapping:
+        return self.data.get("health", {})
+
+    @property
+    def signals(self) -> list[Mapping]:
+        return list(self.data.get("signals", []))
+
+    @property
+    def new(self) -> list[str]:
+        """The periods released with this digest."""
+        return list(self.data.get("new", []))
+
+    def labels(self) -> list[str]:
+        """Every release this digest shows (to load their views)."""
+        found = [self.data.get(key) for key in ("month", "quarter", "before", "year", "open")]
+        return list(dict.fromkeys([*(x for x in found if x), *self.new, *self.data.get("trend", [])]))
+
+    def view(self, key: str) -> PeriodView | None:
+        label = self.data.get(key)
+        found = self.views.get(label) if label else None
+        return found if isinstance(found, PeriodView) else None
+
+    @property
+    def month(self) -> PeriodView | None:
+        return self.view("month")
+
+    @property
+    def quarter(self) -> PeriodView | None:
+        return self.view("quarter")
+
+    @property
+    def before(self) -> PeriodView | None:
+        return self.view("before")
+
+    @property
+    def open(self) -> OpenView | None:
+        found = self.views.get(self.data.get("open") or "")
+        return found if isinstance(found, OpenView) else None
+
+    @property
+    def trend(self) -> list[PeriodView]:
+        """The released months of the chart, oldest first."""
+        return [v for label in self.data.get("trend", []) if isinstance(v := self.views.get(label), PeriodView)]
+
+    @property
+    def review(self) -> Mapping | None:
+        """The review round opened with this digest: its label, quarter and the days it looked at."""
+        return self.data.get("review")
+
+    @property
+    def waiting(self) -> tuple[str, date] | None:
+        """A quarter that has ended and is not counted yet, and the day it is due."""
+        found = self.data.get("waiting")
+        return (found["label"], date.fromisoformat(found["due"])) if found else None
+
+    @property
+    def open_conversations(self) -> tuple[int, int | None] | None:
+        found = self.data.get("open_conversations")
+        return (found[0], found[1]) if found else None
+
+    def dep_name(self, key: str) -> str | None:
+        return self.data.get("deps", {}).get(key)
+
+
+def view_of(body: Mapping, made_at: str | None = None) -> PeriodView | OpenView:
+    """A stored release's body as pages read it."""
+    if body["kind"] == "open":
+        return OpenView(body)
+    return PeriodView(body, clock.parse(made_at) if made_at else None)
+
+
+def published_with(data: Mapping, bodies: Mapping[str, tuple[Mapping, str | None]]) -> Published:
+    """A digest with the releases it names (label -> (body, when it was made)): plain data in, so
+    that a child process can rebuild it."""
+    return Published(data, {label: view_of(body, made) for label, (body, made) in bodies.items()}, dict(bodies))
+
+
+__all__ = ["Published", "VERSION", "published_with", "view_of"]

@@ -1,9 +1,11 @@
 """The network reviews before anything leaves (004:3465-3468).
 
 With the first digest of each month (or every WAAKZAAM_REVIEW_EVERY days) every listener gets
-the candidate signals of that digest: department x theme cells that came back in at least
-WAAKZAAM_SIGNAL_MIN requests, with the counts of that digest's release (so a listener sees
-the same numbers the steering group may see, never more). The listeners say, each for
+the candidate signals: department x theme cells that came back in at least WAAKZAAM_SIGNAL_MIN
+conversations of the closed months of a quarter, from different colleagues (digest/signals.py).
+No count is shown: the steering group gets the counts with the quarter's release, and what the
+round tells (that a cell reached WAAKZAAM_SIGNAL_MIN) is itself a release, a flag the figures
+engine holds with everything else (review/<round>). The listeners say, each for
 themselves, whether to report a candidate; it is reported when more of them want it reported
 than not. They may add a suggestion in their own words (at most 500 characters): the bot asks,
 every time, not to write anything that points at a person, warns when the text looks like it
@@ -15,11 +17,9 @@ that announce it. Its buttons work until the next round opens.
 """
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass
-
-from babel.dates import get_month_names
+from datetime import date
+from typing import TYPE_CHECKING
 
 from bot.foundations import callbacks
 from bot.foundations.core import Core
@@ -28,10 +28,12 @@ from bot.foundations.model import Button, Member, Payload, Person, Result, ticke
 from bot.foundations.naming import Naming
 from bot.foundations.storage.review import Candidate, Round, Suggestion
 
-from .digest import Built, Reported
-from .model import Num, Published
-from .render import Words, candidate_label, candidate_text, review_text
-from .schedule import Slot, parse_week, review_label
+from .model import Published
+from .render import Words, candidate_label, candidate_text, period, review_text, round_name
+from .schedule import Slot, review_label
+
+if TYPE_CHECKING:
+    from .service import Built
 
 MAX_SUGGESTION = 500
 
@@ -70,7 +72,8 @@ class NetworkReview:
 
     async def open_round(self, label: str, built: Built, slot: Slot) -> int | None:
         """Record the round and tell every listener. Called in the digest's transaction."""
-        round_id = await self.core.reviews.open_round(label, slot.week, built.candidates)
+        round_id = await self.core.reviews.open_round(label, slot.week, built.candidates,
+                                                      built.published["review"]["quarter"])
         if round_id is None:
             return None
         review, pub = await self.core.reviews.round(round_id), Published(built.published)
@@ -85,11 +88,11 @@ class NetworkReview:
 
     # What the digest reports -------------------------------------------------------------------
 
-    async def reported_before(self, week: str) -> list[Reported]:
+    async def reported_before(self, week: str) -> list[dict]:
         """The signals of the latest round opened before this week's digest that the network
-        reported, each with its approved suggestions."""
+        reported, each with its approved suggestions, its round and the quarter it looked at."""
         review = await self.core.reviews.latest_round(before_week=week)
-        if review is None:
+        if review is None or review.quarter is None:
             return []
         chosen = []
         tallies = await self.core.reviews.tallies(review.id)
@@ -98,7 +101,9 @@ class NetworkReview:
             if yes > no:
                 chosen.append(c)
         approved = await self.core.reviews.approved(c.id for c in chosen)
-        return [Reported(c.dep, c.theme, c.span, tuple(approved.get(c.id, ()))) for c in chosen]
+        return [{"dep": c.dep, "dep_name": c.dep if not c.dep.startswith("~") else None, "theme": c.theme,
+                 "basis": c.basis, "suggestions": list(approved.get(c.id, ())), "round": review.label,
+                 "quarter": review.quarter} for c in chosen]
 
     # The listener's side ----------------------------------------------------------------------
 
@@ -115,18 +120,16 @@ class NetworkReview:
         stored = await self.core.digests.get(latest.digest_week)
         return Result.OK, latest, Published(stored.published)
 
-    @staticmethod
-    def _counts(pub: Published, candidates: Sequence[Candidate]) -> dict[int, Num]:
-        """Each candidate's count as its digest released it (hidden stays hidden)."""
-        return {c.id: pub.signal_count({"span": c.span, "dep": c.dep, "theme": c.theme}) for c in candidates}
-
     async def _round_message(self, t: Translator, review: Round, pub: Published
                              ) -> tuple[str, tuple[tuple[Button, ...], ...]]:
         words = self.words(t)
         candidates = await self.core.reviews.candidates(review.id)
-        text = review_text(words, pub, _round_name(t, review.label), candidates, self._counts(pub, candidates),
+        looked = pub.review or {}
+        months = period(t, date.fromisoformat(looked["first_day"]), date.fromisoformat(looked["last_day"])) \
+            if looked.get("first_day") else ""
+        text = review_text(words, pub, round_name(t, review.label), months, candidates,
                            await self.core.reviews.tallies(review.id))
-        rows = tuple(((_short(f"{c.position}. {words.dep(c.dep, pub)} · {words.theme(c.theme)}"),
+        rows = tuple(((_short(f"{c.position}. {candidate_label(words, pub, c.dep, c.theme)}"),
                        callbacks.REVIEW_SHOW(c.id)),) for c in candidates)
         return text, rows
 
@@ -162,8 +165,7 @@ class NetworkReview:
         tally = (await self.core.reviews.tallies(candidate.round_id)).get(candidate.id, (0, 0))
         mine = await self.core.reviews.vote_of(candidate.id, member.id)
         suggestion = await self.core.reviews.suggestion_of(candidate.id, member.id)
-        text = candidate_text(self.words(t), pub, candidate, self._counts(pub, [candidate])[candidate.id], mine,
-                              tally, _shown_state(suggestion))
+        text = candidate_text(self.words(t), pub, candidate, mine, tally, _shown_state(suggestion))
         rows = (
             ((ticked(t("Report it"), mine is True), callbacks.REVIEW_VOTE(candidate.id, "y")),
              (ticked(t("Do not report"), mine is False), callbacks.REVIEW_VOTE(candidate.id, "n"))),
@@ -186,11 +188,16 @@ class NetworkReview:
         if result is not Result.OK:
             return result, ""
         words = self.words(Translator(person.language))
-        return Result.OK, candidate_label(words, pub, candidate.dep, candidate.theme, candidate.span)
+        return Result.OK, candidate_label(words, pub, candidate.dep, candidate.theme)
+
+    async def _approvers(self, author: int) -> list[int]:
+        """The coordinators who may approve what this person wrote: every one but the author."""
+        return [p for p in await self.core.people.with_role("coordinator") if p != author]
 
     async def suggest(self, person: Person, candidate_id: int, text: str, origin: int | None = None) -> Suggested:
         """Keep a suggestion. When it may point at a person, its author is asked first (FLAGGED
-        words returned); otherwise the coordinators are asked to approve it."""
+        words returned); otherwise the coordinators are asked to approve it. Result.LAST, and
+        nothing kept, when no coordinator but the author could approve it: it would wait unseen."""
         text = " ".join(text.split())
         async with self.core.db.transaction():
             if (done := await self.core.reviews.suggestion_by_origin(origin)) is not None:
@@ -198,6 +205,9 @@ class NetworkReview:
             result, member, candidate, pub = await self._candidate(person, candidate_id)
             if result is not Result.OK:
                 return Suggested(result)
+            approvers = await self._approvers(person.id)
+            if not approvers:
+                return Suggested(Result.LAST)
             if not text:
                 return Suggested(Result.EMPTY)
             if len(text) > MAX_SUGGESTION:
@@ -206,10 +216,9 @@ class NetworkReview:
             replaced = await self.core.reviews.suggestion_of(candidate.id, member.id) is not None
             suggestion_id = await self.core.reviews.add_suggestion(candidate.id, member.id, text,
                                                                    flagged=bool(flagged), origin=origin)
-            label = candidate_label(self.words(Translator(person.language)), pub, candidate.dep, candidate.theme,
-                                    candidate.span)
+            label = candidate_label(self.words(Translator(person.language)), pub, candidate.dep, candidate.theme)
             if not flagged:
-                await self._ask_coordinators(suggestion_id, candidate, pub, flagged=False)
+                await self._ask_coordinators(suggestion_id, candidate, pub, approvers, flagged=False)
         if replaced:
             await self.core.db.checkpoint()  # the earlier text, replaced at its author's word, is gone from the files
         if flagged:
@@ -218,7 +227,8 @@ class NetworkReview:
 
     async def send_flagged(self, person: Person, suggestion_id: int, send: bool) -> tuple[Result, int | None]:
         """The author, warned, sends the suggestion anyway, or drops it to write it again.
-        Returns the candidate it belongs to."""
+        Returns the candidate it belongs to. Result.LAST when nobody but the author could approve
+        it now (the other coordinator left meanwhile): it is dropped, not left to wait unseen."""
         async with self.core.db.transaction():
             suggestion = await self.core.reviews.suggestion(suggestion_id)
             member = await self._listener(person)
@@ -231,25 +241,24 @@ class NetworkReview:
                 return result, None
             if suggestion.state != "flagged":
                 return Result.ALREADY, candidate.id
-            if send:
+            approvers = await self._approvers(person.id) if send else []
+            if approvers:
                 await self.core.reviews.set_state(suggestion.id, "pending", only_if="flagged")
-                await self._ask_coordinators(suggestion.id, candidate, pub, flagged=True)
+                await self._ask_coordinators(suggestion.id, candidate, pub, approvers, flagged=True)
             else:
                 await self.core.reviews.set_state(suggestion.id, "returned", only_if="flagged")
-        if not send:
-            await self.core.db.checkpoint()  # taken back by its author: gone from the files at once
-            return Result.CANCELLED, candidate.id
+        if not approvers:
+            await self.core.db.checkpoint()  # taken back, or nobody to read it: gone from the files at once
+            return (Result.LAST if send else Result.CANCELLED), candidate.id
         return Result.OK, candidate.id
 
-    async def _ask_coordinators(self, suggestion_id: int, candidate: Candidate, pub: Published, *,
-                                flagged: bool) -> None:
+    async def _ask_coordinators(self, suggestion_id: int, candidate: Candidate, pub: Published,
+                                approvers: list[int], *, flagged: bool) -> None:
+        """Ask each approver (a listener who is also a coordinator does not approve their own words)."""
         suggestion = await self.core.reviews.suggestion(suggestion_id)
-        author = await self.core.members.get(suggestion.member_id)
-        for person_id in await self.core.people.with_role("coordinator"):
-            if author is not None and person_id == author.person_id:
-                continue  # a listener who is also a coordinator does not approve their own words
+        for person_id in approvers:
             t = await self.core.translator(person_id)
-            label = candidate_label(self.words(t), pub, candidate.dep, candidate.theme, candidate.span)
+            label = candidate_label(self.words(t), pub, candidate.dep, candidate.theme)
             lines = [t("A suggestion from the network waits for your approval ({signal}):", signal=label),
                      f"“{suggestion.text}”"]
             if flagged:
@@ -291,7 +300,7 @@ class NetworkReview:
         review = await self.core.reviews.round(candidate.round_id)
         pub = Published((await self.core.digests.get(review.digest_week)).published)
         t = await self.core.translator(member.person_id)
-        label = candidate_label(self.words(t), pub, candidate.dep, candidate.theme, candidate.span)
+        label = candidate_label(self.words(t), pub, candidate.dep, candidate.theme)
         if approved:
             text = t("Your suggestion on {signal} is approved. It appears in the digest with the signal, when the "
                      "network reports it and its count can be shown.", signal=label)
@@ -311,13 +320,3 @@ def _shown_state(suggestion: Suggestion | None) -> str | None:
 def _short(label: str, limit: int = 48) -> str:
     """A button label that fits a phone's width."""
     return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
-
-
-def _round_name(t: Translator, label: str) -> str:
-    """'2026-12' reads as the month; '2026-W50' as the digest says it: "week 50 of 2026"."""
-    if re.fullmatch(r"\d{4}-\d{2}", label):
-        year, month = label.split("-")
-        return f"{get_month_names('wide', locale=t.lang)[int(month)]} {year}"
-    if parsed := parse_week(label):
-        return t("week {week} of {year}", week=parsed[1], year=parsed[0])
-    return label

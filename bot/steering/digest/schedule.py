@@ -1,4 +1,4 @@
-"""When the digest is due, and which weeks it counts: pure functions over the calendar.
+"""When the digest is due: pure functions over the calendar.
 
 A digest belongs to an ISO week ('2026-W48'): the week of its slot, a weekday and a time in
 the organisation's time zone. Each week has exactly one slot, so clock changes cannot make
@@ -8,8 +8,9 @@ two digests in a week or none:
   to 03:00) is moved forward by the gap: the slot is 03:30 CEST;
 - a time that exists twice (02:30 on 25 October 2026) is taken the first time (CEST).
 
-The digest's windows end at the start of the slot's day (local midnight) and are whole weeks
-long, so a digest made late still counts the same requests as on time.
+What a digest says does not depend on when it is made: the periods it releases are due by its
+slot's day (bot/steering/releases), and the month so far ends with the last closed ISO week before
+the slot, so a digest made late says the same as on time.
 """
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.foundations import clock
 from bot.foundations.calendar import Calendar
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -76,45 +76,6 @@ def next_slot(now: datetime, weekday: int, at: time, tz: ZoneInfo) -> Slot:
     """The first slot after `now`."""
     slot = latest_slot(now, weekday, at, tz)
     return slot_of_week(week_label(slot.day + timedelta(days=7)), weekday, at, tz)
-
-
-@dataclass(frozen=True)
-class Window:
-    name: str       # 'now', 'prev', 'p2', ... (newest first)
-    start: datetime  # UTC, inclusive
-    end: datetime    # UTC, exclusive
-    first_day: date  # local, inclusive
-    last_day: date   # local, inclusive
-
-    def span(self) -> tuple[str, str, str]:
-        return self.name, clock.iso(self.start), clock.iso(self.end)
-
-
-def window_names(count: int) -> tuple[str, ...]:
-    return ("now", "prev", *(f"p{i}" for i in range(2, count)))
-
-
-def windows(slot: Slot, tz: ZoneInfo, weeks: int, count: int) -> list[Window]:
-    """`count` contiguous windows of `weeks` weeks, newest first, the newest ending at the start
-    of the slot's day."""
-    found = []
-    end_day = slot.day
-    for name in window_names(count):
-        first_day = end_day - timedelta(weeks=weeks)
-        found.append(Window(name, local_moment(first_day, time(0), tz), local_moment(end_day, time(0), tz),
-                            first_day, end_day - timedelta(days=1)))
-        end_day = first_day
-    return found
-
-
-def span_of(windows_: list[Window]) -> tuple[str, str, str]:
-    """All the windows together (the trend: 12 months by default)."""
-    return "year", clock.iso(windows_[-1].start), clock.iso(windows_[0].end)
-
-
-def older_span(windows_: list[Window]) -> tuple[str, str, str]:
-    """The trend without the newest window."""
-    return "older", clock.iso(windows_[-1].start), clock.iso(windows_[0].start)
 
 
 def review_label(slot: Slot, every_days: int | None) -> str:

@@ -1,43 +1,48 @@
 """The weekly digest, kept by a sweep over the database (like the contact promise).
 
 Every minute (and right after start-up) the sweep works out the newest digest slot (see
-schedule.py). When that week has no digest yet, it counts, builds the release, renders the
-text and the chart in every steering member's language, and then, in one transaction,
-records the digest and queues its messages (and, when one is due, the network's review
-round and its messages). A restart never sends a week twice; a slot missed while the bot was
-down is made once, late, and says so; an older missed week is not made up for.
+schedule.py). When that week has no digest yet, it counts the closed periods that are due and
+decides their releases (bot/steering/releases: the audits run in a child process), renders the text
+and the chart in every steering member's language, and then, in one transaction, records the
+digest, the counted periods and their releases, and queues its messages (and, when one is due, the
+network's review round with its flags and messages). A restart never sends a week twice nor
+releases a period twice; a slot missed while the bot was down is made once, late, and says so; an
+older missed week is not made up for (its periods are released by the next digest).
 
-The first slot the bot ever sees is the first after it first ran: installing it on a
-Wednesday does not produce a "late" digest for that Monday.
+The first slot the bot ever sees is the first after it first ran: installing it on a Wednesday
+does not produce a "late" digest for that Monday.
 """
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, time
 
 from bot.foundations import callbacks, clock
+from bot.foundations.calendar import parse_period, quarter_of
 from bot.foundations.core import Core
 from bot.foundations.i18n import Translator
 from bot.foundations.model import Button, Payload, Person, Result, split_message
-from bot.foundations.vocab import AGE_BAND, GENDER, STATUS
-from bot.network import routing
 from bot.steering.actions.followup import render_section
 from bot.steering.actions.tracker import ActionTracker
+from bot.steering.figures import step
+from bot.steering.releases.decide import decide
+from bot.steering.releases.service import Flag, PeriodReleases, Prepared
 
 from . import chart
-from .digest import Built, Previous, build, group_departments, release_of
-from .model import Published
+from .model import VERSION, Published, published_with
 from .render import Words, caption, render_about, render_digest, steering_home
 from .review import NetworkReview
-from .schedule import LATE_AFTER, Slot, latest_slot, next_slot, slot_of_week, windows
-from .signals import collect, department_requests, dims_for, team_departments
+from .schedule import LATE_AFTER, Slot, latest_slot, next_slot, slot_of_week
+from .signals import candidates, looked_at
 
 log = logging.getLogger(__name__)
 # A digest made late (and the network's review that goes with it) reaches phones between these
 # hours of the organisation's day only; at night it waits for the morning.
 MORNING, EVENING = time(7, 0), time(21, 0)
 EPOCH_KEY = "digest_epoch"
+TREND_MONTHS = 12
 
 
 @dataclass(frozen=True)
@@ -46,11 +51,25 @@ class Rendered:
     chart: bytes | None
 
 
+@dataclass
+class Built:
+    """A digest before it is stored: its releases (decided, not stored) and what it publishes."""
+
+    prepared: Prepared
+    bodies: list[dict]
+    published: dict
+    pub: Published
+    review: str | None = None                       # the round that opens with it
+    candidates: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+
 class SteeringDigests:
-    def __init__(self, core: Core, review: NetworkReview, follow_up: ActionTracker) -> None:
+    def __init__(self, core: Core, review: NetworkReview, follow_up: ActionTracker,
+                 releases: PeriodReleases) -> None:
         self.core = core
         self.review = review
         self.follow_up = follow_up
+        self.releases = releases
         self.settings = core.settings
 
     # The sweep ---------------------------------------------------------------------------------
@@ -77,8 +96,8 @@ class SteeringDigests:
     async def make(self, slot: Slot, now: datetime) -> bool:
         """Build, record and send this week's digest; False when it had been made already."""
         late = now - slot.at > LATE_AFTER
-        built = await self.build(slot, late=late)
-        pub = Published(built.published)
+        built = await self.build(slot, now, late=late)
+        pub = built.pub
         recipients = await self.core.people.with_role("steering")
         languages = {person_id: await self.core.people.language(person_id) for person_id in recipients}
         langs = sorted(set(languages.values()))
@@ -86,18 +105,18 @@ class SteeringDigests:
         rendered = {lang: Rendered(split_message(self.text(pub, lang)), charts[lang]) for lang in langs}
         async with self.core.db.transaction():
             if not await self.core.digests.add(
-                    slot.week, slot_at=slot.at, made_at=now, late=late, ledger=built.release.ledger,
-                    separate=sorted(built.published["separate"]), published=built.published,
-                    recipients=len(recipients)):
+                    slot.week, slot_at=slot.at, made_at=now, late=late, ledger={}, separate=[],
+                    published=built.published, recipients=len(recipients)):
                 return False
+            released = await self.releases.store(built.prepared, built.bodies, now)
             await self.follow_up.record_signals(slot.week, built.published)
             for person_id in recipients:
                 await self._queue(person_id, Translator(languages[person_id]), pub, rendered[languages[person_id]])
             opened = None
-            if label := await self.review.due(slot):
-                opened = await self.review.open_round(label, built, slot)
-        log.info("digest %s: made%s for %d steering member(s)%s", slot.week, " late" if late else "",
-                 len(recipients), "; review round opened" if opened else "")
+            if built.review:
+                opened = await self.review.open_round(built.review, built, slot)
+        log.info("digest %s: made%s for %d steering member(s), %d release(s)%s", slot.week, " late" if late else "",
+                 len(recipients), len(released), "; review round opened" if opened else "")
         return True
 
     async def _queue(self, person_id: int, t: Translator, pub: Published, rendered: Rendered) -> None:
@@ -119,47 +138,71 @@ class SteeringDigests:
 
     # Building ----------------------------------------------------------------------------------
 
-    async def build(self, slot: Slot, *, late: bool = False) -> Built:
+    async def build(self, slot: Slot, now: datetime, *, late: bool = False) -> Built:
+        """Count what is due, decide its releases (in a child process) and compose the digest;
+        nothing is stored."""
         s = self.settings
-        repo = self.core.figures
-        wins = windows(slot, s.timezone, s.window_weeks, s.trend_windows)
-        stored = await self.core.digests.latest(before=slot.week)
-        previous = None
-        if stored is not None:
-            release, dims = release_of(stored.published)
-            previous = Previous(stored.ledger, stored.separate, release, dims)
-        departments = group_departments(await department_requests(repo, wins[0]), s.departments,
-                                        k=s.small_cell, separate_before=stored.separate if stored else None,
-                                        team=await team_departments(repo, wins[0]))
-        counts, kinds = await collect(repo, wins, departments, self.core.charter)
-        dims = dims_for(wins, departments, self.core.charter, kinds)
-        extra = {"weeks": s.window_weeks, "late": late, "due": clock.iso(slot.at),
-                 "windows": [[w.name, w.first_day.isoformat(), w.last_day.isoformat()] for w in wins],
-                 "separate": sorted(departments.separate), "health": await self.health(),
-                 "actions": await self.follow_up.section(slot)}
-        reported = await self.review.reported_before(slot.week)
-        return await self.core.offload.run(
-            build, counts, label=slot.week, k=s.small_cell, dims=dims, departments=departments, previous=previous,
-            reported=reported, signal_min=s.signal_min, extra=extra)
+        round_label = await self.review.due(slot)
+        found: list[tuple[str, str, str, str]] = []
+        flags = None
+        looked = looked_at(slot.day)
+        if round_label is not None:
+            found = await candidates(self.core.figures, self.core.calendar, self.core.charter, looked,
+                                     signal_min=s.signal_min, now=now, departments=s.departments)
+            flags = (looked.quarter, [Flag(dep, theme) for dep, theme, _, _ in found])
+        prepared = await self.releases.prepare(slot.day, slot.week, now, flags=flags, round_label=round_label)
+        bodies = await self.core.offload.run(decide, prepared.jobs, prepared.knowledge) if prepared.jobs else []
+        published = await self._published(slot, now, late, bodies)
+        if round_label is not None:
+            published["review"] = {"label": round_label, "quarter": looked.quarter.label,
+                                   "first_day": looked.first_day.isoformat(), "last_day": looked.last_day.isoformat()}
+        fresh = {b["label"]: (b, clock.iso(now)) for b in bodies}
+        pub = await self.load(published, fresh)
+        return Built(prepared, bodies, published, pub, round_label, found)
 
-    async def health(self, now: datetime | None = None) -> dict:
-        """The network itself: listeners, pauses, make-up and gaps (see docs/steering.md: shown in full)."""
-        now = now or clock.now()
-        members = await self.core.members.active()
-        makeup: dict[str, dict[str, int]] = {
-            "gender": dict.fromkeys(GENDER, 0), "age_band": dict.fromkeys(AGE_BAND, 0),
-            "status": dict.fromkeys(STATUS, 0), "department": dict.fromkeys(self.settings.departments, 0)}
-        for member in members:
-            for field in ("gender", "age_band", "status", "department"):
-                value = getattr(member, field)
-                if value is not None:
-                    makeup[field][value] = makeup[field].get(value, 0) + 1
-        gaps = {"department": [d for d in self.settings.departments if not makeup["department"][d]],
-                "gender": [g for g in ("woman", "man") if not makeup["gender"][g]],
-                "age_band": [a for a in AGE_BAND if not makeup["age_band"][a]],
-                "status": [v for v in STATUS if not makeup["status"][v]]}
-        return {"listeners": len(members), "paused": sum(routing.is_paused(m, now) for m in members),
-                "makeup": makeup, "gaps": gaps if members else {}}
+    async def _published(self, slot: Slot, now: datetime, late: bool, bodies: list[dict]) -> dict:
+        s = self.settings
+        released = await self.core.releases.labels("period")
+        new = [b["label"] for b in bodies if b["kind"] == "period"]
+        periods = [p for p in (parse_period(label) for label in [*released, *new]) if p is not None]
+        months = sorted((p for p in periods if p.kind == "month"), key=lambda p: p.start)
+        quarters = sorted((p for p in periods if p.kind == "quarter"), key=lambda p: p.start)
+        quarter = quarters[-1] if quarters else None
+        before = quarter.previous() if quarter is not None else None
+        ended = quarter_of(slot.day).previous()
+        start, epoch = await self.releases.start()
+        waiting = None
+        if (quarter is None or ended.label != quarter.label) and start is not None and ended.end > start \
+                and (epoch is None or ended.start >= epoch):
+            waiting = {"label": ended.label, "due": self.releases.release_day(ended).isoformat()}
+        open_label = next((b["label"] for b in bodies if b["kind"] == "open"), None)
+        opened = await self.core.figures.open_conversations(clock.iso(now))
+        signals = await self.review.reported_before(slot.week)
+        return {
+            "v": VERSION, "week": slot.week, "k": s.small_cell, "late": late, "due": clock.iso(slot.at),
+            "day": slot.day.isoformat(), "signal_min": s.signal_min, "new": new,
+            "month": months[-1].label if months else None, "quarter": quarter.label if quarter else None,
+            "before": before.label if before is not None and before in quarters else None,
+            "trend": [m.label for m in months[-TREND_MONTHS:]], "open": open_label, "waiting": waiting,
+            "open_conversations": list(step(opened, s.small_cell).to_json()[1:]),
+            "signals": signals, "deps": {sig["dep"]: sig.get("dep_name") for sig in signals},
+            "health": await self.releases.network(now), "actions": await self.follow_up.section(slot),
+        }
+
+    async def load(self, published: Mapping, fresh: Mapping[str, tuple[dict, str]] | None = None) -> Published:
+        """A digest with the releases it names: those just decided (`fresh`), else the stored ones."""
+        fresh = fresh or {}
+        bodies = {}
+        labels = list(Published(published).labels()) if published.get("v") == VERSION else []
+        for signal in published.get("signals", []) if published.get("v") == VERSION else []:
+            if signal.get("quarter"):
+                labels.append(signal["quarter"])
+        for label in dict.fromkeys(labels):
+            if label in fresh:
+                bodies[label] = fresh[label]
+            elif (stored := await self.core.releases.get(label)) is not None:
+                bodies[label] = (stored.body, clock.iso(stored.made_at))
+        return published_with(published, bodies)
 
     # Rendering ---------------------------------------------------------------------------------
 
@@ -169,17 +212,20 @@ class SteeringDigests:
     def text(self, pub: Published, lang: str, *, newer: str | None = None) -> str:
         words = self.words(Translator(lang))
         return render_digest(pub, words, self.settings.timezone, newer=newer, contact_hours=self.settings.contact_hours,
-                             extra=(render_section(pub, words),))
+                             extra=(render_section(pub, words),) if pub.current else ())
 
     def about(self, pub: Published, lang: str, *, newer: str | None = None) -> str:
         return render_about(pub, self.words(Translator(lang)), contact_hours=self.settings.contact_hours, newer=newer)
 
-    async def charts(self, pub: Published, langs: list[str]) -> dict[str, bytes | None]:
+    async def charts(self, pub: Published, langs: Iterable[str]) -> dict[str, bytes | None]:
         """The chart in each language, None for none (nothing to draw, or it could not be drawn:
         the text goes anyway)."""
+        langs = list(langs)
+        if not langs or not pub.current or not pub.data.get("trend"):
+            return dict.fromkeys(langs)
         try:
-            return await self.core.offload.run(chart.charts, pub.data, langs, self.core.charter,
-                                               tuple(self.settings.departments))
+            return await self.core.offload.run(chart.charts, dict(pub.data), dict(pub.bodies), langs,
+                                               self.core.charter, tuple(self.settings.departments))
         except Exception as exc:  # noqa: BLE001 - a chart is never worth losing the digest
             log.warning("digest %s: the chart could not be drawn (%s); the text goes without it", pub.week,
                         exc.__class__.__name__)
@@ -200,7 +246,7 @@ class SteeringDigests:
         if stored is None:
             return Result.NOT_FOUND, None, None
         newest = await self.core.digests.newest_week()
-        return Result.OK, Published(stored.published), newest if newest != stored.week else None
+        return Result.OK, await self.load(stored.published), newest if newest != stored.week else None
 
     def home(self, t: Translator) -> str:
         s = self.settings
@@ -216,15 +262,16 @@ class SteeringDigests:
     async def preview(self, week: str | None = None, lang: str | None = None,
                       now: datetime | None = None) -> tuple[Published, str, bytes | None]:
         """The digest of `week` (default: the newest due) as it is or would be sent: a recorded
-        one as it was, else built now and not stored."""
+        one as it was, else built now and not stored (its releases are decided, never stored)."""
         s = self.settings
+        now = now or clock.now()
         slot = (slot_of_week(week, s.digest_weekday, s.digest_time, s.timezone) if week
-                else latest_slot(now or clock.now(), s.digest_weekday, s.digest_time, s.timezone))
+                else latest_slot(now, s.digest_weekday, s.digest_time, s.timezone))
         stored = await self.core.digests.get(slot.week)
-        pub = Published(stored.published if stored else (await self.build(slot)).published)
+        pub = await self.load(stored.published) if stored else (await self.build(slot, max(now, slot.at))).pub
         lang = lang or s.default_language
         text = self.text(pub, lang) + "\n\n\n" + self.about(pub, lang)
         return pub, text, (await self.charts(pub, [lang]))[lang]
 
 
-__all__ = ["SteeringDigests", "EPOCH_KEY"]
+__all__ = ["SteeringDigests", "EPOCH_KEY", "Built"]

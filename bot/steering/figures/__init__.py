@@ -1,56 +1,38 @@
-"""The figures engine: which numbers may leave the network. Pure: keys and integers in, decisions out.
+"""The figures engine: which numbers may leave the network. Pure: keys and integers in, statements out.
 
 Rules, in plain words (k is WAAKZAAM_SMALL_CELL, default 5, allowed 2..100):
 
-- Small cells. A count is published only when it is at least k; otherwise it is hidden
-  ("fewer than k"). A figure is any sum of base cells: a table cell, a row or column total,
-  a grand total, a count for the previous window to compare against.
-- Small departments. A department with fewer than k requests in the window is counted under
-  "other departments". To stop it flapping in and out, a merged department stands alone again
-  only from 2k (see `merge_small_departments`). If "other departments" is below k, it is hidden.
-- No working it out. Hiding a cell is not enough when a total and its other cells are shown.
-  The auditor writes down everything a reader knows (shown values, and that a cell hidden for
-  being small is 0..k-1) and computes, with linear programming, the lowest and highest value
-  each hidden figure can take. If that range holds fewer than two whole numbers, the release
-  hides one more figure (preferably the smallest one beside it in the tightest total that pins
-  it, sparing "must show" figures) and audits again, until every hidden figure has at least
-  two possible values.
-- No differencing. Consecutive weekly digests share most of their 13-week window, so the
-  change between them must not reveal one request. Each figure has an anchor: its true count
-  when its published value last changed. The value changes only when the count has moved at
-  least k from the anchor; otherwise the old value is repeated, marked unchanged since the
-  release that set it (even if the count has since dipped below k: it is the old count).
-  Hidden is the starting state (anchor 0), so a figure appears once it reaches k and
-  disappears only after falling by k and below k. The ledger holding anchors is plain JSON
-  kept by the caller. The auditor also reads two consecutive releases together.
-- Shares. A percentage is shown only when both the part and the rest are at least k, rounded
-  to a multiple of 5 points (between 5 and 95), and re-published only when the numerator or the
-  denominator has moved k since its anchor.
-- Medians (say hours to first contact) need at least k values, are rounded to whole hours and
-  re-published only when the number of values has moved k since its anchor.
-- Rendering. Show every hidden figure the same way, e.g. "fewer than 5 or withheld": the audit
-  assumes a reader cannot tell a small cell from one held back to protect it.
+- Closed periods, released once. Figures are counted over closed calendar periods (months,
+  quarters, the year), once, and each period's figures are released once and never changed. A
+  figure is any sum of base cells (a theme in a quarter, a department, the requests of a month).
+- Small numbers. A count below its threshold (k; k+1 for team signals, where one account's own
+  signal is taken off first) reads "fewer than k". A reader can tell it from a number held back to
+  protect another, which reads as the range a reader can work out anyway ("5–12"): both are true.
+- No working it out. The auditor (auditor.py) writes down everything one reader knows: every
+  statement of every release of the calendar year, the identities of the data (a theme count is at
+  most the conversations it is about), and, for one person who is both a coordinator and a
+  steering member, what coordinators learn case by case (knowledge.py). With linear programming it
+  finds the lowest and highest value of every target: each "fewer than k", and every base cell or
+  natural union whose true count is 1..k-1 even when nothing prints it (sentinels). A target with
+  fewer than two possible whole values makes the release hold back one more of its own figures
+  (release.py): earlier releases are fixed. Years never share a sum, so each year is audited
+  apart, and a closed year once and for all.
+- The month so far is told only in fixed steps of a count that only grows (derived.step).
+- The contact promise and the median are worked out from statements alone: exact, or a bound that
+  contains the truth (derived.promise, derived.median). They are never blank.
 - No text. Only keys from the taxonomy and counts come in; nothing from a case's text can.
-
-Shares and medians are not part of the linear audit: publish them over groups whose counts are
-not also broken down into hidden cells.
 """
-from .auditor import audit, hidden_ranges
-from .model import Figure, Hidden, Leak, Median, Release, Share, Shown
-from .release import empty_ledger, median_rounded, release, share_percent
-from .tables import (
-    Grouping,
-    all_cells,
-    cell_key,
-    cell_parts,
-    crosstab,
-    merge_small_departments,
-    regroup,
-    table,
-)
+from .auditor import Auditor, Problem, audit, protected, ranges, safe
+from .derived import Median, Promise, hours, ladder, median, promise, step
+from .knowledge import BOTH, READERS, STEERING, Knowledge, Row, at_most, equal, known_exactly, sentinel
+from .model import Figure, Leak, Release, Statement
+from .release import Decided, Unprotectable, release, verify_release
+from .tables import all_cells, cell_key, cell_parts, crosstab, table
 
 __all__ = [
-    "Figure", "Hidden", "Leak", "Median", "Release", "Share", "Shown", "Grouping",
-    "release", "audit", "hidden_ranges", "empty_ledger", "share_percent", "median_rounded",
-    "cell_key", "cell_parts", "all_cells", "crosstab", "table", "merge_small_departments", "regroup",
+    "Figure", "Statement", "Release", "Leak", "Problem", "Auditor", "audit", "ranges", "protected", "safe",
+    "Knowledge", "Row", "READERS", "STEERING", "BOTH", "sentinel", "at_most", "equal", "known_exactly",
+    "release", "verify_release", "Decided", "Unprotectable",
+    "ladder", "step", "Promise", "promise", "Median", "median", "hours",
+    "all_cells", "cell_key", "cell_parts", "crosstab", "table",
 ]

@@ -1,23 +1,24 @@
-"""The auditor: can a reader work out a hidden figure from what was published?
+"""The auditor: can a reader work out a hidden figure from everything released?
 
-Every figure is a sum of base cells, and every base cell is a count >= 0. What a reader
-knows becomes bounds on those sums:
+Every figure is a sum of base cells, and every base cell is a count >= 0. What a reader knows
+becomes bounds on sums of cells (rows): each statement of each release (an exact value, "fewer
+than k", a protected range, a step, a flag), the identities the reader knows about the data (a
+theme count is at most the conversations of its department and level, ...), and for one person
+who is both a coordinator and a steering member, what coordinators learn case by case.
 
-- a figure shown fresh:                    sum == value
-- a figure shown unchanged since earlier:  value-(k-1) <= sum <= value+(k-1)  (hysteresis)
-- a figure hidden by the k rule:           0 <= sum <= k-1
-- a figure hidden to protect another:      nothing beyond >= 0 (all hidden figures look alike)
-- across two releases, a figure repeated since the previous one whose anchor the previous
-  release did not publish exactly:         |sum now - sum then| <= k-1
+A *target* is a sum that must stay protected: every "fewer than k" statement, and sentinels, the
+base cells (and natural unions of them) whose true count is 1 .. k-1 even when nothing prints them.
+For each target the auditor finds the lowest and highest value it can take under all the rows
+(linear programs, scipy's HiGHS). The target is protected when that range holds at least two
+integers (`protected`, the one criterion, so that it can be tightened in one place), or when it
+cannot be above 0 (a count known to be 0 describes nobody); otherwise it is *determined* and
+reported as a `Leak`.
 
-For each hidden figure the auditor finds the lowest and highest value it can take under all
-these bounds (linear programs, scipy's HiGHS). The figure is protected when that range holds
-at least two integers; otherwise it is *determined* and reported as a `Leak`.
-
-Speed: the problem splits into connected components (cells linked through shared figures),
-cells that sit in exactly the same figures are merged into one variable, and every point the
-solver returns is kept as a witness: a hidden figure whose values over known feasible points
-already span two integers needs no program of its own.
+Speed: the problem splits into connected components (cells linked through shared rows), cells
+that sit in exactly the same rows are merged into one variable, and every point the solver
+returns is kept as a witness: a target whose values over known feasible points already span two
+integers needs no program of its own. The true counts, when the caller has them, are one more
+free witness (`hint`).
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Hashable, Iterable, Mapping
 
-from .model import Hidden, Leak, Release, Shown
+from .model import Leak
 
 
 class _ImportedOnFirstUse:
@@ -50,16 +51,6 @@ _EPS = 1e-6
 _HIGHS = {"presolve": False}
 Owner = tuple[str, str]  # (release label, figure key)
 
-
-def knowledge(outcome: Shown | Hidden, k: int) -> tuple[int | None, int | None]:
-    """Bounds a reader knows on a figure's true value from its outcome (None: no bound)."""
-    if isinstance(outcome, Shown):
-        if outcome.fresh:
-            return outcome.value, outcome.value
-        return max(0, outcome.value - (k - 1)), outcome.value + (k - 1)
-    if outcome.primary:
-        return None, k - 1  # >= 0 holds anyway
-    return None, None
 
 
 @dataclass
@@ -127,6 +118,19 @@ class _Component:
     def loosen(self) -> None:
         self._lp = None
 
+    def point(self, values: Mapping[Hashable, float]) -> np.ndarray:
+        """A feasible point of the cells (say the true counts) as a point of the merged columns.
+        The matrix sums the coefficients of merged cells, so a column stands for *each* of its
+        cells: the point takes their average (their sum would be too large by the merge factor,
+        and then a "witness" outside the feasible set would settle a target that is pinned)."""
+        x = np.zeros(self.width)
+        size = np.zeros(self.width)
+        for v, value in ((self.problem.variables[name], value) for name, value in values.items()):
+            if v in self.column:
+                x[self.column[v]] += value
+                size[self.column[v]] += 1
+        return x / np.maximum(size, 1)
+
     def _build(self):
         if self._lp is None:
             rows = [self.problem.rows[r] for r in self.rows if self.problem.rows[r].active()]
@@ -144,6 +148,15 @@ class _Component:
                 [r.owner for r in eq],
             )
         return self._lp
+
+    def feasible(self, x: np.ndarray) -> bool:
+        """Does the point satisfy every bound of the program (so that it may serve as a witness)?"""
+        a_ub, b_ub, _, a_eq, b_eq, _ = self._build()
+        if (x < -_EPS).any():
+            return False
+        if a_ub is not None and ((a_ub @ x) > b_ub + 1e-6).any():
+            return False
+        return a_eq is None or bool(np.allclose(a_eq @ x, b_eq, atol=1e-6))
 
     def solve(self, c: np.ndarray):
         a_ub, b_ub, ub_owner, a_eq, b_eq, eq_owner = self._build()
@@ -188,7 +201,7 @@ class _Component:
         np.maximum(self.high, values, out=self.high)
 
     def spans(self, i: int) -> bool:
-        return _two_integers(self.low[i], self.high[i])
+        return protected(self.low[i], self.high[i])
 
     def objective(self, indices: list[int], sign: float, rng: np.random.Generator | None = None) -> np.ndarray:
         if rng is None:
@@ -197,12 +210,25 @@ class _Component:
         return sign * (self.target_matrix[indices].T @ weights)
 
 
-def _two_integers(low: float, high: float) -> bool:
+def protected(low: float, high: float) -> bool:
+    """The protection criterion: the values a target can take hold at least two integers. One
+    function, so that it can be made stronger in one place (say a range that reaches 0, or three
+    values), at a cost in exact figures that the tests measure."""
     if low > high:
         return False  # no point seen yet
     if math.isinf(high) or math.isinf(low):
         return True
     return math.ceil(low - _EPS) < math.floor(high + _EPS)
+
+
+def nobody(high: float) -> bool:
+    """A target that cannot be above 0 is no leak: a count known to be 0 describes nobody."""
+    return high < 1 - _EPS
+
+
+def safe(low: float, high: float) -> bool:
+    """What a reader may know of a target: at least two possible values, or that it is 0."""
+    return protected(low, high) or nobody(high)
 
 
 @dataclass(frozen=True)
@@ -249,19 +275,33 @@ class Auditor:
             for r in rows:
                 self.home[problem.rows[r].owner] = comp
             if hint is not None:  # the true counts are one feasible point: a free witness
-                x = np.zeros(comp.width)
-                for v in variables:
-                    x[comp.column[v]] += hint.get(names[v], 0)
-                comp.witness(x)
+                x = comp.point({names[v]: hint.get(names[v], 0) for v in variables})
+                if comp.feasible(x):
+                    # (Only when it is one, checked in the program's own terms: cells not counted
+                    # yet, or changed since a statement was made, must never settle a pinned target.)
+                    comp.witness(x)
 
-    def loosen(self, owner: Owner) -> None:
-        """Forget every bound that `owner` contributed (it is now hidden to protect another)."""
+    def loosen(self, owner: Owner, lo: float | None = None, hi: float | None = None) -> None:
+        """Replace the bounds that `owner` contributed by looser ones (default: none at all); a
+        figure held back to protect another keeps only "at least its threshold". Only ever
+        loosening, so a target found protected stays protected."""
         for row in self.problem.rows:
             if row.owner == owner:
-                row.lo = row.hi = None
+                if (lo is not None and (row.lo is None or lo > row.lo)) or \
+                        (hi is not None and (row.hi is None or hi < row.hi)):
+                    raise ValueError(f"{owner}: bounds may only be loosened")
+                row.lo, row.hi = lo, hi
         comp = self.home.get(owner)
         if comp is not None:
             comp.loosen()
+
+    def near(self, owners: Iterable[Owner]) -> set[Owner]:
+        """The targets that share a component with any of `owners`' rows: the only ones a change
+        to those rows can affect."""
+        found: set[Owner] = set()
+        for comp in {id(c): c for o in owners if (c := self.home.get(o)) is not None}.values():
+            found.update(comp.targets)
+        return found
 
     def neighbours(self, owner: Owner) -> set[Owner]:
         """Every figure in the same component as `owner`."""
@@ -312,7 +352,7 @@ class Auditor:
                     comp.settled.add(owner)
                     continue
             res_max, bind_max = comp.solve(comp.objective([i], -1.0))
-            if res_max.status == 3 or comp.spans(i):
+            if res_max.status == 3 or comp.spans(i) or nobody(-res_max.fun):
                 comp.settled.add(owner)
                 continue
             res_min, bind_min = comp.solve(comp.objective([i], 1.0))
@@ -324,58 +364,29 @@ class Auditor:
                                  frozenset(bind_max | bind_min) - {owner}))
         return found
 
-    def ranges(self) -> dict[Owner, tuple[float, float]]:
-        """Exact lowest and highest value of every hidden figure (two programs each; for tests)."""
+    def ranges(self, only: Iterable[Owner] | None = None) -> dict[Owner, tuple[float, float]]:
+        """Exact lowest and highest value of the targets (all, or `only` these; two programs each)."""
+        wanted = None if only is None else set(only)
         out = {}
         for comp in self.components:
             for i, owner in enumerate(comp.targets):
+                if wanted is not None and owner not in wanted:
+                    continue
                 res_max, _ = comp.solve(comp.objective([i], -1.0))
                 res_min, _ = comp.solve(comp.objective([i], 1.0))
                 out[owner] = (res_min.fun, math.inf if res_max.status == 3 else -res_max.fun)
         return out
 
 
-def _release_problem(problem: Problem, rel: Release, tag: str) -> None:
-    for key, figure in rel.definitions.items():
-        outcome = rel.figures[key]
-        lo, hi = knowledge(outcome, rel.k)
-        problem.add((rel.label, key), (((tag, cell), 1) for cell in sorted(figure.cells)), lo, hi,
-                    target=isinstance(outcome, Hidden))
+
+def audit(problem: Problem) -> list[Leak]:
+    """Targets a reader of everything in `problem` can work out. Empty when safe. Uses only what
+    the problem states, never the true counts, so that tests can run it apart from the algorithm
+    that made the releases."""
+    return [finding.leak for finding in Auditor(problem).findings()]
 
 
-def reader_problem(previous: Release | None, current: Release) -> Problem:
-    """Everything a reader of `previous` and `current` knows, as one problem over both releases' cells."""
-    problem = Problem()
-    if previous is not None:
-        if previous.label == current.label:
-            raise ValueError("the two releases carry the same label")
-        _release_problem(problem, previous, "previous")
-    _release_problem(problem, current, "current")
-    if previous is None:
-        return problem
-    for key, outcome in current.figures.items():
-        if not (isinstance(outcome, Shown) and not outcome.fresh and outcome.since == previous.label):
-            continue
-        before = previous.figures.get(key)
-        if isinstance(before, Shown) and before.fresh and before.value == outcome.value:
-            continue  # the anchor was published exactly: the link adds nothing to the bounds above
-        if key not in previous.definitions:
-            continue
-        terms = [(("current", c), 1) for c in sorted(current.definitions[key].cells)]
-        terms += [(("previous", c), -1) for c in sorted(previous.definitions[key].cells)]
-        problem.add((current.label, key), terms, -(current.k - 1), current.k - 1)
-    return problem
-
-
-def audit(previous: Release | None, current: Release) -> list[Leak]:
-    """Hidden figures of either release that a reader of both can work out. Empty when safe.
-
-    Uses only what the releases publish (values, hidden markers, labels, definitions), never
-    the true counts, so tests can run it apart from the algorithm that made the releases.
-    """
-    return [f.leak for f in Auditor(reader_problem(previous, current)).findings()]
-
-
-def hidden_ranges(current: Release, previous: Release | None = None) -> dict[tuple[str, str], tuple[float, float]]:
-    """For each hidden figure, (label, key) -> the lowest and highest value a reader can infer."""
-    return Auditor(reader_problem(previous, current)).ranges()
+def ranges(problem: Problem, owners: Iterable[Owner] | None = None) -> dict[Owner, tuple[float, float]]:
+    """The lowest and highest value a reader can work out for each target (or each of `owners`,
+    which must be targets of the problem)."""
+    return Auditor(problem).ranges(owners)

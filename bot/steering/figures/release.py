@@ -1,138 +1,44 @@
-"""From true counts to a release: the k threshold, hysteresis, complementary suppression.
+"""From true counts to one release: the threshold, then complementary suppression, sequential.
 
-One call per release (a weekly digest, a quarterly report). The ledger from the previous
-release of the same series goes in, the new one comes out; the caller stores it as JSON.
+Releases are made once and never revised, so a new release may only hold back figures of its own:
+everything released before is a fixed row of what the reader knows (`Knowledge`). For each
+figure of the new release:
 
-Ledger layout (version 1), plain data:
+1. primary suppression: at least its threshold, the value ("exact"); below it, "small";
+2. complementary suppression: while a reader of everything (this release, all earlier ones of the
+   year, the identities of the data, and for one person who is also a coordinator what
+   coordinators know case by case) can pin a target to fewer than two values, one more figure of
+   this release is held back. A held-back figure keeps only "at least its threshold" (the page says
+   it is not small), and is printed as the range the reader can work out anyway;
+3. an independent audit without the true counts must then find nothing.
 
-    {"version": 1, "label": "2025-W23", "k": 5,
-     "figures": {key: {"value": 23, "anchor": 23, "since": "2025-W20"}},
-     "shares":  {key: {"value": 45, "anchor": [9, 20], "since": "2025-W18"}},
-     "medians": {key: {"value": 7, "anchor": 13, "since": "2025-W22"}}}
-
-Only items that are shown are listed: an absent key is hidden with anchor 0, the state every
-figure starts in. The anchor is the true count (for a share: numerator and denominator; for a
-median: the number of values) when the published value last changed; `since` is that release.
+Should even holding back every figure not be enough (never seen; a test forces it), the caller's
+fallback groups are withheld, one after the other: the page then says in one line what is not
+shown and why.
 """
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+import math
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 
-from .auditor import Auditor, Problem, knowledge
-from .model import (
-    Figure,
-    Hidden,
-    Median,
-    Outcome,
-    Release,
-    Share,
-    Shown,
-    check_count,
-    check_k,
-    check_key,
-)
-
-LEDGER_VERSION = 1
+from .auditor import Auditor, Owner, Problem
+from .knowledge import BOTH, READERS, STEERING, Knowledge, Row, statement_row
+from .model import Figure, Statement, check_count, check_key
 
 
-def share_percent(numerator: int, denominator: int, *, k: int) -> int | None:
-    """The share in whole percent, rounded to a multiple of 5 (halves up), or None when too small.
-
-    Shown only when both the numerator and the rest (denominator - numerator) are at least k,
-    so neither "how many did" nor "how many did not" is a small group. Kept within 5..95: with
-    at least k on each side, 0 % or 100 % would be false.
-    """
-    if numerator < k or denominator - numerator < k:
-        return None
-    fives = (40 * numerator + denominator) // (2 * denominator)  # round(20 * n / d), halves up
-    return 5 * min(19, max(1, fives))
+class Unprotectable(RuntimeError):
+    """No figure of this release is left to hold back, and a target is still pinned."""
 
 
-def median_rounded(values: Sequence[int], *, k: int, unit: int = 60) -> int | None:
-    """The median of `values` in whole `unit`s (halves up), or None with fewer than k values."""
-    if len(values) < k:
-        return None
-    ordered = sorted(values)
-    n = len(ordered)
-    twice = ordered[(n - 1) // 2] + ordered[n // 2]  # two medians, in integers
-    return (twice + unit) // (2 * unit)
+@dataclass(frozen=True)
+class Decided:
+    statements: dict[str, Statement]
+    rounds: int                       # audits until nothing was pinned
+    withheld: tuple[int, ...] = ()    # indexes of the fallback groups that had to be withheld
 
 
-def _step(true: int, entry: Mapping | None, k: int, label: str) -> Outcome:
-    """Hysteresis for one count figure: publish a new value only after a move of k from the anchor."""
-    if entry is not None and entry["value"] >= k and abs(true - entry["anchor"]) < k:
-        return Shown(entry["value"], False, entry["since"])
-    # Hidden (anchor 0) to shown needs true >= k, which is a move of k; shown to hidden lands here
-    # only after a move of k. A stale value below a raised k is re-decided.
-    return Shown(true, True, label) if true >= k else Hidden(True)
-
-
-def _share_step(item: Share, entry: Mapping | None, k: int, label: str) -> Outcome:
-    if entry is not None:
-        num, den = entry["anchor"]
-        still_valid = num >= k and den - num >= k
-        if still_valid and abs(item.numerator - num) < k and abs(item.denominator - den) < k:
-            return Shown(entry["value"], False, entry["since"])
-    value = share_percent(item.numerator, item.denominator, k=k)
-    return Hidden(True) if value is None else Shown(value, True, label)
-
-
-def _median_step(item: Median, entry: Mapping | None, k: int, label: str) -> Outcome:
-    if entry is not None and entry["anchor"] >= k and abs(len(item.values) - entry["anchor"]) < k:
-        return Shown(entry["value"], False, entry["since"])
-    value = median_rounded(item.values, k=k, unit=item.unit)
-    return Hidden(True) if value is None else Shown(value, True, label)
-
-
-def empty_ledger() -> dict:
-    return {"version": LEDGER_VERSION, "label": None, "k": None, "figures": {}, "shares": {}, "medians": {}}
-
-
-def _load(ledger: Mapping | None) -> dict:
-    if ledger is None:
-        return empty_ledger()
-    if ledger.get("version") != LEDGER_VERSION:
-        raise ValueError(f"unknown ledger version {ledger.get('version')!r}")
-    out = empty_ledger()
-    out["label"], out["k"] = ledger.get("label"), ledger.get("k")
-    for part in ("figures", "shares", "medians"):
-        for key, entry in (ledger.get(part) or {}).items():
-            check_key(key, "ledger key")
-            check_key(entry["since"], "ledger label")
-            check_count(entry["value"], "ledger value")
-            anchor = entry["anchor"]
-            for a in (anchor if part == "shares" else [anchor]):
-                check_count(a, "ledger anchor")
-            out[part][key] = {"value": entry["value"], "anchor": list(anchor) if part == "shares" else anchor,
-                              "since": entry["since"]}
-    return out
-
-
-def _remember(entries: dict, key: str, outcome: Outcome, anchor) -> None:
-    """Ledger update: fresh sets the anchor, stale keeps it, hidden by its own rule resets to the start."""
-    if isinstance(outcome, Shown):
-        if outcome.fresh:
-            entries[key] = {"value": outcome.value, "anchor": anchor, "since": outcome.since}
-    elif outcome.primary:
-        entries.pop(key, None)
-    # hidden to protect another figure: the ledger keeps what it had, so nothing moves silently
-
-
-def release(counts: Mapping[str, int], figures: Sequence[Figure], *, k: int, label: str,
-            ledger: Mapping | None = None, shares: Sequence[Share] = (),
-            medians: Sequence[Median] = ()) -> Release:
-    """Decide what a release publishes.
-
-    counts:  true count per base cell (absent cells count 0).
-    figures: the sums that may be published; every key unique.
-    ledger:  what the previous release of this series returned as `.ledger` (None: the first).
-    label:   this release's name (say "2025-W23"); unchanged values point back to it later.
-    """
-    k = check_k(k)
-    check_key(label, "label")
-    state = _load(ledger)
-    if state["label"] == label:
-        raise ValueError(f"the ledger already holds release {label!r}: pass the ledger from before it")
+def _check(counts: Mapping[str, int], figures: Sequence[Figure]) -> dict[str, Figure]:
     for cell, n in counts.items():
         check_key(cell, "cell key")
         check_count(n, f"count of {cell!r}")
@@ -141,110 +47,197 @@ def release(counts: Mapping[str, int], figures: Sequence[Figure], *, k: int, lab
         if figure.key in definitions:
             raise ValueError(f"figure key {figure.key!r} appears twice")
         definitions[figure.key] = figure
-
-    true = {key: sum(counts.get(c, 0) for c in f.cells) for key, f in definitions.items()}
-    outcome: dict[str, Outcome] = {key: _step(true[key], state["figures"].get(key), k, label)
-                                   for key in definitions}
-    _suppress(definitions, outcome, counts, k, label)
-
-    new = empty_ledger()
-    new["label"], new["k"] = label, k
-    new["figures"] = {key: dict(e) for key, e in state["figures"].items()}
-    for key, o in outcome.items():
-        _remember(new["figures"], key, o, true[key])
-
-    share_out, median_out = {}, {}
-    new["shares"] = {key: dict(e) for key, e in state["shares"].items()}
-    for item in shares:
-        if item.key in share_out:
-            raise ValueError(f"share key {item.key!r} appears twice")
-        share_out[item.key] = o = _share_step(item, state["shares"].get(item.key), k, label)
-        _remember(new["shares"], item.key, o, [item.numerator, item.denominator])
-    new["medians"] = {key: dict(e) for key, e in state["medians"].items()}
-    for item in medians:
-        if item.key in median_out:
-            raise ValueError(f"median key {item.key!r} appears twice")
-        median_out[item.key] = o = _median_step(item, state["medians"].get(item.key), k, label)
-        _remember(new["medians"], item.key, o, len(item.values))
-
-    return Release(label=label, k=k, figures=outcome, definitions=definitions,
-                   shares=share_out, medians=median_out, ledger=new)
+    return definitions
 
 
-def _suppress(definitions: Mapping[str, Figure], outcome: dict[str, Outcome], counts: Mapping[str, int],
-              k: int, label: str) -> None:
-    """Complementary suppression: hide more until the audit finds no determined hidden figure.
+def release(counts: Mapping[str, int], figures: Sequence[Figure], *, label: str, known: Knowledge,
+            rows: Sequence[Row] = (), fixed: Mapping[str, Statement] | None = None,
+            fallback: Sequence[Collection[str]] = (), verify: bool = True) -> Decided:
+    """Decide the statements of one release.
 
-    The joint audit with the previous release reduces to this one: every figure repeated as
-    unchanged since the previous release was published there exactly (`since` moves only on
-    a fresh value, and a figure hidden to protect another keeps its old ledger entry), so its
-    link |now - then| <= k-1 is the stale bound below, and no bound ties the two releases'
-    cells together. `audit(previous, current)` checks that claim independently.
+    counts:   true count per base cell (absent cells count 0), of this release and of everything
+              the knowledge holds (the true counts are a free witness for the auditor).
+    figures:  the figures of this release; every key unique.
+    known:    everything released before in the same calendar year (never changed here).
+    rows:     rows that become known with this release (the identities and sentinels of a newly
+              counted period, coordinator knowledge about it).
+    fixed:    statements decided by the caller (a step, a flag): released as they are.
+    fallback: groups of figure keys to withhold, in order, should a target stay pinned.
     """
-    problem = Problem()
+    check_key(label, "label")
+    definitions = _check(counts, figures)
+    fixed = dict(fixed or {})
+    true = {key: sum(counts.get(c, 0) for c in f.cells) for key, f in definitions.items()}
+    for key, statement in fixed.items():
+        if not statement.holds(true[key]):
+            raise ValueError(f"the fixed statement of {key!r} does not hold the true count")
+    withheld: list[int] = []
+    while True:
+        out = {key: fixed.get(key) or (Statement.exact(true[key]) if true[key] >= f.threshold
+                                         else Statement.small(f.threshold))
+               for key, f in definitions.items()}
+        for index in withheld:
+            for key in fallback[index]:
+                if key in out:
+                    out[key] = Statement.withheld()
+        try:
+            rounds = _suppress(label, definitions, out, true, counts, known, rows, set(fixed))
+        except Unprotectable:
+            if len(withheld) == len(fallback):
+                raise
+            withheld.append(len(withheld))
+            continue
+        _ranges(label, definitions, out, known, rows)
+        if verify:
+            leaks = verify_release(label, definitions, out, known, rows, counts)
+            if leaks:
+                raise RuntimeError(f"release {label}: the audit without the true counts found {leaks[:3]}")
+        return Decided(out, rounds, tuple(withheld))
+
+
+def _rows(label: str, definitions: Mapping[str, Figure], out: Mapping[str, Statement]) -> list[Row]:
+    found = []
     for key, figure in definitions.items():
-        lo, hi = knowledge(outcome[key], k)
-        problem.add((label, key), ((("current", c), 1) for c in sorted(figure.cells)), lo, hi, target=True)
-    auditor = Auditor(problem, hint={("current", c): n for c, n in counts.items()})
-    # Figures over the same cells are one number under two keys: hide them together.
+        row = statement_row(label, figure, out[key])
+        if row is not None:
+            found.append(row)
+        else:  # withheld: still a row (with no bounds), so that the owner is known to the auditor
+            found.append(Row((label, key), tuple((c, 1) for c in sorted(figure.cells)), None, None))
+    return found
+
+
+def _problems(label, definitions, out, known: Knowledge, rows) -> dict[str, Problem]:
+    mine = _rows(label, definitions, out)
+    return {reader: known.problem(reader, [*rows, *mine]) for reader in READERS}
+
+
+def _suppress(label: str, definitions: Mapping[str, Figure], out: dict[str, Statement], true: Mapping[str, int],
+              counts: Mapping[str, int], known: Knowledge, rows: Sequence[Row], fixed: set[str]) -> int:
+    problems = _problems(label, definitions, out, known, rows)
+    auditors = {reader: Auditor(problem, hint=counts) for reader, problem in problems.items()}
+    mine = [(label, key) for key in definitions]
+    near = _near(auditors, mine)
+    cells_of = {row.owner: {c for c, coef in row.terms if coef > 0} for row in [*known.rows, *rows]}
+    cells_of.update({(label, key): set(f.cells) for key, f in definitions.items()})
+    by_cell: dict[str, set[str]] = {}
     twins: dict[frozenset[str], list[str]] = {}
-    by_cell: dict[str, list[str]] = {}
     for key, figure in definitions.items():
         twins.setdefault(figure.cells, []).append(key)
         for cell in figure.cells:
-            by_cell.setdefault(cell, []).append(key)
-    pending = {(label, key) for key, o in outcome.items() if isinstance(o, Hidden)}
-    while pending:
-        findings = auditor.findings(pending)
-        pending = set()
-        chosen: set[tuple[str, str]] = set()
+            by_cell.setdefault(cell, set()).add(key)
+    rounds = 0
+    while True:
+        rounds += 1
+        findings = [f for reader in READERS for f in auditors[reader].findings(near[reader])]
+        if not findings:
+            return rounds
+        chosen: set[str] = set()
         for finding in findings:
+            if {key for lab, key in finding.binding if lab == label} & chosen:
+                continue  # a figure held back this round loosened what pins it: audit again first
             owner = (finding.leak.label, finding.leak.key)
-            pending.add(owner)
-            if finding.binding & chosen:
-                continue  # a figure hidden this round already loosened what pins it: re-check first
-            key = _complement(finding.leak.key, {key for _, key in finding.binding},
-                              [key for _, key in auditor.neighbours(owner)], definitions, outcome, twins, by_cell)
+            found = _complement(owner, finding.binding, auditors, label, definitions, out, fixed, cells_of, by_cell)
+            if found is None:
+                raise Unprotectable(f"{label}: {owner} stays pinned")
+            kind, key = found
             for twin in twins[definitions[key].cells]:
-                if isinstance(outcome[twin], Shown):
-                    outcome[twin] = Hidden(False)
-                    auditor.loosen((label, twin))
-                    chosen.add((label, twin))
-                    pending.add((label, twin))
+                if out[twin].kind != kind or twin in fixed:
+                    continue
+                if kind == "exact":  # held back: it still says "at least its threshold"
+                    out[twin] = Statement("protected", definitions[twin].threshold, None)
+                    bounds = (definitions[twin].threshold, None)
+                else:  # even that would pin a smaller number: nothing is said of it
+                    out[twin] = Statement.withheld()
+                    bounds = (None, None)
+                for a in auditors.values():
+                    a.loosen((label, twin), *bounds)
+                chosen.add(twin)
+        if not chosen:
+            raise Unprotectable(f"{label}: nothing left to hold back")
 
 
-def _complement(leak: str, binding: set[str], neighbours: list[str], definitions, outcome, twins, by_cell) -> str:
-    """Which shown figure to hide next, sparing must-show figures whenever another will do.
+def _complement(leak: Owner, binding: Collection[Owner], auditors: Mapping[str, Auditor], label: str,
+                definitions: Mapping[str, Figure], out: Mapping[str, Statement], fixed: set[str],
+                cells_of: Mapping[Owner, set[str]], by_cell: Mapping[str, set[str]]) -> tuple[str, str] | None:
+    """Which figure of this release to hold back next, and from what: ("exact", key) to print it as
+    a range, or, when no exact figure is left to hold back, ("protected", key) to say nothing of it
+    (its "at least the threshold" is what pins). Sparing "must show" figures whenever another will
+    do, then the cheapest family.
 
-    First choice: a sibling, i.e. a figure beside the leak inside a shown total that contains
-    it (the other cells of its row), preferring totals that pin it (binding in the audit),
-    then the tightest total, then the smallest value. Next: a pinning figure itself. Last:
-    anything linked to it.
-    """
-    cells = definitions[leak].cells
+    First choice: a sibling, a figure beside the pinned target inside a total that contains it
+    and pins it (the other cells of its row). Next: a figure of this release that pins it. Last:
+    anything of this release linked to it."""
+    leak_cells = cells_of.get(leak, set())
     ranks = []
 
-    def consider(key: str, *order) -> None:
-        o = outcome.get(key)
-        if isinstance(o, Shown):
-            f_cells = definitions[key].cells
-            must_show = any(definitions[t].must_show for t in twins[f_cells])
-            ranks.append((must_show, *order, o.value, len(f_cells), key))
+    def consider(key: str, order: int, outside: int = 0) -> None:
+        statement = out.get(key)
+        if statement is not None and statement.kind in ("exact", "protected") and key not in fixed:
+            f = definitions[key]
+            ranks.append((statement.kind != "exact", f.must_show, order, outside, f.cost, statement.low,
+                          len(f.cells), key))
 
-    totals = {key for cell in cells for key in by_cell[cell]}
-    for total in totals:
-        inside = definitions[total].cells
-        if total == leak or not cells < inside or not isinstance(outcome[total], Shown):
+    for owner in binding:
+        total = cells_of.get(owner, set())
+        if not leak_cells or not leak_cells < total:
             continue
-        for key in {key for cell in inside - cells for key in by_cell[cell]}:
-            if definitions[key].cells <= inside and not definitions[key].cells & cells:
-                consider(key, 0, total not in binding, len(inside))
-    for key in binding:
-        consider(key, 1, 0, 0)
-    for key in neighbours:
-        consider(key, 2, 0, 0)
+        for key in {k for cell in total - leak_cells for k in by_cell.get(cell, ())}:
+            if definitions[key].cells <= total and not definitions[key].cells & leak_cells:
+                consider(key, 0, owner[0] != label)
+    for owner in binding:
+        if owner[0] == label:
+            consider(owner[1], 1)
     if not ranks:
-        # Cannot happen: with every figure of a component hidden, all cells at 0 and any one at 1
-        # are both feasible, so no hidden figure is determined.
-        raise RuntimeError("a hidden figure is determined but no shown figure can be hidden")
-    return min(ranks)[-1]
+        neighbours = set()
+        for a in auditors.values():
+            neighbours |= a.neighbours(leak)
+        for owner in neighbours:
+            if owner[0] == label:
+                consider(owner[1], 2)
+    if not ranks:
+        return None
+    best = min(ranks)
+    return ("protected" if best[0] else "exact"), best[-1]
+
+
+def _ranges(label: str, definitions: Mapping[str, Figure], out: dict[str, Statement], known: Knowledge,
+            rows: Sequence[Row]) -> None:
+    """A held-back figure is printed as the range a steering member can work out from everything
+    released, cut at its threshold (whole numbers inward); one pinned anyway reads as its value."""
+    protected = [key for key, s in out.items() if s.kind == "protected"]
+    if not protected:
+        return
+    mine = _rows(label, definitions, out)
+    probe = [Row(("range", key), tuple((c, 1) for c in sorted(definitions[key].cells)), None, None, "all")
+             for key in protected]
+    problem = known.problem(STEERING, [*rows, *mine, *probe])
+    found = Auditor(problem).ranges([("range", key) for key in protected])
+    for key in protected:
+        low, high = found[("range", key)]
+        threshold = definitions[key].threshold
+        lo = max(threshold, math.ceil(low - 1e-6))
+        hi = None if math.isinf(high) else math.floor(high + 1e-6)
+        out[key] = Statement.exact(lo) if hi == lo else Statement("protected", lo, hi)
+
+
+def verify_release(label: str, definitions: Mapping[str, Figure], out: Mapping[str, Statement], known: Knowledge,
+                   rows: Sequence[Row], counts: Mapping[str, int] | None = None) -> list:
+    """The check after deciding: a fresh audit of everything a reader knows with this release's
+    final statements pins no target near it. The true counts only serve as a witness once the
+    auditor has checked them against every bound (any feasible point proves as much as another)."""
+    problems = _problems(label, definitions, out, known, rows)
+    auditors = {reader: Auditor(problem, hint=counts) for reader, problem in problems.items()}
+    near = _near(auditors, [(label, key) for key in definitions])
+    return [f.leak for reader, auditor in auditors.items() for f in auditor.findings(near[reader])]
+
+
+def _near(auditors: Mapping[str, Auditor], mine: list[Owner]) -> dict[str, set[Owner]]:
+    """The targets to audit for each reader: those near this release. One who is both a coordinator
+    and a steering member knows everything a steering member knows and more, so a target protected
+    from them is protected from a steering member too: the steering member's audit needs only the
+    targets that are not theirs (what coordinators know case by case)."""
+    both = auditors[BOTH].near(mine)
+    return {BOTH: both, STEERING: auditors[STEERING].near(mine) - both}
+
+
+__all__ = ["release", "Decided", "Unprotectable", "verify_release"]

@@ -1,4 +1,4 @@
-"""Tables as figures, and the merging of small departments.
+"""Tables as figures.
 
 A base cell key names its parts, sorted: "dep:Production|level:team|theme:workload".
 A table over some of those parts is a set of figures: one per (row, column), a total per row,
@@ -9,10 +9,9 @@ read them together.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
-from typing import Collection, Iterable, Mapping
+from typing import Iterable, Mapping
 
-from .model import Figure, check_count, check_k, check_key
+from .model import Figure, check_count, check_key
 
 TOTAL = "*"
 
@@ -43,7 +42,7 @@ def all_cells(**dimensions: Iterable[str]) -> list[str]:
     return [cell_key(**dict(zip(names, combo))) for combo in itertools.product(*values)]
 
 
-def crosstab(name: str, cells: Iterable[str], rows: str, cols: str | None = None, *,
+def crosstab(name: str, cells: Iterable[str], rows: str, cols: str | None = None, *, threshold: int = 5,
              total_must_show: bool = False) -> list[Figure]:
     """Figures of a table over base cells: one per (row, col), row totals, column totals, grand total.
 
@@ -64,12 +63,13 @@ def crosstab(name: str, cells: Iterable[str], rows: str, cols: str | None = None
     for (r, c), members in sorted(groups.items()):
         key = f"{name}|{rows}:{r}" + (f"|{cols}:{c}" if cols is not None else "")
         grand = r == TOTAL and (cols is None or c == TOTAL)
-        figures.append(Figure(key, frozenset(members), must_show=grand and total_must_show))
+        figures.append(Figure(key, frozenset(members), threshold, must_show=grand and total_must_show))
     return figures
 
 
 def table(name: str, counts: Mapping[tuple[str, str], int], *, rows: Iterable[str] | None = None,
-          cols: Iterable[str] | None = None, total_must_show: bool = False) -> tuple[dict[str, int], list[Figure]]:
+          cols: Iterable[str] | None = None, threshold: int = 5,
+          total_must_show: bool = False) -> tuple[dict[str, int], list[Figure]]:
     """A stand-alone 2-D table from {(row, col): count}: (base cell counts, figures).
 
     `rows` and `cols` list every label (default: those in `counts`), so that zero cells exist too.
@@ -83,51 +83,4 @@ def table(name: str, counts: Mapping[tuple[str, str], int], *, rows: Iterable[st
     extra = set(counts) - set(itertools.product(row_labels, col_labels))
     if extra:
         raise ValueError(f"counts outside the given rows and columns: {sorted(extra)[:3]}")
-    return base, crosstab(name, base, "row", "col", total_must_show=total_must_show)
-
-
-@dataclass(frozen=True)
-class Grouping:
-    """Which group each department is counted in; `separate` goes to the next call."""
-
-    groups: dict[str, str]
-    separate: frozenset[str]
-
-
-def merge_small_departments(counts: Mapping[str, int], *, k: int,
-                            separate_before: Collection[str] | None = None,
-                            other: str = "other departments") -> Grouping:
-    """Merge departments with fewer than k requests in the window into `other`.
-
-    Stable rule (against flapping): a department below k is always merged. A department that
-    stood alone in the previous release stays alone while it has at least k. One that was
-    merged, or is new, stands alone only from 2k. So to leave `other` and come back a
-    department must move by at least k, the same step the hysteresis of figures uses. The
-    first release (separate_before=None) splits at k. If `other` itself is below k, its
-    figures are hidden like any other.
-    """
-    k = check_k(k)
-    _check_part("dep", other)
-    if other in counts:
-        raise ValueError(f"a department is named {other!r}")
-    before = None if separate_before is None else frozenset(separate_before)
-    groups, separate = {}, set()
-    for dep, n in counts.items():
-        _check_part("dep", dep)
-        check_count(n)
-        stays = n >= k if before is None or dep in before else n >= 2 * k
-        groups[dep] = dep if stays else other
-        if stays:
-            separate.add(dep)
-    return Grouping(groups, frozenset(separate))
-
-
-def regroup(counts: Mapping[str, int], dimension: str, groups: Mapping[str, str]) -> dict[str, int]:
-    """Rewrite one part of every base cell key through `groups` (say dep -> "other departments"), summing."""
-    out: dict[str, int] = {}
-    for cell, n in counts.items():
-        parts = cell_parts(cell)
-        parts[dimension] = groups.get(parts[dimension], parts[dimension])
-        key = cell_key(**parts)
-        out[key] = out.get(key, 0) + check_count(n)
-    return out
+    return base, crosstab(name, base, "row", "col", threshold=threshold, total_must_show=total_must_show)

@@ -1,21 +1,21 @@
-"""A report in words, in one language: a document of sections, tables, paragraphs and charts
-that the HTML and the PDF both draw (html.py, pdf.py), so they say exactly the same.
+"""A report in words, in one language: a document of sections, tables, paragraphs and charts that
+the HTML and the PDF both draw (html.py, pdf.py), so they say exactly the same.
 
-Every number about requests comes from the report's figures (the digests' releases): "–" for a
-hidden one, "≈" for one a digest repeated. Rows that would be "–" in every column are left out,
-and one line says so: leaving out a row says no more than a row of dashes.
+Every number about requests, ratings and team signals is a release's statement, printed as it was
+released: "23", "<5" (fewer than 5), "5–12" (held back so that a smaller number cannot be worked
+out; the truth lies in it). Columns are closed periods (a quarter and the one before; a year's
+quarters and the year); a total column is counted, never added up. Rows that are "<5" in every
+column are left out, and one line says how many.
+
+The document is content only: layout lives in html.py and pdf.py.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from babel.dates import format_date
-from babel.numbers import format_decimal
 
-from bot.foundations import calendar
-from bot.foundations.calendar import Period
 from bot.foundations.charter import Charter
 from bot.foundations.i18n import Translator
 from bot.foundations.vocab import (
@@ -25,7 +25,6 @@ from bot.foundations.vocab import (
     FEASIBILITY,
     GAPS,
     GENDER,
-    OUTCOMES_COUNTED,
     PRIORITY_NAMES,
     SIGNAL_ANSWERS,
     STATUS,
@@ -33,12 +32,22 @@ from bot.foundations.vocab import (
     URGENCY,
     priority,
 )
-from bot.steering.actions.followup import signal_label
-from bot.steering.digest.digest import OUTCOME_KEYS
-from bot.steering.digest.model import Num
-from bot.steering.digest.render import APPROX, DASH, Words, hours, num, percent, period
+from bot.steering.actions.followup import OVERDUE, STALLED, signal_label
+from bot.steering.digest.render import (
+    DASH,
+    Printer,
+    Words,
+    days_of,
+    format_average,
+    median_text,
+    period_label,
+    promise_text,
+    round_name,
+)
+from bot.steering.figures import Statement
+from bot.steering.releases.cells import OTHER
+from bot.steering.releases.view import PeriodView
 
-from .figures import ReportWindow
 from .service import Report
 
 
@@ -60,7 +69,7 @@ class Table:
     groups: tuple[tuple[int, str], ...] = ()  # (row index, title): a heading row before that row
     numeric: bool = True                  # the columns after the first hold numbers
     widths: tuple[float, ...] = ()        # relative column widths (default: the first twice as wide)
-    windows: bool = False                 # the columns after the first are the report's windows (and a total)
+    columns: bool = False                 # the columns after the first are the report's periods
 
 
 @dataclass(frozen=True)
@@ -90,7 +99,7 @@ class Document:
     subtitle: str
     sections: list[Section] = field(default_factory=list)
     footer: str = ""
-    charts: dict = field(default_factory=dict)  # key -> data for charts.py (numbers already released)
+    charts: dict = field(default_factory=dict)  # key -> data for charts.py (released statements only)
 
     def text(self) -> str:
         """Everything the document says, as plain text (for checks and the bot's message)."""
@@ -106,25 +115,12 @@ class Document:
                     out += [f"{v} {w}" for v, w in block.items]
                 elif isinstance(block, Table):
                     out.append(" | ".join(h.replace("\n", " ") for h in block.head))
-                    out += [" | ".join(row) for row in block.rows]
+                    out += [" | ".join(c.replace("\n", " ") for c in row) for row in block.rows]
         out.append(self.footer)
         return "\n".join(out)
 
-
-def period_name(t: Translator, period: Period) -> str:
-    if "-Q" in period.label:
-        year, quarter = period.label.split("-Q")
-        return t("Q{quarter} {year}", quarter=quarter, year=year)
-    return period.label
-
-
-def window_head(t: Translator, window: ReportWindow) -> str:
-    """'Q3 2026' and its dates on a second line; the window before a one-window report says so."""
-    middle = window.first_day + (window.last_day - window.first_day) / 2
-    name = period_name(t, calendar.quarter_of(middle))
-    if not window.in_period:
-        name = t("{name} (before)", name=name)
-    return f"{name}\n{period(t, window.first_day, window.last_day)}"
+    def tables(self) -> list[Table]:
+        return [b for s in self.sections for b in s.blocks if isinstance(b, Table)]
 
 
 class Writer:
@@ -133,248 +129,311 @@ class Writer:
     def __init__(self, report: Report, t: Translator, charter: Charter, departments: Sequence[str],
                  contact_hours: int = 24) -> None:
         self.report = report
-        self.figures = report.figures
         self.t = t
         self.words = Words(t, charter, departments)
         self.charter = charter
         self.contact_hours = contact_hours
-        self.many = len(self.figures.inside) > 1  # a total column
+        self.show = Printer(self.words)
+        self.columns = report.columns
+        self.counted: list[tuple[str, Statement]] = []  # every statement the tables print (for "what is hidden")
 
     # Helpers -------------------------------------------------------------------------------------
 
-    def head(self, first: str) -> tuple[str, ...]:
-        heads = [first] + [window_head(self.t, w) for w in self.figures.windows]
-        if self.many:
-            heads.append(self.t("Whole period"))
+    def name(self, view: PeriodView) -> str:
+        return self.words.period(view.period)
+
+    def head(self, first: str, columns: Sequence[PeriodView] | None = None) -> tuple[str, ...]:
+        t = self.t
+        heads = [first]
+        for view in columns if columns is not None else self.columns:
+            if view.period.kind == "year":
+                heads.append(f"{self.name(view)}\n{t('whole year')}")
+            else:
+                heads.append(f"{self.name(view)}\n{days_of(t, view.period)}")
         return tuple(heads)
 
-    def row(self, label: str, key: str, *, summed: bool = True) -> tuple[str, ...]:
-        """A count per window, and its total over the period (`summed`: a flow, not a level such as
-        the open conversations at a window's end, which has no total)."""
-        values = [num(v) for v in self.figures.counts[key]]
-        if self.many:
-            values.append(num(self.figures.total(key)) if summed else "")
-        return (label, *values)
+    def cell(self, view: PeriodView, family: str, *args: str) -> str:
+        statement = view.st(family, *args)
+        if statement is not None:
+            self.counted.append((f"{view.label}|{family}|{'|'.join(args)}", statement))
+        return self.show(statement, short=True)
 
-    def shown_anywhere(self, key: str) -> bool:
-        return any(not v.hidden for v in self.figures.counts.get(key, ()))
+    def row(self, label: str, family: str, *args: str, columns: Sequence[PeriodView] | None = None
+            ) -> tuple[str, ...]:
+        return (label, *(self.cell(view, family, *args) for view in (columns or self.columns)))
+
+    def all_small(self, family: str, *args: str, columns: Sequence[PeriodView] | None = None) -> bool:
+        found = [view.st(family, *args) for view in (columns or self.columns)]
+        return all(s is None or s.kind == "small" for s in found)
 
     # The document --------------------------------------------------------------------------------
 
     def document(self) -> Document:
         t, report = self.t, self.report
-        inside = [self.figures.windows[i] for i in self.figures.inside]
-        doc = Document(t.lang, t("The vigilance network: report {period}", period=period_name(t, report.period)),
-                       t("For the steering group and the works council · {days}",
-                         days=period(t, inside[0].first_day, inside[-1].last_day)))
-        doc.sections = [self.about(), self.volumes(doc), self.promise(), self.themes(doc), self.referrals(),
-                        self.feedback(), self.actions(), self.network()]
-        made = format_date(report.made_at.date(), "d MMMM y", locale=t.lang)
-        doc.footer = t("Waakzaam · made on {day} · anonymous figures only, never below {k} · for the steering group "
-                       "and the works council", day=made, k=report.k)
+        doc = Document(t.lang, t("The vigilance network: report {period}", period=self.name(report.view)),
+                       t("For the steering group and the works council · {days} · counted on {day}",
+                         days=days_of(t, report.period), day=self._day(report.view)))
+        doc.sections = [self.about(), self.volumes(doc), self.promise(), self.themes(doc), self.who(),
+                        self.concerns(), self.team(), self.signals(), self.feedback(), self.network()]
+        doc.sections.append(self.hidden())
+        made = format_date(report.made_on, "d MMMM y", locale=t.lang)
+        doc.footer = t("Waakzaam · made on {day} · anonymous figures of closed periods only, never below {k} · for the "
+                       "steering group and the works council", day=made, k=report.k)
         if report.demo:
             doc.footer += " · " + t("DEMO: generated data, no real person")
         return doc
 
+    def _day(self, view: PeriodView) -> str:
+        return format_date(view.counted_on, "d MMMM y", locale=self.t.lang) if view.counted_on else DASH
+
     def about(self) -> Section:
-        t, f, k = self.t, self.figures, self.report.k
-        inside = [f.windows[i] for i in f.inside]
-        blocks: list[Block] = []
-        if f.empty:
-            blocks.append(Para(t("There are no figures for this period: no digest with figures covers it (the bot "
-                                 "was not running yet, or too few colleagues asked to say anything without "
-                                 "pointing at someone). The steering group's actions and the network are below."),
-                               "lead"))
-        blocks.append(Facts(self.facts()))
-        weeks = (inside[0].last_day - inside[0].first_day).days // 7 + 1
-        days = period(t, inside[0].first_day, inside[-1].last_day)
-        if len(inside) == 1:
-            cut = t("The quarter is the window of {weeks} weeks of the steering group's weekly digest nearest to it, "
-                    "{days}, beside the window before it.", weeks=weeks, days=days)
-        else:
-            cut = t("The period is cut into the {n} windows of {weeks} weeks of the steering group's weekly digest, "
-                    "{days}.", n=len(inside), weeks=weeks, days=days)
-        blocks.append(Para(cut + " " + t("Every figure about requests is the one the digest of that window released, "
-                                         "never counted anew: this report tells nothing the digests did not.")))
-        blocks.append(Para(t("A number is shown only when it is at least {k}. “–” means fewer than {k}, or held back "
-                             "so that a small number cannot be worked out from the others. “≈” marks a number the "
-                             "digest repeated from an earlier week because it had changed by less than {k}; the true "
-                             "number is at most {near} away. A total over the period is shown only when each of its "
-                             "parts is.", k=k, near=k - 1), "note"))
-        missing = [w for i, w in enumerate(f.windows) if f.pubs[i] is None]
-        if missing and not f.empty:
-            blocks.append(Para(t("No digest covers {windows} (the bot was not running at that digest's time, or "
-                                 "its settings were different): those columns are empty.",
-                                 windows=", ".join(window_head(t, w).split("\n")[0] for w in missing)), "note"))
+        t, report, k = self.t, self.report, self.report.k
+        view = report.view
+        blocks: list[Block] = [Facts(self.facts())]
+        blocks.append(Para(t("The figures of {period} were counted once, on {day}, a week after it ended, and released "
+                             "then; they never change afterwards, whatever is deleted later. Each column is a closed "
+                             "period, counted the same way. Nothing here is counted anew.",
+                             period=self.name(view), day=self._day(view))))
+        blocks.append(Para(t("Figures about what requests were about (themes, levels, departments, concerns, collective "
+                             "character, referrals) count only the requests where a conversation took place: the "
+                             "colleague answered the listener. Asking and withdrawing moves none of them."), "p"))
+        blocks.append(Para(t("A number is given from {k} on. “<{k}” means fewer than {k}. A range such as {k}–12 is a "
+                             "number held back so that a smaller one cannot be worked out from the others; the true "
+                             "number lies in it. The last section lists what is held back and why.", k=k), "note"))
+        if len(self.columns) > 1 and self.columns[-1].period.kind == "year":
+            blocks.append(Para(t("Totals are counted, not added up: a total is exact even where one of its parts is shown "
+                                 "as “<{k}” or as a range.", k=k), "note"))
+        if report.first is not None:
+            blocks.append(Para(t("The figures start on {day}: there is nothing to count before it.",
+                                 day=format_date(report.first, "d MMMM y", locale=t.lang)), "note"))
         return Section(t("About this report"), tuple(blocks))
 
     def facts(self) -> tuple[tuple[str, str], ...]:
-        t, f, report = self.t, self.figures, self.report
-        last = f.inside[-1]
+        t, report = self.t, self.report
+        view = report.view
         closed = sum(1 for a in report.actions if a.status in ("done", "dropped"))
         still = sum(1 for a in report.actions if a.status in ("planned", "in_progress"))
+        listeners = view.network.get("listeners")
         return (
-            (num(self._period_value("req")), t("requests for a conversation")),
-            (percent(t, f.shares["prom"][last]), t("contacted within {hours} h (latest window)",
-                                                   hours=self.contact_hours)),
-            (hours(t, f.medians["wait"][last]), t("median time to first contact (latest window)")),
-            (str(report.health.get("listeners", 0)), t("listeners")),
-            (f"{closed} · {still}", t("actions closed · still open")),
-            (str(len(report.news)), t("messages “you said, we did”")),
+            (self.show(view.st("req")), t("requests for a conversation")),
+            (promise_text(t, view.promise), t("had contact within {hours} h", hours=self.contact_hours)),
+            (median_text(t, view.median, self.contact_hours), t("median time to first contact")),
+            (self.show(view.st("conv")), t("of them became a conversation")),
+            (str(listeners) if listeners is not None else DASH, t("listeners on the counting day")),
+            (f"{closed} · {still}", t("actions closed · still open at the end")),
         )
 
     def volumes(self, doc: Document) -> Section:
-        t, f = self.t, self.figures
-        rows = [self.row(t("Requests"), "req"), self.row(t("Urgent (“I am not safe”)"), "urg")]
-        rows += [self.row(t(OUTCOMES_COUNTED[o]).capitalize(), f"out|{o}") for o in OUTCOME_KEYS]
+        t = self.t
+        rows = [self.row(t("Requests"), "req"), self.row(t("Urgent (“I am not safe”)"), "urg"),
+                self.row(t("A conversation took place"), "conv"), self.row(t("listened"), "end", "listened"),
+                self.row(t("referred"), "end", "referred"), self.row(t("pointed to help"), "end", "signposted"),
+                self.row(t("No conversation (withdrew, no reply, or still waiting on the counting day)"), "end", "none")]
         blocks: list[Block] = [
-            Para(t("How often colleagues asked the network for a conversation, and how the conversations ended.")),
-            Table(self.head(t("Requests")), tuple(rows), groups=((2, t("How they ended")),), windows=True)]
-        trend = [(window_head(t, w), v) for w, v in zip(f.windows, f.counts["req"])]
-        if any(not v.hidden for _, v in trend):
-            doc.charts["trend"] = trend
-            blocks.append(Chart("trend", t("Requests per window of the period: {values}",
-                                           values=", ".join(f"{h.splitlines()[0]} {num(v)}" for h, v in trend))))
+            Para(t("How often colleagues asked the network for a conversation, and how the requests ended.")),
+            Table(self.head(t("Requests")), tuple(rows), groups=((3, t("How the conversations ended")),), columns=True)]
+        months = self.report.months
+        if months:
+            doc.charts["trend"] = [(self.words.period(m.period), m.st("req")) for m in months]
+            blocks.append(Chart("trend", t("Requests per month: {values}", values=", ".join(
+                f"{self.words.period(m.period)} {self.show(m.st('req'), short=True)}" for m in months))))
         return Section(t("Volumes and trend"), tuple(blocks))
 
     def promise(self) -> Section:
-        t, f = self.t, self.figures
-        shares = [percent(t, v) for v in f.shares["prom"]]
-        medians = [hours(t, v) for v in f.medians["wait"]]
-        extra = ("",) if self.many else ()
-        rows = (
-            (t("Contact within {hours} h", hours=self.contact_hours), *shares, *extra),
-            (t("Median time to first contact"), *medians, *extra),
-            self.row(t("Contact later than promised"), "brc"),
-        )
-        return Section(t("The contact promise"), (
-            Para(t("A listener makes contact within {hours} hours of a request: contact, not yet a solution. "
-                   "The share counts the requests where the promise was put to the test; it is rounded to 5 points "
-                   "and shown only when at least {k} requests kept it and {k} did not.",
-                   hours=self.contact_hours, k=self.report.k)),
-            Table(self.head(t("Promise")), rows, windows=True)))
+        t = self.t
+        hours = self.contact_hours
+        rows = [(t("Contact within {hours} h", hours=hours), *(promise_text(t, v.promise) for v in self.columns)),
+                self.row(t("Without contact within {hours} h", hours=hours), "late"),
+                self.row(t("of which the deadline passed"), "missed"),
+                (t("Median time to first contact"), *(median_text(t, v.median, hours) for v in self.columns))]
+        blocks: list[Block] = [
+            Para(t("A listener makes contact within {hours} hours of a request: contact, not yet a solution. The share "
+                   "counts the requests where the promise was put to the test (contact was made, or the deadline "
+                   "passed). With fewer than {k} without contact in time, it is a lower bound that contains the truth.",
+                   hours=hours, k=self.report.k)),
+            Table(self.head(t("The promise")), tuple(rows), columns=True)]
+        months = self.report.months
+        if len(months) > 1:
+            month_rows = tuple((self.words.period(m.period), self.cell(m, "req"), promise_text(t, m.promise),
+                                median_text(t, m.median, hours)) for m in months)
+            blocks.append(Para(t("Month by month:")))
+            blocks.append(Table((t("Month"), t("Requests"), t("Contact within {hours} h", hours=hours),
+                                 t("Median")), month_rows, widths=(1.6, 1, 1.4, 1)))
+        return Section(t("The contact promise"), tuple(blocks))
 
     def themes(self, doc: Document) -> Section:
-        t, f = self.t, self.figures
+        t = self.t
+        found = [th for (th,), _ in self.report.view.family("th")]
         groups, rows, left_out = [], [], 0
         for group, title in THEME_GROUP_NAMES.items():
-            keys = [th.key for th in self.charter.themes_in(group) if th.work_related and th.key in f.themes]
+            keys = [th.key for th in self.charter.themes_in(group) if th.work_related and th.key in found]
             if group == "theme":
-                keys += [k for k in f.themes if self.charter.theme(k) is None]  # former keys
-            shown = [k for k in keys if self.shown_anywhere(f"th|{k}")]
+                keys += [key for key in found if self.charter.theme(key) is None]  # former keys
+            shown = [key for key in keys if not self.all_small("th", key)]
             left_out += len(keys) - len(shown)
             if shown:
                 groups.append((len(rows), t(title)))
-                rows += [self.row(self.words.theme(k), f"th|{k}") for k in shown]
+                rows += [self.row(self.words.theme(key), "th", key) for key in shown]
         rows.append(self.row(t("Private life (counted apart)"), "prv"))
         blocks: list[Block] = [
             Para(t("What the listeners tagged, by the five legal domains of psychosocial risks, how they show, and "
                    "the themes colleagues bring; only what the employer can influence, private life counted apart. "
-                   "A request may carry several themes.")),
-            Table(self.head(t("Theme")), tuple(rows), groups=tuple(groups), windows=True)]
+                   "A request may have several themes, so the themes add up to more than the conversations.")),
+            Table(self.head(t("Theme")), tuple(rows), groups=tuple(groups), columns=True)]
         if left_out:
-            blocks.append(Para(t("{n} other themes: “–” in every window.", n=left_out), "note"))
-        levels = [lv for lv in f.levels]
-        level_rows = []
-        for key in f.themes:
-            values = [self._level_total(key, lv) for lv in levels]
-            if any(not v.hidden for v in values):
-                level_rows.append((self.words.theme(key), *(num(v) for v in values)))
-        if level_rows:
-            blocks.append(Para(t("By level, over the whole period: whether the problem sits with one person, a "
-                                 "team or the organisation.")))
-            blocks.append(Table((t("Theme"), *(self.words.level(lv).capitalize() for lv in levels)),
-                                tuple(level_rows)))
-        period = [(self.words.theme(k), self._period_value(f"th|{k}")) for k in f.themes]
-        ranked = sorted(((label, v) for label, v in period if not v.hidden), key=lambda x: (-x[1].value, x[0]))
+            blocks.append(Para(t("{n} other themes: <{k} in every column.", n=left_out, k=self.report.k), "note"))
+        view = self.report.view
+        if view.family("tl"):
+            levels = [lv.key for lv in self.charter.levels]
+            level_rows = []
+            for key in found:
+                cells = [view.st("tl", key, lv) for lv in levels]
+                if any(s is not None and s.kind != "small" for s in cells):
+                    level_rows.append((self.words.theme(key),
+                                       *(self.cell(view, "tl", key, lv) for lv in levels)))
+            if level_rows:
+                blocks.append(Para(t("By level, over the whole year: whether the problem sits with one person, a "
+                                     "team or the organisation.")))
+                blocks.append(Table((t("Theme"), *(self.words.level(lv).capitalize() for lv in levels)),
+                                    tuple(level_rows)))
+        ranked = [(self.words.theme(key), s) for key, s in view.themes([th.key for th in self.charter.work_themes])
+                  if s.kind != "small"][:10]
         if ranked:
-            doc.charts["themes"] = ranked[:10]
-            blocks.append(Chart("themes", t("The themes shown over the period: {values}",
-                                            values=", ".join(f"{label} {num(v)}" for label, v in ranked[:10]))))
-        return Section(t("Themes, by domain and level"), tuple(blocks))
+            doc.charts["themes"] = ranked
+            blocks.append(Chart("themes", t("The largest themes of {period}: {values}", period=self.name(view),
+                                            values=", ".join(f"{label} {self.show(s, short=True)}" for label, s in ranked))))
+        return Section(t("Themes"), tuple(blocks))
 
-    def _period_value(self, key: str) -> Num:
-        """The whole period's value: the total over its windows, or its one window's value."""
-        return self.figures.total(key) if self.many else self.figures.counts[key][self.figures.inside[0]]
+    def who(self) -> Section:
+        t = self.t
+        levels = [lv.key for lv in self.charter.levels]
+        rows = [self.row(self.words.level(lv).capitalize(), "lvl", lv) for lv in levels]
+        blocks: list[Block] = [Para(t("Whether the problem sits with one person, a team or the organisation, and "
+                                      "where the colleagues work.")),
+                               Table(self.head(t("Level")), tuple(rows), columns=True)]
+        deps: list[str] = []
+        for view in self.columns:
+            for (dep,), _ in view.family("dep"):
+                if dep != OTHER and dep not in deps:
+                    deps.append(dep)
+        dep_rows = []
+        for dep in deps:
+            cells = []
+            for view in self.columns:
+                s = view.st("dep", dep)
+                if s is None:  # not among the period's departments: it had no conversation then
+                    cells.append("0")
+                elif s.kind == "small":
+                    cells.append(t("in other departments"))
+                else:
+                    cells.append(self.cell(view, "dep", dep))
+            if any(c != t("in other departments") for c in cells):
+                dep_rows.append((self.words.dep(dep, self.report.view.name(dep)), *cells))
+        if any(view.has("dep", OTHER) for view in self.columns):
+            dep_rows.append((t("Other departments"), *(self.cell(view, "dep", OTHER) if view.has("dep", OTHER)
+                                                       else "0" for view in self.columns)))
+        blocks.append(Table(self.head(t("Department")), tuple(dep_rows), columns=True))
+        blocks.append(Para(t("A department stands alone from {k} conversations in a period; below, it is counted in "
+                             "“other departments”, so which ones are together differs by period.",
+                             k=self.report.k), "note"))
+        return Section(t("Levels and departments"), tuple(blocks))
 
-    def _level_total(self, theme: str, level: str) -> Num:
-        return self._period_value(f"tl|{theme}|{level}")
+    def concerns(self) -> Section:
+        t = self.t
+        rows = [self.row(t("Worried about a colleague"), "con"), self.row(t("With a collective character"), "col")]
+        kinds = []
+        for view in self.columns:
+            kinds += [kind for (kind,), _ in view.family("ref") if kind not in kinds]
+        shown = [kind for kind in kinds if not self.all_small("ref", kind)]
+        ref_rows = [self.row(self.words.kind(kind), "ref", kind) for kind in shown]
+        blocks: list[Block] = [
+            Para(t("Requests from someone worried about a colleague, and problems a listener marked as concerning a "
+                   "group. Individual requests with a collective character go to the employer and the prevention "
+                   "committee (a risk analysis of the work situation).")),
+            Table(self.head(t("Conversations")), tuple(rows), columns=True),
+            Para(t("Referred to a contact, with the colleague's consent for anything shared (each request once per "
+                   "kind)."))]
+        if ref_rows:
+            blocks.append(Table(self.head(t("Contact")), tuple(ref_rows), columns=True))
+        if len(shown) < len(kinds):
+            blocks.append(Para(t("{n} other contacts: <{k} in every column.", n=len(kinds) - len(shown),
+                                 k=self.report.k), "note"))
+        return Section(t("Concerns, collective character and referrals"), tuple(blocks))
 
-    def referrals(self) -> Section:
-        t, f = self.t, self.figures
-        keys = [c for c in f.kinds if self.shown_anywhere(f"ref|{c}")]
-        rows = tuple(self.row(self.words.kind(c), f"ref|{c}") for c in keys)
-        blocks: list[Block] = [Para(t("Requests where the listener sent the colleague to a contact, with the colleague's "
-                                      "consent for anything shared (each request once per kind)."))]
-        if rows:
-            blocks.append(Table(self.head(t("Contact")), rows, windows=True))
-        if len(keys) < len(f.kinds):
-            blocks.append(Para(t("Other contacts: “–” in every window."), "note"))
-        return Section(t("Referrals by kind"), tuple(blocks))
+    def team(self) -> Section:
+        t = self.t
+        quarters = [v for v in self.columns if v.period.kind == "quarter"]
+        pairs: list[tuple[str, str]] = []
+        for view in quarters:
+            for (dep, theme), s in view.family("tsd"):
+                if s.kind != "small" and (dep, theme) not in pairs:
+                    pairs.append((dep, theme))
+        blocks: list[Block] = [Para(t("Employees can tell the network that something is wrong in their team, without a "
+                                      "conversation: a department, themes and a level, no text. One per person and "
+                                      "quarter; shown from {n}, so that one person's own signal never shows who else "
+                                      "signalled. They are never added to the requests, and there is no year total.",
+                                      n=self.report.k + 1))]
+        if pairs:
+            rows = tuple((f"{self.words.dep(dep, self.report.view.name(dep))} · {self.words.theme(theme)}",
+                          *(self.cell(view, "tsd", dep, theme) for view in quarters)) for dep, theme in pairs)
+            blocks.append(Table(self.head(t("Department and theme"), quarters), rows, columns=True))
+        else:
+            blocks.append(Para(t("Fewer than {n} for every department and theme in every quarter.",
+                                 n=self.report.k + 1), "note"))
+        return Section(t("Signals without a conversation"), tuple(blocks))
 
-    def feedback(self) -> Section:
-        t, k = self.t, self.report.k
-        rows = []
-        for quarter, quality in self.report.feedback:
-            if quality is None:
-                rows.append((period_name(t, quarter), DASH, DASH))
-            else:
-                rows.append((period_name(t, quarter), str(quality.count),
-                             format_decimal(round(quality.average, 1), format="0.0", locale=t.lang)))
-        shown = [q for _, q in self.report.feedback if q is not None]
-        if len(shown) == len(self.report.feedback) > 1:
-            count = sum(q.count for q in shown)
-            average = sum(q.total for q in shown) / count
-            rows.append((t("Whole period"), str(count), format_decimal(round(average, 1), format="0.0",
-                                                                        locale=t.lang)))
-        return Section(t("Feedback from colleagues"), (
-            Para(t("After a conversation a colleague may rate it from 1 to 5, anonymously. Counted by calendar "
-                   "quarter, as the coordinators see it, and only from {k} ratings on, so that no single rating can "
-                   "be read.", k=k)),
-            Table((t("Quarter"), t("Ratings"), t("Average out of 5")), tuple(rows))))
-
-    def actions(self) -> Section:
+    def signals(self) -> Section:
         t, words, report = self.t, self.words, self.report
+        view = report.view
         blocks: list[Block] = [Para(t("What the network reported as recurring, how the steering group answered, and "
                                       "what it did about it."))]
-        seen_rows = []
-        for signal in self.figures.signals:
-            window = self.figures.windows[signal.window]
-            count = num(signal.count) if signal.span == "recent" else t("12 months")
-            seen_rows.append((signal_label(words, signal.dep, signal.dep_name, signal.theme),
-                              window_head(t, window).split("\n")[0], count))
-        if seen_rows:
-            blocks.append(Table((t("Signal reported by the network"), t("Window"), t("Requests")), tuple(seen_rows),
-                                widths=(3, 1.2, 1)))
+        seen = []
+        for signal, item, actions in report.answers:
+            label = signal_label(words, item["dep"], item.get("dep_name") or view.name(item["dep"]), item["theme"])
+            count = view.signal_count(item["dep"], item["theme"])
+            rounds = ", ".join(round_name(t, r) for r in item.get("rounds", []))
+            if actions:
+                answer = "; ".join(f"“{a.title}”" for a in actions)
+            elif signal is not None and signal.answer == "not_now":
+                answer = t("not now: “{reason}”", reason=signal.reason)
+            elif signal is not None and signal.answer:
+                answer = t(SIGNAL_ANSWERS[signal.answer])
+            else:
+                answer = t("no answer yet")
+            seen.append((label, rounds, self.show(count, short=True) if count is not None else DASH, answer))
+        if seen:
+            blocks.append(Table((t("Signal reported by the network"), t("Review"),
+                                 t("Conversations in {period}", period=self.name(view)), t("The steering group's answer")),
+                                tuple(seen), numeric=False, widths=(2.4, 1.3, 1, 2.4)))
+            suggestions = [f"{signal_label(words, item['dep'], view.name(item['dep']), item['theme'])}: “{text}”"
+                           for _, item, _ in report.answers for text in item.get("suggestions", [])]
+            if suggestions:
+                blocks.append(Para(t("Suggestions from the network:")))
+                blocks.append(Bullets(tuple(suggestions)))
         else:
             blocks.append(Para(t("The network reported no signal in this period."), "note"))
-        answers = []
-        for signal, actions in report.answers:
-            if actions:
-                state = "; ".join(f"“{a.title}”" for a in actions)
-            elif signal.answer == "not_now":
-                state = t("not now: “{reason}”", reason=signal.reason)
-            elif signal.answer:
-                state = t(SIGNAL_ANSWERS[signal.answer])
-            else:
-                state = t("no answer yet")
-            answers.append((signal_label(words, signal.dep, signal.dep_name, signal.theme), state))
-        if answers:
-            blocks.append(Table((t("Signal"), t("The steering group's answer")), tuple(answers), numeric=False,
-                                widths=(2, 3)))
         rows = []
         for item in report.actions:
             a = item.action
             kind = t(PRIORITY_NAMES[priority(a.urgency, a.feasibility)])
+            state = t(ACTION_STATUS[item.status])
+            flags = []
+            if item.stalled:
+                flags.append(t("{flag} stalled {days} days", flag=STALLED, days=item.age))
+            if item.overdue:
+                flags.append(t("{flag} overdue", flag=OVERDUE))
+            if flags:
+                state += "\n" + " · ".join(flags)
             rows.append((f"“{a.title}”" + (f"\n{signal_label(words, item.signal.dep, item.signal.dep_name, item.signal.theme)}"
                                             if item.signal else ""),
                          a.owner, f"{kind}\n{t(URGENCY[a.urgency])} · {t(FEASIBILITY[a.feasibility])}",
-                         t.day(a.due), t(ACTION_STATUS[item.status]),
-                         t(EFFECTS[item.effect]) if item.effect else DASH))
+                         t.day(item.due), state, t(EFFECTS[item.effect]) if item.effect else DASH))
         if rows:
-            end = format_date(report.period.end - timedelta(days=1), "d MMM y", locale=t.lang)
+            end = format_date(report.period.end, "d MMM y", locale=t.lang)
+            blocks.append(Para(t("Each action as it stood at the end of the period; “stalled” after {days} days without "
+                                 "an update, as the digest flags it.", days=report.stall_days)))
             blocks.append(Table((t("Action"), t("Owner"), t("Priority"), t("Due"), t("Status on {day}", day=end),
-                                 t("Effect")), tuple(rows), numeric=False, widths=(3, 1.6, 2, 1.3, 1.2, 1.2)))
+                                 t("Effect")), tuple(rows), numeric=False, widths=(3, 1.6, 2, 1.3, 1.6, 1.2)))
         else:
             blocks.append(Para(t("No action of the steering group ran in this period."), "note"))
         if report.news:
@@ -384,30 +443,29 @@ class Writer:
             blocks.append(Para(t("Nothing was told to staff in this period (“you said, we did”)."), "note"))
         return Section(t("Signals and actions"), tuple(blocks))
 
+    def feedback(self) -> Section:
+        t, k = self.t, self.report.k
+        rows = [self.row(t("Ratings"), "rat"), self.row(t("With a written comment"), "com"),
+                (t("Average out of 5"), *(format_average(t, v.average) if v.average is not None else DASH
+                                          for v in self.columns))]
+        return Section(t("Feedback from colleagues"), (
+            Para(t("After a conversation a colleague may rate it from 1 to 5, anonymously, by the day it was given. "
+                   "The count is given from {k} ratings, the average from {twice}, so that no single rating can be "
+                   "read; written comments stay sealed and are only counted.", k=k, twice=2 * k)),
+            Table(self.head(t("Feedback")), tuple(rows), columns=True)))
+
     def network(self) -> Section:
-        t, f, health = self.t, self.figures, self.report.health
-        load = []
-        listeners = [str(p.health.get("listeners", DASH)) if p else DASH for p in f.pubs]
-        per = []
-        for pub, value in zip(f.pubs, f.counts["req"]):
-            people = pub.health.get("listeners") if pub else None
-            per.append(format_decimal(round(value.value / people, 1), format="0.0", locale=t.lang)
-                       if people and not value.hidden else DASH)
-            if people and value.stale and per[-1] != DASH:
-                per[-1] = APPROX + per[-1]
-        extra = ("",) if self.many else ()
-        load.append((t("Listeners"), *listeners, *extra))
-        load.append(self.row(t("Open conversations at the window's end"), "open", summed=False))
-        load.append((t("Requests per listener"), *per, *extra))
-        blocks: list[Block] = [Para(t("The network itself: how many listeners carried the requests, and its make-up. "
-                                      "It is about the listeners, volunteers everyone can choose by name, so it is "
-                                      "shown in full, as in the digest.")),
-                               Table(self.head(t("Load")), tuple(load), windows=True)]
-        joined, left = self.report.turnover
-        blocks.append(Para(t("Turnover in the period: {joined} listeners joined, {left} left.", joined=joined,
-                             left=left)))
-        makeup = health.get("makeup", {})
-        if makeup:
+        t = self.t
+        health = self.report.view.network
+        blocks: list[Block] = [Para(t("The network itself on the counting day: how many listeners, and its make-up. It "
+                                      "is about the listeners, volunteers everyone can choose by name, so it is shown "
+                                      "in full."))]
+        if health:
+            joined, left = health.get("turnover", (0, 0))
+            blocks.append(Para(t("{listeners} listeners, {paused} of them paused. In the period {joined} joined and "
+                                 "{left} left.", listeners=health.get("listeners", 0), paused=health.get("paused", 0),
+                                 joined=joined, left=left)))
+            makeup = health.get("makeup", {})
             rows = []
             for field_name, labels, title in (("gender", GENDER, t("Gender")), ("age_band", AGE_BAND, t("Age")),
                                               ("status", STATUS, t("Status"))):
@@ -415,8 +473,7 @@ class Writer:
                                                if v in labels)))
             rows.append((t("Departments"), " · ".join(f"{self.words.department(d)} {n}"
                                                       for d, n in makeup.get("department", {}).items())))
-            blocks.append(Table((t("Make-up at the end of the period"), ""), tuple(rows), numeric=False,
-                                widths=(1.2, 4)))
+            blocks.append(Table((t("Make-up"), ""), tuple(rows), numeric=False, widths=(1.2, 4)))
             gaps = health.get("gaps", {})
             found = [t("no listener from {department}", department=self.words.department(d))
                      for d in gaps.get("department", [])]
@@ -424,6 +481,41 @@ class Writer:
             blocks.append(Para(t("Gaps: {gaps}.", gaps=", ".join(found)) if found else t("No gaps in the make-up.")))
         return Section(t("The network"), tuple(blocks))
 
+    def hidden(self) -> Section:
+        """What is held back and why, from the statements the tables printed."""
+        t, k = self.t, self.report.k
+        exact = sum(1 for _, s in self.counted if s.kind == "exact")
+        small = sum(1 for _, s in self.counted if s.kind == "small")
+        held = [(key, s) for key, s in self.counted if s.kind in ("protected", "withheld")]
+        blocks: list[Block] = [Para(t("Of the {n} figures in the tables of this report, {exact} are exact, {small} are "
+                                      "“<{k}” and {held} are ranges held back to protect a smaller number.",
+                                      n=len(self.counted), exact=exact, small=small, held=len(held), k=k))]
+        if held:
+            blocks.append(Bullets(tuple(dict.fromkeys(self._held(key, s) for key, s in held))))
+        if any(s.kind == "withheld" for _, s in held):
+            blocks.append(Para(t("“–”: not shown, so that nobody can be singled out."), "note"))
+        blocks.append(Para(t("A small number could point at a colleague: it is shown as “<{k}”. Where the other numbers "
+                             "of a table and its total would let someone work a small number out, one more number is "
+                             "held back and shown as the range anyone could work out anyway. Before anything is "
+                             "released, an auditor checks everything ever released to the steering group and the "
+                             "coordinators, together, so that no small number can be narrowed to a single value.",
+                             k=k), "note"))
+        return Section(t("What is hidden and why"), tuple(blocks))
 
-__all__ = ["Writer", "Document", "Section", "Table", "Para", "Bullets", "Facts", "Chart", "period_name",
-           "window_head"]
+    def _held(self, key: str, statement: Statement) -> str:
+        label, family, *args = key.split("|")
+        words = self.words
+        what = {"th": lambda: words.theme(args[0]), "dep": lambda: words.dep(args[0], self.report.view.name(args[0])),
+                "ref": lambda: words.kind(args[0]), "lvl": lambda: words.level(args[0])}.get(family)
+        name = what() if what else {"req": self.t("Requests"), "conv": self.t("Conversations"),
+                                    "con": self.t("Worried about a colleague"),
+                                    "col": self.t("With a collective character"),
+                                    "late": self.t("Without contact in time"), "missed": self.t("Deadline passed"),
+                                    "urg": self.t("Urgent"), "prv": self.t("Private life"),
+                                    "end": self.t("How the requests ended")}.get(family, family)
+        return f"{name}, {words.period(label)}: {self.show(statement, short=True)}"
+
+
+period_name = period_label
+
+__all__ = ["Writer", "Document", "Section", "Table", "Para", "Bullets", "Facts", "Chart", "period_name"]

@@ -1,7 +1,7 @@
 """The report as a PDF on A4, drawn from the same document as the HTML (reportlab's platypus, pure
 Python): the same sections, tables, paragraphs and charts (PNG), page numbers in the footer, table
 headers repeated on every page. The font is DejaVu Sans from matplotlib's own files, so every
-character the report uses ("–", "≈", "“”", accents) prints, with nothing to install.
+character the report uses ("–", "≥", "“”", accents) prints, with nothing to install.
 """
 from __future__ import annotations
 

@@ -26,6 +26,7 @@ class QuarterlyTable:
         self.reports = reports
 
     async def latest(self, person: Person) -> tuple[Result, Table | None]:
+        """The latest released quarter (never an open one); NOT_FOUND before the first is released."""
         result, report = await self.reports.quarterly(person)
         if result is not Result.OK:
             return result, None

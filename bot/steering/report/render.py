@@ -1,9 +1,8 @@
 """A report made readable: its document in a language, its charts, the HTML and PDF files, and the
 short text the bot sends a steering member for the quarterly table.
 
-Before anything is rendered, the figures are checked the way the digests are (figures.audit and
-figures.small): a report that would show a number below k, or let a hidden one be worked out, is
-refused with an error rather than written.
+A report only reprints releases, each audited with everything else released when it was made:
+it can state nothing a release did not, so there is nothing left to check here.
 """
 from __future__ import annotations
 
@@ -13,55 +12,37 @@ from bot.foundations.charter import Charter
 from bot.foundations.i18n import Translator
 
 from . import charts, html, pdf
-from . import figures as fig
 from .document import Bullets, Chart, Document, Facts, Para, Table, Writer
 from .service import Report
 
 
-class UnsafeReport(RuntimeError):
-    """The report's figures failed the check: nothing may be written (a bug to report, never expected)."""
-
-
-def check(report: Report) -> None:
-    totals = {key: report.figures.total(key) for key in report.figures.counts}
-    if problems := fig.small(report.figures, totals):
-        raise UnsafeReport(f"numbers below k: {problems[:5]}")
-    if leaks := fig.audit(report.figures, totals):
-        raise UnsafeReport(f"hidden figures that could be worked out: {[(lk.label, lk.key) for lk in leaks[:5]]}")
-
-
 def document(report: Report, lang: str, charter: Charter, departments: Sequence[str], contact_hours: int = 24
              ) -> Document:
-    check(report)
     return Writer(report, Translator(lang), charter, departments, contact_hours).document()
 
 
-def draw(doc: Document, report: Report) -> dict[str, tuple[bytes, str]]:
+def draw(doc: Document) -> dict[str, tuple[bytes, str]]:
     """Every chart the document refers to: key -> (PNG, SVG)."""
-    drawn = {}
-    for key, data in doc.charts.items():
-        options = {"before": [not w.in_period for w in report.windows]} if key == "trend" else {}
-        drawn[key] = charts.draw(key, data, **options)
-    return drawn
+    return {key: charts.draw(key, data) for key, data in doc.charts.items()}
 
 
-def files(doc: Document, report: Report) -> tuple[str, bytes]:
+def files(doc: Document) -> tuple[str, bytes]:
     """The self-contained HTML and its PDF."""
-    drawn = draw(doc, report)
+    drawn = draw(doc)
     return (html.render(doc, {key: svg for key, (_, svg) in drawn.items()}),
             pdf.render(doc, {key: png for key, (png, _) in drawn.items()}))
 
 
 def phone_text(doc: Document, t: Translator) -> str:
     """The document, short enough for a phone: the key figures, then every table row on one line,
-    the newest window first ("now (before)" when there are two)."""
+    the newest period first ("this (before)" when there are two)."""
     out = [f"📋 {doc.title}", doc.subtitle + "\n" + t("Each line: this quarter (the quarter before).")]
     for section in doc.sections:
         lines = [section.title]
         for block in section.blocks:
             if isinstance(block, Facts):
                 lines += [f"• {value} {what}" for value, what in block.items]
-            elif isinstance(block, Table) and block.windows:
+            elif isinstance(block, Table) and block.columns:
                 groups = dict(block.groups)
                 for i, row in enumerate(block.rows):
                     if i in groups:
@@ -87,20 +68,18 @@ def phone_text(doc: Document, t: Translator) -> str:
 
 def phone(report: Report, lang: str, charter: Charter, departments: Sequence[str], contact_hours: int
           ) -> tuple[Document, bytes | None]:
-    """The quarterly table for the phone: the checked document and its one chart (in a child
-    process when serving, bot/foundations/offload.py: the check's linear programs and the chart's drawing
-    load scipy and matplotlib)."""
+    """The quarterly table for the phone: the document and its one chart (in a child process when
+    serving, bot/foundations/offload.py: the chart's drawing loads matplotlib)."""
     doc = document(report, lang, charter, departments, contact_hours)
-    return doc, phone_chart(doc, report)
+    return doc, phone_chart(doc)
 
 
-def phone_chart(doc: Document, report: Report) -> bytes | None:
+def phone_chart(doc: Document) -> bytes | None:
     """One picture for the phone: the themes of the quarter, else the trend."""
     for key in ("themes", "trend"):
         if key in doc.charts:
-            options = {"before": [not w.in_period for w in report.windows]} if key == "trend" else {}
-            return charts.draw(key, doc.charts[key], **options)[0]
+            return charts.draw(key, doc.charts[key])[0]
     return None
 
 
-__all__ = ["document", "files", "draw", "check", "phone", "phone_text", "phone_chart", "UnsafeReport", "Chart"]
+__all__ = ["document", "files", "draw", "phone", "phone_text", "phone_chart", "Chart"]

@@ -1,156 +1,166 @@
-"""A report over a period, read from the database: the digests of its windows, the feedback of
-its calendar quarters (as /quality counts it), the steering group's signals, actions and
-messages, and the network's make-up and turnover.
+"""A report over a released period (a quarter or a year), read from the database: the releases of
+the period and of its parts (months, quarters) and of the quarter before, the signals the network
+reported with the steering group's answers and actions (their state and flags at the period's
+end), "you said, we did", and the network as it was counted.
 
-Nothing is counted anew from the cases: every figure about requests comes from a digest's
-release (figures.py). Feedback is counted per closed calendar quarter from k ratings on, the
-rule coordinators already read it by; the network's make-up and turnover are about the
-listeners themselves and are shown in full, as in the digest.
+Nothing is counted anew: every figure about requests, ratings and team signals is a release's
+statement. A period that is not released yet is refused, saying when it will be.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from bot.foundations import calendar, clock
-from bot.foundations.calendar import Period
+from bot.foundations import clock
+from bot.foundations.calendar import Period, quarter_of
 from bot.foundations.core import Core
-from bot.foundations.model import Person, Quality, Result
+from bot.foundations.model import Person, Result
 from bot.foundations.storage.actions import Action, Signal
 from bot.foundations.storage.news import News
-from bot.steering.digest.model import Published
-from bot.steering.digest.schedule import week_label
-
-from . import figures as fig
+from bot.steering.releases.service import PeriodReleases
+from bot.steering.releases.view import PeriodView
 
 
-class NotOver(Exception):
-    """The period's last digest is not due yet; the message says when the report can be made."""
+class NotReleased(Exception):
+    """The period's figures are not released (yet): `due` is the first day a digest releases them,
+    None when they never will be (before the figures start, or not a quarter or a year)."""
 
-    def __init__(self, period: Period, ready: datetime) -> None:
+    def __init__(self, period: Period, due: date | None, start: date | None = None) -> None:
         super().__init__(period.label)
         self.period = period
-        self.ready = ready
+        self.due = due
+        self.start = start
 
 
 @dataclass(frozen=True)
 class ActionAtEnd:
-    """An action as it stood at the end of the period."""
+    """An action as it stood at the end of the period: its status and its flags then."""
 
     action: Action
     status: str
     effect: str | None
     closed_on: date | None
     signal: Signal | None
+    due: date
+    age: int            # days since its last update, at the period's end
+    stalled: bool
+    overdue: bool
 
 
 @dataclass
 class Report:
     period: Period
-    figures: fig.Figures
-    made_at: datetime
-    feedback: list[tuple[Period, Quality | None]] = field(default_factory=list)  # None: fewer than k ratings
-    health: dict = field(default_factory=dict)
-    turnover: tuple[int, int] = (0, 0)
-    answers: list[tuple[Signal, list[Action]]] = field(default_factory=list)
+    view: PeriodView                     # the period itself
+    columns: list[PeriodView]            # the tables' columns, oldest first (the period last)
+    months: list[PeriodView]             # its released months
+    made_on: date                        # the organisation's day it was made (WAAKZAAM_TIMEZONE)
+    before: PeriodView | None = None     # a quarter's report: the quarter before (in the columns too)
+    answers: list[tuple[Signal | None, dict, list[Action]]] = field(default_factory=list)
     actions: list[ActionAtEnd] = field(default_factory=list)
     news: list[News] = field(default_factory=list)
+    stall_days: int = 30
+    first: date | None = None            # the first day figures exist (the year began later)
     demo: bool = False
 
     @property
     def k(self) -> int:
-        return self.figures.k
+        return self.view.k
 
     @property
-    def windows(self) -> list[fig.ReportWindow]:
-        return self.figures.windows
-
-
-def quarters_in(period: Period) -> list[Period]:
-    found, day = [], period.start
-    while day < period.end:
-        quarter = calendar.quarter_of(day)
-        found.append(quarter)
-        day = quarter.end
-    return found
+    def quarters(self) -> list[PeriodView]:
+        """The quarter columns of the period (a year's), or the quarter itself."""
+        return [c for c in self.columns if c.period is not None and c.period.kind == "quarter"
+                and self.period.start <= c.period.start < self.period.end]
 
 
 class Reports:
-    def __init__(self, core: Core) -> None:
+    def __init__(self, core: Core, releases: PeriodReleases) -> None:
         self.core = core
+        self.releases = releases
         self.settings = core.settings
 
-    def windows(self, period: Period) -> list[fig.ReportWindow]:
-        s = self.settings
-        return fig.report_windows(period, weekday=s.digest_weekday, at=s.digest_time, tz=s.timezone,
-                                  weeks=s.window_weeks)
+    async def _view(self, label: str) -> PeriodView | None:
+        stored = await self.core.releases.get(label)
+        return None if stored is None else PeriodView(stored.body, stored.made_at)
 
     async def build(self, period: Period, now: datetime | None = None, *, demo: bool = False) -> Report:
-        """The report of a period whose last digest is due; NotOver before that."""
+        """The report of a released quarter or year; NotReleased otherwise."""
         now = now or clock.now()
-        s = self.settings
-        windows = self.windows(period)
-        if fig.ready_at(windows).at > now:
-            raise NotOver(period, fig.ready_at(windows).at)
-        pubs = []
-        for window in windows:
-            stored = await self.core.digests.get(window.week)
-            pubs.append(Published(stored.published) if stored else None)
-        charter = self.core.charter
-        figures = fig.collect(windows, pubs, k=s.small_cell, themes=[t.key for t in charter.work_themes],
-                              levels=[lv.key for lv in charter.levels], kinds=[r.key for r in charter.referrals])
-        report = Report(period, figures, now, demo=demo)
-        report.feedback = await self._feedback(period)
-        last = next((p for p in reversed(figures.pubs) if p is not None), None)
-        report.health = dict(last.health) if last is not None else {}
-        report.turnover = await self.core.members.turnover(*fig.span(windows, s.timezone))
-        inside = [w for w in windows if w.in_period]
-        first_week = week_label(inside[0].first_day + timedelta(weeks=1))  # the digests made in the period
-        for signal in await self.core.actions.reported_between(first_week, inside[-1].week):
-            report.answers.append((signal, [a for a in await self.core.actions.of_signal(signal.id)
-                                            if a.created_at < period.end]))
+        start, epoch = await self.releases.start()
+        view = await self._view(period.label) if period.kind in ("quarter", "year") else None
+        if view is None:
+            never = period.kind == "month" or start is None or period.end <= start or \
+                (epoch is not None and period.start < epoch)
+            raise NotReleased(period, None if never else self.releases.due_on(period), start)
+        months = [v for m in period.months() if (v := await self._view(m.label)) is not None]
+        before = None
+        if period.kind == "quarter":
+            before = await self._view(period.previous().label)
+            columns = [*([before] if before else []), view]
+        else:
+            quarters = [v for q in period.quarters() if (v := await self._view(q.label)) is not None]
+            columns = [*quarters, view]
+        report = Report(period, view, columns, months, self.core.calendar.date_of(now), before, stall_days=self.settings.action_stall_days,
+                        first=start if start is not None and start > period.start else None, demo=demo)
+        report.answers = await self._answers(view)
         report.actions = await self._actions(period)
         report.news = sorted(await self.core.news.published(*period.days(), limit=200),
                              key=lambda n: (n.published_at, n.id))
         return report
 
-    async def _feedback(self, period: Period) -> list[tuple[Period, Quality | None]]:
+    async def _answers(self, view: PeriodView) -> list[tuple[Signal | None, dict, list[Action]]]:
+        """The signals the network reported about the period, each with the steering group's answer
+        and its actions."""
         found = []
-        for quarter in quarters_in(period):
-            quality = await self.core.cases.quality(*quarter.days())
-            found.append((quarter, quality if quality.count >= self.settings.small_cell else None))
+        for item in view.signals:
+            signal = await self.core.actions.signal_of(item["dep"], item["theme"])
+            actions = await self.core.actions.of_signal(signal.id) if signal else []
+            found.append((signal, dict(item), [a for a in actions if a.created_at < view.period.end]))
         return found
 
     async def _actions(self, period: Period) -> list[ActionAtEnd]:
-        """Actions open at some time in the period, each with its status at the period's end."""
+        """Actions open at some time in the period, each as it stood at the period's end: status,
+        effect, how long without an update, stalled and overdue (as the digest of that day would
+        have flagged them)."""
+        end = period.end
         found = []
-        for action in await self.core.actions.opened_before(period.end.isoformat()):
-            status, effect, closed_on = "planned", None, None
+        for action in await self.core.actions.opened_before(end.isoformat()):
+            status, effect, closed_on, last, due = "planned", None, None, action.created_at, None
             for update in await self.core.actions.updates(action.id):
-                if update.at < period.end and update.status:
+                if update.at >= end:
+                    continue
+                last = max(last, update.at)
+                if update.status:
                     status, effect = update.status, update.effect
                     closed_on = update.at if update.status in ("done", "dropped") else None
+                if update.due is not None:
+                    due = update.due
             if closed_on is not None and closed_on < period.start:
                 continue  # closed before the period began
+            due = due or action.due
+            age = max(0, (end - last).days)
+            still = status in ("planned", "in_progress")
             signal = await self.core.actions.signal(action.signal_id) if action.signal_id else None
-            found.append(ActionAtEnd(action, status, effect, closed_on, signal))
+            found.append(ActionAtEnd(action, status, effect, closed_on, signal, due, age,
+                                     still and age >= self.settings.action_stall_days, still and due < end))
         return found
 
-    def latest_quarter(self, now: datetime | None = None) -> Period:
-        """The newest calendar quarter whose report can be made now."""
-        now = now or clock.now()
-        quarter = calendar.quarter_of(self.core.calendar.date_of(now))
-        for _ in range(3):
-            quarter = calendar.quarter_of(quarter.start - timedelta(days=1))
-            if fig.ready_at(self.windows(quarter)).at <= now:
-                return quarter
-        return quarter
+    async def latest_quarter(self) -> Period | None:
+        """The newest released quarter."""
+        labels = [label for label in await self.core.releases.labels("period") if "-Q" in label]
+        if not labels:
+            return None
+        newest = max(labels)
+        return quarter_of(date(int(newest[:4]), 3 * int(newest[-1]) - 2, 1))
 
-    async def quarterly(self, person: Person, now: datetime | None = None) -> tuple[Result, Report | None]:
-        """The latest quarterly table, for a steering member."""
+    async def quarterly(self, person: Person) -> tuple[Result, Report | None]:
+        """The latest released quarter's table, for a steering member (never an open quarter)."""
         if not person.is_steering:
             return Result.NOT_ALLOWED, None
-        return Result.OK, await self.build(self.latest_quarter(now), now)
+        quarter = await self.latest_quarter()
+        if quarter is None:
+            return Result.NOT_FOUND, None
+        return Result.OK, await self.build(quarter)
 
 
-__all__ = ["Reports", "Report", "ActionAtEnd", "NotOver", "quarters_in"]
+__all__ = ["Reports", "Report", "ActionAtEnd", "NotReleased"]
