@@ -7,10 +7,12 @@ Chromium fails the test; on a developer's machine without it the test is skipped
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import shutil
 import subprocess
+from html import escape, unescape
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -62,7 +64,8 @@ def test_the_report_opens_offline_in_a_real_browser(demo, tmp_path):
     assert "<script" not in demo.html and "default-src 'none'" in demo.html
     dom = _browse(tmp_path, "--dump-dom", page.as_uri()).stdout
     assert "<h1>The vigilance network: report 2025</h1>" in dom
-    assert dom.count("<section>") == len(SECTIONS) and dom.count("<svg") == 2  # the trend and the themes, inline
+    assert dom.count("<section>") == len(SECTIONS)
+    assert dom.count("<svg") == 4  # the trend and the themes, inline, each drawn wide and narrow
     for title in SECTIONS:
         assert f"<h2>{title}</h2>" in dom
     for width, height in ((1000, 2600), (390, 2600)):  # a desk, and a phone
@@ -71,6 +74,66 @@ def test_the_report_opens_offline_in_a_real_browser(demo, tmp_path):
                 page.as_uri())
         image = Image.open(shot)
         assert image.size == (width, height) and 0.02 < _ink(image) < 0.5
+
+
+# Measured in a real viewport of the given width: the report (unchanged, its CSP forbids scripts)
+# in a frame that wide, and a script in the page around it writes what it measured for --dump-dom.
+# (Headless Chromium's window is never narrower than 500 px; a frame is exactly as wide as asked.)
+MEASURE = """<!DOCTYPE html><html><body style="margin:0">
+<iframe id="report" style="width:WIDTHpx;height:2400px;border:0;display:block" srcdoc="SRCDOC"></iframe>
+<script>
+const frame = document.getElementById("report");
+frame.addEventListener("load", () => {
+  const doc = frame.contentDocument, win = frame.contentWindow;
+  const width = doc.documentElement.clientWidth, wider = [], small = [];
+  for (const el of doc.querySelectorAll("body *")) {
+    const box = el.getBoundingClientRect();
+    if (!box.width || !box.height) continue;
+    if (el.closest("thead")) continue;  // on a phone the header row is for screen readers only (1 px)
+    if (box.right > width + 0.5 || box.left < -0.5)
+      wider.push(el.tagName + " " + (el.textContent || "").trim().slice(0, 40) + " " + Math.round(box.right));
+    const text = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (text && parseFloat(win.getComputedStyle(el).fontSize) < 10.5) small.push(el.tagName + " " + el.textContent.trim().slice(0, 30));
+  }
+  const svgs = [...doc.querySelectorAll("figure svg")].filter(s => s.getBoundingClientRect().width > 0)
+    .map(s => s.getBoundingClientRect().width / s.width.baseVal.value);
+  const out = document.createElement("pre");
+  out.id = "measured";
+  out.textContent = JSON.stringify({viewport: win.innerWidth, width, scroll: doc.documentElement.scrollWidth, wider, small, svgs,
+                                    tables: [...doc.querySelectorAll("table")].map(t => t.getBoundingClientRect().width)});
+  document.body.append(out);
+});
+</script></body></html>"""
+
+
+def _measure(demo_html: str, tmp_path: Path, width: int) -> dict:
+    page = tmp_path / f"measure-{width}.html"
+    page.write_text(MEASURE.replace("WIDTH", str(width)).replace("SRCDOC", escape(demo_html, quote=True)),
+                    encoding="utf-8")
+    dom = _browse(tmp_path, "--window-size=1400,2600", "--dump-dom", page.as_uri()).stdout
+    found = re.search(r'<pre id="measured">(.*?)</pre>', dom, re.S)
+    assert found, dom[-500:]
+    return json.loads(unescape(found.group(1)))
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("width", [390, 1280])
+def test_every_table_and_chart_fits_the_screen_without_sideways_scrolling(lang, width, tmp_path):
+    """A phone (390 px) and a desk (1280 px): no element is wider than the screen, so nothing
+    scrolls sideways; on the phone no text is smaller than 10.5 px, the tables are cards and the
+    charts are drawn for the narrow screen (their text at least as large as drawn)."""
+    demo = demo_report("2025", lang)
+    measured = _measure(demo.html, tmp_path, width)
+    assert measured["viewport"] == width  # the content is narrower by the frame's scroll bar
+    assert measured["scroll"] <= measured["width"], measured["wider"][:10]
+    assert measured["wider"] == []
+    assert measured["tables"] and all(w <= measured["width"] for w in measured["tables"])
+    assert len(measured["svgs"]) == 2  # one drawing of each chart is shown
+    if width == 390:
+        assert measured["small"] == []
+        # the narrow drawing, barely scaled: its smallest text (the legend, 8.7 pt as drawn) stays above
+        # 10.5 px (the wide one would be shrunk to about 0.55, its text to 6 px)
+        assert all(scale >= 0.9 for scale in measured["svgs"]), measured["svgs"]
 
 
 def test_the_browser_prints_the_report_on_a4_pages(demo, tmp_path):
@@ -86,6 +149,32 @@ def test_the_browser_prints_the_report_on_a4_pages(demo, tmp_path):
         assert pdf[number].get_textpage().get_text_range().strip()
     assert "The vigilance network: report 2025" in pdf[0].get_textpage().get_text_range()
     assert _ink(pdf[0].render(scale=1).to_pil()) > 0.02
+    last = pdf[len(pdf) - 1].get_textpage().get_text_range()
+    assert "What is hidden and why" in last or "A small number could point at a colleague" in last  # never the
+    # footer alone on a page of its own
+
+
+def _page_text(pdf, number: int) -> str:
+    return " ".join(pdf[number].get_textpage().get_text_range().split())
+
+
+def _chart_pages(pdf) -> list[int]:
+    return [n for n in range(len(pdf)) if any(obj.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE for obj in pdf[n].get_objects())]
+
+
+def test_a_chart_is_printed_on_the_page_of_its_section_heading(demo):
+    """In the PDF each chart opens its section: the page that holds the chart holds its heading."""
+    pdf = pdfium.PdfDocument(io.BytesIO(demo.pdf))
+    pages = _chart_pages(pdf)
+    assert len(pages) == 2  # the trend and the themes
+    for number, heading in zip(pages, ("Volumes and trend", "Themes")):
+        assert heading in _page_text(pdf, number), number
+    for lang in ("fr", "nl"):  # the longer languages too: the first page is full, not a third empty
+        other = pdfium.PdfDocument(io.BytesIO(demo_report("2025", lang).pdf))
+        heads = {"fr": ("Volumes et évolution", "Thèmes"), "nl": ("Volume en verloop", "Thema's")}[lang]
+        for number, heading in zip(_chart_pages(other), heads):
+            assert heading in _page_text(other, number), (lang, number)
+        assert _ink(other[0].render(scale=50 / 72).to_pil().crop((0, 400, 413, 560))) > 0.01, lang
 
 
 def test_the_pdf_renders_to_readable_pages_with_the_reports_numbers(demo):

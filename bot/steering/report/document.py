@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from babel.dates import format_date
+from babel.dates import format_date, get_month_names
 
 from bot.foundations.charter import Charter
 from bot.foundations.i18n import Translator
@@ -33,6 +33,7 @@ from bot.foundations.vocab import (
     priority,
 )
 from bot.steering.actions.followup import OVERDUE, STALLED, signal_label
+from bot.steering.digest.chart import legend
 from bot.steering.digest.render import (
     DASH,
     Printer,
@@ -49,6 +50,8 @@ from bot.steering.releases.cells import OTHER
 from bot.steering.releases.view import PeriodView
 
 from .service import Report
+
+CHART_THEMES = 10  # the themes chart draws the most frequent ten; the table has them all
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,17 @@ class Facts:
 class Chart:
     key: str                              # which chart (charts.py draws it)
     alt: str
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """What a chart draws and every word it carries: its title, period and unit, and a legend line
+    for each mark it prints ("<5", a range, "–"), so that it reads alone on a phone."""
+    title: str
+    about: str                            # the period, the unit, and what is left out
+    bars: tuple[tuple[str, Statement], ...]
+    legend: tuple[str, ...] = ()
+    ticks: tuple[str, ...] = ()          # shorter labels where the bars stand side by side ("Jan\n2025")
 
 
 Block = Para | Bullets | Table | Facts | Chart
@@ -230,13 +244,20 @@ class Writer:
                 self.row(t("referred"), "end", "referred"), self.row(t("pointed to help"), "end", "signposted"),
                 self.row(t("No conversation (withdrew, no reply, or still waiting on the counting day)"), "end", "none")]
         blocks: list[Block] = [
-            Para(t("How often colleagues asked the network for a conversation, and how the requests ended.")),
-            Table(self.head(t("Requests")), tuple(rows), groups=((3, t("How the conversations ended")),), columns=True)]
+            Para(t("How often colleagues asked the network for a conversation, and how the requests ended."))]
         months = self.report.months
-        if months:
-            doc.charts["trend"] = [(self.words.period(m.period), m.st("req")) for m in months]
+        if months:  # the picture first, with its heading (the PDF keeps them on one page), then the detail
+            bars = tuple((self.words.period(m.period), m.st("req")) for m in months)
+            short = get_month_names("abbreviated", locale=t.lang)
+            doc.charts["trend"] = ChartData(
+                t("Requests for a conversation per month"),
+                t("{period} · number of requests", period=days_of(self.t, self.report.period)),
+                bars, tuple(legend(t, [s for _, s in bars], self.report.k)),
+                tuple(f"{short[m.period.start.month]}\n{m.period.start.year}" for m in months))
             blocks.append(Chart("trend", t("Requests per month: {values}", values=", ".join(
                 f"{self.words.period(m.period)} {self.show(m.st('req'), short=True)}" for m in months))))
+        blocks.append(Table(self.head(t("Requests")), tuple(rows), groups=((3, t("How the conversations ended")),),
+                            columns=True))
         return Section(t("Volumes and trend"), tuple(blocks))
 
     def promise(self) -> Section:
@@ -279,10 +300,22 @@ class Writer:
             Para(t("What the listeners tagged, by the five legal domains of psychosocial risks, how they show, and "
                    "the themes colleagues bring; only what the employer can influence, private life counted apart. "
                    "A request may have several themes, so the themes add up to more than the conversations.")),
-            Table(self.head(t("Theme")), tuple(rows), groups=tuple(groups), columns=True)]
+        ]
+        view = self.report.view
+        work = [th.key for th in self.charter.work_themes]
+        ranked = [(self.words.theme(key), s) for key, s in view.themes(work) if s.kind != "small"][:CHART_THEMES]
+        if ranked:
+            about = t("{period} · number of conversations", period=days_of(t, view.period))
+            if len(ranked) < len(view.themes(work)):
+                about += "\n" + t("The {n} most frequent work-related themes; all of them in the table below.",
+                                   n=len(ranked))
+            doc.charts["themes"] = ChartData(t("The most frequent themes of {period}", period=self.name(view)), about,
+                                             tuple(ranked), tuple(legend(t, [s for _, s in ranked], self.report.k)))
+            blocks.append(Chart("themes", t("The largest themes of {period}: {values}", period=self.name(view),
+                                            values=", ".join(f"{label} {self.show(s, short=True)}" for label, s in ranked))))
+        blocks.append(Table(self.head(t("Theme")), tuple(rows), groups=tuple(groups), columns=True))
         if left_out:
             blocks.append(Para(t("{n} other themes: <{k} in every column.", n=left_out, k=self.report.k), "note"))
-        view = self.report.view
         if view.family("tl"):
             levels = [lv.key for lv in self.charter.levels]
             level_rows = []
@@ -296,12 +329,6 @@ class Writer:
                                      "team or the organisation.")))
                 blocks.append(Table((t("Theme"), *(self.words.level(lv).capitalize() for lv in levels)),
                                     tuple(level_rows)))
-        ranked = [(self.words.theme(key), s) for key, s in view.themes([th.key for th in self.charter.work_themes])
-                  if s.kind != "small"][:10]
-        if ranked:
-            doc.charts["themes"] = ranked
-            blocks.append(Chart("themes", t("The largest themes of {period}: {values}", period=self.name(view),
-                                            values=", ".join(f"{label} {self.show(s, short=True)}" for label, s in ranked))))
         return Section(t("Themes"), tuple(blocks))
 
     def who(self) -> Section:
@@ -469,9 +496,9 @@ class Writer:
             rows = []
             for field_name, labels, title in (("gender", GENDER, t("Gender")), ("age_band", AGE_BAND, t("Age")),
                                               ("status", STATUS, t("Status"))):
-                rows.append((title, " · ".join(f"{t(labels[v])} {n}" for v, n in makeup.get(field_name, {}).items()
-                                               if v in labels)))
-            rows.append((t("Departments"), " · ".join(f"{self.words.department(d)} {n}"
+                rows.append((title, " · ".join(f"{t(labels[v])}\u00a0{n}" for v, n in makeup.get(field_name, {}).items()
+                                               if v in labels)))  # a value never parted from its count
+            rows.append((t("Departments"), " · ".join(f"{self.words.department(d)}\u00a0{n}"
                                                       for d, n in makeup.get("department", {}).items())))
             blocks.append(Table((t("Make-up"), ""), tuple(rows), numeric=False, widths=(1.2, 4)))
             gaps = health.get("gaps", {})
@@ -518,4 +545,5 @@ class Writer:
 
 period_name = period_label
 
-__all__ = ["Writer", "Document", "Section", "Table", "Para", "Bullets", "Facts", "Chart", "period_name"]
+__all__ = ["Writer", "Document", "Section", "Table", "Para", "Bullets", "Facts", "Chart", "ChartData", "period_name",
+           "CHART_THEMES"]

@@ -151,7 +151,8 @@ def _flowables(doc: Document, charts: dict[str, bytes], styles) -> list:
              Paragraph(_text(doc.subtitle), styles["subtitle"])]
     for section in doc.sections:
         parts = [Paragraph(_text(section.title), styles["h2"])]
-        for item in section.blocks:
+        opening = 2  # the heading and its first block
+        for number, item in enumerate(section.blocks):
             if isinstance(item, Para):
                 parts.append(Paragraph(_text(item.text), styles[item.style]))
             elif isinstance(item, Bullets):
@@ -166,11 +167,14 @@ def _flowables(doc: Document, charts: dict[str, bytes], styles) -> list:
                 parts.append(Spacer(1, 3 * mm))
             elif isinstance(item, Chart) and charts.get(item.key):
                 parts.append(_chart(charts[item.key]))
+                if number == 1:  # the chart that opens its section
+                    opening = len(parts)
                 parts.append(Spacer(1, 2 * mm))
-        # A heading never stands alone at the foot of a page: it goes with what follows it.
+        # A heading never stands alone at the foot of a page: it goes with what follows it, and a
+        # chart that opens a section stays on one page with its heading and first paragraph.
         story.append(CondPageBreak(40 * mm))
-        story.append(KeepTogether(parts[:2]))
-        story += parts[2:]
+        story.append(KeepTogether(parts[:opening]))
+        story += parts[opening:]
     return story
 
 

@@ -21,16 +21,16 @@ def document(report: Report, lang: str, charter: Charter, departments: Sequence[
     return Writer(report, Translator(lang), charter, departments, contact_hours).document()
 
 
-def draw(doc: Document) -> dict[str, tuple[bytes, str]]:
-    """Every chart the document refers to: key -> (PNG, SVG)."""
+def draw(doc: Document) -> dict[str, charts.Drawn]:
+    """Every chart the document refers to, wide and narrow."""
     return {key: charts.draw(key, data) for key, data in doc.charts.items()}
 
 
 def files(doc: Document) -> tuple[str, bytes]:
     """The self-contained HTML and its PDF."""
     drawn = draw(doc)
-    return (html.render(doc, {key: svg for key, (_, svg) in drawn.items()}),
-            pdf.render(doc, {key: png for key, (png, _) in drawn.items()}))
+    return (html.render(doc, {key: (d.svg, d.narrow_svg) for key, d in drawn.items()}),
+            pdf.render(doc, {key: d.png for key, d in drawn.items()}))
 
 
 def phone_text(doc: Document, t: Translator) -> str:
@@ -75,10 +75,11 @@ def phone(report: Report, lang: str, charter: Charter, departments: Sequence[str
 
 
 def phone_chart(doc: Document) -> bytes | None:
-    """One picture for the phone: the themes of the quarter, else the trend."""
+    """One picture for the phone, drawn for its narrow screen: the themes of the quarter, else the
+    trend, with its title, period, unit and legend."""
     for key in ("themes", "trend"):
         if key in doc.charts:
-            return charts.draw(key, doc.charts[key])[0]
+            return charts.png(charts.figure(key, doc.charts[key], narrow=True))
     return None
 
 
