@@ -51,7 +51,7 @@ class _Layout:
         from matplotlib.figure import Figure
 
         self.width = width_cm * CM
-        chars = int(self.width / (size * 0.56 * PT))  # a line of the heading or legend, in characters
+        chars = int(self.width / (size * 0.62 * PT))  # a line of the heading or legend, in characters (DejaVu Sans, wide letters too)
         self.title = textwrap.fill(data.title, int(chars / 1.25), break_on_hyphens=False)
         self.about = "\n".join(textwrap.fill(line, chars, break_on_hyphens=False) for line in data.about.split("\n"))
         self.legend = "\n".join(textwrap.fill(line, chars, break_on_hyphens=False) for line in data.legend)

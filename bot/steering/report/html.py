@@ -74,8 +74,10 @@ footer { margin-top: 8mm; padding-top: 2mm; border-top: 1px solid var(--line); c
   tr.group { padding: 3mm 0 0; border: none; }
   tr.group th { padding: 0; font-size: 10pt; }
   td::before { content: attr(data-label); display: block; color: var(--muted); font-size: 8.5pt; line-height: 1.3; }
-  table.numbers tr:not(.group) { display: grid; grid-template-columns: repeat(var(--values), minmax(0, 1fr));
+  /* as many values side by side as fit whole ("at least 95 %" never parts mid-word); the rest below */
+  table.numbers tr:not(.group) { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 5.6em), 1fr));
                                  column-gap: 2.5mm; row-gap: 1mm; }
+  table.numbers td.n { overflow-wrap: normal; }
   table.numbers tbody th[scope=row] { grid-column: 1 / -1; }
   table.numbers td.n { text-align: left; }
   table.words td { display: grid; grid-template-columns: minmax(0, 7.5em) minmax(0, 1fr); column-gap: 3mm;
@@ -93,7 +95,15 @@ footer { margin-top: 8mm; padding-top: 2mm; border-top: 1px solid var(--line); c
 }
 """
 
-UNIT = re.compile(r"(?<=\d) (?=%|h\b)")
+UNIT = re.compile(r"(?<=\d) (?=%|[hu]\b)")  # 95 %, 3 h, 3 u
+RANGE = re.compile(r"(?<=\d)–(?=\d)")
+
+
+def _keep_unit(text: str) -> str:
+    """A number keeps its unit and a range its ends: "95 %", "3 h", "8–13" never part at a line's end."""
+    return RANGE.sub("\u2060–\u2060", UNIT.sub("\u00a0", text))
+
+
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
@@ -112,13 +122,13 @@ def _label(head: str) -> str:
 def _cell(text: str, numeric: bool, head: str) -> str:
     main, _, sub = text.partition("\n")
     if numeric:  # a number keeps its unit: "95 %", "3 h" never part at the line's end
-        main = UNIT.sub("\u00a0", main)
+        main = _keep_unit(main)
         return f'<td class="n"{_label(head)}>{escape(main)}</td>'
-    return f"<td{_label(head)}>{escape(main)}" + (f"<small>{escape(sub)}</small>" if sub else "") + "</td>"
+    return f"<td{_label(head)}>{escape(_keep_unit(main))}" + (f"<small>{escape(sub)}</small>" if sub else "") + "</td>"
 
 
 def _row_head(text: str) -> str:
-    main, _, sub = text.partition("\n")
+    main, _, sub = _keep_unit(text).partition("\n")
     return f'<th scope="row">{escape(main)}' + (f"<small>{escape(sub)}</small>" if sub else "") + "</th>"
 
 
@@ -139,19 +149,19 @@ def table(block: Table) -> str:
                         for j, c in enumerate(row))
         rows.append(f"<tr>{cells}</tr>")
     kind = "numbers" if block.numeric else "words"
-    return (f'<table class="{kind}" style="--values:{len(block.head) - 1}">{_columns(block)}'
+    return (f'<table class="{kind}">{_columns(block)}'
             f'<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}'
             "</tbody></table>")
 
 
 def block(item, charts: dict[str, tuple[str, str]]) -> str:
     if isinstance(item, Para):
-        return f'<p class="{item.style}">{escape(item.text)}</p>'
+        return f'<p class="{item.style}">{escape(_keep_unit(item.text))}</p>'
     if isinstance(item, Bullets):
-        return "<ul>" + "".join(f"<li>{escape(text)}</li>" for text in item.items) + "</ul>"
+        return "<ul>" + "".join(f"<li>{escape(_keep_unit(text))}</li>" for text in item.items) + "</ul>"
     if isinstance(item, Facts):
         return '<div class="facts">' + "".join(
-            f'<div class="fact"><b>{escape(value)}</b><span>{escape(what)}</span></div>'
+            f'<div class="fact"><b>{escape(_keep_unit(value))}</b><span>{escape(_keep_unit(what))}</span></div>'
             for value, what in item.items) + "</div>"
     if isinstance(item, Table):
         return table(item)
