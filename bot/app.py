@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from datetime import time, timedelta
 
 from telegram import BotCommand, Update
@@ -57,6 +58,9 @@ def build_application(
 ) -> Application:
     """Build the bot; the database opens in post_init and closes in post_shutdown. `offload`: where
     the work that needs scipy and matplotlib runs (bot/foundations/offload.py; default: in this process)."""
+    # python-telegram-bot 22's announced change, taken now: time periods (RetryAfter.retry_after) as
+    # timedelta, which bot/running/faults.py reads either way; without it every 429 logs a deprecation.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     builder: ApplicationBuilder = (
         Application.builder()
         .token(settings.token)
