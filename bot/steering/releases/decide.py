@@ -72,7 +72,7 @@ def decide(jobs: Sequence[Job], knowledge: Mapping[int, Sequence[Row]]) -> list[
                 extra.update(_derived(planned, statements, job))
             rel = Release(planned.label, planned.kind, job.year, job.k, {key: by_key[key] for key in planned.keys},
                           {key: statements[key] for key in planned.keys}, extra)
-            kn.add_release(rel)
+            kn.add_release(rel, counts if planned.kind == "period" else None)
             bodies.append(rel.to_json())
     return bodies
 
