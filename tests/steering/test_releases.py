@@ -33,8 +33,12 @@ from bot.foundations.vocab import AUDIT_CLASS_OF, AUDIT_CLASSES, FIGURE_DIMENSIO
 from bot.running.startup import open_core
 from bot.services import Services
 from bot.steering.digest.schedule import slot_of_week, week_label
-from bot.steering.figures import Problem, Statement
+from bot.foundations.i18n import Translator
+from bot.steering.digest.render import Printer, Words, quarter_lines
+from bot.steering.figures import Figure, Knowledge, Problem, Row, Statement, Unprotectable, release, sentinel
 from bot.steering.figures.auditor import Auditor
+from bot.steering.releases.decide import Job, Planned, decide
+from bot.steering.releases.view import PeriodView
 from bot.steering.report.service import NotReleased
 
 K = 5
@@ -394,3 +398,33 @@ async def test_after_an_upgrade_nothing_is_released_that_overlaps_the_old_window
     digest = sofie.inbox()[-2].text
     assert digest.startswith("📊 Digest for the steering group, week 46 of 2026")
     assert "October 2026 (final)" in digest and "Q3 2026" not in digest  # never "Q3 is counted on ..."
+
+
+# The last resort: a release that cannot be made safe is withheld whole, and the digest is made -------
+
+def test_a_period_that_stays_pinned_with_everything_withheld_is_released_as_not_shown():
+    """Earlier in the year a reader learnt a + b = 10 and b = 8: the new quarter's sentinel a (2) is
+    pinned whatever the quarter says. No fallback group helps, and the engine raises; the digest's
+    job withholds the whole quarter instead of failing, and the page says in one line why."""
+    q = "2026-Q2"
+    known = [Row(("2026-Q1", "ab"), (("a", 1), ("b", 1)), 10, 10), Row(("2026-Q1", "b"), (("b", 1),), 8, 8)]
+    figures = (Figure(f"{q}|req", {"a", "c"}, K, must_show=True), Figure(f"{q}|late", {"a"}, K),
+               Figure(f"{q}|missed", {"a"}, K), Figure(f"{q}|conv", {"c"}, K))
+    counts = {"a": 2, "b": 8, "c": 30}
+    rows = (sentinel("a", ["a"]),)
+    fallback = ((f"{q}|conv",), tuple(f.key for f in figures))
+    with pytest.raises(Unprotectable):
+        release(counts, figures, label=q, known=Knowledge(list(known)), rows=rows, fallback=fallback)
+    job = Job(2026, K, figures, (Planned(q, "period", tuple(f.key for f in figures)),), counts, rows, {}, fallback)
+    [body] = decide([job], {2026: known})
+    view = PeriodView(body)
+    assert {key: s.kind for key, s in view.release.statements.items()} == dict.fromkeys((f.key for f in figures),
+                                                                                         "withheld")
+    assert view.about_withheld and view.promise.kind == "few"
+    words = Words(Translator("en"), Charter.load(), DEPARTMENTS)
+    show = Printer(words)
+    lines = quarter_lines(view, None, words, show, 24)
+    assert "What the conversations were about is not shown this quarter, so that nobody can be singled out." \
+        in "\n".join(lines)
+    assert "• Requests: –, of which urgent: –" in lines
+    assert show.legend(K) == ["“–”: not shown, so that nobody can be singled out."]
