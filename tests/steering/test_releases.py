@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from digest_cases import Case, TeamSignal, insert, insert_team_signals, people_for
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from report_demo import demo_report
 from steering_flows import SLOT_W46, T0, steering
@@ -59,7 +59,7 @@ def oracle(bodies: list[dict], periods: dict[str, dict], own: dict[str, int], *,
 
     Targets: every "fewer than k" (for a coordinator, the part they do not know case by case),
     every counted cell whose others' part is 1 .. t-1, each week-part's requests of a counted month
-    when 1 .. k-1. A target that cannot be above 0 says "nobody" and is no leak."""
+    when 1 .. k-1 (the same: for a coordinator, those not known case by case). A target that cannot be above 0 says "nobody" and is no leak."""
     cells = {c: n for data in periods.values() for c, n in data.get("cells", {}).items()}
     others = {c: n - own.get(c, 0) for c, n in cells.items()}
     problem = Problem()
@@ -114,7 +114,9 @@ def oracle(bodies: list[dict], periods: dict[str, dict], own: dict[str, int], *,
             problem.add(("coordinator", cell), [(cell, 1)], n, n)
     for label, data in periods.items():
         for part in data.get("parts", []):
-            these = [c for c in cells if c.startswith(f"{label}|u|{part}|")]
+            # for a coordinator, the part of the week they do not know case by case (as for a cell)
+            these = [c for c in cells if c.startswith(f"{label}|u|{part}|")
+                     and not (coordinator and _coordinator_knows(c))]
             if 0 < sum(others[c] for c in these) < K:
                 problem.add(("part", f"{label}{part}"), [(c, 1) for c in these], None, None, target=True)
     return problem, others
@@ -182,8 +184,9 @@ async def _year(seed: int, insider: dict, folder: Path) -> dict:
         await core.close()
 
 
-@settings(max_examples=1, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 10_000), st.integers(0, 4), st.integers(1, 3))
+@example(seed=1, withdrawn=0, accounts=1)  # a week's urgent request and missed promise: known case by case
 def test_a_reader_of_every_release_of_a_year_with_an_insider_pins_no_hidden_count(seed, withdrawn, accounts):
     with tempfile.TemporaryDirectory() as folder:
         year = asyncio.run(_year(seed, {"withdrawn": withdrawn, "accounts": accounts}, Path(folder)))
