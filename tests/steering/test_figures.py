@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.steering.figures import (
@@ -168,6 +168,33 @@ def test_what_a_coordinator_knows_case_by_case_is_audited_for_one_person_with_bo
     assert decided["req"] == Statement.exact(11) and decided["n"].kind == "protected"
 
 
+def test_a_small_figure_whose_own_bound_pins_earlier_releases_is_withheld_and_stays_a_target():
+    """Q1 and Q2 each say "3, of which a (or b) fewer than 3, the rest fewer than 3": a and b are 1
+    or 2. The year's a + b is 2: "fewer than 3" would pin both at 1, and there is no figure of the
+    year to hold back but that one. It is withheld (it once raised Unprotectable), and stays a
+    target for whatever comes later in the year."""
+    counts = {"a": 1, "a2": 2, "b": 1, "b2": 2}
+    known = Knowledge()
+    for q, (x, y) in (("Q1", ("a", "a2")), ("Q2", ("b", "b2"))):
+        figures = [Figure(f"{q}|{x}", {x}, 3), Figure(f"{q}|{y}", {y}, 3), Figure(f"{q}|all", {x, y}, 3)]
+        decided = release(counts, figures, label=q, known=known).statements
+        assert decided[f"{q}|all"] == Statement.exact(3) and decided[f"{q}|{x}"] == Statement.small(3)
+        known.add_release(Release(q, "period", 2026, 3, {f.key: f for f in figures}, decided), counts)
+    naive = Knowledge(list(known.rows))
+    naive.add([Row(("Y", "Y|ab"), (("a", 1), ("b", 1)), None, 2, "all")])
+    assert {(lk.key, lk.low, lk.high) for lk in audit(naive.problem("steering"))} >= {("Q1|a", 1, 1), ("Q2|b", 1, 1)}
+    year = Figure("Y|ab", {"a", "b"}, 3)
+    decided = release(counts, [year], label="Y", known=known)
+    assert decided.statements == {"Y|ab": Statement.withheld()} and decided.withheld == ()
+    rel = Release("Y", "period", 2026, 3, {"Y|ab": year}, decided.statements)
+    assert release_rows(rel) == []  # a reader learns nothing from it
+    # With the true counts (as the year's knowledge has them), it is a target like a sentinel.
+    assert release_rows(rel, counts) == [Row(("Y", "Y|ab"), (("a", 1), ("b", 1)), None, None, "all")]
+    everything = Knowledge(list(known.rows))
+    everything.add_release(rel, counts)
+    assert audit(everything.problem("steering")) == []
+
+
 def test_a_release_that_cannot_be_made_safe_withholds_its_fallback_groups():
     counts = {"a": 2, "b": 8}
     figures = [Figure("ab", {"a", "b"}, 5), Figure("b", {"b"}, 5)]
@@ -216,7 +243,7 @@ def test_steps_every_monday_and_the_month_s_total_never_pin_a_week():
 
 
 @given(st.integers(5, 400), st.integers(0, 60), st.integers(0, 60))
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, derandomize=True)
 def test_property_the_promise_is_never_blank_and_always_contains_the_truth(requests, late, missed):
     late = min(late, requests)
     missed = min(missed, late)
@@ -320,8 +347,18 @@ def year_of_tables(draw):
     return k, deps, themes, quarters
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# The year's "fewer than 3" over D0 x T1 (1 in Q1, 1 in Q2, each known to be 1 or 2) pinned both
+# quarters, and no figure of the year was left to hold back but that one: it once raised Unprotectable.
+YEAR_SMALL_PINS_TWO_QUARTERS = (3, ["D0", "D1"], ["T0", "T1"], [
+    {"dep:D0|q:Q1|theme:T0": 2, "dep:D0|q:Q1|theme:T1": 1, "dep:D1|q:Q1|theme:T0": 0, "dep:D1|q:Q1|theme:T1": 0},
+    {"dep:D0|q:Q2|theme:T0": 0, "dep:D0|q:Q2|theme:T1": 1, "dep:D1|q:Q2|theme:T0": 0, "dep:D1|q:Q2|theme:T1": 2},
+    {"dep:D0|q:Q3|theme:T0": 0, "dep:D0|q:Q3|theme:T1": 0, "dep:D1|q:Q3|theme:T0": 0, "dep:D1|q:Q3|theme:T1": 0},
+    {"dep:D0|q:Q4|theme:T0": 0, "dep:D0|q:Q4|theme:T1": 0, "dep:D1|q:Q4|theme:T0": 0, "dep:D1|q:Q4|theme:T1": 0}])
+
+
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(year_of_tables())
+@example(YEAR_SMALL_PINS_TWO_QUARTERS)
 def test_property_a_reader_of_every_release_of_a_year_pins_no_small_figure(case):
     k, deps, themes, quarters = case
     counts = {cell: n for q in quarters for cell, n in q.items()}
@@ -331,25 +368,28 @@ def test_property_a_reader_of_every_release_of_a_year_pins_no_small_figure(case)
         figures = crosstab(f"Q{n}", cells, "dep", "theme", threshold=k, total_must_show=True)
         decided = release(counts, figures, label=f"Q{n}", known=known).statements
         rel = Release(f"Q{n}", "period", 2026, k, {f.key: f for f in figures}, decided)
-        known.add_release(rel)
+        known.add_release(rel, counts)
         releases.append(rel)
     figures = crosstab("Y", list(counts), "dep", "theme", threshold=k, total_must_show=True)  # sums the quarters
     decided = release(counts, figures, label="Y", known=known).statements
     releases.append(Release("Y", "period", 2026, k, {f.key: f for f in figures}, decided))
-    # The independent check: every statement from the releases alone, no true counts.
+    # The independent check: every statement from the releases alone (no true counts), with every
+    # figure that is small in truth as a target, said or not.
     problem = Problem()
     for rel in releases:
         for key, f in rel.figures.items():
             s = rel.statements[key]
-            assert s.holds(sum(counts.get(c, 0) for c in f.cells)), key
+            true = sum(counts.get(c, 0) for c in f.cells)
+            assert s.holds(true), key
             lo, hi = s.bounds()
-            problem.add((rel.label, key), [(c, 1) for c in sorted(f.cells)], lo, hi, target=s.kind == "small")
+            problem.add((rel.label, key), [(c, 1) for c in sorted(f.cells)], lo, hi,
+                        target=s.kind == "small" or (s.kind == "withheld" and true < k))
     assert audit(problem) == []
     for (label, key), (low, high) in ranges(problem).items():
         assert safe(low, high), (label, key, low, high)  # two values at least, or known to be 0
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30, deadline=None, derandomize=True)
 @given(st.integers(4, 10), st.lists(st.integers(0, 40), min_size=2, max_size=8))
 def test_property_single_row_tables(k, row):
     counts, figures = table("t", {(f"r{i}", "c"): n for i, n in enumerate(row)}, threshold=k)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from digest_cases import Case, TeamSignal, insert, insert_team_signals, people_for
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from report_demo import demo_report
 from steering_flows import SLOT_W46, T0, steering
@@ -33,8 +33,12 @@ from bot.foundations.vocab import AUDIT_CLASS_OF, AUDIT_CLASSES, FIGURE_DIMENSIO
 from bot.running.startup import open_core
 from bot.services import Services
 from bot.steering.digest.schedule import slot_of_week, week_label
-from bot.steering.figures import Problem, Statement
+from bot.foundations.i18n import Translator
+from bot.steering.digest.render import Printer, Words, quarter_lines
+from bot.steering.figures import Figure, Knowledge, Problem, Row, Statement, Unprotectable, release, sentinel
 from bot.steering.figures.auditor import Auditor
+from bot.steering.releases.decide import Job, Planned, decide
+from bot.steering.releases.view import PeriodView
 from bot.steering.report.service import NotReleased
 
 K = 5
@@ -55,7 +59,7 @@ def oracle(bodies: list[dict], periods: dict[str, dict], own: dict[str, int], *,
 
     Targets: every "fewer than k" (for a coordinator, the part they do not know case by case),
     every counted cell whose others' part is 1 .. t-1, each week-part's requests of a counted month
-    when 1 .. k-1. A target that cannot be above 0 says "nobody" and is no leak."""
+    when 1 .. k-1 (the same: for a coordinator, those not known case by case). A target that cannot be above 0 says "nobody" and is no leak."""
     cells = {c: n for data in periods.values() for c, n in data.get("cells", {}).items()}
     others = {c: n - own.get(c, 0) for c, n in cells.items()}
     problem = Problem()
@@ -110,7 +114,9 @@ def oracle(bodies: list[dict], periods: dict[str, dict], own: dict[str, int], *,
             problem.add(("coordinator", cell), [(cell, 1)], n, n)
     for label, data in periods.items():
         for part in data.get("parts", []):
-            these = [c for c in cells if c.startswith(f"{label}|u|{part}|")]
+            # for a coordinator, the part of the week they do not know case by case (as for a cell)
+            these = [c for c in cells if c.startswith(f"{label}|u|{part}|")
+                     and not (coordinator and _coordinator_knows(c))]
             if 0 < sum(others[c] for c in these) < K:
                 problem.add(("part", f"{label}{part}"), [(c, 1) for c in these], None, None, target=True)
     return problem, others
@@ -178,8 +184,9 @@ async def _year(seed: int, insider: dict, folder: Path) -> dict:
         await core.close()
 
 
-@settings(max_examples=1, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 10_000), st.integers(0, 4), st.integers(1, 3))
+@example(seed=1, withdrawn=0, accounts=1)  # a week's urgent request and missed promise: known case by case
 def test_a_reader_of_every_release_of_a_year_with_an_insider_pins_no_hidden_count(seed, withdrawn, accounts):
     with tempfile.TemporaryDirectory() as folder:
         year = asyncio.run(_year(seed, {"withdrawn": withdrawn, "accounts": accounts}, Path(folder)))
@@ -394,3 +401,33 @@ async def test_after_an_upgrade_nothing_is_released_that_overlaps_the_old_window
     digest = sofie.inbox()[-2].text
     assert digest.startswith("📊 Digest for the steering group, week 46 of 2026")
     assert "October 2026 (final)" in digest and "Q3 2026" not in digest  # never "Q3 is counted on ..."
+
+
+# The last resort: a release that cannot be made safe is withheld whole, and the digest is made -------
+
+def test_a_period_that_stays_pinned_with_everything_withheld_is_released_as_not_shown():
+    """Earlier in the year a reader learnt a + b = 10 and b = 8: the new quarter's sentinel a (2) is
+    pinned whatever the quarter says. No fallback group helps, and the engine raises; the digest's
+    job withholds the whole quarter instead of failing, and the page says in one line why."""
+    q = "2026-Q2"
+    known = [Row(("2026-Q1", "ab"), (("a", 1), ("b", 1)), 10, 10), Row(("2026-Q1", "b"), (("b", 1),), 8, 8)]
+    figures = (Figure(f"{q}|req", {"a", "c"}, K, must_show=True), Figure(f"{q}|late", {"a"}, K),
+               Figure(f"{q}|missed", {"a"}, K), Figure(f"{q}|conv", {"c"}, K))
+    counts = {"a": 2, "b": 8, "c": 30}
+    rows = (sentinel("a", ["a"]),)
+    fallback = ((f"{q}|conv",), tuple(f.key for f in figures))
+    with pytest.raises(Unprotectable):
+        release(counts, figures, label=q, known=Knowledge(list(known)), rows=rows, fallback=fallback)
+    job = Job(2026, K, figures, (Planned(q, "period", tuple(f.key for f in figures)),), counts, rows, {}, fallback)
+    [body] = decide([job], {2026: known})
+    view = PeriodView(body)
+    assert {key: s.kind for key, s in view.release.statements.items()} == dict.fromkeys((f.key for f in figures),
+                                                                                         "withheld")
+    assert view.about_withheld and view.promise.kind == "few"
+    words = Words(Translator("en"), Charter.load(), DEPARTMENTS)
+    show = Printer(words)
+    lines = quarter_lines(view, None, words, show, 24)
+    assert "What the conversations were about is not shown this quarter, so that nobody can be singled out." \
+        in "\n".join(lines)
+    assert "• Requests: –, of which urgent: –" in lines
+    assert show.legend(K) == ["“–”: not shown, so that nobody can be singled out."]

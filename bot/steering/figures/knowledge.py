@@ -35,21 +35,28 @@ class Row:
     coordinators: bool = False           # only a reader who is also a coordinator knows this row
 
 
-def statement_row(label: str, figure: Figure, statement: Statement) -> Row | None:
-    """The row a reader gets from one statement (None: it says nothing)."""
+def statement_row(label: str, figure: Figure, statement: Statement, true: int | None = None) -> Row | None:
+    """The row a reader gets from one statement (None: it says nothing).
+
+    A withheld figure says nothing, but when its true count (`true`, if the caller has it) is
+    below its threshold it stays a target, as a sentinel: a "fewer than k" that had to be
+    withheld because its bound pinned another count must not be worked out later either."""
     lo, hi = statement.bounds()
-    if lo is None and hi is None:
-        return None
     target = None
-    if statement.kind == "small":
+    if statement.kind == "small" or (statement.kind == "withheld" and true is not None and true < figure.threshold):
         target = STEERING if figure.known else "all"
+    if lo is None and hi is None and target is None:
+        return None
     return Row((label, figure.key), tuple((c, 1) for c in sorted(figure.cells)), lo, hi, target)
 
 
-def release_rows(rel: Release) -> list[Row]:
+def release_rows(rel: Release, counts: Mapping[str, int] | None = None) -> list[Row]:
+    """The rows of a release; with the true counts of its cells (`counts`), its withheld figures
+    whose count is small stay targets (`statement_row`)."""
     rows = []
     for key, figure in rel.figures.items():
-        row = statement_row(rel.label, figure, rel.statements[key])
+        true = None if counts is None else sum(counts.get(c, 0) for c in figure.cells)
+        row = statement_row(rel.label, figure, rel.statements[key], true)
         if row is not None:
             rows.append(row)
     return rows
@@ -64,8 +71,8 @@ class Knowledge:
     def add(self, rows: Iterable[Row]) -> None:
         self.rows.extend(rows)
 
-    def add_release(self, rel: Release) -> None:
-        self.add(release_rows(rel))
+    def add_release(self, rel: Release, counts: Mapping[str, int] | None = None) -> None:
+        self.add(release_rows(rel, counts))
 
     def problem(self, reader: str, extra: Iterable[Row] = ()) -> Problem:
         """The linear problem of what `reader` knows, with the targets that must stay protected

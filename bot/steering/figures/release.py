@@ -87,7 +87,7 @@ def release(counts: Mapping[str, int], figures: Sequence[Figure], *, label: str,
                 raise
             withheld.append(len(withheld))
             continue
-        _ranges(label, definitions, out, known, rows)
+        _ranges(label, definitions, out, known, rows, true)
         if verify:
             leaks = verify_release(label, definitions, out, known, rows, counts)
             if leaks:
@@ -95,10 +95,17 @@ def release(counts: Mapping[str, int], figures: Sequence[Figure], *, label: str,
         return Decided(out, rounds, tuple(withheld))
 
 
-def _rows(label: str, definitions: Mapping[str, Figure], out: Mapping[str, Statement]) -> list[Row]:
+def _true(definitions: Mapping[str, Figure], counts: Mapping[str, int] | None) -> dict[str, int] | None:
+    if counts is None:
+        return None
+    return {key: sum(counts.get(c, 0) for c in f.cells) for key, f in definitions.items()}
+
+
+def _rows(label: str, definitions: Mapping[str, Figure], out: Mapping[str, Statement],
+          true: Mapping[str, int] | None) -> list[Row]:
     found = []
     for key, figure in definitions.items():
-        row = statement_row(label, figure, out[key])
+        row = statement_row(label, figure, out[key], None if true is None else true[key])
         if row is not None:
             found.append(row)
         else:  # withheld: still a row (with no bounds), so that the owner is known to the auditor
@@ -106,14 +113,14 @@ def _rows(label: str, definitions: Mapping[str, Figure], out: Mapping[str, State
     return found
 
 
-def _problems(label, definitions, out, known: Knowledge, rows) -> dict[str, Problem]:
-    mine = _rows(label, definitions, out)
+def _problems(label, definitions, out, known: Knowledge, rows, true) -> dict[str, Problem]:
+    mine = _rows(label, definitions, out, true)
     return {reader: known.problem(reader, [*rows, *mine]) for reader in READERS}
 
 
 def _suppress(label: str, definitions: Mapping[str, Figure], out: dict[str, Statement], true: Mapping[str, int],
               counts: Mapping[str, int], known: Knowledge, rows: Sequence[Row], fixed: set[str]) -> int:
-    problems = _problems(label, definitions, out, known, rows)
+    problems = _problems(label, definitions, out, known, rows, true)
     auditors = {reader: Auditor(problem, hint=counts) for reader, problem in problems.items()}
     mine = [(label, key) for key in definitions]
     near = _near(auditors, mine)
@@ -132,13 +139,15 @@ def _suppress(label: str, definitions: Mapping[str, Figure], out: dict[str, Stat
         if not findings:
             return rounds
         chosen: set[str] = set()
+        stuck: list[Owner] = []
         for finding in findings:
             if {key for lab, key in finding.binding if lab == label} & chosen:
                 continue  # a figure held back this round loosened what pins it: audit again first
             owner = (finding.leak.label, finding.leak.key)
             found = _complement(owner, finding.binding, auditors, label, definitions, out, fixed, cells_of, by_cell)
             if found is None:
-                raise Unprotectable(f"{label}: {owner} stays pinned")
+                stuck.append(owner)  # another choice of this round may free it: audit again first
+                continue
             kind, key = found
             for twin in twins[definitions[key].cells]:
                 if out[twin].kind != kind or twin in fixed:
@@ -146,23 +155,25 @@ def _suppress(label: str, definitions: Mapping[str, Figure], out: dict[str, Stat
                 if kind == "exact":  # held back: it still says "at least its threshold"
                     out[twin] = Statement("protected", definitions[twin].threshold, None)
                     bounds = (definitions[twin].threshold, None)
-                else:  # even that would pin a smaller number: nothing is said of it
+                else:  # even that, or its "fewer than k", would pin another number: nothing is said of it
                     out[twin] = Statement.withheld()
                     bounds = (None, None)
                 for a in auditors.values():
                     a.loosen((label, twin), *bounds)
                 chosen.add(twin)
         if not chosen:
-            raise Unprotectable(f"{label}: nothing left to hold back")
+            raise Unprotectable(f"{label}: {stuck[0]} stays pinned" if stuck else f"{label}: nothing left to hold back")
 
 
 def _complement(leak: Owner, binding: Collection[Owner], auditors: Mapping[str, Auditor], label: str,
                 definitions: Mapping[str, Figure], out: Mapping[str, Statement], fixed: set[str],
                 cells_of: Mapping[Owner, set[str]], by_cell: Mapping[str, set[str]]) -> tuple[str, str] | None:
     """Which figure of this release to hold back next, and from what: ("exact", key) to print it as
-    a range, or, when no exact figure is left to hold back, ("protected", key) to say nothing of it
-    (its "at least the threshold" is what pins). Sparing "must show" figures whenever another will
-    do, then the cheapest family.
+    a range, or, when no exact figure is left to hold back, ("protected", key) or ("small", key) to
+    say nothing of it (its "at least the threshold", or its "fewer than k", is what pins: a year's
+    "fewer than 3" over two quarters each known to hold 1 or 2 pins both at 1). A withheld small
+    figure stays a target. Sparing "must show" figures whenever another will do, then the cheapest
+    family.
 
     First choice: a sibling, a figure beside the pinned target inside a total that contains it
     and pins it (the other cells of its row). Next: a figure of this release that pins it. Last:
@@ -172,10 +183,10 @@ def _complement(leak: Owner, binding: Collection[Owner], auditors: Mapping[str, 
 
     def consider(key: str, order: int, outside: int = 0) -> None:
         statement = out.get(key)
-        if statement is not None and statement.kind in ("exact", "protected") and key not in fixed:
+        if statement is not None and statement.kind in ("exact", "protected", "small") and key not in fixed:
             f = definitions[key]
-            ranks.append((statement.kind != "exact", f.must_show, order, outside, f.cost, statement.low,
-                          len(f.cells), key))
+            ranks.append((statement.kind != "exact", f.must_show, statement.kind == "small", order, outside, f.cost,
+                          statement.low, len(f.cells), statement.kind, key))
 
     for owner in binding:
         total = cells_of.get(owner, set())
@@ -187,6 +198,8 @@ def _complement(leak: Owner, binding: Collection[Owner], auditors: Mapping[str, 
     for owner in binding:
         if owner[0] == label:
             consider(owner[1], 1)
+    if leak[0] == label:  # a "fewer than k" pinned by its own bound, beside what is known: withheld
+        consider(leak[1], 1)
     if not ranks:
         neighbours = set()
         for a in auditors.values():
@@ -197,17 +210,17 @@ def _complement(leak: Owner, binding: Collection[Owner], auditors: Mapping[str, 
     if not ranks:
         return None
     best = min(ranks)
-    return ("protected" if best[0] else "exact"), best[-1]
+    return best[-2], best[-1]
 
 
 def _ranges(label: str, definitions: Mapping[str, Figure], out: dict[str, Statement], known: Knowledge,
-            rows: Sequence[Row]) -> None:
+            rows: Sequence[Row], true: Mapping[str, int]) -> None:
     """A held-back figure is printed as the range a steering member can work out from everything
     released, cut at its threshold (whole numbers inward); one pinned anyway reads as its value."""
     protected = [key for key, s in out.items() if s.kind == "protected"]
     if not protected:
         return
-    mine = _rows(label, definitions, out)
+    mine = _rows(label, definitions, out, true)
     probe = [Row(("range", key), tuple((c, 1) for c in sorted(definitions[key].cells)), None, None, "all")
              for key in protected]
     problem = known.problem(STEERING, [*rows, *mine, *probe])
@@ -225,7 +238,7 @@ def verify_release(label: str, definitions: Mapping[str, Figure], out: Mapping[s
     """The check after deciding: a fresh audit of everything a reader knows with this release's
     final statements pins no target near it. The true counts only serve as a witness once the
     auditor has checked them against every bound (any feasible point proves as much as another)."""
-    problems = _problems(label, definitions, out, known, rows)
+    problems = _problems(label, definitions, out, known, rows, _true(definitions, counts))
     auditors = {reader: Auditor(problem, hint=counts) for reader, problem in problems.items()}
     near = _near(auditors, [(label, key) for key in definitions])
     return [f.leak for reader, auditor in auditors.items() for f in auditor.findings(near[reader])]

@@ -62,8 +62,7 @@ def decide(jobs: Sequence[Job], knowledge: Mapping[int, Sequence[Row]]) -> list[
         if job.step is not None:
             statements = _step(job, kn, counts, label)
         else:
-            statements = release(counts, job.figures, label=label, known=kn, rows=job.rows, fixed=job.fixed,
-                                 fallback=job.fallback).statements
+            statements = _period(job, kn, counts, label)
         kn.add(job.rows)
         by_key = {f.key: f for f in job.figures}
         for planned in job.releases:
@@ -72,9 +71,22 @@ def decide(jobs: Sequence[Job], knowledge: Mapping[int, Sequence[Row]]) -> list[
                 extra.update(_derived(planned, statements, job))
             rel = Release(planned.label, planned.kind, job.year, job.k, {key: by_key[key] for key in planned.keys},
                           {key: statements[key] for key in planned.keys}, extra)
-            kn.add_release(rel)
+            kn.add_release(rel, counts if planned.kind == "period" else None)
             bodies.append(rel.to_json())
     return bodies
+
+
+def _period(job: Job, kn: Knowledge, counts: dict, label: str) -> dict[str, Statement]:
+    """The statements of a counted period's job. Should a hidden count stay pinned even with every
+    fallback group withheld (what was known before, with this period's identities, pins it: no
+    statement of this release can help), the whole release is withheld, so that the digest is
+    still made: its figures print "–" with the page's one line on why ("not shown, so that nobody
+    can be singled out"), and a release that says nothing tells a reader nothing new."""
+    try:
+        return release(counts, job.figures, label=label, known=kn, rows=job.rows, fixed=job.fixed,
+                       fallback=job.fallback).statements
+    except Unprotectable:
+        return {f.key: Statement.withheld() for f in job.figures}
 
 
 def _step(job: Job, kn: Knowledge, counts: dict, label: str) -> dict[str, Statement]:
