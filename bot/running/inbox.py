@@ -24,6 +24,7 @@ import logging
 import signal
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -34,6 +35,7 @@ from telegram.ext import Application
 from bot.foundations import clock
 from bot.foundations.i18n import Translator, pick_language
 from bot.foundations.model import Payload
+from bot.foundations.storage.database import StepSuspended
 from bot.foundations.storage.inbox import Received, sender_of
 from bot.services import Services
 
@@ -49,10 +51,22 @@ RETRY_DELAYS = (timedelta(seconds=2), timedelta(seconds=10), timedelta(seconds=3
 KEEP_HANDLED = timedelta(days=2)  # Telegram resends an unconfirmed update for a day at most
 LET_GO_AFTER = timedelta(hours=23)  # ...and drops it after 24 hours: an hour before, its person is told
 STORAGE_PAUSE_MAX = 30.0  # seconds between attempts to store what the database would not take
+BATCH = 32             # updates handled in one durable transaction, at most...
+BATCH_BUDGET = 0.025   # ...and for this long (seconds): a burst holds the database only briefly
 
 
 class _Again(Exception):
     """The handling failed for a cause that may pass: roll it all back, try again later."""
+
+
+@dataclass
+class _Batch:
+    """Updates taken together: those handled on the database's thread, and the rest, for the loop."""
+
+    taken: list[Received] = field(default_factory=list)
+    handlings: list[Handling] = field(default_factory=list)
+    rest: list[Received] = field(default_factory=list)
+    held: set[bytes] = field(default_factory=set)  # people whose earlier update waits to be tried again
 
 
 class Inbox:
@@ -68,36 +82,113 @@ class Inbox:
     # Receiving -----------------------------------------------------------------------
 
     async def receive(self, updates: Sequence[dict]) -> int:
-        """Store updates (as Telegram's JSON) before they are confirmed; returns how many are new."""
-        new = 0
-        async with self.services.core.db.transaction():
-            for update in updates:
-                new += await self.store.record(int(update["update_id"]), sender_of(update),
-                                               json.dumps(update, separators=(",", ":")))
+        """Store updates (as Telegram's JSON) before they are confirmed, all in one commit and one
+        trip to the database's thread; returns how many are new."""
+        rows = [(int(update["update_id"]), sender_of(update), json.dumps(update, separators=(",", ":")))
+                for update in updates]
+        new = await self.services.core.db.step(self._record, rows)
         if new:
             self.wake.set()
+        return new
+
+    async def _record(self, rows: list[tuple[int, int | None, str]]) -> int:
+        new = 0
+        for update_id, sender, payload in rows:
+            new += await self.store.record(update_id, sender, payload)
         return new
 
     # Handling -------------------------------------------------------------------------
 
     async def handle_pending(self) -> int:
-        """Handle every stored update that is due, oldest first, each in its own transaction and
-        what it said sent right after; returns how many."""
+        """Handle every stored update that is due, oldest first, a few at a time in one durable
+        transaction, and what they said sent right after; returns how many."""
         handled = 0
+        db = self.services.core.db
         async with self._one_at_a_time:
-            while (received := await self.store.take_next()) is not None:
-                handling = await self._handle(received)
-                handled += 1
-                await self._say_what_was_said(handling)
+            while True:
+                batch = _Batch()
+                try:
+                    await db.on_thread(self._take_and_handle, batch)
+                except StepSuspended:  # something awaited more than the database: all of it on the loop
+                    batch = _Batch(taken=batch.taken, rest=batch.taken)
+                if not batch.taken:
+                    break
+                for received in batch.rest:
+                    if received.sender is not None and received.sender in batch.held:
+                        await db.step(self.store.untake, [received.id], durable=False)
+                        continue
+                    handling = await self._handle(received)
+                    if handling.again and received.sender is not None:
+                        batch.held.add(received.sender)
+                    batch.handlings.append(handling)
+                handled += len(batch.handlings)
+                await self._say_what_was_said(batch.handlings)
                 self._beat("work", WORK_LATE)  # a long backlog is work, not a stuck worker
         return handled
+
+    async def _take_and_handle(self, batch: "_Batch") -> None:
+        """On the database's thread, in one trip: take a few due updates (their attempts counted and
+        committed first), then handle them in one durable transaction, each in a savepoint of
+        its own. An update that failed there for a cause that may pass is tried again later, as
+        on the loop, and its person's later updates wait with it. An update that failed for
+        another reason, would await more than the database, or stopped the bot before, is left
+        in `batch.rest` with all after it, for the event loop to handle one by one as ever."""
+        db = self.services.core.db
+        batch.taken = taken = await self.store.take(BATCH)
+        if not taken:
+            return
+        started = time.monotonic()
+        async with db.transaction():
+            for n, received in enumerate(taken):
+                if n and time.monotonic() - started > BATCH_BUDGET:  # the others wait for the next batch
+                    await self.store.untake([r.id for r in taken[n:]])
+                    batch.taken = taken[:n]
+                    return
+                if received.sender is not None and received.sender in batch.held:
+                    await self.store.untake([received.id])
+                    continue
+                if received.attempts >= MAX_ATTEMPTS or not await self._try(received, batch):
+                    batch.rest = taken[n:]
+                    return
+
+    async def _try(self, received: Received, batch: "_Batch") -> bool:
+        """Handle one update on the database's thread, in a savepoint; False (and nothing of it
+        kept) when it must be handled on the loop instead."""
+        handling = Handling(received.id, self.services.core.outbox, trial=True)
+        update = Update.de_json(json.loads(received.payload), self.app.bot)
+        token = current.set(handling)
+        started = time.monotonic()
+        try:
+            async with self.services.core.db.transaction():
+                await self.app.process_update(update)
+                if handling.error is not None:
+                    raise _Again
+                await self.store.done(received.id)
+                await handling.write()
+        except (_Again, StepSuspended):
+            error = handling.error
+            if error is None or not passing(error) or received.attempts + 1 >= MAX_ATTEMPTS:
+                return False
+            log.info("update #%d: failed (%s); tried again later", received.id, error.__class__.__name__)
+            await self.store.retry_later(received.id, RETRY_DELAYS[min(received.attempts, len(RETRY_DELAYS) - 1)])
+            handling = Handling(received.id, self.services.core.outbox, again=True)
+            if received.sender is not None:
+                batch.held.add(received.sender)
+        finally:
+            current.reset(token)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("update #%d: %s, %s, %.1f ms%s", received.id, _kind(update), self._handler_name(update),
+                      (time.monotonic() - started) * 1000, ", tried again later" if handling.again else "")
+        batch.handlings.append(handling)
+        return True
 
     def outside(self) -> Handling:
         """A handling for an update processed without the inbox (no origin: tests of concurrency)."""
         return Handling(None, self.services.core.outbox)
 
     async def _handle(self, received: Received) -> Handling:
-        """Handle one update (its attempt is counted already) in one durable transaction."""
+        """Handle one update (its attempt is counted already) in one durable transaction, on the
+        event loop: an update that failed on the database's thread, or could not be handled there."""
         update = Update.de_json(json.loads(received.payload), self.app.bot)
         db = self.services.core.db
         handling = Handling(received.id, self.services.core.outbox)
@@ -126,6 +217,7 @@ class Inbox:
             error, handling = handling.error, Handling(received.id, self.services.core.outbox)
             if received.attempts + 1 < MAX_ATTEMPTS:
                 log.info("update #%d: failed (%s); tried again later", received.id, error.__class__.__name__)
+                handling.again = True
                 await self.store.retry_later(received.id, RETRY_DELAYS[min(received.attempts, len(RETRY_DELAYS) - 1)])
             else:
                 log.warning("update #%d: failed after %d attempts (%s); the person is told", received.id,
@@ -142,8 +234,8 @@ class Inbox:
                       "" if handling.error is None else f", failed ({handling.error.__class__.__name__})")
         return handling
 
-    async def _say_what_was_said(self, handling: Handling) -> None:
-        """After the commit: the sender delivers what the update said (and whatever else is due);
+    async def _say_what_was_said(self, handlings: list[Handling]) -> None:
+        """After the commit: the sender delivers what the updates said (and whatever else is due);
         a refusal to a group goes once, directly."""
         try:
             await self.services.sender.flush()
@@ -151,8 +243,9 @@ class Inbox:
             if storage_trouble(exc):
                 raise
             log.error("outbox: a flush after an update failed", exc_info=exc)
-        for said in handling.direct:
-            await say_directly(self.app.bot, said)
+        for handling in handlings:
+            for said in handling.direct:
+                await say_directly(self.app.bot, said)
 
     async def _tell_truth(self, update: Update, handling: Handling) -> None:
         """After the last attempt, in the transaction that records it: say whether what the person
