@@ -10,6 +10,8 @@
   shows the same.
 - A person's new messages go in the order they were said: one that waits holds back the later
   ones.
+- Every call earns its place (Telegram takes about 30 a second from a bot): under load, a 👌
+  that a later 👌 to the same author, or the other side's answer, says already is not sent.
 - Time alone never ends a delivery: through an outage it is retried with back-off capped at
   a few minutes. Only a final answer of Telegram ends it (bot/running/faults.py), handled where
   it happens: a blocked person or a gone chat is recorded (the author of a relayed message is
@@ -45,7 +47,7 @@ from bot.foundations.core import Core
 from bot.foundations.menus import Menus
 from bot.foundations.model import Button
 from bot.foundations.storage.outbox import Delivery, Due
-from bot.foundations.vocab import QUESTION_KINDS, REPEAT_MARK
+from bot.foundations.vocab import DELIVERED, QUESTION_KINDS, REPEAT_MARK
 
 from .faults import Fate, Verdict, classify
 from .replies import CALLBACK
@@ -104,8 +106,12 @@ class Sender:
                 sent_ids: set[int] = set()
                 held: set[int] = set()  # people whose earlier message waits: their later ones wait too
                 waiting = tried = False
+                # A 👌 that something later in this batch may make needless waits for the end of it.
+                maybe_needless = _maybe_needless(due.deliveries)
                 try:
                     for delivery in due.deliveries:
+                        if delivery.id in maybe_needless:
+                            continue
                         if (not delivery.after_sent and delivery.after_id not in sent_ids) or (
                                 delivery.new_message and delivery.person_id in held):
                             # What it waits for did not go (yet), or an earlier message of this
@@ -121,6 +127,23 @@ class Sender:
                             sent += result.counts
                         elif result is _AGAIN and delivery.new_message:
                             held.add(delivery.person_id)
+                    # The latest first, so that a 👌 knows whether a later one went.
+                    for delivery in sorted(maybe_needless.values(), key=lambda d: d.id, reverse=True):
+                        if not delivery.after_sent and delivery.after_id not in sent_ids:
+                            waiting = True  # its message did not go (yet): the next batch decides
+                            outcomes.untried.append(delivery)
+                        elif any(later in sent_ids for later in maybe_needless.later[delivery.id]):
+                            # The author sees their message arrived from what went after it: a 👌
+                            # on a later message of theirs, or the other side's answer.
+                            log.debug("outbox %s: reaction needless", delivery.id)
+                            outcomes.finished.append((delivery.id, "cancelled"))
+                        else:
+                            tried = True
+                            result = await self._deliver(delivery, outcomes)
+                            if isinstance(result, _Sent):
+                                outcomes.sent.append((delivery, result.message_id))
+                                sent_ids.add(delivery.id)
+                                sent += result.counts
                 finally:
                     if outcomes:
                         await db.step(self._record, outcomes, durable=False)
@@ -326,6 +349,36 @@ class _Outcomes:
 
     def __bool__(self) -> bool:
         return any((self.sent, self.untried, self.retries, self.finished, self.given_up, self.not_yet))
+
+
+class _Needless(dict[int, Delivery]):
+    """👌 reactions of a batch that something later in it may make needless: by id, and for each,
+    the later deliveries any of which, sent, says the same."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.later: dict[int, list[int]] = {}
+
+
+def _maybe_needless(deliveries: Sequence[Delivery]) -> _Needless:
+    """Under load, fewer calls to Telegram (which takes about 30 a second from a bot): a 👌 that
+    says a relayed text arrived is needless when, in the same batch, its author gets a 👌 on a
+    later message of theirs, or the other side's answer in the same conversation. Only ever after
+    the text it is about went; if what would make it needless does not go, it goes after all."""
+    needless = _Needless()
+    by_id = {delivery.id: delivery for delivery in deliveries}
+    for n, delivery in enumerate(deliveries):
+        if delivery.kind != "reaction" or delivery.payload.reaction != DELIVERED:
+            continue
+        relayed = by_id.get(delivery.after_id) if delivery.after_id is not None else None
+        later = [other.id for other in deliveries[n + 1:] if other.person_id == delivery.person_id and (
+            (other.kind == "reaction" and other.payload.reaction == DELIVERED)
+            or (relayed is not None and relayed.request_id is not None and other.new_message
+                and other.message_id is not None and other.request_id == relayed.request_id))]
+        if later:
+            needless[delivery.id] = delivery
+            needless.later[delivery.id] = later
+    return needless
 
 
 _AGAIN = _Again()
