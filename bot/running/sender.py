@@ -368,8 +368,8 @@ def _maybe_needless(deliveries: Sequence[Delivery]) -> _Needless:
     needless = _Needless()
     by_id = {delivery.id: delivery for delivery in deliveries}
     for n, delivery in enumerate(deliveries):
-        if delivery.kind != "reaction" or delivery.payload.reaction != DELIVERED:
-            continue
+        if delivery.kind != "reaction" or delivery.payload.reaction != DELIVERED or delivery.payload.replaces:
+            continue  # a 👌 in the place of a ✍ always goes
         relayed = by_id.get(delivery.after_id) if delivery.after_id is not None else None
         later = [other.id for other in deliveries[n + 1:] if other.person_id == delivery.person_id and (
             (other.kind == "reaction" and other.payload.reaction == DELIVERED)
