@@ -19,6 +19,7 @@ keeps what completed, and the person is told, truthfully, whether what they sent
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import signal
@@ -67,6 +68,8 @@ class _Batch:
     handlings: list[Handling] = field(default_factory=list)
     rest: list[Received] = field(default_factory=list)
     held: set[bytes] = field(default_factory=set)  # people whose earlier update waits to be tried again
+    more: bool = True  # more may be due now: look again (False: it took all that was due, and left none)
+    handled: bool = False  # its handling on the database's thread is committed
 
 
 class Inbox:
@@ -78,6 +81,7 @@ class Inbox:
         self.confirmed: int | None = None  # the offset that confirms what is stored
         self._first_seen: dict[int, datetime] = {}  # updates fetched but not stored: when first seen
         self._one_at_a_time = asyncio.Lock()  # updates are handled in order, one after the other
+        self._stored = 0  # how many new updates were stored: whether any came in during a batch
 
     # Receiving -----------------------------------------------------------------------
 
@@ -88,6 +92,7 @@ class Inbox:
                 for update in updates]
         new = await self.services.core.db.step(self._record, rows)
         if new:
+            self._stored += new
             self.wake.set()
         return new
 
@@ -106,24 +111,34 @@ class Inbox:
         db = self.services.core.db
         async with self._one_at_a_time:
             while True:
+                stored = self._stored
                 batch = _Batch()
                 try:
-                    await db.on_thread(self._take_and_handle, batch)
+                    # The batch is taken and handled in the same trip to the database's thread as
+                    # the sender's look at what is due, and what it said goes right after.
+                    await self.services.sender.flush(first=functools.partial(self._take_and_handle, batch))
                 except StepSuspended:  # something awaited more than the database: all of it on the loop
                     batch = _Batch(taken=batch.taken, rest=batch.taken)
+                except Exception as exc:  # noqa: BLE001 - once handled, the outbox's tick tries again
+                    if not batch.handled or storage_trouble(exc):
+                        raise
+                    log.error("outbox: a flush after an update failed", exc_info=exc)
                 if not batch.taken:
                     break
                 for received in batch.rest:
                     if received.sender is not None and received.sender in batch.held:
                         await db.step(self.store.untake, [received.id], durable=False)
+                        batch.more = True
                         continue
                     handling = await self._handle(received)
                     if handling.again and received.sender is not None:
                         batch.held.add(received.sender)
                     batch.handlings.append(handling)
                 handled += len(batch.handlings)
-                await self._say_what_was_said(batch.handlings)
+                await self._say_what_was_said(batch.handlings, flushed=not batch.rest)
                 self._beat("work", WORK_LATE)  # a long backlog is work, not a stuck worker
+                if not batch.more and self._stored == stored:
+                    break  # it took all that was due, and nothing came in meanwhile: no trip to find that out
         return handled
 
     async def _take_and_handle(self, batch: "_Batch") -> None:
@@ -134,7 +149,8 @@ class Inbox:
         another reason, would await more than the database, or stopped the bot before, is left
         in `batch.rest` with all after it, for the event loop to handle one by one as ever."""
         db = self.services.core.db
-        batch.taken = taken = await self.store.take(BATCH)
+        taken, batch.more = await self.store.take(BATCH)
+        batch.taken = taken
         if not taken:
             return
         started = time.monotonic()
@@ -142,14 +158,16 @@ class Inbox:
             for n, received in enumerate(taken):
                 if n and time.monotonic() - started > BATCH_BUDGET:  # the others wait for the next batch
                     await self.store.untake([r.id for r in taken[n:]])
-                    batch.taken = taken[:n]
-                    return
+                    batch.taken, batch.more = taken[:n], True
+                    break
                 if received.sender is not None and received.sender in batch.held:
                     await self.store.untake([received.id])
+                    batch.more = True
                     continue
                 if received.attempts >= MAX_ATTEMPTS or not await self._try(received, batch):
                     batch.rest = taken[n:]
-                    return
+                    break
+        batch.handled = True
 
     async def _try(self, received: Received, batch: "_Batch") -> bool:
         """Handle one update on the database's thread, in a savepoint; False (and nothing of it
@@ -234,11 +252,12 @@ class Inbox:
                       "" if handling.error is None else f", failed ({handling.error.__class__.__name__})")
         return handling
 
-    async def _say_what_was_said(self, handlings: list[Handling]) -> None:
-        """After the commit: the sender delivers what the updates said (and whatever else is due);
-        a refusal to a group goes once, directly."""
+    async def _say_what_was_said(self, handlings: list[Handling], *, flushed: bool = False) -> None:
+        """After the commit: the sender delivers what the updates said (and whatever else is due;
+        `flushed`: it did already); a refusal to a group goes once, directly."""
         try:
-            await self.services.sender.flush()
+            if not flushed:
+                await self.services.sender.flush()
         except Exception as exc:  # noqa: BLE001 - the outbox's tick tries again; the inbox goes on
             if storage_trouble(exc):
                 raise

@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -82,15 +82,18 @@ class Sender:
         self._lock = asyncio.Lock()
         self._looked_at = -1  # the outbox's `queued` count when a flush last looked
 
-    async def flush(self, *, only_if_queued: bool = False) -> int:
+    async def flush(self, *, only_if_queued: bool = False, first: Callable[[], Awaitable[object]] | None = None) -> int:
         """Send everything due now; returns how many went out. only_if_queued: do not even look
         when nothing was queued since the last flush looked (the drain after each update).
+        first: work for the database's thread that what is due follows from (the inbox's handling
+        of a batch of updates), done in the same trip as the first look, with this sender's lock
+        held; should it raise, nothing is sent and its exception is raised here.
 
         Never inside a transaction: what it would send is not committed yet (and the outbox tick
         waiting for the database would wait for this task). The inbox flushes after each commit.
 
-        Each batch costs two trips to the database's thread: one reads what is due, re-checks
-        what waited and marks in flight (one durable commit, only when something was not marked
+        Each batch costs two trips to the database's thread: one (`first` and) reads what is due,
+        re-checks what waited and marks in flight (one durable commit, only when something was not marked
         already) what is about to go; one records every outcome of the batch in one commit."""
         outbox, db = self.core.outbox, self.core.db
         if db.in_transaction() or (only_if_queued and outbox.queued == self._looked_at):
@@ -98,8 +101,8 @@ class Sender:
         sent = 0
         async with self._lock:
             while True:
-                self._looked_at = queued = outbox.queued
-                due = await db.on_thread(self._claim)
+                due, queued = await db.on_thread(self._look, first)
+                first = None
                 # What happens to each delivery is recorded once per batch, in one commit, whatever
                 # happens meanwhile: a delivery left in flight here would go again marked.
                 outcomes = _Outcomes()
@@ -153,6 +156,14 @@ class Sender:
                 if not tried or (not due.more and not waiting and outbox.queued == queued):
                     break
         return sent
+
+    async def _look(self, first: Callable[[], Awaitable[object]] | None) -> tuple[Due, int]:
+        """On the database's thread: `first`, then what may go now (`_claim`), and how many
+        deliveries had been queued when it looked."""
+        if first is not None:
+            await first()
+        self._looked_at = queued = self.core.outbox.queued
+        return await self._claim(), queued
 
     async def _claim(self) -> Due:
         """On the database's thread: what may go now, without what is no longer current (an offer

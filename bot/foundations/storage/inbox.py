@@ -45,7 +45,7 @@ class InboxRepository:
              self.vault.seal("inbox", "payload", update_id, payload), now, now),
         )
 
-    async def take(self, limit: int) -> list[Received]:
+    async def take(self, limit: int) -> tuple[list[Received], bool]:
         """Take up to `limit` updates that are due, oldest first, counting the attempt of each:
         committed before they are handled. Each person's updates keep their order: nobody's is
         taken while an earlier one of theirs waits to be tried again (and nobody waits behind
@@ -54,7 +54,7 @@ class InboxRepository:
 
         The commit needs no fsync of its own (storage/database.py): lost in a power cut, the
         attempts are counted again; the count guards against an update that kills the process,
-        which loses nothing of it."""
+        which loses nothing of it. Also says whether more may be due now (the batch was cut)."""
         rows = await self.db.fetchall(  # a read: no transaction (and no commit) when nothing is due
             "SELECT id, attempts FROM inbox i WHERE state = 'pending' AND not_before <= ?1"
             " AND NOT EXISTS (SELECT 1 FROM inbox e WHERE e.state = 'pending' AND e.sender IS i.sender"
@@ -62,17 +62,18 @@ class InboxRepository:
             " ORDER BY id LIMIT ?2",
             (clock.iso(clock.now()), limit))
         if not rows:
-            return []
+            return [], False
         chosen = [rows[0]["id"]]
         if rows[0]["attempts"] == 0:
             chosen += [row["id"] for row in itertools.takewhile(lambda row: row["attempts"] == 0, rows[1:])]
+        more = len(rows) == limit or len(chosen) < len(rows)
         async with self.db.transaction(durable=False):
             taken = await self.db.fetchall(
                 f"UPDATE inbox SET attempts = attempts + 1 WHERE id IN ({', '.join('?' * len(chosen))})"
                 " AND state = 'pending' RETURNING id, update_id, sender, payload_enc, attempts", chosen)
         return sorted((Received(row["id"], row["update_id"],
                                 self.vault.open("inbox", "payload", row["update_id"], row["payload_enc"]),
-                                row["attempts"] - 1, row["sender"]) for row in taken), key=lambda r: r.id)
+                                row["attempts"] - 1, row["sender"]) for row in taken), key=lambda r: r.id), more
 
     async def untake(self, inbox_ids: list[int]) -> None:
         """Taken but not handled (the batch ended before them): as if never taken."""
