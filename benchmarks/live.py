@@ -181,6 +181,56 @@ async def relay(quick: bool) -> list[dict]:
     ]
 
 
+async def burst(quick: bool) -> list[dict]:
+    """50 colleagues write at once, each in a conversation with one of 10 listeners: the updates
+    come 100 at a time (as one getUpdates hands them out), and each burst is timed from its
+    arrival until every relay it causes has been sent. Next to the bare echo bot, same run."""
+    writers, listeners, bursts = 50, 10, (6 if quick else 20)
+    bare = await echo_samples(500 if quick else 2000)
+    with tempfile.TemporaryDirectory() as folder:
+        offline = OfflineRequest()
+        app = await _start(settings_in(Path(folder), max_open_cases=10), offline)
+        services, inbox = app.bot_data["services"], app.bot_data["inbox"]
+        members = []
+        for n in range(listeners):
+            member = SimUser(app, offline, 1000 + n, f"L{n}")
+            await join_as_member(services, member, f"L{n}")
+            members.append(member)
+        await services.core.db.execute("UPDATE members SET max_open_cases = 10")
+        colleagues = []
+        for n in range(writers):
+            emma = SimUser(app, offline, 5000 + n, f"E{n}")
+            ref = await ask_for_conversation(emma, first_message=f"hello, this is colleague {n}")
+            member = members[n % listeners]
+            offer = next(m for m in reversed(member.inbox()) if f"claim:{ref}" in m.button_data())
+            await member.press_data(f"claim:{ref}", offer)
+            colleagues.append(emma)
+        db = services.core.db
+        ids = iter(range(10**8, 10**9))
+        before = len(offline.calls), db.durable_commits, await db.fetchval(
+            "SELECT COUNT(*) FROM messages WHERE delivered = 1")
+        samples = []
+        for b in range(bursts):
+            updates = [{"update_id": next(ids), "message": colleagues[i % writers]._message(f"burst {b} message {i}")}
+                       for i in range(100)]
+            started = time.perf_counter()
+            await inbox.receive(updates)
+            await inbox.handle_pending()
+            samples.append(time.perf_counter() - started)
+        delivered = await db.fetchval("SELECT COUNT(*) FROM messages WHERE delivered = 1") - before[2]
+        calls, fsyncs = (len(offline.calls) - before[0]) / (100 * bursts), db.durable_commits - before[1]
+        await _stop(app)
+    assert delivered == 100 * bursts, delivered
+    rate, bare_rate = 100 * bursts / sum(samples), len(bare) / sum(bare)
+    ratio = rate / bare_rate
+    return [
+        figure("burst.rate", rate, "msg/s", note=f"{writers} people writing at once, bursts of 100 updates, "
+                                                  f"{fsyncs / bursts:.1f} fsyncs and {calls:.2f} Telegram calls per burst message"),
+        figure("burst.bare_echo_rate", bare_rate, "msg/s", note="python-telegram-bot echo, same run"),
+        figure("burst.ratio", ratio * 100, "% of bare PTB", ">= 30", ratio >= 0.30),
+    ]
+
+
 async def claim(quick: bool) -> list[dict]:
     """A listener claims an offered request: the claim, the offers withdrawn from the others, the
     requester told, and what the requester wrote before handed over."""
