@@ -8,7 +8,9 @@ handled again after a crash finds its own records instead of making them twice.
 
 The handling of an update is one durable transaction: what it changes, everything it says
 (bot/running/replies.py: outbox rows keyed by the inbox row and their order) and the update
-marked done commit together, and only then does the sender say it. A crash before the commit
+marked done commit together, and only then does the sender say it. Under load a few updates
+share that transaction, each in a savepoint of its own, handled in one trip to the database's
+thread (Database.step); one that fails there is handled again alone, on the event loop. A crash before the commit
 leaves nothing said and nothing done: the update is handled again from scratch. After it,
 the update is never handled again; what may have left when the bot stopped goes again marked.
 
@@ -56,6 +58,10 @@ BATCH = 32             # updates handled in one durable transaction, at most...
 BATCH_BUDGET = 0.025   # ...and for this long (seconds): a burst holds the database only briefly
 
 
+class StorageStopped(RuntimeError):
+    """Updates waited to be stored with others, and whoever stored them was stopped: not stored."""
+
+
 class _Again(Exception):
     """The handling failed for a cause that may pass: roll it all back, try again later."""
 
@@ -82,25 +88,58 @@ class Inbox:
         self._first_seen: dict[int, datetime] = {}  # updates fetched but not stored: when first seen
         self._one_at_a_time = asyncio.Lock()  # updates are handled in order, one after the other
         self._stored = 0  # how many new updates were stored: whether any came in during a batch
+        self._to_store: list[tuple[list, asyncio.Future[int]]] = []  # arrived while a commit was under way
+        self._storing = False
 
     # Receiving -----------------------------------------------------------------------
 
     async def receive(self, updates: Sequence[dict]) -> int:
         """Store updates (as Telegram's JSON) before they are confirmed, all in one commit and one
-        trip to the database's thread; returns how many are new."""
+        trip to the database's thread; returns how many are new. Updates that arrive while a
+        commit is under way (webhook requests, each its own) are stored together in the next
+        one: each caller returns once its own are stored, or raises what stopped that commit."""
         rows = [(int(update["update_id"]), sender_of(update), json.dumps(update, separators=(",", ":")))
                 for update in updates]
-        new = await self.services.core.db.step(self._record, rows)
-        if new:
-            self._stored += new
-            self.wake.set()
-        return new
+        stored = asyncio.get_running_loop().create_future()
+        self._to_store.append((rows, stored))
+        if not self._storing:
+            self._storing = True
+            try:
+                while self._to_store:
+                    together, self._to_store = self._to_store, []
+                    try:
+                        counts = await self.services.core.db.step(self._record, [rows for rows, _ in together])
+                    except BaseException as exc:  # none of them is stored: each caller hears why
+                        for _, waiting in together:
+                            if not waiting.done() and waiting is not stored:
+                                waiting.set_exception(exc if isinstance(exc, Exception) else StorageStopped())
+                        if isinstance(exc, Exception) and not stored.done():
+                            stored.set_exception(exc)
+                        if not isinstance(exc, Exception):
+                            raise
+                        continue
+                    for (_, waiting), new in zip(together, counts):
+                        if not waiting.done():
+                            waiting.set_result(new)
+                    if new_ones := sum(counts):
+                        self._stored += new_ones
+                        self.wake.set()
+            finally:
+                self._storing = False
+                for _, waiting in self._to_store:  # the one storing was stopped: the others are not stored
+                    if not waiting.done() and waiting is not stored:
+                        waiting.set_exception(StorageStopped())
+                self._to_store = []
+        return await stored
 
-    async def _record(self, rows: list[tuple[int, int | None, str]]) -> int:
-        new = 0
-        for update_id, sender, payload in rows:
-            new += await self.store.record(update_id, sender, payload)
-        return new
+    async def _record(self, batches: list[list[tuple[int, int | None, str]]]) -> list[int]:
+        counts = []
+        for rows in batches:
+            new = 0
+            for update_id, sender, payload in rows:
+                new += await self.store.record(update_id, sender, payload)
+            counts.append(new)
+        return counts
 
     # Handling -------------------------------------------------------------------------
 
