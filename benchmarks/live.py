@@ -159,7 +159,7 @@ async def relay(quick: bool) -> list[dict]:
         floor += await floor_samples(count // 3, round(cost["fsyncs"]))
         bare += await echo_samples(count // 3)
     bare_rate, floor_rate, bot_rate = (len(s) / sum(s) for s in (bare, floor, bot))
-    vs_floor = median(bot) / median(floor)
+    vs_floor = floor_rate / bot_rate  # what a relay costs on average, against the floor's
     cost = {key: sum(c[key] for c in costs) / len(costs) for key in costs[0]}
     return [
         figure("relay.bare_echo_rate", bare_rate, "msg/s", note="python-telegram-bot echo, same run"),
@@ -171,8 +171,8 @@ async def relay(quick: bool) -> list[dict]:
         figure("relay.rate", bot_rate, "msg/s"),
         figure("relay.p50", median(bot) * 1000, "ms"),
         figure("relay.p99", p(bot, 0.99) * 1000, "ms", "<= 5", p(bot, 0.99) <= 0.005),
-        figure("relay.vs_floor", vs_floor, "x the floor (p50)", "<= 1.5", vs_floor <= 1.5,
-               note=f"by rate: {floor_rate / bot_rate:.2f}x"),
+        figure("relay.vs_floor", vs_floor, "x the floor's cost", "<= 1.5", vs_floor <= 1.5,
+               note=f"mean cost, from the rates; by p50: {median(bot) / median(floor):.2f}x"),
         figure("relay.ratio", bot_rate / bare_rate * 100, "% of bare PTB",
                note="informative: an echo that never touches the disk (the 30 % target is for bursts)"),
         figure("relay.cost", cost["trips"], "trips to the database's thread per relay",
