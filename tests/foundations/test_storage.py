@@ -8,6 +8,7 @@ import pytest
 
 from bot.foundations.calendar import Calendar
 from bot.foundations.crypto import Vault, new_master_key
+from bot.foundations.offload import Offload
 from bot.foundations.storage.casework import CaseworkRepository
 from bot.foundations.storage.database import Database, StepSuspended, TransactionAborted, on_its_thread
 from bot.foundations.storage.migrations import (
@@ -368,3 +369,22 @@ async def test_a_closed_case_is_dated_by_the_organisations_day(db):
     await db.execute("INSERT INTO requests (ref, requester_id, state, created_at, deadline_at, closed_at)"
                      " VALUES ('AAAAA', 1, 'closed', 'now', 'later', '2026-12-06T23:30:00+00:00')")
     assert await CaseworkRepository(db, VAULT).closed_cases("2026-12-01", "2026-12-08") == [(1, "2026-12-07")]
+
+
+async def test_a_step_is_not_fooled_by_code_that_carries_on_after_any_failure(db):
+    """Offloaded work (a chart drawn in a child process) cannot run on the database's thread; code
+    that carries on without it after any Exception must not keep the step going without it."""
+    await db.execute("CREATE TABLE t (x)")
+
+    async def draws_if_it_can():
+        await db.execute("INSERT INTO t VALUES (1)")
+        try:
+            await Offload().run(sum, [1, 2])
+        except Exception:  # "the chart could not be drawn; the text goes without it"
+            return "without"
+        return "with"
+
+    with pytest.raises(StepSuspended):
+        await db.step(draws_if_it_can)
+    assert await db.fetchval("SELECT COUNT(*) FROM t") == 0
+    assert await draws_if_it_can() == "with"  # on the event loop, as ever

@@ -81,10 +81,12 @@ class TransactionAborted(sqlite3.OperationalError):
     was kept, and nothing more may be written as if it were still open."""
 
 
-class StepSuspended(RuntimeError):
+class StepSuspended(BaseException):
     """A step awaited something other than the database (a lock held elsewhere, the network, a
     child process): that cannot happen on the database's thread. What it wrote is rolled back;
-    the caller does the work the ordinary way, on the event loop."""
+    the caller does the work the ordinary way, on the event loop. Not an Exception (like a
+    cancellation): code that carries on after any failure (a chart that could not be drawn, a
+    handler's error) must not take it for one and carry on inside the step."""
 
 
 @dataclass(eq=False)
