@@ -4,7 +4,8 @@
     .venv/bin/python -m benchmarks --quick    # under a minute: fewer samples, 100k cases at most
     .venv/bin/python -m benchmarks --only relay,sweep
 
-Figures: relay (rate, p50, p99, ratio to a bare PTB echo bot in the same run), claim, fanout
+Figures: relay (rate, p50, p99, against the floor: a bare PTB echo bot plus the durable commits a
+relay needs, in the same run), burst (50 people writing at once, 100 updates a getUpdates), claim, fanout
 (an offer to 50 listeners), sweep (100,000 open requests), digest (10k, 100k, 1M closed cases,
 and the solver's import by a process's first digest), start and memory (the bot process on the
 large database, and what a digest adds), e2e (through the Bot API emulator, next to the bare
@@ -23,6 +24,7 @@ from .common import figure
 
 PARTS = {
     "relay": live.relay,
+    "burst": live.burst,
     "claim": live.claim,
     "fanout": live.fanout,
     "sweep": sweep.sweep,

@@ -7,6 +7,7 @@ import logging
 from telegram import Update
 from telegram.ext import (
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     MessageHandler,
     filters,
@@ -63,6 +64,8 @@ async def on_error(update: object, context: Context) -> None:
     handling = replies.current.get()
     if handling is not None and handling.inbox_id is not None:
         handling.error = context.error
+        if handling.trial:  # a first try on the database's thread: the inbox handles it again on the loop
+            raise ApplicationHandlerStop
         if passing(context.error):
             log.warning("update #%d failed (%s); it will be tried again", handling.inbox_id,
                         context.error.__class__.__name__)

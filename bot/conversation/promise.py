@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from bot.foundations import callbacks, clock
 from bot.foundations.core import Core
 from bot.foundations.model import Payload, Request
+from bot.foundations.storage.database import StepSuspended
 from bot.foundations.vocab import pseudonym
 from bot.network import coverage, hours, routing
 from bot.network.meetings import Meetings
@@ -24,6 +25,7 @@ from .requests import RequestDesk
 log = logging.getLogger(__name__)
 LOW_AVAILABILITY_KEY = "low_availability_warned_at"
 _DAY = timedelta(days=1)
+SWEEP_CHUNK = 100  # due requests looked at in one trip to the database's thread and one commit
 
 
 @dataclass
@@ -56,15 +58,20 @@ class ContactPromise:
         resumed = await self._resume_paused(now)
         # Read once per sweep (a step that frees a listener is seen by the next sweep's last pass).
         members = await self.core.members.active()
-        for request_id in await self.core.requests.due_for_sweep(now):
-            async with self.core.db.transaction():
-                request = await self.core.requests.get(request_id)
-                later = None
-                if request is not None and request.is_open:
-                    waiting = await self._step(request, now, report, members)
-                    request = await self.core.requests.get(request_id)
-                    later = await self._next_look(request, now, waiting=waiting)
-                await self.core.requests.sweep_again(request_id, later)
+        due = await self.core.requests.due_for_sweep(now)
+        for start in range(0, len(due), SWEEP_CHUNK):
+            chunk, done = due[start:start + SWEEP_CHUNK], SweepReport()
+            try:
+                # A chunk of due requests in one trip to the database's thread and one durable
+                # commit, each request in a savepoint of its own.
+                failed = await self.core.db.step(self._look_at_each, chunk, now, done, members)
+            except StepSuspended:  # a step awaited more than the database: one by one, on the loop
+                done = SweepReport()
+                failed = await self._look_at_each(chunk, now, done, members)
+            for step, count in done.steps.items():
+                report.add(step, count)
+            if failed is not None:  # what was done before it is kept; the next sweep tries it again
+                raise failed
         if report.steps:
             members = await self.core.members.active()
         available = [m for m in members if routing.is_available(m, now, self.settings.max_open_cases,
@@ -86,6 +93,26 @@ class ContactPromise:
         if report.steps:
             log.info("sweep: %s", ", ".join(f"{k}={v}" for k, v in sorted(report.steps.items())))
         return report
+
+    async def _look_at_each(self, request_ids: list[int], now: datetime, report: SweepReport,
+                            members: list) -> Exception | None:
+        """Each request's due steps, each in a transaction of its own (a savepoint, inside a
+        chunk's), and when to look at it again. Stops at the first that fails, and returns why."""
+        for request_id in request_ids:
+            try:
+                async with self.core.db.transaction():
+                    request = await self.core.requests.get(request_id)
+                    later = None
+                    if request is not None and request.is_open:
+                        waiting = await self._step(request, now, report, members)
+                        request = await self.core.requests.get(request_id)
+                        later = await self._next_look(request, now, waiting=waiting)
+                    await self.core.requests.sweep_again(request_id, later)
+            except StepSuspended:
+                raise
+            except Exception as exc:  # noqa: BLE001 - raised by the sweep, once what came before is kept
+                return exc
+        return None
 
     async def _step(self, request: Request, now: datetime, report: SweepReport, members: list) -> bool:
         """One request's due steps; True when a step waits for the listener's hours."""

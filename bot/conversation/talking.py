@@ -34,8 +34,9 @@ class Talk:
         """Messages the requester wrote before the claim go to the member now, in order."""
         t = await self.core.translator(member.person_id)
         for message in await self.core.conversations.undelivered(request.id, "requester"):
+            # Its ✍ (or the word that it could not be delivered) becomes a 👌: never left out.
             await self._relay_to(member.person_id, t, pseudonym(t, request.ref), request, message.id, message.body,
-                                 author=(request.requester_id, message.author_message_id))
+                                 author=(request.requester_id, message.author_message_id), replaces=True)
 
     async def conversations_of(self, person: Person) -> list[Request]:
         """Open requests this person is a party to: their own, and the cases they hold."""
@@ -123,7 +124,7 @@ class Talk:
 
     async def _relay_to(
         self, person_id: int, t: Translator, shown_as: str, request: Request, message_id: int, text: str,
-        author: tuple[int, int | None] | None = None,
+        author: tuple[int, int | None] | None = None, replaces: bool = False,
     ) -> None:
         # A new message, never a forward, and protected from forwarding and saving. It goes out
         # right after this transaction, so it is marked in flight already.
@@ -139,14 +140,16 @@ class Talk:
             sending=True,
         )
         if author is not None:  # the author sees it arrived: a reaction on their own message
-            await self._react(*author, DELIVERED, after=relayed)
+            await self._react(*author, DELIVERED, after=relayed, replaces=replaces)
 
-    async def _react(self, person_id: int, message: int | None, emoji: str, after: int | None = None) -> None:
+    async def _react(self, person_id: int, message: int | None, emoji: str, after: int | None = None,
+                     replaces: bool = False) -> None:
         """A reaction on the person's own message. It goes out with the drain right after this
         transaction (after `after`, when given), so it is marked in flight already: a crash
-        before it went shows it as a possible repeat, which a reaction shrugs off."""
+        before it went shows it as a possible repeat, which a reaction shrugs off. `replaces`:
+        the message shows another reaction already (✍), which this one must take the place of."""
         if message is not None:
-            await self.core.outbox.enqueue(person_id, Payload("", reaction=emoji, react_to=message),
+            await self.core.outbox.enqueue(person_id, Payload("", reaction=emoji, react_to=message, replaces=replaces),
                                            kind="reaction", after=after, sending=True)
 
     async def _author_of(self, message_id: int) -> tuple[int | None, Request | None]:

@@ -242,6 +242,7 @@ class Payload:
     query: str | None = None      # the button press this answers (Telegram's callback query id)
     alert: bool = False           # that answer is a pop-up the person must close
     markup_only: bool = False     # an edit of the buttons alone; the text stays
+    replaces: bool = False        # a reaction in the place of another (✍ becomes 👌): never left out
 
     def dumps(self) -> str:
         data = {"t": self.text, "b": self.buttons, "p": self.protect}
@@ -253,6 +254,8 @@ class Payload:
             data.update(q=self.query, a=self.alert)
         if self.markup_only:
             data["mk"] = True
+        if self.replaces:
+            data["rp"] = True
         return json.dumps(data)
 
     @classmethod
@@ -261,7 +264,7 @@ class Payload:
         rows = tuple(tuple((label, token) for label, token in row) for row in data["b"])
         photo = base64.b64decode(data["ph"]) if "ph" in data else None
         return cls(data["t"], rows, data["p"], data.get("r"), data.get("m"), photo, data.get("q"),
-                   bool(data.get("a")), bool(data.get("mk")))
+                   bool(data.get("a")), bool(data.get("mk")), bool(data.get("rp")))
 
 
 MAX_MESSAGE = 3800  # Telegram takes 4096 characters; a repeat marker and a header need room too

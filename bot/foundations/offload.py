@@ -33,6 +33,8 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
+from .storage.database import StepSuspended, on_its_thread
+
 T = TypeVar("T")
 _SPAWN = multiprocessing.get_context("spawn")
 _PR_SET_PDEATHSIG = 1
@@ -94,6 +96,8 @@ class Offload:
     async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """`fn(*args, **kwargs)`, off the event loop; in a child process of its own when `child`.
         An exception in the child is raised here, as the same class."""
+        if on_its_thread():  # a child's answer is the event loop's to wait for, not the database's thread
+            raise StepSuspended("offloaded work cannot run inside a database step")
         call = functools.partial(fn, *args, **kwargs)
         if not self.child:
             return await asyncio.to_thread(call)

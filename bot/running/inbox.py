@@ -8,7 +8,9 @@ handled again after a crash finds its own records instead of making them twice.
 
 The handling of an update is one durable transaction: what it changes, everything it says
 (bot/running/replies.py: outbox rows keyed by the inbox row and their order) and the update
-marked done commit together, and only then does the sender say it. A crash before the commit
+marked done commit together, and only then does the sender say it. Under load a few updates
+share that transaction, each in a savepoint of its own, handled in one trip to the database's
+thread (Database.step); one that fails there is handled again alone, on the event loop. A crash before the commit
 leaves nothing said and nothing done: the update is handled again from scratch. After it,
 the update is never handled again; what may have left when the bot stopped goes again marked.
 
@@ -19,11 +21,13 @@ keeps what completed, and the person is told, truthfully, whether what they sent
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import signal
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -34,6 +38,7 @@ from telegram.ext import Application
 from bot.foundations import clock
 from bot.foundations.i18n import Translator, pick_language
 from bot.foundations.model import Payload
+from bot.foundations.storage.database import StepSuspended
 from bot.foundations.storage.inbox import Received, sender_of
 from bot.services import Services
 
@@ -49,10 +54,28 @@ RETRY_DELAYS = (timedelta(seconds=2), timedelta(seconds=10), timedelta(seconds=3
 KEEP_HANDLED = timedelta(days=2)  # Telegram resends an unconfirmed update for a day at most
 LET_GO_AFTER = timedelta(hours=23)  # ...and drops it after 24 hours: an hour before, its person is told
 STORAGE_PAUSE_MAX = 30.0  # seconds between attempts to store what the database would not take
+BATCH = 32             # updates handled in one durable transaction, at most...
+BATCH_BUDGET = 0.025   # ...and for this long (seconds): a burst holds the database only briefly
+
+
+class StorageStopped(RuntimeError):
+    """Updates waited to be stored with others, and whoever stored them was stopped: not stored."""
 
 
 class _Again(Exception):
     """The handling failed for a cause that may pass: roll it all back, try again later."""
+
+
+@dataclass
+class _Batch:
+    """Updates taken together: those handled on the database's thread, and the rest, for the loop."""
+
+    taken: list[Received] = field(default_factory=list)
+    handlings: list[Handling] = field(default_factory=list)
+    rest: list[Received] = field(default_factory=list)
+    held: set[bytes] = field(default_factory=set)  # people whose earlier update waits to be tried again
+    more: bool = True  # more may be due now: look again (False: it took all that was due, and left none)
+    handled: bool = False  # its handling on the database's thread is committed
 
 
 class Inbox:
@@ -64,40 +87,165 @@ class Inbox:
         self.confirmed: int | None = None  # the offset that confirms what is stored
         self._first_seen: dict[int, datetime] = {}  # updates fetched but not stored: when first seen
         self._one_at_a_time = asyncio.Lock()  # updates are handled in order, one after the other
+        self._stored = 0  # how many new updates were stored: whether any came in during a batch
+        self._to_store: list[tuple[list, asyncio.Future[int]]] = []  # arrived while a commit was under way
+        self._storing = False
 
     # Receiving -----------------------------------------------------------------------
 
     async def receive(self, updates: Sequence[dict]) -> int:
-        """Store updates (as Telegram's JSON) before they are confirmed; returns how many are new."""
-        new = 0
-        async with self.services.core.db.transaction():
-            for update in updates:
-                new += await self.store.record(int(update["update_id"]), sender_of(update),
-                                               json.dumps(update, separators=(",", ":")))
-        if new:
-            self.wake.set()
-        return new
+        """Store updates (as Telegram's JSON) before they are confirmed, all in one commit and one
+        trip to the database's thread; returns how many are new. Updates that arrive while a
+        commit is under way (webhook requests, each its own) are stored together in the next
+        one: each caller returns once its own are stored, or raises what stopped that commit."""
+        rows = [(int(update["update_id"]), sender_of(update), json.dumps(update, separators=(",", ":")))
+                for update in updates]
+        stored = asyncio.get_running_loop().create_future()
+        self._to_store.append((rows, stored))
+        if not self._storing:
+            self._storing = True
+            try:
+                while self._to_store:
+                    together, self._to_store = self._to_store, []
+                    try:
+                        counts = await self.services.core.db.step(self._record, [rows for rows, _ in together])
+                    except BaseException as exc:  # none of them is stored: each caller hears why
+                        for _, waiting in together:
+                            if not waiting.done() and waiting is not stored:
+                                waiting.set_exception(exc if isinstance(exc, Exception) else StorageStopped())
+                        if isinstance(exc, Exception) and not stored.done():
+                            stored.set_exception(exc)
+                        if not isinstance(exc, Exception):
+                            raise
+                        continue
+                    for (_, waiting), new in zip(together, counts):
+                        if not waiting.done():
+                            waiting.set_result(new)
+                    if new_ones := sum(counts):
+                        self._stored += new_ones
+                        self.wake.set()
+            finally:
+                self._storing = False
+                for _, waiting in self._to_store:  # the one storing was stopped: the others are not stored
+                    if not waiting.done() and waiting is not stored:
+                        waiting.set_exception(StorageStopped())
+                self._to_store = []
+        return await stored
+
+    async def _record(self, batches: list[list[tuple[int, int | None, str]]]) -> list[int]:
+        counts = []
+        for rows in batches:
+            new = 0
+            for update_id, sender, payload in rows:
+                new += await self.store.record(update_id, sender, payload)
+            counts.append(new)
+        return counts
 
     # Handling -------------------------------------------------------------------------
 
     async def handle_pending(self) -> int:
-        """Handle every stored update that is due, oldest first, each in its own transaction and
-        what it said sent right after; returns how many."""
+        """Handle every stored update that is due, oldest first, a few at a time in one durable
+        transaction, and what they said sent right after; returns how many."""
         handled = 0
+        db = self.services.core.db
         async with self._one_at_a_time:
-            while (received := await self.store.take_next()) is not None:
-                handling = await self._handle(received)
-                handled += 1
-                await self._say_what_was_said(handling)
+            while True:
+                stored = self._stored
+                batch = _Batch()
+                try:
+                    # The batch is taken and handled in the same trip to the database's thread as
+                    # the sender's look at what is due, and what it said goes right after.
+                    await self.services.sender.flush(first=functools.partial(self._take_and_handle, batch))
+                except StepSuspended:  # something awaited more than the database: all of it on the loop
+                    batch = _Batch(taken=batch.taken, rest=batch.taken)
+                except Exception as exc:  # noqa: BLE001 - once handled, the outbox's tick tries again
+                    if not batch.handled or storage_trouble(exc):
+                        raise
+                    log.error("outbox: a flush after an update failed", exc_info=exc)
+                if not batch.taken:
+                    break
+                for received in batch.rest:
+                    if received.sender is not None and received.sender in batch.held:
+                        await db.step(self.store.untake, [received.id], durable=False)
+                        batch.more = True
+                        continue
+                    handling = await self._handle(received)
+                    if handling.again and received.sender is not None:
+                        batch.held.add(received.sender)
+                    batch.handlings.append(handling)
+                handled += len(batch.handlings)
+                await self._say_what_was_said(batch.handlings, flushed=not batch.rest)
                 self._beat("work", WORK_LATE)  # a long backlog is work, not a stuck worker
+                if not batch.more and self._stored == stored:
+                    break  # it took all that was due, and nothing came in meanwhile: no trip to find that out
         return handled
+
+    async def _take_and_handle(self, batch: "_Batch") -> None:
+        """On the database's thread, in one trip: take a few due updates (their attempts counted and
+        committed first), then handle them in one durable transaction, each in a savepoint of
+        its own. An update that failed there for a cause that may pass is tried again later, as
+        on the loop, and its person's later updates wait with it. An update that failed for
+        another reason, would await more than the database, or stopped the bot before, is left
+        in `batch.rest` with all after it, for the event loop to handle one by one as ever."""
+        db = self.services.core.db
+        taken, batch.more = await self.store.take(BATCH)
+        batch.taken = taken
+        if not taken:
+            return
+        started = time.monotonic()
+        async with db.transaction():
+            for n, received in enumerate(taken):
+                if n and time.monotonic() - started > BATCH_BUDGET:  # the others wait for the next batch
+                    await self.store.untake([r.id for r in taken[n:]])
+                    batch.taken, batch.more = taken[:n], True
+                    break
+                if received.sender is not None and received.sender in batch.held:
+                    await self.store.untake([received.id])
+                    batch.more = True
+                    continue
+                if received.attempts >= MAX_ATTEMPTS or not await self._try(received, batch):
+                    batch.rest = taken[n:]
+                    break
+        batch.handled = True
+
+    async def _try(self, received: Received, batch: "_Batch") -> bool:
+        """Handle one update on the database's thread, in a savepoint; False (and nothing of it
+        kept) when it must be handled on the loop instead."""
+        handling = Handling(received.id, self.services.core.outbox, trial=True)
+        update = Update.de_json(json.loads(received.payload), self.app.bot)
+        token = current.set(handling)
+        started = time.monotonic()
+        try:
+            async with self.services.core.db.transaction():
+                await self.app.process_update(update)
+                if handling.error is not None:
+                    raise _Again
+                await self.store.done(received.id)
+                await handling.write()
+        except (_Again, StepSuspended):
+            error = handling.error
+            if error is None or not passing(error) or received.attempts + 1 >= MAX_ATTEMPTS:
+                return False
+            log.info("update #%d: failed (%s); tried again later", received.id, error.__class__.__name__)
+            await self.store.retry_later(received.id, RETRY_DELAYS[min(received.attempts, len(RETRY_DELAYS) - 1)])
+            handling = Handling(received.id, self.services.core.outbox, again=True)
+            if received.sender is not None:
+                batch.held.add(received.sender)
+        finally:
+            current.reset(token)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("update #%d: %s, %s, %.1f ms%s", received.id, _kind(update), self._handler_name(update),
+                      (time.monotonic() - started) * 1000, ", tried again later" if handling.again else "")
+        batch.handlings.append(handling)
+        return True
 
     def outside(self) -> Handling:
         """A handling for an update processed without the inbox (no origin: tests of concurrency)."""
         return Handling(None, self.services.core.outbox)
 
     async def _handle(self, received: Received) -> Handling:
-        """Handle one update (its attempt is counted already) in one durable transaction."""
+        """Handle one update (its attempt is counted already) in one durable transaction, on the
+        event loop: an update that failed on the database's thread, or could not be handled there."""
         update = Update.de_json(json.loads(received.payload), self.app.bot)
         db = self.services.core.db
         handling = Handling(received.id, self.services.core.outbox)
@@ -126,6 +274,7 @@ class Inbox:
             error, handling = handling.error, Handling(received.id, self.services.core.outbox)
             if received.attempts + 1 < MAX_ATTEMPTS:
                 log.info("update #%d: failed (%s); tried again later", received.id, error.__class__.__name__)
+                handling.again = True
                 await self.store.retry_later(received.id, RETRY_DELAYS[min(received.attempts, len(RETRY_DELAYS) - 1)])
             else:
                 log.warning("update #%d: failed after %d attempts (%s); the person is told", received.id,
@@ -142,17 +291,19 @@ class Inbox:
                       "" if handling.error is None else f", failed ({handling.error.__class__.__name__})")
         return handling
 
-    async def _say_what_was_said(self, handling: Handling) -> None:
-        """After the commit: the sender delivers what the update said (and whatever else is due);
-        a refusal to a group goes once, directly."""
+    async def _say_what_was_said(self, handlings: list[Handling], *, flushed: bool = False) -> None:
+        """After the commit: the sender delivers what the updates said (and whatever else is due;
+        `flushed`: it did already); a refusal to a group goes once, directly."""
         try:
-            await self.services.sender.flush()
+            if not flushed:
+                await self.services.sender.flush()
         except Exception as exc:  # noqa: BLE001 - the outbox's tick tries again; the inbox goes on
             if storage_trouble(exc):
                 raise
             log.error("outbox: a flush after an update failed", exc_info=exc)
-        for said in handling.direct:
-            await say_directly(self.app.bot, said)
+        for handling in handlings:
+            for said in handling.direct:
+                await say_directly(self.app.bot, said)
 
     async def _tell_truth(self, update: Update, handling: Handling) -> None:
         """After the last attempt, in the transaction that records it: say whether what the person

@@ -67,6 +67,8 @@ class Handling:
     press: Said | int | None = None  # what answers the pressed button (its outbox row, outside the inbox)
     press_said: bool = False       # that answer carries a text already
     direct: list[Direct] = field(default_factory=list)  # said after the commit, once, not through the outbox
+    trial: bool = False            # handled on the database's thread: should it fail, it is handled again on the loop
+    again: bool = False            # failed for a cause that may pass: tried again later
 
     async def enqueue(self, payload: Payload, *, kind: str, edit_message: int | None = None,
                       request_id: int | None = None) -> Said | int:

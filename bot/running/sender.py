@@ -10,6 +10,8 @@
   shows the same.
 - A person's new messages go in the order they were said: one that waits holds back the later
   ones.
+- Every call earns its place (Telegram takes about 30 a second from a bot): under load, a 👌
+  that a later 👌 to the same author, or the other side's answer, says already is not sent.
 - Time alone never ends a delivery: through an outage it is retried with back-off capped at
   a few minutes. Only a final answer of Telegram ends it (bot/running/faults.py), handled where
   it happens: a blocked person or a gone chat is recorded (the author of a relayed message is
@@ -25,8 +27,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from telegram import (
@@ -44,8 +46,8 @@ from bot.conversation.talking import Talk
 from bot.foundations.core import Core
 from bot.foundations.menus import Menus
 from bot.foundations.model import Button
-from bot.foundations.storage.outbox import Delivery
-from bot.foundations.vocab import QUESTION_KINDS, REPEAT_MARK
+from bot.foundations.storage.outbox import Delivery, Due
+from bot.foundations.vocab import DELIVERED, QUESTION_KINDS, REPEAT_MARK
 
 from .faults import Fate, Verdict, classify
 from .replies import CALLBACK
@@ -80,44 +82,74 @@ class Sender:
         self._lock = asyncio.Lock()
         self._looked_at = -1  # the outbox's `queued` count when a flush last looked
 
-    async def flush(self, *, only_if_queued: bool = False) -> int:
+    async def flush(self, *, only_if_queued: bool = False, first: Callable[[], Awaitable[object]] | None = None) -> int:
         """Send everything due now; returns how many went out. only_if_queued: do not even look
         when nothing was queued since the last flush looked (the drain after each update).
+        first: work for the database's thread that what is due follows from (the inbox's handling
+        of a batch of updates), done in the same trip as the first look, with this sender's lock
+        held; should it raise, nothing is sent and its exception is raised here.
 
         Never inside a transaction: what it would send is not committed yet (and the outbox tick
-        waiting for the database would wait for this task). The inbox flushes after each commit."""
-        outbox = self.core.outbox
-        if self.core.db.in_transaction() or (only_if_queued and outbox.queued == self._looked_at):
+        waiting for the database would wait for this task). The inbox flushes after each commit.
+
+        Each batch costs two trips to the database's thread: one (`first` and) reads what is due,
+        re-checks what waited and marks in flight (one durable commit, only when something was not marked
+        already) what is about to go; one records every outcome of the batch in one commit."""
+        outbox, db = self.core.outbox, self.core.db
+        if db.in_transaction() or (only_if_queued and outbox.queued == self._looked_at):
             return 0
         sent = 0
         async with self._lock:
             while True:
-                self._looked_at = queued = outbox.queued
-                due = await outbox.due()
-                # What went out is recorded once per batch, in one commit (`record_sent`), whatever
-                # happens meanwhile: a delivery left in flight here would go again unmarked.
-                went: list[tuple[Delivery, int | None]] = []
+                due, queued = await db.on_thread(self._look, first)
+                first = None
+                # What happens to each delivery is recorded once per batch, in one commit, whatever
+                # happens meanwhile: a delivery left in flight here would go again marked.
+                outcomes = _Outcomes()
                 sent_ids: set[int] = set()
                 held: set[int] = set()  # people whose earlier message waits: their later ones wait too
                 waiting = tried = False
+                # A 👌 that something later in this batch may make needless waits for the end of it.
+                maybe_needless = _maybe_needless(due.deliveries)
                 try:
                     for delivery in due.deliveries:
-                        if not delivery.after_sent and delivery.after_id not in sent_ids:
-                            waiting = True  # what it waits for did not go (yet): the next batch decides
+                        if delivery.id in maybe_needless:
                             continue
-                        if delivery.new_message and delivery.person_id in held:
+                        if (not delivery.after_sent and delivery.after_id not in sent_ids) or (
+                                delivery.new_message and delivery.person_id in held):
+                            # What it waits for did not go (yet), or an earlier message of this
+                            # person waits: the next batch decides. It was not tried.
                             waiting = True
+                            outcomes.untried.append(delivery)
                             continue
                         tried = True
-                        result = await self._deliver(delivery)
+                        result = await self._deliver(delivery, outcomes)
                         if isinstance(result, _Sent):
-                            went.append((delivery, result.message_id))
+                            outcomes.sent.append((delivery, result.message_id))
                             sent_ids.add(delivery.id)
                             sent += result.counts
                         elif result is _AGAIN and delivery.new_message:
                             held.add(delivery.person_id)
+                    # The latest first, so that a 👌 knows whether a later one went.
+                    for delivery in sorted(maybe_needless.values(), key=lambda d: d.id, reverse=True):
+                        if not delivery.after_sent and delivery.after_id not in sent_ids:
+                            waiting = True  # its message did not go (yet): the next batch decides
+                            outcomes.untried.append(delivery)
+                        elif any(later in sent_ids for later in maybe_needless.later[delivery.id]):
+                            # The author sees their message arrived from what went after it: a 👌
+                            # on a later message of theirs, or the other side's answer.
+                            log.debug("outbox %s: reaction needless", delivery.id)
+                            outcomes.finished.append((delivery.id, "cancelled"))
+                        else:
+                            tried = True
+                            result = await self._deliver(delivery, outcomes)
+                            if isinstance(result, _Sent):
+                                outcomes.sent.append((delivery, result.message_id))
+                                sent_ids.add(delivery.id)
+                                sent += result.counts
                 finally:
-                    await outbox.record_sent(went)
+                    if outcomes:
+                        await db.step(self._record, outcomes, durable=False)
                 # Done when nothing was due, or only deliveries waiting for others that did not go,
                 # or when this batch held all that was due and nothing was queued meanwhile (a
                 # rewrite of a delivery in flight queues an edit).
@@ -125,17 +157,52 @@ class Sender:
                     break
         return sent
 
-    async def _deliver(self, delivery: Delivery) -> "_Sent | _Again | None":
-        """Send one delivery; what Telegram took is returned, to be recorded with its batch.
-        Anything else (a refusal, a retry, a cancellation) is recorded here and then."""
+    async def _look(self, first: Callable[[], Awaitable[object]] | None) -> tuple[Due, int]:
+        """On the database's thread: `first`, then what may go now (`_claim`), and how many
+        deliveries had been queued when it looked."""
+        if first is not None:
+            await first()
+        self._looked_at = queued = self.core.outbox.queued
+        return await self._claim(), queued
+
+    async def _claim(self) -> Due:
+        """On the database's thread: what may go now, without what is no longer current (an offer
+        taken meanwhile, a reminder about contact already made, a person gone: cancelled), and
+        marked in flight, committed durably before Telegram is called."""
         outbox = self.core.outbox
+        due = await outbox.due()
+        going, stale = [], []
+        for delivery in due.deliveries:
+            if delivery.chat_id is None or not await self._still_current(delivery):
+                stale.append(delivery.id)
+                log.debug("outbox %s: cancelled (no longer current)", delivery.id)
+            else:
+                going.append(delivery)
+        unclaimed = [delivery.id for delivery in going if not delivery.claimed]
+        if stale or unclaimed:
+            async with self.core.db.transaction():
+                await outbox.finish_many(stale, "cancelled")
+                await outbox.mark_sending(unclaimed)
+        return Due(going, due.more)
+
+    async def _record(self, outcomes: "_Outcomes") -> None:
+        """On the database's thread, in one commit: what each delivery of a batch came to."""
+        outbox = self.core.outbox
+        await outbox.record_sent(outcomes.sent)
+        await outbox.unclaim([delivery.id for delivery in outcomes.untried if not delivery.claimed])
+        for delivery, delay, maybe_sent, shown in outcomes.retries:
+            await outbox.retry_later(delivery.id, delay, maybe_sent=maybe_sent, shown=shown)
+        for delivery_id, state in outcomes.finished:
+            await outbox.finish(delivery_id, state)
+        for delivery, state in outcomes.given_up:
+            await self._give_up(delivery, state)
+        for message_id in outcomes.not_yet:
+            await self.talk.not_delivered_yet(message_id)  # its author sees it is kept, not lost
+
+    async def _deliver(self, delivery: Delivery, outcomes: "_Outcomes") -> "_Sent | _Again | None":
+        """Send one delivery (marked in flight already); what Telegram took is returned, anything
+        else (a refusal, a retry) is added to the batch's outcomes."""
         chat_id = delivery.chat_id
-        if chat_id is None or not await self._still_current(delivery):
-            await outbox.finish(delivery.id, "cancelled")
-            log.debug("outbox %s: cancelled (no longer current)", delivery.id)
-            return None
-        if not delivery.claimed:
-            await outbox.mark_sending(delivery.id)
         payload = delivery.payload
         started = time.monotonic()
         try:
@@ -164,13 +231,13 @@ class Sender:
         except TelegramError as exc:
             verdict = classify(exc)
             if not self._as_message_instead(delivery, verdict):
-                return await self._failed(delivery, verdict, exc)
+                return self._failed(delivery, verdict, exc, outcomes)
             # The pressed message is gone or takes no text, or Telegram no longer takes the
             # alert: what it had to say comes as a new message.
             try:
                 message_id = await self._send_new(delivery, chat_id)
             except TelegramError as again:
-                return await self._failed(delivery, classify(again), again, as_message=True)
+                return self._failed(delivery, classify(again), again, outcomes, as_message=True)
         log.debug("outbox %s: %s in %.0f ms", delivery.id, "edited" if delivery.edit_of_message else "sent",
                   (time.monotonic() - started) * 1000)
         return _Sent(message_id)
@@ -197,15 +264,16 @@ class Sender:
             return delivery.payload.alert and bool(delivery.payload.text)
         return False
 
-    async def _failed(self, delivery: Delivery, verdict: Verdict, error: TelegramError, *,
-                      as_message: bool = False) -> "_Sent | _Again | None":
-        """Act on a failed call where it failed: a passing failure is tried again (marked when
-        Telegram may have it), a final one ends the delivery, each in its own way."""
-        outbox, fate = self.core.outbox, verdict.fate
+    def _failed(self, delivery: Delivery, verdict: Verdict, error: TelegramError, outcomes: "_Outcomes", *,
+                as_message: bool = False) -> "_Sent | _Again | None":
+        """Decide on a failed call where it failed: a passing failure is tried again (marked when
+        Telegram may have it), a final one ends the delivery, each in its own way. (Recorded with
+        the batch.)"""
+        fate = verdict.fate
         shown = as_message or delivery.new_message
         if fate is Fate.WAIT:
             log.info("outbox %s: Telegram asks to wait %.0f s", delivery.id, verdict.wait.total_seconds())
-            await outbox.retry_later(delivery.id, verdict.wait)
+            outcomes.retries.append((delivery, verdict.wait, False, None))
         elif verdict.passing:
             if fate is Fate.TOKEN:
                 log.error("outbox %s: Telegram refused the bot's token or address (%s); will retry",
@@ -216,26 +284,26 @@ class Sender:
             # same. (A press's answer: should it come as a message after all, that one is marked.)
             maybe = fate is Fate.MAYBE_SENT and (shown or delivery.kind == CALLBACK)
             first_copy = (delivery.person_id, delivery.payload.text) if maybe and delivery.request_id else None
-            await outbox.retry_later(delivery.id, backoff(delivery.attempts), maybe_sent=maybe, shown=first_copy)
+            outcomes.retries.append((delivery, backoff(delivery.attempts), maybe, first_copy))
         elif fate is Fate.NOT_MODIFIED and delivery.edit_of_message is not None:
             return _Sent(delivery.edit_of_message, counts=0)  # a double tap shows the same again
         elif fate is Fate.GONE:
             # The person blocked the bot or deleted their account: stop until they write again.
             log.warning("outbox %s: recipient blocked the bot (or the chat is gone)", delivery.id)
-            await self._give_up(delivery, "blocked")
+            outcomes.given_up.append((delivery, "blocked"))
             return None
         elif not shown:
             # An edit of a message the person deleted, a reaction on one, a press Telegram no longer
             # takes an answer for, a menu it refuses: nothing is lost.
             log.info("outbox %s: %s not accepted (%s)", delivery.id, delivery.kind or "edit", fate.value)
-            await outbox.finish(delivery.id, "cancelled")
+            outcomes.finished.append((delivery.id, "cancelled"))
             return None
         else:
             log.error("outbox %s: rejected by Telegram (%s, %s)", delivery.id, error.__class__.__name__, fate.value)
-            await self._give_up(delivery, "failed")
+            outcomes.given_up.append((delivery, "failed"))
             return None
         if delivery.message_id is not None and delivery.attempts == 0:
-            await self.talk.not_delivered_yet(delivery.message_id)  # its author sees it is kept, not lost
+            outcomes.not_yet.append(delivery.message_id)
         return _AGAIN
 
     async def _set_menu(self, person_id: int, chat_id: int) -> None:
@@ -255,7 +323,7 @@ class Sender:
         return True
 
     async def _give_up(self, delivery: Delivery, state: str) -> None:
-        async with self.core.db.transaction():
+        async with self.core.db.transaction():  # inside the batch's record: a savepoint
             if delivery.kind in QUESTION_KINDS:
                 # A question nobody can answer is not kept to go out later: it is answered
                 # 'unreachable' now and whoever waits for it is told.
@@ -277,6 +345,51 @@ class _Sent:
 
 class _Again:
     """The delivery is tried again later (a passing failure)."""
+
+
+@dataclass
+class _Outcomes:
+    """What a batch of deliveries came to, recorded together in one commit."""
+
+    sent: list[tuple[Delivery, int | None]] = field(default_factory=list)
+    untried: list[Delivery] = field(default_factory=list)  # waited for another: not tried this time
+    retries: list[tuple[Delivery, timedelta, bool, tuple[int, str] | None]] = field(default_factory=list)
+    finished: list[tuple[int, str]] = field(default_factory=list)  # ended: 'cancelled'
+    given_up: list[tuple[Delivery, str]] = field(default_factory=list)  # 'blocked' or 'failed'
+    not_yet: list[int] = field(default_factory=list)  # relayed messages whose authors learn they are kept
+
+    def __bool__(self) -> bool:
+        return any((self.sent, self.untried, self.retries, self.finished, self.given_up, self.not_yet))
+
+
+class _Needless(dict[int, Delivery]):
+    """👌 reactions of a batch that something later in it may make needless: by id, and for each,
+    the later deliveries any of which, sent, says the same."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.later: dict[int, list[int]] = {}
+
+
+def _maybe_needless(deliveries: Sequence[Delivery]) -> _Needless:
+    """Under load, fewer calls to Telegram (which takes about 30 a second from a bot): a 👌 that
+    says a relayed text arrived is needless when, in the same batch, its author gets a 👌 on a
+    later message of theirs, or the other side's answer in the same conversation. Only ever after
+    the text it is about went; if what would make it needless does not go, it goes after all."""
+    needless = _Needless()
+    by_id = {delivery.id: delivery for delivery in deliveries}
+    for n, delivery in enumerate(deliveries):
+        if delivery.kind != "reaction" or delivery.payload.reaction != DELIVERED or delivery.payload.replaces:
+            continue  # a 👌 in the place of a ✍ always goes
+        relayed = by_id.get(delivery.after_id) if delivery.after_id is not None else None
+        later = [other.id for other in deliveries[n + 1:] if other.person_id == delivery.person_id and (
+            (other.kind == "reaction" and other.payload.reaction == DELIVERED)
+            or (relayed is not None and relayed.request_id is not None and other.new_message
+                and other.message_id is not None and other.request_id == relayed.request_id))]
+        if later:
+            needless[delivery.id] = delivery
+            needless.later[delivery.id] = later
+    return needless
 
 
 _AGAIN = _Again()

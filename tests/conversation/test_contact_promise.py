@@ -291,3 +291,34 @@ async def test_checkin_reminder_after_ten_days(services, people, clock):
     assert "checkin" in await sweep(services)
     assert "check-in" in anna.last().text
     assert "checkin" not in await sweep(services)
+
+
+async def test_due_requests_are_swept_in_one_commit_and_a_failing_one_keeps_what_came_before(
+        services, people, clock, monkeypatch):
+    anna = people(201, "Anna")
+    await join_as_member(services, anna, "Anna")
+    refs = [await ask_for_conversation(people(301 + n)) for n in range(3)]
+    assert await sweep(services) == {}
+    clock.move_to(T0 + timedelta(hours=12))
+    db = services.core.db
+    durable = db.durable_commits
+    assert (await services.promise.sweep()).steps == {"reoffer50": 3}
+    assert db.durable_commits == durable + 1  # the three reoffers: one durable commit for the lot
+    await services.sender.flush()
+
+    clock.move_to(T0 + timedelta(hours=18))
+    stepping, calls = services.promise._step, []
+
+    async def second_fails(request, *args):
+        calls.append(request.ref)
+        if len(calls) == 2:
+            raise RuntimeError("a bug in one request's step")
+        return await stepping(request, *args)
+
+    monkeypatch.setattr(services.promise, "_step", second_fails)
+    with pytest.raises(RuntimeError):
+        await services.promise.sweep()
+    monkeypatch.undo()
+    # The first was reminded and is not looked at again; the failing one and the one after are.
+    assert await sweep(services) == {"reoffer75": 2}
+    assert calls[:2] == refs[:2]

@@ -46,3 +46,53 @@ async def test_request_claim_relay_close(services, people, offline):
     assert "has ended the conversation" in anna.last().text
     assert (await services.core.requests.by_ref(ref)).state == "closed"
     assert "forwardMessage" not in offline.methods()
+
+
+async def _talking(services, people):
+    anna, emma = people(201, "Anna", "en"), people(301, "Emma", "en")
+    await join_as_member(services, anna, "Anna")
+    ref = await ask_for_conversation(emma, first_message="hello")
+    await anna.press("Claim", anna.last())
+    return anna, emma
+
+
+async def _together(app, *written: tuple):
+    """Updates that arrive together (one getUpdates), handled and said as one burst."""
+    inbox = app.bot_data["inbox"]
+    updates = [{"update_id": 880_000 + n, "message": person._message(text)} for n, (person, text) in enumerate(written)]
+    await inbox.receive(updates)
+    await inbox.handle_pending()
+    return [update["message"]["message_id"] for update in updates]
+
+
+async def test_in_a_burst_one_reaction_says_that_several_messages_arrived(app, services, people, offline):
+    anna, emma = await _talking(services, people)
+    reactions = offline.methods().count("setMessageReaction")
+    first, second, third = await _together(app, (emma, "one"), (emma, "two"), (emma, "three"))
+    assert [m.text.rsplit("\n", 1)[-1] for m in anna.inbox()[-3:]] == ["one", "two", "three"]
+    assert (emma.reaction(first), emma.reaction(second), emma.reaction(third)) == (None, None, "👌")
+    assert offline.methods().count("setMessageReaction") == reactions + 1
+
+
+async def test_an_answer_in_the_same_burst_says_the_message_arrived(app, services, people, offline):
+    anna, emma = await _talking(services, people)
+    asked, answered = await _together(app, (emma, "are you there?"), (anna, "yes, I am here"))
+    assert anna.last().text.endswith("are you there?") and emma.last().text.endswith("yes, I am here")
+    assert emma.reaction(asked) is None  # Anna's answer shows it arrived
+    assert anna.reaction(answered) == "👌"  # nothing came back yet
+
+
+async def test_a_reaction_goes_after_all_when_what_made_it_needless_did_not(app, services, people, offline):
+    anna, emma = await _talking(services, people)
+
+    async def answer_fails(endpoint, params):
+        if endpoint == "sendMessage" and str(params.get("text", "")).endswith("yes, I am here"):
+            offline.fail_next["sendMessage"] = (502, "Bad Gateway")
+
+    offline.during_call = answer_fails
+    asked, answered = await _together(app, (emma, "are you there?"), (anna, "yes, I am here"))
+    offline.during_call = None
+    assert anna.inbox()[-2].text.endswith("are you there?")
+    assert emma.reaction(asked) == "👌"  # the answer did not go: the 👌 says her message arrived
+    assert anna.reaction(answered) is None  # Anna's waits for her answer, which is kept...
+    assert anna.last().text.startswith("⏳ Not delivered yet")  # ...visibly

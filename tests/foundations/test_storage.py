@@ -1,13 +1,16 @@
+import asyncio
 import shutil
 import sqlite3
+from contextvars import ContextVar
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.foundations.calendar import Calendar
 from bot.foundations.crypto import Vault, new_master_key
+from bot.foundations.offload import Offload
 from bot.foundations.storage.casework import CaseworkRepository
-from bot.foundations.storage.database import Database, TransactionAborted
+from bot.foundations.storage.database import Database, StepSuspended, TransactionAborted, on_its_thread
 from bot.foundations.storage.migrations import (
     MIGRATIONS_DIR,
     MigrationError,
@@ -259,6 +262,134 @@ async def test_a_checkpoint_asked_inside_a_transaction_runs_after_its_commit(db)
     assert statements[-2:] == ["COMMIT", "PRAGMA wal_checkpoint(TRUNCATE)"]
 
 
+# Steps: a piece of work on the database's thread, in one trip -------------------------------
+
+class _Trips:
+    """Statements (SQLite's trace) and trips to aiosqlite's thread (its Connection._execute)."""
+
+    def __init__(self, db) -> None:
+        self.db, self.statements, self.count = db, [], 0
+
+    async def __aenter__(self):
+        passing = self.db.conn._execute
+
+        async def counted(fn, *args, **kwargs):
+            self.count += 1
+            return await passing(fn, *args, **kwargs)
+
+        await self.db.conn.set_trace_callback(self.statements.append)
+        self.db.conn._execute = counted
+        return self
+
+    async def __aexit__(self, *exc):
+        del self.db.conn._execute
+        await self.db.conn.set_trace_callback(None)
+
+
+async def _write_and_read(db, values):
+    """Repository-style code: awaits the database only."""
+    for value in values:
+        await db.execute("INSERT INTO t VALUES (?)", (value,))
+    assert on_its_thread()
+    return [r[0] for r in await db.fetchall("SELECT x FROM t ORDER BY x")]
+
+
+async def test_a_step_runs_its_statements_in_one_trip_and_one_commit(db):
+    await db.execute("CREATE TABLE t (x)")
+    durable, commits = db.durable_commits, db.commits
+    async with _Trips(db) as trips:
+        assert await db.step(_write_and_read, db, [1, 2, 3]) == [1, 2, 3]
+    assert trips.count == 1
+    assert trips.statements == ["BEGIN IMMEDIATE", "INSERT INTO t VALUES (1)", "INSERT INTO t VALUES (2)",
+                                "INSERT INTO t VALUES (3)", "SELECT x FROM t ORDER BY x", "COMMIT"]
+    assert (db.commits, db.durable_commits) == (commits + 1, durable + 1)
+    assert not on_its_thread()  # back on the event loop
+
+
+async def test_a_step_keeps_the_callers_context_and_its_durability(db):
+    seen: ContextVar[str] = ContextVar("seen", default="")
+    await db.execute("CREATE TABLE t (x)")
+
+    async def work():
+        await db.execute("INSERT INTO t VALUES (?)", (seen.get(),))
+
+    seen.set("the caller's")
+    durable = db.durable_commits
+    async with _Trips(db) as trips:
+        await db.step(work, durable=False)
+    assert trips.statements[:2] == ["PRAGMA synchronous = NORMAL", "BEGIN IMMEDIATE"] and trips.count == 1
+    assert db.durable_commits == durable
+    assert await db.fetchval("SELECT x FROM t") == "the caller's"
+
+
+async def test_a_step_that_awaits_anything_but_the_database_is_rolled_back_and_says_so(db):
+    await db.execute("CREATE TABLE t (x)")
+
+    async def waits():
+        await db.execute("INSERT INTO t VALUES (1)")
+        await asyncio.sleep(0)  # the event loop's business: not on the database's thread
+        await db.execute("INSERT INTO t VALUES (2)")
+
+    with pytest.raises(StepSuspended):
+        await db.step(waits)
+    assert await db.fetchval("SELECT COUNT(*) FROM t") == 0
+    assert db.suspended == 1
+    await db.step(_write_and_read, db, [5])  # the database is free again, and the connection outside a transaction
+    assert await db.fetchval("SELECT COUNT(*) FROM t") == 1
+
+
+async def test_a_step_inside_a_transaction_is_a_savepoint_of_it(db):
+    await db.execute("CREATE TABLE t (x)")
+
+    async def refuses():
+        await db.execute("INSERT INTO t VALUES (2)")
+        raise ValueError("a service refuses after writing")
+
+    async with _Trips(db) as trips:
+        async with db.transaction():
+            await db.execute("INSERT INTO t VALUES (1)")
+            with pytest.raises(ValueError):
+                await db.step(refuses)
+            await db.step(_write_and_read, db, [3])
+    assert [r[0] for r in await db.fetchall("SELECT x FROM t ORDER BY x")] == [1, 3]
+    assert "ROLLBACK TO s1" in trips.statements and trips.statements[-1] == "COMMIT"
+    # BEGIN, the insert, the two steps (each one trip, its ROLLBACK TO included), COMMIT.
+    assert trips.count == 5
+
+
+async def test_work_on_the_thread_may_commit_several_transactions_in_one_trip(db):
+    await db.execute("CREATE TABLE t (x)")
+
+    async def two():
+        async with db.transaction(durable=False):
+            await db.execute("INSERT INTO t VALUES (1)")
+        async with db.transaction():
+            await db.execute("INSERT INTO t VALUES (2)")
+        return await db.fetchval("SELECT COUNT(*) FROM t")
+
+    durable = db.durable_commits
+    async with _Trips(db) as trips:
+        assert await db.on_thread(two) == 2
+    assert trips.count == 1 and trips.statements.count("COMMIT") == 2
+    assert db.durable_commits == durable + 1
+
+
+async def test_while_a_step_runs_the_database_is_its_own(db):
+    await db.execute("CREATE TABLE t (x)")
+    order = []
+
+    async def slow():
+        await db.execute("INSERT INTO t VALUES (1)")
+        order.append("step")
+
+    async def other():
+        await db.execute("INSERT INTO t VALUES (2)")
+        order.append("other")
+
+    await asyncio.gather(db.step(slow), other())
+    assert order == ["step", "other"]
+
+
 async def test_a_closed_case_is_dated_by_the_organisations_day(db):
     """23:30 UTC on 6 December is 00:30 on the 7th in Brussels: the case closed on the 7th there."""
     await migrate(db, VAULT)
@@ -267,3 +398,22 @@ async def test_a_closed_case_is_dated_by_the_organisations_day(db):
     await db.execute("INSERT INTO requests (ref, requester_id, state, created_at, deadline_at, closed_at)"
                      " VALUES ('AAAAA', 1, 'closed', 'now', 'later', '2026-12-06T23:30:00+00:00')")
     assert await CaseworkRepository(db, VAULT).closed_cases("2026-12-01", "2026-12-08") == [(1, "2026-12-07")]
+
+
+async def test_a_step_is_not_fooled_by_code_that_carries_on_after_any_failure(db):
+    """Offloaded work (a chart drawn in a child process) cannot run on the database's thread; code
+    that carries on without it after any Exception must not keep the step going without it."""
+    await db.execute("CREATE TABLE t (x)")
+
+    async def draws_if_it_can():
+        await db.execute("INSERT INTO t VALUES (1)")
+        try:
+            await Offload().run(sum, [1, 2])
+        except Exception:  # "the chart could not be drawn; the text goes without it"
+            return "without"
+        return "with"
+
+    with pytest.raises(StepSuspended):
+        await db.step(draws_if_it_can)
+    assert await db.fetchval("SELECT COUNT(*) FROM t") == 0
+    assert await draws_if_it_can() == "with"  # on the event loop, as ever

@@ -198,3 +198,18 @@ def _nest(depth: int) -> dict:
     for _ in range(depth):
         value = {"reply_to_message": value}
     return value
+
+
+async def test_updates_that_arrive_together_are_stored_in_one_commit(running, offline):
+    """Webhook requests come one update each: those that arrive while a commit is under way are
+    stored together in the next one, and each request is answered once its own is stored."""
+    inbox, db = running.app.bot_data["inbox"], running.services.core.db
+    updates = [{"update_id": 770_000 + n, "message": {
+        "message_id": n + 1, "date": 0, "chat": {"id": 401 + n, "type": "private"},
+        "from": {"id": 401 + n, "is_bot": False, "first_name": "Ann", "language_code": "en"}, "text": "hi"}}
+        for n in range(6)]
+    durable = db.durable_commits
+    news = await asyncio.gather(*(inbox.receive([update]) for update in updates), inbox.receive([updates[0]]))
+    assert news == [1, 1, 1, 1, 1, 1, 0]  # the same update twice is stored once
+    assert db.durable_commits == durable + 2  # the first alone, then all that arrived meanwhile
+    assert await db.fetchval("SELECT COUNT(*) FROM inbox WHERE update_id >= 770000") == 6

@@ -10,14 +10,24 @@ COMMIT of the outer transaction releases them all).
 Should SQLite roll a transaction back by itself (a full disk, an I/O error), every later
 statement of it raises TransactionAborted instead of running outside any transaction.
 
-One hop per statement. The connection is aiosqlite's: every statement runs on its thread, so
-the event loop never waits for the disk, and each trip there and back costs more than an
-indexed statement itself. So each statement is exactly one trip: `execute_fetchall` for a
-statement and its rows, `execute_insert` for an insert and its row id, no cursor opened,
-walked or closed of our own; how many rows a write changed is `total_changes` before and
-after, and whether a transaction is open is `in_transaction`, both read here without a trip.
-BEGIN and COMMIT are a trip each; a change of durability travels with the BEGIN (below). Reads
-that the design can join are one query (a relay reads the request and both people at once).
+Trips to the database's thread. The connection is aiosqlite's: statements run on its thread,
+so the event loop never waits for the disk. A trip there and back costs more than an indexed
+statement itself (a hand-over between threads, and more under load, when the thread must wait
+for a core), so:
+
+- A statement awaited on the event loop is one trip (no cursor opened, walked or closed of our
+  own; how many rows a write changed is `total_changes` before and after, and whether a
+  transaction is open is `in_transaction`, both read without a trip). BEGIN and COMMIT are a
+  trip each; a change of durability travels with the BEGIN (below).
+- `step(fn)` runs a whole piece of work, `fn` (async code that awaits nothing but this
+  database: repositories, services, the handling of an update), on the database's thread, in
+  ONE trip, as one transaction (or a savepoint of the caller's). There every statement of this
+  class is a plain call: the coroutine never suspends, and is driven to its end by one
+  `send(None)`. Should it await anything else (a lock held elsewhere, the network, a child
+  process), that cannot happen on this thread: it is stopped and rolled back, and
+  StepSuspended is raised, so the caller can do it the ordinary way on the event loop.
+  `on_thread(fn)` is the same without a transaction of its own (`fn` opens what it needs).
+  While a step runs, the database is its own, as in a transaction.
 
 Durability. A transaction is `durable` (the default) when something outside the database
 will follow from it: a message sent, an update confirmed to Telegram. It commits with
@@ -34,19 +44,20 @@ SQLite refuses to change `synchronous` inside a transaction, so the level is set
 a BEGIN, in the same trip (`PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE`), only when it
 changes, and left as it is after the COMMIT. A write outside a transaction commits on its own
 and is always durable: it first puts the level back to FULL if a non-durable transaction left
-it at NORMAL (the one case that costs a trip of its own).
+it at NORMAL.
 """
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -62,11 +73,20 @@ PRAGMAS = (
 )
 
 Row = aiosqlite.Row
+T = TypeVar("T")
 
 
 class TransactionAborted(sqlite3.OperationalError):
     """SQLite rolled the transaction back by itself (a full disk, an I/O error): nothing of it
     was kept, and nothing more may be written as if it were still open."""
+
+
+class StepSuspended(BaseException):
+    """A step awaited something other than the database (a lock held elsewhere, the network, a
+    child process): that cannot happen on the database's thread. What it wrote is rolled back;
+    the caller does the work the ordinary way, on the event loop. Not an Exception (like a
+    cancellation): code that carries on after any failure (a chart that could not be drawn, a
+    handler's error) must not take it for one and carry on inside the step."""
 
 
 @dataclass(eq=False)
@@ -95,6 +115,41 @@ class _Frame:
 
 
 _frame: ContextVar[_Frame | None] = ContextVar("waakzaam_transaction", default=None)
+# Set while code runs on the database's thread, inside a step: the connection itself.
+_here: ContextVar[sqlite3.Connection | None] = ContextVar("waakzaam_on_thread", default=None)
+
+
+def on_its_thread() -> bool:
+    """Is this code running inside a step, on the database's thread (where nothing but the
+    database may be awaited)?"""
+    return _here.get() is not None
+
+
+# What runs on the database's thread: one statement each (plus the savepoints it is the first of).
+
+def _rows(raw: sqlite3.Connection, sql: str, params: tuple | Mapping[str, Any]) -> list[sqlite3.Row]:
+    return raw.execute(sql, params).fetchall()
+
+
+def _changes(raw: sqlite3.Connection, sql: str, params: tuple | Mapping[str, Any]) -> int:
+    before = raw.total_changes
+    raw.execute(sql, params).fetchall()
+    return raw.total_changes - before
+
+
+def _insert(raw: sqlite3.Connection, sql: str, params: tuple) -> int | None:
+    before = raw.total_changes
+    cursor = raw.execute(sql, params)
+    return cursor.lastrowid if raw.total_changes - before == 1 else None
+
+
+def _many(raw: sqlite3.Connection, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+    raw.executemany(sql, rows).close()
+
+
+def _run_script(raw: sqlite3.Connection, *statements: str) -> None:
+    for statement in statements:
+        raw.execute(statement)
 
 
 class Database:
@@ -106,6 +161,8 @@ class Database:
         self._synchronous: str | None = None  # the connection's level; None: not known
         self.commits = 0          # how many transactions committed, and how many of them with an fsync:
         self.durable_commits = 0  # counts for tests and benchmarks
+        self.steps = 0            # how many steps ran on the database's thread (and how many could not):
+        self.suspended = 0        # counts for tests and benchmarks
 
     @property
     def calendar(self) -> Calendar:
@@ -146,6 +203,59 @@ class Database:
         """Is this task inside a transaction (what it writes is not committed yet)?"""
         return _frame.get() is not None
 
+    # Steps: work done on the database's thread, in one trip ---------------------------------
+
+    async def step(self, fn: Callable[..., Awaitable[T]], /, *args: Any, durable: bool = True, **kwargs: Any) -> T:
+        """`await fn(*args, **kwargs)` as one transaction (a savepoint, inside the caller's), run
+        on the database's thread in one trip. `fn` awaits nothing but this database; should it
+        await anything else, it is rolled back and StepSuspended is raised."""
+        async def inside() -> T:
+            async with self.transaction(durable=durable):
+                return await fn(*args, **kwargs)
+        return await self.on_thread(inside)
+
+    async def on_thread(self, fn: Callable[..., Awaitable[T]], /, *args: Any, **kwargs: Any) -> T:
+        """`await fn(*args, **kwargs)` on the database's thread, in one trip, holding the database
+        meanwhile (as a transaction does); `fn` opens the transactions it needs. Already there: a
+        plain call."""
+        if _here.get() is not None:
+            return await fn(*args, **kwargs)
+        async with nullcontext() if _frame.get() is not None else self._lock:
+            conn = self.conn
+            # The caller's context (its transaction, the update being handled) travels along;
+            # what the step sets in it stays there.
+            return await conn._execute(contextvars.copy_context().run, self._drive, conn._conn, fn, args, kwargs)
+
+    def _drive(self, raw: sqlite3.Connection, fn: Callable[..., Awaitable[T]], args: tuple, kwargs: dict) -> T:
+        """On the database's thread: run the coroutine to its end in one go. Every statement here
+        is a plain call, so it suspends only if it awaits something else."""
+        _here.set(raw)
+        outermost = _frame.get() is None
+        coroutine = fn(*args, **kwargs)
+        try:
+            try:
+                coroutine.send(None)
+            except StopIteration as done:
+                self.steps += 1
+                return done.value
+            coroutine.close()  # what it began is rolled back by its own `async with`
+            self.suspended += 1
+            raise StepSuspended(f"{getattr(fn, '__qualname__', fn)} awaited something other than the database")
+        except BaseException:
+            if outermost and raw.in_transaction:  # never leave a transaction open behind a failed step
+                raw.execute("ROLLBACK")
+            raise
+
+    async def _call(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(connection, *args)` on the database's thread: a plain call inside a step, else one trip."""
+        raw = _here.get()
+        if raw is not None:
+            return fn(raw, *args)
+        conn = self.conn
+        return await conn._execute(fn, conn._conn, *args)
+
+    # Transactions ---------------------------------------------------------------------------
+
     @asynccontextmanager
     async def transaction(self, *, durable: bool = True) -> AsyncIterator[None]:
         """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception. Nested within a task it is a
@@ -159,13 +269,14 @@ class Database:
             try:
                 yield
             except BaseException:
-                if frame.savepoint is not None and not outer.top.aborted and self.conn.in_transaction:
-                    await self.conn.execute_fetchall(f"ROLLBACK TO {frame.savepoint}")
+                if frame.savepoint is not None and not outer.top.aborted and self._raw().in_transaction:
+                    await self._call(_run_script, f"ROLLBACK TO {frame.savepoint}")
                 raise
             finally:
                 _frame.reset(token)
             return
-        async with self._lock:
+        # Inside a step, the database is the step's already (its trip holds the lock).
+        async with nullcontext() if _here.get() is not None else self._lock:
             frame = _Frame()
             token = _frame.set(frame)
             try:
@@ -173,8 +284,8 @@ class Database:
                 try:
                     yield
                 except BaseException:
-                    if self.conn.in_transaction:  # SQLite may have rolled it back itself (disk full)
-                        await self.conn.execute_fetchall("ROLLBACK")
+                    if self._raw().in_transaction:  # SQLite may have rolled it back itself (disk full)
+                        await self._call(_run_script, "ROLLBACK")
                     raise
                 if frame.aborted:
                     raise TransactionAborted("the transaction was rolled back by the database")
@@ -182,97 +293,99 @@ class Database:
             finally:
                 _frame.reset(token)
             if frame.checkpoint:
-                await self.conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+                await self._call(_run_script, "PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def _raw(self) -> sqlite3.Connection:
+        return _here.get() or self.conn._conn
 
     async def _begin(self, level: str) -> None:
         """BEGIN IMMEDIATE at this durability: one trip, the level set with it when it changes."""
         if self._synchronous == level:
-            await self.conn.execute_fetchall("BEGIN IMMEDIATE")
+            await self._call(_run_script, "BEGIN IMMEDIATE")
             return
         self._synchronous = None  # should the BEGIN fail after the PRAGMA, the level is not known
-        await self.conn.executescript(f"PRAGMA synchronous = {level}; BEGIN IMMEDIATE")
+        await self._call(_run_script, f"PRAGMA synchronous = {level}", "BEGIN IMMEDIATE")
         self._synchronous = level
 
     async def _commit(self, durable: bool) -> None:
         try:
-            await self.conn.execute_fetchall("COMMIT")
+            await self._call(_run_script, "COMMIT")
         except BaseException:
-            if self.conn.in_transaction:
-                await self.conn.execute_fetchall("ROLLBACK")
+            if self._raw().in_transaction:
+                await self._call(_run_script, "ROLLBACK")
             raise
         self.commits += 1
         self.durable_commits += durable
 
     @asynccontextmanager
-    async def _access(self, *, write: bool = False) -> AsyncIterator[aiosqlite.Connection]:
+    async def _access(self, *, write: bool = False) -> AsyncIterator[None]:
         """The connection, for one statement: inside the task's transaction as it is, else under
-        the lock; a write outside a transaction commits on its own, so durably (FULL)."""
+        the lock (a step's already); a write outside a transaction commits on its own, so durably
+        (FULL)."""
         frame = _frame.get()
         if frame is not None:
             if frame.top.aborted:
                 raise TransactionAborted("the transaction was rolled back by the database")
             try:
-                yield self.conn
+                yield
             except sqlite3.Error:
-                if not self.conn.in_transaction:  # a full disk or an I/O error: SQLite rolled it all back
+                if not self._raw().in_transaction:  # a full disk or an I/O error: SQLite rolled it all back
                     frame.top.aborted = True
                 raise
             return
-        async with self._lock:
+        async with nullcontext() if _here.get() is not None else self._lock:
             if write and self._synchronous != "FULL":
                 self._synchronous = None
-                await self.conn.executescript("PRAGMA synchronous = FULL")  # no transaction is open here
+                await self._call(_run_script, "PRAGMA synchronous = FULL")  # no transaction is open here
                 self._synchronous = "FULL"
-            yield self.conn
+            yield
 
-    async def _run(self, conn: aiosqlite.Connection, fn: Callable[..., Any], *args: Any) -> Any:
-        """Run one of aiosqlite's statement functions on its thread: one trip, which first makes
-        the savepoints of the nested transactions this statement is the first of."""
+    async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run one statement function on the database's thread (one trip, unless inside a step),
+        first making the savepoints of the nested transactions this statement is the first of."""
         frame = _frame.get()
         unmade = frame.unmade() if frame is not None else []
         if not unmade:
-            return await conn._execute(fn, *args)
+            return await self._call(fn, *args)
         for nested in unmade:
             nested.top.made += 1
             nested.savepoint = f"s{nested.top.made}"
         names = [nested.savepoint for nested in unmade]
 
-        def with_savepoints() -> Any:
+        def with_savepoints(raw: sqlite3.Connection, *rest: Any) -> Any:
             for name in names:
-                conn._conn.execute(f"SAVEPOINT {name}")
-            return fn(*args)
+                raw.execute(f"SAVEPOINT {name}")
+            return fn(raw, *rest)
 
         try:
-            return await conn._execute(with_savepoints)
+            return await self._call(with_savepoints, *args)
         except BaseException:
             for nested in unmade:  # whether they were made is not known: none is relied on
                 nested.savepoint = None
             raise
 
+    # Statements -----------------------------------------------------------------------------
+
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one statement; returns how many rows it changed, those its foreign-key actions
         changed included (the rows a DELETE cascades to; where only one table's count will do,
         count before deleting). Outside a transaction it commits on its own, durably."""
-        async with self._access(write=True) as conn:
-            before = conn.total_changes
-            await self._run(conn, conn._execute_fetchall, sql, _params(params))
-            return conn.total_changes - before
+        async with self._access(write=True):
+            return await self._run(_changes, sql, _params(params))
 
     async def insert(self, sql: str, params: Iterable[Any] = ()) -> int | None:
         """Run one INSERT; returns the new row's id, or None when it inserted nothing."""
-        async with self._access(write=True) as conn:
-            before = conn.total_changes
-            row = await self._run(conn, conn._execute_insert, sql, tuple(params))
-            return row[0] if conn.total_changes - before == 1 else None
+        async with self._access(write=True):
+            return await self._run(_insert, sql, tuple(params))
 
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
         """One statement over many rows (bulk loads), in one trip."""
-        async with self._access(write=True) as conn:
-            await self._run(conn, lambda: conn._conn.executemany(sql, rows).close())
+        async with self._access(write=True):
+            await self._run(_many, sql, rows)
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
-        async with self._access() as conn:
-            return list(await self._run(conn, conn._execute_fetchall, sql, _params(params)))
+        async with self._access():
+            return await self._run(_rows, sql, _params(params))
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         """The first row (the queries asked this way yield one row at most)."""
@@ -292,8 +405,8 @@ class Database:
         if (frame := _frame.get()) is not None:
             frame.top.checkpoint = True
             return
-        async with self._access() as conn:
-            await conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+        async with self._access():
+            await self._call(_run_script, "PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _params(params: Iterable[Any] | Mapping[str, Any]) -> tuple | Mapping[str, Any]:

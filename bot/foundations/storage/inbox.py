@@ -2,6 +2,7 @@
 arrived, handled once each in the order they came."""
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,7 +17,8 @@ class Received:
     id: int          # the origin key of whatever handling this update creates
     update_id: int
     payload: str     # the update's JSON
-    attempts: int
+    attempts: int    # before this one
+    sender: bytes | None = None  # who sent it (a keyed hash): each person's updates keep their order
 
 
 def sender_of(update: dict) -> int | None:
@@ -43,26 +45,42 @@ class InboxRepository:
              self.vault.seal("inbox", "payload", update_id, payload), now, now),
         )
 
-    async def take_next(self) -> Received | None:
-        """Take the oldest update that is due and has no earlier one from the same person still
-        waiting (each person's updates keep their order; nobody waits behind someone else's
-        retry), counting the attempt: one statement, committed before the update is handled.
+    async def take(self, limit: int) -> tuple[list[Received], bool]:
+        """Take up to `limit` updates that are due, oldest first, counting the attempt of each:
+        committed before they are handled. Each person's updates keep their order: nobody's is
+        taken while an earlier one of theirs waits to be tried again (and nobody waits behind
+        someone else's retry). An update tried before (it may have stopped the process) is
+        taken alone, so that it cannot take others with it; the batch ends before one.
 
         The commit needs no fsync of its own (storage/database.py): lost in a power cut, the
-        attempt is counted again; the count guards against an update that kills the process,
-        which loses nothing of it."""
+        attempts are counted again; the count guards against an update that kills the process,
+        which loses nothing of it. Also says whether more may be due now (the batch was cut)."""
+        rows = await self.db.fetchall(  # a read: no transaction (and no commit) when nothing is due
+            "SELECT id, attempts FROM inbox i WHERE state = 'pending' AND not_before <= ?1"
+            " AND NOT EXISTS (SELECT 1 FROM inbox e WHERE e.state = 'pending' AND e.sender IS i.sender"
+            "  AND e.id < i.id AND e.not_before > ?1)"
+            " ORDER BY id LIMIT ?2",
+            (clock.iso(clock.now()), limit))
+        if not rows:
+            return [], False
+        chosen = [rows[0]["id"]]
+        if rows[0]["attempts"] == 0:
+            chosen += [row["id"] for row in itertools.takewhile(lambda row: row["attempts"] == 0, rows[1:])]
+        more = len(rows) == limit or len(chosen) < len(rows)
         async with self.db.transaction(durable=False):
-            row = await self.db.fetchone(
-                "UPDATE inbox SET attempts = attempts + 1 WHERE id = (SELECT id FROM inbox i"
-                " WHERE state = 'pending' AND not_before <= ? AND NOT EXISTS (SELECT 1 FROM inbox e"
-                "  WHERE e.state = 'pending' AND e.sender IS i.sender AND e.id < i.id)"
-                " ORDER BY id LIMIT 1) RETURNING id, update_id, payload_enc, attempts",
-                (clock.iso(clock.now()),),
-            )
-        if row is None:
-            return None
-        payload = self.vault.open("inbox", "payload", row["update_id"], row["payload_enc"])
-        return Received(row["id"], row["update_id"], payload, row["attempts"] - 1)
+            taken = await self.db.fetchall(
+                f"UPDATE inbox SET attempts = attempts + 1 WHERE id IN ({', '.join('?' * len(chosen))})"
+                " AND state = 'pending' RETURNING id, update_id, sender, payload_enc, attempts", chosen)
+        return sorted((Received(row["id"], row["update_id"],
+                                self.vault.open("inbox", "payload", row["update_id"], row["payload_enc"]),
+                                row["attempts"] - 1, row["sender"]) for row in taken), key=lambda r: r.id), more
+
+    async def untake(self, inbox_ids: list[int]) -> None:
+        """Taken but not handled (the batch ended before them): as if never taken."""
+        if inbox_ids:
+            await self.db.execute(
+                f"UPDATE inbox SET attempts = attempts - 1 WHERE id IN ({', '.join('?' * len(inbox_ids))})"
+                " AND attempts > 0", inbox_ids)
 
     async def done(self, inbox_id: int, state: str = "done") -> None:
         """Handled (or given up on), in the transaction of its handling: the content goes, the

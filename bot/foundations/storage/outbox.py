@@ -235,12 +235,19 @@ class OutboxRepository:
             return await self.db.execute(
                 "UPDATE outbox SET maybe_sent = 1, sending_at = NULL WHERE state = 'pending' AND sending_at IS NOT NULL")
 
-    async def mark_sending(self, outbox_id: int) -> None:
+    async def mark_sending(self, outbox_ids: list[int]) -> None:
         """In flight from now: committed before Telegram is called."""
-        await self.db.execute(
-            "UPDATE outbox SET sending_at = ?, attempts = attempts + 1 WHERE id = ?",
-            (clock.iso(clock.now()), outbox_id),
-        )
+        if outbox_ids:
+            await self.db.execute(
+                f"UPDATE outbox SET sending_at = ?, attempts = attempts + 1 WHERE id IN ({', '.join('?' * len(outbox_ids))})",
+                (clock.iso(clock.now()), *outbox_ids))
+
+    async def unclaim(self, outbox_ids: list[int]) -> None:
+        """Marked in flight but not tried after all (it waited for another that did not go)."""
+        if outbox_ids:
+            await self.db.execute(
+                "UPDATE outbox SET sending_at = NULL, attempts = MAX(attempts - 1, 0)"
+                f" WHERE id IN ({', '.join('?' * len(outbox_ids))})", outbox_ids)
 
     async def record_sent(self, sent: list[tuple[Delivery, int | None]]) -> None:
         """Telegram has them: in one commit, each payload goes and each relayed message counts as
@@ -249,7 +256,7 @@ class OutboxRepository:
         repeats, exactly as after a crash just before it."""
         if not sent:
             return
-        async with self.db.transaction(durable=False):
+        async with self.db.transaction(durable=False):  # inside a batch's record: a savepoint of it
             ids = [d.id for d, _ in sent]
             marks = ", ".join("?" * len(sent))
             current = {row["id"]: row["payload_enc"] for row in await self.db.fetchall(
@@ -287,6 +294,10 @@ class OutboxRepository:
                 " fingerprint = COALESCE(?, fingerprint) WHERE id = ?",
                 (clock.iso(clock.now() + delay), int(maybe_sent), fingerprint, outbox_id),
             )
+
+    async def finish_many(self, outbox_ids: list[int], state: str) -> None:
+        for outbox_id in outbox_ids:
+            await self.finish(outbox_id, state)
 
     async def finish(self, outbox_id: int, state: str) -> None:
         """End a delivery that will not be made: 'blocked', 'failed' or 'cancelled'."""
