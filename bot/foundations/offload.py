@@ -93,6 +93,12 @@ class Offload:
         self._one = asyncio.Lock()  # one child at a time: a 1-vCPU machine gains nothing from two
         self.children = 0           # how many were started (tests, benchmarks)
 
+    async def leave_step(self) -> None:
+        """For work that will be offloaded after costly reading: leave a database step now, so the
+        reading is not done once on the database's thread and again on the event loop."""
+        if on_its_thread():
+            raise StepSuspended("offloaded work follows")
+
     async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """`fn(*args, **kwargs)`, off the event loop; in a child process of its own when `child`.
         An exception in the child is raised here, as the same class."""

@@ -102,7 +102,7 @@ frame.addEventListener("load", () => {
     const room = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
     // a word on two lines was cut in the middle (after a hyphen a line may end; "6–8" is one word),
     // unless the word alone is wider than its column
-    for (const word of node.textContent.matchAll(/[^\s-]+-?/g)) {
+    for (const word of node.textContent.matchAll(/[^\\s-]+-?/g)) {
       const range = doc.createRange();
       range.setStart(node, word.index);
       range.setEnd(node, word.index + word[0].length);

@@ -27,6 +27,7 @@ class QuarterlyTable:
 
     async def latest(self, person: Person) -> tuple[Result, Table | None]:
         """The latest released quarter (never an open one); NOT_FOUND before the first is released."""
+        await self.core.offload.leave_step()  # its chart is drawn in a child: built once, on the loop
         result, report = await self.reports.quarterly(person)
         if result is not Result.OK:
             return result, None
