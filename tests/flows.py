@@ -50,3 +50,10 @@ async def ask_for_conversation(user, *, choices=(), department=None, first_messa
     withdraw = [d for d in user.last().button_data() if d.startswith("withdraw:")]
     assert withdraw, user.texts()
     return withdraw[0].partition(":")[2]
+
+
+async def sweep_promises(services) -> dict:
+    """One run of the 24-hour promise's sweep, and what it said sent: the steps it took."""
+    report = await services.promise.sweep()
+    await services.sender.flush()
+    return report.steps

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
-from flows import ask_for_conversation, invite_code, join_as_member
+from flows import ask_for_conversation, invite_code, join_as_member, sweep_promises as _sweep
 
 from bot.foundations.model import Span
 from bot.foundations.settings import SettingsError, parse_working_hours
@@ -118,12 +118,6 @@ async def test_cancel_on_an_older_note_prompt_says_only_what_is_known(services, 
 
 
 # 3. Few listeners available: said when it is true and useful --------------------------------------
-
-async def _sweep(services):
-    report = await services.promise.sweep()
-    await services.sender.flush()
-    return report.steps
-
 
 def _warnings(user) -> list[str]:
     return [m.text for m in user.inbox() if "Listeners available right now" in m.text]

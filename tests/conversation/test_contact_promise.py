@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from flows import ask_for_conversation, invite_code, join_as_member
+from flows import ask_for_conversation, invite_code, join_as_member, sweep_promises as sweep
 from telegram_double import SimUser
 
 from bot.app import build_application
@@ -15,12 +15,6 @@ T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)  # a Monday, 09:00 in Brussels
 def clock():
     with time_machine.travel(T0, tick=False) as traveller:
         yield traveller
-
-
-async def sweep(services):
-    report = await services.promise.sweep()
-    await services.sender.flush()
-    return report.steps
 
 
 async def _coordinator(services, people, user_id=900):

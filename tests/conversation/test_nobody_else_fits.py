@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from flows import ask_for_conversation, invite_code, join_as_member
+from flows import ask_for_conversation, invite_code, join_as_member, sweep_promises as sweep
 
 from bot.foundations.model import Member, Preferences, Request
 from bot.network import coverage
@@ -20,12 +20,6 @@ T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Brussels
 def clock():
     with time_machine.travel(T0, tick=False) as traveller:
         yield traveller
-
-
-async def sweep(services):
-    report = await services.promise.sweep()
-    await services.sender.flush()
-    return report.steps
 
 
 async def _network(services, people):

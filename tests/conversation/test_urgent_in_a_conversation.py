@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from flows import ask_for_conversation, invite_code, join_as_member
+from flows import ask_for_conversation, invite_code, join_as_member, sweep_promises as sweep
 
 MONDAY_1000 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)   # Monday 10:00 in Brussels
 TUESDAY_0300 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)   # the night after, 03:00 in Brussels
@@ -17,12 +17,6 @@ TUESDAY_0300 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)   # the night after, 03:0
 def clock():
     with time_machine.travel(MONDAY_1000, tick=False) as traveller:
         yield traveller
-
-
-async def sweep(services):
-    report = await services.promise.sweep()
-    await services.sender.flush()
-    return report.steps
 
 
 async def _listener(services, people, user_id, name, preset="every_day_8_20", **profile):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from flows import ask_for_conversation, invite_code, join_as_member
+from flows import ask_for_conversation, invite_code, join_as_member, sweep_promises as sweep
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Brussels
 
@@ -16,12 +16,6 @@ T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Brussels
 def clock():
     with time_machine.travel(T0, tick=False) as traveller:
         yield traveller
-
-
-async def sweep(services):
-    report = await services.promise.sweep()
-    await services.sender.flush()
-    return report.steps
 
 
 async def _network(services, people):

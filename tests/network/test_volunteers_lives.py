@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from flows import ask_for_conversation, invite_code, join_as_member
+from flows import ask_for_conversation, invite_code, join_as_member, sweep_promises as sweep
 
 from bot.network import hours
 from bot.network.coverage import forecast
@@ -22,12 +22,6 @@ MONDAY_0800 = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)      # Monday 08:00 in Br
 def clock():
     with time_machine.travel(SUNDAY_NIGHT, tick=False) as traveller:
         yield traveller
-
-
-async def sweep(services):
-    report = await services.promise.sweep()
-    await services.sender.flush()
-    return report.steps
 
 
 async def _listener(services, people, user_id, name, preset=None, **profile):
