@@ -191,12 +191,7 @@ async def burst(quick: bool) -> list[dict]:
         offline = OfflineRequest()
         app = await _start(settings_in(Path(folder), max_open_cases=10), offline)
         services, inbox = app.bot_data["services"], app.bot_data["inbox"]
-        members = []
-        for n in range(listeners):
-            member = SimUser(app, offline, 1000 + n, f"L{n}")
-            await join_as_member(services, member, f"L{n}")
-            members.append(member)
-        await services.core.db.execute("UPDATE members SET max_open_cases = 10")
+        members = await _listeners(app, offline, listeners)
         colleagues = []
         for n in range(writers):
             emma = SimUser(app, offline, 5000 + n, f"E{n}")
@@ -231,6 +226,18 @@ async def burst(quick: bool) -> list[dict]:
     ]
 
 
+async def _listeners(app, offline, count: int) -> list[SimUser]:
+    """`count` listeners who joined through the bot, each taking up to 10 conversations."""
+    services = app.bot_data["services"]
+    members = []
+    for n in range(count):
+        member = SimUser(app, offline, 1000 + n, f"L{n}")
+        await join_as_member(services, member, f"L{n}")
+        members.append(member)
+    await services.core.db.execute("UPDATE members SET max_open_cases = 10")
+    return members
+
+
 async def claim(quick: bool) -> list[dict]:
     """A listener claims an offered request: the claim, the offers withdrawn from the others, the
     requester told, and what the requester wrote before handed over."""
@@ -239,12 +246,7 @@ async def claim(quick: bool) -> list[dict]:
         offline = OfflineRequest()
         app = await _start(settings_in(Path(folder), max_open_cases=10), offline)
         services = app.bot_data["services"]
-        members = []
-        for n in range(listeners):
-            member = SimUser(app, offline, 1000 + n, f"L{n}")
-            await join_as_member(services, member, f"L{n}")
-            members.append(member)
-        await services.core.db.execute("UPDATE members SET max_open_cases = 10")
+        members = await _listeners(app, offline, listeners)
         samples = []
         for n in range(listeners * per_listener):
             emma = SimUser(app, offline, 5000 + n, f"E{n}")
