@@ -221,18 +221,24 @@ async def test_a_second_account_approving_its_owners_message_is_announced_with_b
         assert not any("written by" in m.text for m in phone.inbox())  # the two know already
 
 
+async def _coordinator_reviews(services, people, clock, boss):
+    """The coordinator joins as a listener too, and Monday's digest opens the network's review: the
+    review's table in their chat and the code of its first candidate's button."""
+    await join_as_member(services, boss, "Boss")
+    await listeners(services, people)
+    await history(services)
+    await sweep(services)
+    clock.move_to(SLOT_W46)
+    assert await sweep(services) == "2026-W46"
+    table = next(m for m in reversed(boss.inbox()) if any(d.startswith("rvc:") for d in m.button_data()))
+    return table, next(d for d in table.button_data() if d.startswith("rvc:"))
+
+
 async def test_a_coordinator_who_is_also_a_listener_does_not_approve_their_own_suggestion(services, people):
     """One person, two roles: their suggestion for the digest needs another coordinator's yes."""
     with time_machine.travel(T0, tick=False) as clock:
         boss, chris = await _coordinators(services, people, 901, 902)
-        await join_as_member(services, boss, "Boss")
-        await listeners(services, people)
-        await history(services)
-        await sweep(services)
-        clock.move_to(SLOT_W46)
-        assert await sweep(services) == "2026-W46"
-        table = next(m for m in reversed(boss.inbox()) if any(d.startswith("rvc:") for d in m.button_data()))
-        first = next(d for d in table.button_data() if d.startswith("rvc:"))
+        table, first = await _coordinator_reviews(services, people, clock, boss)
         await boss.press(first, table)
         await boss.press(f"rvs:{first.split(':')[1]}", boss.last())
         await boss.send("Plan the peak weeks with the team leads.")
@@ -251,14 +257,7 @@ async def test_the_only_coordinator_who_is_also_a_listener_is_told_their_suggest
     the listener is told before writing, and can write it once a second coordinator joined."""
     with time_machine.travel(T0, tick=False) as clock:
         (boss,) = await _coordinators(services, people, 901)
-        await join_as_member(services, boss, "Boss")
-        await listeners(services, people)
-        await history(services)
-        await sweep(services)
-        clock.move_to(SLOT_W46)
-        assert await sweep(services) == "2026-W46"
-        table = next(m for m in reversed(boss.inbox()) if any(d.startswith("rvc:") for d in m.button_data()))
-        first = next(d for d in table.button_data() if d.startswith("rvc:"))
+        table, first = await _coordinator_reviews(services, people, clock, boss)
         await boss.press(first, table)
         candidate = boss.last()
         await boss.press(f"rvs:{first.split(':')[1]}", candidate)
@@ -286,14 +285,8 @@ async def test_a_warned_suggestion_sent_after_the_other_coordinator_left_is_not_
     the text is gone. The service says so too when asked directly."""
     with time_machine.travel(T0, tick=False) as clock:
         boss, chris = await _coordinators(services, people, 901, 902)
-        await join_as_member(services, boss, "Boss")
-        await listeners(services, people)
-        await history(services)
-        await sweep(services)
-        clock.move_to(SLOT_W46)
-        assert await sweep(services) == "2026-W46"
-        table = next(m for m in reversed(boss.inbox()) if any(d.startswith("rvc:") for d in m.button_data()))
-        candidate = int(next(d for d in table.button_data() if d.startswith("rvc:")).split(":")[1])
+        table, first = await _coordinator_reviews(services, people, clock, boss)
+        candidate = int(first.split(":")[1])
         await boss.press(f"rvc:{candidate}", table)
         await boss.press(f"rvs:{candidate}", boss.last())
         await boss.send("Talk with Jan about the Monday peaks")
