@@ -57,3 +57,14 @@ async def sweep_promises(services) -> dict:
     report = await services.promise.sweep()
     await services.sender.flush()
     return report.steps
+
+
+async def coordinator_and_two_listeners(services, people):
+    """Boss, the coordinator; Anna (a woman) and Bart (a man), listeners: (boss, anna, bart)."""
+    boss = people(900, "Boss")
+    await boss.send(f"/start {await invite_code(services, 'coordinator')}")
+    await boss.send("Boss")
+    anna, bart = people(201, "Anna"), people(202, "Bart")
+    await join_as_member(services, anna, "Anna", gender="woman")
+    await join_as_member(services, bart, "Bart", gender="man")
+    return boss, anna, bart

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from flows import ask_for_conversation, invite_code, join_as_member, sweep_promises as sweep
+from flows import ask_for_conversation, coordinator_and_two_listeners, join_as_member, \
+    sweep_promises as sweep
 
 from bot.foundations.model import Member, Preferences, Request
 from bot.network import coverage
@@ -22,23 +23,13 @@ def clock():
         yield traveller
 
 
-async def _network(services, people):
-    boss = people(900, "Boss")
-    await boss.send(f"/start {await invite_code(services, 'coordinator')}")
-    await boss.send("Boss")
-    anna, bart = people(201, "Anna"), people(202, "Bart")
-    await join_as_member(services, anna, "Anna", gender="woman")
-    await join_as_member(services, bart, "Bart", gender="man")
-    return boss, anna, bart
-
-
 def _claimable(user, ref):
     return [m for m in user.inbox() if f"claim:{ref}" in m.button_data()]
 
 
 async def test_handed_back_when_nobody_else_fits_is_said_at_once_and_kept_true_after_the_deadline(
         services, people, clock):
-    boss, anna, bart = await _network(services, people)
+    boss, anna, bart = await coordinator_and_two_listeners(services, people)
     zoe = people(301, "Zoë")
     ref = await ask_for_conversation(zoe, choices=("ask:g:woman",), allow_widening=False)
     await anna.press(f"claim:{ref}")
@@ -80,7 +71,7 @@ async def test_handed_back_when_nobody_else_fits_is_said_at_once_and_kept_true_a
 
 async def test_the_only_listener_who_fits_declines_and_the_colleague_and_coordinators_hear_it(
         services, people, clock):
-    boss, anna, bart = await _network(services, people)
+    boss, anna, bart = await coordinator_and_two_listeners(services, people)
     emma = people(302, "Emma")
     ref = await ask_for_conversation(emma, choices=("ask:g:man",), allow_widening=False)
     assert len(_claimable(bart, ref)) == 1 and _claimable(anna, ref) == []
@@ -97,7 +88,7 @@ async def test_the_only_listener_who_fits_declines_and_the_colleague_and_coordin
 
 
 async def test_a_decline_with_others_still_offered_promises_nothing_new(services, people, clock):
-    boss, anna, bart = await _network(services, people)
+    boss, anna, bart = await coordinator_and_two_listeners(services, people)
     carl = people(203, "Carl")
     await join_as_member(services, carl, "Carl", gender="man")
     emma = people(302, "Emma")
@@ -125,7 +116,7 @@ def test_likely_reply_leaves_out_who_gave_it_back(services):
 
 async def test_an_offer_after_a_missed_deadline_says_it_is_overdue(services, people, clock):
     """Walk 1, finding 8: never "make contact before <a time already past> (0 h left)"."""
-    boss, anna, bart = await _network(services, people)
+    boss, anna, bart = await coordinator_and_two_listeners(services, people)
     await anna.send("/pause")
     await bart.send("/pause")
     emma = people(302, "Emma")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from flows import ask_for_conversation, invite_code, join_as_member, sweep_promises as sweep
+from flows import ask_for_conversation, coordinator_and_two_listeners, sweep_promises as sweep
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Brussels
 
@@ -16,16 +16,6 @@ T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Brussels
 def clock():
     with time_machine.travel(T0, tick=False) as traveller:
         yield traveller
-
-
-async def _network(services, people):
-    boss = people(900, "Boss")
-    await boss.send(f"/start {await invite_code(services, 'coordinator')}")
-    await boss.send("Boss")
-    anna, bart = people(201, "Anna"), people(202, "Bart")
-    await join_as_member(services, anna, "Anna")
-    await join_as_member(services, bart, "Bart", gender="man")
-    return boss, anna, bart
 
 
 def _claimable(user, ref):
@@ -37,7 +27,7 @@ def _alerts(offline) -> list[str]:
 
 
 async def test_three_taps_raise_one_alarm(services, people, offline, clock):
-    boss, anna, bart = await _network(services, people)
+    boss, anna, bart = await coordinator_and_two_listeners(services, people)
     finn = people(301, "Finn")
     await finn.send("/start")
     welcome = finn.last()
@@ -67,7 +57,7 @@ async def test_three_taps_raise_one_alarm(services, people, offline, clock):
 
 
 async def test_a_waiting_request_made_urgent_leaves_one_offer_to_claim(services, people, clock):
-    boss, anna, bart = await _network(services, people)
+    boss, anna, bart = await coordinator_and_two_listeners(services, people)
     emma = people(302, "Emma")
     ref = await ask_for_conversation(emma)
     first = _claimable(anna, ref)
