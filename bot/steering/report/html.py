@@ -99,9 +99,10 @@ UNIT = re.compile(r"(?<=\d) (?=%|[hu]\b)")  # 95 %, 3 h, 3 u
 RANGE = re.compile(r"(?<=\d)–(?=\d)")
 
 
-def _keep_unit(text: str) -> str:
-    """A number keeps its unit and a range its ends: "95 %", "3 h", "8–13" never part at a line's end."""
-    return RANGE.sub("\u2060–\u2060", UNIT.sub("\u00a0", text))
+def _text(text: str) -> str:
+    """Text for the page, escaped, where a number keeps its unit and a range its ends: "95 %",
+    "3 h", "8–13" never part at a line's end."""
+    return escape(RANGE.sub("\u2060–\u2060", UNIT.sub("\u00a0", text)))
 
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -121,15 +122,14 @@ def _label(head: str) -> str:
 
 def _cell(text: str, numeric: bool, head: str) -> str:
     main, _, sub = text.partition("\n")
-    if numeric:  # a number keeps its unit: "95 %", "3 h" never part at the line's end
-        main = _keep_unit(main)
-        return f'<td class="n"{_label(head)}>{escape(main)}</td>'
-    return f"<td{_label(head)}>{escape(_keep_unit(main))}" + (f"<small>{escape(sub)}</small>" if sub else "") + "</td>"
+    if numeric:
+        return f'<td class="n"{_label(head)}>{_text(main)}</td>'
+    return f"<td{_label(head)}>{_text(main)}" + (f"<small>{escape(sub)}</small>" if sub else "") + "</td>"
 
 
 def _row_head(text: str) -> str:
-    main, _, sub = _keep_unit(text).partition("\n")
-    return f'<th scope="row">{escape(main)}' + (f"<small>{escape(sub)}</small>" if sub else "") + "</th>"
+    main, _, sub = text.partition("\n")
+    return f'<th scope="row">{_text(main)}' + (f"<small>{_text(sub)}</small>" if sub else "") + "</th>"
 
 
 def _columns(block: Table) -> str:
@@ -156,12 +156,12 @@ def table(block: Table) -> str:
 
 def block(item, charts: dict[str, tuple[str, str]]) -> str:
     if isinstance(item, Para):
-        return f'<p class="{item.style}">{escape(_keep_unit(item.text))}</p>'
+        return f'<p class="{item.style}">{_text(item.text)}</p>'
     if isinstance(item, Bullets):
-        return "<ul>" + "".join(f"<li>{escape(_keep_unit(text))}</li>" for text in item.items) + "</ul>"
+        return "<ul>" + "".join(f"<li>{_text(text)}</li>" for text in item.items) + "</ul>"
     if isinstance(item, Facts):
         return '<div class="facts">' + "".join(
-            f'<div class="fact"><b>{escape(_keep_unit(value))}</b><span>{escape(_keep_unit(what))}</span></div>'
+            f'<div class="fact"><b>{_text(value)}</b><span>{_text(what)}</span></div>'
             for value, what in item.items) + "</div>"
     if isinstance(item, Table):
         return table(item)
