@@ -54,6 +54,10 @@ class Slot:
     at: datetime    # UTC
     day: date       # the local day of the slot
 
+    def late(self, now: datetime) -> bool:
+        """Made now, is the digest late (the bot was down at its slot)?"""
+        return now - self.at > LATE_AFTER
+
 
 def slot_of_week(label: str, weekday: int, at: time, tz: ZoneInfo) -> Slot:
     parsed = parse_week(label)

@@ -34,7 +34,7 @@ from . import chart
 from .model import VERSION, Published, published_with
 from .render import Words, caption, render_about, render_digest, steering_home
 from .review import NetworkReview
-from .schedule import LATE_AFTER, Slot, latest_slot, next_slot, slot_of_week
+from .schedule import Slot, latest_slot, next_slot, slot_of_week
 from .signals import candidates, looked_at
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ class SteeringDigests:
         slot = latest_slot(now, s.digest_weekday, s.digest_time, s.timezone)
         if slot.at < epoch or await self.core.digests.exists(slot.week):
             return None
-        if now - slot.at > LATE_AFTER and not MORNING <= now.astimezone(s.timezone).time() < EVENING:
+        if slot.late(now) and not MORNING <= now.astimezone(s.timezone).time() < EVENING:
             return None  # late (the bot was down at its slot): it waits for the morning, not the night
         return slot.week if await self.make(slot, now) else None
 
@@ -95,7 +95,7 @@ class SteeringDigests:
 
     async def make(self, slot: Slot, now: datetime) -> bool:
         """Build, record and send this week's digest; False when it had been made already."""
-        late = now - slot.at > LATE_AFTER
+        late = slot.late(now)
         built = await self.build(slot, now, late=late)
         pub = built.pub
         recipients = await self.core.people.with_role("steering")
