@@ -11,6 +11,7 @@ closed periods: a figure that changes while you watch can be differenced down to
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -85,16 +86,15 @@ class Period:
 
     def months(self) -> list[Period]:
         """The months of the period, in order (a month is its own only month)."""
-        found, day = [], self.start
-        while day < self.end:
-            found.append(month_of(day))
-            day = found[-1].end
-        return found
+        return self._parts(month_of)
 
     def quarters(self) -> list[Period]:
+        return self._parts(quarter_of)
+
+    def _parts(self, part_of: Callable[[date], Period]) -> list[Period]:
         found, day = [], self.start
         while day < self.end:
-            found.append(quarter_of(day))
+            found.append(part_of(day))
             day = found[-1].end
         return found
 
