@@ -16,6 +16,7 @@ import hermetic  # noqa: E402
 
 hermetic.isolate()
 
+from report_demo import SHARED  # noqa: E402
 from telegram_double import OfflineRequest, SimUser  # noqa: E402
 
 from bot.app import build_application  # noqa: E402
@@ -147,23 +148,55 @@ def people(running, offline):
     return make
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The run's shared folder (what one worker makes for all, tests/report_demo.py): made by the
+    process that starts the run, named to its workers in the environment they inherit."""
+    if not hasattr(config, "workerinput"):
+        os.environ[SHARED] = tempfile.mkdtemp(prefix="waakzaam-run-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput") and os.environ.get(SHARED):
+        shutil.rmtree(os.environ.pop(SHARED), ignore_errors=True)
+
+
 # The order tests start in (an order only, no marker: which tests run is chosen by `-m` with the
-# markers in pyproject.toml). With several workers (scripts/test runs pytest-xdist), the long ones
-# go first and the many short ones fill in around them; otherwise the run waits at its end for
-# the kill test alone. Within a rank the collection order stays.
+# markers in pyproject.toml). With several workers (scripts/test runs pytest-xdist with
+# `--dist worksteal`, which hands each worker one contiguous part of the list, then moves tests
+# from the end of a long queue to an idle worker), the long ones are dealt out in turn, so that
+# each worker's part starts with its share of them and the many short ones fill in around them;
+# otherwise the run waits at its end for a long one alone. Within a rank the collection order
+# stays. Ranks from `--durations`.
 _STARTS_FIRST = (
     ("crash/test_kill.py", 0),
-    ("e2e/", 1), ("crash/", 1), ("test_liveness.py", 1), ("test_restore.py", 1),
-    ("test_operator_lines.py", 1),
-    ("test_report_browser.py", 2), ("test_digest_figures.py", 2), ("test_report_figures.py", 2),
-    ("test_figures.py", 2), ("test_operations.py", 2), ("test_report_flow.py", 2), ("test_offload.py", 2),
-    ("test_digest_cli.py", 2), ("test_rotation.py", 2), ("test_deploy.py", 2),
+    ("test_report_browser.py", 1), ("test_releases.py", 1), ("e2e/", 1), ("test_liveness.py", 1),
+    ("test_digest_cli.py", 1),
+    ("test_report_flow.py", 2), ("test_offload.py", 2), ("test_restore.py", 2), ("crash/", 2),
+    ("test_digest_figures.py", 2), ("test_report_figures.py", 2), ("test_figures.py", 2),
+    ("test_actions_flow.py", 2), ("test_digest_flow.py", 2), ("test_operator_lines.py", 2),
+    ("test_operations.py", 2), ("test_rotation.py", 2), ("test_deploy.py", 2),
 )
 
 
 def _rank(item: pytest.Item) -> int:
     path = Path(item.path).as_posix()
     return next((rank for part, rank in _STARTS_FIRST if part in path), len(_STARTS_FIRST))
+
+
+def _dealt(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
+    """`items` (longest first) dealt out in turn to the parts worksteal will cut the list into."""
+    sizes, left = [], len(items)
+    for i in range(workers):  # as xdist's worksteal cuts: each takes what is left / workers left
+        sizes.append(left // (workers - i))
+        left -= sizes[-1]
+    parts: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    turn = 0
+    for item in items:
+        while len(parts[turn % workers]) >= sizes[turn % workers]:
+            turn += 1
+        parts[turn % workers].append(item)
+        turn += 1
+    return [item for part in parts for item in part]
 
 
 # Under libfaketime (scripts/test-at, or `faketime ... pytest` by hand) a subprocess's wall time and
@@ -174,6 +207,9 @@ _FAKED_CLOCK = "faketime" in os.environ.get("LD_PRELOAD", "")
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     items.sort(key=_rank)
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        items[:] = _dealt(items, workers)
     if _FAKED_CLOCK:
         for item in items:
             if item.get_closest_marker("real_clock"):

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import hermetic
+import launcher
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456789:AAHtestTokenForOfflineTestsOnly_0123456"
@@ -34,11 +35,13 @@ def install(tmp_path: Path, name: str = "site", **settings: str) -> Path:
 
 def cli(env_file: Path, *args: str, cwd: Path | str = "/", extra: dict | None = None, timeout: float = 60,
         plain_user: bool = False, **kwargs) -> subprocess.CompletedProcess:
+    """The `waakzaam` command, forked from the launcher (tests/launcher.py), or as a new process
+    without root's capabilities (`plain_user`)."""
     env = hermetic.environ()
     env.update({"PYTHONPATH": str(ROOT), "WAAKZAAM_ENV_FILE": str(env_file), **(extra or {})})
     prefix = AS_PLAIN_USER if plain_user else []
-    return subprocess.run([*prefix, sys.executable, "-m", "bot", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=timeout, **kwargs)
+    return launcher.run([*prefix, sys.executable, "-m", "bot", *args], cwd=cwd, env=env, capture_output=True,
+                        text=True, timeout=timeout, **kwargs)
 
 
 def snapshot(*folders: Path) -> dict[str, bytes | None]:

@@ -1,10 +1,17 @@
 """The demo year, made once per test run: a digest every week by the real service, then the annual
 report (or a quarter's), rendered to a document, HTML and PDF; and, read while its database was
-open, what tests compare the report with (the counted cells of every period)."""
+open, what tests compare the report with (the counted cells of every period).
+
+Once per run, not once per worker: a year takes some 13 s (its releases' audits), so the first
+worker to need one makes it and leaves it, pickled, in the run's shared folder (SHARED, made by
+tests/conftest.py), where the others wait for it and read it."""
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import functools
+import os
+import pickle
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,6 +26,7 @@ from bot.steering.report.document import Document
 from bot.steering.report.service import Report
 
 DEPARTMENTS = ("Production", "Maintenance", "Logistics", "Office", "Sales")
+SHARED = "TESTS_SHARED_FOLDER"  # a folder for this run, shared by its workers (tests/conftest.py)
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,21 @@ def demo_report(period: str = "2025", lang: str = "en", departments: tuple[str, 
 
 @functools.cache
 def _demo_year(period: str, lang: str) -> DemoReport:
+    shared = os.environ.get(SHARED)
+    if not shared:
+        return _make_demo_year(period, lang)
+    path = Path(shared) / f"demo-{period}-{lang}.pickle"
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another worker making this year: wait for it
+        if path.exists():
+            return pickle.loads(path.read_bytes())
+        made = _make_demo_year(period, lang)
+        path.with_suffix(".new").write_bytes(pickle.dumps(made))
+        path.with_suffix(".new").rename(path)
+        return made
+
+
+def _make_demo_year(period: str, lang: str) -> DemoReport:
     departments = DEPARTMENTS
     settings = Settings(token="", db_path=Path("/nonexistent/never-used.db"), key_file=Path("/nonexistent/k.key"),
                         departments=DEPARTMENTS)

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import hermetic
+import launcher
 from double import BotMessage, Call, SimUser, TelegramDouble, UpdateRecord
 from matching import stop_process
 
@@ -83,8 +84,8 @@ def bot_env(double: TelegramDouble, tmp_path: Path, **extra: str) -> dict[str, s
 def cli(env: Mapping[str, str], *args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     # cwd is a scratch folder: the bot reads `.env` from its working directory, and a
     # developer's own .env must not leak into the test.
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env=dict(env), capture_output=True,
-                          text=True, timeout=timeout)
+    return launcher.run([sys.executable, "-m", "bot", *args], cwd=cwd, env=dict(env), capture_output=True,
+                        text=True, timeout=timeout)
 
 
 def invite_from_cli(env: Mapping[str, str], role: str, cwd: Path) -> str:
@@ -97,7 +98,9 @@ def invite_from_cli(env: Mapping[str, str], role: str, cwd: Path) -> str:
 
 
 class BotProcess:
-    """``python -m bot run`` as a child process; each (re)start is an incarnation with its own log."""
+    """``python -m bot run`` as a process of its own, forked from the suite's launcher (so an
+    incarnation starts in milliseconds, not after a second of imports: tests/launcher.py); each
+    (re)start is an incarnation with its own log."""
 
     def __init__(self, env: Mapping[str, str], workdir: Path) -> None:
         self.env = dict(env)
@@ -106,7 +109,7 @@ class BotProcess:
         self.logs: list[Path] = []
         self.exits: list[int | None] = []  # return code of each ended incarnation
         self.killed: list[bool] = []  # whether we SIGKILLed it
-        self._proc: subprocess.Popen[bytes] | None = None
+        self._proc: launcher.Popen | None = None
 
     @property
     def incarnation(self) -> int:
@@ -130,8 +133,8 @@ class BotProcess:
         log = self.workdir / f"bot-{len(self.logs) + 1:03d}.log"
         self.logs.append(log)
         with open(log, "wb") as out:
-            self._proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=self.workdir, env=self.env,
-                                          stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+            self._proc = launcher.Popen([sys.executable, "-m", "bot", "run"], cwd=self.workdir, env=self.env,
+                                        stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
         _live.add(self)
         return self
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import hermetic
+import launcher
 import pytest
 from flows import ask_for_conversation, join_as_member
 from operator_cli import ROOT, TOKEN, cli, install, one_line, snapshot
@@ -73,8 +74,8 @@ sys.exit(main(sys.argv[2:]))
 
 def _restore_killed_at(env: Path, step: str, backup: Path) -> subprocess.CompletedProcess:
     environ = hermetic.environ({"PYTHONPATH": str(ROOT), "WAAKZAAM_ENV_FILE": str(env)})
-    return subprocess.run([sys.executable, "-c", _DRIVER, step, "restore", str(backup), "--force"], cwd="/",
-                          env=environ, capture_output=True, text=True, timeout=60)
+    return launcher.run([sys.executable, "-c", _DRIVER, step, "restore", str(backup), "--force"], cwd="/",
+                        env=environ, capture_output=True, text=True, timeout=60)
 
 
 @pytest.mark.parametrize("step,then", [("copied", 5), ("ready", 3), ("linked", 3), ("replaced", 3)])
@@ -130,8 +131,8 @@ def test_a_restore_killed_at_random_moments_never_leaves_no_database(site, tmp_p
             if path.name != "waakzaam.db.lock":
                 path.unlink()
         backups.files.copy_database(pristine, db)
-        process = subprocess.Popen([sys.executable, "-m", "bot", "restore", str(backup), "--force"], cwd="/",
-                                   env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = launcher.Popen([sys.executable, "-m", "bot", "restore", str(backup), "--force"], cwd="/",
+                                 env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
         process.kill()
         process.wait()

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import hermetic
+import launcher
 import pytest
 from flows import ask_for_conversation, join_as_member
 
@@ -186,8 +187,8 @@ async def test_a_rotation_killed_at_random_points_is_finished_by_running_it_agai
     rng = random.Random(20261127)
     kills, mixes = 0, []
     for attempt in range(4):
-        proc = subprocess.Popen([sys.executable, "-m", "bot", "rotate-key", "--batch", "40"], env=env, cwd="/",
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = launcher.Popen([sys.executable, "-m", "bot", "rotate-key", "--batch", "40"], env=env, cwd="/",
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         if attempt == 0:
             time.sleep(rng.uniform(0.05, 0.3))  # while it starts: before anything was re-sealed
         else:
@@ -212,8 +213,8 @@ async def test_a_rotation_killed_at_random_points_is_finished_by_running_it_agai
     with pytest.raises(StartupError, match="interrupted"):
         core = await open_core(settings)
         await core.close()
-    finished = subprocess.run([sys.executable, "-m", "bot", "rotate-key"], env=env, cwd="/",
-                              capture_output=True, text=True, timeout=120)
+    finished = launcher.run([sys.executable, "-m", "bot", "rotate-key"], env=env, cwd="/",
+                            capture_output=True, text=True, timeout=120)
     assert finished.returncode == 0, finished.stderr
     assert "Finished the interrupted rotation to key version 2" in finished.stdout
     assert sorted(read_key_files(settings.key_file)) == [1, 2]  # the old key stays until the operator removes it
@@ -223,8 +224,8 @@ async def test_a_rotation_killed_at_random_points_is_finished_by_running_it_agai
 def test_two_rotations_at_once_one_refuses(settings):
     asyncio.run(_seed(settings, 3))
     with DatabaseLock(settings.db_path).acquire("a key rotation"):
-        refused = subprocess.run([sys.executable, "-m", "bot", "rotate-key"], env=_cli_env(settings), cwd="/",
-                                 capture_output=True, text=True, timeout=60)
+        refused = launcher.run([sys.executable, "-m", "bot", "rotate-key"], env=_cli_env(settings), cwd="/",
+                               capture_output=True, text=True, timeout=60)
     assert refused.returncode == 1
     assert refused.stderr.strip().splitlines() == [
         f"waakzaam: rotate-key refused: the database is in use by a key rotation (pid {os.getpid()}); "

@@ -5,6 +5,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import hermetic
+import launcher
 import pytest
 
 from bot.foundations.settings import SettingsError, load_settings
@@ -111,8 +112,8 @@ def _run_cli(env_extra: dict, tmp_path: Path) -> subprocess.CompletedProcess:
     empty.write_text("")
     empty.chmod(0o600)
     env = hermetic.environ({"WAAKZAAM_ENV_FILE": str(empty), **env_extra})
-    return subprocess.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=60)
+    return launcher.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
+                        capture_output=True, text=True, timeout=60)
 
 
 def test_cli_reports_a_missing_token_in_one_line(tmp_path):

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import hermetic
+import launcher
 import pytest
 from flows import join_as_member
 
@@ -18,8 +19,8 @@ def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     env = hermetic.environ()
     env |= {"WAAKZAAM_DB": str(tmp_path / "data" / "w.db"), "WAAKZAAM_KEY_FILE": str(tmp_path / "keys" / "k.key"),
             "MPLCONFIGDIR": str(tmp_path / "mpl")}
-    return subprocess.run([sys.executable, "-m", "bot", "digest", *args], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return launcher.run([sys.executable, "-m", "bot", "digest", *args], cwd=tmp_path, env=env,
+                        capture_output=True, text=True, timeout=120)
 
 
 def test_the_demo_writes_a_readable_text_and_chart_without_any_real_database(tmp_path):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import hermetic
+import launcher
 import pytest
 from children import sleep_after_saying_who
 from steering_flows import SLOT_W46, steering
@@ -117,8 +117,8 @@ def test_a_child_ends_within_a_second_when_the_bot_is_killed(tmp_path, function,
     tests = Path(__file__).resolve().parents[1]
     said = tmp_path / "child.pid"
     env = hermetic.environ({"PYTHONPATH": str(tests.parent)})
-    parent = subprocess.Popen([sys.executable, "-c", _PARENT.format(function=function), str(tests), str(said), guards],
-                              env=env)
+    parent = launcher.Popen([sys.executable, "-c", _PARENT.format(function=function), str(tests), str(said), guards],
+                            env=env)
     try:
         for _ in range(600):
             if said.exists() and said.read_text():

@@ -4,12 +4,12 @@ open quarter), and `waakzaam report` from the shell."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import hermetic
+import launcher
 import pytest
 import time_machine
 from report_demo import demo_report
@@ -143,9 +143,9 @@ def test_the_report_command_from_the_shell(tmp_path, monkeypatch, capsys):
     env = hermetic.environ()
     env |= {"WAAKZAAM_DB": str(tmp_path / "data" / "w.db"), "WAAKZAAM_KEY_FILE": str(tmp_path / "keys" / "k.key"),
             "MPLCONFIGDIR": str(tmp_path / "mpl")}
-    out = subprocess.run([sys.executable, "-m", "bot", "report", "--demo", "--period", "2025-Q4", "--out",
-                          str(tmp_path / "out" / "q4"), "--lang", "fr"], cwd=tmp_path, env=env, capture_output=True,
-                         text=True, timeout=300)
+    out = launcher.run([sys.executable, "-m", "bot", "report", "--demo", "--period", "2025-Q4", "--out",
+                        str(tmp_path / "out" / "q4"), "--lang", "fr"], cwd=tmp_path, env=env, capture_output=True,
+                       text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     html = (tmp_path / "out" / "q4.html").read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and '<html lang="fr">' in html and "T4 2025" in html
