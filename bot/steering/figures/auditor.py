@@ -238,10 +238,15 @@ class Finding:
 
 
 class Auditor:
-    """Audits a `Problem`; bounds may be loosened (a figure hidden) and the audit repeated cheaply."""
+    """Audits a `Problem`; bounds may be loosened (a figure hidden) and the audit repeated cheaply.
+
+    The problem falls apart into components (figures that share no cell cannot pin each other);
+    a component's program is built the first time one of its targets is audited, since a new
+    release's audit looks only at the targets near it, not at the whole year."""
 
     def __init__(self, problem: Problem, hint: Mapping[Hashable, int] | None = None) -> None:
         self.problem = problem
+        self.hint = hint
         parent = list(range(len(problem.variables)))
 
         def find(a: int) -> int:
@@ -264,22 +269,30 @@ class Auditor:
                 groups[find(row.terms[0][0])][1].append(r)
         for owner, terms in problem.targets.items():
             groups[find(terms[0][0])][2].append(owner)
-        self.components: list[_Component] = []
-        self.home: dict[Owner, _Component] = {}
-        names = {i: n for n, i in problem.variables.items()}
-        for variables, rows, targets in groups.values():
-            if not targets:
-                continue  # nothing hidden here: nothing to audit
-            comp = _Component(problem, variables, rows, targets)
-            self.components.append(comp)
+        # Only components with a target: elsewhere nothing is hidden, nothing to audit.
+        self._groups = [group for group in groups.values() if group[2]]
+        self._built: dict[int, _Component] = {}
+        self._names: dict[int, Hashable] | None = None  # each variable's name, by index (for the hint)
+        self.home: dict[Owner, int] = {}  # the component of each figure's rows
+        for index, (_, rows, _) in enumerate(self._groups):
             for r in rows:
-                self.home[problem.rows[r].owner] = comp
-            if hint is not None:  # the true counts are one feasible point: a free witness
-                x = comp.point({names[v]: hint.get(names[v], 0) for v in variables})
+                self.home[problem.rows[r].owner] = index
+
+    def _component(self, index: int) -> _Component:
+        comp = self._built.get(index)
+        if comp is None:
+            variables, rows, targets = self._groups[index]
+            comp = self._built[index] = _Component(self.problem, variables, rows, targets)
+            if self.hint is not None:  # the true counts are one feasible point: a free witness
+                if self._names is None:
+                    self._names = {i: n for n, i in self.problem.variables.items()}
+                names = self._names
+                x = comp.point({names[v]: self.hint.get(names[v], 0) for v in variables})
                 if comp.feasible(x):
                     # (Only when it is one, checked in the program's own terms: cells not counted
                     # yet, or changed since a statement was made, must never settle a pinned target.)
                     comp.witness(x)
+        return comp
 
     def loosen(self, owner: Owner, lo: float | None = None, hi: float | None = None) -> None:
         """Replace the bounds that `owner` contributed by looser ones (default: none at all); a
@@ -291,7 +304,7 @@ class Auditor:
                         (hi is not None and (row.hi is None or hi < row.hi)):
                     raise ValueError(f"{owner}: bounds may only be loosened")
                 row.lo, row.hi = lo, hi
-        comp = self.home.get(owner)
+        comp = self._built.get(self.home.get(owner, -1))
         if comp is not None:
             comp.loosen()
 
@@ -299,26 +312,29 @@ class Auditor:
         """The targets that share a component with any of `owners`' rows: the only ones a change
         to those rows can affect."""
         found: set[Owner] = set()
-        for comp in {id(c): c for o in owners if (c := self.home.get(o)) is not None}.values():
-            found.update(comp.targets)
+        for index in {self.home[o] for o in owners if o in self.home}:
+            found.update(self._groups[index][2])
         return found
 
     def neighbours(self, owner: Owner) -> set[Owner]:
         """Every figure in the same component as `owner`."""
-        comp = self.home.get(owner)
-        return {self.problem.rows[r].owner for r in comp.rows} if comp else set()
+        index = self.home.get(owner)
+        return {self.problem.rows[r].owner for r in self._groups[index][1]} if index is not None else set()
 
     def findings(self, only: Iterable[Owner] | None = None) -> list[Finding]:
         wanted = None if only is None else set(only)
         found: list[Finding] = []
-        for comp in self.components:
+        for index, (_, _, targets) in enumerate(self._groups):
+            if wanted is not None and wanted.isdisjoint(targets):
+                continue
+            comp = self._component(index)
             todo = [i for i, t in enumerate(comp.targets)
                     if t not in comp.settled and (wanted is None or t in wanted)]
             if todo:
-                found.extend(self._component(comp, todo))
+                found.extend(self._audit(comp, todo))
         return found
 
-    def _component(self, comp: _Component, todo: list[int]) -> list[Finding]:
+    def _audit(self, comp: _Component, todo: list[int]) -> list[Finding]:
         rng = np.random.default_rng(len(todo))  # fixed seed: the same release twice gives the same answer
         # Programs that push all open targets up (or down) at once, with random weights so that
         # the vertices differ, witness most targets; stop when they stop paying off.
@@ -368,7 +384,10 @@ class Auditor:
         """Exact lowest and highest value of the targets (all, or `only` these; two programs each)."""
         wanted = None if only is None else set(only)
         out = {}
-        for comp in self.components:
+        for index, (_, _, targets) in enumerate(self._groups):
+            if wanted is not None and wanted.isdisjoint(targets):
+                continue
+            comp = self._component(index)
             for i, owner in enumerate(comp.targets):
                 if wanted is not None and owner not in wanted:
                     continue
@@ -376,7 +395,6 @@ class Auditor:
                 res_min, _ = comp.solve(comp.objective([i], 1.0))
                 out[owner] = (res_min.fun, math.inf if res_max.status == 3 else -res_max.fun)
         return out
-
 
 
 def audit(problem: Problem) -> list[Leak]:
