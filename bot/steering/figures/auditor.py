@@ -39,7 +39,9 @@ class _ImportedOnFirstUse:
         self._name = name
 
     def __getattr__(self, attr: str) -> Any:
-        return getattr(importlib.import_module(self._name), attr)
+        value = getattr(importlib.import_module(self._name), attr)
+        setattr(self, attr, value)  # found by plain lookup from now on: the audits call these thousands of times
+        return value
 
 
 np = _ImportedOnFirstUse("numpy")
