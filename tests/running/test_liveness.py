@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,7 +28,7 @@ class Systemd:
     """The notify socket systemd gives a Type=notify service, and what the service said on it."""
 
     def __init__(self, folder: Path) -> None:
-        self.path = folder / "notify.sock"
+        self.path = folder / "notify.sock"  # a short folder: a socket's path holds at most 107 bytes
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(str(self.path))
         self.sock.settimeout(0.1)
@@ -48,11 +50,13 @@ class Systemd:
 
 
 @pytest.fixture
-def systemd(tmp_path, monkeypatch):
-    listener = Systemd(tmp_path)
+def systemd(monkeypatch):
+    folder = Path(tempfile.mkdtemp(prefix="sd-"))
+    listener = Systemd(folder)
     monkeypatch.setenv("NOTIFY_SOCKET", str(listener.path))
     yield listener
     listener.close()
+    shutil.rmtree(folder)
 
 
 def test_the_watchdog_hears_the_bot_only_while_every_loop_moves(tmp_path, systemd, caplog):
