@@ -223,8 +223,8 @@ def run(args: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: str |
 def _serve(path: str, parent: int) -> None:
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(path + ".new")
-    os.rename(path + ".new", path)  # the test waits for the name: it appears once connections are taken
     server.listen(64)
+    os.rename(path + ".new", path)  # the test waits for the name: it appears once connections are taken
     server.settimeout(1.0)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the forked handlers are reaped by the kernel
     while True:
@@ -275,11 +275,7 @@ def _become(request: dict, fds: list[int]) -> None:
     os.environ.clear()
     os.environ.update(request["env"])
     time.tzset()
-    if os.environ.get("PYTHONUNBUFFERED"):  # read by Python at its start, which a fork does not repeat
-        for name, fd in (("stdout", 1), ("stderr", 2)):
-            stream = getattr(sys, name)
-            setattr(sys, name, io.TextIOWrapper(io.FileIO(fd, "w", closefd=False), encoding=stream.encoding,
-                                                errors=stream.errors, write_through=True))
+    _standard_streams(unbuffered=bool(os.environ.get("PYTHONUNBUFFERED")))
     args = request["args"]
     if args[0] == "-m":
         sys.argv = [args[1], *args[2:]]  # run_module puts the file's path in argv[0], as `-m` does
@@ -290,6 +286,18 @@ def _become(request: dict, fds: list[int]) -> None:
     sys.path[0] = ""
     exec(compile(args[1], "<string>", "exec"), {"__name__": "__main__", "__builtins__": __builtins__})
     sys.exit(0)
+
+
+def _standard_streams(unbuffered: bool) -> None:
+    """stdout and stderr as Python makes them at its start, which a fork does not repeat: with
+    PYTHONUNBUFFERED written through at once; else stdout block-buffered (line-buffered on a
+    terminal) and stderr line-buffered. (A SIGKILL then loses what a new python would lose.)"""
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        stream = getattr(sys, name)
+        raw = io.FileIO(fd, "w", closefd=False)
+        setattr(sys, name, io.TextIOWrapper(
+            raw if unbuffered else io.BufferedWriter(raw), encoding=stream.encoding, errors=stream.errors,
+            line_buffering=not unbuffered and (name == "stderr" or raw.isatty()), write_through=unbuffered))
 
 
 if __name__ == "__main__":
