@@ -106,7 +106,6 @@ class Sender:
                 # What happens to each delivery is recorded once per batch, in one commit, whatever
                 # happens meanwhile: a delivery left in flight here would go again marked.
                 outcomes = _Outcomes()
-                sent_ids: set[int] = set()
                 held: set[int] = set()  # people whose earlier message waits: their later ones wait too
                 waiting = tried = False
                 # A 👌 that something later in this batch may make needless waits for the end of it.
@@ -115,7 +114,7 @@ class Sender:
                     for delivery in due.deliveries:
                         if delivery.id in maybe_needless:
                             continue
-                        if (not delivery.after_sent and delivery.after_id not in sent_ids) or (
+                        if (not delivery.after_sent and delivery.after_id not in outcomes.sent_ids) or (
                                 delivery.new_message and delivery.person_id in held):
                             # What it waits for did not go (yet), or an earlier message of this
                             # person waits: the next batch decides. It was not tried.
@@ -123,33 +122,25 @@ class Sender:
                             outcomes.untried.append(delivery)
                             continue
                         tried = True
-                        result = await self._deliver(delivery, outcomes)
-                        if isinstance(result, _Sent):
-                            outcomes.sent.append((delivery, result.message_id))
-                            sent_ids.add(delivery.id)
-                            sent += result.counts
-                        elif result is _AGAIN and delivery.new_message:
+                        if await self._deliver(delivery, outcomes) is _AGAIN and delivery.new_message:
                             held.add(delivery.person_id)
                     # The latest first, so that a 👌 knows whether a later one went.
                     for delivery in sorted(maybe_needless.values(), key=lambda d: d.id, reverse=True):
-                        if not delivery.after_sent and delivery.after_id not in sent_ids:
+                        if not delivery.after_sent and delivery.after_id not in outcomes.sent_ids:
                             waiting = True  # its message did not go (yet): the next batch decides
                             outcomes.untried.append(delivery)
-                        elif any(later in sent_ids for later in maybe_needless.later[delivery.id]):
+                        elif any(later in outcomes.sent_ids for later in maybe_needless.later[delivery.id]):
                             # The author sees their message arrived from what went after it: a 👌
                             # on a later message of theirs, or the other side's answer.
                             log.debug("outbox %s: reaction needless", delivery.id)
                             outcomes.finished.append((delivery.id, "cancelled"))
                         else:
                             tried = True
-                            result = await self._deliver(delivery, outcomes)
-                            if isinstance(result, _Sent):
-                                outcomes.sent.append((delivery, result.message_id))
-                                sent_ids.add(delivery.id)
-                                sent += result.counts
+                            await self._deliver(delivery, outcomes)
                 finally:
                     if outcomes:
                         await db.step(self._record, outcomes, durable=False)
+                sent += outcomes.counted
                 # Done when nothing was due, or only deliveries waiting for others that did not go,
                 # or when this batch held all that was due and nothing was queued meanwhile (a
                 # rewrite of a delivery in flight queues an edit).
@@ -200,8 +191,8 @@ class Sender:
             await self.talk.not_delivered_yet(message_id)  # its author sees it is kept, not lost
 
     async def _deliver(self, delivery: Delivery, outcomes: "_Outcomes") -> "_Sent | _Again | None":
-        """Send one delivery (marked in flight already); what Telegram took is returned, anything
-        else (a refusal, a retry) is added to the batch's outcomes."""
+        """Send one delivery (marked in flight already); what it came to (taken by Telegram, a
+        refusal, a retry) is added to the batch's outcomes, and returned."""
         chat_id = delivery.chat_id
         payload = delivery.payload
         started = time.monotonic()
@@ -240,7 +231,7 @@ class Sender:
                 return self._failed(delivery, classify(again), again, outcomes, as_message=True)
         log.debug("outbox %s: %s in %.0f ms", delivery.id, "edited" if delivery.edit_of_message else "sent",
                   (time.monotonic() - started) * 1000)
-        return _Sent(message_id)
+        return outcomes.took(delivery, _Sent(message_id))
 
     async def _send_new(self, delivery: Delivery, chat_id: int) -> int:
         payload = delivery.payload
@@ -286,7 +277,8 @@ class Sender:
             first_copy = (delivery.person_id, delivery.payload.text) if maybe and delivery.request_id else None
             outcomes.retries.append((delivery, backoff(delivery.attempts), maybe, first_copy))
         elif fate is Fate.NOT_MODIFIED and delivery.edit_of_message is not None:
-            return _Sent(delivery.edit_of_message, counts=0)  # a double tap shows the same again
+            # A double tap shows the same again.
+            return outcomes.took(delivery, _Sent(delivery.edit_of_message, counts=0))
         elif fate is Fate.GONE:
             # The person blocked the bot or deleted their account: stop until they write again.
             log.warning("outbox %s: recipient blocked the bot (or the chat is gone)", delivery.id)
@@ -357,6 +349,15 @@ class _Outcomes:
     finished: list[tuple[int, str]] = field(default_factory=list)  # ended: 'cancelled'
     given_up: list[tuple[Delivery, str]] = field(default_factory=list)  # 'blocked' or 'failed'
     not_yet: list[int] = field(default_factory=list)  # relayed messages whose authors learn they are kept
+    sent_ids: set[int] = field(default_factory=set)    # the ids of `sent`, to look up
+    counted: int = 0                                   # how many of `sent` count as gone out
+
+    def took(self, delivery: Delivery, sent: _Sent) -> _Sent:
+        """Telegram took it: recorded with the batch."""
+        self.sent.append((delivery, sent.message_id))
+        self.sent_ids.add(delivery.id)
+        self.counted += sent.counts
+        return sent
 
     def __bool__(self) -> bool:
         return any((self.sent, self.untried, self.retries, self.finished, self.given_up, self.not_yet))
