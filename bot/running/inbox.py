@@ -226,9 +226,7 @@ class Inbox:
             error = handling.error
             if error is None or not passing(error) or received.attempts + 1 >= MAX_ATTEMPTS:
                 return False
-            log.info("update #%d: failed (%s); tried again later", received.id, error.__class__.__name__)
-            await self.store.retry_later(received.id, RETRY_DELAYS[min(received.attempts, len(RETRY_DELAYS) - 1)])
-            handling = Handling(received.id, self.services.core.outbox, again=True)
+            handling = await self._again_later(received, error)
             if received.sender is not None:
                 batch.held.add(received.sender)
         finally:
@@ -271,12 +269,11 @@ class Inbox:
                     await self._tell_truth(update, handling)
                 await handling.write()
         except _Again:  # nothing it did or said was kept
-            error, handling = handling.error, Handling(received.id, self.services.core.outbox)
+            error = handling.error
             if received.attempts + 1 < MAX_ATTEMPTS:
-                log.info("update #%d: failed (%s); tried again later", received.id, error.__class__.__name__)
-                handling.again = True
-                await self.store.retry_later(received.id, RETRY_DELAYS[min(received.attempts, len(RETRY_DELAYS) - 1)])
+                handling = await self._again_later(received, error)
             else:
+                handling = Handling(received.id, self.services.core.outbox)
                 log.warning("update #%d: failed after %d attempts (%s); the person is told", received.id,
                             received.attempts + 1, error.__class__.__name__)
                 async with db.transaction():
@@ -290,6 +287,13 @@ class Inbox:
                       (time.monotonic() - started) * 1000,
                       "" if handling.error is None else f", failed ({handling.error.__class__.__name__})")
         return handling
+
+    async def _again_later(self, received: Received, error: BaseException) -> Handling:
+        """A failure that may pass: nothing of the handling was kept; the update is tried again
+        after a while, and its (empty) handling says so."""
+        log.info("update #%d: failed (%s); tried again later", received.id, error.__class__.__name__)
+        await self.store.retry_later(received.id, RETRY_DELAYS[min(received.attempts, len(RETRY_DELAYS) - 1)])
+        return Handling(received.id, self.services.core.outbox, again=True)
 
     async def _say_what_was_said(self, handlings: list[Handling], *, flushed: bool = False) -> None:
         """After the commit: the sender delivers what the updates said (and whatever else is due;
