@@ -108,9 +108,8 @@ class ContactPromise:
                         request = await self.core.requests.get(request_id)
                         later = await self._next_look(request, now, waiting=waiting)
                     await self.core.requests.sweep_again(request_id, later)
-            except StepSuspended:
-                raise
             except Exception as exc:  # noqa: BLE001 - raised by the sweep, once what came before is kept
+                # (StepSuspended is no Exception: it leaves the step, as it must)
                 return exc
         return None
 

@@ -172,7 +172,8 @@ class Sender:
         unclaimed = [delivery.id for delivery in going if not delivery.claimed]
         if stale or unclaimed:
             async with self.core.db.transaction():
-                await outbox.finish_many(stale, "cancelled")
+                for delivery_id in stale:
+                    await outbox.finish(delivery_id, "cancelled")
                 await outbox.mark_sending(unclaimed)
         return Due(going, due.more)
 

@@ -295,10 +295,6 @@ class OutboxRepository:
                 (clock.iso(clock.now() + delay), int(maybe_sent), fingerprint, outbox_id),
             )
 
-    async def finish_many(self, outbox_ids: list[int], state: str) -> None:
-        for outbox_id in outbox_ids:
-            await self.finish(outbox_id, state)
-
     async def finish(self, outbox_id: int, state: str) -> None:
         """End a delivery that will not be made: 'blocked', 'failed' or 'cancelled'."""
         day = self.db.calendar.day()
