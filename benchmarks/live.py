@@ -26,6 +26,7 @@ from telegram import Update
 from flows import ask_for_conversation, join_as_member  # tests/
 from telegram.ext import Application, MessageHandler, filters
 from telegram_double import OfflineRequest, SimUser  # tests/
+from trips import Trips  # tests/
 
 from bot.app import build_application
 
@@ -128,19 +129,11 @@ async def relay_samples(count: int) -> tuple[list[float], dict]:
         await anna.press_data(f"claim:{ref}", anna.last())
         await _timed(lambda i: (emma if i % 2 else anna).send(f"warm-up {i}"), 100)
         db = services.core.db
-        conn, trips = db.conn, [0]
-        passing = conn._execute
-
-        async def counted(fn, *args, **kwargs):
-            trips[0] += 1
-            return await passing(fn, *args, **kwargs)
-
-        conn._execute = counted
         before = db.durable_commits, db.commits, len(offline.calls)
-        samples = await _timed(lambda i: (emma if i % 2 else anna).send(f"message number {i}"), count)
+        async with Trips(db, statements=False) as trips:
+            samples = await _timed(lambda i: (emma if i % 2 else anna).send(f"message number {i}"), count)
         cost = {"fsyncs": (db.durable_commits - before[0]) / count, "commits": (db.commits - before[1]) / count,
-                "trips": trips[0] / count, "calls": (len(offline.calls) - before[2]) / count}
-        del conn._execute
+                "trips": trips.count / count, "calls": (len(offline.calls) - before[2]) / count}
         delivered = await db.fetchval("SELECT COUNT(*) FROM messages WHERE delivered = 1")
         await _stop(app)
     assert delivered == count + 100, delivered

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import time_machine
 from flows import ask_for_conversation, join_as_member
+from trips import Trips
 
 from bot.foundations import clock
 from bot.steering.digest.schedule import slot_of_week, week_label
@@ -26,32 +27,19 @@ _VALUES = re.compile(r"^SCAN (\d+ )?CONSTANT ROWS?$")  # the rows of a VALUES li
 _DRIVER = "SELECT last_insert_rowid()"
 
 
-class Recorder:
+class Recorder(Trips):
     def __init__(self, db, small_tables: tuple[str, ...] = ()) -> None:
-        self.db = db
-        self.statements: list[str] = []
-        self.trips = 0
+        super().__init__(db)
         self.small_tables = {f"SCAN {table}" for table in small_tables}  # as the plan names them
 
     async def __aenter__(self) -> "Recorder":
-        conn = self.db.conn
         self._level = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}[
-            (await conn.execute_fetchall("PRAGMA synchronous"))[0][0]]
-        await conn.set_trace_callback(self.statements.append)
-        # Every trip to aiosqlite's thread goes through its Connection._execute (aiosqlite 0.22,
-        # pinned): counting those calls counts the trips.
-        passing = conn._execute
+            (await self.db.conn.execute_fetchall("PRAGMA synchronous"))[0][0]]
+        return await super().__aenter__()
 
-        async def counted(fn, *args, **kwargs):
-            self.trips += 1
-            return await passing(fn, *args, **kwargs)
-
-        conn._execute = counted
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        del self.db.conn._execute  # the class's own again
-        await self.db.conn.set_trace_callback(None)
+    @property
+    def trips(self) -> int:
+        return self.count
 
     @property
     def queries(self) -> list[str]:

@@ -5,6 +5,7 @@ from contextvars import ContextVar
 from zoneinfo import ZoneInfo
 
 import pytest
+from trips import Trips
 
 from bot.foundations.calendar import Calendar
 from bot.foundations.crypto import Vault, new_master_key
@@ -211,24 +212,12 @@ async def test_a_nested_transaction_that_fails_undoes_only_its_own_writes(db):
 
 async def test_a_savepoint_costs_no_trip_of_its_own(db):
     await db.execute("CREATE TABLE t (x)")
-    statements, trips = [], 0
-    passing = db.conn._execute
-
-    async def counted(fn, *args, **kwargs):
-        nonlocal trips
-        trips += 1
-        return await passing(fn, *args, **kwargs)
-
-    await db.conn.set_trace_callback(statements.append)
-    db.conn._execute = counted
-    try:
+    async with Trips(db) as counted:
         async with db.transaction():
             async with db.transaction():
                 async with db.transaction():
                     await db.execute("INSERT INTO t VALUES (1)")
-    finally:
-        del db.conn._execute
-        await db.conn.set_trace_callback(None)
+    statements, trips = counted.statements, counted.count
     assert statements == ["BEGIN IMMEDIATE", "SAVEPOINT s1", "SAVEPOINT s2", "INSERT INTO t VALUES (1)", "COMMIT"]
     assert trips == 3
 
@@ -264,28 +253,6 @@ async def test_a_checkpoint_asked_inside_a_transaction_runs_after_its_commit(db)
 
 # Steps: a piece of work on the database's thread, in one trip -------------------------------
 
-class _Trips:
-    """Statements (SQLite's trace) and trips to aiosqlite's thread (its Connection._execute)."""
-
-    def __init__(self, db) -> None:
-        self.db, self.statements, self.count = db, [], 0
-
-    async def __aenter__(self):
-        passing = self.db.conn._execute
-
-        async def counted(fn, *args, **kwargs):
-            self.count += 1
-            return await passing(fn, *args, **kwargs)
-
-        await self.db.conn.set_trace_callback(self.statements.append)
-        self.db.conn._execute = counted
-        return self
-
-    async def __aexit__(self, *exc):
-        del self.db.conn._execute
-        await self.db.conn.set_trace_callback(None)
-
-
 async def _write_and_read(db, values):
     """Repository-style code: awaits the database only."""
     for value in values:
@@ -297,7 +264,7 @@ async def _write_and_read(db, values):
 async def test_a_step_runs_its_statements_in_one_trip_and_one_commit(db):
     await db.execute("CREATE TABLE t (x)")
     durable, commits = db.durable_commits, db.commits
-    async with _Trips(db) as trips:
+    async with Trips(db) as trips:
         assert await db.step(_write_and_read, db, [1, 2, 3]) == [1, 2, 3]
     assert trips.count == 1
     assert trips.statements == ["BEGIN IMMEDIATE", "INSERT INTO t VALUES (1)", "INSERT INTO t VALUES (2)",
@@ -315,7 +282,7 @@ async def test_a_step_keeps_the_callers_context_and_its_durability(db):
 
     seen.set("the caller's")
     durable = db.durable_commits
-    async with _Trips(db) as trips:
+    async with Trips(db) as trips:
         await db.step(work, durable=False)
     assert trips.statements[:2] == ["PRAGMA synchronous = NORMAL", "BEGIN IMMEDIATE"] and trips.count == 1
     assert db.durable_commits == durable
@@ -345,7 +312,7 @@ async def test_a_step_inside_a_transaction_is_a_savepoint_of_it(db):
         await db.execute("INSERT INTO t VALUES (2)")
         raise ValueError("a service refuses after writing")
 
-    async with _Trips(db) as trips:
+    async with Trips(db) as trips:
         async with db.transaction():
             await db.execute("INSERT INTO t VALUES (1)")
             with pytest.raises(ValueError):
@@ -368,7 +335,7 @@ async def test_work_on_the_thread_may_commit_several_transactions_in_one_trip(db
         return await db.fetchval("SELECT COUNT(*) FROM t")
 
     durable = db.durable_commits
-    async with _Trips(db) as trips:
+    async with Trips(db) as trips:
         assert await db.on_thread(two) == 2
     assert trips.count == 1 and trips.statements.count("COMMIT") == 2
     assert db.durable_commits == durable + 1
