@@ -39,12 +39,12 @@ async def _database(folder: Path, cases: int):
 
 
 async def digest(quick: bool) -> list[dict]:
-    # The first audit of a process imports numpy and scipy (bot/steering/figures/auditor.py): timed on its
+    # The first audit of a process imports numpy, scipy and HiGHS (bot/steering/figures/auditor.py): timed on its
     # own, in a fresh interpreter, and done here first so that the digests below are timed warm.
     out = subprocess.run([sys.executable, "-c", _IMPORT_SOLVER], cwd=ROOT, capture_output=True, text=True, check=True)
     figures = [figure("digest.first_import", float(out.stdout.split()[-1]), "s",
-                      note="numpy and scipy, imported by the first audit of a process")]
-    for name in ("numpy", "scipy.sparse", "scipy.optimize"):
+                      note="numpy, scipy and HiGHS, imported by the first audit of a process")]
+    for name in ("numpy", "scipy.sparse", "highspy"):
         importlib.import_module(name)
     for cases in ((10_000, 100_000) if quick else (10_000, 100_000, 1_000_000)):
         with tempfile.TemporaryDirectory() as folder:
@@ -64,7 +64,7 @@ _IMPORT_SOLVER = """
 import time
 from datetime import timedelta
 started = time.perf_counter()
-import numpy, scipy.sparse, scipy.optimize
+import numpy, scipy.sparse, highspy
 print(time.perf_counter() - started)
 """
 
@@ -126,7 +126,7 @@ async def process(quick: bool) -> list[dict]:
         figure("memory.peak", peak / 1024, "MB", "<= 120", peak / 1024 <= 120,
                note=f"peak resident after {len(users)} people wrote twice each, {label} cases"),
         figure("memory.digest_libraries", _digest_libraries() / 1024, "MB",
-               note="what a process would keep had it made the digest itself: numpy and scipy (the audit) and "
+               note="what a process would keep had it made the digest itself: numpy, scipy and HiGHS (the audit) and "
                     "matplotlib (the chart); the bot makes it in a child process instead"),
     ]
 

@@ -57,7 +57,7 @@ def build_application(
     offload: Offload | None = None,
 ) -> Application:
     """Build the bot; the database opens in post_init and closes in post_shutdown. `offload`: where
-    the work that needs scipy and matplotlib runs (bot/foundations/offload.py; default: in this process)."""
+    the work that needs the solver and matplotlib runs (bot/foundations/offload.py; default: in this process)."""
     # python-telegram-bot 22's announced change, taken now: time periods (RetryAfter.retry_after) as
     # timedelta, which bot/running/faults.py reads either way; without it every 429 logs a deprecation.
     os.environ.setdefault("PTB_TIMEDELTA", "1")

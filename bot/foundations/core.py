@@ -67,7 +67,7 @@ class Core:
     actions: ActionRepository = field(init=False)
     news: NewsRepository = field(init=False)
     erasures: ErasureLog = field(init=False)
-    offload: Offload = field(default_factory=Offload)  # numpy, scipy, matplotlib: in a child when serving
+    offload: Offload = field(default_factory=Offload)  # the solver, matplotlib: in a child when serving
 
     def __post_init__(self) -> None:
         self.people = PeopleRepository(self.db, self.vault)

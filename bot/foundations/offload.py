@@ -1,6 +1,6 @@
-"""Work that needs numpy, scipy or matplotlib, done where those libraries do not stay.
+"""Work that needs numpy, scipy, HiGHS or matplotlib, done where those libraries do not stay.
 
-The figures' auditor (scipy's linear programs) and the charts (matplotlib) add some 80 MB to
+The figures' auditor (linear programs: numpy, scipy, HiGHS) and the charts (matplotlib) add some 80 MB to
 a process that imports them, and Python never gives an imported module back. The bot needs
 them once a week (the digest) and when a steering member asks for a table or the digest's
 chart. So, running as a service, it does that work in a child process started for the call

@@ -326,9 +326,9 @@ def test_the_engine_imports_neither_telegram_nor_storage():
 
 
 def test_the_bot_starts_without_the_engine_s_solver_and_the_chart_library():
-    """numpy and scipy (the auditor's) and matplotlib (the chart's) load when first used."""
+    """numpy, scipy and highspy (the auditor's) and matplotlib (the chart's) load when first used."""
     code = ("import sys, bot.cli, bot.app; print(sorted({m.split('.')[0] for m in sys.modules} & "
-            "{'numpy', 'scipy', 'matplotlib'}))")
+            "{'numpy', 'scipy', 'highspy', 'matplotlib'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -387,6 +387,49 @@ def test_property_a_reader_of_every_release_of_a_year_pins_no_small_figure(case)
     assert audit(problem) == []
     for (label, key), (low, high) in ranges(problem).items():
         assert safe(low, high), (label, key, low, high)  # two values at least, or known to be 0
+
+
+@st.composite
+def known_sums_then_loosened(draw):
+    """A reader's rows over a few cells (true counts, sums of them stated exactly or as a range
+    around the truth), and which rows are then loosened, and how."""
+    cells = [f"c{i}" for i in range(draw(st.integers(2, 7)))]
+    counts = {c: draw(st.integers(0, 9)) for c in cells}
+    rows = []
+    for n in range(draw(st.integers(2, 9))):
+        terms = sorted(draw(st.sets(st.sampled_from(cells), min_size=1)))
+        true = sum(counts[c] for c in terms)
+        below, above = draw(st.integers(0, 3)), draw(st.integers(0, 3))
+        rows.append((f"r{n}", terms, max(true - below, 0), true + above))
+    loosened = draw(st.lists(st.tuples(st.integers(0, len(rows) - 1), st.sampled_from(["none", "lower"])),
+                             max_size=len(rows)))
+    return rows, loosened
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(known_sums_then_loosened())
+def test_property_a_program_loosened_in_place_answers_as_one_made_afresh(case):
+    """The auditor keeps each component's program between solves and loosens its bounds in place
+    (a hot start): it must find exactly the ranges a program built from the loosened rows finds."""
+    rows, loosened = case
+    problem = Problem()
+    for owner, terms, lo, hi in rows:
+        problem.add(("t", owner), [(c, 1) for c in terms], lo, hi, target=True)
+    kept = Auditor(problem)
+    before = kept.ranges()
+    for index, how in loosened:
+        owner, _, lo, _ = rows[index]
+        row = next(r for r in problem.rows if r.owner == ("t", owner))
+        if how == "none":
+            kept.loosen(("t", owner))
+        elif row.lo is not None:
+            kept.loosen(("t", owner), lo=max(row.lo - 2, 0), hi=None)
+    after, afresh = kept.ranges(), Auditor(problem).ranges()
+    assert after.keys() == afresh.keys() == before.keys()
+    for owner, (low, high) in afresh.items():
+        assert after[owner][0] == pytest.approx(low, abs=1e-6)
+        assert after[owner][1] == pytest.approx(high, abs=1e-6)
+        assert low <= before[owner][0] + 1e-6 and high >= before[owner][1] - 1e-6  # loosened: only wider
 
 
 @settings(max_examples=30, deadline=None, derandomize=True)

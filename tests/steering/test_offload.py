@@ -1,4 +1,4 @@
-"""Work that needs scipy and matplotlib runs in a child process when the bot serves (bot/foundations/offload.py):
+"""Work that needs the solver and matplotlib runs in a child process when the bot serves (bot/foundations/offload.py):
 the digest made that way is the digest made in-process, and the child is a fresh interpreter."""
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ who is both a coordinator and a steering member, what coordinators learn case by
 A *target* is a sum that must stay protected: every "fewer than k" statement, and sentinels, the
 base cells (and natural unions of them) whose true count is 1 .. k-1 even when nothing prints them.
 For each target the auditor finds the lowest and highest value it can take under all the rows
-(linear programs, scipy's HiGHS). The target is protected when that range holds at least two
+(linear programs, solved by HiGHS). The target is protected when that range holds at least two
 integers (`protected`, the one criterion, so that it can be tightened in one place), or when it
 cannot be above 0 (a count known to be 0 describes nobody); otherwise it is *determined* and
 reported as a `Leak`.
@@ -31,7 +31,7 @@ from .model import Leak
 
 
 class _ImportedOnFirstUse:
-    """A module imported when one of its names is first used. numpy and scipy are some 60 MB
+    """A module imported when one of its names is first used. numpy, scipy and HiGHS are some 60 MB
     resident, and the bot audits figures once a week, for the digest: so they are not loaded at
     start, as matplotlib is loaded only when a chart is drawn (digest/chart.py)."""
 
@@ -46,13 +46,64 @@ class _ImportedOnFirstUse:
 
 np = _ImportedOnFirstUse("numpy")
 sp = _ImportedOnFirstUse("scipy.sparse")
-optimize = _ImportedOnFirstUse("scipy.optimize")
+highspy = _ImportedOnFirstUse("highspy")
 
 _EPS = 1e-6
-# HiGHS's presolve costs more than it saves on these many small re-solves of one problem.
-_HIGHS = {"presolve": False}
 Owner = tuple[str, str]  # (release label, figure key)
 
+
+@dataclass(frozen=True)
+class _Solved:
+    fun: float | None  # the objective's optimum, None when unbounded
+    unbounded: bool = False
+    optimal: bool = True
+
+
+def _highs(cost, col_lo, col_hi, matrix, row_lo, row_hi):
+    """A HiGHS program: minimise cost @ x, col_lo <= x <= col_hi, row_lo <= matrix @ x <= row_hi."""
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = matrix.shape[1], matrix.shape[0]
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, col_lo, col_hi
+    lp.row_lower_, lp.row_upper_ = row_lo, row_hi
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = matrix.indptr, matrix.indices, matrix.data
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    # HiGHS's presolve costs more than it saves on these many small re-solves of one program,
+    # and it would throw the basis away that the next solve starts from.
+    highs.setOptionValue("presolve", "off")
+    highs.passModel(lp)
+    return highs
+
+
+_DUAL, _PRIMAL = 1, 4  # HiGHS's simplex_strategy
+
+
+def _run(highs, strategy: int = _DUAL) -> _Solved:
+    """Solve. A new program and one whose bounds changed start with the dual simplex (the last
+    basis, if any, stays dual feasible); one whose costs changed with the primal (the basis stays
+    primal feasible), a few dozen steps from the last optimum instead of hundreds from nothing."""
+    highs.setOptionValue("simplex_strategy", strategy)
+    highs.run()
+    status = highs.getModelStatus()
+    if status == highspy.HighsModelStatus.kOptimal:
+        return _Solved(highs.getInfo().objective_function_value)
+    if status == highspy.HighsModelStatus.kUnbounded:
+        return _Solved(None, unbounded=True, optimal=False)
+    if status == highspy.HighsModelStatus.kInfeasible:
+        raise ValueError("the published figures contradict each other (infeasible)")
+    raise RuntimeError(f"linear program failed: {highs.modelStatusToString(status)}")
+
+
+@dataclass
+class _Program:
+    rows: list[int]          # the problem's rows in the program, in its order
+    owners: list[Owner]
+    matrix: Any              # csr: one row per program row, one column per merged variable
+    lo: Any                  # the rows' bounds (-inf, inf where there is none)
+    hi: Any
+    highs: Any               # the HiGHS instance, kept: its basis is where the next solve starts
+    loosened: bool = True    # bounds changed since the last solve (or none yet)
 
 
 @dataclass
@@ -62,11 +113,14 @@ class _Row:
     hi: float | None
     owner: Owner
 
+    def bounds(self) -> tuple[float, float]:
+        """The bounds as a program states them; a lower bound <= 0 on a sum of non-negative
+        variables says nothing, so it is none."""
+        says_lo = self.lo is not None and (self.lo > 0 or any(c < 0 for _, c in self.terms))
+        return (float(self.lo) if says_lo else -math.inf, math.inf if self.hi is None else float(self.hi))
+
     def active(self) -> bool:
-        if self.hi is not None:
-            return True
-        # a lower bound <= 0 on a sum of non-negative variables says nothing
-        return self.lo is not None and (self.lo > 0 or any(c < 0 for _, c in self.terms))
+        return self.bounds() != (-math.inf, math.inf)
 
 
 class Problem:
@@ -118,7 +172,16 @@ class _Component:
         return m
 
     def loosen(self) -> None:
-        self._lp = None
+        """Some of the component's rows were loosened: the program keeps its basis (a hot start)."""
+        if self._lp is None:
+            return
+        lp = self._lp
+        for i, r in enumerate(lp.rows):
+            lo, hi = self.problem.rows[r].bounds()
+            if lo != lp.lo[i] or hi != lp.hi[i]:
+                lp.lo[i], lp.hi[i] = lo, hi
+                lp.highs.changeRowBounds(i, lo, hi)
+                lp.loosened = True
 
     def point(self, values: Mapping[Hashable, float]) -> np.ndarray:
         """A feasible point of the cells (say the true counts) as a point of the merged columns.
@@ -133,69 +196,55 @@ class _Component:
                 size[self.column[v]] += 1
         return x / np.maximum(size, 1)
 
-    def _build(self):
+    def _build(self) -> _Program:
+        """The component's program, made once: every row that says something, as lo <= sum <= hi.
+        Loosening changes its bounds in place and a new objective only its costs, so HiGHS starts
+        each solve from the last one's basis instead of from nothing."""
         if self._lp is None:
-            rows = [self.problem.rows[r] for r in self.rows if self.problem.rows[r].active()]
-            eq = [r for r in rows if r.lo is not None and r.lo == r.hi]
-            ineq = [r for r in rows if not (r.lo is not None and r.lo == r.hi)]
-            ub_rows, ub_b, ub_owner = [], [], []
-            for r in ineq:
-                if r.hi is not None:
-                    ub_rows.append(r.terms), ub_b.append(r.hi), ub_owner.append(r.owner)
-                if r.lo is not None and (r.lo > 0 or any(c < 0 for _, c in r.terms)):
-                    ub_rows.append(tuple((v, -c) for v, c in r.terms)), ub_b.append(-r.lo), ub_owner.append(r.owner)
-            self._lp = (
-                self._matrix(ub_rows) if ub_rows else None, np.array(ub_b, dtype=float), ub_owner,
-                self._matrix([r.terms for r in eq]) if eq else None, np.array([r.lo for r in eq], dtype=float),
-                [r.owner for r in eq],
-            )
+            rows = [r for r in self.rows if self.problem.rows[r].active()]
+            bounds = [self.problem.rows[r].bounds() for r in rows]
+            matrix = self._matrix([self.problem.rows[r].terms for r in rows])
+            lo = np.array([b[0] for b in bounds], dtype=float)
+            hi = np.array([b[1] for b in bounds], dtype=float)
+            self._lp = _Program(rows, [self.problem.rows[r].owner for r in rows], matrix, lo, hi,
+                                _highs(np.zeros(self.width), np.zeros(self.width), np.full(self.width, np.inf),
+                                       matrix, lo, hi))
         return self._lp
 
     def feasible(self, x: np.ndarray) -> bool:
         """Does the point satisfy every bound of the program (so that it may serve as a witness)?"""
-        a_ub, b_ub, _, a_eq, b_eq, _ = self._build()
+        lp = self._build()
         if (x < -_EPS).any():
             return False
-        if a_ub is not None and ((a_ub @ x) > b_ub + 1e-6).any():
-            return False
-        return a_eq is None or bool(np.allclose(a_eq @ x, b_eq, atol=1e-6))
+        values = lp.matrix @ x
+        return not ((values < lp.lo - _EPS).any() or (values > lp.hi + _EPS).any())
 
-    def solve(self, c: np.ndarray):
-        a_ub, b_ub, ub_owner, a_eq, b_eq, eq_owner = self._build()
-        res = optimize.linprog(c, A_ub=a_ub, b_ub=b_ub if a_ub is not None else None,
-                      A_eq=a_eq, b_eq=b_eq if a_eq is not None else None,
-                      bounds=(0, None), method="highs", options=_HIGHS)
-        if res.status == 2:
-            raise ValueError("the published figures contradict each other (infeasible)")
-        if res.status not in (0, 3):
-            raise RuntimeError(f"linear program failed: {res.message}")
+    def solve(self, c: np.ndarray) -> tuple[_Solved, set[Owner]]:
+        lp = self._build()
+        lp.highs.changeColsCost(self.width, np.arange(self.width, dtype=np.int32), np.asarray(c, dtype=float))
+        solved = _run(lp.highs, _DUAL if lp.loosened else _PRIMAL)
+        lp.loosened = False
         binding: set[Owner] = set()
-        if res.status == 0:
-            self.witness(res.x)
-            for marg, owners in ((getattr(res.ineqlin, "marginals", None), ub_owner),
-                                 (getattr(res.eqlin, "marginals", None), eq_owner)):
-                if marg is not None:
-                    binding.update(o for o, m in zip(owners, marg) if abs(m) > 1e-9)
-        return res, binding
+        if solved.optimal:
+            solution = lp.highs.getSolution()
+            self.witness(np.asarray(solution.col_value))
+            binding.update(o for o, m in zip(lp.owners, solution.row_dual) if abs(m) > 1e-9)
+        return solved, binding
 
     def spread(self, indices: list[int]) -> None:
         """Witnesses for many targets at once: maximise sum(min(target, 1)), which spreads the
-        counts thinly over as many targets as it can (and so also moves the larger ones down)."""
-        a_ub, b_ub, _, a_eq, b_eq, _ = self._build()
+        counts thinly over as many targets as it can (and so also moves the larger ones down).
+        A program of its own (one more column per target), made for the call."""
+        lp = self._build()
         n = len(indices)
         t = self.target_matrix[indices]
-        rows = [sp.hstack([-t, sp.identity(n, format="csr")], format="csr")]
-        b = [np.zeros(n)]
-        if a_ub is not None:
-            rows.insert(0, sp.hstack([a_ub, sp.csr_matrix((a_ub.shape[0], n))], format="csr"))
-            b.insert(0, b_ub)
-        eq = sp.hstack([a_eq, sp.csr_matrix((a_eq.shape[0], n))], format="csr") if a_eq is not None else None
-        c = np.concatenate([np.zeros(self.width), -np.ones(n)])
-        res = optimize.linprog(c, A_ub=sp.vstack(rows, format="csr"), b_ub=np.concatenate(b), A_eq=eq,
-                      b_eq=b_eq if eq is not None else None,
-                      bounds=[(0, None)] * self.width + [(0, 1)] * n, method="highs", options=_HIGHS)
-        if res.status == 0:
-            self.witness(res.x[: self.width])
+        matrix = sp.vstack([sp.hstack([lp.matrix, sp.csr_matrix((lp.matrix.shape[0], n))]),
+                            sp.hstack([-t, sp.identity(n)])], format="csr")
+        highs = _highs(np.concatenate([np.zeros(self.width), -np.ones(n)]),
+                       np.zeros(self.width + n), np.concatenate([np.full(self.width, np.inf), np.ones(n)]),
+                       matrix, np.concatenate([lp.lo, np.full(n, -np.inf)]), np.concatenate([lp.hi, np.zeros(n)]))
+        if _run(highs).optimal:
+            self.witness(np.asarray(highs.getSolution().col_value)[: self.width])
 
     def witness(self, x: np.ndarray) -> None:
         values = self.target_matrix @ x
@@ -366,11 +415,11 @@ class Auditor:
             others = [j for j in todo if j != i and not comp.spans(j)]
             if len(others) >= 10:
                 res, _ = comp.solve(comp.objective([i], -1000.0) + comp.objective(others, -1.0, rng))
-                if res.status == 3 or comp.spans(i):
+                if res.unbounded or comp.spans(i):
                     comp.settled.add(owner)
                     continue
             res_max, bind_max = comp.solve(comp.objective([i], -1.0))
-            if res_max.status == 3 or comp.spans(i) or nobody(-res_max.fun):
+            if res_max.unbounded or comp.spans(i) or nobody(-res_max.fun):
                 comp.settled.add(owner)
                 continue
             res_min, bind_min = comp.solve(comp.objective([i], 1.0))
@@ -395,7 +444,7 @@ class Auditor:
                     continue
                 res_max, _ = comp.solve(comp.objective([i], -1.0))
                 res_min, _ = comp.solve(comp.objective([i], 1.0))
-                out[owner] = (res_min.fun, math.inf if res_max.status == 3 else -res_max.fun)
+                out[owner] = (res_min.fun, math.inf if res_max.unbounded else -res_max.fun)
         return out
 
 

@@ -1,5 +1,5 @@
 """The releases a digest makes, decided in order: pure, and run in a child process when serving
-(bot/foundations/offload.py), since the audits load scipy.
+(bot/foundations/offload.py), since the audits load numpy, scipy and HiGHS.
 
 A *job* is one suppression problem: the figures of the periods released together (a month; a
 quarter with its last month; the year with its fourth quarter and December), the steps of the
