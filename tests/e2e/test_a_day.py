@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
+
+import launcher
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,7 +22,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 def _invite(emulator, token, env, role: str) -> str:
     full = {**os.environ, **env, "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE_URL": emulator.api_base_url}
-    out = subprocess.run([sys.executable, "-m", "bot", "invite", role], cwd=REPO_ROOT, env=full,
+    out = launcher.run([sys.executable, "-m", "bot", "invite", role], cwd=REPO_ROOT, env=full,
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     return re.search(r"\?start=(\S+)", out.stdout)[1]

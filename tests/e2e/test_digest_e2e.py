@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 from datetime import time as dt_time
 from datetime import timedelta
@@ -20,6 +19,8 @@ from bot.services import Services
 from bot.steering.digest.schedule import slot_of_week, week_label
 from bot.steering.digest.service import EPOCH_KEY
 
+import launcher
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -32,7 +33,7 @@ def _env(tmp_path: Path, digest_at: str = "MON 08:30") -> dict[str, str]:
 
 def _invite(emulator, token: str, env: dict[str, str], role: str) -> str:
     full = {**os.environ, **env, "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE_URL": emulator.api_base_url}
-    out = subprocess.run([sys.executable, "-m", "bot", "invite", role], cwd=REPO_ROOT, env=full,
+    out = launcher.run([sys.executable, "-m", "bot", "invite", role], cwd=REPO_ROOT, env=full,
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     return re.search(r"\?start=(\S+)", out.stdout)[1]
