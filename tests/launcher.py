@@ -185,6 +185,12 @@ class Popen:
         self.send_signal(signal.SIGTERM)
 
 
+def popen(args: Sequence[str], **kwargs) -> Popen | subprocess.Popen:
+    """`subprocess.Popen` for `python -m bot` and `python -c`: forked from the launcher. Anything
+    else goes to `subprocess.Popen`."""
+    return Popen(args, **kwargs) if _ours(args) else subprocess.Popen(args, **kwargs)
+
+
 def run(args: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: str | Path | None = None,
         capture_output: bool = False, text: bool = False, timeout: float | None = None, input=None,
         check: bool = False, stdout=None, stderr=None, **more) -> subprocess.CompletedProcess:

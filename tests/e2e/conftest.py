@@ -57,7 +57,7 @@ def bot_token(emulator: Emulator) -> str:
 def bot_process(
     emulator: Emulator, request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[Callable[..., BotProcess]]:
-    """Factory: ``bot_process(args, *, token=None, env=None, cwd=REPO_ROOT, wait_polling=True)``.
+    """Factory: ``bot_process(args, *, token=None, env=None, cwd=REPO_ROOT, wait_polling=True, new_python=False)``.
 
     Sets TELEGRAM_BOT_TOKEN (a fresh one unless given) and TELEGRAM_API_BASE_URL,
     starts the command and, by default, returns once the bot polls getUpdates.
@@ -74,10 +74,12 @@ def bot_process(
         cwd: Path | str | None = REPO_ROOT,
         wait_polling: bool = True,
         timeout: float = 20.0,
+        new_python: bool = False,
     ) -> BotProcess:
         token = token or emulator.new_token()
         full_env = {"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE_URL": emulator.api_base_url, **(env or {})}
-        proc = BotProcess(args, env=full_env, cwd=cwd, log_path=tmp_path / f"bot-{next(counter)}.log", token=token)
+        proc = BotProcess(args, env=full_env, cwd=cwd, log_path=tmp_path / f"bot-{next(counter)}.log", token=token,
+                          new_python=new_python)
         started.append(proc.start())
         if wait_polling:
             emulator.wait_until_polling(token, timeout, process=proc)

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import launcher
 from matching import Match, describe, matches, stop_process
 
 E2E_DIR = Path(__file__).resolve().parent
@@ -573,18 +574,22 @@ class BotProcess:
         log_path: Path | str | None = None,
         inherit_env: bool = True,
         token: str | None = None,
+        new_python: bool = False,
     ):
+        """`new_python`: start from nothing, as a service manager does; else `python -m bot` is
+        forked by the suite's launcher (tests/launcher.py), a process of its own all the same."""
         self.args = [str(a) for a in args]
+        self.new_python = new_python
         self.env = {**(os.environ if inherit_env else {}), "PYTHONUNBUFFERED": "1", **(env or {})}
         self.cwd = Path(cwd) if cwd else None
         self.log_path = Path(log_path) if log_path else Path(tempfile.mkdtemp(prefix="waakzaam-e2e-")) / "bot.log"
         self.token = token or self.env.get("TELEGRAM_BOT_TOKEN")
-        self._proc: subprocess.Popen[bytes] | None = None
+        self._proc: subprocess.Popen[bytes] | launcher.Popen | None = None
 
     def start(self) -> BotProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "wb") as log:
-            self._proc = subprocess.Popen(
+            self._proc = (subprocess.Popen if self.new_python else launcher.popen)(
                 self.args, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
             )
         _live.add(self)

@@ -104,7 +104,8 @@ async def test_people_join_ask_claim_talk_and_the_file_reveals_nothing(emulator,
     env = _env(tmp_path)
     token = emulator.new_token()
     first_invite = _invite_from_cli(emulator, token, env)
-    bot = bot_process([sys.executable, "-m", "bot", "run"], token=token, env=env)
+    # A new python, as a service manager starts it (the other end-to-end tests fork it: tests/launcher.py)
+    bot = bot_process([sys.executable, "-m", "bot", "run"], token=token, env=env, new_python=True)
 
     ids = iter(range(6100000001, 6100000100))
     coordinator = sim_user(bot, user_id=next(ids), first_name="Griet", last_name="Coppens", language_code="en")
