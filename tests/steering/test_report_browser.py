@@ -80,7 +80,7 @@ def test_the_report_opens_offline_in_a_real_browser(demo, tmp_path):
 # in a frame of each width, side by side, and a script in the page around them writes what it
 # measured for --dump-dom. (Headless Chromium's window is never narrower than 500 px; a frame is
 # exactly as wide as asked. One browser for both widths: a start costs a second and a half of CPU.)
-MEASURE = """<!DOCTYPE html><html><body style="margin:0;white-space:nowrap">FRAMES
+MEASURE = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin:0;white-space:nowrap">FRAMES
 <script>
 const frames = [...document.querySelectorAll("iframe")], measured = {};
 let loaded = 0;
