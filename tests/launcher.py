@@ -9,7 +9,7 @@ interpreter's own exit (atexit, logging's flush, finalizers). A SIGKILL kills th
 nothing else. What a forked command does not repeat is Python's start: the imports, and the
 variables Python reads then (the launcher's are the suite's; PYTHONUNBUFFERED is honoured). So
 the tests that must prove the entry point and a start from nothing (the liveness test, the
-end-to-end tests' bots, `scripts/start`, the figures engine's imports) still run a new `python`.
+first end-to-end walk, `scripts/start`, the figures engine's imports) still run a new `python`.
 
     launcher.run([sys.executable, "-m", "bot", "check"], env=..., cwd="/", capture_output=True, text=True)
     process = launcher.Popen([sys.executable, "-m", "bot", "restore", ...], env=...); process.kill()

@@ -23,7 +23,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
 def _invite(emulator, token, env, role: str) -> str:
     full = {**os.environ, **env, "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE_URL": emulator.api_base_url}
     out = launcher.run([sys.executable, "-m", "bot", "invite", role], cwd=REPO_ROOT, env=full,
-                         capture_output=True, text=True, timeout=60)
+                       capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     return re.search(r"\?start=(\S+)", out.stdout)[1]
 

@@ -3,7 +3,6 @@ again with a year of history and a slot that has just passed, and the member rec
 text and the chart (a PNG upload to the emulator), then asks for them again with /digest."""
 from __future__ import annotations
 
-import os
 import re
 import sys
 from datetime import time as dt_time
@@ -19,9 +18,7 @@ from bot.services import Services
 from bot.steering.digest.schedule import slot_of_week, week_label
 from bot.steering.digest.service import EPOCH_KEY
 
-import launcher
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from test_a_day import _invite
 
 
 def _env(tmp_path: Path, digest_at: str = "MON 08:30") -> dict[str, str]:
@@ -30,13 +27,6 @@ def _env(tmp_path: Path, digest_at: str = "MON 08:30") -> dict[str, str]:
             "WAAKZAAM_KEY_FILE": str(tmp_path / "keys" / "master.key"),
             "WAAKZAAM_DIGEST_AT": digest_at}
 
-
-def _invite(emulator, token: str, env: dict[str, str], role: str) -> str:
-    full = {**os.environ, **env, "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE_URL": emulator.api_base_url}
-    out = launcher.run([sys.executable, "-m", "bot", "invite", role], cwd=REPO_ROOT, env=full,
-                         capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    return re.search(r"\?start=(\S+)", out.stdout)[1]
 
 WEEKS = 14  # the weeks of digests before this one, made by the seed as earlier runs would have
 

@@ -36,7 +36,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
 def _invite_from_cli(emulator, token: str, env: dict[str, str]) -> str:
     full = {**os.environ, **env, "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE_URL": emulator.api_base_url}
     out = launcher.run([sys.executable, "-m", "bot", "invite", "coordinator"], cwd=REPO_ROOT, env=full,
-                         capture_output=True, text=True, timeout=60)
+                       capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     link = re.search(r"https://t\.me/\w+\?start=(\S+)", out.stdout)
     assert link, out.stdout
