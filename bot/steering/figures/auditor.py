@@ -54,9 +54,11 @@ Owner = tuple[str, str]  # (release label, figure key)
 
 @dataclass(frozen=True)
 class _Solved:
-    fun: float | None  # the objective's optimum, None when unbounded
-    unbounded: bool = False
-    optimal: bool = True
+    fun: float | None  # the objective's optimum, None when unbounded (anything else raised)
+
+    @property
+    def unbounded(self) -> bool:
+        return self.fun is None
 
 
 def _highs(cost, col_lo, col_hi, matrix, row_lo, row_hi):
@@ -89,7 +91,7 @@ def _run(highs, strategy: int = _DUAL) -> _Solved:
     if status == highspy.HighsModelStatus.kOptimal:
         return _Solved(highs.getInfo().objective_function_value)
     if status == highspy.HighsModelStatus.kUnbounded:
-        return _Solved(None, unbounded=True, optimal=False)
+        return _Solved(None)
     if status == highspy.HighsModelStatus.kInfeasible:
         raise ValueError("the published figures contradict each other (infeasible)")
     raise RuntimeError(f"linear program failed: {highs.modelStatusToString(status)}")
@@ -97,12 +99,13 @@ def _run(highs, strategy: int = _DUAL) -> _Solved:
 
 @dataclass
 class _Program:
-    rows: list[int]          # the problem's rows in the program, in its order
+    rows: dict[int, int]     # the problem's rows in the program: their place in it
     owners: list[Owner]
     matrix: Any              # csr: one row per program row, one column per merged variable
     lo: Any                  # the rows' bounds (-inf, inf where there is none)
     hi: Any
     highs: Any               # the HiGHS instance, kept: its basis is where the next solve starts
+    columns: Any             # 0 .. width - 1, as HiGHS takes them for new costs
     loosened: bool = True    # bounds changed since the last solve (or none yet)
 
 
@@ -176,16 +179,16 @@ class _Component:
         m.sum_duplicates()
         return m
 
-    def loosen(self) -> None:
-        """Some of the component's rows were loosened: the program keeps its basis (a hot start)."""
-        if self._lp is None:
-            return
+    def loosen(self, rows: Iterable[int]) -> None:
+        """These rows of the problem were loosened: their bounds change in place, and the program
+        keeps its basis (a hot start). A row not in the program said nothing, and still does not."""
         lp = self._lp
-        for i, r in enumerate(lp.rows):
-            lo, hi = self.problem.rows[r].bounds()
-            if lo != lp.lo[i] or hi != lp.hi[i]:
-                lp.lo[i], lp.hi[i] = lo, hi
-                lp.highs.changeRowBounds(i, lo, hi)
+        if lp is None:
+            return
+        for r in rows:
+            if (i := lp.rows.get(r)) is not None:
+                lp.lo[i], lp.hi[i] = self.problem.rows[r].bounds()
+                lp.highs.changeRowBounds(i, lp.lo[i], lp.hi[i])
                 lp.loosened = True
 
     def point(self, values: Mapping[Hashable, float]) -> np.ndarray:
@@ -211,9 +214,11 @@ class _Component:
             matrix = self._matrix([self.problem.rows[r].terms for r in rows])
             lo = np.array([b[0] for b in bounds], dtype=float)
             hi = np.array([b[1] for b in bounds], dtype=float)
-            self._lp = _Program(rows, [self.problem.rows[r].owner for r in rows], matrix, lo, hi,
+            self._lp = _Program({r: i for i, r in enumerate(rows)}, [self.problem.rows[r].owner for r in rows],
+                                matrix, lo, hi,
                                 _highs(np.zeros(self.width), np.zeros(self.width), np.full(self.width, np.inf),
-                                       matrix, lo, hi))
+                                       matrix, lo, hi),
+                                np.arange(self.width, dtype=np.int32))
         return self._lp
 
     def feasible(self, x: np.ndarray) -> bool:
@@ -226,11 +231,11 @@ class _Component:
 
     def solve(self, c: np.ndarray) -> tuple[_Solved, set[Owner]]:
         lp = self._build()
-        lp.highs.changeColsCost(self.width, np.arange(self.width, dtype=np.int32), np.asarray(c, dtype=float))
+        lp.highs.changeColsCost(self.width, lp.columns, np.asarray(c, dtype=float))
         solved = _run(lp.highs, _DUAL if lp.loosened else _PRIMAL)
         lp.loosened = False
         binding: set[Owner] = set()
-        if solved.optimal:
+        if not solved.unbounded:
             solution = lp.highs.getSolution()
             self.witness(np.asarray(solution.col_value))
             binding.update(o for o, m in zip(lp.owners, solution.row_dual) if abs(m) > 1e-9)
@@ -248,7 +253,7 @@ class _Component:
         highs = _highs(np.concatenate([np.zeros(self.width), -np.ones(n)]),
                        np.zeros(self.width + n), np.concatenate([np.full(self.width, np.inf), np.ones(n)]),
                        matrix, np.concatenate([lp.lo, np.full(n, -np.inf)]), np.concatenate([lp.hi, np.zeros(n)]))
-        if _run(highs).optimal:
+        if not _run(highs).unbounded:
             self.witness(np.asarray(highs.getSolution().col_value)[: self.width])
 
     def witness(self, x: np.ndarray) -> None:
@@ -354,15 +359,16 @@ class Auditor:
         """Replace the bounds that `owner` contributed by looser ones (default: none at all); a
         figure held back to protect another keeps only "at least its threshold". Only ever
         loosening, so a target found protected stays protected."""
-        for row in self.problem.rows:
-            if row.owner == owner:
-                if (lo is not None and (row.lo is None or lo > row.lo)) or \
-                        (hi is not None and (row.hi is None or hi < row.hi)):
-                    raise ValueError(f"{owner}: bounds may only be loosened")
-                row.lo, row.hi = lo, hi
+        changed = [r for r, row in enumerate(self.problem.rows) if row.owner == owner]
+        for r in changed:
+            row = self.problem.rows[r]
+            if (lo is not None and (row.lo is None or lo > row.lo)) or \
+                    (hi is not None and (row.hi is None or hi < row.hi)):
+                raise ValueError(f"{owner}: bounds may only be loosened")
+            row.lo, row.hi = lo, hi
         comp = self._built.get(self.home.get(owner, -1))
         if comp is not None:
-            comp.loosen()
+            comp.loosen(changed)
 
     def near(self, owners: Iterable[Owner]) -> set[Owner]:
         """The targets that share a component with any of `owners`' rows: the only ones a change
