@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bot.foundations.calendar import Period
 from bot.foundations.charter import Charter
+from bot.foundations.offload import Offload
 from bot.foundations.settings import Settings
 from bot.services import Services
 from bot.steering.digest.schedule import slot_of_week, week_label
@@ -106,16 +107,19 @@ async def _steering_answers(services: Services, people: dict, lang: str, week: s
 
 
 async def run_demo(settings: Settings, period: Period, charter: Charter | None = None, *, lang: str | None = None,
-                   render=None, lead_weeks: int = 10, inspect=None):
+                   render=None, lead_weeks: int = 10, inspect=None, offload: Offload | None = None):
     """Generate the period (and `lead_weeks` before it), make a digest every week until the one that
     releases it, build its report, and hand it to `render(report)` while the throw-away database is
     still open; returns what `render` returns (else the report). `inspect(core, report)` (tests):
-    awaited while the database is open too; then (rendered, inspected) is returned."""
+    awaited while the database is open too; then (rendered, inspected) is returned. `offload`: where
+    the audits and charts run (bot/foundations/offload.py; default: a thread of this process)."""
     lang = lang or settings.default_language
     with tempfile.TemporaryDirectory(prefix="waakzaam-report-demo-") as folder:
         base = Path(folder)
         demo_settings = replace(settings, db_path=base / "data" / "demo.db", key_file=base / "key" / "demo.key")
         core = await open_core(demo_settings, charter)
+        if offload is not None:
+            core.offload = offload
         try:
             services = Services(core)
             s = demo_settings

@@ -10,6 +10,7 @@ holds the truth. The attacks of the issue follow, each as a regression test.
 from __future__ import annotations
 
 import asyncio
+import pickle
 import random
 import tempfile
 from collections import Counter
@@ -37,7 +38,7 @@ from bot.foundations.i18n import Translator
 from bot.steering.digest.render import Printer, Words, quarter_lines
 from bot.steering.figures import Figure, Knowledge, Problem, Row, Statement, Unprotectable, release, sentinel
 from bot.steering.figures.auditor import Auditor
-from bot.steering.releases.decide import Job, Planned, decide
+from bot.steering.releases.decide import Job, Planned, decide, with_words, without_words
 from bot.steering.releases.view import PeriodView
 from bot.steering.report.service import NotReleased
 
@@ -401,6 +402,28 @@ async def test_after_an_upgrade_nothing_is_released_that_overlaps_the_old_window
     digest = sofie.inbox()[-2].text
     assert digest.startswith("📊 Digest for the steering group, week 46 of 2026")
     assert "October 2026 (final)" in digest and "Q3 2026" not in digest  # never "Q3 is counted on ..."
+
+
+# What the child is handed ---------------------------------------------------------------------------
+
+def test_the_child_decides_from_figures_alone_and_the_words_come_back_as_they_were():
+    """The network's suggestions and the department names stay in the bot's process: the jobs the
+    child decides carry none of them, and the bodies with their words put back are the bodies
+    decided from the whole jobs, byte for byte."""
+    q = "2026-Q2"
+    figures = (Figure(f"{q}|req", {"a", "c"}, K, must_show=True), Figure(f"{q}|late", {"a"}, K),
+               Figure(f"{q}|missed", {"b"}, K), Figure(f"{q}|conv", {"c"}, K))
+    words = {"signals": [{"dep": "Production", "theme": "workload", "suggestions": ["Plan the peak weeks together"]}],
+             "names": {"Production": "Productie Gent"}}
+    job = Job(2026, K, figures, (Planned(q, "period", tuple(f.key for f in figures), words, (20, 45, 60, 90, 130)),),
+              {"a": 2, "b": 1, "c": 30})
+    bare, kept = without_words([job])
+    handed = pickle.dumps((bare, {}))
+    assert b"peak weeks" not in handed and b"Productie Gent" not in handed
+    assert kept == {q: words}
+    [whole] = decide([job], {})
+    assert pickle.dumps(with_words(decide(bare, {}), kept)) == pickle.dumps([whole])
+    assert whole["extra"]["signals"] == words["signals"] and "promise" in whole["extra"]
 
 
 # The last resort: a release that cannot be made safe is withheld whole, and the digest is made -------

@@ -27,7 +27,7 @@ from bot.foundations.model import Button, Payload, Person, Result, split_message
 from bot.steering.actions.followup import render_section
 from bot.steering.actions.tracker import ActionTracker
 from bot.steering.figures import step
-from bot.steering.releases.decide import decide
+from bot.steering.releases.decide import decide, with_words, without_words
 from bot.steering.releases.service import Flag, PeriodReleases, Prepared
 
 from . import chart
@@ -151,7 +151,10 @@ class SteeringDigests:
                                      signal_min=s.signal_min, now=now, departments=s.departments)
             flags = (looked.quarter, [Flag(dep, theme) for dep, theme, _, _ in found])
         prepared = await self.releases.prepare(slot.day, slot.week, now, flags=flags, round_label=round_label)
-        bodies = await self.core.offload.run(decide, prepared.jobs, prepared.knowledge) if prepared.jobs else []
+        bodies = []
+        if prepared.jobs:
+            jobs, words = without_words(prepared.jobs)
+            bodies = with_words(await self.core.offload.run(decide, jobs, prepared.knowledge), words)
         published = await self._published(slot, now, late, bodies)
         if round_label is not None:
             published["review"] = {"label": round_label, "quarter": looked.quarter.label,

@@ -9,7 +9,7 @@ before it in the same calendar year, then becomes part of what a reader knows fo
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.steering.figures import (
     Figure,
@@ -76,6 +76,20 @@ def decide(jobs: Sequence[Job], knowledge: Mapping[int, Sequence[Row]]) -> list[
     return bodies
 
 
+def without_words(jobs: Sequence[Job]) -> tuple[list[Job], dict[str, dict]]:
+    """The jobs as the child gets them: without what the pages say beside the figures (`extra`: the
+    network's suggestions, department names, days), which no audit reads, kept here by release
+    label for `with_words`. So the child is handed counts and figures only, and two digests whose
+    figures are the same are decided from the same jobs, whatever the network wrote."""
+    words = {planned.label: dict(planned.extra) for job in jobs for planned in job.releases}
+    return [replace(job, releases=tuple(replace(p, extra={}) for p in job.releases)) for job in jobs], words
+
+
+def with_words(bodies: Sequence[dict], words: Mapping[str, dict]) -> list[dict]:
+    """The decided bodies with their words back, as `decide` makes them from the whole jobs."""
+    return [{**body, "extra": {**words.get(body["label"], {}), **body["extra"]}} for body in bodies]
+
+
 def _period(job: Job, kn: Knowledge, counts: dict, label: str) -> dict[str, Statement]:
     """The statements of a counted period's job. Should a hidden count stay pinned even with every
     fallback group withheld (what was known before, with this period's identities, pins it: no
@@ -125,4 +139,4 @@ def _derived(planned: Planned, statements: Mapping[str, Statement], job: Job) ->
     return found
 
 
-__all__ = ["Job", "Planned", "decide"]
+__all__ = ["Job", "Planned", "decide", "without_words", "with_words"]
