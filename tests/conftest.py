@@ -16,7 +16,7 @@ import hermetic  # noqa: E402
 
 hermetic.isolate()
 
-from report_demo import SHARED  # noqa: E402
+from decisions import SHARED, Remembering  # noqa: E402
 from telegram_double import OfflineRequest, SimUser  # noqa: E402
 
 from bot.app import build_application  # noqa: E402
@@ -66,7 +66,7 @@ async def _fresh_store(settings: Settings) -> None:
 
 async def _start(settings, offline):
     await _fresh_store(settings)
-    application = build_application(settings, request=offline, rate_limit=False)
+    application = build_application(settings, request=offline, rate_limit=False, offload=Remembering())
     await application.initialize()
     await application.post_init(application)
     return application
@@ -149,7 +149,7 @@ def people(running, offline):
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """The run's shared folder (what one worker makes for all, tests/report_demo.py): made by the
+    """The run's shared folder (what one worker makes for all: tests/report_demo.py, decisions.py): made by the
     process that starts the run, named to its workers in the environment they inherit."""
     if not hasattr(config, "workerinput"):
         os.environ[SHARED] = tempfile.mkdtemp(prefix="waakzaam-run-")

@@ -6,33 +6,30 @@ Once per run, not once per worker: a year takes some 7 s, half of it its release
 first worker to need one makes it and leaves it, pickled, in the run's shared folder (SHARED, made
 by tests/conftest.py), where the others wait for it and read it. The same year in another language
 differs only in the steering group's words, never in a count: its releases are decided from the
-same jobs, so each decision (a pure function of its jobs) is remembered there too, under the hash
-of what it was given, and the next language takes it instead of auditing again."""
+same jobs, which tests/decisions.py remembers."""
 from __future__ import annotations
 
 import asyncio
 import fcntl
 import functools
-import hashlib
 import os
 import pickle
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from decisions import SHARED, Remembering
+
 from bot.foundations import calendar
 from bot.foundations.charter import Charter
-from bot.foundations.offload import Offload
 from bot.foundations.settings import Settings
 from bot.running.demo_report import run_demo
 from bot.services import Services
-from bot.steering.releases.decide import decide
 from bot.steering.report import render
 from bot.steering.report.document import Document
 from bot.steering.report.service import Report
 
 DEPARTMENTS = ("Production", "Maintenance", "Logistics", "Office", "Sales")
-SHARED = "TESTS_SHARED_FOLDER"  # a folder for this run, shared by its workers (tests/conftest.py)
 
 
 @dataclass(frozen=True)
@@ -85,48 +82,19 @@ def demo_report(period: str = "2025", lang: str = "en", departments: tuple[str, 
 def _demo_year(period: str, lang: str) -> DemoReport:
     shared = os.environ.get(SHARED)
     if not shared:
-        return _make_demo_year(period, lang, _Remembering(None))
+        return _make_demo_year(period, lang)
     path = Path(shared) / f"demo-{period}-{lang}.pickle"
     with open(Path(shared) / f"demo-{period}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another worker making this year, in any language: wait for it
         if path.exists():
             return pickle.loads(path.read_bytes())
-        made = _make_demo_year(period, lang, _Remembering(Path(shared) / f"decided-{period}"))
+        made = _make_demo_year(period, lang)
         path.with_suffix(".new").write_bytes(pickle.dumps(made))
         path.with_suffix(".new").rename(path)
         return made
 
 
-class _Remembering(Offload):
-    """Runs in a thread, as the command line does; a release decision it has seen the same jobs
-    for, in this run, is read back instead of decided again (`folder`: where; None: this process)."""
-
-    def __init__(self, folder: Path | None) -> None:
-        super().__init__()
-        self.folder = folder
-        self.seen: dict[str, object] = {}
-        self.decided = self.remembered = 0
-
-    async def run(self, fn, /, *args, **kwargs):
-        if fn is not decide:
-            return await super().run(fn, *args, **kwargs)
-        key = hashlib.sha256(pickle.dumps((args, kwargs))).hexdigest()
-        file = self.folder / f"{key}.pickle" if self.folder else None
-        if key in self.seen:
-            self.remembered += 1
-            return self.seen[key]
-        if file is not None and file.exists():
-            self.remembered += 1
-            return pickle.loads(file.read_bytes())
-        self.decided += 1
-        bodies = self.seen[key] = await super().run(fn, *args, **kwargs)
-        if file is not None:
-            file.parent.mkdir(exist_ok=True)
-            file.write_bytes(pickle.dumps(bodies))
-        return bodies
-
-
-def _make_demo_year(period: str, lang: str, offload: Offload) -> DemoReport:
+def _make_demo_year(period: str, lang: str) -> DemoReport:
     departments = DEPARTMENTS
     settings = Settings(token="", db_path=Path("/nonexistent/never-used.db"), key_file=Path("/nonexistent/k.key"),
                         departments=DEPARTMENTS)
@@ -152,5 +120,5 @@ def _make_demo_year(period: str, lang: str, offload: Offload) -> DemoReport:
 
     (report, doc, html, pdf, seconds, rendering), (cells, truth, releases, periods, digests) = asyncio.run(
         run_demo(settings, calendar.parse_period(period), charter, lang=lang, render=go, inspect=inspect,
-                 offload=offload))
+                 offload=Remembering()))
     return DemoReport(report, doc, html, pdf, seconds, rendering, cells, truth, releases, periods, digests)
