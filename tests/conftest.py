@@ -149,8 +149,8 @@ def people(running, offline):
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """The run's shared folder (what one worker makes for all: tests/report_demo.py, decisions.py): made by the
-    process that starts the run, named to its workers in the environment they inherit."""
+    """The run's shared folder (what one worker makes for all: tests/report_demo.py, decisions.py):
+    made by the process that starts the run, named to its workers in the environment they inherit."""
     if not hasattr(config, "workerinput"):
         os.environ[SHARED] = tempfile.mkdtemp(prefix="waakzaam-run-")
 

@@ -85,7 +85,8 @@ def _demo_year(period: str, lang: str) -> DemoReport:
         return _make_demo_year(period, lang)
     path = Path(shared) / f"demo-{period}-{lang}.pickle"
     with open(Path(shared) / f"demo-{period}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another worker making this year, in any language: wait for it
+        # One language at a time (a worker making another waits), so the next reuses the first's decisions.
+        fcntl.flock(lock, fcntl.LOCK_EX)
         if path.exists():
             return pickle.loads(path.read_bytes())
         made = _make_demo_year(period, lang)

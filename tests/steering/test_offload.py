@@ -21,6 +21,7 @@ from test_digest_flow import clock  # noqa: F401 - the fixture, as the digest's 
 
 from bot.foundations.offload import Offload
 from bot.steering.digest.schedule import slot_of_week
+from bot.steering.releases.decide import decide
 
 
 def _what_the_child_holds() -> tuple[int, list[str]]:
@@ -51,6 +52,18 @@ async def test_the_child_is_a_fresh_interpreter_without_the_database_and_its_err
     assert offload.children == 2  # one child per call, gone after it
 
 
+class _Handed(Offload):
+    """In this process, keeping what each call was handed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.handed: list[tuple] = []
+
+    async def run(self, fn, /, *args, **kwargs):
+        self.handed.append((fn, args))
+        return await super().run(fn, *args, **kwargs)
+
+
 async def test_a_digest_made_in_a_child_is_the_digest_made_here(running, services, people, clock):  # noqa: F811
     sofie = await _steering(services, people)
     await _history(services)
@@ -58,7 +71,13 @@ async def test_a_digest_made_in_a_child_is_the_digest_made_here(running, service
     clock.move_to(SLOT_W46)
     s = services.settings
     slot = slot_of_week("2026-W46", s.digest_weekday, s.digest_time, s.timezone)
+    services.core.offload = handed = _Handed()
     here = await services.digests.build(slot, SLOT_W46)
+    # The audits get counts and figures, not what the pages print beside them (put back after).
+    [jobs] = [args[0] for fn, args in handed.handed if fn is decide]
+    assert all(planned.extra == {} for job in jobs for planned in job.releases)
+    quarter = next(body for body in here.bodies if body["label"] == "2026-Q3")
+    assert {"network", "names"} <= set(quarter["extra"])
     services.core.offload = child = Offload(child=True)
     there = await services.digests.build(slot, SLOT_W46)  # counted here, released there
     assert child.children == 1
