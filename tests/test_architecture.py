@@ -4,6 +4,7 @@ repositories, one list of languages."""
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import tomllib
 from pathlib import Path
@@ -34,6 +35,12 @@ def _modules() -> dict[str, Path]:
 MODULES = _modules()
 
 
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    """A source file's syntax tree, parsed once for all the rules (none changes it)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 def _resolve(module: str, node: ast.ImportFrom | ast.Import, is_package: bool) -> list[str]:
     if isinstance(node, ast.Import):
         return [alias.name for alias in node.names]
@@ -48,7 +55,7 @@ def _resolve(module: str, node: ast.ImportFrom | ast.Import, is_package: bool) -
 
 
 def _imports(module: str, path: Path, *, top_level: bool) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = _tree(path)
     nodes = tree.body if top_level else [n for n in ast.walk(tree)]
     found = set()
     for node in nodes:
@@ -100,7 +107,7 @@ def test_imports_only_run_downward():
 def test_no_import_inside_a_function_between_project_modules():
     offenders = []
     for module, path in MODULES.items():
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = _tree(path)
         for func in ast.walk(tree):
             if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 for node in ast.walk(func):
@@ -145,7 +152,7 @@ def test_handlers_reach_the_domain_not_the_repositories():
                 and any(name.startswith("bot.foundations.storage") for name in _imports(m, p, top_level=False))}
     assert reaching == set()
     through_core = [f"{m}:{node.lineno}" for m, p in MODULES.items() if m.startswith("handlers")
-                    for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+                    for node in ast.walk(_tree(p))
                     if isinstance(node, ast.Attribute) and node.attr == "core"]
     assert through_core == []
 
@@ -155,7 +162,7 @@ def test_sql_only_in_the_repositories():
     for module, path in MODULES.items():
         if module.startswith("bot.foundations.storage"):
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(_tree(path)):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.match(node.value):
                 offenders.append(f"{module}:{node.lineno}")
     assert offenders == []
@@ -182,7 +189,7 @@ def test_every_button_code_is_built_by_one_module():
     for module, path in MODULES.items():
         if module == "bot.foundations.callbacks":
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(_tree(path)):
             if isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
                 head = str(node.values[0].value)
                 if len(node.values) > 1 and re.fullmatch(r"[a-z]+:(?:[a-z]+:)?", head):
@@ -237,7 +244,7 @@ def test_the_organisations_day_of_an_instant_is_taken_in_one_place():
     for module, path in MODULES.items():
         if module == "bot.foundations.calendar":
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(_tree(path)):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "date"
                     and isinstance(node.func.value, ast.Call) and isinstance(node.func.value.func, ast.Attribute)
                     and node.func.value.func.attr == "astimezone"):
