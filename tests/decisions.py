@@ -6,8 +6,10 @@ audits in it are most of a digest's time. Many tests make the same digest of the
 (tests/steering_flows.py); the demo year is made in three languages whose figures are the same.
 So each decision is kept in the run's shared folder (tests/conftest.py) under the hash of its
 jobs, and a test that hands `decide` the same jobs again gets what it returned the first time.
-The engine itself is tested on its own (tests/steering/test_figures.py, test_releases.py), with
-nothing remembered; every other offloaded call (the charts) runs each time."""
+The engine is also tested where nothing is remembered: tests/steering/test_figures.py, and in
+test_releases.py its direct calls and its year of digests (a core of its own); and a digest made
+in a child process is held to one made here (test_offload.py). Every other offloaded call (the
+charts) runs each time."""
 from __future__ import annotations
 
 import hashlib
