@@ -40,12 +40,10 @@ class _Key(pickle.Pickler):
         return hashlib.sha256(out.getvalue()).hexdigest()
 
 
-_SEEN: dict[str, bytes] = {}  # this process's, when there is no shared folder
-
-
 class Remembering(Offload):
     """Runs in a thread, as the command line does; a decision it was handed the same jobs for,
-    in this run, is read back (a copy of its own) instead of made again."""
+    in this run, is read back (a copy of its own) instead of made again. Outside a test run (no
+    shared folder) it remembers nothing."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -54,29 +52,16 @@ class Remembering(Offload):
         self.decided = self.remembered = 0
 
     async def run(self, fn, /, *args, **kwargs):
-        if fn is not decide:
+        if fn is not decide or self.folder is None:
             return await super().run(fn, *args, **kwargs)
-        key = _Key.of((args, kwargs))
-        kept = self._read(key)
-        if kept is not None:
+        file = self.folder / f"{_Key.of((args, kwargs))}.pickle"
+        if file.exists():
             self.remembered += 1
-            return pickle.loads(kept)
+            return pickle.loads(file.read_bytes())
         self.decided += 1
         bodies = await super().run(fn, *args, **kwargs)
-        self._keep(key, pickle.dumps(bodies))
-        return bodies
-
-    def _read(self, key: str) -> bytes | None:
-        if self.folder is None:
-            return _SEEN.get(key)
-        file = self.folder / f"{key}.pickle"
-        return file.read_bytes() if file.exists() else None
-
-    def _keep(self, key: str, kept: bytes) -> None:
-        if self.folder is None:
-            _SEEN[key] = kept
-            return
         self.folder.mkdir(exist_ok=True)
-        new = self.folder / f"{key}.{os.getpid()}"
-        new.write_bytes(kept)
-        new.rename(self.folder / f"{key}.pickle")  # whole or not at all, for a worker reading it now
+        new = file.with_suffix(f".{os.getpid()}")
+        new.write_bytes(pickle.dumps(bodies))
+        new.rename(file)  # whole or not at all, for a worker reading it at the same moment
+        return bodies
