@@ -323,6 +323,8 @@ _UNDONE = {
          "DELETE FROM meta WHERE key = 'figures_epoch'",
          "CREATE INDEX requests_figures ON requests (created_at, department, level, requester_id, urgent, outcome, "
          "state, breached_at, contacted_at)"),
+    21: ("CREATE INDEX outbox_due ON outbox (id) WHERE state = 'pending'", "DROP INDEX outbox_sent",
+         "CREATE INDEX outbox_sent ON outbox (person_id, telegram_message_id)"),
 }
 
 
