@@ -237,6 +237,22 @@ async def test_a_transaction_sqlite_rolled_back_itself_refuses_further_writes(db
     assert await db.fetchval("SELECT COUNT(*) FROM t") == 1
 
 
+async def test_in_a_step_too_a_transaction_sqlite_rolled_back_itself_refuses_further_writes(db):
+    """Inside a step a statement is a plain call on the connection: it still notices."""
+    await db.execute("CREATE TABLE t (x)")
+
+    async def work() -> None:
+        await db.execute("INSERT INTO t VALUES (1)")
+        await db.execute("ROLLBACK")  # what SQLite does on SQLITE_FULL or an I/O error
+        with pytest.raises(sqlite3.OperationalError):
+            await db.execute("RELEASE nothing")
+        await db.execute("INSERT INTO t VALUES (2)")  # would commit on its own, outside any transaction
+
+    with pytest.raises(TransactionAborted):
+        await db.step(work)
+    assert await db.fetchval("SELECT COUNT(*) FROM t") == 0
+
+
 async def test_a_checkpoint_asked_inside_a_transaction_runs_after_its_commit(db):
     await db.execute("CREATE TABLE t (x)")
     async with db.transaction():
