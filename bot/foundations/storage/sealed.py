@@ -6,6 +6,7 @@ seal can name it: no placeholder row, no second write of the same record.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,7 +83,9 @@ async def insert_sealed_many(
     then stays unused)."""
     if not rows:
         return []
-    async with db.transaction():
+    # Alone, a transaction holds the write lock from the id's choice to the insert. Inside one it
+    # holds it already, and a savepoint would undo nothing: the insert is one statement.
+    async with nullcontext() if db.in_transaction() else db.transaction():
         first = await db.fetchval(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")
         ids = list(range(first, first + len(rows)))
         records = []
