@@ -8,6 +8,7 @@ from telegram_double import SimUser
 
 from bot.app import build_application
 from bot.foundations.model import Payload
+from bot.running.sender import inline_keyboard
 
 
 async def _claimed(services, people):
@@ -124,3 +125,35 @@ async def test_a_picture_goes_through_the_outbox_sealed_and_protected(services, 
     assert picture.photo == png and picture.text == "The chart" and picture.protect_content
     assert "sendPhoto" in offline.methods()
     assert await services.core.db.fetchval("SELECT payload_enc FROM outbox WHERE id = ?", (row,)) == b""
+
+
+async def test_the_senders_calls_send_what_ptbs_own_methods_send(services, offline):
+    """The sender makes its calls without building a Message of each answer (issue 26): each must
+    send Telegram exactly what python-telegram-bot's own method sends, so an upgrade of PTB that
+    changes what a method sends fails here first."""
+    bot, call = services.sender.bot, services.sender._call
+    markup = inline_keyboard([[("Claim", "claim:AB12"), ("Not now", "skip:AB12")]])
+    before = inline_keyboard([[("Open", "open:AB12")]])
+    cases = [
+        (lambda m: bot.send_message(77, "hello", reply_markup=markup, protect_content=True),
+         lambda m: call("sendMessage", chat_id=77, text="hello", reply_markup=markup, protect_content=True)),
+        (lambda m: bot.send_message(77, "hello", reply_markup=None, protect_content=False),
+         lambda m: call("sendMessage", chat_id=77, text="hello", reply_markup=None, protect_content=False)),
+        (lambda m: bot.edit_message_text("changed", chat_id=77, message_id=m, reply_markup=markup),
+         lambda m: call("editMessageText", chat_id=77, message_id=m, text="changed", reply_markup=markup)),
+        (lambda m: bot.edit_message_text("plain", chat_id=77, message_id=m, reply_markup=None),
+         lambda m: call("editMessageText", chat_id=77, message_id=m, text="plain", reply_markup=None)),
+        (lambda m: bot.edit_message_reply_markup(chat_id=77, message_id=m, reply_markup=markup),
+         lambda m: call("editMessageReplyMarkup", chat_id=77, message_id=m, reply_markup=markup)),
+        (lambda m: bot.edit_message_reply_markup(chat_id=77, message_id=m, reply_markup=None),
+         lambda m: call("editMessageReplyMarkup", chat_id=77, message_id=m, reply_markup=None)),
+    ]
+    for ptb, ours in cases:
+        # Each edits a message of its own (Telegram refuses an edit that changes nothing).
+        one, other = [(await bot.send_message(77, "as it was", reply_markup=before)).message_id for _ in "ab"]
+        await ptb(one)
+        endpoint, sent_by_ptb = offline.calls[-1]
+        answer = await ours(other)
+        assert offline.calls[-1] == (endpoint, {**sent_by_ptb, **({"message_id": other} if "message_id" in sent_by_ptb else {})})
+        # The message id Telegram gave (a new message) or kept (an edit) is read from its answer.
+        assert answer["message_id"] == (offline.order[-1].message_id if endpoint == "sendMessage" else other)
