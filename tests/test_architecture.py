@@ -221,7 +221,7 @@ def test_every_test_security_md_names_exists():
 
 _SAYING = re.compile(r"\.(send_message|send_photo|send_document|edit_message_text|edit_message_reply_markup"
                      r"|edit_message_caption|reply_text|reply_html|reply_markdown|answer_callback_query"
-                     r"|delete_message|set_message_reaction)\(|query\.answer\(")
+                     r"|delete_message|set_message_reaction|_post|do_api_request)\(|query\.answer\(")
 
 
 def test_handlers_say_things_only_through_ui():
