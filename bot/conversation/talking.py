@@ -132,25 +132,25 @@ class Talk:
         if request.kind == "concern" and person_id != request.requester_id and self.seems_to_name(text):
             # The colleague was asked not to name the person they worry about; the listener keeps no name.
             shown += "\n\n" + t("ℹ This message may name the person they worry about. Please do not note the name.")
-        relayed = await self.core.outbox.enqueue(
-            person_id,
-            Payload(shown, protect=True),
-            request_id=request.id,
-            message_id=message_id,
-            sending=True,
-        )
-        if author is not None:  # the author sees it arrived: a reaction on their own message
-            await self._react(*author, DELIVERED, after=relayed, replaces=replaces)
+        relayed = Payload(shown, protect=True)
+        author_id, written = author or (None, None)
+        if written is None:
+            await self.core.outbox.enqueue(person_id, relayed, request_id=request.id, message_id=message_id,
+                                           sending=True)
+            return
+        # The author sees it arrived: a reaction on their own message, queued with the text.
+        await self.core.outbox.enqueue_with_reaction(
+            person_id, relayed, request_id=request.id, message_id=message_id, author_id=author_id,
+            reaction=Payload("", reaction=DELIVERED, react_to=written, replaces=replaces))
 
-    async def _react(self, person_id: int, message: int | None, emoji: str, after: int | None = None,
-                     replaces: bool = False) -> None:
+    async def _react(self, person_id: int, message: int | None, emoji: str) -> None:
         """A reaction on the person's own message. It goes out with the drain right after this
-        transaction (after `after`, when given), so it is marked in flight already: a crash
-        before it went shows it as a possible repeat, which a reaction shrugs off. `replaces`:
-        the message shows another reaction already (✍), which this one must take the place of."""
+        transaction, so it is marked in flight already: a crash before it went shows it as a
+        possible repeat, which a reaction shrugs off. (The 👌 that says a text arrived is queued
+        with the text: Outbox.enqueue_with_reaction.)"""
         if message is not None:
-            await self.core.outbox.enqueue(person_id, Payload("", reaction=emoji, react_to=message, replaces=replaces),
-                                           kind="reaction", after=after, sending=True)
+            await self.core.outbox.enqueue(person_id, Payload("", reaction=emoji, react_to=message),
+                                           kind="reaction", sending=True)
 
     async def _author_of(self, message_id: int) -> tuple[int | None, Request | None]:
         message = await self.core.conversations.get(message_id)

@@ -38,6 +38,7 @@ from telegram import (
     BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    ReactionTypeEmoji,
 )
 from telegram.error import TelegramError
 
@@ -200,7 +201,8 @@ class Sender:
         started = time.monotonic()
         try:
             if payload.reaction:
-                await self.bot.set_message_reaction(chat_id, payload.react_to, payload.reaction)
+                await self._call("setMessageReaction", chat_id=chat_id, message_id=payload.react_to,
+                                 reaction=[ReactionTypeEmoji(payload.reaction)])
                 message_id = None
             elif delivery.kind == "menu":
                 await self._set_menu(delivery.person_id, chat_id)

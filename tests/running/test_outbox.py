@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import time_machine
 from flows import ask_for_conversation, join_as_member
+from telegram import ReactionTypeEmoji
 from telegram.error import NetworkError
 from telegram_double import SimUser
 
@@ -148,6 +149,10 @@ async def test_the_senders_calls_send_what_ptbs_own_methods_send(services, offli
         (lambda m: bot.edit_message_reply_markup(chat_id=77, message_id=m, reply_markup=None),
          lambda m: call("editMessageReplyMarkup", chat_id=77, message_id=m, reply_markup=None)),
     ]
+    for emoji in ("👌", "✍"):
+        cases.append((lambda m, e=emoji: bot.set_message_reaction(77, m, e),
+                      lambda m, e=emoji: call("setMessageReaction", chat_id=77, message_id=m,
+                                              reaction=[ReactionTypeEmoji(e)])))
     for ptb, ours in cases:
         # Each edits a message of its own (Telegram refuses an edit that changes nothing).
         one, other = [(await bot.send_message(77, "as it was", reply_markup=before)).message_id for _ in "ab"]
@@ -155,5 +160,8 @@ async def test_the_senders_calls_send_what_ptbs_own_methods_send(services, offli
         endpoint, sent_by_ptb = offline.calls[-1]
         answer = await ours(other)
         assert offline.calls[-1] == (endpoint, {**sent_by_ptb, **({"message_id": other} if "message_id" in sent_by_ptb else {})})
+        if endpoint == "setMessageReaction":
+            assert answer is True
+            continue
         # The message id Telegram gave (a new message) or kept (an edit) is read from its answer.
         assert answer["message_id"] == (offline.order[-1].message_id if endpoint == "sendMessage" else other)

@@ -8,6 +8,7 @@ Telegram already, so it goes again marked as a possible repeat.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,7 +18,7 @@ from bot.foundations.model import Payload
 from bot.foundations.vocab import REPEAT_MARK
 
 from .database import Database
-from .sealed import insert_sealed, insert_sealed_many
+from .sealed import insert_sealed, insert_sealed_many, next_ids
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,21 @@ class OutboxRepository:
                  edit_message=edit_message),
             {"payload": payload.dumps()},
         )
+
+    async def enqueue_with_reaction(self, person_id: int, payload: Payload, *, request_id: int, message_id: int,
+                                    author_id: int, reaction: Payload) -> int:
+        """A relayed text, and the reaction on its author's message that says it arrived, which goes
+        only after it: both queued in flight (see `enqueue`), in one statement. Returns the
+        text's delivery."""
+        async with nullcontext() if self.db.in_transaction() else self.db.transaction():
+            relayed, _ = ids = await next_ids(self.db, "outbox", 2)
+            await insert_sealed_many(self.db, self.vault, "outbox", [
+                (_row(person_id, request_id=request_id, message_id=message_id, sending=True),
+                 {"payload": payload.dumps()}),
+                (_row(author_id, kind="reaction", after=relayed, sending=True), {"payload": reaction.dumps()}),
+            ], ids=ids)
+        self.queued += 2
+        return relayed
 
     async def enqueue_said(self, origin: int, said: Sequence[tuple[int, Payload, str, int | None, int | None]]) -> None:
         """What an update said (person, payload, kind, message to edit, request), in order: keyed by

@@ -75,21 +75,21 @@ async def insert_sealed(
 
 async def insert_sealed_many(
     db: Database, vault: Vault, table: str, rows: Sequence[tuple[Mapping[str, Any], Mapping[str, str | bytes]]],
-    *, on_conflict: str = "",
+    *, on_conflict: str = "", ids: Sequence[int] | None = None,
 ) -> list[int]:
     """`insert_sealed` for many rows with the same columns, in two statements whatever their
     number (one INSERT with a row of values each): the ids are taken in a row inside the write
-    transaction, so each seal is bound to its row before the insert. `on_conflict`: a clause for rows a unique key already holds (an id
-    then stays unused)."""
+    transaction, so each seal is bound to its row before the insert. `on_conflict`: a clause for
+    rows a unique key already holds (an id then stays unused). `ids`: taken already by
+    `next_ids`, in the caller's transaction (when a row must name another's id)."""
     if not rows:
         return []
     # Alone, a transaction holds the write lock from the id's choice to the insert. Inside one it
     # holds it already, and a savepoint would undo nothing: the insert is one statement.
     async with nullcontext() if db.in_transaction() else db.transaction():
-        first = await db.fetchval(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")
-        ids = list(range(first, first + len(rows)))
+        ids = list(ids) if ids is not None else await next_ids(db, table, len(rows))
         records = []
-        for row_id, (values, sealed) in zip(ids, rows):
+        for row_id, (values, sealed) in zip(ids, rows, strict=True):
             columns: dict[str, Any] = {"id": row_id, **values}
             for column, plain in sealed.items():
                 columns[f"{column}_enc"] = vault.seal(table, column, row_id, plain)
@@ -101,6 +101,13 @@ async def insert_sealed_many(
             [record[name] for record in records for name in names],
         )
     return ids
+
+
+async def next_ids(db: Database, table: str, count: int) -> list[int]:
+    """The ids the next `count` rows of `table` get, in a row. Only inside the transaction that
+    inserts them (it holds the write lock, so nobody takes them meanwhile)."""
+    first = await db.fetchval(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")
+    return list(range(first, first + count))
 
 
 def open_or_empty(vault: Vault, table: str, column: str, row_id: int, value: bytes | None) -> str:
