@@ -87,7 +87,10 @@ async def _waakzaam(emulator, folder: Path, env: dict, command: list[str], count
             "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE_URL": emulator.api_base_url}
     out = subprocess.run([sys.executable, "-m", "bot", "invite", "listener"], cwd=ROOT, env=full,
                          capture_output=True, text=True, timeout=60)
-    invite = re.search(r"\?start=(\S+)", out.stdout)[1]
+    link = re.search(r"\?start=(\S+)", out.stdout)
+    if link is None:
+        raise RuntimeError(f"`bot invite listener` gave no link: {out.stdout[-300:]} {out.stderr[-300:]}")
+    invite = link[1]
     bot = BotProcess([sys.executable, *command], token=token, cwd=ROOT, env=full, log_path=folder / "bot.log").start()
     try:
         emulator.wait_until_polling(token, process=bot)
