@@ -364,10 +364,11 @@ class Database:
                 nested.savepoint = None
             raise
 
-    def _plain(self, fn: Callable[..., T], *args: Any) -> T:
-        """A statement inside a step's transaction whose savepoints are made: a plain call on the
-        connection, without the bookkeeping of `_access` and `_run` (most statements of a relay)."""
-        raw = _here.get()
+    @staticmethod
+    def _plain(raw: sqlite3.Connection, fn: Callable[..., T], *args: Any) -> T:
+        """A statement inside a step's transaction whose savepoints are made (`_ready`): a plain
+        call on the connection, without the bookkeeping of `_access` and `_run` (most statements
+        of a relay)."""
         try:
             return fn(raw, *args)
         except sqlite3.Error:
@@ -381,15 +382,15 @@ class Database:
         """Run one statement; returns how many rows it changed, those its foreign-key actions
         changed included (the rows a DELETE cascades to; where only one table's count will do,
         count before deleting). Outside a transaction it commits on its own, durably."""
-        if _ready():
-            return self._plain(_changes, sql, _params(params))
+        if (raw := _ready()) is not None:
+            return self._plain(raw, _changes, sql, _params(params))
         async with self._access(write=True):
             return await self._run(_changes, sql, _params(params))
 
     async def insert(self, sql: str, params: Iterable[Any] = ()) -> int | None:
         """Run one INSERT; returns the new row's id, or None when it inserted nothing."""
-        if _ready():
-            return self._plain(_insert, sql, tuple(params))
+        if (raw := _ready()) is not None:
+            return self._plain(raw, _insert, sql, tuple(params))
         async with self._access(write=True):
             return await self._run(_insert, sql, tuple(params))
 
@@ -399,8 +400,8 @@ class Database:
             await self._run(_many, sql, rows)
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
-        if _ready():
-            return self._plain(_rows, sql, _params(params))
+        if (raw := _ready()) is not None:
+            return self._plain(raw, _rows, sql, _params(params))
         async with self._access():
             return await self._run(_rows, sql, _params(params))
 
@@ -426,12 +427,12 @@ class Database:
             await self._call(_run_script, "PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def _ready() -> bool:
-    """Is this code on the database's thread, in a transaction that is not aborted and whose
-    savepoints are all made (so a statement is a plain call)?"""
-    if _here.get() is None or (frame := _frame.get()) is None:
-        return False
-    return (frame.root is None or frame.savepoint is not None) and not frame.top.aborted
+def _ready() -> sqlite3.Connection | None:
+    """The connection, when this code is on the database's thread in a transaction that is not
+    aborted and whose savepoints are all made (so a statement is a plain call on it); else None."""
+    if (raw := _here.get()) is None or (frame := _frame.get()) is None:
+        return None
+    return raw if (frame.root is None or frame.savepoint is not None) and not frame.top.aborted else None
 
 
 def _params(params: Iterable[Any] | Mapping[str, Any]) -> tuple | Mapping[str, Any]:
