@@ -94,9 +94,12 @@ class Sender:
         Never inside a transaction: what it would send is not committed yet (and the outbox tick
         waiting for the database would wait for this task). The inbox flushes after each commit.
 
-        Each batch costs two trips to the database's thread: one (`first` and) reads what is due,
-        re-checks what waited and marks in flight (one durable commit, only when something was not marked
-        already) what is about to go; one records every outcome of the batch in one commit."""
+        Each batch costs one trip to the database's thread: it (does `first` and) reads what is due,
+        re-checks what waited and marks in flight (one durable commit, only when something was not
+        marked already) what is about to go. Every outcome of the batch is recorded together: when
+        all went, with whatever transaction comes next (Database.later: the next update's storing,
+        under load); after a failure, at once, in a trip and a commit of its own, since its record
+        may queue a notice (a relayed message not delivered yet) that goes in this flush."""
         outbox, db = self.core.outbox, self.core.db
         if db.in_transaction() or (only_if_queued and outbox.queued == self._looked_at):
             return 0
@@ -105,7 +108,7 @@ class Sender:
             while True:
                 due, queued = await db.on_thread(self._look, first)
                 first = None
-                # What happens to each delivery is recorded once per batch, in one commit, whatever
+                # What happens to each delivery is recorded once per batch, together, whatever
                 # happens meanwhile: a delivery left in flight here would go again marked.
                 outcomes = _Outcomes()
                 held: set[int] = set()  # people whose earlier message waits: their later ones wait too
@@ -140,8 +143,10 @@ class Sender:
                             tried = True
                             await self._deliver(delivery, outcomes)
                 finally:
-                    if outcomes:
+                    if outcomes.troubled():  # a failure: its record may queue a notice, to go now
                         await db.step(self._record, outcomes, durable=False)
+                    elif outcomes:  # all went: the record rides along with the next transaction
+                        db.later(self._record, outcomes)
                 sent += outcomes.counted
                 # Done when nothing was due, or only deliveries waiting for others that did not go,
                 # or when this batch held all that was due and nothing was queued meanwhile (a
@@ -351,7 +356,7 @@ class _Again:
 
 @dataclass
 class _Outcomes:
-    """What a batch of deliveries came to, recorded together in one commit."""
+    """What a batch of deliveries came to, recorded together."""
 
     sent: list[tuple[Delivery, int | None]] = field(default_factory=list)
     untried: list[Delivery] = field(default_factory=list)  # waited for another: not tried this time
@@ -371,6 +376,10 @@ class _Outcomes:
 
     def __bool__(self) -> bool:
         return any((self.sent, self.untried, self.retries, self.finished, self.given_up, self.not_yet))
+
+    def troubled(self) -> bool:
+        """Did a delivery fail (to be tried again, or given up)?"""
+        return any((self.retries, self.given_up, self.not_yet))
 
 
 class _Needless(dict[int, Delivery]):

@@ -104,23 +104,34 @@ async def test_a_relay_reads_through_indexes_in_one_commit_before_the_send_and_o
     assert anna.last().text == f"💬 Colleague {ref}:\nthank you"
     assert emma.reaction(4242) == "👌"
     assert await relay.whole_table_reads() == {}
-    # Taking the update (and counting its attempt), its handling (the message, its delivery and the
-    # reaction, in flight, and the update marked done: one transaction), and what went out (sent,
-    # delivered). Looking for the next update commits nothing when there is none.
-    assert relay.commits() == 3
+    # Taking the update (and counting its attempt), and its handling (the message, its delivery and
+    # the reaction, in flight, and the update marked done: one transaction). What went out is
+    # recorded by the next transaction. Looking for the next update commits nothing when there is none.
+    assert relay.commits() == 2
     assert relay.fsyncs() == 1  # the handling: nothing else waits for the disk
     assert db.durable_commits == durable_before + 2  # and the store, before
-    # What went out is marked sent in one statement for the batch, whatever its size; the
-    # colleague's first message after contact also marks that a conversation took place. (The relay's
-    # own transaction is a savepoint of the handling's now: its SAVEPOINT is no query and no trip.)
-    # Taking is a read and, when something is due, a write (an update tried before is taken alone).
-    # Nobody looks for more updates: that one took all that was due, and none came in meanwhile.
-    # The text and the reaction that says it arrived are queued in one statement.
-    assert len(relay.queries) == 18, "\n".join(relay.queries)
-    # Trips to aiosqlite's thread: one for taking the update, handling it (every statement of both
-    # transactions, BEGIN and COMMIT included) and reading what is due to go; one for recording
-    # what went.
-    assert relay.trips == 2, relay.statements
+    # The relay's own transaction is a savepoint of the handling's (its SAVEPOINT is no query and no
+    # trip). Taking is a read and, when something is due, a write (an update tried before is taken
+    # alone). Nobody looks for more updates: that one took all that was due, and none came in
+    # meanwhile. The text and the reaction that says it arrived are queued in one statement.
+    assert len(relay.queries) == 15, "\n".join(relay.queries)
+    # One trip to aiosqlite's thread: taking the update, handling it (every statement of both
+    # transactions, BEGIN and COMMIT included) and reading what is due to go.
+    assert relay.trips == 1, relay.statements
+    # What went out rides along with the next transaction: here the next update's storing, in its
+    # one trip and its one fsync, before the update itself: what went is marked sent in one
+    # statement for the batch, whatever its size, and the relayed message delivered.
+    delivered = "SELECT COUNT(*) FROM messages WHERE delivered = 1"
+    before = (await db.conn.execute_fetchall(delivered))[0][0]  # past our Database: what is on disk
+    async with Recorder(db) as store:
+        await inbox.receive([{"update_id": 990_002, "message": {
+            "message_id": 4243, "date": 0, "chat": {"id": 301, "type": "private"},
+            "from": {"id": 301, "is_bot": False, "first_name": "Emma", "language_code": "en"}, "text": "bye"}}])
+    assert store.fsyncs() == 1 and store.trips == 1 and store.commits() == 1, store.statements
+    assert (await db.conn.execute_fetchall(delivered))[0][0] == before + 1
+    assert [q.split()[:3] for q in store.queries] == [
+        ["SELECT", "id,", "payload_enc"], ["UPDATE", "outbox", "SET"], ["UPDATE", "messages", "SET"],
+        ["INSERT", "INTO", "inbox"]], "\n".join(store.queries)
 
 
 async def test_a_claim_reads_through_indexes_and_waits_for_the_disk_twice(running, people):

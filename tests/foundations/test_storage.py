@@ -11,7 +11,7 @@ from bot.foundations.calendar import Calendar
 from bot.foundations.crypto import Vault, new_master_key
 from bot.foundations.offload import Offload
 from bot.foundations.storage.casework import CaseworkRepository
-from bot.foundations.storage.database import Database, StepSuspended, TransactionAborted, on_its_thread
+from bot.foundations.storage.database import LATER, Database, StepSuspended, TransactionAborted, on_its_thread
 from bot.foundations.storage.migrations import (
     MIGRATIONS_DIR,
     MigrationError,
@@ -371,6 +371,79 @@ async def test_while_a_step_runs_the_database_is_its_own(db):
 
     await asyncio.gather(db.step(slow), other())
     assert order == ["step", "other"]
+
+
+async def _on_disk(db, sql):
+    """What a reader past our Database sees (the raw connection): what is written, and nothing more."""
+    return (await db.conn.execute_fetchall(sql))[0][0]
+
+
+async def test_a_record_rides_along_with_the_next_transaction_before_its_own_work(db):
+    await db.execute("CREATE TABLE t (x)")
+    db.later(db.execute, "INSERT INTO t VALUES ('what went')")
+    assert await _on_disk(db, "SELECT COUNT(*) FROM t") == 0  # not written yet
+    commits = db.commits
+    async with Trips(db) as trips:
+        await db.step(_write_and_read, db, [1])
+    # In the step's trip and its commit, first, in a savepoint of its own.
+    assert trips.count == 1 and db.commits == commits + 1
+    assert trips.statements[:3] == ["BEGIN IMMEDIATE", "SAVEPOINT s1", "INSERT INTO t VALUES ('what went')"]
+    assert await _on_disk(db, "SELECT COUNT(*) FROM t") == 2
+    async with Trips(db) as trips:
+        await db.step(_write_and_read, db, [2])
+    assert "INSERT INTO t VALUES ('what went')" not in trips.statements  # once
+
+
+async def test_nobody_reads_around_a_record_that_waits(db):
+    await db.execute("CREATE TABLE t (x)")
+    db.later(db.execute, "INSERT INTO t VALUES (1)")
+    assert await db.fetchval("SELECT COUNT(*) FROM t") == 1  # a read outside a transaction writes it first
+    db.later(db.execute, "INSERT INTO t VALUES (2)")
+
+    async def reads():
+        return await db.fetchval("SELECT COUNT(*) FROM t")
+
+    assert await db.on_thread(reads) == 2  # so does a read on the database's thread
+
+
+async def test_a_record_that_nothing_comes_along_for_is_written_within_a_moment_and_at_close(tmp_path):
+    db = Database(tmp_path / "t.db", Calendar(ZoneInfo("Europe/Brussels")))
+    await db.connect()
+    await db.execute("CREATE TABLE t (x)")
+    db.later(db.execute, "INSERT INTO t VALUES (1)")
+    await asyncio.sleep(LATER * 3)
+    assert await _on_disk(db, "SELECT COUNT(*) FROM t") == 1
+    db.later(db.execute, "INSERT INTO t VALUES (2)")
+    await db.close()
+    reopened = sqlite3.connect(tmp_path / "t.db")
+    assert reopened.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 2
+    reopened.close()
+
+
+async def test_a_record_that_fails_does_not_take_the_transaction_it_rides_with_down(db, caplog):
+    await db.execute("CREATE TABLE t (x PRIMARY KEY)")
+
+    async def broken():
+        await db.execute("INSERT INTO t VALUES ('half')")
+        await db.execute("INSERT INTO no_such_table VALUES (1)")
+
+    db.later(broken)
+    await db.step(_write_and_read, db, [1])
+    assert [r[0] for r in await db.fetchall("SELECT x FROM t")] == [1]  # the step's own; nothing of the record
+    assert "records that waited could not be written" in caplog.text
+
+
+async def test_a_record_waits_on_when_the_transaction_it_rode_with_is_undone(db):
+    await db.execute("CREATE TABLE t (x)")
+    db.later(db.execute, "INSERT INTO t VALUES ('what went')")
+
+    async def waits():
+        await db.execute("INSERT INTO t VALUES (1)")
+        await asyncio.sleep(0)
+
+    with pytest.raises(StepSuspended):
+        await db.step(waits)
+    assert await db.fetchval("SELECT x FROM t") == "what went"  # undone with the step, then written after all
 
 
 async def test_a_closed_case_is_dated_by_the_organisations_day(db):

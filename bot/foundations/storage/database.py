@@ -45,11 +45,21 @@ a BEGIN, in the same trip (`PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE`), only
 changes, and left as it is after the COMMIT. A write outside a transaction commits on its own
 and is always durable: it first puts the level back to FULL if a non-durable transaction left
 it at NORMAL.
+
+Records that ride along (`later`). What the sender heard back from Telegram (a message went,
+its id) is a record of what already happened, which nothing outside waits for. Rather than a
+trip and a commit of its own after every batch of calls, it is written first thing in the next
+transaction (in the next update's storing, when people write), as a savepoint of that one; or,
+should nothing else come, in a transaction of its own a moment later (`LATER`). Nobody reads
+around it: whatever next takes the database (a transaction, a statement, a step) writes what
+waits first, so every reader sees it; closing the database writes it too. A crash before it is
+written is a crash before the record, as ever: what went is sent again, marked.
 """
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
@@ -74,6 +84,8 @@ PRAGMAS = (
 
 Row = aiosqlite.Row
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+LATER = 0.1  # seconds a record waits for a transaction to ride along with, at most
 
 
 class TransactionAborted(sqlite3.OperationalError):
@@ -163,6 +175,9 @@ class Database:
         self.durable_commits = 0  # counts for tests and benchmarks
         self.steps = 0            # how many steps ran on the database's thread (and how many could not):
         self.suspended = 0        # counts for tests and benchmarks
+        self._later: list[tuple[Callable[..., Awaitable[object]], tuple]] = []  # records waiting to ride along
+        self._later_timer: asyncio.TimerHandle | None = None
+        self._later_task: asyncio.Future[None] | None = None
 
     @property
     def calendar(self) -> Calendar:
@@ -189,7 +204,12 @@ class Database:
         self._synchronous = "FULL"
 
     async def close(self) -> None:
+        if self._later_timer is not None:
+            self._later_timer.cancel()
+            self._later_timer = None
         if self._conn is not None:
+            if self._later:
+                await self._write_later_alone()
             conn, self._conn = self._conn, None
             await conn.close()
 
@@ -277,23 +297,77 @@ class Database:
             return
         # Inside a step, the database is the step's already (its trip holds the lock).
         async with nullcontext() if _here.get() is not None else self._lock:
-            frame = _Frame()
-            token = _frame.set(frame)
+            async with self._outermost(durable):
+                yield
+
+    @asynccontextmanager
+    async def _outermost(self, durable: bool) -> AsyncIterator[None]:
+        """A transaction of the task's own, the database held: what waits to ride along first."""
+        frame = _Frame()
+        token = _frame.set(frame)
+        try:
+            await self._begin("FULL" if durable else "NORMAL")
+            rode = []
             try:
-                await self._begin("FULL" if durable else "NORMAL")
-                try:
-                    yield
-                except BaseException:
-                    if self._raw().in_transaction:  # SQLite may have rolled it back itself (disk full)
-                        await self._call(_run_script, "ROLLBACK")
-                    raise
-                if frame.aborted:
-                    raise TransactionAborted("the transaction was rolled back by the database")
-                await self._commit(durable)
-            finally:
-                _frame.reset(token)
-            if frame.checkpoint:
-                await self._call(_run_script, "PRAGMA wal_checkpoint(TRUNCATE)")
+                if self._later:
+                    rode = await self._write_later()
+                yield
+            except BaseException:
+                self._later[:0] = rode  # undone with this transaction: they wait for the next
+                if self._raw().in_transaction:  # SQLite may have rolled it back itself (disk full)
+                    await self._call(_run_script, "ROLLBACK")
+                raise
+            if frame.aborted:
+                raise TransactionAborted("the transaction was rolled back by the database")
+            await self._commit(durable)
+        finally:
+            _frame.reset(token)
+        if frame.checkpoint:
+            await self._call(_run_script, "PRAGMA wal_checkpoint(TRUNCATE)")
+
+    # Records that ride along ----------------------------------------------------------------
+
+    def later(self, fn: Callable[..., Awaitable[object]], /, *args: Any) -> None:
+        """`await fn(*args)`, a record of what already happened that nothing outside waits for,
+        written first in the next transaction (as a savepoint of it), or in one of its own
+        within LATER seconds. `fn` awaits nothing but this database, as a step's work."""
+        self._later.append((fn, args))
+        if self._later_timer is None:
+            # Its own context: the timer must not run inside whatever transaction called this.
+            self._later_timer = asyncio.get_running_loop().call_later(
+                LATER, self._later_due, context=contextvars.Context())
+
+    def _later_due(self) -> None:
+        self._later_timer = None
+        if self._later and self._conn is not None:
+            self._later_task = asyncio.ensure_future(self._write_later_alone())
+
+    async def _write_later_alone(self) -> None:
+        """What waits, in a transaction of its own (nothing else came to ride along with)."""
+        try:
+            async with self._lock:
+                if self._later and self._conn is not None:
+                    async with self._outermost(durable=False):
+                        pass  # it writes what waits as it begins
+        except Exception as exc:  # noqa: BLE001 - a lost record is a crash's loss: sent again, marked
+            log.error("database: records that waited could not be written", exc_info=exc)
+
+    async def _write_later(self) -> list[tuple[Callable[..., Awaitable[object]], tuple]]:
+        """Inside a transaction just begun: what waits, in a savepoint; returns what it wrote.
+        Should that fail, the transaction goes on without it (a record lost is a crash's loss);
+        a failure SQLite rolled the whole transaction back for reaches its own work too."""
+        waiting, self._later = self._later, []
+        try:
+            async with self.transaction():
+                for fn, args in waiting:
+                    await fn(*args)
+        except Exception as exc:  # noqa: BLE001 - see above
+            log.error("database: records that waited could not be written", exc_info=exc)
+            return []
+        except BaseException:  # the transaction is undone (a step suspended, a cancellation): they wait on
+            self._later[:0] = waiting
+            raise
+        return waiting
 
     def _raw(self) -> sqlite3.Connection:
         return _here.get() or self.conn._conn
@@ -334,6 +408,9 @@ class Database:
                 raise
             return
         async with nullcontext() if _here.get() is not None else self._lock:
+            if self._later:  # written before anything is read or written around them
+                async with self._outermost(durable=False):
+                    pass
             if write and self._synchronous != "FULL":
                 self._synchronous = None
                 await self._call(_run_script, "PRAGMA synchronous = FULL")  # no transaction is open here
