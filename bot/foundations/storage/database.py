@@ -176,6 +176,7 @@ class Database:
         self.steps = 0            # how many steps ran on the database's thread (and how many could not):
         self.suspended = 0        # counts for tests and benchmarks
         self._later: list[tuple[Callable[..., Awaitable[object]], tuple]] = []  # records waiting to ride along
+        self._later_since = 0.0  # when the first of those waiting came (the event loop's time)
         self._later_timer: asyncio.TimerHandle | None = None
         self._later_task: asyncio.Future[None] | None = None
 
@@ -330,17 +331,26 @@ class Database:
     def later(self, fn: Callable[..., Awaitable[object]], /, *args: Any) -> None:
         """`await fn(*args)`, a record of what already happened that nothing outside waits for,
         written first in the next transaction (as a savepoint of it), or in one of its own
-        within LATER seconds. `fn` awaits nothing but this database, as a step's work."""
+        within LATER seconds. Called on the event loop; `fn` awaits nothing but this database, as a
+        step's work."""
+        loop = asyncio.get_running_loop()
+        if not self._later:
+            self._later_since = loop.time()
         self._later.append((fn, args))
         if self._later_timer is None:
-            # Its own context: the timer must not run inside whatever transaction called this.
-            self._later_timer = asyncio.get_running_loop().call_later(
-                LATER, self._later_due, context=contextvars.Context())
+            # Its own context: what the timer starts must not run inside the caller's transaction.
+            self._later_timer = loop.call_later(LATER, self._later_due, context=contextvars.Context())
 
     def _later_due(self) -> None:
         self._later_timer = None
-        if self._later and self._conn is not None:
-            self._later_task = asyncio.ensure_future(self._write_later_alone())
+        if not self._later or self._conn is None:
+            return
+        loop = asyncio.get_running_loop()
+        if (waited := loop.time() - self._later_since) < LATER:
+            # Those before were written along with a transaction; these came since: their turn.
+            self._later_timer = loop.call_later(LATER - waited, self._later_due, context=contextvars.Context())
+            return
+        self._later_task = asyncio.ensure_future(self._write_later_alone())
 
     async def _write_later_alone(self) -> None:
         """What waits, in a transaction of its own (nothing else came to ride along with)."""
