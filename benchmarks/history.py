@@ -76,8 +76,6 @@ async def digest(quick: bool) -> list[dict]:
 _IMPORT_SOLVER = """
 import time
 from datetime import timedelta
-
-import time_machine
 started = time.perf_counter()
 import numpy, scipy.sparse, highspy
 print(time.perf_counter() - started)

@@ -63,7 +63,7 @@ import logging
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
-from contextlib import asynccontextmanager, nullcontext
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,7 +178,7 @@ class Database:
         self._later: list[tuple[Callable[..., Awaitable[object]], tuple]] = []  # records waiting to ride along
         self._later_since = 0.0  # when the first of those waiting came (the event loop's time)
         self._later_timer: asyncio.TimerHandle | None = None
-        self._later_task: asyncio.Future[None] | None = None
+        self._later_task: asyncio.Future[None] | None = None  # held: the event loop keeps tasks only weakly
 
     @property
     def calendar(self) -> Calendar:
@@ -223,6 +223,13 @@ class Database:
     def in_transaction(self) -> bool:
         """Is this task inside a transaction (what it writes is not committed yet)?"""
         return _frame.get() is not None
+
+    def one_write(self) -> AbstractAsyncContextManager[None]:
+        """For a read and the one write that follows from it (ids chosen, then the rows inserted
+        in one statement), with no other writer between them: the task's transaction as it is
+        when it is in one (a savepoint would cost a statement and undo nothing that one statement
+        does not undo itself), else a transaction of their own."""
+        return nullcontext() if _frame.get() is not None else self.transaction()
 
     # Steps: work done on the database's thread, in one trip ---------------------------------
 
@@ -309,9 +316,11 @@ class Database:
         try:
             await self._begin("FULL" if durable else "NORMAL")
             rode = []
+            if self._later:
+                rode, self._later = self._later, []
             try:
-                if self._later:
-                    rode = await self._write_later()
+                if rode and not await self._write_later(rode):
+                    rode = []  # they failed (logged): lost, as in a crash
                 yield
             except BaseException:
                 self._later[:0] = rode  # undone with this transaction: they wait for the next
@@ -353,31 +362,32 @@ class Database:
         self._later_task = asyncio.ensure_future(self._write_later_alone())
 
     async def _write_later_alone(self) -> None:
-        """What waits, in a transaction of its own (nothing else came to ride along with)."""
+        """What waits, when nothing else came to ride along with (or at close)."""
         try:
             async with self._lock:
-                if self._later and self._conn is not None:
-                    async with self._outermost(durable=False):
-                        pass  # it writes what waits as it begins
+                if self._conn is not None:
+                    await self._write_waiting()
         except Exception as exc:  # noqa: BLE001 - a lost record is a crash's loss: sent again, marked
             log.error("database: records that waited could not be written", exc_info=exc)
 
-    async def _write_later(self) -> list[tuple[Callable[..., Awaitable[object]], tuple]]:
-        """Inside a transaction just begun: what waits, in a savepoint; returns what it wrote.
-        Should that fail, the transaction goes on without it (a record lost is a crash's loss);
+    async def _write_waiting(self) -> None:
+        """The database held, outside a transaction: what waits, in a transaction of its own."""
+        if self._later:
+            async with self._outermost(durable=False):
+                pass  # it writes what waits as it begins
+
+    async def _write_later(self, waiting: list[tuple[Callable[..., Awaitable[object]], tuple]]) -> bool:
+        """Inside a transaction just begun: `waiting`, in a savepoint. Should that fail, the
+        transaction goes on without them, and False is returned (a record lost is a crash's loss);
         a failure SQLite rolled the whole transaction back for reaches its own work too."""
-        waiting, self._later = self._later, []
         try:
             async with self.transaction():
                 for fn, args in waiting:
                     await fn(*args)
         except Exception as exc:  # noqa: BLE001 - see above
             log.error("database: records that waited could not be written", exc_info=exc)
-            return []
-        except BaseException:  # the transaction is undone (a step suspended, a cancellation): they wait on
-            self._later[:0] = waiting
-            raise
-        return waiting
+            return False
+        return True
 
     def _raw(self) -> sqlite3.Connection:
         return _here.get() or self.conn._conn
@@ -418,9 +428,7 @@ class Database:
                 raise
             return
         async with nullcontext() if _here.get() is not None else self._lock:
-            if self._later:  # written before anything is read or written around them
-                async with self._outermost(durable=False):
-                    pass
+            await self._write_waiting()  # before anything is read or written around it
             if write and self._synchronous != "FULL":
                 self._synchronous = None
                 await self._call(_run_script, "PRAGMA synchronous = FULL")  # no transaction is open here

@@ -8,7 +8,6 @@ Telegram already, so it goes again marked as a possible repeat.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -128,7 +127,7 @@ class OutboxRepository:
         """A relayed text, and the reaction on its author's message that says it arrived, which goes
         only after it: both queued in flight (see `enqueue`), in one statement. Returns the
         text's delivery."""
-        async with nullcontext() if self.db.in_transaction() else self.db.transaction():
+        async with self.db.one_write():
             relayed, _ = ids = await next_ids(self.db, "outbox", 2)
             await insert_sealed_many(self.db, self.vault, "outbox", [
                 (_row(person_id, request_id=request_id, message_id=message_id, sending=True),

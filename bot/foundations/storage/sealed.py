@@ -6,7 +6,6 @@ seal can name it: no placeholder row, no second write of the same record.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,9 +83,7 @@ async def insert_sealed_many(
     `next_ids`, in the caller's transaction (when a row must name another's id)."""
     if not rows:
         return []
-    # Alone, a transaction holds the write lock from the id's choice to the insert. Inside one it
-    # holds it already, and a savepoint would undo nothing: the insert is one statement.
-    async with nullcontext() if db.in_transaction() else db.transaction():
+    async with db.one_write():  # the write lock, from the ids' choice to the insert
         ids = list(ids) if ids is not None else await next_ids(db, table, len(rows))
         records = []
         for row_id, (values, sealed) in zip(ids, rows, strict=True):
