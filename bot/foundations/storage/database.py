@@ -428,7 +428,8 @@ class Database:
                 raise
             return
         async with nullcontext() if _here.get() is not None else self._lock:
-            await self._write_waiting()  # before anything is read or written around it
+            if self._later:  # written before anything is read or written around it
+                await self._write_waiting()
             if write and self._synchronous != "FULL":
                 self._synchronous = None
                 await self._call(_run_script, "PRAGMA synchronous = FULL")  # no transaction is open here
