@@ -1,6 +1,7 @@
 """Nothing is lost: retries, blocked recipients, and a restart with work pending."""
 from datetime import timedelta
 
+import pytest
 import time_machine
 from flows import ask_for_conversation, join_as_member
 from telegram import ReactionTypeEmoji
@@ -92,6 +93,29 @@ async def test_offer_rewritten_while_in_flight_is_edited(services, people, offli
     await services.sender.flush()
     assert anna.last().text == "new text"
     assert anna.last().edits == 1  # the message that went out was edited, not a second one sent
+
+
+@pytest.mark.parametrize("way", ["rewrite", "replace_or_edit_many"])
+async def test_every_way_of_rewriting_a_delivery_in_flight_ends_in_an_edit(services, people, offline, way):
+    """The record of what went looks for a rewrite only when one was made since the look at what
+    was due: each way of rewriting must say so."""
+    anna = people(201, "Anna")
+    await join_as_member(services, anna, "Anna")
+    person = await services.core.people.find(201)
+    outbox = services.core.outbox
+    first = await outbox.enqueue(person.id, Payload("old text"))
+
+    async def rewrite_while_sending(endpoint, params):
+        if endpoint == "sendMessage" and params["text"] == "old text":
+            if way == "rewrite":
+                assert await outbox.rewrite(first, Payload("new text"))
+            else:
+                await outbox.replace_or_edit_many([(first, person.id, Payload("new text"))])
+
+    offline.during_call = rewrite_while_sending
+    await services.sender.flush()
+    await services.sender.flush()
+    assert anna.last().text == "new text" and anna.last().edits == 1
 
 
 async def test_many_messages_changed_at_once_are_rewritten_while_unsent_and_edited_once_sent(services, people):

@@ -38,6 +38,7 @@ class Delivery:
     after_sent: bool = True        # whether that one was sent (False: it is due in the same batch)
     chat_id: int | None = None     # where it goes (None: the person is gone)
     pressed: bool = False          # an edit of the message the person pressed (a direct answer)
+    rewrites: int = 0              # the outbox's count of rewrites when this was read (see record_sent)
 
     @property
     def new_message(self) -> bool:
@@ -91,6 +92,9 @@ class OutboxRepository:
         # Grows with every delivery queued (or queued again): lets the drain after an update
         # skip looking when the update queued nothing, or what it queued went out already.
         self.queued = 0
+        # Grows with every payload rewritten while unsent (even in a transaction later undone):
+        # the record of what went looks for a rewrite only when one was made since it was read.
+        self.rewrites = 0
 
     async def enqueue(
         self,
@@ -151,9 +155,11 @@ class OutboxRepository:
 
     async def rewrite(self, outbox_id: int, payload: Payload) -> bool:
         """Change what an unsent delivery says (False: it went, or is no longer pending)."""
-        return 1 == await self.db.execute(
+        changed = await self.db.execute(
             "UPDATE outbox SET payload_enc = ? WHERE id = ? AND state = 'pending'",
             (self.vault.seal("outbox", "payload", outbox_id, payload.dumps()), outbox_id))
+        self.rewrites += 1  # after it: a look at what is due made meanwhile read the old text
+        return changed == 1
 
     async def replace_or_edit_many(self, changes: Sequence[tuple[int, int, Payload]]) -> None:
         """`replace_or_edit` for many messages (outbox id, person, new payload) at once, as when a
@@ -168,6 +174,7 @@ class OutboxRepository:
                 (*(value for outbox_id, _, payload in changes
                    for value in (outbox_id, self.vault.seal("outbox", "payload", outbox_id, payload.dumps()))),
                  *(outbox_id for outbox_id, _, _ in changes)))}
+            self.rewrites += 1
             # As in replace_or_edit: each edit marked in flight at once.
             await insert_sealed_many(self.db, self.vault, "outbox", [
                 (_row(person_id, edit_of=outbox_id, sending=True), {"payload": payload.dumps()})
@@ -184,6 +191,7 @@ class OutboxRepository:
                 "UPDATE outbox SET payload_enc = ? WHERE id = ? AND state = 'pending'",
                 (self.vault.seal("outbox", "payload", outbox_id, payload.dumps()), outbox_id),
             )
+            self.rewrites += 1
             if changed:
                 self.queued += 1
             else:
@@ -197,6 +205,7 @@ class OutboxRepository:
         never arrives before its header, a relayed text never before the one written earlier).
         What answers the person acting goes before what their update queued besides (the answer to
         a press first, so its spinner stops first; "welcome back" before the offers that wait)."""
+        rewrites = self.rewrites  # before reading: a rewrite that lands meanwhile is looked for
         rows = await self.db.fetchall(
             "SELECT o.*, COALESCE(o.edit_message, e.telegram_message_id) AS edit_target, e.state AS edit_state,"
             " a.state AS after_state, p.chat_id_enc FROM outbox o LEFT JOIN outbox e ON e.id = o.edit_of"
@@ -229,7 +238,7 @@ class OutboxRepository:
                     row["edit_target"], row["attempts"], payload, row["payload_enc"],
                     row["kind"], row["offer_id"], bool(row["maybe_sent"]),
                     row["sending_at"] is not None, row["after_id"], row["after_state"] in (None, "sent"), chat_id,
-                    row["edit_message"] is not None,
+                    row["edit_message"] is not None, rewrites,
                 )
             )
         return Due(deliveries, more=len(rows) == limit)
@@ -274,8 +283,11 @@ class OutboxRepository:
         async with self.db.transaction(durable=False):  # inside a batch's record: a savepoint of it
             ids = [d.id for d, _ in sent]
             marks = ", ".join("?" * len(sent))
+            # Rewritten while the old text was on its way? Only asked when a rewrite was made since.
+            maybe = [d.id for d, _ in sent if d.rewrites != self.rewrites]
             current = {row["id"]: row["payload_enc"] for row in await self.db.fetchall(
-                f"SELECT id, payload_enc FROM outbox WHERE id IN ({marks})", ids)}
+                f"SELECT id, payload_enc FROM outbox WHERE id IN ({', '.join('?' * len(maybe))})", maybe)
+            } if maybe else {}
             # Once sent, only the day is kept: exact times could be matched against other logs.
             # One statement for the batch, each row with its own Telegram message id.
             day = self.db.calendar.day()
