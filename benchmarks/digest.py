@@ -71,7 +71,7 @@ async def main(cases: int) -> None:
         core = await open_core(settings)
         services = Services(core)
         s = settings
-        slot = slot_of_week(week_label(clock.now().date()), s.digest_weekday, s.digest_time, s.timezone)
+        slot = slot_of_week(week_label(core.calendar.today()), s.digest_weekday, s.digest_time, s.timezone)
         started = time.perf_counter()
         await fill(core, cases, slot.at, random.Random(1))
         # Counting starts two months back (as after an upgrade): the first digest releases those months.

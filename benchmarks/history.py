@@ -34,7 +34,7 @@ from .digest import fill  # noqa: E402
 async def _database(folder: Path, cases: int):
     settings = settings_in(folder)
     core = await open_core(settings)
-    slot = slot_of_week(week_label(clock.now().date()), settings.digest_weekday, settings.digest_time,
+    slot = slot_of_week(week_label(core.calendar.today()), settings.digest_weekday, settings.digest_time,
                         settings.timezone)
     await fill(core, cases, slot.at, random.Random(1))
     return settings, core, slot
