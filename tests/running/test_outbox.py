@@ -95,7 +95,7 @@ async def test_offer_rewritten_while_in_flight_is_edited(services, people, offli
     assert anna.last().edits == 1  # the message that went out was edited, not a second one sent
 
 
-@pytest.mark.parametrize("way", ["rewrite", "replace_or_edit_many"])
+@pytest.mark.parametrize("way", ["rewrite", "replace_or_edit", "replace_or_edit_many"])
 async def test_every_way_of_rewriting_a_delivery_in_flight_ends_in_an_edit(services, people, offline, way):
     """The record of what went looks for a rewrite only when one was made since the look at what
     was due: each way of rewriting must say so."""
@@ -109,12 +109,14 @@ async def test_every_way_of_rewriting_a_delivery_in_flight_ends_in_an_edit(servi
         if endpoint == "sendMessage" and params["text"] == "old text":
             if way == "rewrite":
                 assert await outbox.rewrite(first, Payload("new text"))
+            elif way == "replace_or_edit":
+                await outbox.replace_or_edit(first, person.id, Payload("new text"))
             else:
                 await outbox.replace_or_edit_many([(first, person.id, Payload("new text"))])
 
     offline.during_call = rewrite_while_sending
     await services.sender.flush()
-    await services.sender.flush()
+    await services.sender.flush()  # the record of what went, which queues the edit, rides along with its look
     assert anna.last().text == "new text" and anna.last().edits == 1
 
 
