@@ -77,28 +77,11 @@ async def test_pending_work_survives_a_restart(settings, app, services, people, 
         await app.post_init(app)
 
 
-async def test_offer_rewritten_while_in_flight_is_edited(services, people, offline):
-    """An offer that changes while the sender is sending it ends up edited, not stale."""
-    anna = people(201, "Anna")
-    await join_as_member(services, anna, "Anna")
-    person = await services.core.people.find(201)
-    outbox = services.core.outbox
-    first = await outbox.enqueue(person.id, Payload("old text"))
-
-    async def rewrite_while_sending(endpoint, params):
-        if endpoint == "sendMessage" and params["text"] == "old text":
-            await outbox.replace_or_edit(first, person.id, Payload("new text"))
-
-    offline.during_call = rewrite_while_sending
-    await services.sender.flush()
-    assert anna.last().text == "new text"
-    assert anna.last().edits == 1  # the message that went out was edited, not a second one sent
-
-
 @pytest.mark.parametrize("way", ["rewrite", "replace_or_edit", "replace_or_edit_many"])
 async def test_every_way_of_rewriting_a_delivery_in_flight_ends_in_an_edit(services, people, offline, way):
-    """The record of what went looks for a rewrite only when one was made since the look at what
-    was due: each way of rewriting must say so."""
+    """An offer that changes while the sender is sending it ends up edited, not stale, whichever
+    way it was rewritten: the record of what went looks for a rewrite only when one was made
+    since the look at what was due, so each way must count it."""
     anna = people(201, "Anna")
     await join_as_member(services, anna, "Anna")
     person = await services.core.people.find(201)
@@ -116,8 +99,10 @@ async def test_every_way_of_rewriting_a_delivery_in_flight_ends_in_an_edit(servi
 
     offline.during_call = rewrite_while_sending
     await services.sender.flush()
-    await services.sender.flush()  # the record of what went, which queues the edit, rides along with its look
-    assert anna.last().text == "new text" and anna.last().edits == 1
+    if way == "rewrite":  # it tells the sender of nothing new queued: the edit goes at the next flush
+        await services.sender.flush()
+    assert anna.last().text == "new text"
+    assert anna.last().edits == 1  # the message that went out was edited, not a second one sent
 
 
 async def test_many_messages_changed_at_once_are_rewritten_while_unsent_and_edited_once_sent(services, people):
