@@ -315,9 +315,7 @@ class Database:
         token = _frame.set(frame)
         try:
             await self._begin("FULL" if durable else "NORMAL")
-            rode = []
-            if self._later:
-                rode, self._later = self._later, []
+            rode, self._later = self._later, []
             try:
                 if rode and not await self._write_later(rode):
                     rode = []  # they failed (logged): lost, as in a crash

@@ -187,12 +187,7 @@ class OutboxRepository:
         after a crash simply goes (never marked as a repeat), and it needs no commit of its own
         before it goes."""
         async with self.db.transaction():
-            changed = await self.db.execute(
-                "UPDATE outbox SET payload_enc = ? WHERE id = ? AND state = 'pending'",
-                (self.vault.seal("outbox", "payload", outbox_id, payload.dumps()), outbox_id),
-            )
-            self.rewrites += 1
-            if changed:
+            if await self.rewrite(outbox_id, payload):
                 self.queued += 1
             else:
                 await self.enqueue(person_id, payload, edit_of=outbox_id, sending=True)
